@@ -1,0 +1,3 @@
+//! Engine benchmarks (filled in with the parallel engine).
+
+fn main() {}

@@ -1,0 +1,243 @@
+//! The expression tree: an arena of [`Node`]s indexed by [`NodeId`], children before parents.
+//!
+//! Each node has an id, so the `1`s of `1 + 1` are two different nodes, and the trace, `:tree`
+//! and error carets all name a node by its id. Lowering emits nodes in post-order, so every
+//! subtree occupies one contiguous range of ids ending at its root: evaluating a subtree is a
+//! loop over a range, never a recursive walk.
+//!
+//! **Invariant:** for every node, each operand id is smaller than the node's own id, and the
+//! nodes of the subtree rooted at `id` are exactly `first_of(id)..=id`.
+
+use crate::num::Value;
+use crate::span::Span;
+
+/// Index of a node in [`Ast::nodes`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl std::fmt::Display for NodeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Binary operators, in Python's meaning. `^` and `**` are the same operator, [`BinaryOp::Pow`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    FloorDiv,
+    Mod,
+    Pow,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::FloorDiv => "//",
+            BinaryOp::Mod => "%",
+            BinaryOp::Pow => "^",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Neg,
+    Plus,
+}
+
+impl UnaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            UnaryOp::Neg => "-",
+            UnaryOp::Plus => "+",
+        }
+    }
+}
+
+/// The built-in functions. Every argument is an independent subtree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    Abs,
+    Min,
+    Max,
+    Sqrt,
+    Gcd,
+    Lcm,
+    Factorial,
+}
+
+impl Builtin {
+    pub const ALL: [Builtin; 7] = [
+        Builtin::Abs,
+        Builtin::Min,
+        Builtin::Max,
+        Builtin::Sqrt,
+        Builtin::Gcd,
+        Builtin::Lcm,
+        Builtin::Factorial,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Abs => "abs",
+            Builtin::Min => "min",
+            Builtin::Max => "max",
+            Builtin::Sqrt => "sqrt",
+            Builtin::Gcd => "gcd",
+            Builtin::Lcm => "lcm",
+            Builtin::Factorial => "factorial",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    /// Accepted argument counts, as Python's `math` module and builtins accept them.
+    pub fn arity(self) -> std::ops::RangeInclusive<usize> {
+        match self {
+            Builtin::Abs | Builtin::Sqrt | Builtin::Factorial => 1..=1,
+            Builtin::Min | Builtin::Max => 1..=usize::MAX,
+            Builtin::Gcd | Builtin::Lcm => 0..=usize::MAX,
+        }
+    }
+}
+
+/// One node of the arena. Operands are ids of earlier nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    /// An integer literal that fits in an `i64`, kept inline.
+    SmallInt(i64),
+    /// A float literal.
+    Float(f64),
+    /// Any other literal: an index into [`Ast::literals`].
+    Literal(u32),
+    /// A variable: an index into [`Ast::names`].
+    Name(u32),
+    Unary {
+        op: UnaryOp,
+        operand: NodeId,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: NodeId,
+        rhs: NodeId,
+    },
+    /// A function call; its arguments are `Ast::call_args[args_start..args_start + n_args]`.
+    Call {
+        func: Builtin,
+        args_start: u32,
+        n_args: u32,
+    },
+}
+
+/// A parsed expression.
+#[derive(Clone, Debug, Default)]
+pub struct Ast {
+    /// The arena, in post-order: children before parents, the root last.
+    pub nodes: Vec<Node>,
+    /// `spans[i]` is the source span of `nodes[i]`: for an operator node, the whole
+    /// subexpression (see [`Ast::op_spans`] for the operator token itself).
+    pub spans: Vec<Span>,
+    /// `op_spans[i]` is the span of the operator token (or function name) of `nodes[i]`, where
+    /// errors put their caret; for leaves it equals `spans[i]`.
+    pub op_spans: Vec<Span>,
+    /// `subtree_len[i]` is the number of nodes in the subtree rooted at `i`, so the subtree is
+    /// `i + 1 - subtree_len[i] ..= i`.
+    pub subtree_len: Vec<u32>,
+    /// Literals too large for [`Node::SmallInt`].
+    pub literals: Vec<Value>,
+    /// Variable names, each once; [`Node::Name`] indexes this.
+    pub names: Vec<Box<str>>,
+    /// Arguments of all calls, concatenated.
+    pub call_args: Vec<NodeId>,
+}
+
+impl Ast {
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The root is the last node.
+    pub fn root(&self) -> NodeId {
+        NodeId(self.nodes.len() as u32 - 1)
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    pub fn span(&self, id: NodeId) -> Span {
+        self.spans[id.index()]
+    }
+
+    pub fn op_span(&self, id: NodeId) -> Span {
+        self.op_spans[id.index()]
+    }
+
+    /// The first node (in id order) of the subtree rooted at `id`.
+    pub fn first_of(&self, id: NodeId) -> NodeId {
+        NodeId(id.0 + 1 - self.subtree_len[id.index()])
+    }
+
+    /// Calls `f` with each operand of `id`, left to right.
+    pub fn for_each_operand(&self, id: NodeId, mut f: impl FnMut(NodeId)) {
+        match self.node(id) {
+            Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) => {}
+            Node::Unary { operand, .. } => f(*operand),
+            Node::Binary { lhs, rhs, .. } => {
+                f(*lhs);
+                f(*rhs);
+            }
+            Node::Call {
+                args_start, n_args, ..
+            } => {
+                let start = *args_start as usize;
+                for &arg in &self.call_args[start..start + *n_args as usize] {
+                    f(arg);
+                }
+            }
+        }
+    }
+
+    /// Number of operands of `id`.
+    pub fn n_operands(&self, id: NodeId) -> usize {
+        match self.node(id) {
+            Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) => 0,
+            Node::Unary { .. } => 1,
+            Node::Binary { .. } => 2,
+            Node::Call { n_args, .. } => *n_args as usize,
+        }
+    }
+
+    /// Is this node a leaf (a literal or a name)? Leaves are not tasks.
+    pub fn is_leaf(&self, id: NodeId) -> bool {
+        self.n_operands(id) == 0 && !matches!(self.node(id), Node::Call { .. })
+    }
+}
+
+/// One line of input: an expression, optionally bound to a name.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    /// `Some((name, span of the name))` for `name = expr`.
+    pub target: Option<(Box<str>, Span)>,
+    pub expr: Ast,
+}

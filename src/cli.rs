@@ -1,0 +1,210 @@
+//! The command line: arguments, batch evaluation, and the choice between batch and REPL.
+//!
+//! [`run`] is the whole program; `main` only maps its [`ExitCode`]. Values go to stdout,
+//! errors to stderr; the exit status is 0 when every statement succeeded, 1 when one failed,
+//! 2 for bad usage. A closed stdout (`parcalc … | head`) is not an error.
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::engine::{self, EvalOptions, Grain};
+use crate::input;
+use crate::num::Limits;
+use crate::render::{Color, diagnostic};
+use crate::session::Session;
+
+/// parcalc — a calculator in which every evaluation is a small parallel program.
+///
+/// With no FILE and no -e, reads statements from stdin (the REPL when stdin is a terminal).
+#[derive(Debug, Parser)]
+#[command(name = "parcalc", version, about, long_about = None)]
+pub struct Args {
+    /// Evaluate EXPR and print its value (repeatable; evaluated in order).
+    #[arg(short = 'e', long = "expr", value_name = "EXPR")]
+    pub exprs: Vec<String>,
+
+    /// Evaluate the statements of FILE, one per line ('-' for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Number of workers in the pool (1 to 1024) [default: available parallelism].
+    #[arg(short = 'w', long, value_name = "N", value_parser = parse_workers)]
+    pub workers: Option<usize>,
+
+    /// Simulated work slept by every operator: 100ms, 1.5s, 250us; a bare number is ms.
+    #[arg(long, value_name = "D", value_parser = crate::units::parse_duration)]
+    pub delay: Option<Duration>,
+
+    /// Nodes per task: 1 makes every operator its own task; 'auto' chooses by tree size.
+    #[arg(long, value_name = "N|auto", value_parser = parse_grain, default_value = "auto")]
+    pub grain: Grain,
+
+    /// Largest integer result, in bits, refused before it is computed.
+    #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits)]
+    pub max_bits: u64,
+
+    /// Print parse and evaluation figures to stderr after each evaluation.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Never colour the output (also: the NO_COLOR environment variable).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+fn parse_workers(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of workers"))?;
+    engine::check_workers(n).map_err(|error| error.to_string())?;
+    Ok(n)
+}
+
+/// `auto` or a positive number of nodes per task.
+pub fn parse_grain(text: &str) -> Result<Grain, String> {
+    if text == "auto" {
+        return Ok(Grain::Auto);
+    }
+    match text.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(Grain::Fixed(n)),
+        _ => Err(format!(
+            "grain must be 'auto' or a positive number of nodes, not '{text}'"
+        )),
+    }
+}
+
+/// Exit status of a run whose statements all succeeded.
+const SUCCESS: u8 = 0;
+/// Exit status when a statement failed.
+const EVAL_ERROR: u8 = 1;
+/// Exit status for bad usage.
+const USAGE: u8 = 2;
+
+/// Runs parcalc with the given arguments (the first being the program name).
+pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { USAGE } else { SUCCESS });
+        }
+    };
+    let options = EvalOptions {
+        grain: args.grain,
+        delay: args.delay.unwrap_or_default(),
+        limits: Limits {
+            max_bits: args.max_bits,
+        },
+        ..EvalOptions::default()
+    };
+    let n_workers = args.workers.unwrap_or_else(engine::default_workers);
+    let mut session = match Session::new(n_workers, options) {
+        Ok(session) => session,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let mut batch = Batch {
+        args: &args,
+        error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
+        failed: false,
+    };
+    let outcome = if !args.exprs.is_empty() {
+        args.exprs
+            .iter()
+            .try_for_each(|expr| batch.statement(&mut session, expr, None))
+    } else {
+        match read_input(args.file.as_deref()) {
+            Ok(text) => batch.text(&mut session, &text),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(EVAL_ERROR);
+            }
+        }
+    };
+    match outcome {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot write output: {error}");
+            ExitCode::from(EVAL_ERROR)
+        }
+        _ if batch.failed => ExitCode::from(EVAL_ERROR),
+        _ => ExitCode::from(SUCCESS),
+    }
+}
+
+/// The whole input of a FILE, `-` or piped stdin.
+fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
+    let mut text = Vec::new();
+    match file {
+        None => io::stdin().lock().read_to_end(&mut text),
+        Some(path) if path.as_os_str() == "-" => io::stdin().lock().read_to_end(&mut text),
+        Some(path) if path.is_dir() => {
+            return Err(format!("{} is a directory, not a file", path.display()));
+        }
+        Some(path) => std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut text)),
+    }
+    .map_err(|error| match file {
+        Some(path) => format!("cannot read {}: {error}", path.display()),
+        None => format!("cannot read stdin: {error}"),
+    })?;
+    Ok(text)
+}
+
+/// Batch evaluation: statements in, values out.
+struct Batch<'a> {
+    args: &'a Args,
+    error_color: Color,
+    failed: bool,
+}
+
+impl Batch<'_> {
+    fn text(&mut self, session: &mut Session, text: &[u8]) -> io::Result<()> {
+        for piece in input::statements(text) {
+            match piece.text {
+                Ok(statement) => self.statement(session, statement, Some(piece.line_no))?,
+                Err(message) => {
+                    self.failed = true;
+                    eprintln!("error: line {}: {message}", piece.line_no);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates one statement, printing its value or its error.
+    fn statement(
+        &mut self,
+        session: &mut Session,
+        text: &str,
+        line_no: Option<usize>,
+    ) -> io::Result<()> {
+        match session.eval_line(text) {
+            Ok(None) => {}
+            Ok(Some(outcome)) => {
+                if outcome.assigned.is_none() {
+                    let mut stdout = io::stdout().lock();
+                    writeln!(stdout, "{}", outcome.value)?;
+                    stdout.flush()?;
+                }
+                if self.args.stats {
+                    eprintln!("{}", outcome.stats);
+                }
+            }
+            Err(error) => {
+                self.failed = true;
+                let mut message = diagnostic::render_error(&error, text, self.error_color);
+                if let Some(line_no) = line_no {
+                    message = message.replacen('\n', &format!(" (line {line_no})\n"), 1);
+                }
+                eprintln!("{message}");
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,33 @@
+//! Evaluation of one node, given its operands' values: the unit of work every evaluator shares.
+//!
+//! The sequential evaluator, the parallel dataflow and grouped tasks all call [`eval_node`];
+//! none of them knows any arithmetic.
+
+use crate::ast::{Ast, Node, NodeId};
+use crate::error::Error;
+use crate::num::{self, Limits, Value};
+
+/// Evaluates node `id` of `ast`. `operand(k)` returns the value already computed for the
+/// node's `k`-th operand, in the order [`Ast::for_each_operand`] lists them; `env` holds the
+/// values of `ast.names`. Errors carry the span of the node's operator.
+pub fn eval_node<'v>(
+    ast: &Ast,
+    id: NodeId,
+    env: &[Value],
+    limits: &Limits,
+    operand: impl Fn(usize) -> &'v Value,
+) -> Result<Value, Error> {
+    let at = |kind: crate::error::NumError| Error::new(kind, ast.op_span(id));
+    match ast.node(id) {
+        Node::SmallInt(i) => Ok(Value::Int((*i).into())),
+        Node::Float(x) => Ok(Value::Float(*x)),
+        Node::Literal(index) => Ok(ast.literals[*index as usize].clone()),
+        Node::Name(index) => Ok(env[*index as usize].clone()),
+        Node::Unary { op, .. } => num::unary(*op, operand(0)).map_err(at),
+        Node::Binary { op, .. } => num::binary(*op, operand(0), operand(1), limits).map_err(at),
+        Node::Call { func, n_args, .. } => {
+            let args: Vec<&Value> = (0..*n_args as usize).map(operand).collect();
+            num::call(*func, &args, limits).map_err(at)
+        }
+    }
+}

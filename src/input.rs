@@ -1,0 +1,92 @@
+//! Splitting a file or piped stdin into statements.
+//!
+//! One statement per line, except that a line with unclosed parentheses continues on the next
+//! (as in Python). Lines end with `\n` or `\r\n`; a last line without a newline counts. Bytes
+//! that are not UTF-8 make their statement an error; they never stop the others.
+
+/// One statement of a batch input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Piece<'a> {
+    /// 1-based number of the line the statement starts on.
+    pub line_no: usize,
+    /// The statement's text (several lines joined by `\n` when parentheses were open), or the
+    /// reason it cannot be read.
+    pub text: Result<&'a str, String>,
+}
+
+/// Splits `input` into statements.
+pub fn statements(input: &[u8]) -> Vec<Piece<'_>> {
+    let mut pieces = Vec::new();
+    let mut line_no = 1;
+    let mut start = 0;
+    let mut start_line = 1;
+    let mut depth: i64 = 0;
+    let mut in_comment = false;
+    for (i, &byte) in input.iter().enumerate() {
+        match byte {
+            b'\n' => {
+                in_comment = false;
+                line_no += 1;
+                if depth <= 0 {
+                    pieces.push(piece(&input[start..i], start_line));
+                    start = i + 1;
+                    start_line = line_no;
+                    depth = 0;
+                }
+            }
+            b'#' => in_comment = true,
+            b'(' if !in_comment => depth += 1,
+            b')' if !in_comment => depth -= 1,
+            _ => {}
+        }
+    }
+    if start < input.len() {
+        pieces.push(piece(&input[start..], start_line));
+    }
+    pieces
+}
+
+fn piece(bytes: &[u8], line_no: usize) -> Piece<'_> {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(error) => Err(format!(
+            "invalid UTF-8 at byte {} of the statement",
+            error.valid_up_to() + 1
+        )),
+    };
+    Piece { line_no, text }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn texts(input: &str) -> Vec<(usize, &str)> {
+        statements(input.as_bytes())
+            .into_iter()
+            .map(|p| (p.line_no, p.text.unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn one_per_line() {
+        assert_eq!(texts("1\n2\n"), vec![(1, "1"), (2, "2")]);
+        assert_eq!(texts("1\r\n2"), vec![(1, "1"), (2, "2")]);
+        assert_eq!(texts(""), vec![]);
+    }
+
+    #[test]
+    fn open_parentheses_continue() {
+        assert_eq!(texts("(1 +\n 2)\n3\n"), vec![(1, "(1 +\n 2)"), (3, "3")]);
+        assert_eq!(texts("1 # (\n2\n"), vec![(1, "1 # ("), (2, "2")]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_one_error() {
+        let pieces = statements(b"1\n\xff\xfe\n3\n");
+        assert_eq!(pieces.len(), 3);
+        assert!(pieces[1].text.is_err());
+        assert_eq!(pieces[2].text, Ok("3"));
+    }
+}

@@ -1,0 +1,25 @@
+//! parcalc: a calculator in which every evaluation is a small parallel program.
+//!
+//! The pipeline, one module per stage: `syntax` (the only module that knows pest) parses a line
+//! into a [`ast::Statement`], an arena of nodes in post-order; `engine` evaluates that arena on a
+//! rayon-backed [`engine::Pool`], submitting each operator as a task once its operands are
+//! ready, with `num` doing CPython's arithmetic on arbitrary-size integers and floats; every
+//! evaluation leaves a [`trace::Trace`]; `render` draws traces, trees and errors; `session`
+//! holds variables and settings between lines; `repl` and `cli` are the two front doors.
+//!
+//! The library never prints: it returns values, traces and errors, and the front doors decide
+//! where text goes.
+
+pub mod ast;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod input;
+pub mod num;
+pub mod render;
+pub mod repl;
+pub mod session;
+pub mod span;
+pub mod syntax;
+pub mod trace;
+pub mod units;

@@ -1,0 +1,162 @@
+//! Errors for people: the message, the source line and a caret under the offending text.
+//!
+//! The one place carets are drawn. A line longer than [`WINDOW`] columns is cut to a window
+//! around the caret with `…` at the cut ends, so an error in a multi-megabyte line stays a few
+//! lines of text. Columns are counted in characters (every character taken as one column).
+
+use colored::Colorize;
+
+use crate::error::Error;
+use crate::render::Color;
+use crate::span::Span;
+
+/// Widest stretch of the source an error quotes.
+pub const WINDOW: usize = 80;
+
+/// `error: message`, then the source line and a caret line, each indented by `indent` columns.
+pub fn render_error(error: &Error, source: &str, color: Color) -> String {
+    let mut out = headline(&error.to_string(), color);
+    if let Some((line, carets)) = quote(source, error.span) {
+        out.push_str(&format!("\n  {line}\n  {}", paint_caret(&carets, color)));
+    }
+    out
+}
+
+/// Only the caret line, shifted right by `prompt_width` columns: in the REPL the line the user
+/// typed is still on screen just above, after the prompt.
+pub fn render_error_under_prompt(
+    error: &Error,
+    source: &str,
+    prompt_width: usize,
+    color: Color,
+) -> String {
+    let mut out = String::new();
+    if let Some((line, carets)) = quote(source, error.span) {
+        // A cut line no longer lines up with the screen: quote it in full then.
+        if line.chars().count() == source.lines().next().unwrap_or("").chars().count() {
+            out.push_str(&" ".repeat(prompt_width));
+            out.push_str(&paint_caret(&carets, color));
+        } else {
+            out.push_str(&format!("  {line}\n  {}", paint_caret(&carets, color)));
+        }
+        out.push('\n');
+    }
+    out.push_str(&headline(&error.to_string(), color));
+    out
+}
+
+fn headline(message: &str, color: Color) -> String {
+    if color.enabled() {
+        format!("{} {message}", "error:".red().bold())
+    } else {
+        format!("error: {message}")
+    }
+}
+
+fn paint_caret(carets: &str, color: Color) -> String {
+    if color.enabled() {
+        let trimmed = carets.trim_start();
+        let pad = carets.len() - trimmed.len();
+        format!("{}{}", " ".repeat(pad), trimmed.red().bold())
+    } else {
+        carets.to_string()
+    }
+}
+
+/// The (windowed) line holding `span.start` and the caret line under it; `None` for an empty
+/// source.
+pub fn quote(source: &str, span: Span) -> Option<(String, String)> {
+    if source.is_empty() {
+        return None;
+    }
+    let start = floor_char_boundary(source, (span.start as usize).min(source.len()));
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[start..]
+        .find('\n')
+        .map_or(source.len(), |i| start + i);
+    let line = source[line_start..line_end].trim_end_matches('\r');
+    let end = floor_char_boundary(
+        source,
+        (span.end as usize).clamp(start, line_start + line.len()),
+    );
+
+    let caret_col = source[line_start..start].chars().count();
+    let caret_len = source[start..end].chars().count().max(1);
+    let line_chars: Vec<char> = line
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+
+    if line_chars.len() <= WINDOW {
+        let carets = format!("{}{}", " ".repeat(caret_col), "^".repeat(caret_len));
+        return Some((line_chars.into_iter().collect(), carets));
+    }
+    // Cut a window of WINDOW columns, the caret about a third of the way in.
+    let from = caret_col.saturating_sub(WINDOW / 3);
+    let to = (from + WINDOW).min(line_chars.len());
+    let from = to.saturating_sub(WINDOW).min(from);
+    let mut shown = String::new();
+    let mut offset = 0;
+    if from > 0 {
+        shown.push('…');
+        offset = 1;
+    }
+    shown.extend(&line_chars[from..to]);
+    if to < line_chars.len() {
+        shown.push('…');
+    }
+    let caret_len = caret_len.min(to.saturating_sub(caret_col).max(1));
+    let carets = format!(
+        "{}{}",
+        " ".repeat(caret_col - from + offset),
+        "^".repeat(caret_len)
+    );
+    Some((shown, carets))
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[track_caller]
+    fn check(source: &str, span: (usize, usize), expected: &str) {
+        let error = Error::new(ErrorKind::Syntax("x".into()), Span::new(span.0, span.1));
+        assert_eq!(render_error(&error, source, Color::Never), expected);
+    }
+
+    #[test]
+    fn caret_under_the_span() {
+        check("1 +* 2", (3, 4), "error: syntax error: x\n  1 +* 2\n     ^");
+        check("7 // 0", (2, 4), "error: syntax error: x\n  7 // 0\n    ^^");
+    }
+
+    #[test]
+    fn caret_past_the_end() {
+        check(
+            "(1 + 2",
+            (6, 6),
+            "error: syntax error: x\n  (1 + 2\n        ^",
+        );
+    }
+
+    #[test]
+    fn long_line_is_windowed() {
+        let source = format!("{}1 / 0{}", "1 + ".repeat(100_000), " + 1".repeat(100_000));
+        let at = 400_002;
+        let error = Error::new(ErrorKind::Syntax("x".into()), Span::new(at, at + 1));
+        let text = render_error(&error, &source, Color::Never);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].chars().count() <= WINDOW + 4, "{}", lines[1]);
+        let caret_col = lines[2].find('^').unwrap();
+        let quoted: Vec<char> = lines[1].chars().collect();
+        assert_eq!(quoted[caret_col], '/');
+    }
+}

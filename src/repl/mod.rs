@@ -1,0 +1,1 @@
+//! The interactive REPL. (Placeholder: lands with the REPL.)

@@ -1,0 +1,170 @@
+//! A session: variables, `_`, settings, the pool and the last trace, kept between lines.
+//!
+//! [`Session::eval_line`] is the whole pipeline for one line of input: parse, look names up,
+//! evaluate on the pool, remember the result. Both front doors (the REPL and batch mode) go
+//! through it; neither does arithmetic or parsing itself.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::ast::{Node, Statement};
+use crate::engine::{self, EvalOptions, Pool};
+use crate::error::{Error, ErrorKind};
+use crate::num::Value;
+use crate::syntax;
+use crate::trace::Trace;
+
+/// What one line produced.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The value of the expression; also set for assignments.
+    pub value: Value,
+    /// The name bound, for `name = expr`.
+    pub assigned: Option<Box<str>>,
+    pub stats: Stats,
+}
+
+/// Figures of one evaluation, for `--stats`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stats {
+    pub parse: Duration,
+    pub eval: Duration,
+    pub n_nodes: usize,
+    pub n_tasks: usize,
+    pub n_workers: usize,
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "parse {:.3} ms · eval {:.3} ms · {} nodes · {} tasks · {} workers",
+            self.parse.as_secs_f64() * 1e3,
+            self.eval.as_secs_f64() * 1e3,
+            self.n_nodes,
+            self.n_tasks,
+            self.n_workers
+        )
+    }
+}
+
+/// The state carried from one line to the next.
+#[derive(Debug)]
+pub struct Session {
+    /// Variables by name; `_` is the last expression's value.
+    vars: BTreeMap<Box<str>, Value>,
+    pool: Pool,
+    /// Grain, delay, limits and the cancel flag used for every evaluation.
+    pub options: EvalOptions,
+    last_trace: Option<Trace>,
+}
+
+impl Session {
+    pub fn new(n_workers: usize, options: EvalOptions) -> Result<Session, Error> {
+        Ok(Session {
+            vars: BTreeMap::new(),
+            pool: Pool::new(n_workers)?,
+            options,
+            last_trace: None,
+        })
+    }
+
+    pub fn n_workers(&self) -> usize {
+        self.pool.n_workers()
+    }
+
+    /// Replaces the pool with one of `n_workers` workers.
+    pub fn set_workers(&mut self, n_workers: usize) -> Result<(), Error> {
+        self.pool.resize(n_workers)
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Variables in name order, `_` included once set.
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.vars.iter().map(|(name, value)| (&**name, value))
+    }
+
+    pub fn var(&self, name: &str) -> Option<&Value> {
+        self.vars.get(name)
+    }
+
+    /// The trace of the last evaluation that ran, if any.
+    pub fn last_trace(&self) -> Option<&Trace> {
+        self.last_trace.as_ref()
+    }
+
+    /// Parses and evaluates one line. `Ok(None)` for a blank line or a comment.
+    pub fn eval_line(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
+        let parse_started = Instant::now();
+        let Some(statement) = syntax::parse_statement(line)? else {
+            return Ok(None);
+        };
+        let parse = parse_started.elapsed();
+        self.eval_statement(statement, line, parse).map(Some)
+    }
+
+    /// Evaluates an already parsed statement whose text is `source`.
+    pub fn eval_statement(
+        &mut self,
+        statement: Statement,
+        source: &str,
+        parse: Duration,
+    ) -> Result<Outcome, Error> {
+        let Statement { target, expr } = statement;
+        let env = self.resolve_names(&expr)?;
+        let n_nodes = expr.len();
+        let ast = Arc::new(expr);
+        let source: Arc<str> = Arc::from(source);
+        let eval_started = Instant::now();
+        let evaluation = engine::evaluate(&self.pool, &ast, &env, &source, &self.options);
+        let eval = eval_started.elapsed();
+        let stats = Stats {
+            parse,
+            eval,
+            n_nodes,
+            n_tasks: evaluation.trace.tasks.len(),
+            n_workers: self.pool.n_workers(),
+        };
+        self.last_trace = Some(evaluation.trace);
+        let value = evaluation.result?;
+        let assigned = match target {
+            Some((name, _)) => {
+                self.vars.insert(name.clone(), value.clone());
+                Some(name)
+            }
+            None => {
+                self.vars.insert("_".into(), value.clone());
+                None
+            }
+        };
+        Ok(Outcome {
+            value,
+            assigned,
+            stats,
+        })
+    }
+
+    /// The values of `ast.names`, in order; an unknown name is an error at its first use.
+    fn resolve_names(&self, ast: &crate::ast::Ast) -> Result<Arc<[Value]>, Error> {
+        let mut env = Vec::with_capacity(ast.names.len());
+        for (index, name) in ast.names.iter().enumerate() {
+            match self.vars.get(name) {
+                Some(value) => env.push(value.clone()),
+                None => {
+                    let span = ast
+                        .nodes
+                        .iter()
+                        .position(|node| *node == Node::Name(index as u32))
+                        .map(|i| ast.spans[i])
+                        .unwrap_or_default();
+                    return Err(Error::new(ErrorKind::UnknownName(name.to_string()), span));
+                }
+            }
+        }
+        Ok(env.into())
+    }
+}

@@ -1,0 +1,109 @@
+//! The record of one evaluation: which worker ran which task, and when.
+//!
+//! A [`Trace`] is plain data. The engine fills it; `trace::analysis` computes work, span and
+//! the critical path from it; `render` draws it. Tests build traces by hand, with no threads and
+//! no clock.
+//!
+//! Times are nanoseconds on a monotonic clock, relative to the start of the evaluation.
+
+use std::sync::Arc;
+
+use crate::ast::NodeId;
+use crate::num::Value;
+use crate::span::Span;
+
+/// One task: a group of nodes (at grain 1, a single operator) run by one worker.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskRecord {
+    /// The node whose value the task produced: the root of its group.
+    pub root: NodeId,
+    /// How many nodes the task evaluated (1 at grain 1, more when subtrees are grouped).
+    pub n_nodes: u32,
+    /// The subexpression of `root` in [`Trace::source`].
+    pub span: Span,
+    /// The worker's index in its pool (`rayon::current_thread_index`).
+    pub worker: u32,
+    /// When the task's last operand was available, and it was submitted.
+    pub ready_ns: u64,
+    /// When a worker started it.
+    pub start_ns: u64,
+    /// When it finished.
+    pub end_ns: u64,
+    /// Its value; `None` if it failed or was cancelled.
+    pub value: Option<Value>,
+    deps_start: u32,
+    deps_len: u32,
+}
+
+/// The trace of one evaluation.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    /// Size of the pool the evaluation ran on.
+    pub n_workers: usize,
+    /// From the start of the evaluation to the root's completion.
+    pub wall_ns: u64,
+    /// The statement's text; task labels are slices of it.
+    pub source: Arc<str>,
+    /// Tasks, in the order they were submitted.
+    pub tasks: Vec<TaskRecord>,
+    /// Flat table of dependencies, indexed through each record.
+    deps: Vec<u32>,
+}
+
+/// What a task did, without its dependencies; [`Trace::push_task`] adds them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskTiming {
+    pub root: NodeId,
+    pub n_nodes: u32,
+    pub span: Span,
+    pub worker: u32,
+    pub ready_ns: u64,
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub value: Option<Value>,
+}
+
+impl Trace {
+    pub fn new(n_workers: usize, source: Arc<str>) -> Trace {
+        Trace {
+            n_workers,
+            source,
+            ..Trace::default()
+        }
+    }
+
+    /// Appends a task; `deps` are the indices (in [`Trace::tasks`]) of the tasks that computed
+    /// its operands. Returns the new task's index.
+    pub fn push_task(&mut self, timing: TaskTiming, deps: &[u32]) -> u32 {
+        let index = self.tasks.len() as u32;
+        let deps_start = self.deps.len() as u32;
+        self.deps.extend_from_slice(deps);
+        self.tasks.push(TaskRecord {
+            root: timing.root,
+            n_nodes: timing.n_nodes,
+            span: timing.span,
+            worker: timing.worker,
+            ready_ns: timing.ready_ns,
+            start_ns: timing.start_ns,
+            end_ns: timing.end_ns,
+            value: timing.value,
+            deps_start,
+            deps_len: deps.len() as u32,
+        });
+        index
+    }
+
+    /// The tasks that computed the operands of task `task`.
+    pub fn deps(&self, task: usize) -> &[u32] {
+        let record = &self.tasks[task];
+        let start = record.deps_start as usize;
+        &self.deps[start..start + record.deps_len as usize]
+    }
+
+    /// The source text of task `task`'s subexpression.
+    pub fn label(&self, task: usize) -> &str {
+        self.source
+            .get(self.tasks[task].span.range())
+            .unwrap_or("?")
+    }
+}

@@ -1,0 +1,100 @@
+//! Durations as people type and read them: `100ms`, `1.5s`, `250us`; a bare number is ms.
+
+use std::time::Duration;
+
+/// Longest delay accepted: an hour per operator is already more than any lesson needs.
+const MAX_SECONDS: f64 = 3600.0;
+
+/// Parses `100ms`, `1.5s`, `250us` (or `250µs`), `2m` is not accepted; a bare number is
+/// milliseconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("invalid duration '{text}': expected e.g. 100ms, 1.5s, 250us"))?;
+    let seconds = match unit.trim() {
+        "" | "ms" => number / 1e3,
+        "s" => number,
+        "us" | "µs" => number / 1e6,
+        "ns" => number / 1e9,
+        other => {
+            return Err(format!(
+                "invalid duration unit '{other}' in '{text}': use s, ms, us or ns"
+            ));
+        }
+    };
+    if !(0.0..=MAX_SECONDS).contains(&seconds) {
+        return Err(format!(
+            "duration '{text}' out of range (0 to {MAX_SECONDS} s)"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Formats a duration with a unit that keeps three significant digits: `1.23 s`, `400 ms`,
+/// `12.5 µs`, `800 ns`.
+pub fn format_duration(duration: Duration) -> String {
+    format_ns(duration.as_nanos() as f64)
+}
+
+/// [`format_duration`] for a number of nanoseconds.
+pub fn format_ns(ns: f64) -> String {
+    let (value, unit) = if ns >= 1e9 {
+        (ns / 1e9, "s")
+    } else if ns >= 1e6 {
+        (ns / 1e6, "ms")
+    } else if ns >= 1e3 {
+        (ns / 1e3, "µs")
+    } else {
+        (ns, "ns")
+    };
+    let digits = if value >= 100.0 {
+        0
+    } else if value >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{value:.digits$} {unit}")
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[track_caller]
+    fn check(text: &str, expected: Duration) {
+        assert_eq!(parse_duration(text), Ok(expected));
+    }
+
+    #[test]
+    fn units() {
+        check("100ms", Duration::from_millis(100));
+        check("1.5s", Duration::from_millis(1500));
+        check("250us", Duration::from_micros(250));
+        check("250µs", Duration::from_micros(250));
+        check("40", Duration::from_millis(40));
+        check("0", Duration::ZERO);
+    }
+
+    #[test]
+    fn errors() {
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("10 parsecs").is_err());
+        assert!(parse_duration("-5ms").is_err());
+        assert!(parse_duration("99999s").is_err());
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(format_ns(600e6), "600 ms");
+        assert_eq!(format_ns(1.5e9), "1.50 s");
+        assert_eq!(format_ns(12_500.0), "12.5 µs");
+        assert_eq!(format_ns(800.0), "800 ns");
+    }
+}
