@@ -110,6 +110,10 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             return ExitCode::from(USAGE);
         }
     };
+    if args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal() {
+        let color = Color::detect(io::stdout().is_terminal(), args.no_color);
+        return crate::repl::run(session, color);
+    }
     let mut batch = Batch {
         args: &args,
         error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
