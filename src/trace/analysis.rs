@@ -84,9 +84,9 @@ fn critical_path(trace: &Trace) -> (Vec<u32>, u64) {
     // Dependents in a flat adjacency table (counting sort by dependency).
     let mut n_waiting = vec![0u32; n_tasks];
     let mut n_dependents = vec![0u32; n_tasks + 1];
-    for index in 0..n_tasks {
+    for (index, waiting) in n_waiting.iter_mut().enumerate() {
         for &dep in trace.deps(index).iter().filter(|&&dep| valid(dep)) {
-            n_waiting[index] += 1;
+            *waiting += 1;
             n_dependents[dep as usize + 1] += 1;
         }
     }
@@ -380,7 +380,8 @@ pub(crate) mod fixtures {
             Schedule::Four => 4,
         };
         // (node id, span, value, dependencies as task indices)
-        let tasks: [(u32, (usize, usize), i64, &[u32]); 6] = [
+        type Task = (u32, (usize, usize), i64, &'static [u32]);
+        let tasks: [Task; 6] = [
             (2, (1, 6), 10, &[]),
             (5, (11, 16), 10, &[]),
             (9, (22, 27), 6, &[]),
