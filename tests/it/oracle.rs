@@ -253,7 +253,10 @@ fn expressions() -> Vec<Expr> {
 
 /// Python's answers, one per expression; `None` when python3 is not installed.
 fn python_answers(exprs: &[Expr]) -> Option<Vec<String>> {
-    let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}", std::process::id()));
+    // Each call gets its own directory: tests run concurrently in one process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("expressions.txt");
     let mut file = std::fs::File::create(&path).ok()?;
