@@ -25,7 +25,7 @@ use crate::session::Session;
 #[command(name = "parcalc", version, about, long_about = None)]
 pub struct Args {
     /// Evaluate EXPR and print its value (repeatable; evaluated in order).
-    #[arg(short = 'e', long = "expr", value_name = "EXPR")]
+    #[arg(short = 'e', long = "expr", value_name = "EXPR", allow_hyphen_values = true)]
     pub exprs: Vec<String>,
 
     /// Evaluate the statements of FILE, one per line ('-' for stdin).

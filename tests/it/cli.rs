@@ -20,6 +20,13 @@ fn repeated_expressions_in_order() {
 }
 
 #[test]
+fn expressions_may_start_with_a_minus() {
+    Test::new()
+        .args(&["-e", "-7 // 2", "-e", "--3", "-e", "-2 ^ 2"])
+        .expect("-4\n3\n-4\n", 0);
+}
+
+#[test]
 fn piped_statements_with_variables_and_underscore() {
     Test::new()
         .stdin("x = 6 * 7\nx + 1\n_ * 2\n")
