@@ -182,3 +182,18 @@ fn no_colour_when_not_a_terminal_even_without_no_color() {
         .expect("", 1);
     assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
 }
+
+#[test]
+fn input_over_the_length_limit_is_refused_and_later_lines_go_on() {
+    let run = Test::new()
+        .args(&["--max-input", "10"])
+        .stdin("1 + 2 + 3 + 4 + 5\n6 * 7\n")
+        .expect("42\n", 1);
+    assert!(
+        run.stderr.starts_with(
+            "error: input of 17 bytes is over the limit of 10 bytes (raise it with --max-input)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
