@@ -52,7 +52,7 @@ pub(crate) fn chrome_json(trace: &Trace) -> String {
             micros(task.end_ns.saturating_sub(task.start_ns)),
             task.root,
             task.n_nodes,
-            quote(&text::value(task.value.as_ref(), MAX_NAME_CHARS)),
+            quote(&text::value(trace.value(index), MAX_NAME_CHARS)),
             micros(task.ready_ns),
         );
     }
