@@ -11,6 +11,7 @@
 
 use std::io::Write as _;
 use std::process::Command;
+use std::sync::OnceLock;
 
 use parcalc::ast::{BinaryOp, Builtin, UnaryOp};
 use parcalc::engine::EvalOptions;
@@ -251,12 +252,21 @@ fn expressions() -> Vec<Expr> {
         .collect()
 }
 
-/// Python's answers, one per expression; `None` when python3 is not installed.
-fn python_answers(exprs: &[Expr]) -> Option<Vec<String>> {
-    // Each call gets its own directory: tests run concurrently in one process.
-    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}-{call}", std::process::id()));
+/// Python's answers, one per expression, computed once for all the tests of this file; `None`
+/// when python3 is not installed (said on stderr).
+fn python_answers(exprs: &[Expr]) -> Option<&'static [String]> {
+    static ANSWERS: OnceLock<Option<Vec<String>>> = OnceLock::new();
+    let answers = ANSWERS.get_or_init(|| run_python(exprs)).as_deref();
+    if answers.is_none() {
+        // Written to the real stderr, past the test harness's capture, so that it is seen.
+        let _ = writeln!(std::io::stderr(), "skipped: python3 not found");
+    }
+    answers
+}
+
+/// Writes the expressions to a temporary file and runs `oracle.py` on it.
+fn run_python(exprs: &[Expr]) -> Option<Vec<String>> {
+    let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("expressions.txt");
     let mut file = std::fs::File::create(&path).ok()?;
@@ -267,10 +277,7 @@ fn python_answers(exprs: &[Expr]) -> Option<Vec<String>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/oracle.py");
     let output = match Command::new("python3").arg(script).arg(&path).output() {
         Ok(output) => output,
-        Err(_) => {
-            eprintln!("skipped: python3 not found");
-            return None;
-        }
+        Err(_) => return None,
     };
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
@@ -322,7 +329,7 @@ fn numbers_match_python() {
         return;
     };
     let limits = Limits::default();
-    check_all(&exprs, &answers, |expr| match expr.eval(&limits) {
+    check_all(&exprs, answers, |expr| match expr.eval(&limits) {
         Ok(value) => value.to_string(),
         Err(_) => "error".to_owned(),
     });
@@ -338,7 +345,7 @@ fn session_matches_python() {
         Ok(session) => session,
         Err(error) => panic!("cannot start a session: {error}"),
     };
-    check_all(&exprs, &answers, |expr| {
+    check_all(&exprs, answers, |expr| {
         match session.eval_line(&expr.text()) {
             Ok(Some(outcome)) => outcome.value.to_string(),
             Ok(None) => "nothing".to_owned(),
