@@ -14,7 +14,7 @@
 //! one a left-to-right parse meets first. Lines with comments, deep nesting or few large groups
 //! take the sequential path; this module does not decide that, `syntax` does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use pest::Parser;
 use rayon::prelude::*;
@@ -116,15 +116,21 @@ pub fn parse_chunked(source: &str, chunking: Chunking) -> Option<Result<Option<S
     skeleton.push_str(&source[copied..]);
     let map = PositionMap::new(&groups);
 
-    let (skeleton_result, mut chunks) = rayon::join(
-        || parse_pairs(&skeleton),
-        || {
-            groups
-                .par_iter()
-                .map(|&group| parse_group(source, group))
-                .collect::<Vec<ChunkResult>>()
-        },
-    );
+    let skeleton_result = parse_pairs(&skeleton);
+    let mut chunks = Chunks {
+        source,
+        groups: &groups,
+        next: 0,
+        window: 4 * rayon::current_num_threads(),
+        ready: VecDeque::new(),
+        errors: Vec::new(),
+    };
+    let stitched = match &skeleton_result {
+        Ok(Some(statement)) => Some(stitch(&statement.expr, &map, &groups, &mut chunks)),
+        _ => None,
+    };
+    // Chunks not consumed by the stitch (after a skeleton error) are still parsed for errors.
+    chunks.by_ref().for_each(drop);
 
     // Errors: pest's first, then lowering's; the first in the text within each stage.
     let skeleton_error = skeleton_result.as_ref().err().map(|(from_pest, error)| {
@@ -132,26 +138,55 @@ pub fn parse_chunked(source: &str, chunking: Chunking) -> Option<Result<Option<S
         error.span = map.span(error.span);
         (*from_pest, error)
     });
-    let errors = chunks
-        .iter()
-        .filter_map(|chunk| chunk.as_ref().err().cloned())
-        .chain(skeleton_error);
+    let errors = chunks.errors.into_iter().chain(skeleton_error);
     if let Some((_, error)) = errors.min_by_key(|(from_pest, error)| (!from_pest, error.span.start))
     {
         return Some(Err(error));
     }
-    let Ok(skeleton_statement) = skeleton_result else {
-        return Some(Err(super::internal_error()));
-    };
-    let Some(statement) = skeleton_statement else {
-        return Some(Ok(None));
-    };
-    let target = statement.target.map(|(name, span)| (name, map.span(span)));
-    let mut chunk_asts = chunks.drain(..).map(|chunk| chunk.unwrap_or_default());
-    Some(
-        stitch(&statement.expr, &map, &groups, &mut chunk_asts)
-            .map(|expr| Some(Statement { target, expr })),
-    )
+    match (skeleton_result, stitched) {
+        (Ok(Some(statement)), Some(expr)) => {
+            let target = statement.target.map(|(name, span)| (name, map.span(span)));
+            Some(expr.map(|expr| Some(Statement { target, expr })))
+        }
+        (Ok(None), _) => Some(Ok(None)),
+        _ => Some(Err(super::internal_error())),
+    }
+}
+
+/// The groups' arenas in text order, parsed a window at a time on the pool so that only a few
+/// chunks wait in memory to be stitched. A group that fails yields an empty arena and leaves its
+/// error in `errors`.
+struct Chunks<'s> {
+    source: &'s str,
+    groups: &'s [Group],
+    next: usize,
+    window: usize,
+    ready: VecDeque<ChunkResult>,
+    errors: Vec<(bool, Error)>,
+}
+
+impl Iterator for Chunks<'_> {
+    type Item = Ast;
+
+    fn next(&mut self) -> Option<Ast> {
+        if self.ready.is_empty() && self.next < self.groups.len() {
+            let end = (self.next + self.window.max(1)).min(self.groups.len());
+            let source = self.source;
+            let results: Vec<ChunkResult> = self.groups[self.next..end]
+                .par_iter()
+                .map(|&group| parse_group(source, group))
+                .collect();
+            self.ready.extend(results);
+            self.next = end;
+        }
+        match self.ready.pop_front()? {
+            Ok(ast) => Some(ast),
+            Err(error) => {
+                self.errors.push(error);
+                Some(Ast::default())
+            }
+        }
+    }
 }
 
 /// Maps positions in the skeleton back to positions in the statement.
@@ -225,7 +260,7 @@ fn stitch(
             let base = ast.nodes.len() as u32;
             append(&mut ast, &chunk, &mut names, &|id| id + base);
             new_first.push(base);
-            new_id.push(ast.nodes.len() as u32 - 1);
+            new_id.push((ast.nodes.len() as u32).saturating_sub(1));
             next_group += 1;
             continue;
         }
