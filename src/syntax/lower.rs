@@ -80,9 +80,19 @@ pub struct Lowerer<'i> {
     ast: Ast,
     names: HashMap<&'i str, u32>,
     operands: Vec<Operand>,
+    /// Added to every position: the offset in the statement of the text pest was given.
+    offset: usize,
 }
 
 impl<'i> Lowerer<'i> {
+    /// A lowerer for text that starts at byte `offset` of the statement.
+    pub fn at_offset(offset: usize) -> Lowerer<'i> {
+        Lowerer {
+            offset,
+            ..Lowerer::default()
+        }
+    }
+
     /// Lowers the `expr` pair `expr`; its root is the last node.
     pub fn lower(mut self, expr: Pair<'i, Rule>) -> Result<Ast, Error> {
         let mut frames = vec![Frame::Expr {
@@ -137,7 +147,7 @@ impl<'i> Lowerer<'i> {
                     _ => UnaryOp::Plus,
                 };
                 let operand = self.pop_operand()?;
-                let op_span = span_of(&pair);
+                let op_span = self.span_of(&pair);
                 self.push_node(
                     Node::Unary {
                         op,
@@ -168,7 +178,7 @@ impl<'i> Lowerer<'i> {
                         rhs: NodeId(rhs.id),
                     },
                     lhs.outer.to(rhs.outer),
-                    span_of(&pair),
+                    self.span_of(&pair),
                     lhs.first,
                 );
                 Ok(Step::Continue)
@@ -177,7 +187,7 @@ impl<'i> Lowerer<'i> {
     }
 
     fn primary(&mut self, pair: Pair<'i, Rule>) -> Result<Step<'i>, Error> {
-        let span = span_of(&pair);
+        let span = self.span_of(&pair);
         let node = match pair.as_rule() {
             Rule::int => match small_int(pair.as_str()) {
                 Some(value) => Node::SmallInt(value),
@@ -205,7 +215,7 @@ impl<'i> Lowerer<'i> {
             Rule::call => {
                 let mut inner = pair.into_inner();
                 let name = inner.next().ok_or_else(|| internal(span))?;
-                let name_span = span_of(&name);
+                let name_span = self.span_of(&name);
                 let func = Builtin::from_name(name.as_str()).ok_or_else(|| {
                     Error::new(
                         ErrorKind::UnknownFunction(name.as_str().to_string()),
@@ -261,6 +271,11 @@ impl<'i> Lowerer<'i> {
         Ok(())
     }
 
+    fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        Span::new(self.offset + span.start(), self.offset + span.end())
+    }
+
     fn pop_operand(&mut self) -> Result<Operand, Error> {
         self.operands.pop().ok_or_else(|| internal(Span::default()))
     }
@@ -278,11 +293,6 @@ impl<'i> Lowerer<'i> {
             outer: span,
         });
     }
-}
-
-fn span_of(pair: &Pair<'_, Rule>) -> Span {
-    let span = pair.as_span();
-    Span::new(span.start(), span.end())
 }
 
 fn internal(span: Span) -> Error {

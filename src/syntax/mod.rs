@@ -12,6 +12,7 @@
 //! wrong number of arguments, assigning to a function name); it does not look names up and
 //! does not evaluate.
 
+pub mod chunk;
 pub mod grammar;
 pub mod lower;
 pub mod scan;
@@ -25,6 +26,7 @@ use pest::error::{ErrorVariant, InputLocation};
 use crate::ast::{Builtin, Statement};
 use crate::error::{Error, ErrorKind};
 use crate::span::Span;
+use crate::syntax::chunk::Chunking;
 use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lower::Lowerer;
 use crate::syntax::scan::Shape;
@@ -49,8 +51,28 @@ pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
             Span::default(),
         ));
     }
+    parse_with_chunking(source, CHUNKING)
+}
+
+/// Lines at least this long, without comments and not deep, are parsed in parallel chunks.
+const PARALLEL_MIN_LEN: usize = 1 << 18;
+/// The sizes of the groups parsed as chunks.
+const CHUNKING: Chunking = Chunking {
+    min: 1 << 14,
+    max: 1 << 17,
+};
+
+/// [`parse_statement`] with the chunk sizes given; lines of any length are chunked when a
+/// group qualifies if `chunking.min` is below [`PARALLEL_MIN_LEN`].
+pub fn parse_with_chunking(source: &str, chunking: Chunking) -> Result<Option<Statement>, Error> {
     let shape = scan::scan(source)?;
     if shape.max_nesting <= INLINE_NESTING && shape.max_chain <= INLINE_CHAIN {
+        let long_enough = source.len() >= PARALLEL_MIN_LEN.min(chunking.min);
+        if long_enough && !source.contains('#') {
+            if let Some(result) = chunk::parse_chunked(source, chunking) {
+                return result;
+            }
+        }
         return parse_scanned(source);
     }
     let stack_size =
@@ -80,9 +102,14 @@ fn deep_failure(shape: Shape) -> Error {
 
 /// Parses a line the scan has accepted.
 fn parse_scanned(source: &str) -> Result<Option<Statement>, Error> {
-    let mut pairs =
-        CalcParser::parse(Rule::statement, source).map_err(|error| pest_error(&error, source))?;
-    let statement = pairs.next().ok_or_else(internal_error)?;
+    parse_pairs(source).map_err(|(_, error)| error)
+}
+
+/// Parses a line the scan has accepted; an error says whether pest raised it.
+fn parse_pairs(source: &str) -> Result<Option<Statement>, (bool, Error)> {
+    let mut pairs = CalcParser::parse(Rule::statement, source)
+        .map_err(|error| (true, pest_error(&error, source)))?;
+    let statement = pairs.next().ok_or_else(|| (false, internal_error()))?;
     let Some(body) = statement.into_inner().next() else {
         return Ok(None);
     };
@@ -91,23 +118,30 @@ fn parse_scanned(source: &str) -> Result<Option<Statement>, Error> {
         Rule::assignment => {
             let mut inner = body.into_inner();
             let (Some(name), Some(expr)) = (inner.next(), inner.next()) else {
-                return Err(internal_error());
+                return Err((false, internal_error()));
             };
             let name_span = Span::new(name.as_span().start(), name.as_span().end());
             if Builtin::from_name(name.as_str()).is_some() {
-                return Err(Error::new(
-                    ErrorKind::ReservedName(name.as_str().to_string()),
-                    name_span,
+                return Err((
+                    false,
+                    Error::new(
+                        ErrorKind::ReservedName(name.as_str().to_string()),
+                        name_span,
+                    ),
                 ));
             }
             Ok(Some(Statement {
                 target: Some((name.as_str().into(), name_span)),
-                expr: Lowerer::default().lower(expr)?,
+                expr: Lowerer::default()
+                    .lower(expr)
+                    .map_err(|error| (false, error))?,
             }))
         }
         _ => Ok(Some(Statement {
             target: None,
-            expr: Lowerer::default().lower(body)?,
+            expr: Lowerer::default()
+                .lower(body)
+                .map_err(|error| (false, error))?,
         })),
     }
 }

@@ -525,3 +525,71 @@ proptest! {
         let _ = parse_statement(&source);
     }
 }
+
+/// Chunks as small as a few bytes, so that short random lines are cut into many.
+const TINY_CHUNKS: crate::syntax::chunk::Chunking =
+    crate::syntax::chunk::Chunking { min: 3, max: 40 };
+
+/// The chunked parse of `source` equals the sequential one: same arena, same error.
+#[track_caller]
+fn check_chunked(source: &str) {
+    let sequential = parse_statement(source);
+    let chunked = crate::syntax::parse_with_chunking(source, TINY_CHUNKS);
+    match (sequential, chunked) {
+        (Ok(Some(a)), Ok(Some(b))) => {
+            assert_eq!(a.target.map(|t| t.1), b.target.map(|t| t.1), "{source:?}");
+            let (a, b) = (a.expr, b.expr);
+            assert_eq!(a.nodes, b.nodes, "{source:?}");
+            assert_eq!(a.spans, b.spans, "{source:?}");
+            assert_eq!(a.op_spans, b.op_spans, "{source:?}");
+            assert_eq!(a.subtree_len, b.subtree_len, "{source:?}");
+            assert_eq!(a.literals, b.literals, "{source:?}");
+            assert_eq!(a.names, b.names, "{source:?}");
+            assert_eq!(a.call_args, b.call_args, "{source:?}");
+        }
+        (Ok(None), Ok(None)) => {}
+        (Err(a), Err(b)) => assert_eq!(a, b, "{source:?}"),
+        (a, b) => panic!("{source:?}: sequential {a:?}, chunked {b:?}"),
+    }
+}
+
+#[test]
+fn chunked_equals_sequential_examples() {
+    for source in [
+        "(1 + 2) * (3 + (4 - x)) + max((1 + 2), (y * 3 * (z)))",
+        "x = (1 + (2 * 3)) - (y + (4 ^ 2))",
+        "(1 + (2 3)) + (4 +* 5)",
+        "(1 + foo(2)) + (4 + sqrt(1, 2))",
+        "(1 + (2 + 3)) 2 + (4 + 5 + 6 + 7)",
+        "sqrt = (1 + (2 + 3))",
+        "(((((1 + 2) * (3 + 4)) - 5) + (6 + 7)) ** (8 + 9))",
+    ] {
+        // The chunked path runs (some group qualifies) and agrees with the sequential one.
+        assert!(
+            crate::syntax::chunk::parse_chunked(source, TINY_CHUNKS).is_some(),
+            "{source:?}"
+        );
+        check_chunked(source);
+    }
+}
+
+proptest! {
+    #[test]
+    fn chunked_equals_sequential(seed in any::<u64>(), size in 1usize..80) {
+        check_chunked(&random_expression(seed, size));
+    }
+
+    #[test]
+    fn chunked_equals_sequential_on_errors(seed in any::<u64>(), size in 2usize..60, cut in any::<u16>(), junk in "[-+*)( 0a,]") {
+        // A random expression with one byte replaced or one inserted.
+        let mut source = random_expression(seed, size).into_bytes();
+        let at = cut as usize % source.len();
+        source.insert(at, junk.as_bytes()[0]);
+        if cut % 2 == 0 {
+            source.remove((at + 1) % source.len());
+        }
+        if let Ok(source) = String::from_utf8(source) {
+            check_chunked(&source);
+        }
+    }
+}

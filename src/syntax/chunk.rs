@@ -1,0 +1,353 @@
+//! Parallel parsing of large lines: big parenthesised groups parsed as independent chunks.
+//!
+//! A byte scan finds the grouping parentheses and picks the largest groups no longer than
+//! [`Chunking::max`] (and no shorter than [`Chunking::min`]). Each picked group is parsed by pest
+//! with the grammar's `paren` rule and lowered into an arena of its own, on the rayon pool; the
+//! rest of the line, the skeleton, is the line with every picked group replaced by `(0)` and is
+//! parsed with the `statement` rule like any line. The skeleton's arena is then walked once in
+//! post-order and each `0` standing for a group is replaced by that group's arena, renumbered,
+//! so the result is the arena a sequential parse builds, node for node. Only one chunk's pest
+//! token queue exists per worker at a time, never the whole line's.
+//!
+//! Errors are those of a sequential parse too: a pest error anywhere wins over the errors found
+//! while lowering, and among errors of the same stage the first in the text wins, which is the
+//! one a left-to-right parse meets first. Lines with comments, deep nesting or few large groups
+//! take the sequential path; this module does not decide that, `syntax` does.
+
+use std::collections::{HashMap, VecDeque};
+
+use pest::Parser;
+use rayon::prelude::*;
+
+use crate::ast::{Ast, Node, NodeId, Statement};
+use crate::error::Error;
+use crate::span::Span;
+use crate::syntax::grammar::{CalcParser, Rule};
+use crate::syntax::lower::Lowerer;
+use crate::syntax::{parse_pairs, pest_error};
+
+/// Sizes of the groups parsed as chunks, in bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Chunking {
+    pub min: usize,
+    pub max: usize,
+}
+
+/// A picked group: its byte range in the statement, parentheses included.
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    start: usize,
+    end: usize,
+}
+
+/// The largest grouping parentheses of a size within `chunking`, in text order, none inside
+/// another. A `(` right after a name, number or `)` is not a group (it is a call, or an error
+/// the skeleton must report itself).
+fn pick_groups(source: &str, chunking: Chunking) -> Vec<Group> {
+    let bytes = source.as_bytes();
+    let mut opens: Vec<(usize, bool)> = Vec::new();
+    let mut picked: Vec<Group> = Vec::new();
+    let mut last_significant = b'(';
+    for (i, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b' ' | b'\t' | b'\r' | b'\n' => continue,
+            b'(' => {
+                let is_group = !(last_significant.is_ascii_alphanumeric()
+                    || matches!(last_significant, b'_' | b'.' | b')'));
+                opens.push((i, is_group));
+            }
+            b')' => {
+                if let Some((start, true)) = opens.pop() {
+                    let len = i + 1 - start;
+                    if (chunking.min..=chunking.max).contains(&len) {
+                        // Groups close inner first: this one swallows those picked inside it.
+                        while picked.last().is_some_and(|group| group.start > start) {
+                            picked.pop();
+                        }
+                        picked.push(Group { start, end: i + 1 });
+                    }
+                }
+            }
+            _ => {}
+        }
+        last_significant = byte;
+    }
+    picked
+}
+
+/// What a chunk produced: its arena, or an error and whether pest raised it.
+type ChunkResult = Result<Ast, (bool, Error)>;
+
+/// Parses and lowers one group (its text is `source[group.start..group.end]`).
+fn parse_group(source: &str, group: Group) -> ChunkResult {
+    let text = &source[group.start..group.end];
+    let mut pairs = CalcParser::parse(Rule::paren, text).map_err(|error| {
+        let mut error = pest_error(&error, text);
+        error.span = Span::new(
+            error.span.start as usize + group.start,
+            error.span.end as usize + group.start,
+        );
+        (true, error)
+    })?;
+    let expr = pairs
+        .next()
+        .and_then(|paren| paren.into_inner().next())
+        .ok_or_else(|| (false, super::internal_error()))?;
+    Lowerer::at_offset(group.start)
+        .lower(expr)
+        .map_err(|error| (false, error))
+}
+
+/// Parses `source` with its large groups as parallel chunks, on the current rayon pool; `None`
+/// when no group qualifies (the caller then parses sequentially).
+pub fn parse_chunked(source: &str, chunking: Chunking) -> Option<Result<Option<Statement>, Error>> {
+    let groups = pick_groups(source, chunking);
+    if groups.is_empty() {
+        return None;
+    }
+    // The skeleton: the line with each group replaced by `(0)`.
+    let mut skeleton = String::with_capacity(source.len() / 8);
+    let mut copied = 0;
+    for group in &groups {
+        skeleton.push_str(&source[copied..group.start]);
+        skeleton.push_str("(0)");
+        copied = group.end;
+    }
+    skeleton.push_str(&source[copied..]);
+    let map = PositionMap::new(&groups);
+
+    let skeleton_result = parse_pairs(&skeleton);
+    let mut chunks = Chunks {
+        source,
+        groups: &groups,
+        next: 0,
+        window: 4 * rayon::current_num_threads(),
+        ready: VecDeque::new(),
+        errors: Vec::new(),
+    };
+    let stitched = match &skeleton_result {
+        Ok(Some(statement)) => Some(stitch(&statement.expr, &map, &groups, &mut chunks)),
+        _ => None,
+    };
+    // Chunks not consumed by the stitch (after a skeleton error) are still parsed for errors.
+    chunks.by_ref().for_each(drop);
+
+    // Errors: pest's first, then lowering's; the first in the text within each stage.
+    let skeleton_error = skeleton_result.as_ref().err().map(|(from_pest, error)| {
+        let mut error = error.clone();
+        error.span = map.span(error.span);
+        (*from_pest, error)
+    });
+    let errors = chunks.errors.into_iter().chain(skeleton_error);
+    if let Some((_, error)) = errors.min_by_key(|(from_pest, error)| (!from_pest, error.span.start))
+    {
+        return Some(Err(error));
+    }
+    match (skeleton_result, stitched) {
+        (Ok(Some(statement)), Some(expr)) => {
+            let target = statement.target.map(|(name, span)| (name, map.span(span)));
+            Some(expr.map(|expr| Some(Statement { target, expr })))
+        }
+        (Ok(None), _) => Some(Ok(None)),
+        _ => Some(Err(super::internal_error())),
+    }
+}
+
+/// The groups' arenas in text order, parsed a window at a time on the pool so that only a few
+/// chunks wait in memory to be stitched. A group that fails yields an empty arena and leaves its
+/// error in `errors`.
+struct Chunks<'s> {
+    source: &'s str,
+    groups: &'s [Group],
+    next: usize,
+    window: usize,
+    ready: VecDeque<ChunkResult>,
+    errors: Vec<(bool, Error)>,
+}
+
+impl Iterator for Chunks<'_> {
+    type Item = Ast;
+
+    fn next(&mut self) -> Option<Ast> {
+        if self.ready.is_empty() && self.next < self.groups.len() {
+            let end = (self.next + self.window.max(1)).min(self.groups.len());
+            let source = self.source;
+            let results: Vec<ChunkResult> = self.groups[self.next..end]
+                .par_iter()
+                .map(|&group| parse_group(source, group))
+                .collect();
+            self.ready.extend(results);
+            self.next = end;
+        }
+        match self.ready.pop_front()? {
+            Ok(ast) => Some(ast),
+            Err(error) => {
+                self.errors.push(error);
+                Some(Ast::default())
+            }
+        }
+    }
+}
+
+/// Maps positions in the skeleton back to positions in the statement.
+struct PositionMap {
+    /// For each group: where its `(0)` ends in the skeleton, and how many bytes longer the
+    /// statement is up to there.
+    ends: Vec<(usize, usize)>,
+    /// Where each group's `(0)` starts in the skeleton.
+    starts: Vec<usize>,
+}
+
+impl PositionMap {
+    fn new(groups: &[Group]) -> PositionMap {
+        let mut ends = Vec::with_capacity(groups.len());
+        let mut starts = Vec::with_capacity(groups.len());
+        let mut shrink = 0;
+        for group in groups {
+            let start = group.start - shrink;
+            starts.push(start);
+            shrink += group.end - group.start - 3;
+            ends.push((start + 3, shrink));
+        }
+        PositionMap { ends, starts }
+    }
+
+    fn position(&self, pos: usize) -> usize {
+        let before = self.ends.partition_point(|&(end, _)| end <= pos);
+        match before {
+            0 => pos,
+            k => pos + self.ends[k - 1].1,
+        }
+    }
+
+    fn span(&self, span: Span) -> Span {
+        Span::new(
+            self.position(span.start as usize),
+            self.position(span.end as usize),
+        )
+    }
+
+    /// The group whose `0` starts at skeleton position `pos`, if any.
+    fn group_at(&self, pos: usize) -> Option<usize> {
+        let index = self.starts.partition_point(|&start| start + 1 < pos);
+        (self.starts.get(index) == Some(&(pos.wrapping_sub(1)))).then_some(index)
+    }
+}
+
+/// Builds the statement's arena from the skeleton's and the groups', in post-order.
+fn stitch(
+    skeleton: &Ast,
+    map: &PositionMap,
+    groups: &[Group],
+    chunks: &mut impl Iterator<Item = Ast>,
+) -> Result<Ast, Error> {
+    let mut ast = Ast::default();
+    let total: usize = skeleton.len();
+    ast.nodes.reserve(total);
+    let mut names: HashMap<Box<str>, u32> = HashMap::new();
+    // Final id and final first id of each skeleton node.
+    let mut new_id: Vec<u32> = Vec::with_capacity(skeleton.len());
+    let mut new_first: Vec<u32> = Vec::with_capacity(skeleton.len());
+    let mut next_group = 0;
+    for (index, node) in skeleton.nodes.iter().enumerate() {
+        let span = skeleton.spans[index];
+        let is_hole = matches!(node, Node::SmallInt(0))
+            && span.len() == 1
+            && map.group_at(span.start as usize) == Some(next_group)
+            && next_group < groups.len();
+        if is_hole {
+            let chunk = chunks.next().unwrap_or_default();
+            let base = ast.nodes.len() as u32;
+            append(&mut ast, &chunk, &mut names, &|id| id + base);
+            new_first.push(base);
+            new_id.push((ast.nodes.len() as u32).saturating_sub(1));
+            next_group += 1;
+            continue;
+        }
+        let first = match skeleton.subtree_len[index] {
+            1 => ast.nodes.len() as u32,
+            len => new_first[index + 1 - len as usize],
+        };
+        let id = ast.nodes.len() as u32;
+        let node = copy_node(&mut ast, skeleton, node, &mut names, &|old| {
+            new_id[old as usize]
+        });
+        ast.nodes.push(node);
+        ast.spans.push(map.span(span));
+        ast.op_spans.push(map.span(skeleton.op_spans[index]));
+        ast.subtree_len.push(id + 1 - first);
+        new_first.push(first);
+        new_id.push(id);
+    }
+    if next_group != groups.len() {
+        return Err(super::internal_error());
+    }
+    Ok(ast)
+}
+
+/// Appends `chunk`'s nodes to `ast`, operands renumbered by `renumber`.
+fn append(
+    ast: &mut Ast,
+    chunk: &Ast,
+    names: &mut HashMap<Box<str>, u32>,
+    renumber: &dyn Fn(u32) -> u32,
+) {
+    for (index, node) in chunk.nodes.iter().enumerate() {
+        let node = copy_node(ast, chunk, node, names, renumber);
+        ast.nodes.push(node);
+        ast.spans.push(chunk.spans[index]);
+        ast.op_spans.push(chunk.op_spans[index]);
+        ast.subtree_len.push(chunk.subtree_len[index]);
+    }
+}
+
+/// `node` of `from`, ready to append to `ast`: operands renumbered, names and literals
+/// re-indexed, call arguments copied.
+fn copy_node(
+    ast: &mut Ast,
+    from: &Ast,
+    node: &Node,
+    names: &mut HashMap<Box<str>, u32>,
+    renumber: &dyn Fn(u32) -> u32,
+) -> Node {
+    match *node {
+        Node::Literal(literal) => {
+            ast.literals.push(from.literals[literal as usize].clone());
+            Node::Literal(ast.literals.len() as u32 - 1)
+        }
+        Node::Name(name) => {
+            let text = &from.names[name as usize];
+            let next = ast.names.len() as u32;
+            let index = *names.entry(text.clone()).or_insert(next);
+            if index == next {
+                ast.names.push(text.clone());
+            }
+            Node::Name(index)
+        }
+        Node::Unary { op, operand } => Node::Unary {
+            op,
+            operand: NodeId(renumber(operand.0)),
+        },
+        Node::Binary { op, lhs, rhs } => Node::Binary {
+            op,
+            lhs: NodeId(renumber(lhs.0)),
+            rhs: NodeId(renumber(rhs.0)),
+        },
+        Node::Call {
+            func,
+            args_start,
+            n_args,
+        } => {
+            let start = ast.call_args.len() as u32;
+            let args = &from.call_args[args_start as usize..(args_start + n_args) as usize];
+            ast.call_args
+                .extend(args.iter().map(|arg| NodeId(renumber(arg.0))));
+            Node::Call {
+                func,
+                args_start: start,
+                n_args,
+            }
+        }
+        ref leaf => leaf.clone(),
+    }
+}
