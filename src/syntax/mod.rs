@@ -63,7 +63,7 @@ const CHUNKING: Chunking = Chunking {
 };
 
 /// [`parse_statement`] with the chunk sizes given; lines of any length are chunked when a
-/// group qualifies if `chunking.min` is below [`PARALLEL_MIN_LEN`].
+/// group qualifies if `chunking.min` is below `PARALLEL_MIN_LEN`.
 pub fn parse_with_chunking(source: &str, chunking: Chunking) -> Result<Option<Statement>, Error> {
     let shape = scan::scan(source)?;
     if shape.max_nesting <= INLINE_NESTING && shape.max_chain <= INLINE_CHAIN {
