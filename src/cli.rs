@@ -15,7 +15,7 @@ use clap::Parser;
 use crate::engine::{self, EvalOptions, Grain};
 use crate::input;
 use crate::num::Limits;
-use crate::render::{Color, diagnostic};
+use crate::render::{Color, SpeedupRow, diagnostic};
 use crate::session::Session;
 
 /// parcalc — a calculator in which every evaluation is a small parallel program.
@@ -51,6 +51,27 @@ pub struct Args {
     /// Print parse and evaluation figures to stderr after each evaluation.
     #[arg(long)]
     pub stats: bool,
+
+    /// Print the schedule (Gantt chart, legend, work–span figures) after each value.
+    #[arg(long)]
+    pub trace: bool,
+
+    /// Write the last evaluation's schedule to FILE in Chrome's Trace Event format.
+    #[arg(long, value_name = "FILE")]
+    pub trace_json: Option<PathBuf>,
+
+    /// Write the last evaluation's Gantt chart to FILE as an SVG image.
+    #[arg(long, value_name = "FILE")]
+    pub trace_svg: Option<PathBuf>,
+
+    /// Evaluate each expression on 1, 2, … MAX workers and print the speedup table
+    /// [default MAX: the machine's parallelism, at least 4].
+    #[arg(long, value_name = "MAX", num_args = 0..=1, default_missing_value = "0")]
+    pub speedup: Option<usize>,
+
+    /// Print the parsed tree, with node ids, before each value.
+    #[arg(long)]
+    pub tree: bool,
 
     /// Never colour the output (also: the NO_COLOR environment variable).
     #[arg(long)]
@@ -116,6 +137,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     }
     let mut batch = Batch {
         args: &args,
+        color: Color::detect(io::stdout().is_terminal(), args.no_color),
         error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
         failed: false,
     };
@@ -132,6 +154,10 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             }
         }
     };
+    if let Err(message) = write_trace_files(&args, &session) {
+        eprintln!("error: {message}");
+        return ExitCode::from(EVAL_ERROR);
+    }
     match outcome {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
             eprintln!("error: cannot write output: {error}");
@@ -139,6 +165,43 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         }
         _ if batch.failed => ExitCode::from(EVAL_ERROR),
         _ => ExitCode::from(SUCCESS),
+    }
+}
+
+/// Writes `--trace-json` and `--trace-svg` files for the last evaluation.
+fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
+    let outputs = [
+        (
+            &args.trace_json,
+            crate::render::chrome_json as fn(&_) -> String,
+        ),
+        (&args.trace_svg, crate::render::svg),
+    ];
+    for (path, render) in outputs {
+        let Some(path) = path else { continue };
+        let Some(trace) = session.last_trace() else {
+            return Err(format!(
+                "no evaluation ran, so {} was not written",
+                path.display()
+            ));
+        };
+        std::fs::write(path, render(trace))
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Default largest pool of a speedup run: the machine's parallelism, at least 4.
+pub fn default_speedup_workers() -> usize {
+    engine::default_workers().max(4)
+}
+
+/// Columns available for charts: the terminal's width, or 80 when stdout is not a terminal.
+pub fn output_width() -> usize {
+    if io::stdout().is_terminal() {
+        terminal_size::terminal_size().map_or(80, |(width, _)| usize::from(width.0))
+    } else {
+        80
     }
 }
 
@@ -163,11 +226,41 @@ fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
 /// Batch evaluation: statements in, values out.
 struct Batch<'a> {
     args: &'a Args,
+    color: Color,
     error_color: Color,
     failed: bool,
 }
 
 impl Batch<'_> {
+    /// `--speedup`: the value, then the table of runs on 1 to `max_workers` workers.
+    fn speedup(&mut self, session: &mut Session, text: &str, max_workers: usize) -> io::Result<()> {
+        if text.trim().is_empty() || text.trim_start().starts_with('#') {
+            return Ok(());
+        }
+        let max_workers = if max_workers == 0 {
+            default_speedup_workers()
+        } else {
+            max_workers
+        };
+        match session.speedup_runs(text, max_workers) {
+            Ok((value, traces)) => {
+                let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
+                let mut stdout = io::stdout().lock();
+                writeln!(stdout, "{value}")?;
+                write!(stdout, "{}", crate::render::speedup(&rows, self.color))?;
+                stdout.flush()
+            }
+            Err(error) => {
+                self.failed = true;
+                eprintln!(
+                    "{}",
+                    diagnostic::render_error(&error, text, self.error_color)
+                );
+                Ok(())
+            }
+        }
+    }
+
     fn text(&mut self, session: &mut Session, text: &[u8]) -> io::Result<()> {
         for piece in input::statements(text) {
             match piece.text {
@@ -188,14 +281,29 @@ impl Batch<'_> {
         text: &str,
         line_no: Option<usize>,
     ) -> io::Result<()> {
+        if self.args.tree {
+            if let Ok(Some(statement)) = crate::syntax::parse_statement(text) {
+                let tree = crate::render::tree(&statement.expr, text, self.color);
+                write!(io::stdout().lock(), "{tree}")?;
+            }
+        }
+        if let Some(max_workers) = self.args.speedup {
+            return self.speedup(session, text, max_workers);
+        }
         match session.eval_line(text) {
             Ok(None) => {}
             Ok(Some(outcome)) => {
+                let mut stdout = io::stdout().lock();
                 if outcome.assigned.is_none() {
-                    let mut stdout = io::stdout().lock();
                     writeln!(stdout, "{}", outcome.value)?;
-                    stdout.flush()?;
                 }
+                if self.args.trace {
+                    if let Some(trace) = session.last_trace() {
+                        let chart = crate::render::schedule(trace, output_width(), self.color);
+                        writeln!(stdout, "{chart}")?;
+                    }
+                }
+                stdout.flush()?;
                 if self.args.stats {
                     eprintln!("{}", outcome.stats);
                 }

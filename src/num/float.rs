@@ -17,8 +17,20 @@ pub fn repr(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "inf" } else { "-inf" }.to_owned();
     }
-    // `{:e}` gives the shortest round-trip digits as `d.ddde<exp>`.
-    let scientific = format!("{:e}", x.abs());
+    // `{:e}` gives the shortest round-trip digits as `d.ddde<exp>`. When two strings of that
+    // length round-trip equally near (the value lies halfway between them), Python's dtoa
+    // takes the even one, as the exactly rounded form of the same length does.
+    let shortest = format!("{:e}", x.abs());
+    let n_digits = shortest
+        .split('e')
+        .next()
+        .map_or(1, |m| m.replace('.', "").len());
+    let exact = format!("{:.*e}", n_digits.saturating_sub(1), x.abs());
+    let scientific = if exact.parse::<f64>() == Ok(x.abs()) {
+        exact
+    } else {
+        shortest
+    };
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();

@@ -105,6 +105,8 @@ fn float_repr_is_pythons() {
     check_repr(f64::MAX, "1.7976931348623157e+308");
     check_repr(123.456, "123.456");
     check_repr(100.0, "100.0");
+    // Halfway between two 16-digit strings: Python takes the even digit.
+    check_repr(1e16 / 13.0, "769230769230769.2");
 }
 
 #[test]

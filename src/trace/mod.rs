@@ -6,6 +6,8 @@
 //!
 //! Times are nanoseconds on a monotonic clock, relative to the start of the evaluation.
 
+pub mod analysis;
+
 use std::sync::Arc;
 
 use crate::ast::NodeId;

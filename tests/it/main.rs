@@ -1,0 +1,6 @@
+//! The integration tests, in one binary: the real `parcalc` executable driven as people use
+//! it, and the library checked against `python3`.
+
+mod cli;
+mod oracle;
+mod util;
