@@ -1,3 +1,86 @@
-//! Engine benchmarks (filled in with the parallel engine).
+//! Engine benchmarks: the sequential evaluator against the dataflow engine on a balanced tree
+//! of 2,097,151 nodes (2^20 small-int leaves joined by `+` and `-`), on 1 and 2 workers, at
+//! grain 1 (every operator a task: the per-node cost of scheduling and recording) and at the
+//! automatic grain.
+//!
+//! The tree is built directly in the arena, so these figures leave the parser out. Recording
+//! cannot be switched off; its cost is bounded by the difference between the sequential
+//! evaluator and the engine on one worker at the automatic grain, which includes it.
 
-fn main() {}
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use parcalc::ast::{Ast, BinaryOp, Node, NodeId};
+use parcalc::engine::{self, EvalOptions, Grain, Pool, sequential};
+use parcalc::num::{Limits, Value};
+use parcalc::span::Span;
+
+/// A balanced tree over `n_leaves` (a power of two) leaves, in post-order, with `+` and `-`
+/// alternating by level.
+fn balanced(n_leaves: usize) -> Ast {
+    let mut ast = Ast::default();
+    let mut stack: Vec<(NodeId, u32)> = Vec::new();
+    let push = |ast: &mut Ast, node: Node, subtree_len: u32| {
+        let id = ast.nodes.len();
+        ast.nodes.push(node);
+        ast.subtree_len.push(subtree_len);
+        ast.spans
+            .push(Span::new(id + 1 - subtree_len as usize, id + 1));
+        ast.op_spans.push(Span::new(id, id + 1));
+        NodeId(id as u32)
+    };
+    for leaf in 0..n_leaves {
+        let id = push(&mut ast, Node::SmallInt((leaf % 10) as i64), 1);
+        stack.push((id, 1));
+        let mut size = leaf + 1;
+        let mut level = 0;
+        while size % 2 == 0 {
+            let (rhs, rhs_len) = stack.pop().unwrap();
+            let (lhs, lhs_len) = stack.pop().unwrap();
+            let op = if level % 2 == 0 {
+                BinaryOp::Add
+            } else {
+                BinaryOp::Sub
+            };
+            let len = lhs_len + rhs_len + 1;
+            let id = push(&mut ast, Node::Binary { op, lhs, rhs }, len);
+            stack.push((id, len));
+            size /= 2;
+            level += 1;
+        }
+    }
+    ast
+}
+
+fn engine_benches(c: &mut Criterion) {
+    let ast = Arc::new(balanced(1 << 20));
+    let env: Arc<[Value]> = Arc::from(Vec::new());
+    let source: Arc<str> = Arc::from(".".repeat(ast.len()));
+    let limits = Limits::default();
+    let mut group = c.benchmark_group(format!("balanced {} nodes", ast.len()));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(4));
+    group.warm_up_time(Duration::from_secs(1));
+    group.bench_function("sequential", |b| {
+        b.iter(|| black_box(sequential::evaluate(&ast, &env, &limits)))
+    });
+    for n_workers in [1, 2] {
+        let pool = Pool::new(n_workers).unwrap();
+        for (grain_name, grain) in [("auto", Grain::Auto), ("1", Grain::Fixed(1))] {
+            let options = EvalOptions {
+                grain,
+                ..EvalOptions::default()
+            };
+            let name = format!("parallel {n_workers} workers grain {grain_name}");
+            group.bench_function(name, |b| {
+                b.iter(|| black_box(engine::evaluate(&pool, &ast, &env, &source, &options)))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine_benches);
+criterion_main!(benches);

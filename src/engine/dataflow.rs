@@ -243,23 +243,36 @@ fn seed(shared: Arc<Shared>, lo: usize, mut hi: usize) {
         threads.spawn(move || seed(other, mid, hi));
         hi = mid;
     }
+    let mut stack = Vec::new();
+    let mut start_ns = shared.now_ns();
     for &task in &shared.ready[lo..hi] {
-        shared.run_chain(task, 0);
+        // One clock read per task: the next ready task starts when the previous chain ended.
+        start_ns = shared.run_chain(task, 0, start_ns, &mut stack);
     }
 }
+
+/// A task's value stack: values it computed, and borrowed values of its operand tasks. Reused
+/// from task to task, so a task allocates nothing but its value.
+type Stack<'s> = Vec<Cow<'s, Value>>;
 
 impl Shared {
     fn now_ns(&self) -> u64 {
         self.started.elapsed().as_nanos() as u64
     }
 
-    /// Runs `task`, then, as long as finishing a task makes its consumer ready, the consumer.
-    fn run_chain(&self, mut task: u32, mut ready_ns: u64) {
+    /// Runs `task`, started at `start_ns`, then, as long as finishing a task makes its consumer
+    /// ready, the consumer. Returns when the last task it ran ended.
+    fn run_chain<'s>(
+        &'s self,
+        mut task: u32,
+        mut ready_ns: u64,
+        mut start_ns: u64,
+        stack: &mut Stack<'s>,
+    ) -> u64 {
         let worker = rayon::current_thread_index().unwrap_or(0) as u32;
-        let mut start_ns = self.now_ns();
         loop {
             let index = task as usize;
-            let ran = self.run_task(index);
+            let ran = self.run_task(index, stack);
             let end_ns = if ran { self.now_ns() } else { start_ns };
             let times = &self.times[index];
             // Relaxed stores: published to the consumer by the AcqRel decrement below, and to
@@ -270,22 +283,30 @@ impl Shared {
             times.worker.store(worker, Ordering::Relaxed);
             let parent = self.plan.parent[index];
             if parent == NO_TASK {
-                return;
+                return end_ns;
             }
             // AcqRel: the Release half publishes this task's value to whichever worker runs the
             // consumer; the Acquire half lets the last operand's worker see every other
             // operand's value.
             if self.pending[parent as usize].fetch_sub(1, Ordering::AcqRel) != 1 {
-                return;
+                return end_ns;
             }
+            // The consumer became ready when its last operand ended: the latest end among its
+            // operand tasks, whose times the Acquire above made visible (another worker's
+            // clock read may be later than ours).
             task = parent;
-            ready_ns = end_ns;
-            start_ns = if ran { end_ns } else { self.now_ns() };
+            ready_ns = self
+                .plan
+                .deps(parent as usize)
+                .iter()
+                .map(|&dep| self.times[dep as usize].end_ns.load(Ordering::Relaxed))
+                .fold(end_ns, u64::max);
+            start_ns = ready_ns;
         }
     }
 
     /// Runs one task, or skips it. Returns whether it evaluated anything.
-    fn run_task(&self, task: usize) -> bool {
+    fn run_task<'s>(&'s self, task: usize, stack: &mut Stack<'s>) -> bool {
         let root = self.plan.roots[task];
         let first = self.ast.first_of(NodeId(root)).0;
         if self.cancel.is_cancelled() {
@@ -298,7 +319,7 @@ impl Shared {
         }
         let current = Cell::new(root);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            self.evaluate_group(task, root, first, &current)
+            self.evaluate_group(task, root, first, &current, stack)
         }));
         match outcome {
             Ok(Ok(Some(value))) => {
@@ -321,12 +342,13 @@ impl Shared {
     /// when it stops early: an operand task has no value, an earlier node failed, or the
     /// evaluation was cancelled.
     #[allow(clippy::type_complexity)]
-    fn evaluate_group(
-        &self,
+    fn evaluate_group<'s>(
+        &'s self,
         task: usize,
         root: u32,
         first: u32,
         current: &Cell<u32>,
+        stack: &mut Stack<'s>,
     ) -> Result<Option<Value>, (u32, Error)> {
         let ast = &*self.ast;
         let deps = self.plan.deps(task);
@@ -337,7 +359,7 @@ impl Shared {
         };
         let mut next_dep = 0;
         let mut next_dep_first = dep_first(0);
-        let mut stack: Vec<Cow<'_, Value>> = Vec::with_capacity(4);
+        stack.clear();
         let mut index = first;
         while index <= root {
             if index == next_dep_first {

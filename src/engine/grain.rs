@@ -86,7 +86,13 @@ impl Plan {
                     operand_groups.push((operand_weight, operand.0));
                 }
             });
-            if weight > u64::from(grain) {
+            if grain == 1 {
+                // Every operator its own task: close every operand group.
+                for &(_, operand) in &operand_groups {
+                    is_root[operand as usize] = true;
+                }
+                weight = 1;
+            } else if weight > u64::from(grain) {
                 // Close the heaviest operand groups first until this one fits.
                 operand_groups.sort_unstable_by(|a, b| b.cmp(a));
                 for &(operand_weight, operand) in &operand_groups {
