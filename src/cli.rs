@@ -52,6 +52,22 @@ pub struct Args {
     #[arg(long)]
     pub stats: bool,
 
+    /// Print the schedule (Gantt chart, legend, work–span figures) after each value.
+    #[arg(long)]
+    pub trace: bool,
+
+    /// Write the last evaluation's schedule to FILE in Chrome's Trace Event format.
+    #[arg(long, value_name = "FILE")]
+    pub trace_json: Option<PathBuf>,
+
+    /// Write the last evaluation's Gantt chart to FILE as an SVG image.
+    #[arg(long, value_name = "FILE")]
+    pub trace_svg: Option<PathBuf>,
+
+    /// Print the parsed tree, with node ids, before each value.
+    #[arg(long)]
+    pub tree: bool,
+
     /// Never colour the output (also: the NO_COLOR environment variable).
     #[arg(long)]
     pub no_color: bool,
@@ -116,6 +132,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     }
     let mut batch = Batch {
         args: &args,
+        color: Color::detect(io::stdout().is_terminal(), args.no_color),
         error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
         failed: false,
     };
@@ -132,6 +149,10 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             }
         }
     };
+    if let Err(message) = write_trace_files(&args, &session) {
+        eprintln!("error: {message}");
+        return ExitCode::from(EVAL_ERROR);
+    }
     match outcome {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
             eprintln!("error: cannot write output: {error}");
@@ -139,6 +160,38 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         }
         _ if batch.failed => ExitCode::from(EVAL_ERROR),
         _ => ExitCode::from(SUCCESS),
+    }
+}
+
+/// Writes `--trace-json` and `--trace-svg` files for the last evaluation.
+fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
+    let outputs = [
+        (
+            &args.trace_json,
+            crate::render::chrome_json as fn(&_) -> String,
+        ),
+        (&args.trace_svg, crate::render::svg),
+    ];
+    for (path, render) in outputs {
+        let Some(path) = path else { continue };
+        let Some(trace) = session.last_trace() else {
+            return Err(format!(
+                "no evaluation ran, so {} was not written",
+                path.display()
+            ));
+        };
+        std::fs::write(path, render(trace))
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Columns available for charts: the terminal's width, or 80 when stdout is not a terminal.
+pub fn output_width() -> usize {
+    if io::stdout().is_terminal() {
+        terminal_size::terminal_size().map_or(80, |(width, _)| usize::from(width.0))
+    } else {
+        80
     }
 }
 
@@ -163,6 +216,7 @@ fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
 /// Batch evaluation: statements in, values out.
 struct Batch<'a> {
     args: &'a Args,
+    color: Color,
     error_color: Color,
     failed: bool,
 }
@@ -188,14 +242,26 @@ impl Batch<'_> {
         text: &str,
         line_no: Option<usize>,
     ) -> io::Result<()> {
+        if self.args.tree {
+            if let Ok(Some(statement)) = crate::syntax::parse_statement(text) {
+                let tree = crate::render::tree(&statement.expr, text, self.color);
+                write!(io::stdout().lock(), "{tree}")?;
+            }
+        }
         match session.eval_line(text) {
             Ok(None) => {}
             Ok(Some(outcome)) => {
+                let mut stdout = io::stdout().lock();
                 if outcome.assigned.is_none() {
-                    let mut stdout = io::stdout().lock();
                     writeln!(stdout, "{}", outcome.value)?;
-                    stdout.flush()?;
                 }
+                if self.args.trace {
+                    if let Some(trace) = session.last_trace() {
+                        let chart = crate::render::schedule(trace, output_width(), self.color);
+                        writeln!(stdout, "{chart}")?;
+                    }
+                }
+                stdout.flush()?;
                 if self.args.stats {
                     eprintln!("{}", outcome.stats);
                 }

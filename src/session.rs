@@ -148,6 +148,31 @@ impl Session {
         })
     }
 
+    /// Evaluates the expression `line` once on each pool size from 1 to `max_workers` (with
+    /// the session's grain and delay), for the speedup table. Variables and `_` are left as
+    /// they were; the last run's trace becomes the last trace.
+    pub fn speedup_runs(&mut self, line: &str, max_workers: usize) -> Result<Vec<Trace>, Error> {
+        let statement = syntax::parse_statement(line)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Syntax("expected an expression".into()),
+                crate::span::Span::default(),
+            )
+        })?;
+        engine::check_workers(max_workers)?;
+        let env = self.resolve_names(&statement.expr)?;
+        let ast = Arc::new(statement.expr);
+        let source: Arc<str> = Arc::from(line);
+        let mut traces = Vec::with_capacity(max_workers);
+        for n_workers in 1..=max_workers {
+            let pool = Pool::new(n_workers)?;
+            let evaluation = engine::evaluate(&pool, &ast, &env, &source, &self.options);
+            evaluation.result?;
+            traces.push(evaluation.trace);
+        }
+        self.last_trace = traces.last().cloned();
+        Ok(traces)
+    }
+
     /// The values of `ast.names`, in order; an unknown name is an error at its first use.
     fn resolve_names(&self, ast: &crate::ast::Ast) -> Result<Arc<[Value]>, Error> {
         let mut env = Vec::with_capacity(ast.names.len());

@@ -1,13 +1,21 @@
 //! The evaluation engine: a pool of workers, futures, and the evaluators of an arena.
 //!
-//! (Placeholder: the parallel dataflow lands with the engine; for now `evaluate` runs the
-//! sequential evaluator and records no tasks.)
+//! [`evaluate`] plans the tasks of a tree (`grain`) and runs them as a dataflow program on the
+//! [`Pool`] (`dataflow`), recording a [`Trace`]; `sequential` is the one-loop reference
+//! evaluator beside it. Both call `node::eval_node` for the arithmetic, which lives in `num`.
+//! Nothing here recurses over the tree, and no worker ever blocks on another task.
 
+pub mod cancel;
+pub mod dataflow;
+pub mod future;
+pub mod grain;
 pub mod node;
+pub mod pool;
 pub mod sequential;
+#[cfg(test)]
+mod test;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::ast::Ast;
@@ -16,37 +24,18 @@ use crate::num::{Limits, Value};
 use crate::span::Span;
 use crate::trace::Trace;
 
-/// Largest pool size accepted.
-pub const MAX_WORKERS: usize = 1024;
+pub use cancel::CancelFlag;
+pub use future::Future;
+pub use pool::{MAX_WORKERS, Pool, check_workers, default_workers};
 
-/// The machine's available parallelism, the default pool size.
-pub fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// A shared flag that asks a running evaluation to stop.
-#[derive(Clone, Debug, Default)]
-pub struct CancelFlag(Arc<AtomicBool>);
-
-impl CancelFlag {
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-    pub fn reset(&self) {
-        self.0.store(false, Ordering::Relaxed);
-    }
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-/// How many nodes one task evaluates.
+/// How many operators one task evaluates.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Grain {
-    /// Chosen from the tree's size and the delay.
+    /// Chosen from the tree's size, the pool's size and the delay: one operator per task for
+    /// small trees and whenever a delay is set, else about 16 tasks per worker.
     #[default]
     Auto,
-    /// At most this many nodes per task (1 = every operator its own task).
+    /// At most this many operators per task (1 = every operator its own task).
     Fixed(u32),
 }
 
@@ -60,40 +49,6 @@ pub struct EvalOptions {
     pub cancel: CancelFlag,
 }
 
-/// A pool of workers.
-#[derive(Debug)]
-pub struct Pool {
-    n_workers: usize,
-}
-
-impl Pool {
-    pub fn new(n_workers: usize) -> Result<Pool, Error> {
-        check_workers(n_workers)?;
-        Ok(Pool { n_workers })
-    }
-    pub fn n_workers(&self) -> usize {
-        self.n_workers
-    }
-    pub fn resize(&mut self, n_workers: usize) -> Result<(), Error> {
-        *self = Pool::new(n_workers)?;
-        Ok(())
-    }
-}
-
-/// Checks a requested pool size.
-pub fn check_workers(n_workers: usize) -> Result<(), Error> {
-    if (1..=MAX_WORKERS).contains(&n_workers) {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorKind::Limit(format!(
-                "the number of workers must be between 1 and {MAX_WORKERS}, not {n_workers}"
-            )),
-            Span::default(),
-        ))
-    }
-}
-
 /// The outcome of one evaluation: its result and its trace.
 #[derive(Debug)]
 pub struct Evaluation {
@@ -101,7 +56,17 @@ pub struct Evaluation {
     pub trace: Trace,
 }
 
-/// Evaluates `ast` on `pool`. `env` holds the values of `ast.names`.
+/// Evaluates `ast` on `pool`. `env` holds the values of `ast.names`; `source` is the
+/// statement's text, which the trace's labels slice.
+///
+/// # Blocking
+///
+/// Blocks the calling thread until the evaluation has finished, failed or been cancelled;
+/// call it from outside the pool, never from one of its tasks.
+///
+/// # Panic handling
+///
+/// A panic while evaluating a node becomes an [`ErrorKind::Internal`] error at that node.
 pub fn evaluate(
     pool: &Pool,
     ast: &Arc<Ast>,
@@ -109,9 +74,25 @@ pub fn evaluate(
     source: &Arc<str>,
     options: &EvalOptions,
 ) -> Evaluation {
-    let started = Instant::now();
-    let result = sequential::evaluate(ast, env, &options.limits);
-    let mut trace = Trace::new(pool.n_workers(), source.clone());
-    trace.wall_ns = started.elapsed().as_nanos() as u64;
-    Evaluation { result, trace }
+    if ast.is_empty() {
+        return Evaluation {
+            result: Err(Error::new(
+                ErrorKind::Internal("empty expression".into()),
+                Span::default(),
+            )),
+            trace: Trace::new(pool.n_workers(), Arc::clone(source)),
+        };
+    }
+    let n_ops = grain::count_operators(ast);
+    let grain = grain::choose(options.grain, n_ops, pool.n_workers(), options.delay);
+    let plan = grain::Plan::build(ast, grain);
+    if plan.n_tasks() == 0 {
+        // A single leaf: its value is ready at once, and there is no task to run.
+        let started = Instant::now();
+        let result = sequential::evaluate(ast, env, &options.limits);
+        let mut trace = Trace::new(pool.n_workers(), Arc::clone(source));
+        trace.wall_ns = started.elapsed().as_nanos() as u64;
+        return Evaluation { result, trace };
+    }
+    dataflow::run(pool, ast, env, source, options, plan)
 }

@@ -6,18 +6,23 @@
 //!
 //! Times are nanoseconds on a monotonic clock, relative to the start of the evaluation.
 
+pub mod analysis;
+
 use std::sync::Arc;
 
 use crate::ast::NodeId;
 use crate::num::Value;
 use crate::span::Span;
 
-/// One task: a group of nodes (at grain 1, a single operator) run by one worker.
+/// One task: a group of operators (at grain 1, a single operator) run by one worker. Its value
+/// is [`Trace::value`]: values live in their own table, so the records of a million tasks stay
+/// small.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskRecord {
     /// The node whose value the task produced: the root of its group.
     pub root: NodeId,
-    /// How many nodes the task evaluated (1 at grain 1, more when subtrees are grouped).
+    /// How many operators the task evaluated (1 at grain 1, more when subtrees are grouped);
+    /// leaves are not counted.
     pub n_nodes: u32,
     /// The subexpression of `root` in [`Trace::source`].
     pub span: Span,
@@ -27,12 +32,11 @@ pub struct TaskRecord {
     pub ready_ns: u64,
     /// When a worker started it.
     pub start_ns: u64,
-    /// When it finished.
+    /// When it finished. A task skipped after an error or a cancellation has
+    /// `start_ns == end_ns` and no value.
     pub end_ns: u64,
-    /// Its value; `None` if it failed or was cancelled.
-    pub value: Option<Value>,
-    deps_start: u32,
-    deps_len: u32,
+    pub(crate) deps_start: u32,
+    pub(crate) deps_len: u32,
 }
 
 /// The trace of one evaluation.
@@ -48,6 +52,8 @@ pub struct Trace {
     pub tasks: Vec<TaskRecord>,
     /// Flat table of dependencies, indexed through each record.
     deps: Vec<u32>,
+    /// `values[t]`: the value task `t` produced; `None` if it failed or was skipped.
+    values: Vec<Option<Value>>,
 }
 
 /// What a task did, without its dependencies; [`Trace::push_task`] adds them.
@@ -86,11 +92,37 @@ impl Trace {
             ready_ns: timing.ready_ns,
             start_ns: timing.start_ns,
             end_ns: timing.end_ns,
-            value: timing.value,
             deps_start,
             deps_len: deps.len() as u32,
         });
+        self.values.push(timing.value);
         index
+    }
+
+    /// A trace from its parts, as the engine records them: `tasks[t]` indexes `deps` through
+    /// its `deps_start`/`deps_len`, and `values[t]` is task `t`'s value.
+    pub(crate) fn from_parts(
+        n_workers: usize,
+        source: Arc<str>,
+        wall_ns: u64,
+        tasks: Vec<TaskRecord>,
+        deps: Vec<u32>,
+        values: Vec<Option<Value>>,
+    ) -> Trace {
+        debug_assert_eq!(tasks.len(), values.len());
+        Trace {
+            n_workers,
+            wall_ns,
+            source,
+            tasks,
+            deps,
+            values,
+        }
+    }
+
+    /// The value task `task` produced; `None` if it failed or was skipped.
+    pub fn value(&self, task: usize) -> Option<&Value> {
+        self.values.get(task).and_then(Option::as_ref)
     }
 
     /// The tasks that computed the operands of task `task`.

@@ -1,0 +1,116 @@
+//! [`Pool`]: a fixed set of worker threads (a `rayon::ThreadPool`) that runs submitted tasks.
+//!
+//! The pool knows nothing about trees: it runs closures and hands back [`Future`]s. Rayon
+//! pools cannot change size, so [`Pool::resize`] builds a new one and drops the old; the old
+//! pool's threads exit on their own once their queues are empty.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use crate::engine::future::{self, Future, panic_error};
+use crate::error::{Error, ErrorKind};
+use crate::span::Span;
+
+/// Largest pool size accepted.
+pub const MAX_WORKERS: usize = 1024;
+
+/// The machine's available parallelism, the default pool size.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Checks a requested pool size: from 1 to [`MAX_WORKERS`].
+pub fn check_workers(n_workers: usize) -> Result<(), Error> {
+    if (1..=MAX_WORKERS).contains(&n_workers) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::Limit(format!(
+                "the number of workers must be between 1 and {MAX_WORKERS}, not {n_workers}"
+            )),
+            Span::default(),
+        ))
+    }
+}
+
+/// A pool of worker threads, named `parcalc-worker-0`, `parcalc-worker-1`, ….
+///
+/// # Panic handling
+///
+/// Every task runs under `catch_unwind`: a panic inside one task becomes an error delivered
+/// through that task's future (or, in the dataflow engine, the evaluation's error), and the
+/// pool and its workers carry on. (An uncaught panic in a rayon job would abort the process.)
+///
+/// # Blocking
+///
+/// Tasks never wait for each other: the dataflow engine submits a task only once its operands
+/// are ready. The only blocking call is [`Future::result`], made by the thread that submitted
+/// the work, which is never a worker.
+#[derive(Debug)]
+pub struct Pool {
+    threads: Arc<rayon::ThreadPool>,
+    n_workers: usize,
+}
+
+impl Pool {
+    /// Starts a pool of `n_workers` threads; from 1 to [`MAX_WORKERS`], else an error.
+    pub fn new(n_workers: usize) -> Result<Pool, Error> {
+        check_workers(n_workers)?;
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(n_workers)
+            .thread_name(|index| format!("parcalc-worker-{index}"))
+            .build()
+            .map_err(|error| {
+                Error::new(
+                    ErrorKind::Limit(format!("cannot start {n_workers} workers: {error}")),
+                    Span::default(),
+                )
+            })?;
+        Ok(Pool {
+            threads: Arc::new(threads),
+            n_workers,
+        })
+    }
+
+    pub fn n_workers(&self) -> usize {
+        self.n_workers
+    }
+
+    /// Replaces the pool by one of `n_workers` threads. The old pool is dropped; its threads
+    /// exit once idle. On error the pool is left as it was.
+    pub fn resize(&mut self, n_workers: usize) -> Result<(), Error> {
+        *self = Pool::new(n_workers)?;
+        Ok(())
+    }
+
+    /// Submits `task` to the pool and returns the future of its result.
+    ///
+    /// # Panic handling
+    ///
+    /// A panic inside `task` is caught and delivered through the future as an
+    /// [`ErrorKind::Internal`] error; the worker survives.
+    ///
+    /// # Blocking
+    ///
+    /// Never blocks. `task` itself must not wait on another future of this pool: with one
+    /// worker that would deadlock.
+    pub fn submit<T, F>(&self, task: F) -> Future<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (promise, future) = future::channel();
+        self.threads.spawn(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(task))
+                .map_err(|payload| panic_error(&*payload, Span::default()));
+            promise.fulfil(outcome);
+        });
+        future
+    }
+
+    /// The rayon pool itself, for the dataflow engine, which spawns its own jobs (each one
+    /// catching its panics) and shares the handle with them.
+    pub(crate) fn threads(&self) -> &Arc<rayon::ThreadPool> {
+        &self.threads
+    }
+}

@@ -1,0 +1,109 @@
+//! The trace in Chrome's Trace Event format, which Perfetto and `chrome://tracing` open.
+//!
+//! One complete event (`"ph": "X"`) per task on thread `tid` = worker index, times in
+//! microseconds; `thread_name` and `process_name` metadata events (`"ph": "M"`) name the lanes.
+//! Subexpressions and values are abbreviated past [`MAX_NAME_CHARS`] characters so that the file
+//! of a two-million-task trace stays proportional to the number of tasks, not to the tree's
+//! size times its depth. This module writes JSON text; it does not touch files.
+
+use serde_json::{Value as Json, json};
+
+use crate::render::text;
+use crate::trace::Trace;
+
+/// Longest subexpression or value written into an event.
+const MAX_NAME_CHARS: usize = 200;
+
+/// The process id of every event: one evaluation is one process.
+const PID: u32 = 1;
+
+pub(crate) fn chrome_json(trace: &Trace) -> String {
+    let micros = |ns: u64| ns as f64 / 1e3;
+    let mut events: Vec<Json> = Vec::with_capacity(trace.tasks.len() + trace.n_workers + 1);
+    events.push(json!({
+        "ph": "M", "name": "process_name", "pid": PID, "tid": 0,
+        "args": { "name": "parcalc evaluation" },
+    }));
+    let n_lanes = trace
+        .tasks
+        .iter()
+        .map(|task| task.worker as usize + 1)
+        .max()
+        .unwrap_or(0)
+        .max(trace.n_workers);
+    for worker in 0..n_lanes {
+        events.push(json!({
+            "ph": "M", "name": "thread_name", "pid": PID, "tid": worker,
+            "args": { "name": format!("worker {worker}") },
+        }));
+    }
+    for (index, task) in trace.tasks.iter().enumerate() {
+        events.push(json!({
+            "ph": "X",
+            "name": text::abbreviate(trace.label(index), MAX_NAME_CHARS),
+            "cat": "task",
+            "pid": PID,
+            "tid": task.worker,
+            "ts": micros(task.start_ns),
+            "dur": micros(task.end_ns.saturating_sub(task.start_ns)),
+            "args": {
+                "node": task.root.to_string(),
+                "nodes": task.n_nodes,
+                "value": text::value(task.value.as_ref(), MAX_NAME_CHARS),
+                "ready_us": micros(task.ready_ns),
+            },
+        }));
+    }
+    json!({ "traceEvents": events, "displayTimeUnit": "ms" }).to_string()
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::trace::analysis::fixtures::{Schedule, course_example};
+
+    /// The fields the Trace Event format requires of complete and metadata events.
+    #[test]
+    fn events_have_the_required_fields() {
+        let trace = course_example(Schedule::Four);
+        let parsed: Json = serde_json::from_str(&chrome_json(&trace)).unwrap();
+        assert_eq!(parsed["displayTimeUnit"], "ms");
+        let events = parsed["traceEvents"].as_array().unwrap();
+        let complete: Vec<&Json> = events.iter().filter(|event| event["ph"] == "X").collect();
+        assert_eq!(complete.len(), trace.tasks.len());
+        for event in &complete {
+            assert!(event["name"].is_string(), "{event}");
+            assert!(event["pid"].is_u64(), "{event}");
+            assert!(event["tid"].is_u64(), "{event}");
+            assert!(event["ts"].is_number(), "{event}");
+            assert!(event["dur"].is_number(), "{event}");
+        }
+        let root = complete
+            .iter()
+            .find(|event| event["args"]["node"] == "#12")
+            .unwrap();
+        assert_eq!(root["name"], "(3 + 7) * (2 + 8) * ((2 * 3) - 1)");
+        assert_eq!(root["args"]["value"], "500");
+        assert_eq!(root["ts"], 200_000.0);
+        assert_eq!(root["dur"], 100_000.0);
+        assert_eq!(root["args"]["ready_us"], 200_000.0);
+        assert_eq!(root["tid"], 0);
+
+        let metadata: Vec<&Json> = events.iter().filter(|event| event["ph"] == "M").collect();
+        let thread_names: Vec<&str> = metadata
+            .iter()
+            .filter(|event| event["name"] == "thread_name")
+            .map(|event| event["args"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            thread_names,
+            ["worker 0", "worker 1", "worker 2", "worker 3"]
+        );
+        assert!(
+            metadata
+                .iter()
+                .all(|event| event["args"]["name"].is_string())
+        );
+        assert!(metadata.iter().any(|event| event["name"] == "process_name"));
+    }
+}

@@ -1,0 +1,375 @@
+//! The Gantt chart in terminal text: one lane per worker of the pool, time left to right, a
+//! time axis with units below.
+//!
+//! When every task gets its own cells (at least one, however short), each is drawn as a block
+//! `[#7----]` labelled with its node id where the label fits; the blocks of the critical path
+//! are filled with `=` instead of `-` (and red when colour is on), and a `critical` row marks
+//! with `^` the time the critical path runs, so the path is visible without colour too. When
+//! tasks outnumber the cells, each lane instead shades every column by the fraction of it the
+//! worker was busy (` ░▒▓█`), which costs one pass over the tasks: a two-million-task trace
+//! draws as fast as it is read.
+//!
+//! This module draws the chart only; the legend and the figures have their own modules, and
+//! every number it shows comes from `trace::analysis`.
+
+use crate::render::Color;
+use crate::render::paint::{self, Hue, Style};
+use crate::trace::Trace;
+use crate::trace::analysis::Analysis;
+use crate::units::format_ns;
+
+/// Narrowest time axis drawn, whatever width the caller asks for.
+const MIN_COLUMNS: usize = 10;
+
+/// Columns per tick of the time axis, roughly.
+const COLUMNS_PER_TICK: usize = 14;
+
+/// Width of the busy percentage after each lane: ` 100%`.
+const BUSY_WIDTH: usize = 5;
+
+/// Background colours of ordinary blocks, chosen by node id; the critical path is red.
+const BLOCK_STYLES: [Style; 4] = [
+    Style::on(Hue::White, Hue::Blue),
+    Style::on(Hue::Black, Hue::Cyan),
+    Style::on(Hue::Black, Hue::Green),
+    Style::on(Hue::White, Hue::Magenta),
+];
+const CRITICAL_STYLE: Style = Style::on(Hue::White, Hue::Red).bold();
+const MARKER_STYLE: Style = Style::fg(Hue::Red).bold();
+const SHADE_STYLE: Style = Style::fg(Hue::Cyan);
+const AXIS_STYLE: Style = Style::fg(Hue::BrightBlack);
+
+/// How time maps onto columns.
+struct Scale {
+    /// Width of the lane labels (`worker 12`).
+    label_width: usize,
+    /// Columns of the time axis.
+    columns: usize,
+    /// The time at the right edge.
+    end_ns: u64,
+}
+
+impl Scale {
+    fn new(trace: &Trace, analysis: &Analysis, width: usize) -> Scale {
+        let last_worker = analysis.n_workers.saturating_sub(1);
+        let label_width = format!("worker {last_worker}").len().max("critical".len());
+        let columns = width
+            .saturating_sub(label_width + 2 + BUSY_WIDTH)
+            .max(MIN_COLUMNS);
+        let last_end = trace.tasks.iter().map(|task| task.end_ns).max();
+        let end_ns = last_end.unwrap_or(0).max(trace.wall_ns).max(1);
+        Scale {
+            label_width,
+            columns,
+            end_ns,
+        }
+    }
+
+    /// The column time `ns` falls in (the last column for the right edge).
+    fn column(&self, ns: u64) -> usize {
+        let column = (u128::from(ns) * self.columns as u128 / u128::from(self.end_ns)) as usize;
+        column.min(self.columns - 1)
+    }
+
+    fn column_ns(&self) -> f64 {
+        self.end_ns as f64 / self.columns as f64
+    }
+}
+
+/// A task's cells in its lane: `first..end`, never empty.
+struct Block {
+    first: usize,
+    end: usize,
+    task: u32,
+}
+
+/// The chart of `trace`, `width` columns wide.
+pub(crate) fn chart(trace: &Trace, analysis: &Analysis, width: usize, color: Color) -> String {
+    let scale = Scale::new(trace, analysis, width);
+    let mut out = String::new();
+    let aggregated = match blocks_per_lane(trace, analysis, &scale) {
+        Some(lanes) => {
+            draw_blocks(&mut out, trace, analysis, &scale, &lanes, color);
+            false
+        }
+        None => {
+            draw_shades(&mut out, trace, analysis, &scale, color);
+            true
+        }
+    };
+    draw_axis(&mut out, &scale, color);
+    if aggregated {
+        out.push_str(&format!(
+            "{:width$}  one column = {}; shade ░▒▓█ = share of it the worker was busy\n",
+            "",
+            trim_zeros(&format_ns(scale.column_ns())),
+            width = scale.label_width,
+        ));
+    }
+    out
+}
+
+/// Each lane's blocks in time order, or `None` when two tasks of a lane would share a cell.
+fn blocks_per_lane(trace: &Trace, analysis: &Analysis, scale: &Scale) -> Option<Vec<Vec<Block>>> {
+    if trace.tasks.len() > scale.columns * analysis.n_workers.max(1) {
+        return None;
+    }
+    let mut lanes: Vec<Vec<Block>> = (0..analysis.n_workers).map(|_| Vec::new()).collect();
+    for (index, task) in trace.tasks.iter().enumerate() {
+        let first = scale.column(task.start_ns);
+        let end = scale.column(task.end_ns.max(task.start_ns)).max(first + 1);
+        lanes[task.worker as usize].push(Block {
+            first,
+            end: end.min(scale.columns).max(first + 1),
+            task: index as u32,
+        });
+    }
+    for lane in &mut lanes {
+        lane.sort_by_key(|block| (block.first, block.task));
+        if lane.windows(2).any(|pair| pair[1].first < pair[0].end) {
+            return None;
+        }
+    }
+    Some(lanes)
+}
+
+fn draw_blocks(
+    out: &mut String,
+    trace: &Trace,
+    analysis: &Analysis,
+    scale: &Scale,
+    lanes: &[Vec<Block>],
+    color: Color,
+) {
+    let mut critical_columns = vec![false; scale.columns];
+    for (worker, lane) in lanes.iter().enumerate() {
+        lane_label(out, worker, scale);
+        let mut column = 0;
+        for block in lane {
+            out.push_str(&" ".repeat(block.first - column));
+            let task = block.task as usize;
+            let critical = analysis.on_critical_path[task];
+            if critical {
+                critical_columns[block.first..block.end].fill(true);
+            }
+            let label = trace.tasks[task].root.to_string();
+            let text = block_text(&label, block.end - block.first, critical);
+            let style = if critical {
+                CRITICAL_STYLE
+            } else {
+                BLOCK_STYLES[trace.tasks[task].root.index() % BLOCK_STYLES.len()]
+            };
+            paint::push(out, &text, style, color);
+            column = block.end;
+        }
+        out.push_str(&" ".repeat(scale.columns - column));
+        busy_suffix(out, analysis, worker);
+    }
+    marker_row(out, &critical_columns, scale, color);
+}
+
+/// A block of `cells` cells: `[#7---]`, or fewer characters when it is short; `=` instead of
+/// `-` on the critical path.
+fn block_text(label: &str, cells: usize, critical: bool) -> String {
+    let fill = if critical { '=' } else { '-' };
+    match cells {
+        0 | 1 => fill.to_string(),
+        2 => format!("[{fill}"),
+        _ => {
+            let inner = cells - 2;
+            let mut text = String::with_capacity(cells + 2);
+            text.push('[');
+            let label_fits = label.len() < inner;
+            if label_fits {
+                text.push_str(label);
+            }
+            let used = if label_fits { label.len() } else { 0 };
+            text.extend(std::iter::repeat_n(fill, inner - used));
+            text.push(']');
+            text
+        }
+    }
+}
+
+fn draw_shades(out: &mut String, trace: &Trace, analysis: &Analysis, scale: &Scale, color: Color) {
+    let columns = scale.columns;
+    let column_ns = scale.column_ns();
+    let mut busy = vec![0.0f64; analysis.n_workers * columns];
+    let mut critical_columns = vec![false; columns];
+    for (index, task) in trace.tasks.iter().enumerate() {
+        let start = task.start_ns as f64;
+        let end = task.end_ns.max(task.start_ns) as f64;
+        let first = scale.column(task.start_ns);
+        let last = scale.column(task.end_ns.max(task.start_ns));
+        let lane = &mut busy[task.worker as usize * columns..][..columns];
+        if first == last {
+            // A task shorter than a column still shows: it counts at least a nanosecond.
+            lane[first] += (end - start).max(1.0);
+        } else {
+            lane[first] += (first + 1) as f64 * column_ns - start;
+            for cell in &mut lane[first + 1..last] {
+                *cell += column_ns;
+            }
+            lane[last] += end - last as f64 * column_ns;
+        }
+        if analysis.on_critical_path[index] {
+            critical_columns[first..=last].fill(true);
+        }
+    }
+    for worker in 0..analysis.n_workers {
+        lane_label(out, worker, scale);
+        let shades: String = busy[worker * columns..][..columns]
+            .iter()
+            .map(|&ns| shade(ns / column_ns))
+            .collect();
+        paint::push(out, &shades, SHADE_STYLE, color);
+        busy_suffix(out, analysis, worker);
+    }
+    marker_row(out, &critical_columns, scale, color);
+}
+
+/// The character for a column the worker was busy `fraction` of.
+fn shade(fraction: f64) -> char {
+    if fraction <= 0.0 {
+        ' '
+    } else if fraction <= 0.25 {
+        '░'
+    } else if fraction <= 0.5 {
+        '▒'
+    } else if fraction <= 0.75 {
+        '▓'
+    } else {
+        '█'
+    }
+}
+
+fn lane_label(out: &mut String, worker: usize, scale: &Scale) {
+    let label = format!("worker {worker}");
+    out.push_str(&format!("{label:<width$} │", width = scale.label_width));
+}
+
+fn busy_suffix(out: &mut String, analysis: &Analysis, worker: usize) {
+    match analysis.busy_fraction(worker) {
+        Some(fraction) => out.push_str(&format!("│{:>3.0}%\n", fraction * 100.0)),
+        None => out.push_str("│   -\n"),
+    }
+}
+
+/// The `critical` row: `^` under the columns where a task of the critical path runs.
+fn marker_row(out: &mut String, critical_columns: &[bool], scale: &Scale, color: Color) {
+    if !critical_columns.contains(&true) {
+        return;
+    }
+    out.push_str(&format!(
+        "{:<width$} │",
+        "critical",
+        width = scale.label_width
+    ));
+    let mut column = 0;
+    while column < critical_columns.len() {
+        let on = critical_columns[column];
+        let run = critical_columns[column..]
+            .iter()
+            .take_while(|&&other| other == on)
+            .count();
+        if on {
+            paint::push(out, &"^".repeat(run), MARKER_STYLE, color);
+        } else {
+            out.push_str(&" ".repeat(run));
+        }
+        column += run;
+    }
+    out.push_str("│\n");
+}
+
+/// The axis line with ticks, and the tick labels below it.
+fn draw_axis(out: &mut String, scale: &Scale, color: Color) {
+    let columns = scale.columns;
+    let step_ns = tick_step(scale.end_ns as f64 / (columns / COLUMNS_PER_TICK).max(1) as f64);
+    let mut line: Vec<char> = vec!['─'; columns + 1];
+    let mut labels: Vec<char> = vec![' '; columns + BUSY_WIDTH];
+    let mut free_from = 0;
+    let mut tick = 0.0f64;
+    while tick <= scale.end_ns as f64 * (1.0 + 1e-9) {
+        // The same floor as the blocks', so a tick sits where a task starting then does.
+        let column = (tick as u128 * columns as u128 / u128::from(scale.end_ns)) as usize;
+        let column = column.min(columns);
+        line[column] = '┬';
+        let text = if tick == 0.0 {
+            "0".to_string()
+        } else {
+            trim_zeros(&format_ns(tick))
+        };
+        let n_chars = text.chars().count();
+        // A label that would run past the right edge ends at it instead.
+        let start = column.min(labels.len().saturating_sub(n_chars));
+        if start >= free_from {
+            for (offset, c) in text.chars().enumerate() {
+                labels[start + offset] = c;
+            }
+            free_from = start + n_chars + 2;
+        }
+        tick += step_ns;
+    }
+    out.push_str(&format!("{:width$} └", "", width = scale.label_width));
+    let line: String = line.into_iter().collect();
+    paint::push(out, &line, AXIS_STYLE, color);
+    out.push('\n');
+    let labels: String = labels.into_iter().collect();
+    out.push_str(&format!("{:width$}  ", "", width = scale.label_width));
+    out.push_str(labels.trim_end());
+    out.push('\n');
+}
+
+/// The smallest of 1, 2 or 5 times a power of ten that is at least `raw_ns`.
+pub(crate) fn tick_step(raw_ns: f64) -> f64 {
+    let raw_ns = raw_ns.max(1.0);
+    let magnitude = 10f64.powf(raw_ns.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|factor| factor * magnitude)
+        .find(|&step| step >= raw_ns)
+        .unwrap_or(10.0 * magnitude)
+}
+
+/// `50.0 ms` → `50 ms`, `1.50 s` → `1.5 s`.
+pub(crate) fn trim_zeros(text: &str) -> String {
+    match text.split_once(' ') {
+        Some((number, unit)) if number.contains('.') => {
+            let number = number.trim_end_matches('0').trim_end_matches('.');
+            format!("{number} {unit}")
+        }
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[track_caller]
+    fn check_block(label: &str, cells: usize, critical: bool, expected: &str) {
+        assert_eq!(block_text(label, cells, critical), expected);
+    }
+
+    #[test]
+    fn blocks() {
+        check_block("#7", 1, false, "-");
+        check_block("#7", 1, true, "=");
+        check_block("#7", 2, false, "[-");
+        check_block("#7", 4, false, "[--]");
+        check_block("#7", 5, false, "[#7-]");
+        check_block("#7", 8, true, "[#7====]");
+    }
+
+    #[test]
+    fn ticks() {
+        assert_eq!(tick_step(43e6), 50e6);
+        assert_eq!(tick_step(100e6), 100e6);
+        assert_eq!(tick_step(101e6), 200e6);
+        assert_eq!(trim_zeros("50.0 ms"), "50 ms");
+        assert_eq!(trim_zeros("1.50 s"), "1.5 s");
+        assert_eq!(trim_zeros("12.5 µs"), "12.5 µs");
+        assert_eq!(trim_zeros("300 ms"), "300 ms");
+    }
+}

@@ -1,0 +1,440 @@
+//! Tests of the renderers on hand-made traces and trees: insta snapshots of the schedule view
+//! (plain and coloured), the SVG read back as XML, the tree on hand-built arenas.
+
+use crate::ast::{Ast, BinaryOp, Node, NodeId, UnaryOp};
+use crate::render::paint::strip_ansi;
+use crate::render::{Color, SpeedupRow, schedule, speedup, svg, tree};
+use crate::span::Span;
+use crate::trace::analysis::fixtures::{MS, Schedule, balanced_reduction, course_example};
+use crate::trace::{TaskTiming, Trace};
+
+/// The schedule view in both colour modes; the coloured one must carry escapes and say the
+/// same thing once they are removed.
+#[track_caller]
+fn check_schedule(name: &str, trace: &Trace, width: usize) {
+    let plain = schedule(trace, width, Color::Never);
+    assert!(!plain.contains('\x1b'), "plain output has escapes");
+    let coloured = schedule(trace, width, Color::Always);
+    assert!(coloured.contains("\x1b["), "coloured output has no escapes");
+    assert_eq!(strip_ansi(&coloured), plain);
+    insta::assert_snapshot!(name, plain);
+}
+
+#[test]
+fn course_example_on_one_to_four_workers() {
+    check_schedule("course_1_worker", &course_example(Schedule::One), 80);
+    check_schedule("course_2_workers", &course_example(Schedule::Two), 80);
+    check_schedule("course_3_workers", &course_example(Schedule::Three), 80);
+    check_schedule("course_4_workers", &course_example(Schedule::Four), 80);
+}
+
+#[test]
+fn coloured_course_example() {
+    let coloured = schedule(&course_example(Schedule::Three), 80, Color::Always);
+    insta::assert_snapshot!("course_3_workers_coloured", coloured);
+}
+
+#[test]
+fn course_example_content() {
+    let plain = schedule(&course_example(Schedule::Three), 80, Color::Never);
+    for expected in [
+        "worker 0 │[#2",
+        "worker 2 │[#9",
+        "work W                  600 ms",
+        "span S                  300 ms  critical path",
+        "parallelism W/S           2.00",
+        "Brent (W − S)/P + S     400 ms  measured wall 300 ms",
+        "#12  (3 + 7) * (2 + 8) * ((2 * 3) - 1)  = 500",
+        "critical │^",
+    ] {
+        assert!(plain.contains(expected), "missing {expected:?} in\n{plain}");
+    }
+    // Every line fits the width asked for.
+    for line in plain.lines().take(6) {
+        assert!(line.chars().count() <= 80, "too wide: {line:?}");
+    }
+}
+
+#[test]
+fn idle_workers_have_empty_lanes() {
+    // A chain of three tasks on a pool of four: workers 1 to 3 never run anything.
+    let mut trace = Trace::new(4, "-(-(-x))".into());
+    for (index, (start, span)) in [(0, (4, 6)), (10, (2, 7)), (20, (0, 8))]
+        .into_iter()
+        .enumerate()
+    {
+        let deps: Vec<u32> = (index > 0).then(|| index as u32 - 1).into_iter().collect();
+        trace.push_task(
+            TaskTiming {
+                root: NodeId(index as u32 + 1),
+                n_nodes: 1,
+                span: Span::new(span.0, span.1),
+                worker: 0,
+                ready_ns: start * MS,
+                start_ns: start * MS,
+                end_ns: (start + 10) * MS,
+                value: None,
+            },
+            &deps,
+        );
+    }
+    trace.wall_ns = 30 * MS;
+    check_schedule("idle_workers", &trace, 60);
+    let plain = schedule(&trace, 60, Color::Never);
+    assert!(plain.contains("worker 3 │          "), "{plain}");
+}
+
+#[test]
+fn ten_thousand_tasks_aggregate() {
+    let trace = balanced_reduction(10_000, 4);
+    check_schedule("ten_thousand_tasks", &trace, 80);
+    let plain = schedule(&trace, 80, Color::Never);
+    assert!(plain.contains("9988 more tasks not listed"), "{plain}");
+    assert!(plain.contains("one column ="), "{plain}");
+    assert!(
+        plain.lines().count() < 40,
+        "does not fit a screen:\n{plain}"
+    );
+}
+
+#[test]
+fn big_traces_render() {
+    let trace = balanced_reduction(200_000, 8);
+    let plain = schedule(&trace, 100, Color::Never);
+    assert!(plain.contains("199988 more tasks not listed"));
+    assert!(plain.lines().all(|line| line.chars().count() <= 130));
+}
+
+#[test]
+fn empty_trace() {
+    let trace = Trace::new(2, "42".into());
+    let plain = schedule(&trace, 80, Color::Never);
+    assert!(plain.contains("no tasks"), "{plain}");
+    assert!(plain.contains("worker 1 │"), "{plain}");
+}
+
+#[test]
+fn speedup_table_and_plot() {
+    let rows: Vec<SpeedupRow> = [(1, 600), (2, 400), (3, 300), (4, 300)]
+        .into_iter()
+        .map(|(n_workers, wall_ms)| SpeedupRow {
+            n_workers,
+            wall_ns: wall_ms * MS,
+            work_ns: 600 * MS,
+            span_ns: 300 * MS,
+        })
+        .collect();
+    let plain = speedup(&rows, Color::Never);
+    insta::assert_snapshot!("speedup_course", plain);
+    let coloured = speedup(&rows, Color::Always);
+    assert!(coloured.contains("\x1b["));
+    assert_eq!(strip_ansi(&coloured), plain);
+}
+
+/// An element of the SVG as a tiny parser reads it.
+#[derive(Debug)]
+struct Element {
+    name: String,
+    attributes: Vec<(String, String)>,
+    text: String,
+}
+
+impl Element {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Reads a document in the subset of XML the SVG uses, checking it is well formed: tags
+/// balanced, attributes quoted, only the five predefined entities. Returns every element.
+fn parse_xml(document: &str) -> Result<Vec<Element>, String> {
+    let mut elements: Vec<Element> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut rest = document.trim();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("</") {
+            let end = after.find('>').ok_or("unclosed end tag")?;
+            let name = &after[..end];
+            let index = open.pop().ok_or("end tag without start")?;
+            if elements[index].name != name {
+                return Err(format!("</{name}> closes <{}>", elements[index].name));
+            }
+            rest = &after[end + 1..];
+        } else if let Some(after) = rest.strip_prefix('<') {
+            let end = after.find('>').ok_or("unclosed tag")?;
+            let (inside, self_closing) = match after[..end].strip_suffix('/') {
+                Some(inside) => (inside, true),
+                None => (&after[..end], false),
+            };
+            let (name, mut attributes_text) = inside.split_once(' ').unwrap_or((inside, ""));
+            let mut attributes = Vec::new();
+            loop {
+                attributes_text = attributes_text.trim_start();
+                if attributes_text.is_empty() {
+                    break;
+                }
+                let (key, value_text) = attributes_text
+                    .split_once("=\"")
+                    .ok_or(format!("unquoted attribute in <{name}>"))?;
+                let close = value_text.find('"').ok_or("unterminated attribute")?;
+                let value = &value_text[..close];
+                check_text(value)?;
+                attributes.push((key.to_string(), unescape(value)));
+                attributes_text = &value_text[close + 1..];
+            }
+            elements.push(Element {
+                name: name.to_string(),
+                attributes,
+                text: String::new(),
+            });
+            if !self_closing {
+                open.push(elements.len() - 1);
+            }
+            rest = &after[end + 1..];
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            let text = &rest[..end];
+            check_text(text)?;
+            let index = *open.last().ok_or("text outside the root")?;
+            elements[index].text.push_str(&unescape(text));
+            rest = &rest[end..];
+        }
+        if open.is_empty() && !rest.trim().is_empty() {
+            return Err("content after the root element".to_string());
+        }
+        rest = if open.is_empty() { rest.trim() } else { rest };
+    }
+    if !open.is_empty() {
+        return Err("unclosed elements".to_string());
+    }
+    Ok(elements)
+}
+
+fn check_text(text: &str) -> Result<(), String> {
+    if text.contains('<') {
+        return Err(format!("unescaped < in {text:?}"));
+    }
+    for (position, _) in text.match_indices('&') {
+        let entity = &text[position..];
+        if !["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"]
+            .iter()
+            .any(|known| entity.starts_with(known))
+        {
+            return Err(format!("unknown entity in {text:?}"));
+        }
+    }
+    Ok(())
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn svg_of_the_course_example() {
+    let document = svg(&course_example(Schedule::Three));
+    let elements = parse_xml(&document).unwrap();
+    assert_eq!(elements[0].name, "svg");
+    assert_eq!(
+        elements[0].attribute("xmlns"),
+        Some("http://www.w3.org/2000/svg")
+    );
+    let with_class = |class: &str| -> Vec<&Element> {
+        elements
+            .iter()
+            .filter(|element| element.attribute("class") == Some(class))
+            .collect()
+    };
+    assert_eq!(with_class("lane").len(), 3);
+    let lane_labels: Vec<&str> = with_class("lane-label")
+        .iter()
+        .map(|element| element.text.as_str())
+        .collect();
+    assert_eq!(lane_labels, ["worker 0", "worker 1", "worker 2"]);
+    assert_eq!(
+        with_class("task").len() + with_class("task critical").len(),
+        6
+    );
+    assert_eq!(with_class("task critical").len(), 3);
+    let block_labels: Vec<&str> = with_class("task-label")
+        .iter()
+        .map(|element| element.text.as_str())
+        .collect();
+    assert_eq!(block_labels, ["#2", "#5", "#9", "#6", "#11", "#12"]);
+    let ticks: Vec<&str> = with_class("tick-label")
+        .iter()
+        .map(|element| element.text.as_str())
+        .collect();
+    assert_eq!(ticks.first(), Some(&"0"));
+    assert!(
+        ticks.contains(&"100 ms") && ticks.contains(&"300 ms"),
+        "{ticks:?}"
+    );
+    let figures: String = with_class("figure")
+        .iter()
+        .map(|element| element.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(figures.contains("parallelism W/S"), "{figures}");
+    assert!(figures.contains("2.00"), "{figures}");
+    // The root's tooltip has its subexpression and value.
+    assert!(
+        elements
+            .iter()
+            .any(|element| element.name == "title" && element.text.contains("#12 (3 + 7)")),
+    );
+}
+
+#[test]
+fn svg_escapes_labels_and_aggregates_big_traces() {
+    let mut trace = Trace::new(1, "a < b & c".into());
+    trace.push_task(
+        TaskTiming {
+            root: NodeId(0),
+            n_nodes: 1,
+            span: Span::new(0, 9),
+            worker: 0,
+            ready_ns: 0,
+            start_ns: 0,
+            end_ns: 10,
+            value: None,
+        },
+        &[],
+    );
+    trace.wall_ns = 10;
+    let elements = parse_xml(&svg(&trace)).unwrap();
+    assert!(
+        elements
+            .iter()
+            .any(|element| element.text.contains("a < b & c"))
+    );
+
+    let big = balanced_reduction(10_000, 4);
+    let document = svg(&big);
+    let elements = parse_xml(&document).unwrap();
+    assert!(
+        elements
+            .iter()
+            .any(|element| element.attribute("class") == Some("busy-column"))
+    );
+    assert!(document.len() < 1_000_000, "{} bytes", document.len());
+}
+
+/// Builds an arena from nodes in post-order, computing the subtree sizes; every span is the
+/// whole source, except leaves, which get `leaf_spans` in order.
+fn arena(nodes: Vec<Node>, leaf_spans: &[(usize, usize)], source_len: usize) -> Ast {
+    let mut ast = Ast::default();
+    let mut leaf_spans = leaf_spans.iter();
+    for node in nodes {
+        ast.nodes.push(node);
+        let id = NodeId(ast.nodes.len() as u32 - 1);
+        let mut size = 1u32;
+        ast.for_each_operand(id, |operand| size += ast.subtree_len[operand.index()]);
+        ast.subtree_len.push(size);
+        let span = if ast.is_leaf(id) {
+            leaf_spans
+                .next()
+                .map_or(Span::new(0, source_len), |&(start, end)| {
+                    Span::new(start, end)
+                })
+        } else {
+            Span::new(0, source_len)
+        };
+        ast.spans.push(span);
+        ast.op_spans.push(span);
+    }
+    ast
+}
+
+#[test]
+fn tree_of_the_course_example() {
+    use BinaryOp::{Add, Mul, Sub};
+    let source = "(3 + 7) * (2 + 8) * ((2 * 3) - 1)";
+    let binary = |op, lhs, rhs| Node::Binary {
+        op,
+        lhs: NodeId(lhs),
+        rhs: NodeId(rhs),
+    };
+    let nodes = vec![
+        Node::SmallInt(3),
+        Node::SmallInt(7),
+        binary(Add, 0, 1),
+        Node::SmallInt(2),
+        Node::SmallInt(8),
+        binary(Add, 3, 4),
+        binary(Mul, 2, 5),
+        Node::SmallInt(2),
+        Node::SmallInt(3),
+        binary(Mul, 7, 8),
+        Node::SmallInt(1),
+        binary(Sub, 9, 10),
+        binary(Mul, 6, 11),
+    ];
+    let leaves = [
+        (1, 2),
+        (5, 6),
+        (11, 12),
+        (15, 16),
+        (22, 23),
+        (26, 27),
+        (31, 32),
+    ];
+    let ast = arena(nodes, &leaves, source.len());
+    let plain = tree(&ast, source, Color::Never);
+    insta::assert_snapshot!("tree_course", plain);
+    let coloured = tree(&ast, source, Color::Always);
+    assert!(coloured.contains("\x1b["));
+    assert_eq!(strip_ansi(&coloured), plain);
+}
+
+#[test]
+fn deep_trees_are_capped_without_recursion() {
+    // -(-(-( … 1))) nested 100,000 deep.
+    let depth = 100_000;
+    let mut nodes = vec![Node::SmallInt(1)];
+    for index in 0..depth {
+        nodes.push(Node::Unary {
+            op: UnaryOp::Neg,
+            operand: NodeId(index),
+        });
+    }
+    let source = format!(
+        "{}1{}",
+        "-(".repeat(depth as usize),
+        ")".repeat(depth as usize)
+    );
+    let literal = source.len() - depth as usize - 1;
+    let ast = arena(nodes, &[(literal, literal + 1)], source.len());
+    let plain = tree(&ast, &source, Color::Never);
+    let lines: Vec<&str> = plain.lines().collect();
+    assert_eq!(lines[0], "#100000 -");
+    assert_eq!(lines[1], "└─ #99999 -");
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(last.ends_with("… 99960 nodes deeper"), "{last}");
+    assert!(plain.len() < 100_000, "{} bytes", plain.len());
+
+    // A wide tree: 1 + 1 + … + 1, left-nested, capped by the number of lines.
+    let mut nodes = vec![Node::SmallInt(1)];
+    for _ in 0..2_000 {
+        let lhs = NodeId(nodes.len() as u32 - 1);
+        nodes.push(Node::SmallInt(1));
+        nodes.push(Node::Binary {
+            op: BinaryOp::Add,
+            lhs,
+            rhs: NodeId(nodes.len() as u32 - 1),
+        });
+    }
+    let ast = arena(nodes, &[], 1);
+    let plain = tree(&ast, "1", Color::Never);
+    assert!(
+        plain.lines().count() <= crate::render::tree::MAX_LINES + 41,
+        "{plain}"
+    );
+}
