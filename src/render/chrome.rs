@@ -49,7 +49,7 @@ pub(crate) fn chrome_json(trace: &Trace) -> String {
             "args": {
                 "node": task.root.to_string(),
                 "nodes": task.n_nodes,
-                "value": text::value(task.value.as_ref(), MAX_NAME_CHARS),
+                "value": text::value(trace.value(index), MAX_NAME_CHARS),
                 "ready_us": micros(task.ready_ns),
             },
         }));

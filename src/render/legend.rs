@@ -51,7 +51,7 @@ pub(crate) fn legend(trace: &Trace, analysis: &Analysis, color: Color) -> String
             [
                 task.root.to_string(),
                 text::abbreviate(trace.label(index), text::MAX_CHARS),
-                text::value(task.value.as_ref(), text::MAX_CHARS),
+                text::value(trace.value(index), text::MAX_CHARS),
                 format!(
                     "{} on worker {}{grouped}",
                     format_ns(duration_ns(trace, index) as f64),

@@ -119,7 +119,7 @@ pub(crate) fn svg(trace: &Trace, analysis: &Analysis) -> String {
                 "{} {} = {} ({})",
                 task.root,
                 text::abbreviate(trace.label(index), text::MAX_CHARS),
-                text::value(task.value.as_ref(), text::MAX_CHARS),
+                text::value(trace.value(index), text::MAX_CHARS),
                 format_ns(duration_ns(trace, index) as f64)
             );
             let _ = writeln!(

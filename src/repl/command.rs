@@ -7,16 +7,16 @@
 //! a terminal. Evaluating expressions is not done here but through the session.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
-use crate::ast::{Ast, Node};
+use crate::ast::Ast;
 use crate::cli::parse_grain;
 use crate::engine::Grain;
 use crate::error::{Error, ErrorKind};
-use crate::render::{self, Color, diagnostic};
+use crate::render::{self, Color, SpeedupRow, diagnostic};
 use crate::repl::display;
 use crate::session::Session;
 use crate::syntax;
+use crate::trace::analysis;
 use crate::units;
 
 /// The state a command can read and change: the session and the REPL's own settings.
@@ -345,33 +345,6 @@ fn split_speedup_arg(arg: &str) -> (&str, Option<&str>) {
     (arg, None)
 }
 
-/// Replaces every variable of `ast` by its current value, so that the expression can run on a
-/// session of its own.
-fn inline_names(ast: &mut Ast, session: &Session) -> Result<(), String> {
-    let mut literal_of_name = Vec::with_capacity(ast.names.len());
-    for name in &ast.names {
-        let value = session
-            .var(name)
-            .ok_or_else(|| ErrorKind::UnknownName(name.to_string()).to_string())?;
-        literal_of_name.push(ast.literals.len() as u32);
-        ast.literals.push(value.clone());
-    }
-    for node in &mut ast.nodes {
-        if let Node::Name(index) = *node {
-            *node = Node::Literal(literal_of_name[index as usize]);
-        }
-    }
-    ast.names.clear();
-    Ok(())
-}
-
-/// One run of `:speedup`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Run {
-    pub n_workers: usize,
-    pub wall_ns: u64,
-}
-
 fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
     if invocation.arg.is_empty() {
         return Err(":speedup needs an expression, e.g. :speedup (1 + 2) * (3 + 4) 4".to_string());
@@ -390,73 +363,50 @@ fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Strin
             })?,
         None => crate::engine::default_workers().max(4),
     };
-    let mut ast = parse_expr(state, expr_text, invocation.column)?;
-    inline_names(&mut ast, &state.session)?;
-    let source: Arc<str> = Arc::from(expr_text);
-    let mut runs = Vec::new();
-    for n_workers in 1..=max_workers {
-        let mut session =
-            Session::new(n_workers, state.session.options.clone()).map_err(|e| e.to_string())?;
-        let statement = crate::ast::Statement {
-            target: None,
-            expr: ast.clone(),
-        };
-        match session.eval_statement(statement, &source, std::time::Duration::ZERO) {
-            Ok(_) => {}
-            Err(Error {
-                kind: ErrorKind::Cancelled,
-                ..
-            }) => return Err("cancelled".to_string()),
-            Err(error) => {
-                return Err(diagnostic::render_error_under_prompt(
-                    &error,
-                    expr_text,
-                    invocation.column,
-                    state.color,
-                ));
-            }
+    // Parse first, so that a syntax error gets its caret under the text typed.
+    parse_expr(state, expr_text, invocation.column)?;
+    let traces = match state.session.speedup_runs(expr_text, max_workers) {
+        Ok(traces) => traces,
+        Err(Error {
+            kind: ErrorKind::Cancelled,
+            ..
+        }) => return Err("cancelled".to_string()),
+        Err(error) => {
+            return Err(diagnostic::render_error_under_prompt(
+                &error,
+                expr_text,
+                invocation.column,
+                state.color,
+            ));
         }
-        let wall_ns = session.last_trace().map_or(0, |trace| trace.wall_ns);
-        runs.push(Run { n_workers, wall_ns });
-    }
-    Ok(Reply::Text(speedup_table(
-        &runs,
-        state.session.options.delay,
+    };
+    let rows: Vec<SpeedupRow> = traces
+        .iter()
+        .map(|trace| {
+            let analysis = analysis::analyze(trace);
+            SpeedupRow {
+                n_workers: trace.n_workers,
+                wall_ns: trace.wall_ns,
+                work_ns: analysis.work_ns,
+                span_ns: analysis.span_ns,
+            }
+        })
+        .collect();
+    let table = render::speedup(&rows, state.color);
+    Ok(Reply::Text(format!(
+        "{}\n{}",
+        table.trim_end(),
+        delay_note(state.session.options.delay)
     )))
 }
 
-/// The table of `:speedup`: workers, wall time, speedup and efficiency against one worker.
-pub fn speedup_table(runs: &[Run], delay: std::time::Duration) -> String {
-    let mut out = format!(
-        "{:>7}  {:>10}  {:>7}  {:>10}\n",
-        "workers", "wall", "speedup", "efficiency"
-    );
-    let base = runs.first().map_or(0, |run| run.wall_ns) as f64;
-    for run in runs {
-        let speedup = if run.wall_ns > 0 {
-            base / run.wall_ns as f64
-        } else {
-            f64::NAN
-        };
-        let _ = writeln!(
-            out,
-            "{:>7}  {:>10}  {:>6.2}×  {:>9.0}%",
-            run.n_workers,
-            units::format_ns(run.wall_ns as f64),
-            speedup,
-            speedup / run.n_workers as f64 * 100.0
-        );
-    }
+/// The note under `:speedup`'s table.
+fn delay_note(delay: std::time::Duration) -> String {
     if delay.is_zero() {
-        out.push_str("(no delay set: the times are mostly overhead; try :delay 100ms)");
+        "(no delay set: the times are mostly overhead; try :delay 100ms)".to_string()
     } else {
-        let _ = write!(
-            out,
-            "(delay {} per operator)",
-            units::format_duration(delay)
-        );
+        format!("(delay {} per operator)", units::format_duration(delay))
     }
-    out
 }
 
 fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
@@ -598,24 +548,5 @@ mod test {
         assert_eq!(edit_distance("wokers", "workers"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-    }
-
-    #[test]
-    fn speedup_table_compares_with_one_worker() {
-        let runs = [
-            Run {
-                n_workers: 1,
-                wall_ns: 400_000_000,
-            },
-            Run {
-                n_workers: 2,
-                wall_ns: 200_000_000,
-            },
-        ];
-        let table = speedup_table(&runs, std::time::Duration::from_millis(100));
-        let lines: Vec<&str> = table.lines().collect();
-        assert!(lines[1].contains("1.00×"), "{table}");
-        assert!(lines[2].contains("2.00×"), "{table}");
-        assert!(lines[2].contains("100%"), "{table}");
     }
 }
