@@ -1,15 +1,218 @@
 //! Parsing: text to [`Statement`]. The only module that knows pest.
 //!
-//! (Placeholder interface; the grammar and lowering land with the syntax module.)
+//! A line goes through three stages: [`scan`] (a byte scan that matches parentheses and
+//! measures nesting), pest with the grammar of `grammar/parcalc.pest` (see [`grammar`]), and
+//! [`lower`] (pest's pairs to the arena of [`crate::ast`], in post-order, without recursion).
+//! Pest itself recurses once per level of parentheses and its `PrattParser` once per operator
+//! of a run like `- - x` or `2 ^ 2 ^ x`; a line deep enough to need more stack than any caller
+//! can be assumed to have is parsed on a thread of its own with a stack sized from the scan's
+//! measurements, and a line deeper than [`scan::MAX_NESTING`] is refused with a clear error.
+//!
+//! This module reports syntax errors and the errors a parser can see (an unknown function, a
+//! wrong number of arguments, assigning to a function name); it does not look names up and
+//! does not evaluate.
 
-use crate::ast::Statement;
+pub mod grammar;
+pub mod lower;
+pub mod scan;
+
+#[cfg(test)]
+mod test;
+
+use pest::Parser;
+use pest::error::{ErrorVariant, InputLocation};
+
+use crate::ast::{Builtin, Statement};
 use crate::error::{Error, ErrorKind};
 use crate::span::Span;
+use crate::syntax::grammar::{CalcParser, Rule};
+use crate::syntax::lower::Lowerer;
+use crate::syntax::scan::Shape;
+
+/// Nesting that any caller's stack holds (a test thread has 2 MiB): parsed in place.
+const INLINE_NESTING: usize = 64;
+/// Run of prefix and `^` operators that any caller's stack holds: parsed in place.
+const INLINE_CHAIN: usize = 256;
+/// Stack to give a deep parse per level of parentheses (pest recurses through several rules per
+/// level), with room to spare for unoptimised builds.
+const STACK_PER_NESTING: usize = 6 << 10;
+/// Stack to give a deep parse per operator of a prefix or `^` run (the Pratt parser's recursion).
+const STACK_PER_CHAIN: usize = 1 << 10;
+/// Stack for everything else on the parsing thread.
+const STACK_BASE: usize = 1 << 20;
 
 /// Parses one statement: `expr` or `name = expr`. `Ok(None)` for a blank line or a comment.
 pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
-    Err(Error::new(
-        ErrorKind::Syntax(format!("cannot parse {source:?} yet")),
+    if u32::try_from(source.len()).is_err() {
+        return Err(Error::new(
+            ErrorKind::Limit("input too long (limit 4 GiB)".to_string()),
+            Span::default(),
+        ));
+    }
+    let shape = scan::scan(source)?;
+    if shape.max_nesting <= INLINE_NESTING && shape.max_chain <= INLINE_CHAIN {
+        return parse_scanned(source);
+    }
+    let stack_size =
+        STACK_BASE + shape.max_nesting * STACK_PER_NESTING + shape.max_chain * STACK_PER_CHAIN;
+    std::thread::scope(|scope| {
+        let parser = std::thread::Builder::new()
+            .name("parcalc-parse".to_string())
+            .stack_size(stack_size)
+            .spawn_scoped(scope, || parse_scanned(source));
+        match parser {
+            Ok(handle) => handle.join().unwrap_or_else(|_| Err(deep_failure(shape))),
+            Err(_) => Err(deep_failure(shape)),
+        }
+    })
+}
+
+/// The error for a deep line whose parsing thread could not be started or did not finish.
+fn deep_failure(shape: Shape) -> Error {
+    Error::new(
+        ErrorKind::Limit(format!(
+            "nesting too deep to parse here ({} levels of parentheses)",
+            shape.max_nesting
+        )),
         Span::default(),
-    ))
+    )
+}
+
+/// Parses a line the scan has accepted.
+fn parse_scanned(source: &str) -> Result<Option<Statement>, Error> {
+    let mut pairs =
+        CalcParser::parse(Rule::statement, source).map_err(|error| pest_error(&error, source))?;
+    let statement = pairs.next().ok_or_else(internal_error)?;
+    let Some(body) = statement.into_inner().next() else {
+        return Ok(None);
+    };
+    match body.as_rule() {
+        Rule::EOI => Ok(None),
+        Rule::assignment => {
+            let mut inner = body.into_inner();
+            let (Some(name), Some(expr)) = (inner.next(), inner.next()) else {
+                return Err(internal_error());
+            };
+            let name_span = Span::new(name.as_span().start(), name.as_span().end());
+            if Builtin::from_name(name.as_str()).is_some() {
+                return Err(Error::new(
+                    ErrorKind::ReservedName(name.as_str().to_string()),
+                    name_span,
+                ));
+            }
+            Ok(Some(Statement {
+                target: Some((name.as_str().into(), name_span)),
+                expr: Lowerer::default().lower(expr)?,
+            }))
+        }
+        _ => Ok(Some(Statement {
+            target: None,
+            expr: Lowerer::default().lower(body)?,
+        })),
+    }
+}
+
+fn internal_error() -> Error {
+    Error::new(
+        ErrorKind::Internal("the parse tree does not have the expected shape".to_string()),
+        Span::default(),
+    )
+}
+
+/// Turns pest's error into ours: a readable message and the span of the offending token.
+fn pest_error(error: &pest::error::Error<Rule>, source: &str) -> Error {
+    let pos = match error.location {
+        InputLocation::Pos(pos) => pos,
+        InputLocation::Span((start, _)) => start,
+    };
+    let (found, span) = token_at(source, pos);
+    let positives = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
+        ErrorVariant::CustomError { message } => {
+            let message = if message.contains("limit") {
+                format!("nesting too deep to parse ({message})")
+            } else {
+                message.clone()
+            };
+            return Error::new(ErrorKind::Limit(message), span);
+        }
+    };
+    if leading_zeros(found) {
+        return Error::new(
+            ErrorKind::Syntax(
+                "leading zeros in decimal integer literals are not permitted".to_string(),
+            ),
+            span,
+        );
+    }
+    let mut expected: Vec<&str> = Vec::new();
+    for rule in positives {
+        let description = describe(*rule);
+        if !expected.contains(&description) {
+            expected.push(description);
+        }
+    }
+    expected.sort_by_key(|description| EXPECTED_ORDER.iter().position(|d| d == description));
+    let expected = match expected.as_slice() {
+        [] => "an operand".to_string(),
+        [only] => (*only).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    };
+    let found = if found.is_empty() {
+        "end of input".to_string()
+    } else {
+        format!("'{found}'")
+    };
+    Error::new(
+        ErrorKind::Syntax(format!("expected {expected}, found {found}")),
+        span,
+    )
+}
+
+/// The order in which expected things are listed.
+const EXPECTED_ORDER: [&str; 3] = ["an operand", "an operator", "end of input"];
+
+/// What a rule is, in the words of an error message (pest's renamed rules).
+fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div
+        | Rule::floor_div
+        | Rule::modulo
+        | Rule::pow => "an operator",
+        Rule::EOI => "end of input",
+        _ => "an operand",
+    }
+}
+
+/// The token at byte `pos` (a number or name, or one character) and its span; empty at the end.
+fn token_at(source: &str, pos: usize) -> (&str, Span) {
+    let pos = pos.min(source.len());
+    let rest = source.get(pos..).unwrap_or("");
+    let word_len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'.')
+        .count();
+    let len = if word_len > 0 {
+        word_len
+    } else {
+        rest.chars().next().map_or(0, char::len_utf8)
+    };
+    let len = if rest.as_bytes().first() == Some(&b'\n') {
+        0
+    } else {
+        len
+    };
+    (&rest[..len], Span::new(pos, pos + len))
+}
+
+/// Is `token` an integer written with leading zeros, such as `007`?
+fn leading_zeros(token: &str) -> bool {
+    let bytes = token.as_bytes();
+    bytes.len() > 1
+        && bytes[0] == b'0'
+        && bytes.iter().all(|b| b.is_ascii_digit() || *b == b'_')
+        && bytes.iter().any(|b| (b'1'..=b'9').contains(b))
 }

@@ -1,0 +1,527 @@
+//! Tests of the parser: trees as s-expressions, precedence, literals, errors and their carets,
+//! the arena's invariants on random input, and very deep input.
+
+use proptest::prelude::*;
+
+use crate::ast::{Ast, Node, NodeId};
+use crate::error::{Error, ErrorKind};
+use crate::num::Value;
+use crate::render::Color;
+use crate::render::diagnostic::render_error;
+use crate::syntax::parse_statement;
+use crate::syntax::scan::MAX_NESTING;
+
+/// The tree as a compact s-expression, built without recursion: `(+ 1 (* 2 3))`.
+fn sexp(ast: &Ast) -> String {
+    let mut done: Vec<String> = Vec::with_capacity(ast.len());
+    for (index, node) in ast.nodes.iter().enumerate() {
+        let text = match node {
+            Node::SmallInt(value) => value.to_string(),
+            Node::Float(value) => format!("{value:?}"),
+            Node::Literal(index) => format!("{}", ast.literals[*index as usize]),
+            Node::Name(index) => ast.names[*index as usize].to_string(),
+            _ => {
+                let head = match node {
+                    Node::Unary { op, .. } => format!("u{}", op.symbol()),
+                    Node::Binary { op, .. } => op.symbol().to_string(),
+                    Node::Call { func, .. } => func.name().to_string(),
+                    _ => unreachable!(),
+                };
+                let mut parts = vec![head];
+                ast.for_each_operand(NodeId(index as u32), |operand| {
+                    parts.push(std::mem::take(&mut done[operand.index()]));
+                });
+                format!("({})", parts.join(" "))
+            }
+        };
+        done.push(text);
+    }
+    done.pop().unwrap_or_default()
+}
+
+#[track_caller]
+fn parse(source: &str) -> Ast {
+    match parse_statement(source) {
+        Ok(Some(statement)) => {
+            check_invariants(&statement.expr, source);
+            statement.expr
+        }
+        other => panic!("{source:?} did not parse to an expression: {other:?}"),
+    }
+}
+
+/// `source` parses to the tree `expected`.
+#[track_caller]
+fn check(source: &str, expected: &str) {
+    assert_eq!(sexp(&parse(source)), expected, "source: {source:?}");
+}
+
+/// `source` fails with a message and a span covering `at` (the text under the caret).
+#[track_caller]
+fn check_error(source: &str, message: &str, at: &str) {
+    let error = match parse_statement(source) {
+        Err(error) => error,
+        Ok(other) => panic!("{source:?} parsed: {other:?}"),
+    };
+    assert_eq!(error.to_string(), message, "source: {source:?}");
+    assert_eq!(&source[error.span.range()], at, "source: {source:?}");
+}
+
+/// The arena's invariants: operands before their operator, each subtree contiguous and ending
+/// at its root, spans nested, the root spanning the whole expression.
+#[track_caller]
+fn check_invariants(ast: &Ast, source: &str) {
+    let n = ast.len();
+    assert!(n > 0);
+    assert_eq!(ast.spans.len(), n);
+    assert_eq!(ast.op_spans.len(), n);
+    assert_eq!(ast.subtree_len.len(), n);
+    let mut is_operand = vec![false; n];
+    for index in 0..n {
+        let id = NodeId(index as u32);
+        let span = ast.span(id);
+        let op_span = ast.op_span(id);
+        assert!(span.end as usize <= source.len());
+        assert!(
+            span.start <= op_span.start && op_span.end <= span.end,
+            "{id}"
+        );
+        if ast.is_leaf(id) {
+            assert_eq!(span, op_span);
+            assert_eq!(ast.subtree_len[index], 1);
+        }
+        // The operands' subtrees tile `first_of(id)..id`, left to right.
+        let mut next = ast.first_of(id).0;
+        ast.for_each_operand(id, |operand| {
+            assert!(operand < id);
+            assert_eq!(ast.first_of(operand).0, next, "{id} operand {operand}");
+            next = operand.0 + 1;
+            let inner = ast.span(operand);
+            assert!(span.start <= inner.start && inner.end <= span.end, "{id}");
+            assert!(!is_operand[operand.index()]);
+            is_operand[operand.index()] = true;
+        });
+        assert_eq!(next, id.0, "{id}");
+    }
+    // Only the root is nobody's operand, and its subtree is the whole arena.
+    assert_eq!(is_operand.iter().filter(|&&b| !b).count(), 1);
+    assert_eq!(ast.subtree_len[n - 1] as usize, n);
+    for (index, name) in ast.names.iter().enumerate() {
+        assert!(!ast.names[..index].contains(name), "{name} twice");
+    }
+}
+
+#[test]
+fn precedence_and_associativity() {
+    let table = [
+        ("1 + 2 * 3", "(+ 1 (* 2 3))"),
+        ("1 * 2 + 3", "(+ (* 1 2) 3)"),
+        ("1 - 2 - 3", "(- (- 1 2) 3)"),
+        ("1 - 2 + 3", "(+ (- 1 2) 3)"),
+        ("8 / 4 / 2", "(/ (/ 8 4) 2)"),
+        ("8 // 4 * 2 % 3", "(% (* (// 8 4) 2) 3)"),
+        ("-2 ^ 2", "(u- (^ 2 2))"),
+        ("-2 ** 2", "(u- (^ 2 2))"),
+        ("2 ^ -1", "(^ 2 (u- 1))"),
+        ("2 ^ 3 ^ 2", "(^ 2 (^ 3 2))"),
+        ("2 ** 3 ^ 2", "(^ 2 (^ 3 2))"),
+        ("--3", "(u- (u- 3))"),
+        ("-+-3", "(u- (u+ (u- 3)))"),
+        ("-2 * 3", "(* (u- 2) 3)"),
+        ("2 * -3", "(* 2 (u- 3))"),
+        ("2 ^ -1 * 3", "(* (^ 2 (u- 1)) 3)"),
+        ("2 ^ -1 ^ 2", "(^ 2 (u- (^ 1 2)))"),
+        ("-2 ^ -2 ^ 2", "(u- (^ 2 (u- (^ 2 2))))"),
+        ("1 - -1", "(- 1 (u- 1))"),
+        ("1 + +1", "(+ 1 (u+ 1))"),
+        ("(1 + 2) * 3", "(* (+ 1 2) 3)"),
+        ("(2 ^ 3) ^ 2", "(^ (^ 2 3) 2)"),
+        ("(-2) ^ 2", "(^ (u- 2) 2)"),
+        ("2 * 3 ^ 2", "(* 2 (^ 3 2))"),
+        ("-x ^ y % z", "(% (u- (^ x y)) z)"),
+        ("abs(-1) + max(1, 2, 3)", "(+ (abs (u- 1)) (max 1 2 3))"),
+        ("gcd()", "(gcd)"),
+        ("sqrt(2 ^ 2 + 1)", "(sqrt (+ (^ 2 2) 1))"),
+        ("min((1), (2),)", "(min 1 2)"),
+    ];
+    for (source, expected) in table {
+        check(source, expected);
+    }
+}
+
+#[test]
+fn several_spellings_one_tree() {
+    let groups: &[&[&str]] = &[
+        &[
+            "1+2*3",
+            "1 + 2 * 3",
+            " 1\t+ 2*3 ",
+            "1 + (2 * 3)",
+            "((1)) + ((2 * 3))",
+            "1 + 2 * 3 # c",
+        ],
+        &["2^3^2", "2 ** 3 ** 2", "2 ^ (3 ^ 2)", "2**(3^2)"],
+        &[
+            "(1 +\n 2)",
+            "(1 + 2)",
+            "(\n1\n+\n2\n)",
+            "(1 # one\n + 2)\n",
+            "1 + 2\r\n",
+        ],
+        &["max(1,2)", "max( 1 , 2 )", "max(1, 2,)", "max(\n1,\n2\n)"],
+        &["-x", "- x", "-(x)", "(-x)"],
+    ];
+    for group in groups {
+        let expected = sexp(&parse(group[0]));
+        for source in &group[1..] {
+            check(source, &expected);
+        }
+    }
+}
+
+#[test]
+fn literals() {
+    let table = [
+        ("0", "0"),
+        ("000", "0"),
+        ("0_0", "0"),
+        ("1_000_000", "1000000"),
+        ("9223372036854775807", "9223372036854775807"),
+        ("1.5", "1.5"),
+        (".5", "0.5"),
+        ("5.", "5.0"),
+        ("1e3", "1000.0"),
+        ("2.5E-3", "0.0025"),
+        ("1E+2", "100.0"),
+        ("1_0.5e1_0", "105000000000.0"),
+        ("007.5", "7.5"),
+        ("0e0", "0.0"),
+        ("1.e2", "100.0"),
+        ("x", "x"),
+        ("_", "_"),
+        ("_x1_", "_x1_"),
+        ("sqrt_2", "sqrt_2"),
+    ];
+    for (source, expected) in table {
+        check(source, expected);
+    }
+    let ast = parse("9223372036854775808 + 1_00000000000000000000");
+    assert_eq!(ast.nodes[0], Node::Literal(0));
+    assert_eq!(ast.nodes[1], Node::Literal(1));
+    assert_eq!(ast.literals.len(), 2);
+    assert!(matches!(ast.nodes[2], Node::Binary { .. }));
+    let expected: Value = crate::num::parse_int("9223372036854775808");
+    assert_eq!(ast.literals[0], expected);
+}
+
+#[test]
+fn names_are_deduplicated() {
+    let ast = parse("x * y + x - _ + y");
+    assert_eq!(ast.names.len(), 3);
+    let names: Vec<&str> = ast.names.iter().map(|name| &**name).collect();
+    assert_eq!(names, ["x", "y", "_"]);
+}
+
+#[test]
+fn spans() {
+    let source = "(1 + 2) * -(3)";
+    let ast = parse(source);
+    let text = |span: crate::span::Span| &source[span.range()];
+    let root = ast.root();
+    assert_eq!(text(ast.span(root)), source);
+    assert_eq!(text(ast.op_span(root)), "*");
+    // The group's span is the subexpression without its parentheses.
+    let Node::Binary { lhs, rhs, .. } = *ast.node(root) else {
+        panic!("root is not binary")
+    };
+    assert_eq!(text(ast.span(lhs)), "1 + 2");
+    assert_eq!(text(ast.op_span(lhs)), "+");
+    assert_eq!(text(ast.span(rhs)), "-(3)");
+    assert_eq!(text(ast.op_span(rhs)), "-");
+    let ast = parse("max(1, 2 ** 3)");
+    assert_eq!(text_of("max(1, 2 ** 3)", ast.op_span(ast.root())), "max");
+    let pow = NodeId(ast.root().0 - 1);
+    assert_eq!(text_of("max(1, 2 ** 3)", ast.op_span(pow)), "**");
+}
+
+fn text_of(source: &str, span: crate::span::Span) -> &str {
+    &source[span.range()]
+}
+
+#[test]
+fn statements() {
+    for blank in ["", "   ", "# comment", "  # comment\n", "\n", "\t\r\n"] {
+        assert!(
+            matches!(parse_statement(blank), Ok(None)),
+            "{blank:?} is not blank"
+        );
+    }
+    let statement = parse_statement("x1 = 2 * 3").ok().flatten();
+    let Some(statement) = statement else {
+        panic!("assignment did not parse")
+    };
+    let (name, span) = statement.target.clone().unwrap_or_default();
+    assert_eq!(&*name, "x1");
+    assert_eq!(span.range(), 0..2);
+    assert_eq!(sexp(&statement.expr), "(* 2 3)");
+    assert_eq!(statement.expr.span(statement.expr.root()).range(), 5..10);
+}
+
+#[test]
+fn errors() {
+    let table = [
+        (
+            "1 +* 2",
+            "syntax error: expected an operand, found '*'",
+            "*",
+        ),
+        (
+            "1 +",
+            "syntax error: expected an operand, found end of input",
+            "",
+        ),
+        (
+            "1 2",
+            "syntax error: expected an operator or end of input, found '2'",
+            "2",
+        ),
+        (
+            "(1 2)",
+            "syntax error: expected an operator, found '2'",
+            "2",
+        ),
+        (
+            "1 $ 2",
+            "syntax error: expected an operator or end of input, found '$'",
+            "$",
+        ),
+        ("1 + 2)", "syntax error: unexpected ')'", ")"),
+        ("(1 + 2", "syntax error: unclosed '('", "("),
+        ("((1) + 2", "syntax error: unclosed '('", "("),
+        (
+            "x = ",
+            "syntax error: expected an operand, found end of input",
+            "",
+        ),
+        ("= 1", "syntax error: expected an operand, found '='", "="),
+        ("f(1,", "syntax error: unclosed '('", "("),
+        (
+            "max(,)",
+            "syntax error: expected an operand, found ','",
+            ",",
+        ),
+        (
+            "1 +\n 2",
+            "syntax error: a newline is allowed only inside parentheses",
+            "\n",
+        ),
+        (
+            "007",
+            "syntax error: leading zeros in decimal integer literals are not permitted",
+            "007",
+        ),
+        (
+            "1 + 0_1",
+            "syntax error: leading zeros in decimal integer literals are not permitted",
+            "0_1",
+        ),
+        (
+            "1__0",
+            "syntax error: expected an operand, found '1__0'",
+            "1__0",
+        ),
+        (
+            "2x",
+            "syntax error: expected an operator or end of input, found 'x'",
+            "x",
+        ),
+        ("1 + é", "syntax error: expected an operand, found 'é'", "é"),
+        ("foo(1)", "unknown function 'foo'", "foo"),
+        ("1 + bar()", "unknown function 'bar'", "bar"),
+        (
+            "sqrt(2, 3)",
+            "sqrt() takes exactly one argument (2 given)",
+            "sqrt",
+        ),
+        ("abs()", "abs() takes exactly one argument (0 given)", "abs"),
+        (
+            "factorial(1, 2, 3)",
+            "factorial() takes exactly one argument (3 given)",
+            "factorial",
+        ),
+        ("max()", "max expected at least 1 argument, got 0", "max"),
+        (
+            "1 + min()",
+            "min expected at least 1 argument, got 0",
+            "min",
+        ),
+        (
+            "sqrt = 2",
+            "'sqrt' is a function name and cannot be assigned",
+            "sqrt",
+        ),
+        (
+            "gcd = 2",
+            "'gcd' is a function name and cannot be assigned",
+            "gcd",
+        ),
+    ];
+    for (source, message, at) in table {
+        check_error(source, message, at);
+    }
+}
+
+#[test]
+fn error_carets() {
+    let sources = [
+        "1 +* 2",
+        "(1 + 2",
+        "1 + 2)",
+        "sqrt(2, 3)",
+        "x = 1 + foo(2)",
+        "1 2",
+    ];
+    let rendered: Vec<String> = sources
+        .iter()
+        .map(|source| {
+            let error = parse_statement(source).err().unwrap_or_else(|| {
+                Error::new(ErrorKind::Internal("parsed".into()), Default::default())
+            });
+            render_error(&error, source, Color::Never)
+        })
+        .collect();
+    insta::assert_snapshot!(rendered.join("\n\n"));
+}
+
+#[test]
+fn deep_inputs() {
+    // A left-deep chain of a million terms is one level: no recursion at all.
+    let mut chain = String::from("1");
+    for term in 2..=1_000_000u32 {
+        chain.push_str(if term % 3 == 0 { " - " } else { " + " });
+        chain.push_str(&(term % 10).to_string());
+    }
+    let ast = parse(&chain);
+    assert_eq!(ast.len(), 1_999_999);
+    assert!(matches!(ast.node(ast.root()), Node::Binary { .. }));
+
+    // Ten thousand levels of parentheses parse, and so do 100,000 (on a deep-stack thread) or
+    // they fail with a clear error, never a crash.
+    for depth in [100, 10_000] {
+        let nested = format!("{}1 + 2{}", "(".repeat(depth), ")".repeat(depth));
+        check(&nested, "(+ 1 2)");
+    }
+    let depth = 100_000;
+    let nested = format!("{}1 + 2{}", "(".repeat(depth), ")".repeat(depth));
+    match parse_statement(&nested) {
+        Ok(Some(statement)) => assert_eq!(sexp(&statement.expr), "(+ 1 2)"),
+        Err(Error {
+            kind: ErrorKind::Limit(_),
+            ..
+        }) => {}
+        other => panic!("100,000 levels: {other:?}"),
+    }
+    let too_deep = format!(
+        "{}1{}",
+        "(".repeat(MAX_NESTING + 1),
+        ")".repeat(MAX_NESTING + 1)
+    );
+    let error = parse_statement(&too_deep).err();
+    assert_eq!(
+        error.map(|error| error.to_string()),
+        Some(format!("nesting too deep (limit {MAX_NESTING})"))
+    );
+
+    // Long runs of prefix operators and of `^` recurse in the Pratt parser.
+    let minus = format!("{}1", "-".repeat(50_000));
+    assert_eq!(parse(&minus).len(), 50_001);
+    let powers = format!("2{}", " ^ 2".repeat(50_000));
+    assert_eq!(parse(&powers).len(), 100_001);
+    let mixed = format!("2{}", " ^ -2".repeat(20_000));
+    assert_eq!(parse(&mixed).len(), 60_001);
+}
+
+/// A random expression from `seed`: every operator, literal form, call, spacing and nesting.
+fn random_expression(seed: u64, size: usize) -> String {
+    let mut state = seed | 1;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let mut out = String::new();
+    // An explicit stack of pending work instead of recursion: Some(size) = an operand of that
+    // size, None = emit the text `text`.
+    let mut stack: Vec<Result<usize, &'static str>> = vec![Ok(size)];
+    while let Some(work) = stack.pop() {
+        match work {
+            Err(text) => out.push_str(text),
+            Ok(1) => {
+                let leaves = [
+                    "7",
+                    "0",
+                    "1_000",
+                    "12345678901234567890123",
+                    "1.5",
+                    ".5",
+                    "5.",
+                    "1e3",
+                    "2.5E-3",
+                    "x",
+                    "_",
+                    "y1",
+                ];
+                out.push_str(leaves[next(leaves.len() as u64) as usize]);
+            }
+            Ok(size) => match next(6) {
+                0 => {
+                    stack.push(Err(")"));
+                    stack.push(Ok(size - 1));
+                    stack.push(Err(["(", "( ", "(\n"][next(3) as usize]));
+                }
+                1 => {
+                    stack.push(Ok(size - 1));
+                    stack.push(Err(["-", "+", "- "][next(3) as usize]));
+                }
+                2 => {
+                    let func = ["abs(", "sqrt(", "factorial("][next(3) as usize];
+                    stack.push(Err(")"));
+                    stack.push(Ok(size - 1));
+                    stack.push(Err(func));
+                }
+                3 => {
+                    let left = 1 + next(size as u64 - 1) as usize;
+                    stack.push(Err(")"));
+                    stack.push(Ok(size - left));
+                    stack.push(Err(", "));
+                    stack.push(Ok(left));
+                    stack.push(Err(["max(", "gcd(", "min("][next(3) as usize]));
+                }
+                _ => {
+                    let left = 1 + next(size as u64 - 1) as usize;
+                    let ops = [" + ", "-", " * ", " / ", "//", " % ", "^", " ** ", " ^ "];
+                    stack.push(Ok(size - left));
+                    stack.push(Err(ops[next(ops.len() as u64) as usize]));
+                    stack.push(Ok(left));
+                }
+            },
+        }
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn invariants_hold_on_random_input(seed in any::<u64>(), size in 1usize..60) {
+        let source = random_expression(seed, size);
+        let ast = parse(&source);
+        // Every step of the generator adds at most one node besides the leaves.
+        prop_assert!(ast.len() <= 2 * size);
+    }
+
+    #[test]
+    fn random_bytes_never_panic(source in "[-+*/%^() ,=.e_#\n0-9a-z]{0,40}") {
+        let _ = parse_statement(&source);
+    }
+}
