@@ -15,7 +15,7 @@ use clap::Parser;
 use crate::engine::{self, EvalOptions, Grain};
 use crate::input;
 use crate::num::Limits;
-use crate::render::{Color, diagnostic};
+use crate::render::{Color, SpeedupRow, diagnostic};
 use crate::session::Session;
 
 /// parcalc — a calculator in which every evaluation is a small parallel program.
@@ -63,6 +63,11 @@ pub struct Args {
     /// Write the last evaluation's Gantt chart to FILE as an SVG image.
     #[arg(long, value_name = "FILE")]
     pub trace_svg: Option<PathBuf>,
+
+    /// Evaluate each expression on 1, 2, … MAX workers and print the speedup table
+    /// [default MAX: the machine's parallelism, at least 4].
+    #[arg(long, value_name = "MAX", num_args = 0..=1, default_missing_value = "0")]
+    pub speedup: Option<usize>,
 
     /// Print the parsed tree, with node ids, before each value.
     #[arg(long)]
@@ -186,6 +191,11 @@ fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
     Ok(())
 }
 
+/// Default largest pool of a speedup run: the machine's parallelism, at least 4.
+pub fn default_speedup_workers() -> usize {
+    engine::default_workers().max(4)
+}
+
 /// Columns available for charts: the terminal's width, or 80 when stdout is not a terminal.
 pub fn output_width() -> usize {
     if io::stdout().is_terminal() {
@@ -222,6 +232,35 @@ struct Batch<'a> {
 }
 
 impl Batch<'_> {
+    /// `--speedup`: the value, then the table of runs on 1 to `max_workers` workers.
+    fn speedup(&mut self, session: &mut Session, text: &str, max_workers: usize) -> io::Result<()> {
+        if text.trim().is_empty() || text.trim_start().starts_with('#') {
+            return Ok(());
+        }
+        let max_workers = if max_workers == 0 {
+            default_speedup_workers()
+        } else {
+            max_workers
+        };
+        match session.speedup_runs(text, max_workers) {
+            Ok((value, traces)) => {
+                let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
+                let mut stdout = io::stdout().lock();
+                writeln!(stdout, "{value}")?;
+                write!(stdout, "{}", crate::render::speedup(&rows, self.color))?;
+                stdout.flush()
+            }
+            Err(error) => {
+                self.failed = true;
+                eprintln!(
+                    "{}",
+                    diagnostic::render_error(&error, text, self.error_color)
+                );
+                Ok(())
+            }
+        }
+    }
+
     fn text(&mut self, session: &mut Session, text: &[u8]) -> io::Result<()> {
         for piece in input::statements(text) {
             match piece.text {
@@ -247,6 +286,9 @@ impl Batch<'_> {
                 let tree = crate::render::tree(&statement.expr, text, self.color);
                 write!(io::stdout().lock(), "{tree}")?;
             }
+        }
+        if let Some(max_workers) = self.args.speedup {
+            return self.speedup(session, text, max_workers);
         }
         match session.eval_line(text) {
             Ok(None) => {}

@@ -150,8 +150,12 @@ impl Session {
 
     /// Evaluates the expression `line` once on each pool size from 1 to `max_workers` (with
     /// the session's grain and delay), for the speedup table. Variables and `_` are left as
-    /// they were; the last run's trace becomes the last trace.
-    pub fn speedup_runs(&mut self, line: &str, max_workers: usize) -> Result<Vec<Trace>, Error> {
+    /// they were; the last run's trace becomes the last trace. Returns the value and the traces.
+    pub fn speedup_runs(
+        &mut self,
+        line: &str,
+        max_workers: usize,
+    ) -> Result<(Value, Vec<Trace>), Error> {
         let statement = syntax::parse_statement(line)?.ok_or_else(|| {
             Error::new(
                 ErrorKind::Syntax("expected an expression".into()),
@@ -163,14 +167,17 @@ impl Session {
         let ast = Arc::new(statement.expr);
         let source: Arc<str> = Arc::from(line);
         let mut traces = Vec::with_capacity(max_workers);
+        let mut value = None;
         for n_workers in 1..=max_workers {
             let pool = Pool::new(n_workers)?;
             let evaluation = engine::evaluate(&pool, &ast, &env, &source, &self.options);
-            evaluation.result?;
+            value = Some(evaluation.result?);
             traces.push(evaluation.trace);
         }
         self.last_trace = traces.last().cloned();
-        Ok(traces)
+        let value = value
+            .ok_or_else(|| Error::new(ErrorKind::Internal("no run".into()), Default::default()))?;
+        Ok((value, traces))
     }
 
     /// The values of `ast.names`, in order; an unknown name is an error at its first use.

@@ -29,6 +29,17 @@ pub struct SpeedupRow {
 const PLOT_COLUMNS: usize = 48;
 
 impl SpeedupRow {
+    /// The row of one measured run.
+    pub fn from_trace(trace: &crate::trace::Trace) -> SpeedupRow {
+        let analysis = crate::trace::analysis::analyze(trace);
+        SpeedupRow {
+            n_workers: trace.n_workers,
+            wall_ns: analysis.wall_ns,
+            work_ns: analysis.work_ns,
+            span_ns: analysis.span_ns,
+        }
+    }
+
     fn brent_ns(&self) -> f64 {
         brent_bound_ns(self.work_ns, self.span_ns, self.n_workers)
     }
