@@ -16,7 +16,6 @@ use crate::render::{self, Color, SpeedupRow, diagnostic};
 use crate::repl::display;
 use crate::session::Session;
 use crate::syntax;
-use crate::trace::analysis;
 use crate::units;
 
 /// The state a command can read and change: the session and the REPL's own settings.
@@ -361,11 +360,11 @@ fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Strin
                     crate::engine::MAX_WORKERS
                 )
             })?,
-        None => crate::engine::default_workers().max(4),
+        None => crate::cli::default_speedup_workers(),
     };
     // Parse first, so that a syntax error gets its caret under the text typed.
     parse_expr(state, expr_text, invocation.column)?;
-    let traces = match state.session.speedup_runs(expr_text, max_workers) {
+    let (value, traces) = match state.session.speedup_runs(expr_text, max_workers) {
         Ok(traces) => traces,
         Err(Error {
             kind: ErrorKind::Cancelled,
@@ -380,21 +379,10 @@ fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Strin
             ));
         }
     };
-    let rows: Vec<SpeedupRow> = traces
-        .iter()
-        .map(|trace| {
-            let analysis = analysis::analyze(trace);
-            SpeedupRow {
-                n_workers: trace.n_workers,
-                wall_ns: trace.wall_ns,
-                work_ns: analysis.work_ns,
-                span_ns: analysis.span_ns,
-            }
-        })
-        .collect();
+    let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
     let table = render::speedup(&rows, state.color);
     Ok(Reply::Text(format!(
-        "{}\n{}",
+        "{value}\n{}\n{}",
         table.trim_end(),
         delay_note(state.session.options.delay)
     )))

@@ -70,12 +70,14 @@ impl Repl {
         self.expect("» ");
     }
 
-    /// Presses Ctrl-D and returns the exit status.
+    /// Presses Ctrl-D; returns the exit status and the history file's text.
     #[track_caller]
-    fn quit(mut self) -> (WaitStatus, PathBuf) {
+    fn quit(mut self) -> (WaitStatus, String) {
         self.session.send(ControlCode::EndOfTransmission).unwrap();
         let status = self.session.get_process().wait().unwrap();
-        (status, self.home.clone())
+        let history = std::fs::read_to_string(self.home.join("state/parcalc/history"))
+            .unwrap_or_else(|error| format!("no history: {error}"));
+        (status, history)
     }
 }
 
@@ -124,7 +126,13 @@ fn open_parentheses_continue_the_statement() {
     let mut repl = Repl::start(&["--workers", "2"]);
     repl.line("(1 + 2");
     repl.expect("… ");
-    repl.check("* 5)", "15");
+    repl.check(") * 5", "15");
+    repl.line("(1 + 2");
+    repl.expect("… ");
+    repl.check("* 5)", "11");
+    // A statement typed on several lines is one line of the history.
+    let (_, history) = repl.quit();
+    assert!(history.contains("(1 + 2 ) * 5\n"), "{history}");
 }
 
 #[test]
@@ -174,9 +182,8 @@ fn ctrl_d_quits_and_the_history_holds_the_lines() {
     repl.check("x = 20", "x = 20");
     repl.check("x + 22", "42");
     repl.check(":workers", "2 workers");
-    let (status, home) = repl.quit();
+    let (status, history) = repl.quit();
     assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
-    let history = std::fs::read_to_string(home.join("state/parcalc/history")).unwrap();
     let lines: Vec<&str> = history.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(lines, ["x = 20", "x + 22", ":workers"], "{history}");
 }
