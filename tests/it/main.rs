@@ -1,3 +1,4 @@
-//! The integration tests: one binary driving the real `parcalc` executable.
+//! The integration tests, in one binary driving the real `parcalc` executable.
 
+mod oracle;
 mod repl;
