@@ -537,4 +537,44 @@ mod test {
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
+
+    #[test]
+    fn tree_errors_point_under_the_argument() {
+        // `:tree 1 +* 2` after a two-column prompt: the `*` is in column 11.
+        check(
+            &[":tree 1 +* 2"],
+            Err(&format!(
+                "{}^\nerror: syntax error: expected an operand, found '*'",
+                " ".repeat(11)
+            )),
+        );
+        check(
+            &[":tree"],
+            Err(":tree needs an expression, e.g. :tree (1 + 2) * 3"),
+        );
+    }
+
+    #[test]
+    fn speedup_prints_the_value_and_a_row_per_pool_size() {
+        let mut state = state();
+        let reply = dispatch(&mut state, ":speedup (1 + 2) * (3 + 4) 2", 2);
+        let Ok(Reply::Text(text)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(text.starts_with("21\n"), "{text}");
+        assert!(text.ends_with("try :delay 100ms)"), "{text}");
+        assert!(matches!(
+            dispatch(&mut state, ":speedup 1 + 2 0", 2),
+            Err(message) if message.starts_with("MAX must be between 1 and")
+        ));
+    }
+
+    #[test]
+    fn vars_lists_the_variables() {
+        let mut state = state();
+        state.session.eval_line("x = 3").unwrap();
+        state.session.eval_line("x * 2").unwrap();
+        let reply = dispatch(&mut state, ":vars", 2);
+        assert_eq!(reply, Ok(Reply::Text("_ = 6\nx = 3".to_string())));
+    }
 }

@@ -560,4 +560,24 @@ mod test {
         assert_eq!(helper.preview("3"), None);
         assert_eq!(helper.preview(&"1 + ".repeat(100)), None);
     }
+
+    #[test]
+    fn preview_of_short_expressions() {
+        let mut helper = ReplHelper::new(Color::Always);
+        helper
+            .vars
+            .insert("x".into(), Value::Int(crate::num::Int::from(21)));
+        assert_eq!(helper.preview("1 + 2").as_deref(), Some("  = 3"));
+        assert_eq!(helper.preview("x * 2").as_deref(), Some("  = 42"));
+        assert_eq!(helper.preview("x").as_deref(), Some("  = 21"));
+        assert_eq!(helper.preview("y = x + 1").as_deref(), Some("  = 22"));
+        // Errors, unknown names and results over the preview's size limit show nothing.
+        assert_eq!(helper.preview("1 / 0"), None);
+        assert_eq!(helper.preview("y + 1"), None);
+        assert_eq!(helper.preview("1 +"), None);
+        assert_eq!(helper.preview("2 ** 100000"), None);
+        assert_eq!(helper.preview("factorial(100000)"), None);
+        let long = helper.preview("2 ** 4000").unwrap();
+        assert!(long.ends_with("digits)"), "{long}");
+    }
 }
