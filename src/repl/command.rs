@@ -75,7 +75,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "workers",
         args: "[N]",
-        help: "show or set the number of workers in the pool",
+        help: "show or set the number of workers",
         completions: &[],
         takes_expr: false,
         run: workers,
@@ -83,7 +83,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "delay",
         args: "[D]",
-        help: "show or set the work simulated by every operator (100ms, 1.5s, 0)",
+        help: "show or set the work slept per operator",
         completions: &["0", "10ms", "100ms", "1s"],
         takes_expr: false,
         run: delay,
@@ -91,7 +91,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "grain",
         args: "[N|auto]",
-        help: "show or set the nodes per task (1: every operator its own task)",
+        help: "show or set the operators per task",
         completions: &["auto", "1"],
         takes_expr: false,
         run: grain,
@@ -99,7 +99,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "trace",
         args: "[on|off|json FILE|svg FILE]",
-        help: "show the last schedule; on/off after every evaluation; write it as JSON or SVG",
+        help: "show the last schedule, or write it",
         completions: &["on", "off", "json", "svg"],
         takes_expr: false,
         run: trace,
@@ -107,7 +107,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "speedup",
         args: "EXPR [MAX]",
-        help: "evaluate EXPR on 1 to MAX workers and compare the wall times",
+        help: "time EXPR on 1 to MAX workers",
         completions: &[],
         takes_expr: true,
         run: speedup,
@@ -115,7 +115,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "tree",
         args: "EXPR",
-        help: "show the parsed tree of EXPR with node ids",
+        help: "show the tree of EXPR with node ids",
         completions: &[],
         takes_expr: true,
         run: tree,
@@ -131,7 +131,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "show",
         args: "",
-        help: "print the last value whole, however long",
+        help: "print the last value whole",
         completions: &[],
         takes_expr: false,
         run: show,
@@ -223,7 +223,7 @@ pub fn help_text() -> String {
     for (usage, command) in usage.iter().zip(COMMANDS) {
         let _ = writeln!(out, "  {usage:width$}  {}", command.help);
     }
-    out.push_str("Keys: Tab completes, Ctrl-R searches the history, Ctrl-C cancels, Ctrl-D quits.");
+    out.push_str("Keys: Tab completes, Ctrl-R searches, Ctrl-C cancels, Ctrl-D quits.");
     out
 }
 
@@ -524,10 +524,13 @@ mod test {
     }
 
     #[test]
-    fn help_lists_every_command() {
+    fn help_lists_every_command_within_80_columns() {
         let text = help_text();
         for command in COMMANDS {
             assert!(text.contains(&format!(":{}", command.name)), "{text}");
+        }
+        for line in text.lines() {
+            assert!(line.chars().count() < 80, "{line}");
         }
     }
 
