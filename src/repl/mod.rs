@@ -241,7 +241,10 @@ fn handle(state: &mut State, text: &str) -> Reply {
         Err(Error {
             kind: ErrorKind::Cancelled,
             ..
-        }) => eprintln!("cancelled"),
+        }) => {
+            // The terminal has just echoed `^C`: start a line of our own.
+            eprintln!("\ncancelled");
+        }
         Err(error) => eprintln!("{}", render_error(&error, text, state.color)),
     }
     Reply::Text(String::new())
