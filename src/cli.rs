@@ -25,7 +25,12 @@ use crate::session::Session;
 #[command(name = "parcalc", version, about, long_about = None)]
 pub struct Args {
     /// Evaluate EXPR and print its value (repeatable; evaluated in order).
-    #[arg(short = 'e', long = "expr", value_name = "EXPR")]
+    #[arg(
+        short = 'e',
+        long = "expr",
+        value_name = "EXPR",
+        allow_hyphen_values = true
+    )]
     pub exprs: Vec<String>,
 
     /// Evaluate the statements of FILE, one per line ('-' for stdin).
@@ -47,6 +52,10 @@ pub struct Args {
     /// Largest integer result, in bits, refused before it is computed.
     #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits)]
     pub max_bits: u64,
+
+    /// Longest statement accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::session::DEFAULT_MAX_INPUT_BYTES)]
+    pub max_input: usize,
 
     /// Print parse and evaluation figures to stderr after each evaluation.
     #[arg(long)]
@@ -125,7 +134,10 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     };
     let n_workers = args.workers.unwrap_or_else(engine::default_workers);
     let mut session = match Session::new(n_workers, options) {
-        Ok(session) => session,
+        Ok(mut session) => {
+            session.max_input_bytes = args.max_input;
+            session
+        }
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(USAGE);

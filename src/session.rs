@@ -58,7 +58,12 @@ pub struct Session {
     /// Grain, delay, limits and the cancel flag used for every evaluation.
     pub options: EvalOptions,
     last_trace: Option<Trace>,
+    /// Longest statement accepted, in bytes.
+    pub max_input_bytes: usize,
 }
+
+/// Default for [`Session::max_input_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_INPUT_BYTES: usize = 64 << 20;
 
 impl Session {
     pub fn new(n_workers: usize, options: EvalOptions) -> Result<Session, Error> {
@@ -67,6 +72,7 @@ impl Session {
             pool: Pool::new(n_workers)?,
             options,
             last_trace: None,
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
         })
     }
 
@@ -98,7 +104,44 @@ impl Session {
     }
 
     /// Parses and evaluates one line. `Ok(None)` for a blank line or a comment.
+    ///
+    /// # Panic handling
+    ///
+    /// A panic anywhere in parsing or evaluation (a bug, never an input error) is caught and
+    /// returned as [`ErrorKind::Internal`] quoting the input, so the REPL goes on; the
+    /// session's variables are left as they were before the line.
     pub fn eval_line(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
+        if line.len() > self.max_input_bytes {
+            return Err(Error::new(
+                ErrorKind::Limit(format!(
+                    "input of {} bytes is over the limit of {} bytes (raise it with --max-input)",
+                    line.len(),
+                    self.max_input_bytes
+                )),
+                crate::span::Span::default(),
+            ));
+        }
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.eval_line_unguarded(line)
+        }));
+        outcome.unwrap_or_else(|payload| {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            let mut quoted: String = line.chars().take(200).collect();
+            if quoted.len() < line.len() {
+                quoted.push('…');
+            }
+            Err(Error::new(
+                ErrorKind::Internal(format!("{message} (input: {quoted:?})")),
+                crate::span::Span::default(),
+            ))
+        })
+    }
+
+    fn eval_line_unguarded(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
         let parse_started = Instant::now();
         let Some(statement) = syntax::parse_statement(line)? else {
             return Ok(None);

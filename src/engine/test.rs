@@ -1,1 +1,595 @@
+//! Tests of the engine: the pool and its futures, grain planning, and the dataflow evaluator
+//! against the sequential one. Trees are built by hand (in post-order, as the parser lowers
+//! them), so these tests depend on no grammar.
 
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use proptest::prelude::*;
+
+use crate::ast::{Ast, BinaryOp, Builtin, Node, NodeId, UnaryOp};
+use crate::engine::grain::{NO_TASK, Plan};
+use crate::engine::{
+    self, CancelFlag, EvalOptions, Evaluation, Grain, MAX_WORKERS, Pool, sequential,
+};
+use crate::error::{Error, ErrorKind};
+use crate::num::{Limits, Value};
+use crate::span::Span;
+
+/// One step of a program in reverse Polish notation, which is exactly a post-order arena.
+#[derive(Clone, Debug)]
+enum Step {
+    Int(i64),
+    Float(f64),
+    Name(u32),
+    Unary(UnaryOp),
+    Binary(BinaryOp),
+    Call(Builtin, u32),
+}
+
+/// Builds an arena from steps. A step without enough operands on the stack is skipped, and
+/// what is left on the stack at the end is summed, so every list of steps gives a valid tree.
+/// Spans are synthetic: node `i`'s operator span is `i..i + 1`, so a span names its node.
+fn build(steps: &[Step]) -> Ast {
+    let mut ast = Ast::default();
+    let mut stack: Vec<NodeId> = Vec::new();
+    for step in steps {
+        let (node, n_operands) = match step {
+            Step::Int(i) => (Node::SmallInt(*i), 0),
+            Step::Float(x) => (Node::Float(*x), 0),
+            Step::Name(index) => (Node::Name(*index), 0),
+            Step::Unary(op) => (
+                Node::Unary {
+                    op: *op,
+                    operand: NodeId(0),
+                },
+                1,
+            ),
+            Step::Binary(op) => (
+                Node::Binary {
+                    op: *op,
+                    lhs: NodeId(0),
+                    rhs: NodeId(0),
+                },
+                2,
+            ),
+            Step::Call(func, n_args) => (
+                Node::Call {
+                    func: *func,
+                    args_start: 0,
+                    n_args: *n_args,
+                },
+                *n_args as usize,
+            ),
+        };
+        if stack.len() < n_operands {
+            continue;
+        }
+        let operands = stack.split_off(stack.len() - n_operands);
+        stack.push(push(&mut ast, node, &operands));
+    }
+    if stack.is_empty() {
+        stack.push(push(&mut ast, Node::SmallInt(1), &[]));
+    }
+    while stack.len() > 1 {
+        let operands = stack.split_off(stack.len() - 2);
+        let node = Node::Binary {
+            op: BinaryOp::Add,
+            lhs: NodeId(0),
+            rhs: NodeId(0),
+        };
+        stack.push(push(&mut ast, node, &operands));
+    }
+    ast
+}
+
+/// Appends `node` with `operands` (ids of earlier nodes) and returns its id.
+fn push(ast: &mut Ast, mut node: Node, operands: &[NodeId]) -> NodeId {
+    match &mut node {
+        Node::Unary { operand, .. } => *operand = operands[0],
+        Node::Binary { lhs, rhs, .. } => {
+            *lhs = operands[0];
+            *rhs = operands[1];
+        }
+        Node::Call { args_start, .. } => {
+            *args_start = ast.call_args.len() as u32;
+            ast.call_args.extend_from_slice(operands);
+        }
+        _ => {}
+    }
+    let id = ast.nodes.len();
+    let subtree_len: u32 = 1 + operands
+        .iter()
+        .map(|operand| ast.subtree_len[operand.index()])
+        .sum::<u32>();
+    ast.nodes.push(node);
+    ast.subtree_len.push(subtree_len);
+    ast.spans
+        .push(Span::new(id + 1 - subtree_len as usize, id + 1));
+    ast.op_spans.push(Span::new(id, id + 1));
+    NodeId(id as u32)
+}
+
+fn int(i: i64) -> Step {
+    Step::Int(i)
+}
+
+fn bin(op: BinaryOp) -> Step {
+    Step::Binary(op)
+}
+
+/// `(3 + 7) * (2 + 8) * ((2 * 3) - 1)`, the course example: 6 operators.
+fn course_example() -> Ast {
+    use BinaryOp::*;
+    build(&[
+        int(3),
+        int(7),
+        bin(Add),
+        int(2),
+        int(8),
+        bin(Add),
+        bin(Mul),
+        int(2),
+        int(3),
+        bin(Mul),
+        int(1),
+        bin(Sub),
+        bin(Mul),
+    ])
+}
+
+/// A balanced tree of `n_leaves` small ints joined by alternating `+` and `-`.
+fn balanced(n_leaves: usize) -> Ast {
+    let mut steps = Vec::with_capacity(2 * n_leaves);
+    for leaf in 0..n_leaves {
+        steps.push(int((leaf % 7) as i64));
+        let mut size = leaf + 1;
+        let mut level = 0;
+        while size % 2 == 0 {
+            steps.push(bin(if level % 2 == 0 {
+                BinaryOp::Add
+            } else {
+                BinaryOp::Sub
+            }));
+            size /= 2;
+            level += 1;
+        }
+    }
+    build(&steps)
+}
+
+/// `1 + 1 + 1 + …` nested to the left, `n_ops` operators deep.
+fn chain(n_ops: usize) -> Ast {
+    let mut steps = vec![int(1)];
+    for _ in 0..n_ops {
+        steps.push(int(1));
+        steps.push(bin(BinaryOp::Add));
+    }
+    build(&steps)
+}
+
+fn source_for(ast: &Ast) -> Arc<str> {
+    Arc::from(".".repeat(ast.len()))
+}
+
+fn run(pool: &Pool, ast: &Ast, options: &EvalOptions) -> Evaluation {
+    run_with_env(pool, ast, &[], options)
+}
+
+fn run_with_env(pool: &Pool, ast: &Ast, env: &[Value], options: &EvalOptions) -> Evaluation {
+    let source = source_for(ast);
+    let ast = Arc::new(ast.clone());
+    let env: Arc<[Value]> = Arc::from(env);
+    engine::evaluate(pool, &ast, &env, &source, options)
+}
+
+fn options(grain: Grain, limits: Limits) -> EvalOptions {
+    EvalOptions {
+        grain,
+        limits,
+        ..EvalOptions::default()
+    }
+}
+
+/// Values compared by their printed form, so `nan` equals `nan`.
+fn same_outcome(left: &Result<Value, Error>, right: &Result<Value, Error>) -> bool {
+    match (left, right) {
+        (Ok(a), Ok(b)) => format!("{a:?}") == format!("{b:?}"),
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    }
+}
+
+const TEST_WORKERS: [usize; 4] = [1, 2, 3, 8];
+const TEST_GRAINS: [Grain; 3] = [Grain::Fixed(1), Grain::Fixed(4), Grain::Auto];
+
+/// One pool per tested size, shared by all cases.
+fn test_pools() -> &'static [Pool] {
+    static POOLS: OnceLock<Vec<Pool>> = OnceLock::new();
+    POOLS.get_or_init(|| {
+        TEST_WORKERS
+            .iter()
+            .map(|&n| Pool::new(n).unwrap())
+            .collect()
+    })
+}
+
+/// Small limits keep random towers of powers quick.
+fn test_limits() -> Limits {
+    Limits { max_bits: 1 << 16 }
+}
+
+#[track_caller]
+fn check_parallel_matches_sequential(ast: &Ast) {
+    let limits = test_limits();
+    let expected = sequential::evaluate(ast, &[], &limits);
+    for pool in test_pools() {
+        for grain in TEST_GRAINS {
+            let evaluation = run(pool, ast, &options(grain, limits));
+            assert!(
+                same_outcome(&evaluation.result, &expected),
+                "{} workers, {grain:?}: parallel {:?}, sequential {expected:?}",
+                pool.n_workers(),
+                evaluation.result,
+            );
+            check_trace_shape(ast, &evaluation);
+        }
+    }
+}
+
+/// Invariants every trace holds, whatever the schedule.
+#[track_caller]
+fn check_trace_shape(ast: &Ast, evaluation: &Evaluation) {
+    let trace = &evaluation.trace;
+    let n_ops = (0..ast.len())
+        .filter(|&i| !ast.is_leaf(NodeId(i as u32)))
+        .count();
+    let total: u32 = trace.tasks.iter().map(|task| task.n_nodes).sum();
+    assert_eq!(
+        total as usize, n_ops,
+        "every operator is in exactly one task"
+    );
+    if let Some(last) = trace.tasks.last() {
+        assert_eq!(last.root, ast.root());
+    }
+    for (index, task) in trace.tasks.iter().enumerate() {
+        assert!(task.ready_ns <= task.start_ns && task.start_ns <= task.end_ns);
+        assert!((task.worker as usize) < trace.n_workers);
+        for &dep in trace.deps(index) {
+            assert!((dep as usize) < index, "operand tasks come first");
+            assert!(trace.tasks[dep as usize].end_ns <= task.start_ns);
+        }
+    }
+    if let Ok(value) = &evaluation.result {
+        let last = trace.tasks.len().checked_sub(1);
+        if let Some(last) = last {
+            assert_eq!(trace.value(last), Some(value));
+        }
+    }
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    use BinaryOp::*;
+    prop_oneof![
+        6 => (-4i64..6).prop_map(Step::Int),
+        2 => prop_oneof![Just(0.0), Just(0.5), Just(-2.5), Just(3.0), Just(1e300)]
+            .prop_map(Step::Float),
+        1 => prop_oneof![Just(UnaryOp::Neg), Just(UnaryOp::Plus)].prop_map(Step::Unary),
+        8 => prop_oneof![
+            Just(Add), Just(Sub), Just(Mul), Just(Div), Just(FloorDiv), Just(Mod), Just(Pow)
+        ]
+        .prop_map(Step::Binary),
+        1 => prop_oneof![
+            Just((Builtin::Abs, 1)),
+            Just((Builtin::Sqrt, 1)),
+            Just((Builtin::Factorial, 1)),
+            Just((Builtin::Min, 3)),
+            Just((Builtin::Max, 2)),
+            Just((Builtin::Gcd, 0)),
+            Just((Builtin::Lcm, 2)),
+        ]
+        .prop_map(|(func, n_args)| Step::Call(func, n_args)),
+    ]
+}
+
+/// Mostly additions and subtractions: large trees that mostly succeed, so grouped tasks
+/// (automatic grain) are exercised on values, not only on errors.
+fn cheap_step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        5 => (-4i64..6).prop_map(Step::Int),
+        4 => prop_oneof![Just(BinaryOp::Add), Just(BinaryOp::Sub)].prop_map(Step::Binary),
+        1 => step(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parallel_matches_sequential(steps in prop::collection::vec(step(), 1..80)) {
+        check_parallel_matches_sequential(&build(&steps));
+    }
+
+    #[test]
+    fn parallel_matches_sequential_on_large_trees(
+        steps in prop::collection::vec(cheap_step(), 1000..3000)
+    ) {
+        check_parallel_matches_sequential(&build(&steps));
+    }
+}
+
+#[track_caller]
+fn check_value(ast: &Ast, n_workers: usize, grain: Grain, expected: &str) {
+    let pool = Pool::new(n_workers).unwrap();
+    let evaluation = run(&pool, ast, &options(grain, Limits::default()));
+    match &evaluation.result {
+        Ok(value) => assert_eq!(value.to_string(), expected),
+        Err(error) => panic!("expected {expected}, got the error {error:?}"),
+    }
+    check_trace_shape(ast, &evaluation);
+}
+
+#[test]
+fn evaluates_known_trees() {
+    check_value(&course_example(), 1, Grain::Fixed(1), "500");
+    check_value(&course_example(), 3, Grain::Auto, "500");
+    check_value(&build(&[int(42)]), 2, Grain::Auto, "42");
+    // 2^15 leaves of (i % 7), alternately added and subtracted level by level.
+    let expected = sequential::evaluate(&balanced(1 << 15), &[], &Limits::default()).unwrap();
+    for grain in [Grain::Fixed(1), Grain::Fixed(100), Grain::Auto] {
+        check_value(&balanced(1 << 15), 2, grain, &expected.to_string());
+    }
+}
+
+#[test]
+fn one_worker_runs_a_deep_chain_without_deadlock_or_recursion() {
+    check_value(&chain(200_000), 1, Grain::Fixed(1), "200001");
+    check_value(&chain(200_000), 2, Grain::Auto, "200001");
+}
+
+#[track_caller]
+fn check_plan(ast: &Ast, grain: u32, expected_ops: &[u32]) {
+    let plan = Plan::build(ast, grain);
+    assert_eq!(plan.n_ops, expected_ops);
+    for task in 0..plan.n_tasks() {
+        for &dep in plan.deps(task) {
+            assert_eq!(plan.parent[dep as usize], task as u32);
+        }
+        assert!(plan.deps(task).windows(2).all(|pair| pair[0] < pair[1]));
+    }
+    let roots: Vec<usize> = (0..plan.n_tasks())
+        .filter(|&task| plan.parent[task] == NO_TASK)
+        .collect();
+    assert!(roots.len() <= 1, "one task has no consumer");
+}
+
+#[test]
+fn grain_groups_operators_into_connected_tasks() {
+    check_plan(&build(&[int(1)]), 1, &[]);
+    check_plan(&course_example(), 1, &[1; 6]);
+    // The greedy cut closes the heavier operand first: `(3+7)*(2+8)` (3 operators) becomes a
+    // task, `(2*3)-1` joins the root.
+    check_plan(&course_example(), 3, &[3, 3]);
+    check_plan(&course_example(), 6, &[6]);
+    // A chain of 10 operators at grain 4: three tasks, not ten.
+    check_plan(&chain(10), 4, &[4, 4, 2]);
+    check_plan(&balanced(8), 1, &[1; 7]);
+}
+
+#[test]
+fn automatic_grain_is_fine_for_small_trees_and_with_a_delay() {
+    use crate::engine::grain::choose;
+    assert_eq!(choose(Grain::Auto, 6, 4, Duration::ZERO), 1);
+    assert_eq!(
+        choose(Grain::Auto, 1_000_000, 2, Duration::from_millis(1)),
+        1
+    );
+    assert_eq!(choose(Grain::Auto, 1_000_000, 2, Duration::ZERO), 31_250);
+    assert_eq!(choose(Grain::Fixed(0), 10, 2, Duration::ZERO), 1);
+    assert_eq!(choose(Grain::Fixed(7), 10, 2, Duration::ZERO), 7);
+}
+
+/// With a delay, 3 workers run the course example's 6 tasks as the greedy schedule does:
+/// the three independent sums and products first, on three different workers.
+#[test]
+fn course_example_trace_with_delay() {
+    let ast = course_example();
+    let pool = Pool::new(3).unwrap();
+    let options = EvalOptions {
+        delay: Duration::from_millis(50),
+        ..EvalOptions::default()
+    };
+    let evaluation = run(&pool, &ast, &options);
+    assert_eq!(
+        evaluation.result.as_ref().map(Value::to_string),
+        Ok("500".into())
+    );
+    let trace = &evaluation.trace;
+    assert_eq!(trace.tasks.len(), 6);
+    let mut workers: Vec<u32> = trace.tasks.iter().map(|task| task.worker).collect();
+    workers.sort_unstable();
+    workers.dedup();
+    assert_eq!(
+        workers.len(),
+        3,
+        "three distinct workers: {:?}",
+        trace.tasks
+    );
+    for (a, first) in trace.tasks.iter().enumerate() {
+        for second in &trace.tasks[a + 1..] {
+            if first.worker == second.worker {
+                let disjoint = first.end_ns <= second.start_ns || second.end_ns <= first.start_ns;
+                assert!(
+                    disjoint,
+                    "tasks overlap on one worker: {first:?} {second:?}"
+                );
+            }
+        }
+    }
+    for (index, task) in trace.tasks.iter().enumerate() {
+        assert_eq!(task.n_nodes, 1);
+        for &dep in trace.deps(index) {
+            assert!(trace.tasks[dep as usize].end_ns <= task.start_ns);
+        }
+    }
+    // The root task consumes the task of `(3 + 7) * (2 + 8)` and that of `(2 * 3) - 1`.
+    assert_eq!(trace.deps(5), &[2, 4]);
+    assert_eq!(trace.value(5).map(Value::to_string), Some("500".into()));
+    assert_eq!(trace.value(0).map(Value::to_string), Some("10".into()));
+}
+
+/// The error reported is the first failing node in arena order, as the sequential evaluator
+/// reports it, whichever task fails first in time.
+#[test]
+fn first_error_in_arena_order_wins() {
+    use BinaryOp::*;
+    // `(1 // 0) + (a long chain) * (2 % 0)`: both fail; `//` comes first in the arena.
+    let mut steps = vec![int(1), int(0), bin(FloorDiv)];
+    steps.extend((0..500).flat_map(|_| [int(1), bin(Add)]));
+    steps.extend([int(2), int(0), bin(Mod), bin(Mul), bin(Add)]);
+    let ast = build(&steps);
+    let expected = sequential::evaluate(&ast, &[], &Limits::default());
+    assert!(expected.is_err());
+    for pool in test_pools() {
+        for grain in TEST_GRAINS {
+            let evaluation = run(pool, &ast, &options(grain, Limits::default()));
+            assert_eq!(evaluation.result, expected.clone(), "{grain:?}");
+        }
+    }
+}
+
+#[test]
+fn cancel_flag_stops_an_evaluation() {
+    let ast = balanced(64);
+    let pool = Pool::new(2).unwrap();
+    let cancel = CancelFlag::default();
+    let options = EvalOptions {
+        delay: Duration::from_secs(1),
+        cancel: cancel.clone(),
+        ..EvalOptions::default()
+    };
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            cancel.cancel();
+        })
+    };
+    let evaluation = run(&pool, &ast, &options);
+    canceller.join().unwrap();
+    assert_eq!(
+        evaluation.result.map_err(|error| error.kind),
+        Err(ErrorKind::Cancelled)
+    );
+    let trace = &evaluation.trace;
+    assert_eq!(trace.tasks.len(), 63);
+    let skipped = (0..trace.tasks.len())
+        .filter(|&task| trace.value(task).is_none())
+        .count();
+    assert!(skipped > 0, "tasks not yet started are skipped");
+
+    // A flag already set cancels before any task runs.
+    let evaluation = run(&pool, &course_example(), &options);
+    assert_eq!(
+        evaluation.result.map_err(|error| error.kind),
+        Err(ErrorKind::Cancelled)
+    );
+    assert!((0..6).all(|task| evaluation.trace.value(task).is_none()));
+}
+
+#[test]
+fn a_panic_in_a_task_is_an_error_and_the_pool_survives() {
+    let pool = Pool::new(2).unwrap();
+    let future = pool.submit(|| -> u32 { panic!("boom") });
+    let error = future.result().unwrap_err();
+    assert!(
+        matches!(&error.kind, ErrorKind::Internal(message) if message.contains("boom")),
+        "{error:?}"
+    );
+    assert_eq!(pool.submit(|| 6 * 7).result(), Ok(42));
+
+    // A name outside the environment makes `eval_node` index out of bounds: the dataflow
+    // engine reports it at that node and carries on.
+    let ast = build(&[
+        int(1),
+        Step::Name(3),
+        bin(BinaryOp::Add),
+        int(2),
+        bin(BinaryOp::Mul),
+    ]);
+    let evaluation = run(&pool, &ast, &options(Grain::Fixed(1), Limits::default()));
+    let error = evaluation.result.unwrap_err();
+    assert!(matches!(error.kind, ErrorKind::Internal(_)), "{error:?}");
+    assert_eq!(error.span, Span::new(1, 2), "the span of the failing node");
+    check_value(&course_example(), 2, Grain::Fixed(1), "500");
+}
+
+#[test]
+fn names_take_their_values_from_the_environment() {
+    let ast = build(&[Step::Name(0), Step::Name(1), bin(BinaryOp::Mul)]);
+    let pool = Pool::new(2).unwrap();
+    let env = [Value::Int(6.into()), Value::Int(7.into())];
+    let evaluation = run_with_env(&pool, &ast, &env, &EvalOptions::default());
+    assert_eq!(evaluation.result, Ok(Value::Int(42.into())));
+}
+
+#[test]
+fn future_reports_when_it_is_done() {
+    let pool = Pool::new(1).unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel::<()>();
+    let future = pool.submit(move || receiver.recv().is_ok());
+    assert!(!future.is_done());
+    sender.send(()).unwrap();
+    assert_eq!(future.result(), Ok(true));
+}
+
+#[test]
+fn pool_size_is_checked() {
+    for bad in [0, MAX_WORKERS + 1] {
+        let error = Pool::new(bad).unwrap_err();
+        assert!(matches!(error.kind, ErrorKind::Limit(_)), "{error:?}");
+    }
+    let mut pool = Pool::new(2).unwrap();
+    assert!(pool.resize(0).is_err());
+    assert_eq!(pool.n_workers(), 2, "a failed resize keeps the pool");
+    pool.resize(MAX_WORKERS).unwrap();
+    assert_eq!(pool.n_workers(), MAX_WORKERS);
+    assert_eq!(pool.submit(|| 1).result(), Ok(1));
+}
+
+/// The number of threads of this process, from `/proc/self/status`.
+fn thread_count() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|count| count.trim().parse().ok())
+}
+
+#[test]
+fn resizing_does_not_leak_threads() {
+    let Some(before) = thread_count() else {
+        return; // Not Linux: nothing to read.
+    };
+    let mut pool = Pool::new(1).unwrap();
+    for round in 0..200 {
+        pool.resize(1 + round % 4).unwrap();
+        let evaluation = run(&pool, &course_example(), &EvalOptions::default());
+        assert!(evaluation.result.is_ok());
+    }
+    // Dropped rayon pools end their threads asynchronously: poll, with a generous bound. A
+    // leak would leave about 500 threads; other tests running alongside own a few dozen.
+    let bound = before + 64;
+    let mut now = thread_count().unwrap_or(0);
+    for _ in 0..200 {
+        if now <= bound {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        now = thread_count().unwrap_or(0);
+    }
+    assert!(
+        now <= bound,
+        "{now} threads after resizing, {before} before"
+    );
+}

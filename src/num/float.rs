@@ -33,7 +33,11 @@ pub fn repr(x: f64) -> String {
     };
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    // Neither form has trailing zeros, but the layout below relies on it, so make sure.
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
     let sign = if x.is_sign_negative() { "-" } else { "" };
     if (-4..16).contains(&exponent) {
         let n_digits = digits.len() as i32;

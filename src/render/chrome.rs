@@ -6,7 +6,7 @@
 //! of a two-million-task trace stays proportional to the number of tasks, not to the tree's
 //! size times its depth. This module writes JSON text; it does not touch files.
 
-use serde_json::{Value as Json, json};
+use std::fmt::Write;
 
 use crate::render::text;
 use crate::trace::Trace;
@@ -18,12 +18,16 @@ const MAX_NAME_CHARS: usize = 200;
 const PID: u32 = 1;
 
 pub(crate) fn chrome_json(trace: &Trace) -> String {
+    // Events are written one by one rather than built as one `serde_json::Value`: a tree of
+    // two million JSON objects would take gigabytes. serde_json still quotes every string.
+    let quote = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"?\"".to_string());
     let micros = |ns: u64| ns as f64 / 1e3;
-    let mut events: Vec<Json> = Vec::with_capacity(trace.tasks.len() + trace.n_workers + 1);
-    events.push(json!({
-        "ph": "M", "name": "process_name", "pid": PID, "tid": 0,
-        "args": { "name": "parcalc evaluation" },
-    }));
+    let mut out = String::with_capacity(64 + trace.tasks.len() * 160);
+    out.push_str("{\"traceEvents\":[\n");
+    let _ = write!(
+        out,
+        r#"{{"ph":"M","name":"process_name","pid":{PID},"tid":0,"args":{{"name":"parcalc evaluation"}}}}"#
+    );
     let n_lanes = trace
         .tasks
         .iter()
@@ -32,35 +36,35 @@ pub(crate) fn chrome_json(trace: &Trace) -> String {
         .unwrap_or(0)
         .max(trace.n_workers);
     for worker in 0..n_lanes {
-        events.push(json!({
-            "ph": "M", "name": "thread_name", "pid": PID, "tid": worker,
-            "args": { "name": format!("worker {worker}") },
-        }));
+        let _ = write!(
+            out,
+            ",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{PID},\"tid\":{worker},\"args\":{{\"name\":\"worker {worker}\"}}}}"
+        );
     }
     for (index, task) in trace.tasks.iter().enumerate() {
-        events.push(json!({
-            "ph": "X",
-            "name": text::abbreviate(trace.label(index), MAX_NAME_CHARS),
-            "cat": "task",
-            "pid": PID,
-            "tid": task.worker,
-            "ts": micros(task.start_ns),
-            "dur": micros(task.end_ns.saturating_sub(task.start_ns)),
-            "args": {
-                "node": task.root.to_string(),
-                "nodes": task.n_nodes,
-                "value": text::value(trace.value(index), MAX_NAME_CHARS),
-                "ready_us": micros(task.ready_ns),
-            },
-        }));
+        let _ = write!(
+            out,
+            ",\n{{\"ph\":\"X\",\"name\":{},\"cat\":\"task\",\"pid\":{PID},\"tid\":{},\"ts\":{},\"dur\":{},\
+             \"args\":{{\"node\":\"{}\",\"nodes\":{},\"value\":{},\"ready_us\":{}}}}}",
+            quote(&text::abbreviate(trace.label(index), MAX_NAME_CHARS)),
+            task.worker,
+            micros(task.start_ns),
+            micros(task.end_ns.saturating_sub(task.start_ns)),
+            task.root,
+            task.n_nodes,
+            quote(&text::value(trace.value(index), MAX_NAME_CHARS)),
+            micros(task.ready_ns),
+        );
     }
-    json!({ "traceEvents": events, "displayTimeUnit": "ms" }).to_string()
+    out.push_str("\n],\"displayTimeUnit\":\"ms\"}\n");
+    out
 }
 
 #[cfg(test)]
 mod test {
     use super::*;
     use crate::trace::analysis::fixtures::{Schedule, course_example};
+    use serde_json::Value as Json;
 
     /// The fields the Trace Event format requires of complete and metadata events.
     #[test]

@@ -64,7 +64,7 @@ pub(crate) fn figures(trace: &Trace, analysis: &Analysis, color: Color) -> Strin
             format_ns(brent),
             format!("measured wall {}: {verdict}", format_ns(wall)),
         ),
-        ("busy", busy_text(analysis), String::new()),
+        ("busy", String::new(), busy_text(analysis)),
     ];
     let mut out = String::new();
     for (name, value, note) in rows {

@@ -44,7 +44,7 @@ pub(crate) fn legend(trace: &Trace, analysis: &Analysis, color: Color) -> String
         .map(|&index| {
             let task = &trace.tasks[index];
             let grouped = if task.n_nodes > 1 {
-                format!(" ({} nodes)", task.n_nodes)
+                format!(" ({} operators)", task.n_nodes)
             } else {
                 String::new()
             };

@@ -29,9 +29,11 @@ fn course_example_on_one_to_four_workers() {
 }
 
 #[test]
-fn coloured_course_example() {
+fn coloured_snapshots() {
     let coloured = schedule(&course_example(Schedule::Three), 80, Color::Always);
     insta::assert_snapshot!("course_3_workers_coloured", coloured);
+    let coloured = schedule(&balanced_reduction(10_000, 4), 80, Color::Always);
+    insta::assert_snapshot!("ten_thousand_tasks_coloured", coloured);
 }
 
 #[test]

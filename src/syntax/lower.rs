@@ -2,9 +2,9 @@
 //!
 //! Each `expr` pair (one level of parentheses) goes through pest's `PrattParser` once, which
 //! turns its flat sequence of operands and operators into reverse Polish order: a list of
-//! [`Item`]s. A parenthesised operand or a call is kept as one item and not entered there, so
+//! `Item`s. A parenthesised operand or a call is kept as one item and not entered there, so
 //! the Pratt parser never recurses into parentheses. The items are then played on an explicit
-//! stack of [`Frame`]s: a leaf becomes a node at once, an operator pops its operands and becomes
+//! stack of `Frame`s: a leaf becomes a node at once, an operator pops its operands and becomes
 //! a node, a parenthesised group or a call argument pushes a frame for its own `expr`. Nodes are
 //! therefore emitted children first, each subtree in one contiguous range of ids, and the depth
 //! of the input costs heap, not stack.

@@ -1,4 +1,7 @@
-//! The integration tests, in one binary driving the real `parcalc` executable.
+//! The integration tests, in one binary: the real `parcalc` executable driven as people use
+//! it (batch and REPL), and the library checked against `python3`.
 
+mod cli;
 mod oracle;
 mod repl;
+mod util;

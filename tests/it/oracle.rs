@@ -258,7 +258,8 @@ fn python_answers(exprs: &[Expr]) -> Option<&'static [String]> {
     static ANSWERS: OnceLock<Option<Vec<String>>> = OnceLock::new();
     let answers = ANSWERS.get_or_init(|| run_python(exprs)).as_deref();
     if answers.is_none() {
-        eprintln!("skipped: python3 not found");
+        // Written to the real stderr, past the test harness's capture, so that it is seen.
+        let _ = writeln!(std::io::stderr(), "skipped: python3 not found");
     }
     answers
 }

@@ -1,0 +1,199 @@
+//! The batch command line: `-e`, FILE, `-`, piped stdin, exit codes, errors on stderr.
+
+use crate::util::{Test, unindent};
+
+const COURSE: &str = "(3 + 7) * (2 + 8) * ((2 * 3) - 1)";
+
+#[test]
+fn course_example() {
+    Test::new().args(&["-e", COURSE]).expect("500\n", 0);
+}
+
+#[test]
+fn repeated_expressions_in_order() {
+    Test::new()
+        .args(&["-e", "1 + 1", "-e", "2 ^ 100", "-e", "_ + 1"])
+        .expect(
+            "2\n1267650600228229401496703205376\n1267650600228229401496703205377\n",
+            0,
+        );
+}
+
+#[test]
+fn expressions_may_start_with_a_minus() {
+    Test::new()
+        .args(&["-e", "-7 // 2", "-e", "--3", "-e", "-2 ^ 2"])
+        .expect("-4\n3\n-4\n", 0);
+}
+
+#[test]
+fn piped_statements_with_variables_and_underscore() {
+    Test::new()
+        .stdin("x = 6 * 7\nx + 1\n_ * 2\n")
+        .expect("43\n86\n", 0);
+}
+
+#[test]
+fn dash_reads_stdin() {
+    Test::new().args(&["-"]).stdin("2 * 21\n").expect("42\n", 0);
+}
+
+#[test]
+fn file_with_comments_blank_lines_crlf_and_no_final_newline() {
+    let dir = tempdir();
+    let path = dir.join("input.calc");
+    std::fs::write(
+        &path,
+        "# a comment\r\n\r\n1 + 2\r\n(4 *\r\n  5)  # twenty\r\n10 // 3",
+    )
+    .unwrap();
+    Test::new()
+        .args(&[path.to_str().unwrap()])
+        .expect("3\n20\n3\n", 0);
+}
+
+#[test]
+fn error_shows_line_and_caret_and_exits_1() {
+    let run = Test::new().args(&["-e", "1 +* 2"]).expect("", 1);
+    assert_eq!(
+        run.stderr,
+        unindent(
+            "
+            error: syntax error: expected an operand, found '*'
+              1 +* 2
+                 ^
+            "
+        ),
+    );
+}
+
+#[test]
+fn evaluation_error_points_at_the_operator() {
+    let run = Test::new().args(&["-e", "(1 + 2) / (3 - 3)"]).expect("", 1);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines[0], "error: division by zero");
+    assert_eq!(lines[2].find('^'), Some(2 + "(1 + 2) ".len()));
+}
+
+#[test]
+fn errors_do_not_stop_later_lines() {
+    let run = Test::new().stdin("1 / 0\n2 + 2\n").expect("4\n", 1);
+    assert!(
+        run.stderr.starts_with("error: division by zero (line 1)\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn assignment_prints_nothing_in_batch_mode() {
+    Test::new().stdin("a = 5\nb = a * 2\nb\n").expect("10\n", 0);
+}
+
+#[test]
+fn unknown_name_is_an_error_with_a_caret() {
+    let run = Test::new().args(&["-e", "1 + foo"]).expect("", 1);
+    assert!(
+        run.stderr
+            .starts_with("error: name 'foo' is not defined\n  1 + foo\n      ^^^\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["--workers", "0", "-e", "1"][..],
+        &["--workers", "1025", "-e", "1"],
+        &["--workers", "many", "-e", "1"],
+        &["--delay", "soon", "-e", "1"],
+        &["--grain", "0", "-e", "1"],
+        &["--no-such-flag"],
+    ] {
+        let run = Test::new().args(args).run();
+        assert_eq!(run.status, Some(2), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("error"), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let run = Test::new().args(&["--help"]).run();
+    assert_eq!(run.status, Some(0));
+    assert!(run.stdout.contains("--workers"));
+    let run = Test::new().args(&["--version"]).run();
+    assert_eq!(run.status, Some(0));
+    assert_eq!(
+        run.stdout,
+        format!("parcalc {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn directory_as_file_is_a_clear_error() {
+    let dir = tempdir();
+    let run = Test::new().args(&[dir.to_str().unwrap()]).expect("", 1);
+    assert!(run.stderr.contains("is a directory"), "{}", run.stderr);
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let run = Test::new().args(&["/nonexistent/input.calc"]).expect("", 1);
+    assert!(
+        run.stderr
+            .starts_with("error: cannot read /nonexistent/input.calc"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn stats_go_to_stderr() {
+    let run = Test::new()
+        .args(&["--stats", "--workers", "2", "-e", COURSE])
+        .expect("500\n", 0);
+    let line = run.stderr.trim_end();
+    assert!(line.starts_with("parse "), "{line}");
+    assert!(
+        line.ends_with(" · 13 nodes · 6 tasks · 2 workers"),
+        "{line}"
+    );
+}
+
+/// A fresh directory under the system's temp dir, unique to the calling test.
+#[track_caller]
+fn tempdir() -> std::path::PathBuf {
+    let caller = std::panic::Location::caller();
+    let dir = std::env::temp_dir().join(format!(
+        "parcalc-it-{}-{}",
+        std::process::id(),
+        caller.line()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn no_colour_when_not_a_terminal_even_without_no_color() {
+    let run = Test::new()
+        .env("NO_COLOR", "")
+        .args(&["-e", "1 / 0"])
+        .expect("", 1);
+    assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
+}
+
+#[test]
+fn input_over_the_length_limit_is_refused_and_later_lines_go_on() {
+    let run = Test::new()
+        .args(&["--max-input", "10"])
+        .stdin("1 + 2 + 3 + 4 + 5\n6 * 7\n")
+        .expect("42\n", 1);
+    assert!(
+        run.stderr.starts_with(
+            "error: input of 17 bytes is over the limit of 10 bytes (raise it with --max-input)"
+        ),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,0 +1,107 @@
+//! A small builder for running the `parcalc` binary and checking what it printed.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// One run of `parcalc`: arguments, stdin, and the expected stdout, stderr and status.
+#[must_use]
+pub struct Test {
+    args: Vec<String>,
+    stdin: Option<Vec<u8>>,
+    env: Vec<(String, String)>,
+}
+
+/// What a run printed.
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub status: Option<i32>,
+}
+
+impl Test {
+    pub fn new() -> Test {
+        Test {
+            args: Vec::new(),
+            stdin: None,
+            env: Vec::new(),
+        }
+    }
+
+    pub fn args(mut self, args: &[&str]) -> Test {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    pub fn stdin(mut self, stdin: impl Into<Vec<u8>>) -> Test {
+        self.stdin = Some(stdin.into());
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Test {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs the binary to completion.
+    pub fn run(self) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_parcalc"));
+        command
+            .args(&self.args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("the parcalc binary runs");
+        let stdin = self.stdin.unwrap_or_default();
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        let writer = std::thread::spawn(move || {
+            // A run that stops reading early closes the pipe: that is not a test failure.
+            let _ = pipe.write_all(&stdin);
+        });
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = child.wait_with_output().expect("parcalc finishes");
+        let _ = writer.join();
+        Run {
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            status: status.code(),
+        }
+    }
+
+    /// Runs and checks stdout and the exit status; returns the run for further checks.
+    #[track_caller]
+    pub fn expect(self, stdout: &str, status: i32) -> Run {
+        let run = self.run();
+        assert_eq!(
+            (run.stdout.as_str(), run.status),
+            (stdout, Some(status)),
+            "stderr:\n{}",
+            run.stderr
+        );
+        run
+    }
+}
+
+/// Text of `text` with the common indentation removed and the first newline dropped, so
+/// expected output can be written as an indented block.
+pub fn unindent(text: &str) -> String {
+    let text = text.strip_prefix('\n').unwrap_or(text);
+    let indent = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.trim_end()
+        .lines()
+        .map(|line| line.get(indent..).unwrap_or("").trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
