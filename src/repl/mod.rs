@@ -1,13 +1,322 @@
-//! The interactive REPL. (Placeholder: lands with the REPL.)
+//! The interactive REPL: read a line, evaluate it through the session, print, repeat.
+//!
+//! [`run`] owns the terminal: the rustyline editor (with the helper of [`helper`]), the history
+//! file of [`history`], the Ctrl-C handler that cancels a running evaluation, and the printing of
+//! values, errors and schedules. `:commands` live in [`command`]; arithmetic, parsing and drawing
+//! are not done here but by the session and `render`.
+//!
+//! A statement with open parentheses continues on the next line after a `… ` prompt, as in
+//! Python. A panic while one line is handled is caught and reported with the input that caused
+//! it; the REPL goes on.
 
+pub mod command;
+pub mod display;
+pub mod helper;
+pub mod history;
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
 
-use crate::render::Color;
+use rustyline::Editor;
+use rustyline::config::{ColorMode, CompletionType, Config};
+use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
+
+use crate::error::{Error, ErrorKind};
+use crate::render::{self, Color, diagnostic};
+use crate::repl::command::{Reply, State};
+use crate::repl::helper::{ReplHelper, has_open_parens};
 use crate::session::Session;
+use crate::span::Span;
+
+/// The prompt of a new statement.
+pub const PROMPT: &str = "» ";
+/// The prompt of a statement's next line while parentheses are open.
+pub const CONTINUATION: &str = "… ";
+/// Width of both prompts, in columns.
+pub const PROMPT_WIDTH: usize = 2;
+
+/// Width assumed when the terminal does not tell its own.
+const DEFAULT_WIDTH: usize = 80;
+
+/// The message of the last panic, recorded by the REPL's panic hook instead of printed.
+static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 /// Runs the REPL on the terminal until `:quit` or Ctrl-D.
 pub fn run(session: Session, color: Color) -> ExitCode {
-    let _ = (session, color);
-    eprintln!("error: the interactive REPL is not available yet; use -e EXPR or a FILE");
-    ExitCode::from(2)
+    colored::control::set_override(color.enabled());
+    let mut editor = match new_editor(color) {
+        Ok(editor) => editor,
+        Err(error) => {
+            eprintln!("error: cannot start the line editor: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let history = open_history(&mut editor);
+    let cancel = session.options.cancel.clone();
+    if let Err(error) = ctrlc::set_handler(move || cancel.cancel()) {
+        eprintln!("warning: Ctrl-C will not cancel evaluations: {error}");
+    }
+    panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(info.to_string());
+        }
+    }));
+
+    println!("{}", banner(session.n_workers()));
+    let mut state = State {
+        session,
+        color,
+        show_trace: false,
+        last_value: None,
+        width: DEFAULT_WIDTH,
+    };
+    let mut pending: Option<String> = None;
+    loop {
+        if let Some(helper) = editor.helper_mut() {
+            helper.vars = state
+                .session
+                .vars()
+                .map(|(name, value)| (name.into(), value.clone()))
+                .collect();
+            helper.preview = state.session.options.delay.is_zero();
+        }
+        let prompt = if pending.is_some() {
+            CONTINUATION
+        } else {
+            PROMPT
+        };
+        let line = match editor.readline(prompt) {
+            Ok(line) => line,
+            // Ctrl-C while editing clears the line (and any statement being continued).
+            Err(ReadlineError::Interrupted) => {
+                pending = None;
+                continue;
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(error) => {
+                eprintln!("error: cannot read the terminal: {error}");
+                return ExitCode::from(1);
+            }
+        };
+        let text = match pending.take() {
+            Some(mut previous) => {
+                previous.push('\n');
+                previous.push_str(&line);
+                previous
+            }
+            None => line,
+        };
+        if !is_command(&text) && has_open_parens(&text) {
+            pending = Some(text);
+            continue;
+        }
+        remember(&mut editor, history.as_ref(), &text);
+        state.width = editor
+            .dimensions()
+            .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width));
+        let flow = panic::catch_unwind(AssertUnwindSafe(|| handle(&mut state, &text)));
+        match flow {
+            Ok(Reply::Quit) => break,
+            Ok(Reply::Text(_)) => {}
+            Err(_) => {
+                let message = LAST_PANIC
+                    .lock()
+                    .ok()
+                    .and_then(|mut last| last.take())
+                    .unwrap_or_else(|| "a panic".to_string());
+                eprintln!("internal error: {message}\n  while handling: {text:?}");
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn new_editor(color: Color) -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
+    let config = Config::builder()
+        .max_history_size(history::MAX_ENTRIES)?
+        .history_ignore_dups(true)?
+        .auto_add_history(false)
+        .completion_type(CompletionType::List)
+        .color_mode(if color.enabled() {
+            ColorMode::Enabled
+        } else {
+            ColorMode::Disabled
+        })
+        .build();
+    let mut editor = Editor::with_config(config)?;
+    editor.set_helper(Some(ReplHelper::new(color)));
+    Ok(editor)
+}
+
+/// Finds and loads the history file; any problem is a warning and the REPL runs without it.
+fn open_history(editor: &mut Editor<ReplHelper, FileHistory>) -> Option<PathBuf> {
+    let path = match history::path() {
+        Ok(path) => path,
+        Err(message) => {
+            eprintln!("warning: no history: {message}");
+            return None;
+        }
+    };
+    if path.exists()
+        && let Err(error) = editor.load_history(&path)
+    {
+        eprintln!(
+            "warning: cannot read the history {}: {error}",
+            path.display()
+        );
+    }
+    Some(path)
+}
+
+/// Adds a statement to the history and appends it to the file at once, so a crash loses
+/// nothing. A statement typed on several lines is kept as one line.
+fn remember(editor: &mut Editor<ReplHelper, FileHistory>, path: Option<&PathBuf>, text: &str) {
+    let entry = text.replace('\n', " ");
+    if entry.trim().is_empty() {
+        return;
+    }
+    if editor.add_history_entry(entry).is_err() {
+        return;
+    }
+    if let Some(path) = path
+        && let Err(error) = editor.append_history(path)
+    {
+        eprintln!(
+            "warning: cannot write the history {}: {error}",
+            path.display()
+        );
+    }
+}
+
+/// The one line printed at start-up.
+pub fn banner(n_workers: usize) -> String {
+    format!(
+        "parcalc {} · {} · :help lists the commands, Ctrl-D quits",
+        env!("CARGO_PKG_VERSION"),
+        command::plural(n_workers, "worker")
+    )
+}
+
+fn is_command(text: &str) -> bool {
+    text.trim_start().starts_with(':')
+}
+
+/// Handles one complete statement or command, printing what it produced.
+fn handle(state: &mut State, text: &str) -> Reply {
+    if is_command(text) {
+        return match command::dispatch(state, text, PROMPT_WIDTH) {
+            Ok(Reply::Text(output)) => {
+                if !output.is_empty() {
+                    println!("{output}");
+                }
+                Reply::Text(String::new())
+            }
+            Ok(Reply::Quit) => Reply::Quit,
+            Err(message) => {
+                print_failure(&message, state.color);
+                Reply::Text(String::new())
+            }
+        };
+    }
+    state.session.options.cancel.reset();
+    match state.session.eval_line(text) {
+        Ok(None) => {}
+        Ok(Some(outcome)) => {
+            let value = outcome.value.to_string();
+            let shown = display::abbreviate(&value);
+            match &outcome.assigned {
+                Some(name) => println!("{name} = {shown}"),
+                None => println!("{shown}"),
+            }
+            state.last_value = Some(value);
+            if state.show_trace
+                && let Some(trace) = state.session.last_trace()
+            {
+                println!("{}", render::schedule(trace, state.width, state.color));
+            }
+        }
+        Err(Error {
+            kind: ErrorKind::Cancelled,
+            ..
+        }) => {
+            // The terminal has just echoed `^C`: start a line of our own.
+            eprintln!("\ncancelled");
+        }
+        Err(error) => eprintln!("{}", render_error(&error, text, state.color)),
+    }
+    Reply::Text(String::new())
+}
+
+/// A command's error: a rendered diagnostic (which carries its own `error:` headline) as it
+/// is, a plain message after `error: `.
+fn print_failure(message: &str, color: Color) {
+    let rendered = message
+        .lines()
+        .last()
+        .is_some_and(|last| last.contains("error:"));
+    if rendered {
+        eprintln!("{message}");
+    } else if color.enabled() {
+        use colored::Colorize;
+        eprintln!("{} {message}", "error:".red().bold());
+    } else {
+        eprintln!("error: {message}");
+    }
+}
+
+/// The error of the statement `text` with its caret under the text typed: under the last line
+/// on screen when the error is in it, else under a quote of the line it is in.
+pub fn render_error(error: &Error, text: &str, color: Color) -> String {
+    let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    let start = error.span.start as usize;
+    if start >= last_line_start {
+        let shifted = Error::new(
+            error.kind.clone(),
+            Span::new(
+                start - last_line_start,
+                (error.span.end as usize).max(start) - last_line_start,
+            ),
+        );
+        diagnostic::render_error_under_prompt(
+            &shifted,
+            &text[last_line_start..],
+            PROMPT_WIDTH,
+            color,
+        )
+    } else {
+        diagnostic::render_error(error, text, color)
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[track_caller]
+    fn check_error(text: &str, span: (usize, usize), expected: &str) {
+        let error = Error::new(ErrorKind::Syntax("x".into()), Span::new(span.0, span.1));
+        assert_eq!(render_error(&error, text, Color::Never), expected);
+    }
+
+    #[test]
+    fn caret_under_the_text_typed() {
+        check_error("1 +* 2", (3, 4), "     ^\nerror: syntax error: x");
+        check_error("(1 +\n* 5)", (5, 6), "  ^\nerror: syntax error: x");
+        check_error(
+            "(1 +) *\n(5)",
+            (4, 5),
+            "error: syntax error: x\n  (1 +) *\n      ^",
+        );
+    }
+
+    #[test]
+    fn banner_is_one_line() {
+        let banner = banner(4);
+        assert!(banner.contains("4 workers"), "{banner}");
+        assert!(banner.contains(":help"), "{banner}");
+        assert!(!banner.contains('\n'));
+    }
 }

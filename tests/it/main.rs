@@ -1,6 +1,7 @@
 //! The integration tests, in one binary: the real `parcalc` executable driven as people use
-//! it, and the library checked against `python3`.
+//! it (batch and REPL), and the library checked against `python3`.
 
 mod cli;
 mod oracle;
+mod repl;
 mod util;

@@ -1,0 +1,583 @@
+//! The REPL's `:commands`, defined once in [`COMMANDS`]: name, argument syntax, help, the words
+//! Tab completes for the argument, and the function that runs it.
+//!
+//! `:help`, Tab completion and dispatch all read the same table, so a command cannot exist in one
+//! and be missing from another. Commands return their output as text (or an error message) and
+//! never print: the loop in `repl` decides where the text goes, which keeps them testable without
+//! a terminal. Evaluating expressions is not done here but through the session.
+
+use std::fmt::Write as _;
+
+use crate::ast::Ast;
+use crate::cli::parse_grain;
+use crate::engine::Grain;
+use crate::error::{Error, ErrorKind};
+use crate::render::{self, Color, SpeedupRow, diagnostic};
+use crate::repl::display;
+use crate::session::Session;
+use crate::syntax;
+use crate::units;
+
+/// The state a command can read and change: the session and the REPL's own settings.
+#[derive(Debug)]
+pub struct State {
+    pub session: Session,
+    pub color: Color,
+    /// Show the schedule after every evaluation (`:trace on`).
+    pub show_trace: bool,
+    /// The text of the last value printed, whole, for `:show`.
+    pub last_value: Option<String>,
+    /// Width of the terminal in columns.
+    pub width: usize,
+}
+
+/// What a command asks the loop to do after it ran.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// Print this text (nothing when empty).
+    Text(String),
+    /// Leave the REPL.
+    Quit,
+}
+
+/// Where a command's argument sits on the screen, so that errors can put a caret under it.
+#[derive(Clone, Copy, Debug)]
+pub struct Invocation<'a> {
+    /// The argument text, trimmed.
+    pub arg: &'a str,
+    /// Screen column of the argument's first character (the prompt's width included).
+    pub column: usize,
+}
+
+/// One `:command`.
+pub struct Command {
+    pub name: &'static str,
+    /// The argument syntax, as shown by `:help`.
+    pub args: &'static str,
+    pub help: &'static str,
+    /// Words Tab offers for the first argument.
+    pub completions: &'static [&'static str],
+    /// Whether the argument is an expression (Tab then completes names).
+    pub takes_expr: bool,
+    pub run: fn(&mut State, Invocation<'_>) -> Result<Reply, String>,
+}
+
+/// Every command, in the order `:help` lists them.
+pub const COMMANDS: &[Command] = &[
+    Command {
+        name: "help",
+        args: "",
+        help: "list the commands",
+        completions: &[],
+        takes_expr: false,
+        run: help,
+    },
+    Command {
+        name: "workers",
+        args: "[N]",
+        help: "show or set the number of workers",
+        completions: &[],
+        takes_expr: false,
+        run: workers,
+    },
+    Command {
+        name: "delay",
+        args: "[D]",
+        help: "show or set the work slept per operator",
+        completions: &["0", "10ms", "100ms", "1s"],
+        takes_expr: false,
+        run: delay,
+    },
+    Command {
+        name: "grain",
+        args: "[N|auto]",
+        help: "show or set the operators per task",
+        completions: &["auto", "1"],
+        takes_expr: false,
+        run: grain,
+    },
+    Command {
+        name: "trace",
+        args: "[on|off|json FILE|svg FILE]",
+        help: "show the last schedule, or write it",
+        completions: &["on", "off", "json", "svg"],
+        takes_expr: false,
+        run: trace,
+    },
+    Command {
+        name: "speedup",
+        args: "EXPR [MAX]",
+        help: "time EXPR on 1 to MAX workers",
+        completions: &[],
+        takes_expr: true,
+        run: speedup,
+    },
+    Command {
+        name: "tree",
+        args: "EXPR",
+        help: "show the tree of EXPR with node ids",
+        completions: &[],
+        takes_expr: true,
+        run: tree,
+    },
+    Command {
+        name: "vars",
+        args: "",
+        help: "list the variables",
+        completions: &[],
+        takes_expr: false,
+        run: vars,
+    },
+    Command {
+        name: "show",
+        args: "",
+        help: "print the last value whole",
+        completions: &[],
+        takes_expr: false,
+        run: show,
+    },
+    Command {
+        name: "quit",
+        args: "",
+        help: "leave (also Ctrl-D)",
+        completions: &[],
+        takes_expr: false,
+        run: quit,
+    },
+];
+
+/// Finds a command by its exact name; otherwise a message suggesting the nearest one.
+pub fn find(name: &str) -> Result<&'static Command, String> {
+    if let Some(command) = COMMANDS.iter().find(|c| c.name == name) {
+        return Ok(command);
+    }
+    let nearest = COMMANDS
+        .iter()
+        .map(|c| (edit_distance(name, c.name), c.name))
+        .min()
+        .filter(|&(distance, candidate)| distance <= 2.max(candidate.len() / 3));
+    Err(match nearest {
+        Some((_, candidate)) => {
+            format!("unknown command ':{name}', did you mean ':{candidate}'?")
+        }
+        None => format!("unknown command ':{name}' (:help lists the commands)"),
+    })
+}
+
+/// Runs the `:command` line `line` (which starts with `:`); `prompt_width` is the width of the
+/// prompt it was typed after.
+pub fn dispatch(state: &mut State, line: &str, prompt_width: usize) -> Result<Reply, String> {
+    let body = line.trim_start().strip_prefix(':').unwrap_or(line);
+    let name_end = body.find(char::is_whitespace).unwrap_or(body.len());
+    let (name, rest) = body.split_at(name_end);
+    let command = find(name)?;
+    let arg = rest.trim();
+    let leading = line.len() - line.trim_start().len();
+    let rest_leading = rest.len() - rest.trim_start().len();
+    let column = prompt_width
+        + line[..leading + 1 + name_end + rest_leading]
+            .chars()
+            .count();
+    (command.run)(state, Invocation { arg, column })
+}
+
+/// Levenshtein distance, in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+fn no_argument(name: &str, invocation: Invocation<'_>) -> Result<(), String> {
+    if invocation.arg.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(":{name} takes no argument"))
+    }
+}
+
+fn help(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    no_argument("help", invocation)?;
+    Ok(Reply::Text(help_text()))
+}
+
+/// The text of `:help`, built from [`COMMANDS`].
+pub fn help_text() -> String {
+    let usage: Vec<String> = COMMANDS
+        .iter()
+        .map(|c| match c.args {
+            "" => format!(":{}", c.name),
+            args => format!(":{} {args}", c.name),
+        })
+        .collect();
+    let width = usage.iter().map(|u| u.chars().count()).max().unwrap_or(0);
+    let mut out = String::from("Type an expression (1 + 2, x = 3, sqrt(2)) or a command:\n");
+    for (usage, command) in usage.iter().zip(COMMANDS) {
+        let _ = writeln!(out, "  {usage:width$}  {}", command.help);
+    }
+    out.push_str("Keys: Tab completes, Ctrl-R searches, Ctrl-C cancels, Ctrl-D quits.");
+    out
+}
+
+fn workers(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    if !invocation.arg.is_empty() {
+        let n: usize = invocation
+            .arg
+            .parse()
+            .map_err(|_| format!("'{}' is not a number of workers", invocation.arg))?;
+        state
+            .session
+            .set_workers(n)
+            .map_err(|error| error.to_string())?;
+    }
+    Ok(Reply::Text(plural(state.session.n_workers(), "worker")))
+}
+
+fn delay(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    if !invocation.arg.is_empty() {
+        state.session.options.delay = units::parse_duration(invocation.arg)?;
+    }
+    let delay = state.session.options.delay;
+    Ok(Reply::Text(if delay.is_zero() {
+        "no delay".to_string()
+    } else {
+        format!("delay {} per operator", units::format_duration(delay))
+    }))
+}
+
+fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    if !invocation.arg.is_empty() {
+        state.session.options.grain = parse_grain(invocation.arg)?;
+    }
+    Ok(Reply::Text(match state.session.options.grain {
+        Grain::Auto => "grain auto".to_string(),
+        Grain::Fixed(n) => format!("grain {n} ({} per task)", plural(n as usize, "node")),
+    }))
+}
+
+fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    let mut words = invocation.arg.splitn(2, char::is_whitespace);
+    let word = words.next().unwrap_or("");
+    let file = words.next().map(str::trim).unwrap_or("");
+    match word {
+        "" => match state.session.last_trace() {
+            Some(trace) => Ok(Reply::Text(render::schedule(
+                trace,
+                state.width,
+                state.color,
+            ))),
+            None => Err("no evaluation yet: type an expression first".to_string()),
+        },
+        "on" | "off" => {
+            if !file.is_empty() {
+                return Err(format!(":trace {word} takes no file"));
+            }
+            state.show_trace = word == "on";
+            Ok(Reply::Text(format!(
+                "the schedule is {} after every evaluation",
+                if state.show_trace {
+                    "shown"
+                } else {
+                    "not shown"
+                }
+            )))
+        }
+        "json" | "svg" => {
+            if file.is_empty() {
+                return Err(format!(":trace {word} needs a FILE to write"));
+            }
+            let trace = state
+                .session
+                .last_trace()
+                .ok_or("no evaluation yet: type an expression first")?;
+            let text = if word == "json" {
+                render::chrome_json(trace)
+            } else {
+                render::svg(trace)
+            };
+            std::fs::write(file, text).map_err(|error| format!("cannot write {file}: {error}"))?;
+            Ok(Reply::Text(format!("wrote {file}")))
+        }
+        other => Err(format!(
+            "unknown :trace argument '{other}': expected on, off, json FILE or svg FILE"
+        )),
+    }
+}
+
+/// Parses `text` as an expression; an error is rendered with its caret at `column`.
+fn parse_expr(state: &State, text: &str, column: usize) -> Result<Ast, String> {
+    let render_error =
+        |error: &Error| diagnostic::render_error_under_prompt(error, text, column, state.color);
+    match syntax::parse_statement(text) {
+        Ok(Some(statement)) if statement.target.is_none() => Ok(statement.expr),
+        Ok(Some(_)) => Err("expected an expression, not an assignment".to_string()),
+        Ok(None) => Err("expected an expression".to_string()),
+        Err(error) => Err(render_error(&error)),
+    }
+}
+
+fn tree(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    if invocation.arg.is_empty() {
+        return Err(":tree needs an expression, e.g. :tree (1 + 2) * 3".to_string());
+    }
+    let ast = parse_expr(state, invocation.arg, invocation.column)?;
+    Ok(Reply::Text(render::tree(&ast, invocation.arg, state.color)))
+}
+
+/// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
+fn split_speedup_arg(arg: &str) -> (&str, Option<&str>) {
+    if let Some((expr, last)) = arg.rsplit_once(char::is_whitespace)
+        && !last.is_empty()
+        && last.chars().all(|c| c.is_ascii_digit())
+        && matches!(syntax::parse_statement(expr), Ok(Some(_)))
+    {
+        return (expr.trim_end(), Some(last));
+    }
+    (arg, None)
+}
+
+fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    if invocation.arg.is_empty() {
+        return Err(":speedup needs an expression, e.g. :speedup (1 + 2) * (3 + 4) 4".to_string());
+    }
+    let (expr_text, max_text) = split_speedup_arg(invocation.arg);
+    let max_workers = match max_text {
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=crate::engine::MAX_WORKERS).contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "MAX must be between 1 and {}, not {text}",
+                    crate::engine::MAX_WORKERS
+                )
+            })?,
+        None => crate::cli::default_speedup_workers(),
+    };
+    // Parse first, so that a syntax error gets its caret under the text typed.
+    parse_expr(state, expr_text, invocation.column)?;
+    let (value, traces) = match state.session.speedup_runs(expr_text, max_workers) {
+        Ok(traces) => traces,
+        Err(Error {
+            kind: ErrorKind::Cancelled,
+            ..
+        }) => return Err("cancelled".to_string()),
+        Err(error) => {
+            return Err(diagnostic::render_error_under_prompt(
+                &error,
+                expr_text,
+                invocation.column,
+                state.color,
+            ));
+        }
+    };
+    let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
+    let table = render::speedup(&rows, state.color);
+    Ok(Reply::Text(format!(
+        "{value}\n{}\n{}",
+        table.trim_end(),
+        delay_note(state.session.options.delay)
+    )))
+}
+
+/// The note under `:speedup`'s table.
+fn delay_note(delay: std::time::Duration) -> String {
+    if delay.is_zero() {
+        "(no delay set: the times are mostly overhead; try :delay 100ms)".to_string()
+    } else {
+        format!("(delay {} per operator)", units::format_duration(delay))
+    }
+}
+
+fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    no_argument("vars", invocation)?;
+    let lines: Vec<String> = state
+        .session
+        .vars()
+        .map(|(name, value)| format!("{name} = {}", display::abbreviate(&value.to_string())))
+        .collect();
+    if lines.is_empty() {
+        Ok(Reply::Text("no variables yet: x = 3 makes one".to_string()))
+    } else {
+        Ok(Reply::Text(lines.join("\n")))
+    }
+}
+
+fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    no_argument("show", invocation)?;
+    state
+        .last_value
+        .clone()
+        .map(Reply::Text)
+        .ok_or_else(|| "no value yet".to_string())
+}
+
+fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+    no_argument("quit", invocation)?;
+    Ok(Reply::Quit)
+}
+
+/// `1 worker`, `4 workers`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::engine::EvalOptions;
+
+    fn state() -> State {
+        State {
+            session: Session::new(2, EvalOptions::default()).unwrap(),
+            color: Color::Never,
+            show_trace: false,
+            last_value: None,
+            width: 80,
+        }
+    }
+
+    #[track_caller]
+    fn check(lines: &[&str], expected: Result<&str, &str>) {
+        let mut state = state();
+        let mut last = None;
+        for line in lines {
+            last = Some(dispatch(&mut state, line, 2));
+        }
+        let last = last.unwrap();
+        let last = match &last {
+            Ok(Reply::Text(text)) => Ok(text.as_str()),
+            Ok(Reply::Quit) => Ok("<quit>"),
+            Err(message) => Err(message.as_str()),
+        };
+        assert_eq!(last, expected);
+    }
+
+    #[test]
+    fn settings_are_shown_and_set() {
+        check(&[":workers"], Ok("2 workers"));
+        check(&[":workers 4", ":workers"], Ok("4 workers"));
+        check(&[":workers 1"], Ok("1 worker"));
+        check(&[":delay"], Ok("no delay"));
+        check(&[":grain"], Ok("grain auto"));
+        check(&[":grain 1"], Ok("grain 1 (1 node per task)"));
+        check(&[":grain 3", ":grain auto"], Ok("grain auto"));
+        check(
+            &[":trace on"],
+            Ok("the schedule is shown after every evaluation"),
+        );
+        check(&[":quit"], Ok("<quit>"));
+        check(&["  :quit  "], Ok("<quit>"));
+    }
+
+    #[test]
+    fn bad_arguments_are_clear_errors() {
+        check(&[":workers x"], Err("'x' is not a number of workers"));
+        check(
+            &[":workers 0"],
+            Err("the number of workers must be between 1 and 1024, not 0"),
+        );
+        check(
+            &[":grain 0"],
+            Err("grain must be 'auto' or a positive number of nodes, not '0'"),
+        );
+        check(
+            &[":trace sideways"],
+            Err("unknown :trace argument 'sideways': expected on, off, json FILE or svg FILE"),
+        );
+        check(&[":trace json"], Err(":trace json needs a FILE to write"));
+        check(&[":quit now"], Err(":quit takes no argument"));
+        check(&[":show"], Err("no value yet"));
+        check(
+            &[":trace"],
+            Err("no evaluation yet: type an expression first"),
+        );
+        assert!(dispatch(&mut state(), ":delay 3 weeks", 2).is_err());
+    }
+
+    #[test]
+    fn misspelt_commands_get_a_suggestion() {
+        check(
+            &[":wokers"],
+            Err("unknown command ':wokers', did you mean ':workers'?"),
+        );
+        check(
+            &[":hlep"],
+            Err("unknown command ':hlep', did you mean ':help'?"),
+        );
+        check(
+            &[":zzzzzzzz"],
+            Err("unknown command ':zzzzzzzz' (:help lists the commands)"),
+        );
+    }
+
+    #[test]
+    fn help_lists_every_command_within_80_columns() {
+        let text = help_text();
+        for command in COMMANDS {
+            assert!(text.contains(&format!(":{}", command.name)), "{text}");
+        }
+        for line in text.lines() {
+            assert!(line.chars().count() < 80, "{line}");
+        }
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("wokers", "workers"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn tree_errors_point_under_the_argument() {
+        // `:tree 1 +* 2` after a two-column prompt: the `*` is in column 11.
+        check(
+            &[":tree 1 +* 2"],
+            Err(&format!(
+                "{}^\nerror: syntax error: expected an operand, found '*'",
+                " ".repeat(11)
+            )),
+        );
+        check(
+            &[":tree"],
+            Err(":tree needs an expression, e.g. :tree (1 + 2) * 3"),
+        );
+    }
+
+    #[test]
+    fn speedup_prints_the_value_and_a_row_per_pool_size() {
+        let mut state = state();
+        let reply = dispatch(&mut state, ":speedup (1 + 2) * (3 + 4) 2", 2);
+        let Ok(Reply::Text(text)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(text.starts_with("21\n"), "{text}");
+        assert!(text.ends_with("try :delay 100ms)"), "{text}");
+        assert!(matches!(
+            dispatch(&mut state, ":speedup 1 + 2 0", 2),
+            Err(message) if message.starts_with("MAX must be between 1 and")
+        ));
+    }
+
+    #[test]
+    fn vars_lists_the_variables() {
+        let mut state = state();
+        state.session.eval_line("x = 3").unwrap();
+        state.session.eval_line("x * 2").unwrap();
+        let reply = dispatch(&mut state, ":vars", 2);
+        assert_eq!(reply, Ok(Reply::Text("_ = 6\nx = 3".to_string())));
+    }
+}

@@ -1,0 +1,82 @@
+//! How the REPL prints values: whole when short, abbreviated past [`MAX_DIGITS`] digits.
+//!
+//! Only the REPL abbreviates; batch mode always prints values whole. The abbreviation keeps the
+//! sign, the first and last four digits and the digit count (`1234…5678 (1,234,172 digits)`);
+//! `:show` prints the last value whole.
+
+use std::borrow::Cow;
+
+/// Values with more digits than this are abbreviated.
+pub const MAX_DIGITS: usize = 10_000;
+
+/// `text` itself when it has at most [`MAX_DIGITS`] digits, else its abbreviation.
+pub fn abbreviate(text: &str) -> Cow<'_, str> {
+    abbreviate_to(text, MAX_DIGITS)
+}
+
+/// `text` itself when it has at most `max_digits` digits, else its abbreviation.
+pub fn abbreviate_to(text: &str, max_digits: usize) -> Cow<'_, str> {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None => ("", text),
+    };
+    // Only integers grow long; anything else (floats, inf, nan) is printed as it is.
+    if digits.len() <= max_digits.max(8) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Cow::Borrowed(text);
+    }
+    let head = &digits[..4];
+    let tail = &digits[digits.len() - 4..];
+    Cow::Owned(format!(
+        "{sign}{head}…{tail} ({} digits)",
+        thousands(digits.len())
+    ))
+}
+
+/// `1234172` as `1,234,172`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[track_caller]
+    fn check(text: &str, expected: &str) {
+        assert_eq!(abbreviate(text), expected);
+    }
+
+    #[test]
+    fn short_values_are_whole() {
+        check("500", "500");
+        check("-42", "-42");
+        check("0.1", "0.1");
+        check(&"9".repeat(MAX_DIGITS), &"9".repeat(MAX_DIGITS));
+    }
+
+    #[test]
+    fn long_values_are_abbreviated() {
+        let long = format!("1234{}5678", "0".repeat(1_234_164));
+        check(&long, "1234…5678 (1,234,172 digits)");
+        check(
+            &format!("-{}", "7".repeat(MAX_DIGITS + 1)),
+            "-7777…7777 (10,001 digits)",
+        );
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_172), "1,234,172");
+    }
+}

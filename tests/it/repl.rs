@@ -1,0 +1,228 @@
+//! The REPL in a pseudo-terminal, typed as a new user would.
+//!
+//! Each test starts the real binary with `HOME` and `XDG_STATE_HOME` in a fresh temporary folder
+//! (so the history file is the test's own) and `NO_COLOR=1`, so the screen holds plain text.
+//! Timeouts are generous: the machine is shared, and nothing here measures speed.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::session::OsSession;
+use expectrl::{ControlCode, Expect, Session};
+
+/// How long any one expectation may wait.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A running REPL and the temporary folder holding its history.
+struct Repl {
+    session: OsSession,
+    home: PathBuf,
+}
+
+impl Repl {
+    /// Starts `parcalc` with the given extra arguments and waits for its first prompt.
+    #[track_caller]
+    fn start(args: &[&str]) -> Repl {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let home = std::env::temp_dir().join(format!(
+            "parcalc-repl-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_parcalc"));
+        command
+            .args(args)
+            .env("HOME", &home)
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm-256color");
+        let mut session = Session::spawn(command).unwrap();
+        session.set_expect_timeout(Some(TIMEOUT));
+        let mut repl = Repl { session, home };
+        repl.expect(":help");
+        repl.expect("» ");
+        repl
+    }
+
+    #[track_caller]
+    fn expect(&mut self, text: &str) {
+        if let Err(error) = self.session.expect(text) {
+            panic!("expected {text:?}: {error}");
+        }
+    }
+
+    /// Types a line and presses Enter.
+    #[track_caller]
+    fn line(&mut self, text: &str) {
+        self.session.send_line(text).unwrap();
+    }
+
+    /// Types a line and waits for `output` on a line of its own, then for the next prompt.
+    #[track_caller]
+    fn check(&mut self, input: &str, output: &str) {
+        self.line(input);
+        self.expect(&format!("\n{output}\r\n"));
+        self.expect("» ");
+    }
+
+    /// Presses Ctrl-D; returns the exit status and the history file's text.
+    #[track_caller]
+    fn quit(mut self) -> (WaitStatus, String) {
+        self.session.send(ControlCode::EndOfTransmission).unwrap();
+        let status = self.session.get_process().wait().unwrap();
+        let history = std::fs::read_to_string(self.home.join("state/parcalc/history"))
+            .unwrap_or_else(|error| format!("no history: {error}"));
+        (status, history)
+    }
+}
+
+impl Drop for Repl {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+#[test]
+fn course_expression() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("(3 + 7) * (2 + 8) * ((2 * 3) - 1)", "500");
+}
+
+#[test]
+fn workers_are_shown_and_set() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check(":workers", "2 workers");
+    repl.check(":workers 4", "4 workers");
+    repl.check(":workers", "4 workers");
+}
+
+#[test]
+fn trace_shows_the_schedule() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check(":workers 4", "4 workers");
+    repl.check(":delay 100ms", "delay 100 ms per operator");
+    repl.check("(3 + 7) * (2 + 8) * ((2 * 3) - 1)", "500");
+    repl.line(":trace");
+    for lane in ["worker 0", "worker 1", "worker 2", "span S"] {
+        repl.expect(lane);
+    }
+}
+
+#[test]
+fn tab_completes_a_command() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session.send(":wor\t").unwrap();
+    repl.expect(":workers");
+    repl.check("3", "3 workers");
+}
+
+#[test]
+fn open_parentheses_continue_the_statement() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("(1 + 2");
+    repl.expect("… ");
+    repl.check(") * 5", "15");
+    repl.line("(1 + 2");
+    repl.expect("… ");
+    repl.check("* 5)", "11");
+    // A statement typed on several lines is one line of the history.
+    let (_, history) = repl.quit();
+    assert!(history.contains("(1 + 2 ) * 5\n"), "{history}");
+}
+
+#[test]
+fn caret_under_the_error() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("1 +* 2");
+    // The prompt is two columns wide, and `*` is the line's fourth character.
+    repl.expect("\n     ^");
+    repl.expect("error: ");
+    repl.check("20 + 22", "42");
+}
+
+#[test]
+fn misspelt_command_gets_a_suggestion() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line(":wokers");
+    repl.expect("unknown command ':wokers', did you mean ':workers'?");
+    repl.check(":workers", "2 workers");
+}
+
+#[test]
+fn ctrl_c_cancels_a_running_evaluation() {
+    let mut repl = Repl::start(&["--workers", "1"]);
+    repl.check(":delay 1s", "delay 1.00 s per operator");
+    repl.line("1 + 2 + 3 + 4");
+    // Let the evaluation start (the line editor has given the terminal back), then cancel it.
+    std::thread::sleep(Duration::from_millis(500));
+    repl.session.send(ControlCode::EndOfText).unwrap();
+    repl.expect("cancelled");
+    repl.expect("» ");
+    repl.check(":delay 0", "no delay");
+    repl.check("20 + 22", "42");
+}
+
+#[test]
+fn ctrl_c_while_editing_clears_the_line() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session.send("1 + 99999").unwrap();
+    repl.session.send(ControlCode::EndOfText).unwrap();
+    repl.expect("» ");
+    repl.check("20 + 22", "42");
+}
+
+#[test]
+fn ctrl_d_quits_and_the_history_holds_the_lines() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("x = 20", "x = 20");
+    repl.check("x + 22", "42");
+    repl.check(":workers", "2 workers");
+    let (status, history) = repl.quit();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+    let lines: Vec<&str> = history.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(lines, ["x = 20", "x + 22", ":workers"], "{history}");
+}
+
+#[test]
+fn quit_command_exits_with_success() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line(":quit");
+    let status = repl.session.get_process().wait().unwrap();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+}
+
+#[test]
+fn long_values_are_abbreviated_and_shown_whole() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("10 ** 20000", "1000…0000 (20,001 digits)");
+    repl.line(":show");
+    repl.expect(&format!("\n1{}\r\n", "0".repeat(20_000)));
+}
+
+#[test]
+fn an_unwritable_history_is_only_a_warning() {
+    let home = std::env::temp_dir().join(format!("parcalc-repl-ro-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    // A file where the history's folder should be.
+    std::fs::write(home.join("state"), "not a folder").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_parcalc"));
+    command
+        .args(["--workers", "2"])
+        .env("HOME", &home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm-256color");
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(TIMEOUT));
+    session.expect("warning: no history").unwrap();
+    session.expect("» ").unwrap();
+    session.send_line(":workers").unwrap();
+    session.expect("2 workers").unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+}
