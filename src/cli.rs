@@ -45,7 +45,7 @@ pub struct Args {
     #[arg(long, value_name = "D", value_parser = crate::units::parse_duration)]
     pub delay: Option<Duration>,
 
-    /// Nodes per task: 1 makes every operator its own task; 'auto' chooses by tree size.
+    /// Operators per task: 1 makes every operator its own task; 'auto' chooses by tree size.
     #[arg(long, value_name = "N|auto", value_parser = parse_grain, default_value = "auto")]
     pub grain: Grain,
 
