@@ -197,3 +197,123 @@ fn input_over_the_length_limit_is_refused_and_later_lines_go_on() {
         run.stderr
     );
 }
+
+#[test]
+fn trace_json_of_the_course_example_on_three_workers() {
+    let dir = tempdir();
+    let path = dir.join("trace.json");
+    Test::new()
+        .args(&["-w", "3", "--delay", "50ms", "--trace-json"])
+        .args(&[path.to_str().unwrap(), "-e", COURSE])
+        .expect("500\n", 0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let events = json["traceEvents"].as_array().unwrap();
+    // (node, worker, start, end) of every complete event.
+    let tasks: Vec<(String, u64, f64, f64)> = events
+        .iter()
+        .filter(|event| event["ph"] == "X")
+        .map(|event| {
+            let start = event["ts"].as_f64().unwrap();
+            let node = event["args"]["node"].as_str().unwrap().to_string();
+            (
+                node,
+                event["tid"].as_u64().unwrap(),
+                start,
+                start + event["dur"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(tasks.len(), 6, "{tasks:?}");
+    let mut workers: Vec<u64> = tasks.iter().map(|task| task.1).collect();
+    workers.sort();
+    workers.dedup();
+    assert_eq!(workers, [0, 1, 2]);
+    for a in &tasks {
+        for b in &tasks {
+            if a.0 != b.0 && a.1 == b.1 {
+                assert!(
+                    a.3 <= b.2 || b.3 <= a.2,
+                    "{a:?} overlaps {b:?} on one worker"
+                );
+            }
+        }
+    }
+    // The course example's tree: #6 = #2 * #5, #11 = #9 - 1, #12 = #6 * #11.
+    let task = |node: &str| tasks.iter().find(|task| task.0 == node).unwrap();
+    for (child, parent) in [
+        ("#2", "#6"),
+        ("#5", "#6"),
+        ("#9", "#11"),
+        ("#6", "#12"),
+        ("#11", "#12"),
+    ] {
+        assert!(
+            task(child).3 <= task(parent).2,
+            "{child} ends after {parent} starts"
+        );
+    }
+    let thread_names = events
+        .iter()
+        .filter(|event| event["ph"] == "M" && event["name"] == "thread_name")
+        .count();
+    assert_eq!(thread_names, 3);
+}
+
+#[test]
+fn trace_shows_three_lanes_and_the_work_span_figures() {
+    let run = Test::new()
+        .args(&["-w", "3", "--delay", "50ms", "--trace", "-e", COURSE])
+        .run();
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let out = run.stdout;
+    assert!(out.starts_with("500\n"), "{out}");
+    for lane in ["worker 0 │", "worker 1 │", "worker 2 │"] {
+        assert!(out.contains(lane), "{out}");
+    }
+    assert!(!out.contains("worker 3"), "{out}");
+    for figure in ["work W", "span S", "parallelism W/S", "Brent (W − S)/P + S"] {
+        assert!(out.contains(figure), "{out}");
+    }
+    // Six tasks of one delay each, three on the critical path: W/S is about 2 (sleeps only
+    // ever overshoot, so the bounds are wide).
+    let parallelism: f64 = out
+        .lines()
+        .find(|line| line.starts_with("parallelism W/S"))
+        .and_then(|line| line.split_whitespace().nth(2))
+        .and_then(|figure| figure.parse().ok())
+        .unwrap();
+    assert!((1.5..=2.5).contains(&parallelism), "{parallelism}");
+}
+
+#[test]
+fn tree_shows_node_ids() {
+    let run = Test::new().args(&["--tree", "-e", "(1 + 2) * 3"]).run();
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert!(run.stdout.ends_with("9\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("#4"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("├─") || run.stdout.contains("└─"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn speedup_prints_one_row_per_pool_size() {
+    let run = Test::new()
+        .args(&["--speedup=3", "--delay", "10ms", "-e", COURSE])
+        .run();
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert!(run.stdout.starts_with("500\n"), "{}", run.stdout);
+    let rows = run
+        .stdout
+        .lines()
+        .filter(|line| {
+            line.split_whitespace()
+                .next()
+                .is_some_and(|w| ["1", "2", "3"].contains(&w))
+        })
+        .count();
+    assert!(rows >= 3, "{}", run.stdout);
+}
