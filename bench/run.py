@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """parcalc's whole-process benchmarks, side by side with GNU bc and CPython, in one run.
 
-usage: python3 bench/run.py [--runs N] [--quick] [--out BENCHMARKS-table.md]
+usage: python3 bench/run.py [--runs N] [--quick]
 
 Builds parcalc in release mode, generates the inputs with bench/gen_expr.py, and measures each
 comparison N times (default 5), alternating the contenders so that machine noise hits them
@@ -184,6 +184,16 @@ def main():
         else:
             per = median(float(re.search(r"ns_per_node=(\d+)", r[2]).group(1)) for r in rs)
         table.add(name, f"{per:.0f} ns")
+    tables.append(table)
+
+    # 4. Bare pest recognition against the full parse and tree build, same text.
+    table = Table(f"4. Parsing the balanced expression ({os.path.getsize(balanced) / 1e6:.1f} MB)", ["stage", "median", "throughput"])
+    done = subprocess.run(["cargo", "bench", "--quiet", "--bench", "parse", "--", "both", balanced, str(runs)],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    for line in done.stdout.splitlines():
+        match = re.match(r"(.+?): ([0-9.]+) s median of \d+ \(([0-9.]+) MB/s", line)
+        if match:
+            table.add(match.group(1), f"{float(match.group(2)):.3f} s", f"{match.group(3)} MB/s")
     tables.append(table)
 
     # 5. Printing a 1,240,516-digit integer.
