@@ -126,7 +126,13 @@ pub fn parse_chunked(source: &str, chunking: Chunking) -> Option<Result<Option<S
         errors: Vec::new(),
     };
     let stitched = match &skeleton_result {
-        Ok(Some(statement)) => Some(stitch(&statement.expr, &map, &groups, &mut chunks)),
+        Ok(Some(statement)) => Some(stitch(
+            source.len(),
+            &statement.expr,
+            &map,
+            &groups,
+            &mut chunks,
+        )),
         _ => None,
     };
     // Chunks not consumed by the stitch (after a skeleton error) are still parsed for errors.
@@ -236,14 +242,22 @@ impl PositionMap {
 
 /// Builds the statement's arena from the skeleton's and the groups', in post-order.
 fn stitch(
+    source_len: usize,
     skeleton: &Ast,
     map: &PositionMap,
     groups: &[Group],
     chunks: &mut impl Iterator<Item = Ast>,
 ) -> Result<Ast, Error> {
     let mut ast = Ast::default();
-    let total: usize = skeleton.len();
-    ast.nodes.reserve(total);
+    // Every node owns at least one byte of the text (its token or operator) and most own two or
+    // more, so half the length is a close upper bound for ordinary text; the arena grows past it
+    // if needed. Reserving once spares the copies of repeated growth, and pages never written
+    // are never resident.
+    let estimate = source_len / 2 + skeleton.len();
+    ast.nodes.reserve(estimate);
+    ast.spans.reserve(estimate);
+    ast.op_spans.reserve(estimate);
+    ast.subtree_len.reserve(estimate);
     let mut names: HashMap<Box<str>, u32> = HashMap::new();
     // Final id and final first id of each skeleton node.
     let mut new_id: Vec<u32> = Vec::with_capacity(skeleton.len());
@@ -303,7 +317,7 @@ fn append(
 
 /// `node` of `from`, ready to append to `ast`: operands renumbered, names and literals
 /// re-indexed, call arguments copied.
-fn copy_node(
+pub(super) fn copy_node(
     ast: &mut Ast,
     from: &Ast,
     node: &Node,

@@ -12,6 +12,7 @@
 //! wrong number of arguments, assigning to a function name); it does not look names up and
 //! does not evaluate.
 
+pub mod chain;
 pub mod chunk;
 pub mod grammar;
 pub mod lower;
@@ -71,6 +72,11 @@ pub fn parse_with_chunking(source: &str, chunking: Chunking) -> Result<Option<St
         if long_enough && !source.contains('#') {
             if let Some(result) = chunk::parse_chunked(source, chunking) {
                 return result;
+            }
+            if !source.contains('=') {
+                if let Some(expr) = chain::parse_chain(source, chunking) {
+                    return Ok(Some(Statement { target: None, expr }));
+                }
             }
         }
         return parse_scanned(source);

@@ -155,7 +155,7 @@ fn blank_from(bytes: &[u8], start: usize) -> bool {
 /// The end of the number starting at `start`: digits and `_`, a fraction, an exponent. The
 /// scan only needs to step over the number (so that the sign of an exponent is not taken for
 /// an operator); the grammar checks its form.
-fn number_end(bytes: &[u8], start: usize) -> usize {
+pub(super) fn number_end(bytes: &[u8], start: usize) -> usize {
     let digits = |mut i: usize| {
         while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
             i += 1;

@@ -593,3 +593,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn chain_equals_sequential_examples() {
+    for source in [
+        "1 + 2 - 3 + 4 - 5 + 6 - 7 + 8 - 9 + 10 - 11 + 12 - 13 + 14 - 15 + 16 - 17 + 18 - 19 + 20 + 21",
+        "  (1 + 2) + 3 * 4 ** 2 - -5 + max(1, 2) - ( 6 - 7 )  + 1e+3 + x - y * 2 + (8) + 9 - 10 + 11 ",
+        "-1 - -2 + +3 - 2 ^ -1 + 4 // 3 % 2 - 5 / 6 + 7 * (8 - 9) + 10 + 11 + 12 + 13 + 14 + 15",
+        "1 + 2 - 3 + 4 - 5 + 6 - 7 + 8 - 9 + 10 - 11 + 12 - 13 + 14 - 15 + 16 - 17 + 18 - 19 + * 3",
+        "1 + 2 - 3 + 4 - 5 + 6 - 7 + 8 - 9 + 10 - 11 + 12 - 13 + 14 - 15 + 16 + foo(1) + 2 + 3 + 4",
+    ] {
+        check_chunked(source);
+    }
+    // The chain path itself runs on a valid chain, and agrees.
+    let source = "(1) + 2 * 3 - (4 - 5) + 6 + 7 - 8 + 9 - 10 + 11 - 12 + 13 - 14 + 15 - 16";
+    let chain = crate::syntax::chain::parse_chain(source, TINY_CHUNKS);
+    let sequential = parse_statement(source).ok().flatten().map(|s| s.expr);
+    let (Some(chain), Some(sequential)) = (chain, sequential) else {
+        panic!("{source:?} did not parse both ways");
+    };
+    assert_eq!(chain.nodes, sequential.nodes);
+    assert_eq!(chain.spans, sequential.spans);
+    assert_eq!(chain.op_spans, sequential.op_spans);
+    assert_eq!(chain.subtree_len, sequential.subtree_len);
+}
