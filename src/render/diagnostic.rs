@@ -75,9 +75,10 @@ pub fn quote(source: &str, span: Span) -> Option<(String, String)> {
         .find('\n')
         .map_or(source.len(), |i| start + i);
     let line = source[line_start..line_end].trim_end_matches('\r');
+    // The span may start past the trimmed line, on the `\r` or `\n` ending it.
     let end = floor_char_boundary(
         source,
-        (span.end as usize).clamp(start, line_start + line.len()),
+        (span.end as usize).clamp(start, (line_start + line.len()).max(start)),
     );
 
     let caret_col = source[line_start..start].chars().count();
@@ -145,6 +146,13 @@ mod test {
             (6, 6),
             "error: syntax error: x\n  (1 + 2\n        ^",
         );
+    }
+
+    /// Regression: a span on the `\n` after a `\r` (`-e $'1\r\n+'`) panicked in `clamp`.
+    #[test]
+    fn caret_on_the_newline_after_a_carriage_return() {
+        check("1\r\n+", (2, 3), "error: syntax error: x\n  1\n    ^");
+        check("1\r\r\n+", (3, 4), "error: syntax error: x\n  1\n     ^");
     }
 
     #[test]

@@ -3,4 +3,5 @@
 
 mod cli;
 mod oracle;
+mod robust;
 mod util;
