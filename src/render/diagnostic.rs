@@ -81,12 +81,16 @@ pub fn quote(source: &str, span: Span) -> Option<(String, String)> {
         (span.end as usize).clamp(start, (line_start + line.len()).max(start)),
     );
 
-    let caret_col = source[line_start..start].chars().count();
     let caret_len = source[start..end].chars().count().max(1);
     let line_chars: Vec<char> = line
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
+    // A span past the trimmed `\r` is shown just after the line's last character.
+    let caret_col = source[line_start..start]
+        .chars()
+        .count()
+        .min(line_chars.len());
 
     if line_chars.len() <= WINDOW {
         let carets = format!("{}{}", " ".repeat(caret_col), "^".repeat(caret_len));
@@ -148,11 +152,18 @@ mod test {
         );
     }
 
-    /// Regression: a span on the `\n` after a `\r` (`-e $'1\r\n+'`) panicked in `clamp`.
+    /// Regression: a span on the `\n` after a `\r` (`-e $'1\r\n+'`) panicked in `clamp`, and
+    /// on a long line its caret fell outside the window.
     #[test]
     fn caret_on_the_newline_after_a_carriage_return() {
-        check("1\r\n+", (2, 3), "error: syntax error: x\n  1\n    ^");
-        check("1\r\r\n+", (3, 4), "error: syntax error: x\n  1\n     ^");
+        check("1\r\n+", (2, 3), "error: syntax error: x\n  1\n   ^");
+        check("1\r\r\n+", (3, 4), "error: syntax error: x\n  1\n   ^");
+        let source = format!("{}\r\n+", "7".repeat(100));
+        let error = Error::new(ErrorKind::Syntax("x".into()), Span::new(101, 102));
+        let text = render_error(&error, &source, Color::Never);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], format!("  …{}", "7".repeat(WINDOW)));
+        assert_eq!(lines[2], format!("  {}^", " ".repeat(WINDOW + 1)));
     }
 
     #[test]
