@@ -134,10 +134,10 @@ fn check_bounded(rendered: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
-    fn token_soup_gives_a_value_or_an_error(input in soup(40)) {
+    fn token_soup_gives_a_value_or_an_error(input in soup(80)) {
         let mut one = small_session(1);
         let mut several = small_session(3);
         for piece in parcalc::input::statements(&input) {
