@@ -41,10 +41,10 @@ fuzz_target!(|data: &[u8]| {
         let Ok(text) = piece.text else { continue };
         match session.eval_line(text) {
             Ok(Some(_)) => {
-                if let Some(trace) = session.last_trace() {
-                    if trace.tasks.len() <= MAX_DRAWN_TASKS {
-                        let _ = render::schedule(trace, 80, Color::Never);
-                    }
+                if let Some(trace) = session.last_trace()
+                    && trace.tasks.len() <= MAX_DRAWN_TASKS
+                {
+                    let _ = render::schedule(trace, 80, Color::Never);
                 }
             }
             Ok(None) => {}
@@ -56,10 +56,7 @@ fuzz_target!(|data: &[u8]| {
                 let rendered = diagnostic::render_error(&error, text, Color::Never);
                 assert!(rendered.lines().count() <= 3, "{rendered}");
                 for line in rendered.lines().skip(1) {
-                    assert!(
-                        line.chars().count() <= diagnostic::WINDOW + 4,
-                        "{rendered}"
-                    );
+                    assert!(line.chars().count() <= diagnostic::WINDOW + 4, "{rendered}");
                 }
             }
         }
