@@ -5,8 +5,8 @@
 //! libFuzzer's panic hook aborts before unwinding, so a panic is reported as a crash even though
 //! `Session::eval_line` would catch it and turn it into an internal error.
 //!
-//! Run from the repository's root (a stable toolchain needs `RUSTC_BOOTSTRAP=1` for the
-//! sanitizer flags): `cargo fuzz run -a parse_eval -- -dict=fuzz/parse_eval.dict -timeout=10
+//! Run from `fuzz/` (a stable toolchain needs `RUSTC_BOOTSTRAP=1` for the
+//! sanitizer flags): `cargo fuzz run -a parse_eval -- -dict=parse_eval.dict -timeout=10
 //! -rss_limit_mb=2048 -max_total_time=600`.
 
 #![no_main]
