@@ -139,7 +139,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             session
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            report(format_args!("error: {error}"));
             return ExitCode::from(USAGE);
         }
     };
@@ -161,18 +161,18 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         match read_input(args.file.as_deref()) {
             Ok(text) => batch.text(&mut session, &text),
             Err(message) => {
-                eprintln!("error: {message}");
+                report(format_args!("error: {message}"));
                 return ExitCode::from(EVAL_ERROR);
             }
         }
     };
     if let Err(message) = write_trace_files(&args, &session) {
-        eprintln!("error: {message}");
+        report(format_args!("error: {message}"));
         return ExitCode::from(EVAL_ERROR);
     }
     match outcome {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
-            eprintln!("error: cannot write output: {error}");
+            report(format_args!("error: cannot write output: {error}"));
             ExitCode::from(EVAL_ERROR)
         }
         _ if batch.failed => ExitCode::from(EVAL_ERROR),
@@ -201,6 +201,12 @@ fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
             .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     }
     Ok(())
+}
+
+/// Writes `message` and a newline to stderr. Unlike `eprintln!`, which panics when stderr is a
+/// closed pipe (`parcalc FILE 2>&1 | head -1`), this drops the message and goes on.
+fn report(message: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "{message}");
 }
 
 /// Default largest pool of a speedup run: the machine's parallelism, at least 4.
@@ -264,10 +270,10 @@ impl Batch<'_> {
             }
             Err(error) => {
                 self.failed = true;
-                eprintln!(
+                report(format_args!(
                     "{}",
                     diagnostic::render_error(&error, text, self.error_color)
-                );
+                ));
                 Ok(())
             }
         }
@@ -279,7 +285,7 @@ impl Batch<'_> {
                 Ok(statement) => self.statement(session, statement, Some(piece.line_no))?,
                 Err(message) => {
                     self.failed = true;
-                    eprintln!("error: line {}: {message}", piece.line_no);
+                    report(format_args!("error: line {}: {message}", piece.line_no));
                 }
             }
         }
@@ -317,7 +323,7 @@ impl Batch<'_> {
                 }
                 stdout.flush()?;
                 if self.args.stats {
-                    eprintln!("{}", outcome.stats);
+                    report(format_args!("{}", outcome.stats));
                 }
             }
             Err(error) => {
@@ -326,7 +332,7 @@ impl Batch<'_> {
                 if let Some(line_no) = line_no {
                     message = message.replacen('\n', &format!(" (line {line_no})\n"), 1);
                 }
-                eprintln!("{message}");
+                report(format_args!("{message}"));
             }
         }
         Ok(())

@@ -1,5 +1,13 @@
-//! Fuzz target: any bytes, as one or several statements, through parse and evaluation on a
-//! small pool. Every input must give values or errors, never a panic, a hang or a crash.
+//! Fuzz target: any bytes, as one or several statements, through parse, evaluation on a small
+//! pool and the renderers a user sees (the error with its caret, the schedule of a small
+//! evaluation). Every input must give values or errors, never a panic, a hang or a crash.
+//!
+//! libFuzzer's panic hook aborts before unwinding, so a panic is reported as a crash even though
+//! `Session::eval_line` would catch it and turn it into an internal error.
+//!
+//! Run from `fuzz/` (a stable toolchain needs `RUSTC_BOOTSTRAP=1` for the
+//! sanitizer flags): `cargo fuzz run -a parse_eval -- -dict=parse_eval.dict -timeout=10
+//! -rss_limit_mb=2048 -max_total_time=600`.
 
 #![no_main]
 
@@ -7,8 +15,13 @@ use std::sync::{Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use parcalc::engine::EvalOptions;
+use parcalc::error::ErrorKind;
 use parcalc::num::Limits;
+use parcalc::render::{self, Color, diagnostic};
 use parcalc::session::Session;
+
+/// Largest trace whose schedule is drawn (drawing is linear, but keeps the run fast).
+const MAX_DRAWN_TASKS: usize = 64;
 
 /// One session for the whole run: variables carry over between inputs, as in a long REPL.
 fn session() -> &'static Mutex<Session> {
@@ -19,15 +32,37 @@ fn session() -> &'static Mutex<Session> {
             limits: Limits { max_bits: 1 << 16 },
             ..EvalOptions::default()
         };
+        // A 2-worker pool is a few threads: if it cannot start, nothing can be fuzzed.
         Mutex::new(Session::new(2, options).expect("a 2-worker pool"))
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut session = session().lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut session = session()
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     for piece in parcalc::input::statements(data) {
-        if let Ok(text) = piece.text {
-            let _ = session.eval_line(text);
+        let Ok(text) = piece.text else { continue };
+        match session.eval_line(text) {
+            Ok(Some(_)) => {
+                if let Some(trace) = session.last_trace()
+                    && trace.tasks.len() <= MAX_DRAWN_TASKS
+                {
+                    let _ = render::schedule(trace, 80, Color::Never);
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                assert!(
+                    !matches!(error.kind, ErrorKind::Internal(_)),
+                    "internal error: {error}"
+                );
+                let rendered = diagnostic::render_error(&error, text, Color::Never);
+                assert!(rendered.lines().count() <= 3, "{rendered}");
+                for line in rendered.lines().skip(1) {
+                    assert!(line.chars().count() <= diagnostic::WINDOW + 4, "{rendered}");
+                }
+            }
         }
     }
 });

@@ -75,17 +75,22 @@ pub fn quote(source: &str, span: Span) -> Option<(String, String)> {
         .find('\n')
         .map_or(source.len(), |i| start + i);
     let line = source[line_start..line_end].trim_end_matches('\r');
+    // The span may start past the trimmed line, on the `\r` or `\n` ending it.
     let end = floor_char_boundary(
         source,
-        (span.end as usize).clamp(start, line_start + line.len()),
+        (span.end as usize).clamp(start, (line_start + line.len()).max(start)),
     );
 
-    let caret_col = source[line_start..start].chars().count();
     let caret_len = source[start..end].chars().count().max(1);
     let line_chars: Vec<char> = line
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
+    // A span past the trimmed `\r` is shown just after the line's last character.
+    let caret_col = source[line_start..start]
+        .chars()
+        .count()
+        .min(line_chars.len());
 
     if line_chars.len() <= WINDOW {
         let carets = format!("{}{}", " ".repeat(caret_col), "^".repeat(caret_len));
@@ -145,6 +150,20 @@ mod test {
             (6, 6),
             "error: syntax error: x\n  (1 + 2\n        ^",
         );
+    }
+
+    /// Regression: a span on the `\n` after a `\r` (`-e $'1\r\n+'`) panicked in `clamp`, and
+    /// on a long line its caret fell outside the window.
+    #[test]
+    fn caret_on_the_newline_after_a_carriage_return() {
+        check("1\r\n+", (2, 3), "error: syntax error: x\n  1\n   ^");
+        check("1\r\r\n+", (3, 4), "error: syntax error: x\n  1\n   ^");
+        let source = format!("{}\r\n+", "7".repeat(100));
+        let error = Error::new(ErrorKind::Syntax("x".into()), Span::new(101, 102));
+        let text = render_error(&error, &source, Color::Never);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], format!("  …{}", "7".repeat(WINDOW)));
+        assert_eq!(lines[2], format!("  {}^", " ".repeat(WINDOW + 1)));
     }
 
     #[test]

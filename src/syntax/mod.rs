@@ -201,7 +201,7 @@ fn pest_error(error: &pest::error::Error<Rule>, source: &str) -> Error {
     let found = if found.is_empty() {
         "end of input".to_string()
     } else {
-        format!("'{found}'")
+        format!("'{}'", escape_controls(found))
     };
     Error::new(
         ErrorKind::Syntax(format!("expected {expected}, found {found}")),
@@ -246,6 +246,20 @@ fn token_at(source: &str, pos: usize) -> (&str, Span) {
         len
     };
     (&rest[..len], Span::new(pos, pos + len))
+}
+
+/// `text` with each control character written as `\u{1b}`: a message quoting a stray NUL or
+/// escape byte must not hand it to the terminal, which would obey it.
+fn escape_controls(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_unicode());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
 }
 
 /// Is `token` an integer written with leading zeros, such as `007`?

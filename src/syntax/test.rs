@@ -336,6 +336,17 @@ fn errors() {
             "x",
         ),
         ("1 + é", "syntax error: expected an operand, found 'é'", "é"),
+        // Regression: control characters in the message reached the terminal raw.
+        (
+            "1 +\0 2",
+            "syntax error: expected an operand, found '\\u{0}'",
+            "\0",
+        ),
+        (
+            "6 * 7\x1b[2J",
+            "syntax error: expected an operator or end of input, found '\\u{1b}'",
+            "\x1b",
+        ),
         ("foo(1)", "unknown function 'foo'", "foo"),
         ("1 + bar()", "unknown function 'bar'", "bar"),
         (

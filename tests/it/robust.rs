@@ -1,0 +1,453 @@
+//! Robustness: whatever it is given, parcalc answers every statement with a value or a clear
+//! error and exits normally (0 or 1, never a signal or a panic's 101).
+//!
+//! Random token soup goes through the library (one and several workers) and, as a file of
+//! thousands of lines, through the real binary; hostile bytes, absurd sizes and absurd depths go
+//! through the binary. Nothing here measures time: inputs that must be refused quickly are
+//! checked for the refusal, and their speed is left to the benchmarks.
+
+use std::path::PathBuf;
+
+use parcalc::engine::EvalOptions;
+use parcalc::error::ErrorKind;
+use parcalc::num::Limits;
+use parcalc::render::Color;
+use parcalc::render::diagnostic::{WINDOW, render_error};
+use parcalc::session::Session;
+use proptest::prelude::*;
+
+use crate::util::{Run, Test};
+
+/// The pieces soup is made of: operators, digits, parentheses, names, function names, `=`,
+/// `_`, commas, dots, `e`, blanks, newlines, comments, control characters, non-ASCII text and
+/// bytes that are not UTF-8.
+const TOKENS: &[&[u8]] = &[
+    b"+",
+    b"-",
+    b"*",
+    b"/",
+    b"//",
+    b"%",
+    b"^",
+    b"**",
+    b"(",
+    b"(",
+    b")",
+    b")",
+    b"0",
+    b"1",
+    b"2",
+    b"7",
+    b"42",
+    b"007",
+    b"1_000",
+    b"1__0",
+    b"99999999999999999999",
+    b"x",
+    b"y",
+    b"_",
+    b"abs",
+    b"min",
+    b"max",
+    b"sqrt",
+    b"gcd",
+    b"lcm",
+    b"factorial",
+    b"nosuch",
+    b"=",
+    b",",
+    b".",
+    b"e",
+    b"E",
+    b"1e3",
+    b"1e400",
+    b".5",
+    b"5.",
+    b" ",
+    b" ",
+    b"\t",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"#",
+    b"\0",
+    b"\x1b[31m",
+    b"\x7f",
+    b"\x0c",
+    "é".as_bytes(),
+    "\u{202e}".as_bytes(),
+    "😀".as_bytes(),
+    b"\xff",
+    b"\xc3",
+    b"\x80",
+];
+
+fn soup(max_tokens: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(prop::sample::select(TOKENS), 0..max_tokens)
+        .prop_map(|tokens| tokens.concat())
+}
+
+/// A session whose results are kept small, so that soup like `99999999999999999999 ^ 42 ^ 7`
+/// is refused at once instead of computed.
+fn small_session(n_workers: usize) -> Session {
+    let options = EvalOptions {
+        limits: Limits { max_bits: 1 << 16 },
+        ..EvalOptions::default()
+    };
+    match Session::new(n_workers, options) {
+        Ok(session) => session,
+        Err(error) => panic!("a pool of {n_workers} workers: {error}"),
+    }
+}
+
+/// Is `text` blank or only a comment, the one kind of statement that yields nothing?
+fn is_blank(text: &str) -> bool {
+    text.lines()
+        .map(|line| line.trim_matches([' ', '\t', '\r']))
+        .all(|line| line.is_empty() || line.starts_with('#'))
+}
+
+/// What one statement gave, in a form comparable across pool sizes.
+fn answer(session: &mut Session, text: &str) -> Result<Option<String>, String> {
+    match session.eval_line(text) {
+        Ok(outcome) => Ok(outcome.map(|outcome| outcome.value.to_string())),
+        Err(error) => {
+            assert!(
+                !matches!(error.kind, ErrorKind::Internal(_)),
+                "{text:?} gave an internal error: {error}"
+            );
+            let rendered = render_error(&error, text, Color::Never);
+            check_bounded(&rendered);
+            Err(error.to_string())
+        }
+    }
+}
+
+/// A rendered error is a headline, a quoted line and a caret line, none of them long.
+#[track_caller]
+fn check_bounded(rendered: &str) {
+    let lines: Vec<&str> = rendered.lines().collect();
+    assert!(lines.len() <= 3, "{rendered}");
+    for line in &lines[1..] {
+        assert!(line.chars().count() <= WINDOW + 4, "{rendered}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn token_soup_gives_a_value_or_an_error(input in soup(80)) {
+        let mut one = small_session(1);
+        let mut several = small_session(3);
+        for piece in parcalc::input::statements(&input) {
+            let Ok(text) = piece.text else { continue };
+            let sequential = answer(&mut one, text);
+            let parallel = answer(&mut several, text);
+            // Values agree exactly; with several errors in one statement, the parallel run may
+            // report another one than the sequential run, but it reports one.
+            match (&sequential, &parallel) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b, "{:?}", text),
+                (Err(_), Err(_)) => {}
+                _ => prop_assert!(false, "{text:?}: {sequential:?} on 1 worker, {parallel:?} on 3"),
+            }
+            if let Ok(None) = sequential {
+                prop_assert!(is_blank(text), "{text:?} gave neither a value nor an error");
+            }
+        }
+        // The whole soup as one line, as a REPL paste of it would arrive.
+        let _ = answer(&mut one, &String::from_utf8_lossy(&input));
+    }
+}
+
+/// Deterministic soup for the file test (a small xorshift, so that a failure is reproducible).
+/// A file line must yield exactly one value or error, so its soup has no newline, no comment,
+/// no `=` (an assignment prints nothing) and no parenthesis left open (which would continue the
+/// statement on the next line), and is never blank.
+fn soup_line(state: &mut u64) -> Vec<u8> {
+    let mut next = || {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    };
+    let n_tokens = 1 + next() % 24;
+    let mut line = Vec::new();
+    let mut depth = 0i64;
+    for _ in 0..n_tokens {
+        let token = TOKENS[(next() % TOKENS.len() as u64) as usize];
+        if token.contains(&b'\n') || token.contains(&b'\r') || token == b"#" || token == b"=" {
+            continue;
+        }
+        depth += token.iter().filter(|&&b| b == b'(').count() as i64;
+        depth -= token.iter().filter(|&&b| b == b')').count() as i64;
+        line.extend_from_slice(token);
+    }
+    line.extend(std::iter::repeat_n(b')', depth.max(0) as usize));
+    if line.iter().all(|b| b.is_ascii_whitespace()) {
+        line.push(b'1');
+    }
+    line
+}
+
+#[test]
+fn three_thousand_lines_of_soup_give_one_answer_each() {
+    const N_LINES: usize = 3_000;
+    let mut state = 0x9e37_79b9_7f4a_7c15;
+    let mut text = Vec::new();
+    for _ in 0..N_LINES {
+        text.extend(soup_line(&mut state));
+        text.push(b'\n');
+    }
+    let path = scratch_file("soup.calc", &text);
+    let run = Test::new()
+        .args(&["--workers", "2", "--max-bits", "65536", path_str(&path)])
+        .run();
+    check_normal_exit(&run);
+    let n_values = run.stdout.lines().count();
+    let n_errors = run
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("error: "))
+        .count();
+    assert_eq!(
+        n_values + n_errors,
+        N_LINES,
+        "{n_values} values and {n_errors} errors"
+    );
+    assert!(
+        n_values > 0 && n_errors > 0,
+        "{n_values} values and {n_errors} errors"
+    );
+    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+}
+
+/// Exit status 0 or 1: not a usage error, not a panic (101), not a signal (no code at all).
+#[track_caller]
+fn check_normal_exit(run: &Run) {
+    assert!(
+        matches!(run.status, Some(0 | 1)),
+        "status {:?}, stderr (first 2000 bytes):\n{}",
+        run.status,
+        &run.stderr[..floor_boundary(&run.stderr, 2000)]
+    );
+}
+
+fn floor_boundary(text: &str, mut index: usize) -> usize {
+    index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// A file of `bytes` in a directory of this test process.
+fn scratch_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("parcalc-robust-{}", std::process::id()));
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        panic!("cannot create {}: {error}", dir.display());
+    }
+    let path = dir.join(name);
+    if let Err(error) = std::fs::write(&path, bytes) {
+        panic!("cannot write {}: {error}", path.display());
+    }
+    path
+}
+
+fn path_str(path: &std::path::Path) -> &str {
+    match path.to_str() {
+        Some(text) => text,
+        None => panic!("temporary path {} is not UTF-8", path.display()),
+    }
+}
+
+/// The file `bytes` gives `stdout` and the exit status `status`; stderr is returned for more
+/// checks and never holds a raw control character (the terminal would obey it).
+#[track_caller]
+fn check_file(name: &str, bytes: &[u8], stdout: &str, status: i32) -> String {
+    let path = scratch_file(name, bytes);
+    let run = Test::new().args(&[path_str(&path)]).expect(stdout, status);
+    assert!(
+        !run.stderr.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        run.stderr
+    );
+    run.stderr
+}
+
+#[test]
+fn invalid_utf8_fails_its_line_only() {
+    let stderr = check_file("latin1.calc", b"1 + 1\ncaf\xe9 * 2\n3\n", "2\n3\n", 1);
+    assert_eq!(
+        stderr,
+        "error: line 2: invalid UTF-8 at byte 4 of the statement\n"
+    );
+}
+
+#[test]
+fn nul_and_control_characters_are_quoted_harmlessly() {
+    let stderr = check_file("nul.calc", b"1 +\0 2\n4\n", "4\n", 1);
+    assert!(
+        stderr.starts_with("error: syntax error: expected an operand, found '\\u{0}' (line 1)\n"),
+        "{stderr}"
+    );
+    let stderr = check_file("escape.calc", b"6 * 7\x1b[2J\n", "", 1);
+    assert!(
+        stderr.starts_with(
+            "error: syntax error: expected an operator or end of input, found '\\u{1b}'"
+        ),
+        "{stderr}"
+    );
+    let stderr = check_file("bell.calc", b"\x07\n", "", 1);
+    assert!(stderr.starts_with("error: syntax error"), "{stderr}");
+}
+
+#[test]
+fn a_lone_carriage_return_is_a_blank() {
+    check_file("cr-inside.calc", b"1 +\r2\n", "3\n", 0);
+    // Old Mac line ends are not line ends: the file is one statement, refused once.
+    let stderr = check_file("cr-only.calc", b"1\r2\r", "", 1);
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{stderr}"
+    );
+    // Regression: an error on the `\n` of a `\r\n` inside one statement panicked the renderer.
+    let run = Test::new().args(&["-e", "1\r\n+"]).expect("", 1);
+    assert!(
+        run.stderr.starts_with(
+            "error: syntax error: a newline is allowed only inside parentheses\n  1\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn crlf_error_names_the_line_and_quotes_no_carriage_return() {
+    let stderr = check_file("crlf.calc", b"1\r\n2 // 0\r\n3\r\n", "1\n3\n", 1);
+    assert_eq!(
+        stderr,
+        "error: integer division or modulo by zero (line 2)\n  2 // 0\n    ^^\n"
+    );
+}
+
+#[test]
+fn empty_and_blank_files_print_nothing_and_succeed() {
+    check_file("empty.calc", b"", "", 0);
+    check_file("blank.calc", b"\n\r\n  \t\n# only a comment", "", 0);
+}
+
+#[test]
+fn enormous_results_are_refused_before_they_are_computed() {
+    for expr in ["2 ^ 2 ^ 2 ^ 40", "factorial(10 ^ 9)", "(10 ^ 10 ^ 8) * 3"] {
+        let run = Test::new().args(&["-e", expr]).expect("", 1);
+        assert!(
+            run.stderr.starts_with("error: result too large: about ")
+                && run.stderr.contains("(raise it with --max-bits)"),
+            "{expr}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Runs a generated one-line file: it ends in a value or a clear error, with a normal exit and
+/// under 2,000 characters of error text. Returns the run.
+#[track_caller]
+fn check_huge(name: &str, text: &str) -> Run {
+    let path = scratch_file(name, text.as_bytes());
+    let run = Test::new().args(&["--workers", "2", path_str(&path)]).run();
+    check_normal_exit(&run);
+    assert!(run.stderr.chars().count() < 2_000, "{}", run.stderr);
+    let n_errors = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .count();
+    assert_eq!(run.stdout.lines().count() + n_errors, 1, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn hundred_thousand_nested_parentheses() {
+    let depth = 100_000;
+    let text = format!("{}1{}\n", "(".repeat(depth), ")".repeat(depth));
+    assert_eq!(check_huge("nested.calc", &text).stdout, "1\n");
+    let text = format!("{}1{}\n", "(".repeat(depth + 1), ")".repeat(depth + 1));
+    let run = check_huge("too-nested.calc", &text);
+    assert!(
+        run.stderr.starts_with("error: nesting too deep"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn million_term_chains() {
+    let terms = 1_000_000;
+    let sum = format!("1{}\n", " + 1".repeat(terms - 1));
+    assert_eq!(check_huge("sum.calc", &sum).stdout, "1000000\n");
+    for (name, text) in [
+        ("power.calc", format!("1{}\n", " ^ 1".repeat(terms - 1))),
+        ("minus.calc", format!("{}1\n", "-".repeat(terms))),
+        (
+            "mixed.calc",
+            format!("1{}\n", " * 2 - 1 // 1".repeat(terms / 3)),
+        ),
+    ] {
+        check_huge(name, &text);
+    }
+}
+
+/// Each line of a rendered error is at most about [`WINDOW`] columns, whatever the input.
+#[track_caller]
+fn check_quoted_window(name: &str, text: &str, headline: &str) {
+    let run = check_huge(name, text);
+    assert!(run.stderr.starts_with(headline), "{}", run.stderr);
+    for line in run.stderr.lines() {
+        assert!(line.chars().count() <= WINDOW + 20, "{line}");
+    }
+}
+
+#[test]
+fn an_error_in_a_multi_megabyte_line_quotes_a_window() {
+    let terms = "1 + ".repeat(1 << 19);
+    check_quoted_window(
+        "middle.calc",
+        &format!("{terms}1 / 0 + {terms}1\n"),
+        "error: division by zero",
+    );
+    check_quoted_window(
+        "end.calc",
+        &format!("{terms}1 +\n"),
+        "error: syntax error: expected an operand, found end of input",
+    );
+    check_quoted_window(
+        "wide.calc",
+        &format!("{terms}{}\n", "é".repeat(1 << 20)),
+        "error: syntax error: expected an operand, found 'é'",
+    );
+}
+
+/// Regression: with stderr a closed pipe (`parcalc FILE 2>&1 | head -1`), the first error
+/// message panicked and the process exited 101.
+#[test]
+fn closed_stderr_is_not_a_panic() {
+    use std::process::{Command, Stdio};
+    let path = scratch_file("errors.calc", "1 / 0\n".repeat(10_000).as_bytes());
+    let mut child = match Command::new(env!("CARGO_BIN_EXE_parcalc"))
+        .arg(path_str(&path))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(error) => panic!("parcalc does not start: {error}"),
+    };
+    drop(child.stderr.take());
+    let status = match child.wait() {
+        Ok(status) => status,
+        Err(error) => panic!("parcalc did not finish: {error}"),
+    };
+    assert_eq!(status.code(), Some(1), "{status}");
+}
