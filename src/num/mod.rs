@@ -17,7 +17,7 @@ mod divide;
 mod float;
 mod guard;
 mod int;
-mod print;
+pub mod print;
 #[cfg(test)]
 mod test;
 

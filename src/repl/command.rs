@@ -12,6 +12,7 @@ use crate::ast::Ast;
 use crate::cli::parse_grain;
 use crate::engine::Grain;
 use crate::error::{Error, ErrorKind};
+use crate::num::Value;
 use crate::render::{self, Color, SpeedupRow, diagnostic};
 use crate::repl::display;
 use crate::session::Session;
@@ -26,7 +27,7 @@ pub struct State {
     /// Show the schedule after every evaluation (`:trace on`).
     pub show_trace: bool,
     /// The text of the last value printed, whole, for `:show`.
-    pub last_value: Option<String>,
+    pub last_value: Option<Value>,
     /// Width of the terminal in columns.
     pub width: usize,
 }
@@ -402,7 +403,7 @@ fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> 
     let lines: Vec<String> = state
         .session
         .vars()
-        .map(|(name, value)| format!("{name} = {}", display::abbreviate(&value.to_string())))
+        .map(|(name, value)| format!("{name} = {}", display::abbreviate_value(value)))
         .collect();
     if lines.is_empty() {
         Ok(Reply::Text("no variables yet: x = 3 makes one".to_string()))
@@ -415,8 +416,8 @@ fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> 
     no_argument("show", invocation)?;
     state
         .last_value
-        .clone()
-        .map(Reply::Text)
+        .as_ref()
+        .map(|value| Reply::Text(value.to_string()))
         .ok_or_else(|| "no value yet".to_string())
 }
 

@@ -6,8 +6,24 @@
 
 use std::borrow::Cow;
 
+use crate::num::print::digit_summary;
+use crate::num::{Int, Value};
+
 /// Values with more digits than this are abbreviated.
 pub const MAX_DIGITS: usize = 10_000;
+
+/// A value as the REPL shows it: whole, or for an integer of more than [`MAX_DIGITS`] digits
+/// its abbreviation, computed without converting every digit (an 18-million-digit power
+/// would otherwise take many seconds to print only eight of its digits).
+pub fn abbreviate_value(value: &Value) -> String {
+    if let Value::Int(int) = value
+        && let Some((digits, head, tail)) = digit_summary(int, 4, MAX_DIGITS)
+    {
+        let sign = if *int < Int::ZERO { "-" } else { "" };
+        return format!("{sign}{head}…{tail} ({} digits)", thousands(digits));
+    }
+    value.to_string()
+}
 
 /// `text` itself when it has at most [`MAX_DIGITS`] digits, else its abbreviation.
 pub fn abbreviate(text: &str) -> Cow<'_, str> {
@@ -48,6 +64,25 @@ pub fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn long_integers_are_abbreviated_without_full_conversion() {
+        let big = Value::Int(Int::from(10).pow(20_000) - Int::ONE);
+        assert_eq!(abbreviate_value(&big), "9999…9999 (20,000 digits)");
+        let negative = Value::Int(-Int::from(3).pow(30_000));
+        let text = negative.to_string();
+        assert_eq!(
+            abbreviate_value(&negative),
+            format!(
+                "-{}…{} (14,314 digits)",
+                &text[1..5],
+                &text[text.len() - 4..]
+            )
+        );
+        let short = Value::Int(Int::from(10).pow(9_999));
+        assert_eq!(abbreviate_value(&short), short.to_string());
+        assert_eq!(abbreviate_value(&Value::Float(0.5)), "0.5");
+    }
 
     #[track_caller]
     fn check(text: &str, expected: &str) {

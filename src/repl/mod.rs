@@ -225,13 +225,12 @@ fn handle(state: &mut State, text: &str) -> Reply {
     match state.session.eval_line(text) {
         Ok(None) => {}
         Ok(Some(outcome)) => {
-            let value = outcome.value.to_string();
-            let shown = display::abbreviate(&value);
+            let shown = display::abbreviate_value(&outcome.value);
             match &outcome.assigned {
                 Some(name) => println!("{name} = {shown}"),
                 None => println!("{shown}"),
             }
-            state.last_value = Some(value);
+            state.last_value = Some(outcome.value);
             if state.show_trace
                 && let Some(trace) = state.session.last_trace()
             {
