@@ -197,19 +197,19 @@ fn finish(
     use rayon::prelude::*;
     let Finished {
         plan,
-        mut values,
+        values,
         times,
         error,
         cancelled,
     } = finished;
     let n_workers = pool.n_workers();
-    let root_value = values.last_mut().and_then(OnceLock::take);
+    let root_value = values.last().and_then(OnceLock::get);
     let result = if cancelled {
         Err(Error::new(ErrorKind::Cancelled, root_span))
     } else if let Some((_, error)) = error {
         Err(error)
     } else {
-        root_value.clone().ok_or_else(|| {
+        root_value.cloned().ok_or_else(|| {
             Error::new(
                 ErrorKind::Internal("the evaluation ended without a value".into()),
                 root_span,
@@ -226,8 +226,8 @@ fn finish(
     // Relaxed loads: the caller synchronised with every job through the future.
     let load = |atomic: &AtomicU64| atomic.load(Ordering::Relaxed);
     let wall_ns = times.last().map_or(0, |last| load(&last.end_ns));
-    let (tasks, mut values): (Vec<TaskRecord>, Vec<Option<Value>>) = pool.threads().install(|| {
-        let tasks = (0..plan.n_tasks())
+    let tasks: Vec<TaskRecord> = pool.threads().install(|| {
+        (0..plan.n_tasks())
             .into_par_iter()
             .map(|task| {
                 let root = NodeId(plan.roots[task]);
@@ -247,13 +247,8 @@ fn finish(
                     deps_len,
                 }
             })
-            .collect();
-        let values = values.into_par_iter().map(OnceLock::into_inner).collect();
-        (tasks, values)
+            .collect()
     });
-    if let Some(last) = values.last_mut() {
-        *last = root_value;
-    }
     let Plan { deps, .. } = plan;
     Evaluation {
         result,
