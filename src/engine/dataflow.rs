@@ -36,6 +36,9 @@ use crate::trace::{TaskRecord, Trace};
 /// often, so Ctrl-C stops a slow evaluation well within 100 ms.
 const DELAY_SLICE: Duration = Duration::from_millis(10);
 
+/// Traces of fewer tasks are assembled on the caller's thread, larger ones on the pool.
+const PARALLEL_TRACE_MIN_TASKS: usize = 4096;
+
 /// Bits of [`Times::start`] below the start time, holding the worker's index.
 const WORKER_BITS: u32 = 16;
 
@@ -226,29 +229,31 @@ fn finish(
     // Relaxed loads: the caller synchronised with every job through the future.
     let load = |atomic: &AtomicU64| atomic.load(Ordering::Relaxed);
     let wall_ns = times.last().map_or(0, |last| load(&last.end_ns));
-    let tasks: Vec<TaskRecord> = pool.threads().install(|| {
-        (0..plan.n_tasks())
-            .into_par_iter()
-            .map(|task| {
-                let root = NodeId(plan.roots[task]);
-                let start = load(&times[task].start);
-                let start_ns = start >> WORKER_BITS;
-                let deps_start = plan.deps_start[task];
-                let deps_len = plan.deps_start[task + 1] - deps_start;
-                TaskRecord {
-                    root,
-                    n_nodes: plan.n_ops[task],
-                    span: ast.span(root),
-                    worker: (start & ((1 << WORKER_BITS) - 1)) as u32,
-                    ready_ns: if deps_len == 0 { 0 } else { start_ns },
-                    start_ns,
-                    end_ns: load(&times[task].end_ns),
-                    deps_start,
-                    deps_len,
-                }
-            })
-            .collect()
-    });
+    let record = |task: usize| {
+        let root = NodeId(plan.roots[task]);
+        let start = load(&times[task].start);
+        let start_ns = start >> WORKER_BITS;
+        let deps_start = plan.deps_start[task];
+        let deps_len = plan.deps_start[task + 1] - deps_start;
+        TaskRecord {
+            root,
+            n_nodes: plan.n_ops[task],
+            span: ast.span(root),
+            worker: (start & ((1 << WORKER_BITS) - 1)) as u32,
+            ready_ns: if deps_len == 0 { 0 } else { start_ns },
+            start_ns,
+            end_ns: load(&times[task].end_ns),
+            deps_start,
+            deps_len,
+        }
+    };
+    // Waking the workers costs more than a few thousand records take on the caller's thread.
+    let tasks: Vec<TaskRecord> = if plan.n_tasks() < PARALLEL_TRACE_MIN_TASKS {
+        (0..plan.n_tasks()).map(record).collect()
+    } else {
+        pool.threads()
+            .install(|| (0..plan.n_tasks()).into_par_iter().map(record).collect())
+    };
     let Plan { deps, .. } = plan;
     Evaluation {
         result,
