@@ -3,9 +3,9 @@
 //! grain 1 (every operator a task: the per-node cost of scheduling and recording) and at the
 //! automatic grain.
 //!
-//! The tree is built directly in the arena, so these figures leave the parser out. Recording
-//! cannot be switched off; its cost is bounded by the difference between the sequential
-//! evaluator and the engine on one worker at the automatic grain, which includes it.
+//! The tree is built directly in the arena, so these figures leave the parser out. The
+//! "unrecorded" variants run the same plan and dataflow without reading the clock or assembling
+//! the trace: the difference to the recorded run is what recording costs.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -76,6 +76,14 @@ fn engine_benches(c: &mut Criterion) {
             let name = format!("parallel {n_workers} workers grain {grain_name}");
             group.bench_function(name, |b| {
                 b.iter(|| black_box(engine::evaluate(&pool, &ast, &env, &source, &options)))
+            });
+            let name = format!("parallel {n_workers} workers grain {grain_name} unrecorded");
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    black_box(engine::evaluate_unrecorded(
+                        &pool, &ast, &env, &source, &options,
+                    ))
+                })
             });
         }
     }

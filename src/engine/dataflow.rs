@@ -36,13 +36,21 @@ use crate::trace::{TaskRecord, Trace};
 /// often, so Ctrl-C stops a slow evaluation well within 100 ms.
 const DELAY_SLICE: Duration = Duration::from_millis(10);
 
-/// Each task's instants and worker, written once by the worker that runs it.
+/// Traces of fewer tasks are assembled on the caller's thread, larger ones on the pool.
+const PARALLEL_TRACE_MIN_TASKS: usize = 4096;
+
+/// Bits of [`Times::start`] below the start time, holding the worker's index.
+const WORKER_BITS: u32 = 16;
+
+/// Each task's instants and worker, written once by the worker that runs it: 16 bytes a task.
+/// A task's ready time is not stored: a task with operand tasks starts the moment its last
+/// operand ends (on the worker that ended it), and one without is ready at 0.
 #[derive(Debug, Default)]
 struct Times {
-    ready_ns: AtomicU64,
-    start_ns: AtomicU64,
+    /// The start time shifted left by [`WORKER_BITS`], or'ed with the worker's index (a pool
+    /// has at most 1024 workers; 2^48 ns is 78 hours).
+    start: AtomicU64,
     end_ns: AtomicU64,
-    worker: AtomicU32,
 }
 
 /// What the last job hands back to the caller.
@@ -82,6 +90,8 @@ struct Shared {
     /// Set when a task stopped because of the cancel flag.
     cancelled: AtomicBool,
     started: Instant,
+    /// Whether to read the clock and keep the times: off only to measure what recording costs.
+    record: bool,
     promise: Option<Promise<Finished>>,
 }
 
@@ -116,6 +126,7 @@ pub(crate) fn run(
     source: &Arc<str>,
     options: &EvalOptions,
     plan: Plan,
+    record: bool,
 ) -> Evaluation {
     let n_tasks = plan.n_tasks();
     let n_workers = pool.n_workers();
@@ -127,7 +138,11 @@ pub(crate) fn run(
         .map(|task| AtomicU32::new(plan.deps(task).len() as u32))
         .collect();
     let values = (0..n_tasks).map(|_| OnceLock::new()).collect();
-    let times = (0..n_tasks).map(|_| Times::default()).collect();
+    let times = if record {
+        (0..n_tasks).map(|_| Times::default()).collect()
+    } else {
+        Vec::new()
+    };
     // With a delay every ready task gets its own job, so the schedule shows real parallelism;
     // with many cheap ready tasks, runs of them share a job (still hundreds of jobs per worker
     // to steal from).
@@ -155,6 +170,7 @@ pub(crate) fn run(
         error: Mutex::new(None),
         cancelled: AtomicBool::new(false),
         started,
+        record,
         promise: Some(promise),
     });
     let n_ready = shared.ready.len();
@@ -169,17 +185,19 @@ pub(crate) fn run(
             };
         }
     };
-    finish(finished, ast, source, n_workers, root_span)
+    finish(finished, pool, ast, source, root_span)
 }
 
-/// Builds the result and the trace from what the jobs left.
+/// Builds the result and the trace from what the jobs left. The records are assembled on the
+/// pool, in parallel: the caller is not one of its workers, so waiting here is safe.
 fn finish(
     finished: Finished,
+    pool: &Pool,
     ast: &Ast,
     source: &Arc<str>,
-    n_workers: usize,
     root_span: crate::span::Span,
 ) -> Evaluation {
+    use rayon::prelude::*;
     let Finished {
         plan,
         values,
@@ -187,42 +205,55 @@ fn finish(
         error,
         cancelled,
     } = finished;
-    let n_tasks = plan.n_tasks();
-    let root_value = values.last().and_then(OnceLock::get).cloned();
+    let n_workers = pool.n_workers();
+    let root_value = values.last().and_then(OnceLock::get);
     let result = if cancelled {
         Err(Error::new(ErrorKind::Cancelled, root_span))
     } else if let Some((_, error)) = error {
         Err(error)
     } else {
-        root_value.ok_or_else(|| {
+        root_value.cloned().ok_or_else(|| {
             Error::new(
                 ErrorKind::Internal("the evaluation ended without a value".into()),
                 root_span,
             )
         })
     };
+    if times.is_empty() {
+        // Not recorded: no trace.
+        return Evaluation {
+            result,
+            trace: Trace::new(n_workers, Arc::clone(source)),
+        };
+    }
     // Relaxed loads: the caller synchronised with every job through the future.
     let load = |atomic: &AtomicU64| atomic.load(Ordering::Relaxed);
     let wall_ns = times.last().map_or(0, |last| load(&last.end_ns));
-    let tasks: Vec<TaskRecord> = (0..n_tasks)
-        .map(|task| {
-            let root = NodeId(plan.roots[task]);
-            let task_times = &times[task];
-            TaskRecord {
-                root,
-                n_nodes: plan.n_ops[task],
-                span: ast.span(root),
-                worker: task_times.worker.load(Ordering::Relaxed),
-                ready_ns: load(&task_times.ready_ns),
-                start_ns: load(&task_times.start_ns),
-                end_ns: load(&task_times.end_ns),
-                deps_start: plan.deps_start[task],
-                deps_len: plan.deps_start[task + 1] - plan.deps_start[task],
-            }
-        })
-        .collect();
-    drop(times);
-    let values: Vec<Option<Value>> = values.into_iter().map(OnceLock::into_inner).collect();
+    let record = |task: usize| {
+        let root = NodeId(plan.roots[task]);
+        let start = load(&times[task].start);
+        let start_ns = start >> WORKER_BITS;
+        let deps_start = plan.deps_start[task];
+        let deps_len = plan.deps_start[task + 1] - deps_start;
+        TaskRecord {
+            root,
+            n_nodes: plan.n_ops[task],
+            span: ast.span(root),
+            worker: (start & ((1 << WORKER_BITS) - 1)) as u32,
+            ready_ns: if deps_len == 0 { 0 } else { start_ns },
+            start_ns,
+            end_ns: load(&times[task].end_ns),
+            deps_start,
+            deps_len,
+        }
+    };
+    // Waking the workers costs more than a few thousand records take on the caller's thread.
+    let tasks: Vec<TaskRecord> = if plan.n_tasks() < PARALLEL_TRACE_MIN_TASKS {
+        (0..plan.n_tasks()).map(record).collect()
+    } else {
+        pool.threads()
+            .install(|| (0..plan.n_tasks()).into_par_iter().map(record).collect())
+    };
     let Plan { deps, .. } = plan;
     Evaluation {
         result,
@@ -247,7 +278,7 @@ fn seed(shared: Arc<Shared>, lo: usize, mut hi: usize) {
     let mut start_ns = shared.now_ns();
     for &task in &shared.ready[lo..hi] {
         // One clock read per task: the next ready task starts when the previous chain ended.
-        start_ns = shared.run_chain(task, 0, start_ns, &mut stack);
+        start_ns = shared.run_chain(task, start_ns, &mut stack);
     }
 }
 
@@ -257,30 +288,28 @@ type Stack<'s> = Vec<Cow<'s, Value>>;
 
 impl Shared {
     fn now_ns(&self) -> u64 {
+        if !self.record {
+            return 0;
+        }
         self.started.elapsed().as_nanos() as u64
     }
 
     /// Runs `task`, started at `start_ns`, then, as long as finishing a task makes its consumer
     /// ready, the consumer. Returns when the last task it ran ended.
-    fn run_chain<'s>(
-        &'s self,
-        mut task: u32,
-        mut ready_ns: u64,
-        mut start_ns: u64,
-        stack: &mut Stack<'s>,
-    ) -> u64 {
-        let worker = rayon::current_thread_index().unwrap_or(0) as u32;
+    fn run_chain<'s>(&'s self, mut task: u32, mut start_ns: u64, stack: &mut Stack<'s>) -> u64 {
+        let worker = rayon::current_thread_index().unwrap_or(0) as u64 & ((1 << WORKER_BITS) - 1);
         loop {
             let index = task as usize;
             let ran = self.run_task(index, stack);
             let end_ns = if ran { self.now_ns() } else { start_ns };
-            let times = &self.times[index];
-            // Relaxed stores: published to the consumer by the AcqRel decrement below, and to
-            // the caller by the release of the shared state.
-            times.ready_ns.store(ready_ns, Ordering::Relaxed);
-            times.start_ns.store(start_ns, Ordering::Relaxed);
-            times.end_ns.store(end_ns, Ordering::Relaxed);
-            times.worker.store(worker, Ordering::Relaxed);
+            if let Some(times) = self.times.get(index) {
+                // Relaxed stores: published to the consumer by the AcqRel decrement below, and
+                // to the caller by the release of the shared state.
+                times
+                    .start
+                    .store(start_ns << WORKER_BITS | worker, Ordering::Relaxed);
+                times.end_ns.store(end_ns, Ordering::Relaxed);
+            }
             let parent = self.plan.parent[index];
             if parent == NO_TASK {
                 return end_ns;
@@ -291,17 +320,17 @@ impl Shared {
             if self.pending[parent as usize].fetch_sub(1, Ordering::AcqRel) != 1 {
                 return end_ns;
             }
-            // The consumer became ready when its last operand ended: the latest end among its
-            // operand tasks, whose times the Acquire above made visible (another worker's
-            // clock read may be later than ours).
+            // The consumer became ready, and starts, when its last operand ended: the latest
+            // end among its operand tasks, whose times the Acquire above made visible (another
+            // worker's clock read may be later than ours).
             task = parent;
-            ready_ns = self
+            start_ns = self
                 .plan
                 .deps(parent as usize)
                 .iter()
-                .map(|&dep| self.times[dep as usize].end_ns.load(Ordering::Relaxed))
+                .filter_map(|&dep| self.times.get(dep as usize))
+                .map(|times| times.end_ns.load(Ordering::Relaxed))
                 .fold(end_ns, u64::max);
-            start_ns = ready_ns;
         }
     }
 

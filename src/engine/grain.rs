@@ -67,61 +67,23 @@ impl Plan {
     /// single leaf has no tasks.
     pub fn build(ast: &Ast, grain: u32) -> Plan {
         let n_nodes = ast.len();
-        let grain = grain.max(1);
-        // open[i]: operators in the still-open group rooted at node i (0 for leaves).
-        let mut open = vec![0u32; n_nodes];
-        let mut is_root = vec![false; n_nodes];
-        let mut operand_groups: Vec<(u32, u32)> = Vec::new();
-        for index in 0..n_nodes {
-            let id = NodeId(index as u32);
-            if ast.is_leaf(id) {
-                continue;
-            }
-            let mut weight: u64 = 1;
-            operand_groups.clear();
-            ast.for_each_operand(id, |operand| {
-                let operand_weight = open[operand.index()];
-                if operand_weight > 0 {
-                    weight += u64::from(operand_weight);
-                    operand_groups.push((operand_weight, operand.0));
-                }
-            });
-            if grain == 1 {
-                // Every operator its own task: close every operand group.
-                for &(_, operand) in &operand_groups {
-                    is_root[operand as usize] = true;
-                }
-                weight = 1;
-            } else if weight > u64::from(grain) {
-                // Close the heaviest operand groups first until this one fits.
-                operand_groups.sort_unstable_by(|a, b| b.cmp(a));
-                for &(operand_weight, operand) in &operand_groups {
-                    if weight <= u64::from(grain) {
-                        break;
-                    }
-                    is_root[operand as usize] = true;
-                    weight -= u64::from(operand_weight);
-                }
-            }
-            open[index] = weight as u32;
-        }
         let Some(last) = n_nodes.checked_sub(1) else {
             return Plan::default();
         };
         if ast.is_leaf(NodeId(last as u32)) {
             return Plan::default();
         }
-        is_root[last] = true;
-
+        let grain = grain.max(1);
         let mut plan = Plan::default();
-        for (index, &root) in is_root.iter().enumerate() {
-            if root {
-                plan.roots.push(index as u32);
-                plan.n_ops.push(open[index]);
-            }
+        if grain == 1 {
+            // Every operator its own task, in arena order.
+            plan.roots = (0..n_nodes as u32)
+                .filter(|&index| !ast.is_leaf(NodeId(index)))
+                .collect();
+            plan.n_ops = vec![1; plan.roots.len()];
+        } else {
+            plan.close_groups(ast, grain);
         }
-        drop(open);
-        drop(is_root);
 
         // Each task's parent: walking the roots from the last down, a stack holds the tasks
         // whose subtrees contain the current node, innermost on top.
@@ -160,6 +122,56 @@ impl Plan {
         }
         plan.deps_start = deps_start;
         plan
+    }
+
+    /// Fills `roots` and `n_ops` for a grain above 1. Because the arena is in post-order, the
+    /// open groups of a node's operands are the top entries of a stack (as operand values are
+    /// for the sequential evaluator), so the memory used is the tree's depth plus the tasks, not
+    /// a table per node.
+    fn close_groups(&mut self, ast: &Ast, grain: u32) {
+        let grain = u64::from(grain);
+        // (operators in the open group, its root) for each operand not yet consumed; leaves
+        // have empty groups.
+        let mut open: Vec<(u32, u32)> = Vec::new();
+        // (root, operators) of each task, in the order they are closed.
+        let mut closed: Vec<(u32, u32)> = Vec::new();
+        let mut operand_groups: Vec<(u32, u32)> = Vec::new();
+        for index in 0..ast.len() as u32 {
+            let id = NodeId(index);
+            if ast.is_leaf(id) {
+                open.push((0, index));
+                continue;
+            }
+            let base = open.len().saturating_sub(ast.n_operands(id));
+            let mut weight: u64 = 1;
+            operand_groups.clear();
+            for &(operand_weight, operand) in &open[base..] {
+                if operand_weight > 0 {
+                    weight += u64::from(operand_weight);
+                    operand_groups.push((operand_weight, operand));
+                }
+            }
+            open.truncate(base);
+            if weight > grain {
+                // Close the heaviest operand groups first until this one fits.
+                operand_groups.sort_unstable_by(|a, b| b.cmp(a));
+                for &(operand_weight, operand) in &operand_groups {
+                    if weight <= grain {
+                        break;
+                    }
+                    closed.push((operand, operand_weight));
+                    weight -= u64::from(operand_weight);
+                }
+            }
+            open.push((weight as u32, index));
+        }
+        if let Some(&(weight, root)) = open.last() {
+            closed.push((root, weight));
+        }
+        // Tasks are numbered in the order of their roots.
+        closed.sort_unstable();
+        self.roots = closed.iter().map(|&(root, _)| root).collect();
+        self.n_ops = closed.iter().map(|&(_, n_ops)| n_ops).collect();
     }
 
     pub fn n_tasks(&self) -> usize {

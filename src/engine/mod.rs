@@ -74,6 +74,31 @@ pub fn evaluate(
     source: &Arc<str>,
     options: &EvalOptions,
 ) -> Evaluation {
+    evaluate_recorded(pool, ast, env, source, options, true)
+}
+
+/// [`evaluate`] without reading the clock or assembling the trace (the trace it returns has
+/// no tasks): the same plan and dataflow otherwise, so that a benchmark can measure what
+/// recording costs. Not part of the interface.
+#[doc(hidden)]
+pub fn evaluate_unrecorded(
+    pool: &Pool,
+    ast: &Arc<Ast>,
+    env: &Arc<[Value]>,
+    source: &Arc<str>,
+    options: &EvalOptions,
+) -> Evaluation {
+    evaluate_recorded(pool, ast, env, source, options, false)
+}
+
+fn evaluate_recorded(
+    pool: &Pool,
+    ast: &Arc<Ast>,
+    env: &Arc<[Value]>,
+    source: &Arc<str>,
+    options: &EvalOptions,
+    record: bool,
+) -> Evaluation {
     if ast.is_empty() {
         return Evaluation {
             result: Err(Error::new(
@@ -94,5 +119,5 @@ pub fn evaluate(
         trace.wall_ns = started.elapsed().as_nanos() as u64;
         return Evaluation { result, trace };
     }
-    dataflow::run(pool, ast, env, source, options, plan)
+    dataflow::run(pool, ast, env, source, options, plan, record)
 }

@@ -8,7 +8,7 @@
 
 pub mod analysis;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::ast::NodeId;
 use crate::num::Value;
@@ -52,8 +52,9 @@ pub struct Trace {
     pub tasks: Vec<TaskRecord>,
     /// Flat table of dependencies, indexed through each record.
     deps: Vec<u32>,
-    /// `values[t]`: the value task `t` produced; `None` if it failed or was skipped.
-    values: Vec<Option<Value>>,
+    /// `values[t]`: the value task `t` produced; empty if it failed or was skipped. The engine
+    /// hands over the table its tasks wrote, so it is never copied.
+    values: Vec<OnceLock<Value>>,
 }
 
 /// What a task did, without its dependencies; [`Trace::push_task`] adds them.
@@ -95,7 +96,8 @@ impl Trace {
             deps_start,
             deps_len: deps.len() as u32,
         });
-        self.values.push(timing.value);
+        self.values
+            .push(timing.value.map_or_else(OnceLock::new, OnceLock::from));
         index
     }
 
@@ -107,7 +109,7 @@ impl Trace {
         wall_ns: u64,
         tasks: Vec<TaskRecord>,
         deps: Vec<u32>,
-        values: Vec<Option<Value>>,
+        values: Vec<OnceLock<Value>>,
     ) -> Trace {
         debug_assert_eq!(tasks.len(), values.len());
         Trace {
@@ -122,7 +124,7 @@ impl Trace {
 
     /// The value task `task` produced; `None` if it failed or was skipped.
     pub fn value(&self, task: usize) -> Option<&Value> {
-        self.values.get(task).and_then(Option::as_ref)
+        self.values.get(task).and_then(OnceLock::get)
     }
 
     /// The tasks that computed the operands of task `task`.
