@@ -28,14 +28,7 @@ pub(crate) fn chrome_json(trace: &Trace) -> String {
         out,
         r#"{{"ph":"M","name":"process_name","pid":{PID},"tid":0,"args":{{"name":"parcalc evaluation"}}}}"#
     );
-    let n_lanes = trace
-        .tasks
-        .iter()
-        .map(|task| task.worker as usize + 1)
-        .max()
-        .unwrap_or(0)
-        .max(trace.n_workers);
-    for worker in 0..n_lanes {
+    for worker in 0..trace.n_lanes() {
         let _ = write!(
             out,
             ",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{PID},\"tid\":{worker},\"args\":{{\"name\":\"worker {worker}\"}}}}"

@@ -15,7 +15,7 @@
 use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
 use crate::trace::Trace;
-use crate::trace::analysis::Analysis;
+use crate::trace::analysis::{Analysis, busy_columns};
 use crate::units::format_ns;
 
 /// Narrowest time axis drawn, whatever width the caller asks for.
@@ -194,28 +194,8 @@ fn block_text(label: &str, cells: usize, critical: bool) -> String {
 fn draw_shades(out: &mut String, trace: &Trace, analysis: &Analysis, scale: &Scale, color: Color) {
     let columns = scale.columns;
     let column_ns = scale.column_ns();
-    let mut busy = vec![0.0f64; analysis.n_workers * columns];
-    let mut critical_columns = vec![false; columns];
-    for (index, task) in trace.tasks.iter().enumerate() {
-        let start = task.start_ns as f64;
-        let end = task.end_ns.max(task.start_ns) as f64;
-        let first = scale.column(task.start_ns);
-        let last = scale.column(task.end_ns.max(task.start_ns));
-        let lane = &mut busy[task.worker as usize * columns..][..columns];
-        if first == last {
-            // A task shorter than a column still shows: it counts at least a nanosecond.
-            lane[first] += (end - start).max(1.0);
-        } else {
-            lane[first] += (first + 1) as f64 * column_ns - start;
-            for cell in &mut lane[first + 1..last] {
-                *cell += column_ns;
-            }
-            lane[last] += end - last as f64 * column_ns;
-        }
-        if analysis.on_critical_path[index] {
-            critical_columns[first..=last].fill(true);
-        }
-    }
+    let (busy, critical_columns) =
+        busy_columns(trace, analysis, columns, column_ns, |ns| scale.column(ns));
     for worker in 0..analysis.n_workers {
         lane_label(out, worker, scale);
         let shades: String = busy[worker * columns..][..columns]

@@ -12,7 +12,7 @@ use std::fmt::Write;
 use crate::render::gantt::{tick_step, trim_zeros};
 use crate::render::{Color, figures, text};
 use crate::trace::Trace;
-use crate::trace::analysis::{Analysis, duration_ns};
+use crate::trace::analysis::{Analysis, busy_columns, duration_ns};
 use crate::units::format_ns;
 
 /// Most tasks drawn as individual blocks.
@@ -214,27 +214,8 @@ fn aggregate(
 ) {
     let columns = (chart_width / AGGREGATE_COLUMN) as usize;
     let column_ns = end_ns / columns as f64;
-    let column_of = |ns: f64| ((ns / column_ns) as usize).min(columns - 1);
-    let mut busy = vec![0.0f64; analysis.n_workers * columns];
-    let mut critical_columns = vec![false; columns];
-    for (index, task) in trace.tasks.iter().enumerate() {
-        let start = task.start_ns as f64;
-        let end = task.end_ns.max(task.start_ns) as f64;
-        let (first, last) = (column_of(start), column_of(end));
-        let lane = &mut busy[task.worker as usize * columns..][..columns];
-        if first == last {
-            lane[first] += (end - start).max(1.0);
-        } else {
-            lane[first] += (first + 1) as f64 * column_ns - start;
-            for cell in &mut lane[first + 1..last] {
-                *cell += column_ns;
-            }
-            lane[last] += end - last as f64 * column_ns;
-        }
-        if analysis.on_critical_path[index] {
-            critical_columns[first..=last].fill(true);
-        }
-    }
+    let column_of = |ns: u64| ((ns as f64 / column_ns) as usize).min(columns - 1);
+    let (busy, critical_columns) = busy_columns(trace, analysis, columns, column_ns, column_of);
     for worker in 0..analysis.n_workers {
         let y = lane_y(worker);
         for (column, &ns) in busy[worker * columns..][..columns].iter().enumerate() {

@@ -134,6 +134,17 @@ impl Trace {
         &self.deps[start..start + record.deps_len as usize]
     }
 
+    /// Lanes a chart of this trace needs: the pool's size, or more if a record names a worker
+    /// beyond it.
+    pub fn n_lanes(&self) -> usize {
+        self.tasks
+            .iter()
+            .map(|task| task.worker as usize + 1)
+            .max()
+            .unwrap_or(0)
+            .max(self.n_workers)
+    }
+
     /// The source text of task `task`'s subexpression.
     pub fn label(&self, task: usize) -> &str {
         self.source
