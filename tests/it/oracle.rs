@@ -106,15 +106,7 @@ fn expr(rng: &mut Rng, depth: u32) -> Expr {
             )
         }
         4 => {
-            let func = [
-                Builtin::Abs,
-                Builtin::Min,
-                Builtin::Max,
-                Builtin::Sqrt,
-                Builtin::Gcd,
-                Builtin::Lcm,
-                Builtin::Factorial,
-            ][rng.below(7) as usize];
+            let func = Builtin::ALL[rng.below(Builtin::ALL.len() as u64) as usize];
             let n_args = match func {
                 Builtin::Abs | Builtin::Sqrt | Builtin::Factorial => 1,
                 Builtin::Gcd | Builtin::Lcm => rng.below(4),
