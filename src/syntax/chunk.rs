@@ -89,12 +89,11 @@ fn parse_group(source: &str, group: Group) -> ChunkResult {
         );
         (true, error)
     })?;
-    let expr = pairs
+    let paren = pairs
         .next()
-        .and_then(|paren| paren.into_inner().next())
         .ok_or_else(|| (false, super::internal_error()))?;
     Lowerer::at_offset(group.start)
-        .lower(expr)
+        .lower(paren)
         .map_err(|error| (false, error))
 }
 

@@ -1,44 +1,32 @@
-//! Lowering: pest's pairs to the arena, in post-order, without recursion over the tree.
+//! Lowering: pest's token stream to the arena, in post-order, without recursion over the tree.
 //!
-//! Each `expr` pair (one level of parentheses) goes through pest's `PrattParser` once, which
-//! turns its flat sequence of operands and operators into reverse Polish order: a list of
-//! `Item`s. A parenthesised operand or a call is kept as one item and not entered there, so
-//! the Pratt parser never recurses into parentheses. The items are then played on an explicit
-//! stack of `Frame`s: a leaf becomes a node at once, an operator pops its operands and becomes
-//! a node, a parenthesised group or a call argument pushes a frame for its own `expr`. Nodes are
-//! therefore emitted children first, each subtree in one contiguous range of ids, and the depth
-//! of the input costs heap, not stack.
+//! The pairs of an expression are read once, in text order, as pest's flat stream of start and
+//! end tokens, and turned into nodes by operator precedence (the shunting-yard method): a leaf
+//! becomes a node when its token ends, an infix operator first applies the pending operators
+//! that bind at least as tightly, then waits on a stack, and the end of an `expr` applies what
+//! is left of its own. Parentheses and call arguments open a frame on an explicit stack, so the
+//! depth of the input costs heap, not stack, and no pair is ever materialised. Nodes come out
+//! children first, each subtree in one contiguous range of ids.
 //!
-//! Lowering does not check the shape of the text (the grammar did) and does not evaluate.
+//! Precedence and associativity are Python's, from loosest to tightest: `+ -`, `* / // %`, the
+//! prefix `- +`, then `^`/`**`, which is right-associative and whose right operand may itself
+//! start with a prefix operator (`2 ^ -1`), as in Python's `power := primary ['**' u_expr]`.
+//! So `-2 ^ 2` is `-(2 ^ 2)` and `-2 * 3` is `(-2) * 3`.
+//!
+//! Lowering does not check the shape of the text (the grammar did) and does not evaluate. The
+//! errors it finds (an unknown function, a wrong number of arguments) are all placed on a
+//! function's name; the first in the text is the one reported.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
+use pest::Token;
 use pest::iterators::Pair;
 
 use crate::ast::{Ast, BinaryOp, Builtin, Node, NodeId, UnaryOp};
 use crate::error::{Error, ErrorKind};
 use crate::num;
 use crate::span::Span;
-use crate::syntax::grammar::{PRATT, Rule};
-
-/// One step of an `expr` in reverse Polish order.
-enum Item<'i> {
-    Primary(Pair<'i, Rule>),
-    Prefix(Pair<'i, Rule>),
-    Infix(Pair<'i, Rule>),
-}
-
-/// The reverse Polish order of one `expr` pair's operands and operators.
-fn reverse_polish(expr: Pair<'_, Rule>) -> Vec<Item<'_>> {
-    let items = RefCell::new(Vec::new());
-    PRATT
-        .map_primary(|primary| items.borrow_mut().push(Item::Primary(primary)))
-        .map_prefix(|op, ()| items.borrow_mut().push(Item::Prefix(op)))
-        .map_infix(|(), op, ()| items.borrow_mut().push(Item::Infix(op)))
-        .parse(expr.into_inner());
-    items.into_inner()
-}
+use crate::syntax::grammar::Rule;
 
 /// A lowered operand waiting for its operator.
 #[derive(Clone, Copy)]
@@ -50,38 +38,60 @@ struct Operand {
     outer: Span,
 }
 
-/// Work in progress on the explicit stack.
-enum Frame<'i> {
-    /// The items of one `expr`; `group` is the span of its parentheses, if any.
-    Expr {
-        items: std::vec::IntoIter<Item<'i>>,
-        group: Option<Span>,
-    },
-    /// A call whose arguments are being lowered one by one.
+/// An operator waiting for its right operand to be complete.
+#[derive(Clone, Copy)]
+enum Pending {
+    Infix(BinaryOp, Span),
+    Prefix(UnaryOp, Span),
+}
+
+impl Pending {
+    /// How tightly it binds: `+ -` 1, `* / // %` 2, prefix 3, `^` 4.
+    fn precedence(self) -> u8 {
+        match self {
+            Pending::Infix(op, _) => infix_precedence(op),
+            Pending::Prefix(..) => 3,
+        }
+    }
+}
+
+fn infix_precedence(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Add | BinaryOp::Sub => 1,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv | BinaryOp::Mod => 2,
+        BinaryOp::Pow => 4,
+    }
+}
+
+/// An open `expr`, parenthesised group or call.
+enum Frame {
+    /// An `expr`; its pending operators are those above `pending_base`.
+    Expr { pending_base: usize },
+    /// A parenthesised group opened at byte `start`.
+    Paren { start: usize },
+    /// A call; `func` is `None` until its name is read, and stays `None` for an unknown name.
     Call {
-        func: Builtin,
+        func: Option<Builtin>,
         name_span: Span,
-        span: Span,
-        args: std::vec::IntoIter<Pair<'i, Rule>>,
+        start: usize,
         n_args: u32,
     },
 }
 
-/// The next thing to do, decided while the top frame is borrowed.
-enum Step<'i> {
-    Push(Frame<'i>),
-    Pop,
-    Continue,
-}
-
-/// Builds one [`Ast`] from `expr` pairs.
+/// Builds one [`Ast`] from an `expr` or `paren` pair.
 #[derive(Default)]
 pub struct Lowerer<'i> {
     ast: Ast,
     names: HashMap<&'i str, u32>,
     operands: Vec<Operand>,
+    pending: Vec<Pending>,
+    frames: Vec<Frame>,
+    /// Where the current leaf or operator token started.
+    token_start: usize,
     /// Added to every position: the offset in the statement of the text pest was given.
     offset: usize,
+    /// The first error in the text found so far.
+    error: Option<Error>,
 }
 
 impl<'i> Lowerer<'i> {
@@ -93,61 +103,181 @@ impl<'i> Lowerer<'i> {
         }
     }
 
-    /// Lowers the `expr` pair `expr`; its root is the last node.
-    pub fn lower(mut self, expr: Pair<'i, Rule>) -> Result<Ast, Error> {
-        let mut frames = vec![Frame::Expr {
-            items: reverse_polish(expr).into_iter(),
-            group: None,
-        }];
-        while let Some(frame) = frames.last_mut() {
-            let step = match frame {
-                Frame::Expr { items, group } => match items.next() {
-                    Some(item) => self.item(item)?,
-                    None => {
-                        if let (Some(group), Some(top)) = (*group, self.operands.last_mut()) {
-                            top.outer = group;
-                        }
-                        Step::Pop
-                    }
-                },
-                Frame::Call {
-                    func,
-                    name_span,
-                    span,
-                    args,
-                    n_args,
-                } => match args.next() {
-                    Some(arg) => Step::Push(Frame::Expr {
-                        items: reverse_polish(arg).into_iter(),
-                        group: None,
-                    }),
-                    None => {
-                        self.call(*func, *name_span, *span, *n_args)?;
-                        Step::Pop
-                    }
-                },
-            };
-            match step {
-                Step::Push(frame) => frames.push(frame),
-                Step::Pop => {
-                    frames.pop();
-                }
-                Step::Continue => {}
+    /// Lowers `pair`, an `expr` or a `paren`; its root is the last node.
+    pub fn lower(mut self, pair: Pair<'i, Rule>) -> Result<Ast, Error> {
+        let input = pair.get_input();
+        for token in pair.tokens() {
+            match token {
+                Token::Start { rule, pos } => self.start(rule, pos.pos()),
+                Token::End { rule, pos } => self.end(rule, input, pos.pos())?,
             }
+        }
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        if self.operands.len() != 1 || !self.frames.is_empty() {
+            return Err(internal(Span::default()));
         }
         Ok(self.ast)
     }
 
-    fn item(&mut self, item: Item<'i>) -> Result<Step<'i>, Error> {
-        match item {
-            Item::Primary(pair) => self.primary(pair),
-            Item::Prefix(pair) => {
-                let op = match pair.as_rule() {
-                    Rule::neg => UnaryOp::Neg,
-                    _ => UnaryOp::Plus,
+    fn start(&mut self, rule: Rule, pos: usize) {
+        match rule {
+            Rule::expr => self.frames.push(Frame::Expr {
+                pending_base: self.pending.len(),
+            }),
+            Rule::paren => self.frames.push(Frame::Paren { start: pos }),
+            Rule::call => self.frames.push(Frame::Call {
+                func: None,
+                name_span: Span::default(),
+                start: pos,
+                n_args: 0,
+            }),
+            _ => self.token_start = pos,
+        }
+    }
+
+    fn end(&mut self, rule: Rule, input: &'i str, end: usize) -> Result<(), Error> {
+        let start = self.token_start;
+        let span = Span::new(self.offset + start, self.offset + end);
+        let text = input.get(start..end).ok_or_else(|| internal(span))?;
+        match rule {
+            Rule::int => {
+                let node = match small_int(text) {
+                    Some(value) => Node::SmallInt(value),
+                    None => {
+                        self.ast.literals.push(num::parse_int(text));
+                        Node::Literal(self.ast.literals.len() as u32 - 1)
+                    }
                 };
+                self.leaf(node, span);
+            }
+            Rule::float => self.leaf(Node::Float(num::parse_float(text)), span),
+            Rule::name => {
+                if let Some(Frame::Call {
+                    func, name_span, ..
+                }) = self.frames.last_mut()
+                {
+                    if name_span.is_empty() {
+                        *name_span = span;
+                        *func = Builtin::from_name(text);
+                        if func.is_none() {
+                            let error = ErrorKind::UnknownFunction(text.to_string());
+                            self.fail(Error::new(error, span));
+                        }
+                        return Ok(());
+                    }
+                }
+                let next = self.names.len() as u32;
+                let index = *self.names.entry(text).or_insert(next);
+                if index == next {
+                    self.ast.names.push(text.into());
+                }
+                self.leaf(Node::Name(index), span);
+            }
+            Rule::op => {
+                let op = match text {
+                    "+" => BinaryOp::Add,
+                    "-" => BinaryOp::Sub,
+                    "*" => BinaryOp::Mul,
+                    "/" => BinaryOp::Div,
+                    "//" => BinaryOp::FloorDiv,
+                    "%" => BinaryOp::Mod,
+                    _ => BinaryOp::Pow,
+                };
+                let precedence = infix_precedence(op);
+                // `^` is right-associative: it waits for an equal one to its right.
+                let right_assoc = op == BinaryOp::Pow;
+                let base = self.pending_base();
+                while let Some(&top) = self.pending.get(base..).and_then(<[_]>::last) {
+                    let tighter = top.precedence() > precedence
+                        || (top.precedence() == precedence && !right_assoc);
+                    if !tighter {
+                        break;
+                    }
+                    self.pending.pop();
+                    self.apply(top)?;
+                }
+                self.pending.push(Pending::Infix(op, span));
+            }
+            Rule::sign => {
+                let op = if text == "-" {
+                    UnaryOp::Neg
+                } else {
+                    UnaryOp::Plus
+                };
+                self.pending.push(Pending::Prefix(op, span));
+            }
+            Rule::expr => {
+                let base = self.pending_base();
+                while self.pending.len() > base {
+                    let Some(top) = self.pending.pop() else { break };
+                    self.apply(top)?;
+                }
+                self.frames.pop();
+                if let Some(Frame::Call { n_args, .. }) = self.frames.last_mut() {
+                    *n_args += 1;
+                }
+            }
+            Rule::paren => {
+                let Some(Frame::Paren { start }) = self.frames.pop() else {
+                    return Err(internal(span));
+                };
+                if let Some(top) = self.operands.last_mut() {
+                    top.outer = Span::new(self.offset + start, self.offset + end);
+                }
+            }
+            Rule::call => {
+                let Some(Frame::Call {
+                    func,
+                    name_span,
+                    start,
+                    n_args,
+                }) = self.frames.pop()
+                else {
+                    return Err(internal(span));
+                };
+                let span = Span::new(self.offset + start, self.offset + end);
+                self.call(func, name_span, span, n_args)?;
+            }
+            _ => return Err(internal(span)),
+        }
+        Ok(())
+    }
+
+    /// Where the innermost `expr`'s pending operators start.
+    fn pending_base(&self) -> usize {
+        self.frames
+            .iter()
+            .rev()
+            .find_map(|frame| match frame {
+                Frame::Expr { pending_base } => Some(*pending_base),
+                _ => None,
+            })
+            .unwrap_or(0)
+    }
+
+    /// Keeps `error` if it is the first in the text so far.
+    fn fail(&mut self, error: Error) {
+        if self
+            .error
+            .as_ref()
+            .is_none_or(|first| error.span.start < first.span.start)
+        {
+            self.error = Some(error);
+        }
+    }
+
+    fn leaf(&mut self, node: Node, span: Span) {
+        let id = self.ast.nodes.len() as u32;
+        self.push_node(node, span, span, id);
+    }
+
+    /// Applies a pending operator to the operands on top of the stack.
+    fn apply(&mut self, op: Pending) -> Result<(), Error> {
+        match op {
+            Pending::Prefix(op, op_span) => {
                 let operand = self.pop_operand()?;
-                let op_span = self.span_of(&pair);
                 self.push_node(
                     Node::Unary {
                         op,
@@ -157,18 +287,8 @@ impl<'i> Lowerer<'i> {
                     op_span,
                     operand.first,
                 );
-                Ok(Step::Continue)
             }
-            Item::Infix(pair) => {
-                let op = match pair.as_rule() {
-                    Rule::add => BinaryOp::Add,
-                    Rule::sub => BinaryOp::Sub,
-                    Rule::mul => BinaryOp::Mul,
-                    Rule::div => BinaryOp::Div,
-                    Rule::floor_div => BinaryOp::FloorDiv,
-                    Rule::modulo => BinaryOp::Mod,
-                    _ => BinaryOp::Pow,
-                };
+            Pending::Infix(op, op_span) => {
                 let rhs = self.pop_operand()?;
                 let lhs = self.pop_operand()?;
                 self.push_node(
@@ -178,70 +298,17 @@ impl<'i> Lowerer<'i> {
                         rhs: NodeId(rhs.id),
                     },
                     lhs.outer.to(rhs.outer),
-                    self.span_of(&pair),
+                    op_span,
                     lhs.first,
                 );
-                Ok(Step::Continue)
             }
         }
-    }
-
-    fn primary(&mut self, pair: Pair<'i, Rule>) -> Result<Step<'i>, Error> {
-        let span = self.span_of(&pair);
-        let node = match pair.as_rule() {
-            Rule::int => match small_int(pair.as_str()) {
-                Some(value) => Node::SmallInt(value),
-                None => {
-                    self.ast.literals.push(num::parse_int(pair.as_str()));
-                    Node::Literal(self.ast.literals.len() as u32 - 1)
-                }
-            },
-            Rule::float => Node::Float(num::parse_float(pair.as_str())),
-            Rule::name => {
-                let next = self.names.len() as u32;
-                let index = *self.names.entry(pair.as_str()).or_insert(next);
-                if index == next {
-                    self.ast.names.push(pair.as_str().into());
-                }
-                Node::Name(index)
-            }
-            Rule::paren => {
-                let inner = pair.into_inner().next().ok_or_else(|| internal(span))?;
-                return Ok(Step::Push(Frame::Expr {
-                    items: reverse_polish(inner).into_iter(),
-                    group: Some(span),
-                }));
-            }
-            Rule::call => {
-                let mut inner = pair.into_inner();
-                let name = inner.next().ok_or_else(|| internal(span))?;
-                let name_span = self.span_of(&name);
-                let func = Builtin::from_name(name.as_str()).ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::UnknownFunction(name.as_str().to_string()),
-                        name_span,
-                    )
-                })?;
-                let args: Vec<Pair<'i, Rule>> = inner.collect();
-                check_arity(func, args.len(), name_span)?;
-                return Ok(Step::Push(Frame::Call {
-                    func,
-                    name_span,
-                    span,
-                    n_args: args.len() as u32,
-                    args: args.into_iter(),
-                }));
-            }
-            _ => return Err(internal(span)),
-        };
-        let id = self.ast.nodes.len() as u32;
-        self.push_node(node, span, span, id);
-        Ok(Step::Continue)
+        Ok(())
     }
 
     fn call(
         &mut self,
-        func: Builtin,
+        func: Option<Builtin>,
         name_span: Span,
         span: Span,
         n_args: u32,
@@ -249,6 +316,11 @@ impl<'i> Lowerer<'i> {
         let n = n_args as usize;
         if self.operands.len() < n {
             return Err(internal(span));
+        }
+        if let Some(func) = func {
+            if let Err(error) = check_arity(func, n, name_span) {
+                self.fail(error);
+            }
         }
         let args = self.operands.split_off(self.operands.len() - n);
         let args_start = self.ast.call_args.len() as u32;
@@ -258,6 +330,8 @@ impl<'i> Lowerer<'i> {
         let first = args
             .first()
             .map_or(self.ast.nodes.len() as u32, |arg| arg.first);
+        // An unknown function has already failed the lowering; any builtin holds its place.
+        let func = func.unwrap_or(Builtin::ALL[0]);
         self.push_node(
             Node::Call {
                 func,
@@ -269,11 +343,6 @@ impl<'i> Lowerer<'i> {
             first,
         );
         Ok(())
-    }
-
-    fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
-        let span = pair.as_span();
-        Span::new(self.offset + span.start(), self.offset + span.end())
     }
 
     fn pop_operand(&mut self) -> Result<Operand, Error> {

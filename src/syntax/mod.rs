@@ -3,10 +3,10 @@
 //! A line goes through three stages: [`scan`] (a byte scan that matches parentheses and
 //! measures nesting), pest with the grammar of `grammar/parcalc.pest` (see [`grammar`]), and
 //! [`lower`] (pest's pairs to the arena of [`crate::ast`], in post-order, without recursion).
-//! Pest itself recurses once per level of parentheses and its `PrattParser` once per operator
-//! of a run like `- - x` or `2 ^ 2 ^ x`; a line deep enough to need more stack than any caller
-//! can be assumed to have is parsed on a thread of its own with a stack sized from the scan's
-//! measurements, and a line deeper than [`scan::MAX_NESTING`] is refused with a clear error.
+//! Pest itself recurses a few calls deep per level of parentheses; a line deep enough to need
+//! more stack than any caller can be assumed to have is parsed on a thread of its own with a
+//! stack sized from the scan's measurement, and a line deeper than [`scan::MAX_NESTING`] is
+//! refused with a clear error.
 //!
 //! This module reports syntax errors and the errors a parser can see (an unknown function, a
 //! wrong number of arguments, assigning to a function name); it does not look names up and
@@ -34,13 +34,9 @@ use crate::syntax::scan::Shape;
 
 /// Nesting that any caller's stack holds (a test thread has 2 MiB): parsed in place.
 const INLINE_NESTING: usize = 64;
-/// Run of prefix and `^` operators that any caller's stack holds: parsed in place.
-const INLINE_CHAIN: usize = 256;
 /// Stack to give a deep parse per level of parentheses (pest recurses through several rules per
 /// level), with room to spare for unoptimised builds.
 const STACK_PER_NESTING: usize = 6 << 10;
-/// Stack to give a deep parse per operator of a prefix or `^` run (the Pratt parser's recursion).
-const STACK_PER_CHAIN: usize = 1 << 10;
 /// Stack for everything else on the parsing thread.
 const STACK_BASE: usize = 1 << 20;
 
@@ -67,7 +63,7 @@ const CHUNKING: Chunking = Chunking {
 /// group qualifies if `chunking.min` is below `PARALLEL_MIN_LEN`.
 pub fn parse_with_chunking(source: &str, chunking: Chunking) -> Result<Option<Statement>, Error> {
     let shape = scan::scan(source)?;
-    if shape.max_nesting <= INLINE_NESTING && shape.max_chain <= INLINE_CHAIN {
+    if shape.max_nesting <= INLINE_NESTING {
         let long_enough = source.len() >= PARALLEL_MIN_LEN.min(chunking.min);
         if long_enough && !source.contains('#') {
             if let Some(result) = chunk::parse_chunked(source, chunking) {
@@ -81,8 +77,7 @@ pub fn parse_with_chunking(source: &str, chunking: Chunking) -> Result<Option<St
         }
         return parse_scanned(source);
     }
-    let stack_size =
-        STACK_BASE + shape.max_nesting * STACK_PER_NESTING + shape.max_chain * STACK_PER_CHAIN;
+    let stack_size = STACK_BASE + shape.max_nesting * STACK_PER_NESTING;
     std::thread::scope(|scope| {
         let parser = std::thread::Builder::new()
             .name("parcalc-parse".to_string())
@@ -215,13 +210,7 @@ const EXPECTED_ORDER: [&str; 3] = ["an operand", "an operator", "end of input"];
 /// What a rule is, in the words of an error message (pest's renamed rules).
 fn describe(rule: Rule) -> &'static str {
     match rule {
-        Rule::add
-        | Rule::sub
-        | Rule::mul
-        | Rule::div
-        | Rule::floor_div
-        | Rule::modulo
-        | Rule::pow => "an operator",
+        Rule::op => "an operator",
         Rule::EOI => "end of input",
         _ => "an operand",
     }

@@ -13,7 +13,8 @@ use crate::span::Span;
 pub const MAX_NESTING: usize = 100_000;
 
 /// Longest run of prefix and `^` operators accepted within one level of parentheses, such as
-/// `- - - x` or `2 ^ 2 ^ 2 ^ x` (the Pratt parser recurses once per operator of such a run).
+/// `- - - x` or `2 ^ 2 ^ 2 ^ x`. Parsing such a run does not recurse, but its tree is as deep as
+/// the run is long, like that of nested parentheses, and gets the same limit.
 pub const MAX_CHAIN: usize = 100_000;
 
 /// What the scan measured.

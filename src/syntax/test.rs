@@ -443,7 +443,7 @@ fn deep_inputs() {
         Some(format!("nesting too deep (limit {MAX_NESTING})"))
     );
 
-    // Long runs of prefix operators and of `^` recurse in the Pratt parser.
+    // Long runs of prefix operators and of `^` make deep trees without deep recursion.
     let minus = format!("{}1", "-".repeat(50_000));
     assert_eq!(parse(&minus).len(), 50_001);
     let powers = format!("2{}", " ^ 2".repeat(50_000));
