@@ -143,7 +143,7 @@ impl Session {
 
     fn eval_line_unguarded(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
         let parse_started = Instant::now();
-        let Some(statement) = syntax::parse_statement(line)? else {
+        let Some(statement) = self.pool.install(|| syntax::parse_statement(line))? else {
             return Ok(None);
         };
         let parse = parse_started.elapsed();
@@ -199,12 +199,15 @@ impl Session {
         line: &str,
         max_workers: usize,
     ) -> Result<(Value, Vec<Trace>), Error> {
-        let statement = syntax::parse_statement(line)?.ok_or_else(|| {
-            Error::new(
-                ErrorKind::Syntax("expected an expression".into()),
-                crate::span::Span::default(),
-            )
-        })?;
+        let statement = self
+            .pool
+            .install(|| syntax::parse_statement(line))?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Syntax("expected an expression".into()),
+                    crate::span::Span::default(),
+                )
+            })?;
         engine::check_workers(max_workers)?;
         let env = self.resolve_names(&statement.expr)?;
         let ast = Arc::new(statement.expr);

@@ -108,6 +108,13 @@ impl Pool {
         future
     }
 
+    /// Runs `op` on one of the pool's workers and waits for it, so that the parallel work it
+    /// starts (parsing a large line in chunks) runs on this pool. A panic in `op` propagates to
+    /// the caller.
+    pub fn install<R: Send>(&self, op: impl FnOnce() -> R + Send) -> R {
+        self.threads.install(op)
+    }
+
     /// The rayon pool itself, for the dataflow engine, which spawns its own jobs (each one
     /// catching its panics) and shares the handle with them.
     pub(crate) fn threads(&self) -> &Arc<rayon::ThreadPool> {

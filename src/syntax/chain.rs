@@ -18,13 +18,13 @@
 use std::collections::HashMap;
 
 use pest::Parser;
-use rayon::prelude::*;
 
 use crate::ast::{Ast, BinaryOp, Node, NodeId};
 use crate::span::Span;
 use crate::syntax::chunk::{Chunking, copy_node};
 use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lower::Lowerer;
+use crate::syntax::pipeline;
 use crate::syntax::scan::number_end;
 
 /// The byte ranges of the segments of `source`, and the operator (`+`/`-`) cut between each
@@ -254,17 +254,15 @@ pub fn parse_chain(source: &str, chunking: Chunking) -> Option<Ast> {
     builder.ast.spans.reserve(estimate);
     builder.ast.op_spans.reserve(estimate);
     builder.ast.subtree_len.reserve(estimate);
-    let window = 4 * rayon::current_num_threads().max(1);
-    for (index, window_ranges) in ranges.chunks(window).enumerate() {
-        let segments: Vec<Option<Ast>> = window_ranges
-            .par_iter()
-            .map(|&range| parse_segment(source, range))
-            .collect();
-        for (offset, segment) in segments.into_iter().enumerate() {
-            let k = index * window + offset;
-            let cut = k.checked_sub(1).map(|previous| cuts[previous]);
-            builder.add_segment(&segment?, ranges[k], cut);
-        }
-    }
-    Some(builder.ast)
+    pipeline::in_order(
+        ranges.len(),
+        |index| parse_segment(source, ranges[index]),
+        |segments| {
+            for (index, segment) in segments.enumerate() {
+                let cut = index.checked_sub(1).map(|previous| cuts[previous]);
+                builder.add_segment(&segment?, ranges[index], cut);
+            }
+            Some(builder.ast)
+        },
+    )
 }

@@ -14,16 +14,16 @@
 //! one a left-to-right parse meets first. Lines with comments, deep nesting or few large groups
 //! take the sequential path; this module does not decide that, `syntax` does.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use pest::Parser;
-use rayon::prelude::*;
 
 use crate::ast::{Ast, Node, NodeId, Statement};
 use crate::error::Error;
 use crate::span::Span;
 use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lower::Lowerer;
+use crate::syntax::pipeline;
 use crate::syntax::{parse_pairs, pest_error};
 
 /// Sizes of the groups parsed as chunks, in bytes.
@@ -115,27 +115,35 @@ pub fn parse_chunked(source: &str, chunking: Chunking) -> Option<Result<Option<S
     skeleton.push_str(&source[copied..]);
     let map = PositionMap::new(&groups);
 
-    let skeleton_result = parse_pairs(&skeleton);
-    let mut chunks = Chunks {
-        source,
-        groups: &groups,
-        next: 0,
-        window: 4 * rayon::current_num_threads(),
-        ready: VecDeque::new(),
-        errors: Vec::new(),
-    };
-    let stitched = match &skeleton_result {
-        Ok(Some(statement)) => Some(stitch(
-            source.len(),
-            &statement.expr,
-            &map,
-            &groups,
-            &mut chunks,
-        )),
-        _ => None,
-    };
-    // Chunks not consumed by the stitch (after a skeleton error) are still parsed for errors.
-    chunks.by_ref().for_each(drop);
+    // The groups are parsed on the pool while this thread parses the skeleton, then joined in
+    // order as they come. A group that fails yields an empty arena and leaves its error.
+    let (skeleton_result, stitched, errors) = pipeline::in_order(
+        groups.len(),
+        |index| parse_group(source, groups[index]),
+        |results| {
+            let skeleton_result = parse_pairs(&skeleton);
+            let mut errors: Vec<(bool, Error)> = Vec::new();
+            let mut chunks = results.map(|result| {
+                result.unwrap_or_else(|error| {
+                    errors.push(error);
+                    Ast::default()
+                })
+            });
+            let stitched = match &skeleton_result {
+                Ok(Some(statement)) => Some(stitch(
+                    source.len(),
+                    &statement.expr,
+                    &map,
+                    &groups,
+                    &mut chunks,
+                )),
+                _ => None,
+            };
+            // Groups not consumed by the stitch (after a skeleton error) are parsed for errors.
+            chunks.for_each(drop);
+            (skeleton_result, stitched, errors)
+        },
+    );
 
     // Errors: pest's first, then lowering's; the first in the text within each stage.
     let skeleton_error = skeleton_result.as_ref().err().map(|(from_pest, error)| {
@@ -143,7 +151,7 @@ pub fn parse_chunked(source: &str, chunking: Chunking) -> Option<Result<Option<S
         error.span = map.span(error.span);
         (*from_pest, error)
     });
-    let errors = chunks.errors.into_iter().chain(skeleton_error);
+    let errors = errors.into_iter().chain(skeleton_error);
     if let Some((_, error)) = errors.min_by_key(|(from_pest, error)| (!from_pest, error.span.start))
     {
         return Some(Err(error));
@@ -155,42 +163,6 @@ pub fn parse_chunked(source: &str, chunking: Chunking) -> Option<Result<Option<S
         }
         (Ok(None), _) => Some(Ok(None)),
         _ => Some(Err(super::internal_error())),
-    }
-}
-
-/// The groups' arenas in text order, parsed a window at a time on the pool so that only a few
-/// chunks wait in memory to be stitched. A group that fails yields an empty arena and leaves its
-/// error in `errors`.
-struct Chunks<'s> {
-    source: &'s str,
-    groups: &'s [Group],
-    next: usize,
-    window: usize,
-    ready: VecDeque<ChunkResult>,
-    errors: Vec<(bool, Error)>,
-}
-
-impl Iterator for Chunks<'_> {
-    type Item = Ast;
-
-    fn next(&mut self) -> Option<Ast> {
-        if self.ready.is_empty() && self.next < self.groups.len() {
-            let end = (self.next + self.window.max(1)).min(self.groups.len());
-            let source = self.source;
-            let results: Vec<ChunkResult> = self.groups[self.next..end]
-                .par_iter()
-                .map(|&group| parse_group(source, group))
-                .collect();
-            self.ready.extend(results);
-            self.next = end;
-        }
-        match self.ready.pop_front()? {
-            Ok(ast) => Some(ast),
-            Err(error) => {
-                self.errors.push(error);
-                Some(Ast::default())
-            }
-        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod chain;
 pub mod chunk;
 pub mod grammar;
 pub mod lower;
+pub mod pipeline;
 pub mod scan;
 
 #[cfg(test)]
