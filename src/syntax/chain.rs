@@ -13,7 +13,8 @@
 //! Where the split is right, every segment is a complete expression; where a segment does not
 //! parse (a syntax error, an unknown function, or a cut this scan misjudged), the whole line is
 //! handed back and parsed sequentially, so errors are exactly those of a sequential parse.
-//! Lines with comments, assignments or deep nesting never come here; `syntax` decides that.
+//! Lines with assignments or deep nesting never come here (comments are blanks by then);
+//! `syntax` decides that.
 
 use std::collections::HashMap;
 

@@ -11,7 +11,7 @@
 //!
 //! Errors are those of a sequential parse too: a pest error anywhere wins over the errors found
 //! while lowering, and among errors of the same stage the first in the text wins, which is the
-//! one a left-to-right parse meets first. Lines with comments, deep nesting or few large groups
+//! one a left-to-right parse meets first. Lines with deep nesting or few large groups
 //! take the sequential path; this module does not decide that, `syntax` does.
 
 use std::collections::HashMap;

@@ -52,21 +52,23 @@ pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
     parse_with_chunking(source, CHUNKING)
 }
 
-/// Lines at least this long, without comments and not deep, are parsed in parallel chunks.
+/// Lines at least this long and not deep are parsed in parallel chunks.
 const PARALLEL_MIN_LEN: usize = 1 << 18;
 /// The sizes of the groups parsed as chunks.
 const CHUNKING: Chunking = Chunking {
-    min: 1 << 14,
-    max: 1 << 17,
+    min: 1 << 13,
+    max: 1 << 16,
 };
 
 /// [`parse_statement`] with the chunk sizes given; lines of any length are chunked when a
 /// group qualifies if `chunking.min` is below `PARALLEL_MIN_LEN`.
 pub fn parse_with_chunking(source: &str, chunking: Chunking) -> Result<Option<Statement>, Error> {
     let shape = scan::scan(source)?;
+    let blanked = scan::blank_comments(source);
+    let source: &str = &blanked;
     if shape.max_nesting <= INLINE_NESTING {
         let long_enough = source.len() >= PARALLEL_MIN_LEN.min(chunking.min);
-        if long_enough && !source.contains('#') {
+        if long_enough {
             if let Some(result) = chunk::parse_chunked(source, chunking) {
                 return result;
             }

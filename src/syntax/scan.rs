@@ -6,6 +6,8 @@
 //! deep but reasonable inputs a thread with enough stack. It does not check anything else: every
 //! other mistake is left to the grammar.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, ErrorKind};
 use crate::span::Span;
 
@@ -138,6 +140,28 @@ fn line_end(bytes: &[u8], start: usize) -> usize {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |offset| start + offset)
+}
+
+/// `source` with every comment (from `#` to the end of its line) replaced by as many spaces as
+/// it has bytes. The grammar has no comments: this is how they become blanks, and positions in
+/// the result are those in `source`. Borrowed when there is no comment.
+pub fn blank_comments(source: &str) -> Cow<'_, str> {
+    if !source.contains('#') {
+        return Cow::Borrowed(source);
+    }
+    let mut bytes = source.as_bytes().to_vec();
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].iter().position(|&b| b == b'#') {
+        let start = from + offset;
+        let end = line_end(&bytes, start);
+        bytes[start..end].fill(b' ');
+        from = end;
+    }
+    // A comment is whole characters (it ends before a `\n` or at the end), so this is UTF-8.
+    Cow::Owned(
+        String::from_utf8(bytes)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
+    )
 }
 
 /// Is everything from `start` on blank or a comment?

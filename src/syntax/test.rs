@@ -574,6 +574,8 @@ fn chunked_equals_sequential_examples() {
         "(1 + (2 + 3)) 2 + (4 + 5 + 6 + 7)",
         "sqrt = (1 + (2 + 3))",
         "(((((1 + 2) * (3 + 4)) - 5) + (6 + 7)) ** (8 + 9))",
+        "(1 + # one\n (2 * 3)) - ((4 + 5) # two (\n ) # three",
+        "(1 + (2 * 3)) - ((4 # four\n 5) + 6)",
     ] {
         // The chunked path runs (some group qualifies) and agrees with the sequential one.
         assert!(
@@ -603,6 +605,24 @@ proptest! {
             check_chunked(&source);
         }
     }
+}
+
+#[test]
+fn comments_become_blanks_of_the_same_length() {
+    let source = "1 + # é ü\n 2 # end";
+    let blanked = crate::syntax::scan::blank_comments(source);
+    let expected = format!("1 + {}\n 2 {}", " ".repeat("# é ü".len()), " ".repeat(5));
+    assert_eq!(blanked, expected);
+    assert!(matches!(
+        crate::syntax::scan::blank_comments("1 + 2"),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    check("(1 + # é ü\n 2)", "(+ 1 2)");
+    check_error(
+        "1 + # c",
+        "syntax error: expected an operand, found end of input",
+        "",
+    );
 }
 
 #[test]
