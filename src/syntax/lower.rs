@@ -67,8 +67,9 @@ fn infix_precedence(op: BinaryOp) -> u8 {
 enum Frame {
     /// An `expr`; its pending operators are those above `pending_base`.
     Expr { pending_base: usize },
-    /// A parenthesised group opened at byte `start`.
-    Paren { start: usize },
+    /// A parenthesised group opened at byte `start`: an `expr` of its own (the grammar writes
+    /// its operands out instead of calling `expr`).
+    Paren { start: usize, pending_base: usize },
     /// A call; `func` is `None` until its name is read, and stays `None` for an unknown name.
     Call {
         func: Option<Builtin>,
@@ -126,7 +127,10 @@ impl<'i> Lowerer<'i> {
             Rule::expr => self.frames.push(Frame::Expr {
                 pending_base: self.pending.len(),
             }),
-            Rule::paren => self.frames.push(Frame::Paren { start: pos }),
+            Rule::paren => self.frames.push(Frame::Paren {
+                start: pos,
+                pending_base: self.pending.len(),
+            }),
             Rule::call => self.frames.push(Frame::Call {
                 func: None,
                 name_span: Span::default(),
@@ -209,18 +213,15 @@ impl<'i> Lowerer<'i> {
                 self.pending.push(Pending::Prefix(op, span));
             }
             Rule::expr => {
-                let base = self.pending_base();
-                while self.pending.len() > base {
-                    let Some(top) = self.pending.pop() else { break };
-                    self.apply(top)?;
-                }
+                self.apply_pending()?;
                 self.frames.pop();
                 if let Some(Frame::Call { n_args, .. }) = self.frames.last_mut() {
                     *n_args += 1;
                 }
             }
             Rule::paren => {
-                let Some(Frame::Paren { start }) = self.frames.pop() else {
+                self.apply_pending()?;
+                let Some(Frame::Paren { start, .. }) = self.frames.pop() else {
                     return Err(internal(span));
                 };
                 if let Some(top) = self.operands.last_mut() {
@@ -245,16 +246,22 @@ impl<'i> Lowerer<'i> {
         Ok(())
     }
 
-    /// Where the innermost `expr`'s pending operators start.
+    /// Where the innermost `expr`'s (or group's) pending operators start.
     fn pending_base(&self) -> usize {
-        self.frames
-            .iter()
-            .rev()
-            .find_map(|frame| match frame {
-                Frame::Expr { pending_base } => Some(*pending_base),
-                _ => None,
-            })
-            .unwrap_or(0)
+        match self.frames.last() {
+            Some(Frame::Expr { pending_base } | Frame::Paren { pending_base, .. }) => *pending_base,
+            _ => self.pending.len(),
+        }
+    }
+
+    /// Applies the pending operators of the innermost `expr` or group: it ends.
+    fn apply_pending(&mut self) -> Result<(), Error> {
+        let base = self.pending_base();
+        while self.pending.len() > base {
+            let Some(top) = self.pending.pop() else { break };
+            self.apply(top)?;
+        }
+        Ok(())
     }
 
     /// Keeps `error` if it is the first in the text so far.

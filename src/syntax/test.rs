@@ -607,6 +607,27 @@ proptest! {
     }
 }
 
+/// `paren` writes out `expr`'s operands and operators again instead of calling it; the two must
+/// not drift apart.
+#[test]
+fn paren_repeats_the_body_of_expr() {
+    let grammar = include_str!("../../grammar/parcalc.pest");
+    let body = |rule: &str| -> String {
+        let start = grammar
+            .find(&format!("\n{rule} = ${{"))
+            .unwrap_or_else(|| panic!("no rule {rule}"));
+        let text = &grammar[start + rule.len() + 6..];
+        let end = text.find("\n}\n").unwrap_or(text.len());
+        text[..end].split_whitespace().collect()
+    };
+    let (expr, paren) = (body("expr"), body("paren"));
+    assert!(expr.len() > 100, "{expr}");
+    assert!(
+        paren.contains(&format!("~({expr})~")),
+        "paren: {paren}\nexpr: {expr}"
+    );
+}
+
 #[test]
 fn comments_become_blanks_of_the_same_length() {
     let source = "1 + # é ü\n 2 # end";
