@@ -56,8 +56,8 @@ pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
 const PARALLEL_MIN_LEN: usize = 1 << 18;
 /// The sizes of the groups parsed as chunks.
 const CHUNKING: Chunking = Chunking {
-    min: 1 << 13,
-    max: 1 << 16,
+    min: 1 << 11,
+    max: 1 << 14,
 };
 
 /// [`parse_statement`] with the chunk sizes given; lines of any length are chunked when a
