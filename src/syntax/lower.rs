@@ -142,11 +142,16 @@ impl<'i> Lowerer<'i> {
     }
 
     fn end(&mut self, rule: Rule, input: &'i str, end: usize) -> Result<(), Error> {
-        let start = self.token_start;
-        let span = Span::new(self.offset + start, self.offset + end);
-        let text = input.get(start..end).ok_or_else(|| internal(span))?;
+        // The text and span of the token ending here (meaningful for leaves and operators).
+        let span = Span::new(self.offset + self.token_start, self.offset + end);
+        let text = || {
+            input
+                .get(self.token_start..end)
+                .ok_or_else(|| internal(span))
+        };
         match rule {
             Rule::int => {
+                let text = text()?;
                 let node = match small_int(text) {
                     Some(value) => Node::SmallInt(value),
                     None => {
@@ -156,8 +161,9 @@ impl<'i> Lowerer<'i> {
                 };
                 self.leaf(node, span);
             }
-            Rule::float => self.leaf(Node::Float(num::parse_float(text)), span),
+            Rule::float => self.leaf(Node::Float(num::parse_float(text()?)), span),
             Rule::name => {
+                let text = text()?;
                 if let Some(Frame::Call {
                     func, name_span, ..
                 }) = self.frames.last_mut()
@@ -180,7 +186,7 @@ impl<'i> Lowerer<'i> {
                 self.leaf(Node::Name(index), span);
             }
             Rule::op => {
-                let op = match text {
+                let op = match text()? {
                     "+" => BinaryOp::Add,
                     "-" => BinaryOp::Sub,
                     "*" => BinaryOp::Mul,
@@ -205,7 +211,7 @@ impl<'i> Lowerer<'i> {
                 self.pending.push(Pending::Infix(op, span));
             }
             Rule::sign => {
-                let op = if text == "-" {
+                let op = if text()? == "-" {
                     UnaryOp::Neg
                 } else {
                     UnaryOp::Plus

@@ -4,7 +4,8 @@
 //! unmatched `)`, a `(` never closed, a newline outside parentheses) and measures how deep the
 //! parse will recurse, so that the parser can refuse absurd nesting with a clear error and give
 //! deep but reasonable inputs a thread with enough stack. It does not check anything else: every
-//! other mistake is left to the grammar.
+//! other mistake is left to the grammar. [`blank_comments`] then turns comments into blanks,
+//! which is how the grammar, which has no comments, sees them.
 
 use std::borrow::Cow;
 
