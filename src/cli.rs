@@ -311,9 +311,14 @@ impl Batch<'_> {
         match session.eval_line(text) {
             Ok(None) => {}
             Ok(Some(outcome)) => {
+                // A huge integer's digits are computed on the pool, like its value was.
+                let value = outcome
+                    .assigned
+                    .is_none()
+                    .then(|| session.pool().install(|| outcome.value.to_string()));
                 let mut stdout = io::stdout().lock();
-                if outcome.assigned.is_none() {
-                    writeln!(stdout, "{}", outcome.value)?;
+                if let Some(value) = value {
+                    writeln!(stdout, "{value}")?;
                 }
                 if self.args.trace {
                     if let Some(trace) = session.last_trace() {

@@ -4,7 +4,7 @@
 //! is `((a + b) - c) + d`, whatever `a`, `b`, `c` and `d` hold. A chain long enough to matter
 //! is cut at some of its top-level binary `+`/`-` into segments of about [`Chunking::max`]
 //! bytes; each segment is parsed by pest with the grammar's `statement` rule and lowered into an
-//! arena of its own, on the rayon pool, a window at a time. The segments' top-level terms are
+//! arena of its own, on the rayon pool (see [`pipeline`]). The segments' top-level terms are
 //! then copied, in order, into the statement's arena, and the left spine of `+`/`-` nodes that
 //! joins them is rebuilt over all of them, with the ids, spans and operator spans a sequential
 //! parse gives. Only one segment's pest token queue exists per worker at a time, never the

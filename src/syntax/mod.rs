@@ -1,8 +1,10 @@
 //! Parsing: text to [`Statement`]. The only module that knows pest.
 //!
-//! A line goes through three stages: [`scan`] (a byte scan that matches parentheses and
-//! measures nesting), pest with the grammar of `grammar/parcalc.pest` (see [`grammar`]), and
-//! [`lower`] (pest's pairs to the arena of [`crate::ast`], in post-order, without recursion).
+//! A line goes through three stages: [`scan`] (a byte scan that matches parentheses, measures
+//! nesting and turns comments into blanks), pest with the grammar of `grammar/parcalc.pest`
+//! (see [`grammar`]), and [`lower`] (pest's token stream to the arena of [`crate::ast`], in
+//! post-order, without recursion). Long lines are cut into pieces parsed in parallel
+//! ([`chunk`], [`chain`], [`pipeline`]).
 //! Pest itself recurses a few calls deep per level of parentheses; a line deep enough to need
 //! more stack than any caller can be assumed to have is parsed on a thread of its own with a
 //! stack sized from the scan's measurement, and a line deeper than [`scan::MAX_NESTING`] is
