@@ -15,6 +15,9 @@ use crate::num::Value;
 use crate::syntax;
 use crate::trace::Trace;
 
+/// Trees of at least this many nodes are freed on the pool, off the path to the printed value.
+const LARGE_TREE: usize = 1 << 16;
+
 /// What one line produced.
 #[derive(Debug)]
 pub struct Outcome {
@@ -173,6 +176,11 @@ impl Session {
             n_workers: self.pool.n_workers(),
         };
         self.last_trace = Some(evaluation.trace);
+        // Freeing the tree of a large line takes milliseconds: a worker does it while the
+        // value is printed.
+        if n_nodes >= LARGE_TREE {
+            let _ = self.pool.submit(move || drop(ast));
+        }
         let value = evaluation.result?;
         let assigned = match target {
             Some((name, _)) => {

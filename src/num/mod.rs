@@ -89,8 +89,26 @@ pub fn binary(op: BinaryOp, lhs: &Value, rhs: &Value, limits: &Limits) -> Result
     Ok(Value::Float(result))
 }
 
+/// Results below this many bits are never refused, whatever the operands.
+const SMALL_RESULT_BITS: u64 = 128;
+
 /// Both operands are ints: the result is an int except for `/` and a negative exponent.
 fn int_binary(op: BinaryOp, a: &Int, b: &Int, limits: &Limits) -> Result<Value, NumError> {
+    // Machine integers first: `+ - *` of two `i64` have fewer than 128 bits, under any limit of
+    // at least that, so the size guard cannot object and the big-integer path is not needed.
+    if limits.max_bits >= SMALL_RESULT_BITS {
+        if let (Ok(x), Ok(y)) = (i64::try_from(a), i64::try_from(b)) {
+            let small = match op {
+                BinaryOp::Add => x.checked_add(y),
+                BinaryOp::Sub => x.checked_sub(y),
+                BinaryOp::Mul => x.checked_mul(y),
+                _ => None,
+            };
+            if let Some(result) = small {
+                return Ok(Value::Int(Int::from(result)));
+            }
+        }
+    }
     let result = match op {
         BinaryOp::Add | BinaryOp::Sub => {
             guard::check(int::bits(a).max(int::bits(b)) + 1, limits)?;

@@ -128,6 +128,35 @@ fn ints_are_exact() {
 }
 
 #[test]
+fn machine_integers_overflow_into_big_ones() {
+    // `+ - *` of two i64 take a fast path; at its edges the big-integer path takes over.
+    let max = "9223372036854775807";
+    let min = "-9223372036854775808";
+    check(int(max), "+", int("1"), "9223372036854775808");
+    check(int(min), "-", int("1"), "-9223372036854775809");
+    check(int(min), "*", int("-1"), "9223372036854775808");
+    check(
+        int(max),
+        "*",
+        int(max),
+        "85070591730234615847396907784232501249",
+    );
+    check(int(max), "-", int(max), "0");
+    check(int(min), "+", int(max), "-1");
+    check(int("-7"), "*", int("6"), "-42");
+    // A limit below 128 bits still refuses small results that exceed it.
+    let tiny = Limits { max_bits: 10 };
+    check_too_large(num::binary(
+        BinaryOp::Add,
+        &int("1000"),
+        &int("1000"),
+        &tiny,
+    ));
+    check_too_large(num::binary(BinaryOp::Mul, &int("100"), &int("100"), &tiny));
+    assert!(num::binary(BinaryOp::Add, &int("100"), &int("100"), &tiny).is_ok());
+}
+
+#[test]
 fn floor_division_and_modulo_take_the_divisors_sign() {
     check(int("7"), "//", int("2"), "3");
     check(int("7"), "//", int("-2"), "-4");
