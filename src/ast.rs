@@ -51,6 +51,20 @@ impl BinaryOp {
             BinaryOp::Pow => "^",
         }
     }
+
+    /// The operator written `symbol` (`^` or `**` for the power).
+    pub fn from_symbol(symbol: &str) -> Option<BinaryOp> {
+        Some(match symbol {
+            "+" => BinaryOp::Add,
+            "-" => BinaryOp::Sub,
+            "*" => BinaryOp::Mul,
+            "/" => BinaryOp::Div,
+            "//" => BinaryOp::FloorDiv,
+            "%" => BinaryOp::Mod,
+            "^" | "**" => BinaryOp::Pow,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -30,16 +30,7 @@ fn show(result: Result<Value, NumError>) -> String {
 
 #[track_caller]
 fn check(lhs: Value, op: &str, rhs: Value, expected: &str) {
-    let op = match op {
-        "+" => BinaryOp::Add,
-        "-" => BinaryOp::Sub,
-        "*" => BinaryOp::Mul,
-        "/" => BinaryOp::Div,
-        "//" => BinaryOp::FloorDiv,
-        "%" => BinaryOp::Mod,
-        "^" => BinaryOp::Pow,
-        other => panic!("unknown operator {other}"),
-    };
+    let op = BinaryOp::from_symbol(op).unwrap_or_else(|| panic!("unknown operator {op}"));
     let got = show(num::binary(op, &lhs, &rhs, &Limits::default()));
     assert_eq!(got, expected, "{lhs} {} {rhs}", op.symbol());
 }

@@ -186,15 +186,7 @@ impl<'i> Lowerer<'i> {
                 self.leaf(Node::Name(index), span);
             }
             Rule::op => {
-                let op = match text()? {
-                    "+" => BinaryOp::Add,
-                    "-" => BinaryOp::Sub,
-                    "*" => BinaryOp::Mul,
-                    "/" => BinaryOp::Div,
-                    "//" => BinaryOp::FloorDiv,
-                    "%" => BinaryOp::Mod,
-                    _ => BinaryOp::Pow,
-                };
+                let op = BinaryOp::from_symbol(text()?).ok_or_else(|| internal(span))?;
                 let precedence = infix_precedence(op);
                 // `^` is right-associative: it waits for an equal one to its right.
                 let right_assoc = op == BinaryOp::Pow;
