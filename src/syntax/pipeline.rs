@@ -140,3 +140,57 @@ where
         join(&mut ordered)
     })
 }
+
+#[cfg(test)]
+mod test {
+    use super::in_order;
+
+    /// Piece `index` itself, after work of uneven length, so that pieces finish out of order.
+    fn work(index: usize) -> usize {
+        for spin in 0..(index * 7919) % 13 * 1000 {
+            std::hint::black_box(spin);
+        }
+        index
+    }
+
+    #[test]
+    fn results_come_in_order_on_any_pool() {
+        for n_threads in [1, 2, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n_threads)
+                .build()
+                .expect("a pool");
+            let got = pool.install(|| in_order(200, work, |results| results.collect::<Vec<_>>()));
+            assert_eq!(got, (0..200).collect::<Vec<_>>(), "{n_threads} threads");
+        }
+        // Outside any pool: the global one.
+        let got = in_order(50, work, |results| results.collect::<Vec<_>>());
+        assert_eq!(got, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_join_may_stop_early_and_never_waits_for_unsubmitted_pieces() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a pool");
+        let first =
+            pool.install(|| in_order(1_000_000, work, |results| results.take(3).sum::<usize>()));
+        assert_eq!(first, 3);
+    }
+
+    #[test]
+    fn a_panicking_piece_panics_in_the_join() {
+        let outcome = std::panic::catch_unwind(|| {
+            in_order(
+                10,
+                |index| {
+                    assert!(index != 4, "piece 4 fails");
+                    index
+                },
+                |results| results.collect::<Vec<_>>(),
+            )
+        });
+        assert!(outcome.is_err());
+    }
+}
