@@ -414,11 +414,10 @@ fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> 
 
 fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
     no_argument("show", invocation)?;
-    state
-        .last_value
-        .as_ref()
-        .map(|value| Reply::Text(value.to_string()))
-        .ok_or_else(|| "no value yet".to_string())
+    let value = state.last_value.as_ref().ok_or("no value yet")?;
+    // A huge integer's digits are computed on the session's pool, as in batch mode.
+    let text = state.session.pool().install(|| value.to_string());
+    Ok(Reply::Text(text))
 }
 
 fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
