@@ -24,12 +24,8 @@ fn balanced(n_leaves: usize) -> Ast {
     let mut stack: Vec<(NodeId, u32)> = Vec::new();
     let push = |ast: &mut Ast, node: Node, subtree_len: u32| {
         let id = ast.nodes.len();
-        ast.nodes.push(node);
-        ast.subtree_len.push(subtree_len);
-        ast.spans
-            .push(Span::new(id + 1 - subtree_len as usize, id + 1));
-        ast.op_spans.push(Span::new(id, id + 1));
-        NodeId(id as u32)
+        let span = Span::new(id + 1 - subtree_len as usize, id + 1);
+        ast.push(node, span, Span::new(id, id + 1), subtree_len)
     };
     for leaf in 0..n_leaves {
         let id = push(&mut ast, Node::SmallInt((leaf % 10) as i64), 1);

@@ -190,6 +190,25 @@ impl Ast {
         self.nodes.is_empty()
     }
 
+    /// Appends `node` with its spans and the size of its subtree (1 for a leaf), keeping the
+    /// parallel vectors in step, and returns its id.
+    pub fn push(&mut self, node: Node, span: Span, op_span: Span, subtree_len: u32) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(node);
+        self.spans.push(span);
+        self.op_spans.push(op_span);
+        self.subtree_len.push(subtree_len);
+        id
+    }
+
+    /// Reserves room for `additional` more nodes.
+    pub fn reserve(&mut self, additional: usize) {
+        self.nodes.reserve(additional);
+        self.spans.reserve(additional);
+        self.op_spans.reserve(additional);
+        self.subtree_len.reserve(additional);
+    }
+
     /// The root is the last node.
     pub fn root(&self) -> NodeId {
         NodeId(self.nodes.len() as u32 - 1)

@@ -102,12 +102,8 @@ fn push(ast: &mut Ast, mut node: Node, operands: &[NodeId]) -> NodeId {
         .iter()
         .map(|operand| ast.subtree_len[operand.index()])
         .sum::<u32>();
-    ast.nodes.push(node);
-    ast.subtree_len.push(subtree_len);
-    ast.spans
-        .push(Span::new(id + 1 - subtree_len as usize, id + 1));
-    ast.op_spans.push(Span::new(id, id + 1));
-    NodeId(id as u32)
+    let span = Span::new(id + 1 - subtree_len as usize, id + 1);
+    ast.push(node, span, Span::new(id, id + 1), subtree_len)
 }
 
 fn int(i: i64) -> Step {

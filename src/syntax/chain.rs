@@ -162,10 +162,8 @@ impl Builder<'_> {
                 &mut self.names,
                 &|id| id - first + base,
             );
-            self.ast.nodes.push(node);
-            self.ast.spans.push(from.spans[i]);
-            self.ast.op_spans.push(from.op_spans[i]);
-            self.ast.subtree_len.push(from.subtree_len[i]);
+            self.ast
+                .push(node, from.spans[i], from.op_spans[i], from.subtree_len[i]);
         }
         base + root - first
     }
@@ -177,19 +175,18 @@ impl Builder<'_> {
             self.acc = Some(rhs);
             return;
         };
-        let id = self.ast.nodes.len() as u32;
-        self.ast.nodes.push(Node::Binary {
+        let node = Node::Binary {
             op,
             lhs: NodeId(lhs),
             rhs: NodeId(rhs),
-        });
-        self.ast.spans.push(Span {
+        };
+        let span = Span {
             start: self.start,
             end: outer_end,
-        });
-        self.ast.op_spans.push(op_span);
-        self.ast.subtree_len.push(id + 1);
-        self.acc = Some(id);
+        };
+        // The chain starts the arena: its subtree holds every node so far.
+        let len = self.ast.nodes.len() as u32 + 1;
+        self.acc = Some(self.ast.push(node, span, op_span, len).0);
     }
 
     /// Adds a segment's terms; `cut` is the operator before it, if it is not the first.
@@ -251,10 +248,7 @@ pub fn parse_chain(source: &str, chunking: Chunking) -> Option<Ast> {
     };
     // See `chunk::stitch` for the estimate.
     let estimate = source.len() / 2;
-    builder.ast.nodes.reserve(estimate);
-    builder.ast.spans.reserve(estimate);
-    builder.ast.op_spans.reserve(estimate);
-    builder.ast.subtree_len.reserve(estimate);
+    builder.ast.reserve(estimate);
     pipeline::in_order(
         ranges.len(),
         |index| parse_segment(source, ranges[index]),

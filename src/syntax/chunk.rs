@@ -225,10 +225,7 @@ fn stitch(
     // if needed. Reserving once spares the copies of repeated growth, and pages never written
     // are never resident.
     let estimate = source_len / 2 + skeleton.len();
-    ast.nodes.reserve(estimate);
-    ast.spans.reserve(estimate);
-    ast.op_spans.reserve(estimate);
-    ast.subtree_len.reserve(estimate);
+    ast.reserve(estimate);
     let mut names: HashMap<Box<str>, u32> = HashMap::new();
     // Final id and final first id of each skeleton node.
     let mut new_id: Vec<u32> = Vec::with_capacity(skeleton.len());
@@ -257,10 +254,8 @@ fn stitch(
         let node = copy_node(&mut ast, skeleton, node, &mut names, &|old| {
             new_id[old as usize]
         });
-        ast.nodes.push(node);
-        ast.spans.push(map.span(span));
-        ast.op_spans.push(map.span(skeleton.op_spans[index]));
-        ast.subtree_len.push(id + 1 - first);
+        let op_span = map.span(skeleton.op_spans[index]);
+        ast.push(node, map.span(span), op_span, id + 1 - first);
         new_first.push(first);
         new_id.push(id);
     }
@@ -279,10 +274,12 @@ fn append(
 ) {
     for (index, node) in chunk.nodes.iter().enumerate() {
         let node = copy_node(ast, chunk, node, names, renumber);
-        ast.nodes.push(node);
-        ast.spans.push(chunk.spans[index]);
-        ast.op_spans.push(chunk.op_spans[index]);
-        ast.subtree_len.push(chunk.subtree_len[index]);
+        ast.push(
+            node,
+            chunk.spans[index],
+            chunk.op_spans[index],
+            chunk.subtree_len[index],
+        );
     }
 }
 

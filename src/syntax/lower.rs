@@ -356,11 +356,8 @@ impl<'i> Lowerer<'i> {
 
     /// Appends a node whose subtree starts at id `first` and leaves it as an operand.
     fn push_node(&mut self, node: Node, span: Span, op_span: Span, first: u32) {
-        let id = self.ast.nodes.len() as u32;
-        self.ast.nodes.push(node);
-        self.ast.spans.push(span);
-        self.ast.op_spans.push(op_span);
-        self.ast.subtree_len.push(id + 1 - first);
+        let len = self.ast.nodes.len() as u32 + 1 - first;
+        let id = self.ast.push(node, span, op_span, len).0;
         self.operands.push(Operand {
             id,
             first,
