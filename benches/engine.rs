@@ -12,9 +12,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use parcalc::ast::{Ast, BinaryOp, Node, NodeId};
+use parcalc::ast::{Ast, Node, NodeId};
 use parcalc::engine::{self, EvalOptions, Grain, Pool, sequential};
 use parcalc::num::{Limits, Value};
+use parcalc::ops::BinaryOp;
 use parcalc::span::Span;
 
 /// A balanced tree over `n_leaves` (a power of two) leaves, in post-order, with `+` and `-`

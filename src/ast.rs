@@ -9,6 +9,7 @@
 //! nodes of the subtree rooted at `id` are exactly `first_of(id)..=id`.
 
 use crate::num::Value;
+use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::span::Span;
 
 /// Index of a node in [`Ast::nodes`].
@@ -24,110 +25,6 @@ impl NodeId {
 impl std::fmt::Display for NodeId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "#{}", self.0)
-    }
-}
-
-/// Binary operators, in Python's meaning. `^` and `**` are the same operator, [`BinaryOp::Pow`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BinaryOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    FloorDiv,
-    Mod,
-    Pow,
-}
-
-impl BinaryOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinaryOp::Add => "+",
-            BinaryOp::Sub => "-",
-            BinaryOp::Mul => "*",
-            BinaryOp::Div => "/",
-            BinaryOp::FloorDiv => "//",
-            BinaryOp::Mod => "%",
-            BinaryOp::Pow => "^",
-        }
-    }
-
-    /// The operator written `symbol` (`^` or `**` for the power).
-    pub fn from_symbol(symbol: &str) -> Option<BinaryOp> {
-        Some(match symbol {
-            "+" => BinaryOp::Add,
-            "-" => BinaryOp::Sub,
-            "*" => BinaryOp::Mul,
-            "/" => BinaryOp::Div,
-            "//" => BinaryOp::FloorDiv,
-            "%" => BinaryOp::Mod,
-            "^" | "**" => BinaryOp::Pow,
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum UnaryOp {
-    Neg,
-    Plus,
-}
-
-impl UnaryOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            UnaryOp::Neg => "-",
-            UnaryOp::Plus => "+",
-        }
-    }
-}
-
-/// The built-in functions. Every argument is an independent subtree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Builtin {
-    Abs,
-    Min,
-    Max,
-    Sqrt,
-    Gcd,
-    Lcm,
-    Factorial,
-}
-
-impl Builtin {
-    pub const ALL: [Builtin; 7] = [
-        Builtin::Abs,
-        Builtin::Min,
-        Builtin::Max,
-        Builtin::Sqrt,
-        Builtin::Gcd,
-        Builtin::Lcm,
-        Builtin::Factorial,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Builtin::Abs => "abs",
-            Builtin::Min => "min",
-            Builtin::Max => "max",
-            Builtin::Sqrt => "sqrt",
-            Builtin::Gcd => "gcd",
-            Builtin::Lcm => "lcm",
-            Builtin::Factorial => "factorial",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Builtin> {
-        Builtin::ALL.into_iter().find(|b| b.name() == name)
-    }
-
-    /// Accepted argument counts, as Python's `math` module and builtins accept them.
-    pub fn arity(self) -> std::ops::RangeInclusive<usize> {
-        match self {
-            Builtin::Abs | Builtin::Sqrt | Builtin::Factorial => 1..=1,
-            Builtin::Min | Builtin::Max => 1..=usize::MAX,
-            Builtin::Gcd | Builtin::Lcm => 0..=usize::MAX,
-        }
     }
 }
 

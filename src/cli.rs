@@ -13,10 +13,12 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::engine::{self, EvalOptions, Grain};
+use crate::error::{Error, ErrorKind, NumError};
 use crate::input;
 use crate::num::Limits;
 use crate::render::{Color, SpeedupRow, diagnostic};
 use crate::session::Session;
+use crate::settings::{self, default_speedup_workers};
 
 /// parcalc — a calculator in which every evaluation is a small parallel program.
 ///
@@ -38,7 +40,7 @@ pub struct Args {
     pub file: Option<PathBuf>,
 
     /// Number of workers in the pool (1 to 1024) [default: available parallelism].
-    #[arg(short = 'w', long, value_name = "N", value_parser = parse_workers)]
+    #[arg(short = 'w', long, value_name = "N", value_parser = settings::parse_workers)]
     pub workers: Option<usize>,
 
     /// Simulated work slept by every operator: 100ms, 1.5s, 250us; a bare number is ms.
@@ -46,7 +48,7 @@ pub struct Args {
     pub delay: Option<Duration>,
 
     /// Operators per task: 1 makes every operator its own task; 'auto' chooses by tree size.
-    #[arg(long, value_name = "N|auto", value_parser = parse_grain, default_value = "auto")]
+    #[arg(long, value_name = "N|auto", value_parser = settings::parse_grain, default_value = "auto")]
     pub grain: Grain,
 
     /// Largest integer result, in bits, refused before it is computed.
@@ -85,27 +87,6 @@ pub struct Args {
     /// Never colour the output (also: the NO_COLOR environment variable).
     #[arg(long)]
     pub no_color: bool,
-}
-
-fn parse_workers(text: &str) -> Result<usize, String> {
-    let n: usize = text
-        .parse()
-        .map_err(|_| format!("'{text}' is not a number of workers"))?;
-    engine::check_workers(n).map_err(|error| error.to_string())?;
-    Ok(n)
-}
-
-/// `auto` or a positive number of nodes per task.
-pub fn parse_grain(text: &str) -> Result<Grain, String> {
-    if text == "auto" {
-        return Ok(Grain::Auto);
-    }
-    match text.parse::<u32>() {
-        Ok(n) if n >= 1 => Ok(Grain::Fixed(n)),
-        _ => Err(format!(
-            "grain must be 'auto' or a positive number of nodes, not '{text}'"
-        )),
-    }
 }
 
 /// Exit status of a run whose statements all succeeded.
@@ -203,15 +184,19 @@ fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
     Ok(())
 }
 
+/// The flag that would have avoided `error`, worded as a hint.
+fn hint(error: &Error) -> Option<&'static str> {
+    match error.kind {
+        ErrorKind::Num(NumError::TooLarge { .. }) => Some("raise it with --max-bits"),
+        ErrorKind::InputTooLong { .. } => Some("raise it with --max-input"),
+        _ => None,
+    }
+}
+
 /// Writes `message` and a newline to stderr. Unlike `eprintln!`, which panics when stderr is a
 /// closed pipe (`parcalc FILE 2>&1 | head -1`), this drops the message and goes on.
 fn report(message: std::fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "{message}");
-}
-
-/// Default largest pool of a speedup run: the machine's parallelism, at least 4.
-pub fn default_speedup_workers() -> usize {
-    engine::default_workers().max(4)
 }
 
 /// Columns available for charts: the terminal's width, or 80 when stdout is not a terminal.
@@ -272,7 +257,12 @@ impl Batch<'_> {
                 self.failed = true;
                 report(format_args!(
                     "{}",
-                    diagnostic::render_error(&error, text, self.error_color)
+                    diagnostic::render_error_with_hint(
+                        &error,
+                        text,
+                        hint(&error),
+                        self.error_color
+                    )
                 ));
                 Ok(())
             }
@@ -333,7 +323,12 @@ impl Batch<'_> {
             }
             Err(error) => {
                 self.failed = true;
-                let mut message = diagnostic::render_error(&error, text, self.error_color);
+                let mut message = diagnostic::render_error_with_hint(
+                    &error,
+                    text,
+                    hint(&error),
+                    self.error_color,
+                );
                 if let Some(line_no) = line_no {
                     message = message.replacen('\n', &format!(" (line {line_no})\n"), 1);
                 }

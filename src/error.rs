@@ -1,57 +1,194 @@
 //! Errors as data: an [`ErrorKind`] saying what went wrong and the [`Span`] it points at.
 //!
 //! Evaluation errors point at the operator that failed (`1 / 0` puts its caret under `/`), parse
-//! errors at the offending token. Nothing here knows about carets, colours or terminals: the
-//! caret is drawn by `render::diagnostic`.
+//! errors at the offending token. Each kind carries the facts of the failure (the name, the
+//! counts, the limit), never a sentence: the messages are written once, by `Display` here.
+//! Nothing here knows about carets, colours, terminals or command-line flags: the caret is
+//! drawn by `render::diagnostic`, and a hint naming a flag (`--max-bits`) is added by the front
+//! door that has that flag.
 
+use std::fmt;
+
+use crate::ops::{Arity, Builtin};
 use crate::span::Span;
 
 /// What went wrong in arithmetic, without a position. Raised by `num`, which knows no spans.
+/// The messages of Python's exceptions are Python 3.11's own.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum NumError {
-    /// Python's `ZeroDivisionError`; the string names the operation.
+    /// Python's `ZeroDivisionError`, with its message.
     #[error("{0}")]
     ZeroDivision(&'static str),
-    /// Python's `OverflowError`.
+    /// Python's `OverflowError`, with its message.
     #[error("{0}")]
     Overflow(&'static str),
-    /// Python's `ValueError` (math domain errors and the like).
+    /// Python's `ValueError` (math domain errors and the like), with its message.
     #[error("{0}")]
     Domain(&'static str),
-    /// Python's `TypeError` (a float given to `gcd`, say).
+    /// Python's `TypeError` (a float given to `gcd`, say), with its message.
     #[error("{0}")]
-    Type(String),
-    /// The result would be larger than the configured limit; refused before computing it.
-    #[error(
-        "result too large: about {estimated_bits} bits, over the limit of {limit_bits} bits (raise it with --max-bits)"
-    )]
+    Type(&'static str),
+    /// The result would have more than `limit` bits; refused before computing it.
+    /// `estimated_bits` is `None` when the estimate itself is beyond counting.
+    #[error("result too large: {}over the limit of {limit} bits", about(*estimated_bits))]
     TooLarge {
-        estimated_bits: u64,
-        limit_bits: u64,
+        estimated_bits: Option<u64>,
+        limit: u64,
     },
+}
+
+fn about(estimated_bits: Option<u64>) -> String {
+    estimated_bits.map_or_else(String::new, |bits| format!("about {bits} bits, "))
+}
+
+/// What a syntax error expected to find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Expected {
+    Operand,
+    Operator,
+    EndOfInput,
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Expected::Operand => "an operand",
+            Expected::Operator => "an operator",
+            Expected::EndOfInput => "end of input",
+        })
+    }
+}
+
+/// What a syntax error found instead: the end of the input, or a token's text (control
+/// characters are shown escaped, so that a message never hands them to the terminal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    End,
+    Token(Box<str>),
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::End => f.write_str("end of input"),
+            Found::Token(text) => {
+                f.write_str("'")?;
+                for c in text.chars() {
+                    if c.is_control() {
+                        write!(f, "{}", c.escape_unicode())?;
+                    } else {
+                        write!(f, "{c}")?;
+                    }
+                }
+                f.write_str("'")
+            }
+        }
+    }
 }
 
 /// Every way a statement can fail.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ErrorKind {
-    #[error("syntax error: {0}")]
-    Syntax(String),
+    /// The grammar expected one of `expected` where it found `found`.
+    #[error("syntax error: expected {}, found {found}", one_of(expected))]
+    Expected {
+        expected: Vec<Expected>,
+        found: Found,
+    },
+    /// An integer written with leading zeros, such as `007`, as Python refuses it.
+    #[error("syntax error: leading zeros in decimal integer literals are not permitted")]
+    LeadingZeros,
+    #[error("syntax error: unexpected ')'")]
+    UnexpectedClose,
+    #[error("syntax error: unclosed '('")]
+    UnclosedParen,
+    #[error("syntax error: a newline is allowed only inside parentheses")]
+    NewlineOutsideParens,
+    /// A command that needs an expression got nothing (or only a comment).
+    #[error("syntax error: expected an expression")]
+    ExpectedExpression,
     #[error("{0}")]
     Num(#[from] NumError),
-    #[error("name '{0}' is not defined")]
-    UnknownName(String),
-    #[error("unknown function '{0}'")]
-    UnknownFunction(String),
-    #[error("{0}")]
-    Arity(String),
-    #[error("'{0}' is a function name and cannot be assigned")]
-    ReservedName(String),
-    #[error("{0}")]
-    Limit(String),
+    #[error("name '{name}' is not defined")]
+    UnknownName { name: Box<str> },
+    #[error("unknown function '{name}'")]
+    UnknownFunction { name: Box<str> },
+    /// A function called with a number of arguments it does not take.
+    #[error("{}", arity_message(*function, *given, *wanted))]
+    Arity {
+        function: Builtin,
+        given: usize,
+        wanted: Arity,
+    },
+    #[error("'{name}' is a function name and cannot be assigned")]
+    ReservedName { name: Box<str> },
+    /// Parentheses, or runs of prefix and `^` operators, nested deeper than `limit`.
+    #[error("nesting too deep (limit {limit})")]
+    NestingTooDeep { limit: usize },
+    /// A deep line whose parsing thread could not be started or ran out of stack.
+    #[error("nesting too deep to parse here ({levels} levels of parentheses)")]
+    TooDeepToParse { levels: usize },
+    /// pest stopped at one of its own resource limits (`reason` is pest's).
+    #[error("nesting too deep to parse ({reason})")]
+    ParserLimit { reason: Box<str> },
+    /// A statement longer than the accepted input size.
+    #[error("input of {length} bytes is over the limit of {limit} bytes")]
+    InputTooLong { length: usize, limit: usize },
+    /// A pool size out of range.
+    #[error("the number of workers must be between 1 and {max}, not {requested}")]
+    Workers { requested: usize, max: usize },
+    /// The system refused the threads of a pool.
+    #[error("cannot start {n_workers} workers: {reason}")]
+    PoolStart { n_workers: usize, reason: String },
     #[error("evaluation cancelled")]
     Cancelled,
+    /// A bug, never an input error: what went wrong, for the report.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn one_of(expected: &[Expected]) -> String {
+    match expected {
+        [] => Expected::Operand.to_string(),
+        [only] => only.to_string(),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(ToString::to_string).collect();
+            format!("{} or {last}", init.join(", "))
+        }
+    }
+}
+
+/// Python's wording for a call with the wrong number of arguments.
+fn arity_message(function: Builtin, given: usize, wanted: Arity) -> String {
+    let name = function.name();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    match wanted {
+        Arity {
+            min: 1,
+            max: Some(1),
+        } => {
+            format!("{name}() takes exactly one argument ({given} given)")
+        }
+        Arity {
+            min,
+            max: Some(max),
+        } if min == max => {
+            format!("{name} expected {min} argument{}, got {given}", plural(min))
+        }
+        Arity { max: Some(max), .. } if given > max => {
+            format!(
+                "{name} expected at most {max} argument{}, got {given}",
+                plural(max)
+            )
+        }
+        Arity { min, .. } => {
+            format!(
+                "{name} expected at least {min} argument{}, got {given}",
+                plural(min)
+            )
+        }
+    }
 }
 
 /// An error with the span it points at, in the text of the statement that raised it.
@@ -68,5 +205,65 @@ impl Error {
             kind: kind.into(),
             span,
         }
+    }
+
+    /// An error that points at no text in particular (a limit, a bug).
+    pub fn unplaced(kind: impl Into<ErrorKind>) -> Error {
+        Error::new(kind, Span::default())
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[track_caller]
+    fn check(kind: impl Into<ErrorKind>, expected: &str) {
+        assert_eq!(kind.into().to_string(), expected);
+    }
+
+    #[test]
+    fn messages() {
+        check(
+            ErrorKind::Expected {
+                expected: vec![Expected::Operand],
+                found: Found::Token("*".into()),
+            },
+            "syntax error: expected an operand, found '*'",
+        );
+        check(
+            ErrorKind::Expected {
+                expected: vec![Expected::Operator, Expected::EndOfInput],
+                found: Found::Token("\u{1b}".into()),
+            },
+            "syntax error: expected an operator or end of input, found '\\u{1b}'",
+        );
+        check(
+            NumError::TooLarge {
+                estimated_bits: None,
+                limit: 64,
+            },
+            "result too large: over the limit of 64 bits",
+        );
+        check(
+            NumError::TooLarge {
+                estimated_bits: Some(100),
+                limit: 64,
+            },
+            "result too large: about 100 bits, over the limit of 64 bits",
+        );
+        let arity = |function, given, min, max| ErrorKind::Arity {
+            function,
+            given,
+            wanted: Arity { min, max },
+        };
+        check(
+            arity(Builtin::Abs, 2, 1, Some(1)),
+            "abs() takes exactly one argument (2 given)",
+        );
+        check(
+            arity(Builtin::Min, 0, 1, None),
+            "min expected at least 1 argument, got 0",
+        );
     }
 }

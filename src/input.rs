@@ -1,8 +1,10 @@
 //! Splitting a file or piped stdin into statements.
 //!
 //! One statement per line, except that a line with unclosed parentheses continues on the next
-//! (as in Python). Lines end with `\n` or `\r\n`; a last line without a newline counts. Bytes
+//! (as in Python), decided as the REPL decides it ([`lex::continues`]). Lines end with `\n` or `\r\n`; a last line without a newline counts. Bytes
 //! that are not UTF-8 make their statement an error; they never stop the others.
+
+use crate::syntax::lex::{self, Parens, TokenKind};
 
 /// One statement of a batch input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,24 +22,18 @@ pub fn statements(input: &[u8]) -> Vec<Piece<'_>> {
     let mut line_no = 1;
     let mut start = 0;
     let mut start_line = 1;
-    let mut depth: i64 = 0;
-    let mut in_comment = false;
-    for (i, &byte) in input.iter().enumerate() {
-        match byte {
-            b'\n' => {
-                in_comment = false;
-                line_no += 1;
-                if depth <= 0 {
-                    pieces.push(piece(&input[start..i], start_line));
-                    start = i + 1;
-                    start_line = line_no;
-                    depth = 0;
-                }
-            }
-            b'#' => in_comment = true,
-            b'(' if !in_comment => depth += 1,
-            b')' if !in_comment => depth -= 1,
-            _ => {}
+    let mut parens = Parens::default();
+    for token in lex::byte_tokens(input) {
+        if token.kind != TokenKind::Newline {
+            parens.feed(token);
+            continue;
+        }
+        line_no += 1;
+        if !parens.continues() {
+            pieces.push(piece(&input[start..token.start], start_line));
+            start = token.end;
+            start_line = line_no;
+            parens = Parens::default();
         }
     }
     if start < input.len() {

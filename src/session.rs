@@ -61,6 +61,8 @@ pub struct Session {
     /// Grain, delay, limits and the cancel flag used for every evaluation.
     pub options: EvalOptions,
     last_trace: Option<Trace>,
+    /// The variable holding the last value computed: `_`, or the name last assigned.
+    last_value: Option<Box<str>>,
     /// Longest statement accepted, in bytes.
     pub max_input_bytes: usize,
 }
@@ -75,6 +77,7 @@ impl Session {
             pool: Pool::new(n_workers)?,
             options,
             last_trace: None,
+            last_value: None,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
         })
     }
@@ -101,6 +104,17 @@ impl Session {
         self.vars.get(name)
     }
 
+    /// The value of the last statement that succeeded (an expression's, or the value an
+    /// assignment bound), if any.
+    pub fn last_value(&self) -> Option<&Value> {
+        self.vars.get(self.last_value.as_deref()?)
+    }
+
+    /// Names of the variables, `_` included once set, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(|name| &**name)
+    }
+
     /// The trace of the last evaluation that ran, if any.
     pub fn last_trace(&self) -> Option<&Trace> {
         self.last_trace.as_ref()
@@ -115,14 +129,10 @@ impl Session {
     /// session's variables are left as they were before the line.
     pub fn eval_line(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
         if line.len() > self.max_input_bytes {
-            return Err(Error::new(
-                ErrorKind::Limit(format!(
-                    "input of {} bytes is over the limit of {} bytes (raise it with --max-input)",
-                    line.len(),
-                    self.max_input_bytes
-                )),
-                crate::span::Span::default(),
-            ));
+            return Err(Error::unplaced(ErrorKind::InputTooLong {
+                length: line.len(),
+                limit: self.max_input_bytes,
+            }));
         }
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.eval_line_unguarded(line)
@@ -160,6 +170,8 @@ impl Session {
         source: &str,
         parse: Duration,
     ) -> Result<Outcome, Error> {
+        // A Ctrl-C that stopped an earlier evaluation must not stop this one.
+        self.options.cancel.reset();
         let Statement { target, expr } = statement;
         let env = self.resolve_names(&expr)?;
         let n_nodes = expr.len();
@@ -182,16 +194,13 @@ impl Session {
             let _ = self.pool.submit(move || drop(ast));
         }
         let value = evaluation.result?;
-        let assigned = match target {
-            Some((name, _)) => {
-                self.vars.insert(name.clone(), value.clone());
-                Some(name)
-            }
-            None => {
-                self.vars.insert("_".into(), value.clone());
-                None
-            }
+        let name: Box<str> = match &target {
+            Some((name, _)) => name.clone(),
+            None => "_".into(),
         };
+        self.vars.insert(name.clone(), value.clone());
+        self.last_value = Some(name);
+        let assigned = target.map(|(name, _)| name);
         Ok(Outcome {
             value,
             assigned,
@@ -210,13 +219,9 @@ impl Session {
         let statement = self
             .pool
             .install(|| syntax::parse_statement(line))?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Syntax("expected an expression".into()),
-                    crate::span::Span::default(),
-                )
-            })?;
+            .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
         engine::check_workers(max_workers)?;
+        self.options.cancel.reset();
         let env = self.resolve_names(&statement.expr)?;
         let ast = Arc::new(statement.expr);
         let source: Arc<str> = Arc::from(line);
@@ -247,7 +252,8 @@ impl Session {
                         .position(|node| *node == Node::Name(index as u32))
                         .map(|i| ast.spans[i])
                         .unwrap_or_default();
-                    return Err(Error::new(ErrorKind::UnknownName(name.to_string()), span));
+                    let kind = ErrorKind::UnknownName { name: name.clone() };
+                    return Err(Error::new(kind, span));
                 }
             }
         }

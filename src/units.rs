@@ -5,9 +5,20 @@ use std::time::Duration;
 /// Longest delay accepted: an hour per operator is already more than any lesson needs.
 const MAX_SECONDS: f64 = 3600.0;
 
+/// A duration that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("invalid duration '{0}': expected e.g. 100ms, 1.5s, 250us")]
+    Invalid(String),
+    #[error("invalid duration unit '{unit}' in '{text}': use s, ms, us or ns")]
+    Unit { unit: String, text: String },
+    #[error("duration '{0}' out of range (0 to {MAX_SECONDS} s)")]
+    OutOfRange(String),
+}
+
 /// Parses `100ms`, `1.5s`, `250us` (or `250µs`), `2m` is not accepted; a bare number is
 /// milliseconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
@@ -16,22 +27,21 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let number: f64 = number
         .replace('_', "")
         .parse()
-        .map_err(|_| format!("invalid duration '{text}': expected e.g. 100ms, 1.5s, 250us"))?;
+        .map_err(|_| DurationError::Invalid(text.to_string()))?;
     let seconds = match unit.trim() {
         "" | "ms" => number / 1e3,
         "s" => number,
         "us" | "µs" => number / 1e6,
         "ns" => number / 1e9,
         other => {
-            return Err(format!(
-                "invalid duration unit '{other}' in '{text}': use s, ms, us or ns"
-            ));
+            return Err(DurationError::Unit {
+                unit: other.to_string(),
+                text: text.to_string(),
+            });
         }
     };
     if !(0.0..=MAX_SECONDS).contains(&seconds) {
-        return Err(format!(
-            "duration '{text}' out of range (0 to {MAX_SECONDS} s)"
-        ));
+        return Err(DurationError::OutOfRange(text.to_string()));
     }
     Ok(Duration::from_secs_f64(seconds))
 }

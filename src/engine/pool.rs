@@ -24,12 +24,10 @@ pub fn check_workers(n_workers: usize) -> Result<(), Error> {
     if (1..=MAX_WORKERS).contains(&n_workers) {
         Ok(())
     } else {
-        Err(Error::new(
-            ErrorKind::Limit(format!(
-                "the number of workers must be between 1 and {MAX_WORKERS}, not {n_workers}"
-            )),
-            Span::default(),
-        ))
+        Err(Error::unplaced(ErrorKind::Workers {
+            requested: n_workers,
+            max: MAX_WORKERS,
+        }))
     }
 }
 
@@ -61,10 +59,10 @@ impl Pool {
             .thread_name(|index| format!("parcalc-worker-{index}"))
             .build()
             .map_err(|error| {
-                Error::new(
-                    ErrorKind::Limit(format!("cannot start {n_workers} workers: {error}")),
-                    Span::default(),
-                )
+                Error::unplaced(ErrorKind::PoolStart {
+                    n_workers,
+                    reason: error.to_string(),
+                })
             })?;
         Ok(Pool {
             threads: Arc::new(threads),

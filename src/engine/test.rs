@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use crate::ast::{Ast, BinaryOp, Builtin, Node, NodeId, UnaryOp};
+use crate::ast::{Ast, Node, NodeId};
 use crate::engine::grain::{NO_TASK, Plan};
 use crate::engine::{
     self, CancelFlag, EvalOptions, Evaluation, Grain, MAX_WORKERS, Pool, sequential,
 };
 use crate::error::{Error, ErrorKind};
 use crate::num::{Limits, Value};
+use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::span::Span;
 
 /// One step of a program in reverse Polish notation, which is exactly a post-order arena.
@@ -543,7 +544,7 @@ fn future_reports_when_it_is_done() {
 fn pool_size_is_checked() {
     for bad in [0, MAX_WORKERS + 1] {
         let error = Pool::new(bad).unwrap_err();
-        assert!(matches!(error.kind, ErrorKind::Limit(_)), "{error:?}");
+        assert!(matches!(error.kind, ErrorKind::Workers { .. }), "{error:?}");
     }
     let mut pool = Pool::new(2).unwrap();
     assert!(pool.resize(0).is_err());

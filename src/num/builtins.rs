@@ -10,21 +10,21 @@ use std::cmp::Ordering;
 
 use dashu_int::ops::{Gcd, UnsignedAbs};
 
-use crate::ast::Builtin;
 use crate::error::NumError;
 use crate::num::{Int, Limits, Value, guard, int};
+use crate::ops::Builtin;
 
 pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Value, NumError> {
     match func {
         Builtin::Abs => Ok(match args.first() {
             Some(Value::Int(i)) => Value::Int(Int::from(i.unsigned_abs())),
             Some(Value::Float(x)) => Value::Float(x.abs()),
-            None => return Err(arity("abs")),
+            None => return Err(missing_argument()),
         }),
-        Builtin::Min => extreme(args, Ordering::Less, "min"),
-        Builtin::Max => extreme(args, Ordering::Greater, "max"),
+        Builtin::Min => extreme(args, Ordering::Less),
+        Builtin::Max => extreme(args, Ordering::Greater),
         Builtin::Sqrt => {
-            let x = args.first().ok_or_else(|| arity("sqrt"))?.to_float()?;
+            let x = args.first().ok_or_else(missing_argument)?.to_float()?;
             let root = x.sqrt();
             if root.is_nan() && !x.is_nan() {
                 return Err(NumError::Domain("math domain error"));
@@ -55,29 +55,28 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
             let n = match args.first() {
                 Some(Value::Int(n)) => n,
                 Some(Value::Float(_)) => return Err(float_not_integer()),
-                None => return Err(arity("factorial")),
+                None => return Err(missing_argument()),
             };
             if n < &Int::ZERO {
                 return Err(NumError::Domain(
                     "factorial() not defined for negative values",
                 ));
             }
-            let n = u64::try_from(n).map_err(|_| NumError::TooLarge {
-                estimated_bits: u64::MAX,
-                limit_bits: limits.max_bits,
-            })?;
+            let n = u64::try_from(n).map_err(|_| guard::beyond_counting(limits))?;
             guard::check_f64(factorial_bits(n), limits)?;
             Ok(Value::Int(factorial(n)))
         }
     }
 }
 
-fn arity(name: &str) -> NumError {
-    NumError::Type(format!("{name}() takes at least one argument"))
+/// The parser checks every call's arity; this stands in should a call come here without its
+/// arguments.
+fn missing_argument() -> NumError {
+    NumError::Type("a built-in function was called with too few arguments")
 }
 
 fn float_not_integer() -> NumError {
-    NumError::Type("'float' object cannot be interpreted as an integer".to_owned())
+    NumError::Type("'float' object cannot be interpreted as an integer")
 }
 
 /// The arguments as ints, or Python's `TypeError` for a float.
@@ -113,8 +112,8 @@ pub(super) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 
 /// `min` (`wanted` = Less) or `max` (`wanted` = Greater): an item replaces the current extreme
 /// only when strictly beyond it.
-fn extreme(args: &[&Value], wanted: Ordering, name: &str) -> Result<Value, NumError> {
-    let (first, rest) = args.split_first().ok_or_else(|| arity(name))?;
+fn extreme(args: &[&Value], wanted: Ordering) -> Result<Value, NumError> {
+    let (first, rest) = args.split_first().ok_or_else(missing_argument)?;
     let mut best = *first;
     for item in rest {
         if compare(item, best) == Some(wanted) {

@@ -12,16 +12,31 @@ use crate::num::Limits;
 pub(super) fn check(estimated_bits: u64, limits: &Limits) -> Result<(), NumError> {
     if estimated_bits > limits.max_bits {
         Err(NumError::TooLarge {
-            estimated_bits,
-            limit_bits: limits.max_bits,
+            estimated_bits: Some(estimated_bits),
+            limit: limits.max_bits,
         })
     } else {
         Ok(())
     }
 }
 
+/// The error for a result whose size is beyond any estimate (an exponent that does not fit in
+/// a machine word, say).
+pub(super) fn beyond_counting(limits: &Limits) -> NumError {
+    NumError::TooLarge {
+        estimated_bits: None,
+        limit: limits.max_bits,
+    }
+}
+
 /// As [`check`], for an estimate computed in floating point (which may be huge or infinite).
 pub(super) fn check_f64(estimated_bits: f64, limits: &Limits) -> Result<(), NumError> {
-    // The `as` conversion saturates, so an infinite estimate becomes u64::MAX.
-    check(estimated_bits.ceil().max(0.0) as u64, limits)
+    let estimated_bits = estimated_bits.ceil().max(0.0);
+    // 2^64 and beyond (or a nan, or an infinity) is no number of bits worth printing.
+    let countable = estimated_bits < 18_446_744_073_709_551_616.0;
+    if countable {
+        check(estimated_bits as u64, limits)
+    } else {
+        Err(beyond_counting(limits))
+    }
 }

@@ -135,10 +135,7 @@ pub(super) fn pow(base: &Int, exponent: &Int, limits: &Limits) -> Result<Int, Nu
     // The result has floor(e * log2|b|) + 1 bits.
     let log2_result = log2_abs(base) * to_f64(exponent).unwrap_or(f64::INFINITY);
     guard::check_f64(log2_result.floor() + 1.0, limits)?;
-    let exponent = usize::try_from(exponent).map_err(|_| NumError::TooLarge {
-        estimated_bits: u64::MAX,
-        limit_bits: limits.max_bits,
-    })?;
+    let exponent = usize::try_from(exponent).map_err(|_| guard::beyond_counting(limits))?;
     Ok(base.pow(exponent))
 }
 

@@ -21,8 +21,8 @@ pub mod print;
 #[cfg(test)]
 mod test;
 
-use crate::ast::{BinaryOp, Builtin, UnaryOp};
 use crate::error::NumError;
+use crate::ops::{BinaryOp, Builtin, UnaryOp};
 
 pub use float::repr as float_repr;
 pub use print::to_decimal;

@@ -4,18 +4,33 @@
 //! around the caret with `…` at the cut ends, so an error in a multi-megabyte line stays a few
 //! lines of text. Columns are counted in characters (every character taken as one column).
 
-use colored::Colorize;
-
 use crate::error::Error;
 use crate::render::Color;
+use crate::render::paint::{Hue, Style, paint};
 use crate::span::Span;
 
 /// Widest stretch of the source an error quotes.
 pub const WINDOW: usize = 80;
 
-/// `error: message`, then the source line and a caret line, each indented by `indent` columns.
+/// `error: message`, then the source line and a caret line, each indented by two columns.
 pub fn render_error(error: &Error, source: &str, color: Color) -> String {
-    let mut out = headline(&error.to_string(), color);
+    render_error_with_hint(error, source, None, color)
+}
+
+/// [`render_error`] with a hint after the message in parentheses, such as the flag that
+/// raises a limit: `error: … (raise it with --max-bits)`. Only a front door knows its flags,
+/// so it gives the hint.
+pub fn render_error_with_hint(
+    error: &Error,
+    source: &str,
+    hint: Option<&str>,
+    color: Color,
+) -> String {
+    let message = match hint {
+        Some(hint) => format!("{error} ({hint})"),
+        None => error.to_string(),
+    };
+    let mut out = headline(&message, color);
     if let Some((line, carets)) = quote(source, error.span) {
         out.push_str(&format!("\n  {line}\n  {}", paint_caret(&carets, color)));
     }
@@ -45,22 +60,18 @@ pub fn render_error_under_prompt(
     out
 }
 
-fn headline(message: &str, color: Color) -> String {
-    if color.enabled() {
-        format!("{} {message}", "error:".red().bold())
-    } else {
-        format!("error: {message}")
-    }
+/// The style of `error:` and of the carets.
+const ERROR_STYLE: Style = Style::fg(Hue::Red).bold();
+
+/// `error: message`, `error:` in red when colour is on. Every error parcalc prints starts so.
+pub fn headline(message: &str, color: Color) -> String {
+    format!("{} {message}", paint("error:", ERROR_STYLE, color))
 }
 
 fn paint_caret(carets: &str, color: Color) -> String {
-    if color.enabled() {
-        let trimmed = carets.trim_start();
-        let pad = carets.len() - trimmed.len();
-        format!("{}{}", " ".repeat(pad), trimmed.red().bold())
-    } else {
-        carets.to_string()
-    }
+    let trimmed = carets.trim_start();
+    let pad = carets.len() - trimmed.len();
+    format!("{}{}", " ".repeat(pad), paint(trimmed, ERROR_STYLE, color))
 }
 
 /// The (windowed) line holding `span.start` and the caret line under it; `None` for an empty
@@ -133,14 +144,22 @@ mod test {
 
     #[track_caller]
     fn check(source: &str, span: (usize, usize), expected: &str) {
-        let error = Error::new(ErrorKind::Syntax("x".into()), Span::new(span.0, span.1));
+        let error = Error::new(ErrorKind::UnexpectedClose, Span::new(span.0, span.1));
         assert_eq!(render_error(&error, source, Color::Never), expected);
     }
 
     #[test]
     fn caret_under_the_span() {
-        check("1 +* 2", (3, 4), "error: syntax error: x\n  1 +* 2\n     ^");
-        check("7 // 0", (2, 4), "error: syntax error: x\n  7 // 0\n    ^^");
+        check(
+            "1 +* 2",
+            (3, 4),
+            "error: syntax error: unexpected ')'\n  1 +* 2\n     ^",
+        );
+        check(
+            "7 // 0",
+            (2, 4),
+            "error: syntax error: unexpected ')'\n  7 // 0\n    ^^",
+        );
     }
 
     #[test]
@@ -148,7 +167,7 @@ mod test {
         check(
             "(1 + 2",
             (6, 6),
-            "error: syntax error: x\n  (1 + 2\n        ^",
+            "error: syntax error: unexpected ')'\n  (1 + 2\n        ^",
         );
     }
 
@@ -156,10 +175,18 @@ mod test {
     /// on a long line its caret fell outside the window.
     #[test]
     fn caret_on_the_newline_after_a_carriage_return() {
-        check("1\r\n+", (2, 3), "error: syntax error: x\n  1\n   ^");
-        check("1\r\r\n+", (3, 4), "error: syntax error: x\n  1\n   ^");
+        check(
+            "1\r\n+",
+            (2, 3),
+            "error: syntax error: unexpected ')'\n  1\n   ^",
+        );
+        check(
+            "1\r\r\n+",
+            (3, 4),
+            "error: syntax error: unexpected ')'\n  1\n   ^",
+        );
         let source = format!("{}\r\n+", "7".repeat(100));
-        let error = Error::new(ErrorKind::Syntax("x".into()), Span::new(101, 102));
+        let error = Error::new(ErrorKind::UnexpectedClose, Span::new(101, 102));
         let text = render_error(&error, &source, Color::Never);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[1], format!("  …{}", "7".repeat(WINDOW)));
@@ -170,7 +197,7 @@ mod test {
     fn long_line_is_windowed() {
         let source = format!("{}1 / 0{}", "1 + ".repeat(100_000), " + 1".repeat(100_000));
         let at = 400_002;
-        let error = Error::new(ErrorKind::Syntax("x".into()), Span::new(at, at + 1));
+        let error = Error::new(ErrorKind::UnexpectedClose, Span::new(at, at + 1));
         let text = render_error(&error, &source, Color::Never);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[1].chars().count() <= WINDOW + 4, "{}", lines[1]);

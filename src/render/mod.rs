@@ -11,7 +11,7 @@ pub mod diagnostic;
 mod figures;
 mod gantt;
 mod legend;
-mod paint;
+pub(crate) mod paint;
 mod speedup;
 mod svg;
 mod text;

@@ -12,20 +12,30 @@ use super::Color;
 
 pub(crate) use colored::Color as Hue;
 
-/// A foreground, an optional background and boldness.
+/// An optional foreground and background, and the attributes bold, dimmed and underlined.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Style {
     pub(crate) fg: Option<Hue>,
     pub(crate) bg: Option<Hue>,
     pub(crate) bold: bool,
+    pub(crate) dimmed: bool,
+    pub(crate) underline: bool,
 }
 
 impl Style {
+    /// No colour and no attribute: the text as it is.
+    pub(crate) const PLAIN: Style = Style {
+        fg: None,
+        bg: None,
+        bold: false,
+        dimmed: false,
+        underline: false,
+    };
+
     pub(crate) const fn fg(hue: Hue) -> Style {
         Style {
             fg: Some(hue),
-            bg: None,
-            bold: false,
+            ..Style::PLAIN
         }
     }
 
@@ -33,12 +43,26 @@ impl Style {
         Style {
             fg: Some(fg),
             bg: Some(bg),
-            bold: false,
+            ..Style::PLAIN
         }
     }
 
     pub(crate) const fn bold(self) -> Style {
         Style { bold: true, ..self }
+    }
+
+    pub(crate) const fn dimmed(self) -> Style {
+        Style {
+            dimmed: true,
+            ..self
+        }
+    }
+
+    pub(crate) const fn underline(self) -> Style {
+        Style {
+            underline: true,
+            ..self
+        }
     }
 }
 
@@ -48,9 +72,15 @@ pub(crate) fn push(out: &mut String, text: &str, style: Style, color: Color) {
         out.push_str(text);
         return;
     }
-    let mut codes: Vec<String> = Vec::with_capacity(3);
-    if style.bold {
-        codes.push("1".to_string());
+    let mut codes: Vec<String> = Vec::with_capacity(5);
+    for (on, code) in [
+        (style.bold, "1"),
+        (style.dimmed, "2"),
+        (style.underline, "4"),
+    ] {
+        if on {
+            codes.push(code.to_string());
+        }
     }
     if let Some(bg) = style.bg {
         codes.push(bg.to_bg_str().into_owned());
@@ -63,6 +93,13 @@ pub(crate) fn push(out: &mut String, text: &str, style: Style, color: Color) {
         return;
     }
     let _ = write!(out, "\x1b[{}m{text}\x1b[0m", codes.join(";"));
+}
+
+/// `text` in `style` when `color` is enabled.
+pub(crate) fn paint(text: &str, style: Style, color: Color) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    push(&mut out, text, style, color);
+    out
 }
 
 /// Removes ANSI escape sequences: what a reader without colour sees.

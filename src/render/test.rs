@@ -1,7 +1,8 @@
 //! Tests of the renderers on hand-made traces and trees: insta snapshots of the schedule view
 //! (plain and coloured), the SVG read back as XML, the tree on hand-built arenas.
 
-use crate::ast::{Ast, BinaryOp, Node, NodeId, UnaryOp};
+use crate::ast::{Ast, Node, NodeId};
+use crate::ops::{BinaryOp, UnaryOp};
 use crate::render::paint::strip_ansi;
 use crate::render::{Color, SpeedupRow, schedule, speedup, svg, tree};
 use crate::span::Span;

@@ -92,11 +92,7 @@ fn node_text(ast: &Ast, id: NodeId, source: &str) -> (String, Style) {
             let literal = source.get(ast.span(id).range()).unwrap_or("?");
             (
                 crate::render::text::abbreviate(literal, crate::render::text::MAX_CHARS),
-                Style {
-                    fg: None,
-                    bg: None,
-                    bold: false,
-                },
+                Style::PLAIN,
             )
         }
     }

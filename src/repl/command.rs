@@ -2,22 +2,21 @@
 //! Tab completes for the argument, and the function that runs it.
 //!
 //! `:help`, Tab completion and dispatch all read the same table, so a command cannot exist in one
-//! and be missing from another. Commands return their output as text (or an error message) and
-//! never print: the loop in `repl` decides where the text goes, which keeps them testable without
+//! and be missing from another. Commands return their output as text (or a [`CommandError`])
+//! and never print: the loop in `repl` decides where the text goes, which keeps them testable without
 //! a terminal. Evaluating expressions is not done here but through the session.
 
 use std::fmt::Write as _;
 
 use crate::ast::Ast;
-use crate::cli::parse_grain;
 use crate::engine::Grain;
 use crate::error::{Error, ErrorKind};
-use crate::num::Value;
-use crate::render::{self, Color, SpeedupRow, diagnostic};
+use crate::render::{self, Color, SpeedupRow};
 use crate::repl::display;
 use crate::session::Session;
+use crate::settings::{self, SettingError};
 use crate::syntax;
-use crate::units;
+use crate::units::{self, DurationError};
 
 /// The state a command can read and change: the session and the REPL's own settings.
 #[derive(Debug)]
@@ -26,10 +25,64 @@ pub struct State {
     pub color: Color,
     /// Show the schedule after every evaluation (`:trace on`).
     pub show_trace: bool,
-    /// The text of the last value printed, whole, for `:show`.
-    pub last_value: Option<Value>,
     /// Width of the terminal in columns.
     pub width: usize,
+}
+
+/// Why a command failed. The loop prints it: an error in an expression argument with its
+/// caret under the argument, anything else after `error:`.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("unknown command ':{name}', did you mean ':{suggestion}'?")]
+    Misspelt {
+        name: String,
+        suggestion: &'static str,
+    },
+    #[error("unknown command ':{0}' (:help lists the commands)")]
+    Unknown(String),
+    #[error(":{0} takes no argument")]
+    NoArgument(&'static str),
+    /// A command that needs an argument got none; the text shows how to call it.
+    #[error(":{command} needs {what}")]
+    MissingArgument {
+        command: &'static str,
+        what: &'static str,
+    },
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    #[error(transparent)]
+    Duration(#[from] DurationError),
+    #[error("unknown :trace argument '{0}': expected on, off, json FILE or svg FILE")]
+    TraceArgument(String),
+    #[error(":trace {0} takes no file")]
+    TraceTakesNoFile(String),
+    #[error(":trace {0} needs a FILE to write")]
+    TraceNeedsFile(String),
+    #[error("no evaluation yet: type an expression first")]
+    NoTrace,
+    #[error("no value yet")]
+    NoValue,
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("MAX must be between 1 and {max}, not {text}", max = crate::engine::MAX_WORKERS)]
+    SpeedupMax { text: String },
+    #[error("expected an expression, not an assignment")]
+    Assignment,
+    /// The session refused (a pool that cannot start, say).
+    #[error(transparent)]
+    Session(Error),
+    /// An error in the expression argument, which starts at screen column `column`.
+    #[error("{error}")]
+    Expr {
+        error: Error,
+        text: String,
+        column: usize,
+    },
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// What a command asks the loop to do after it ran.
@@ -60,7 +113,7 @@ pub struct Command {
     pub completions: &'static [&'static str],
     /// Whether the argument is an expression (Tab then completes names).
     pub takes_expr: bool,
-    pub run: fn(&mut State, Invocation<'_>) -> Result<Reply, String>,
+    pub run: fn(&mut State, Invocation<'_>) -> Result<Reply, CommandError>,
 }
 
 /// Every command, in the order `:help` lists them.
@@ -147,8 +200,8 @@ pub const COMMANDS: &[Command] = &[
     },
 ];
 
-/// Finds a command by its exact name; otherwise a message suggesting the nearest one.
-pub fn find(name: &str) -> Result<&'static Command, String> {
+/// Finds a command by its exact name; otherwise an error suggesting the nearest one.
+pub fn find(name: &str) -> Result<&'static Command, CommandError> {
     if let Some(command) = COMMANDS.iter().find(|c| c.name == name) {
         return Ok(command);
     }
@@ -158,16 +211,17 @@ pub fn find(name: &str) -> Result<&'static Command, String> {
         .min()
         .filter(|&(distance, candidate)| distance <= 2.max(candidate.len() / 3));
     Err(match nearest {
-        Some((_, candidate)) => {
-            format!("unknown command ':{name}', did you mean ':{candidate}'?")
-        }
-        None => format!("unknown command ':{name}' (:help lists the commands)"),
+        Some((_, suggestion)) => CommandError::Misspelt {
+            name: name.to_string(),
+            suggestion,
+        },
+        None => CommandError::Unknown(name.to_string()),
     })
 }
 
 /// Runs the `:command` line `line` (which starts with `:`); `prompt_width` is the width of the
 /// prompt it was typed after.
-pub fn dispatch(state: &mut State, line: &str, prompt_width: usize) -> Result<Reply, String> {
+pub fn dispatch(state: &mut State, line: &str, prompt_width: usize) -> Result<Reply, CommandError> {
     let body = line.trim_start().strip_prefix(':').unwrap_or(line);
     let name_end = body.find(char::is_whitespace).unwrap_or(body.len());
     let (name, rest) = body.split_at(name_end);
@@ -197,15 +251,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
-fn no_argument(name: &str, invocation: Invocation<'_>) -> Result<(), String> {
+fn no_argument(name: &'static str, invocation: Invocation<'_>) -> Result<(), CommandError> {
     if invocation.arg.is_empty() {
         Ok(())
     } else {
-        Err(format!(":{name} takes no argument"))
+        Err(CommandError::NoArgument(name))
     }
 }
 
-fn help(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn help(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("help", invocation)?;
     Ok(Reply::Text(help_text()))
 }
@@ -228,21 +282,18 @@ pub fn help_text() -> String {
     out
 }
 
-fn workers(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn workers(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     if !invocation.arg.is_empty() {
-        let n: usize = invocation
-            .arg
-            .parse()
-            .map_err(|_| format!("'{}' is not a number of workers", invocation.arg))?;
+        let n = settings::parse_workers(invocation.arg)?;
         state
             .session
             .set_workers(n)
-            .map_err(|error| error.to_string())?;
+            .map_err(CommandError::Session)?;
     }
     Ok(Reply::Text(plural(state.session.n_workers(), "worker")))
 }
 
-fn delay(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn delay(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     if !invocation.arg.is_empty() {
         state.session.options.delay = units::parse_duration(invocation.arg)?;
     }
@@ -254,9 +305,9 @@ fn delay(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String>
     }))
 }
 
-fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     if !invocation.arg.is_empty() {
-        state.session.options.grain = parse_grain(invocation.arg)?;
+        state.session.options.grain = settings::parse_grain(invocation.arg)?;
     }
     Ok(Reply::Text(match state.session.options.grain {
         Grain::Auto => "grain auto".to_string(),
@@ -264,7 +315,7 @@ fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String>
     }))
 }
 
-fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     let mut words = invocation.arg.splitn(2, char::is_whitespace);
     let word = words.next().unwrap_or("");
     let file = words.next().map(str::trim).unwrap_or("");
@@ -275,11 +326,11 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String>
                 state.width,
                 state.color,
             ))),
-            None => Err("no evaluation yet: type an expression first".to_string()),
+            None => Err(CommandError::NoTrace),
         },
         "on" | "off" => {
             if !file.is_empty() {
-                return Err(format!(":trace {word} takes no file"));
+                return Err(CommandError::TraceTakesNoFile(word.to_string()));
             }
             state.show_trace = word == "on";
             Ok(Reply::Text(format!(
@@ -293,43 +344,55 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String>
         }
         "json" | "svg" => {
             if file.is_empty() {
-                return Err(format!(":trace {word} needs a FILE to write"));
+                return Err(CommandError::TraceNeedsFile(word.to_string()));
             }
-            let trace = state
-                .session
-                .last_trace()
-                .ok_or("no evaluation yet: type an expression first")?;
+            let trace = state.session.last_trace().ok_or(CommandError::NoTrace)?;
             let text = if word == "json" {
                 render::chrome_json(trace)
             } else {
                 render::svg(trace)
             };
-            std::fs::write(file, text).map_err(|error| format!("cannot write {file}: {error}"))?;
+            std::fs::write(file, text).map_err(|source| CommandError::Write {
+                path: file.to_string(),
+                source,
+            })?;
             Ok(Reply::Text(format!("wrote {file}")))
         }
-        other => Err(format!(
-            "unknown :trace argument '{other}': expected on, off, json FILE or svg FILE"
-        )),
+        other => Err(CommandError::TraceArgument(other.to_string())),
     }
 }
 
-/// Parses `text` as an expression; an error is rendered with its caret at `column`.
-fn parse_expr(state: &State, text: &str, column: usize) -> Result<Ast, String> {
-    let render_error =
-        |error: &Error| diagnostic::render_error_under_prompt(error, text, column, state.color);
+/// The error `error` in the expression argument `text`, typed from screen column `column`.
+fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
+    CommandError::Expr {
+        error,
+        text: text.to_string(),
+        column,
+    }
+}
+
+/// Parses `text`, typed from screen column `column`, as an expression.
+fn parse_expr(text: &str, column: usize) -> Result<Ast, CommandError> {
     match syntax::parse_statement(text) {
         Ok(Some(statement)) if statement.target.is_none() => Ok(statement.expr),
-        Ok(Some(_)) => Err("expected an expression, not an assignment".to_string()),
-        Ok(None) => Err("expected an expression".to_string()),
-        Err(error) => Err(render_error(&error)),
+        Ok(Some(_)) => Err(CommandError::Assignment),
+        Ok(None) => Err(expr_error(
+            Error::unplaced(ErrorKind::ExpectedExpression),
+            text,
+            column,
+        )),
+        Err(error) => Err(expr_error(error, text, column)),
     }
 }
 
-fn tree(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn tree(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     if invocation.arg.is_empty() {
-        return Err(":tree needs an expression, e.g. :tree (1 + 2) * 3".to_string());
+        return Err(CommandError::MissingArgument {
+            command: "tree",
+            what: "an expression, e.g. :tree (1 + 2) * 3",
+        });
     }
-    let ast = parse_expr(state, invocation.arg, invocation.column)?;
+    let ast = parse_expr(invocation.arg, invocation.column)?;
     Ok(Reply::Text(render::tree(&ast, invocation.arg, state.color)))
 }
 
@@ -345,9 +408,12 @@ fn split_speedup_arg(arg: &str) -> (&str, Option<&str>) {
     (arg, None)
 }
 
-fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     if invocation.arg.is_empty() {
-        return Err(":speedup needs an expression, e.g. :speedup (1 + 2) * (3 + 4) 4".to_string());
+        return Err(CommandError::MissingArgument {
+            command: "speedup",
+            what: "an expression, e.g. :speedup (1 + 2) * (3 + 4) 4",
+        });
     }
     let (expr_text, max_text) = split_speedup_arg(invocation.arg);
     let max_workers = match max_text {
@@ -355,30 +421,20 @@ fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Strin
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=crate::engine::MAX_WORKERS).contains(n))
-            .ok_or_else(|| {
-                format!(
-                    "MAX must be between 1 and {}, not {text}",
-                    crate::engine::MAX_WORKERS
-                )
+            .ok_or_else(|| CommandError::SpeedupMax {
+                text: text.to_string(),
             })?,
-        None => crate::cli::default_speedup_workers(),
+        None => settings::default_speedup_workers(),
     };
     // Parse first, so that a syntax error gets its caret under the text typed.
-    parse_expr(state, expr_text, invocation.column)?;
+    parse_expr(expr_text, invocation.column)?;
     let (value, traces) = match state.session.speedup_runs(expr_text, max_workers) {
         Ok(traces) => traces,
         Err(Error {
             kind: ErrorKind::Cancelled,
             ..
-        }) => return Err("cancelled".to_string()),
-        Err(error) => {
-            return Err(diagnostic::render_error_under_prompt(
-                &error,
-                expr_text,
-                invocation.column,
-                state.color,
-            ));
-        }
+        }) => return Err(CommandError::Cancelled),
+        Err(error) => return Err(expr_error(error, expr_text, invocation.column)),
     };
     let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
     let table = render::speedup(&rows, state.color);
@@ -398,7 +454,7 @@ fn delay_note(delay: std::time::Duration) -> String {
     }
 }
 
-fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("vars", invocation)?;
     let lines: Vec<String> = state
         .session
@@ -412,15 +468,15 @@ fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> 
     }
 }
 
-fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("show", invocation)?;
-    let value = state.last_value.as_ref().ok_or("no value yet")?;
+    let value = state.session.last_value().ok_or(CommandError::NoValue)?;
     // A huge integer's digits are computed on the session's pool, as in batch mode.
     let text = state.session.pool().install(|| value.to_string());
     Ok(Reply::Text(text))
 }
 
-fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, String> {
+fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("quit", invocation)?;
     Ok(Reply::Quit)
 }
@@ -444,7 +500,6 @@ mod test {
             session: Session::new(2, EvalOptions::default()).unwrap(),
             color: Color::Never,
             show_trace: false,
-            last_value: None,
             width: 80,
         }
     }
@@ -458,11 +513,15 @@ mod test {
         }
         let last = last.unwrap();
         let last = match &last {
-            Ok(Reply::Text(text)) => Ok(text.as_str()),
-            Ok(Reply::Quit) => Ok("<quit>"),
-            Err(message) => Err(message.as_str()),
+            Ok(Reply::Text(text)) => Ok(text.clone()),
+            Ok(Reply::Quit) => Ok("<quit>".to_string()),
+            // An error in an expression is shown with its caret; others by their message.
+            Err(error @ CommandError::Expr { .. }) => {
+                Err(crate::repl::render_failure(error, Color::Never))
+            }
+            Err(error) => Err(error.to_string()),
         };
-        assert_eq!(last, expected);
+        assert_eq!(last.as_deref(), expected.map_err(str::to_string).as_deref());
     }
 
     #[test]
@@ -568,7 +627,7 @@ mod test {
         assert!(text.ends_with("try :delay 100ms)"), "{text}");
         assert!(matches!(
             dispatch(&mut state, ":speedup 1 + 2 0", 2),
-            Err(message) if message.starts_with("MAX must be between 1 and")
+            Err(CommandError::SpeedupMax { text }) if text == "0"
         ));
     }
 
@@ -578,6 +637,9 @@ mod test {
         state.session.eval_line("x = 3").unwrap();
         state.session.eval_line("x * 2").unwrap();
         let reply = dispatch(&mut state, ":vars", 2);
-        assert_eq!(reply, Ok(Reply::Text("_ = 6\nx = 3".to_string())));
+        assert!(
+            matches!(&reply, Ok(Reply::Text(text)) if text == "_ = 6\nx = 3"),
+            "{reply:?}"
+        );
     }
 }

@@ -14,20 +14,23 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 
-use colored::Colorize;
+use dashu_int::ops::BitTest;
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
 
-use crate::ast::{Builtin, Node};
+use crate::ast::Node;
 use crate::engine::sequential;
 use crate::num::{Limits, Value};
+use crate::ops::Builtin;
 use crate::render::Color;
+use crate::render::paint::{self, Hue, Style};
 use crate::repl::command::COMMANDS;
 use crate::repl::display;
 use crate::syntax;
+use crate::syntax::lex::{self, TokenKind, matching_paren};
 
 /// Longest line, in bytes, the preview evaluates.
 const PREVIEW_MAX_INPUT: usize = 120;
@@ -42,8 +45,10 @@ const HIGHLIGHT_MAX_INPUT: usize = 10_000;
 #[derive(Debug)]
 pub struct ReplHelper {
     color: Color,
-    /// A copy of the session's variables, for completion and the preview.
-    pub vars: BTreeMap<Box<str>, Value>,
+    /// The names of the session's variables, for completion.
+    names: Vec<Box<str>>,
+    /// Copies of the variables small enough for the preview to use (see [`Self::set_vars`]).
+    small_values: BTreeMap<Box<str>, Value>,
     /// Whether the preview runs (off when a delay is set).
     pub preview: bool,
     /// Whether the bracket under the cursor is highlighted in the next refresh.
@@ -54,9 +59,29 @@ impl ReplHelper {
     pub fn new(color: Color) -> ReplHelper {
         ReplHelper {
             color,
-            vars: BTreeMap::new(),
+            names: Vec::new(),
+            small_values: BTreeMap::new(),
             preview: true,
             show_match: Cell::new(false),
+        }
+    }
+
+    /// Takes the session's variables: every name, for completion, and copies of the values of
+    /// at most `PREVIEW_MAX_BITS` bits, for the preview. A larger value is not copied (that
+    /// would cost as much as the value is large at every prompt); a line that reads it gets no
+    /// preview.
+    pub fn set_vars<'v>(&mut self, vars: impl Iterator<Item = (&'v str, &'v Value)>) {
+        self.names.clear();
+        self.small_values.clear();
+        for (name, value) in vars {
+            self.names.push(name.into());
+            let small = match value {
+                Value::Int(int) => int.bit_len() as u64 <= PREVIEW_MAX_BITS,
+                Value::Float(_) => true,
+            };
+            if small {
+                self.small_values.insert(name.into(), value.clone());
+            }
         }
     }
 
@@ -67,7 +92,7 @@ impl ReplHelper {
             || line.len() > PREVIEW_MAX_INPUT
             || line.trim_start().starts_with(':')
             || line.contains('\n')
-            || has_open_parens(line)
+            || lex::continues(line)
         {
             return None;
         }
@@ -90,7 +115,7 @@ impl ReplHelper {
         let env: Vec<Value> = ast
             .names
             .iter()
-            .map(|name| self.vars.get(name).cloned())
+            .map(|name| self.small_values.get(name).cloned())
             .collect::<Option<_>>()?;
         let limits = Limits {
             max_bits: PREVIEW_MAX_BITS,
@@ -154,8 +179,8 @@ impl ReplHelper {
             return (pos, Vec::new());
         }
         let mut pairs: Vec<Pair> = self
-            .vars
-            .keys()
+            .names
+            .iter()
             .filter(|name| name.starts_with(word))
             .map(|name| Pair {
                 display: name.to_string(),
@@ -181,47 +206,36 @@ impl ReplHelper {
         for (kind, range) in tokens(line) {
             let text = &line[range.clone()];
             let emphasised = matching.is_some_and(|(a, b)| range.start == a || range.start == b);
-            let painted = match kind {
-                TokenKind::Number => text.cyan(),
-                TokenKind::Name => text.normal(),
-                TokenKind::Function => text.blue(),
-                TokenKind::Operator => text.yellow(),
-                TokenKind::Comment => text.dimmed(),
-                TokenKind::Command => {
-                    let known = COMMANDS.iter().any(|c| c.name == &text[1..]);
-                    if known {
-                        text.green().bold()
+            let style = match kind {
+                Highlight::Number => Style::fg(Hue::Cyan),
+                Highlight::Function => Style::fg(Hue::Blue),
+                Highlight::Operator => Style::fg(Hue::Yellow),
+                Highlight::Comment => Style::PLAIN.dimmed(),
+                Highlight::Command if COMMANDS.iter().any(|c| c.name == &text[1..]) => {
+                    Style::fg(Hue::Green).bold()
+                }
+                Highlight::Command => Style::fg(Hue::Red),
+                Highlight::Paren if emphasised => Style::fg(Hue::Magenta).bold().underline(),
+                Highlight::Paren => {
+                    depth += if text == "(" { 1 } else { -1 };
+                    if depth < 0 {
+                        Style::fg(Hue::Red)
                     } else {
-                        text.red()
+                        Style::PLAIN
                     }
                 }
-                TokenKind::Paren if emphasised => text.magenta().bold().underline(),
-                TokenKind::Paren => {
-                    depth += if text == "(" { 1 } else { -1 };
-                    if depth < 0 { text.red() } else { text.normal() }
-                }
-                TokenKind::Space | TokenKind::Other => text.normal(),
+                Highlight::Name | Highlight::Plain => Style::PLAIN,
             };
-            out.push_str(&painted.to_string());
+            paint::push(&mut out, text, style, self.color);
         }
         out
     }
 }
 
-/// Whether `text` has a `(` not yet closed (outside comments): the statement continues.
-pub fn has_open_parens(text: &str) -> bool {
-    let mut depth: i64 = 0;
-    for (kind, range) in tokens(text) {
-        if kind == TokenKind::Paren {
-            depth += if &text[range] == "(" { 1 } else { -1 };
-        }
-    }
-    depth > 0
-}
-
-/// What a token of the highlighter's lexer is.
+/// How the highlighter shows a token: the lexer's kinds, with built-in function names and the
+/// `:command` at the start of a line told apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenKind {
+pub enum Highlight {
     Number,
     Name,
     /// A name that is a built-in function.
@@ -231,101 +245,45 @@ pub enum TokenKind {
     Comment,
     /// `:name` at the start of the line.
     Command,
-    Space,
-    Other,
+    /// Blanks, newlines, commas, `=`, and characters the lexer does not know.
+    Plain,
 }
 
-/// Splits `line` into tokens covering it entirely, in one pass.
-pub fn tokens(line: &str) -> Vec<(TokenKind, Range<usize>)> {
-    let bytes = line.as_bytes();
+/// Splits `line` into highlighted tokens covering it entirely, in one pass of the lexer.
+pub fn tokens(line: &str) -> Vec<(Highlight, Range<usize>)> {
     let mut out = Vec::new();
-    let mut i = 0;
     let leading = line.len() - line.trim_start().len();
-    while i < bytes.len() {
-        let start = i;
-        let byte = bytes[i];
-        let kind = if i == leading && byte == b':' {
-            i += 1;
-            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
-                i += 1;
+    let mut from = 0;
+    if line[leading..].starts_with(':') {
+        let end = leading
+            + 1
+            + line[leading + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_alphanumeric)
+                .count();
+        if leading > 0 {
+            out.push((Highlight::Plain, 0..leading));
+        }
+        out.push((Highlight::Command, leading..end));
+        from = end;
+    }
+    for token in lex::Lexer::at(line.as_bytes(), from) {
+        let kind = match token.kind {
+            TokenKind::Number => Highlight::Number,
+            TokenKind::Name if Builtin::from_name(token.text(line)).is_some() => {
+                Highlight::Function
             }
-            TokenKind::Command
-        } else if byte == b'#' {
-            i = bytes.len();
-            TokenKind::Comment
-        } else if byte.is_ascii_digit()
-            || (byte == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
-        {
-            i += 1;
-            while i < bytes.len() {
-                let c = bytes[i];
-                let exponent_sign = (c == b'+' || c == b'-') && matches!(bytes[i - 1], b'e' | b'E');
-                if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || exponent_sign {
-                    i += 1;
-                } else {
-                    break;
-                }
+            TokenKind::Name => Highlight::Name,
+            TokenKind::Operator | TokenKind::Equals => Highlight::Operator,
+            TokenKind::Open | TokenKind::Close => Highlight::Paren,
+            TokenKind::Comment => Highlight::Comment,
+            TokenKind::Blank | TokenKind::Newline | TokenKind::Comma | TokenKind::Unknown => {
+                Highlight::Plain
             }
-            TokenKind::Number
-        } else if byte.is_ascii_alphabetic() || byte == b'_' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            if Builtin::from_name(&line[start..i]).is_some() {
-                TokenKind::Function
-            } else {
-                TokenKind::Name
-            }
-        } else if b"+-*/%^=".contains(&byte) {
-            i += 1;
-            TokenKind::Operator
-        } else if byte == b'(' || byte == b')' {
-            i += 1;
-            TokenKind::Paren
-        } else if byte.is_ascii_whitespace() {
-            while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            TokenKind::Space
-        } else {
-            // Any other character, whole (multi-byte characters included).
-            i += line[i..].chars().next().map_or(1, char::len_utf8);
-            TokenKind::Other
         };
-        out.push((kind, start..i));
+        out.push((kind, token.range()));
     }
     out
-}
-
-/// The byte offsets of the bracket at or just before the cursor and of its match.
-pub fn matching_paren(line: &str, pos: usize) -> Option<(usize, usize)> {
-    let parens: Vec<usize> = tokens(line)
-        .into_iter()
-        .filter(|(kind, _)| *kind == TokenKind::Paren)
-        .map(|(_, range)| range.start)
-        .collect();
-    let at = parens
-        .iter()
-        .position(|&p| p == pos)
-        .or_else(|| parens.iter().position(|&p| p + 1 == pos))?;
-    let bytes = line.as_bytes();
-    let mut depth: i64 = 0;
-    if bytes[parens[at]] == b'(' {
-        for &p in &parens[at..] {
-            depth += if bytes[p] == b'(' { 1 } else { -1 };
-            if depth == 0 {
-                return Some((parens[at], p));
-            }
-        }
-    } else {
-        for &p in parens[..=at].iter().rev() {
-            depth += if bytes[p] == b')' { 1 } else { -1 };
-            if depth == 0 {
-                return Some((p, parens[at]));
-            }
-        }
-    }
-    None
 }
 
 /// A preview: shown, never inserted by the right arrow.
@@ -386,16 +344,17 @@ impl Highlighter for ReplHelper {
         if !self.color.enabled() {
             return Cow::Borrowed(prompt);
         }
-        if default && !prompt.starts_with('…') {
-            Cow::Owned(prompt.green().bold().to_string())
+        let style = if default && !prompt.starts_with('…') {
+            Style::fg(Hue::Green).bold()
         } else {
-            Cow::Owned(prompt.dimmed().to_string())
-        }
+            Style::PLAIN.dimmed()
+        };
+        Cow::Owned(paint::paint(prompt, style, self.color))
     }
 
     fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
         if self.color.enabled() {
-            Cow::Owned(hint.dimmed().to_string())
+            Cow::Owned(paint::paint(hint, Style::PLAIN.dimmed(), self.color))
         } else {
             Cow::Borrowed(hint)
         }
@@ -423,18 +382,18 @@ mod test {
     use super::*;
 
     #[track_caller]
-    fn check_tokens(line: &str, expected: &[(TokenKind, &str)]) {
-        let got: Vec<(TokenKind, &str)> = tokens(line)
+    fn check_tokens(line: &str, expected: &[(Highlight, &str)]) {
+        let got: Vec<(Highlight, &str)> = tokens(line)
             .into_iter()
-            .filter(|(kind, _)| *kind != TokenKind::Space)
+            .filter(|(_, range)| !line[range.clone()].trim().is_empty())
             .map(|(kind, range)| (kind, &line[range]))
             .collect();
         assert_eq!(got, expected);
     }
 
     #[test]
-    fn lexer_kinds() {
-        use TokenKind::*;
+    fn highlighted_kinds() {
+        use Highlight::*;
         check_tokens(
             "x = sqrt(2.5e-3) ** 10 # note",
             &[
@@ -444,8 +403,7 @@ mod test {
                 (Paren, "("),
                 (Number, "2.5e-3"),
                 (Paren, ")"),
-                (Operator, "*"),
-                (Operator, "*"),
+                (Operator, "**"),
                 (Number, "10"),
                 (Comment, "# note"),
             ],
@@ -455,11 +413,23 @@ mod test {
             "1_000 - .5",
             &[(Number, "1_000"), (Operator, "-"), (Number, ".5")],
         );
-        check_tokens("é€1", &[(Other, "é"), (Other, "€"), (Number, "1")]);
+        check_tokens("é€1", &[(Plain, "é"), (Plain, "€"), (Number, "1")]);
+        // A comment ends at its line: the next line is highlighted again.
+        check_tokens(
+            "(1 + # one\n 2)",
+            &[
+                (Paren, "("),
+                (Number, "1"),
+                (Operator, "+"),
+                (Comment, "# one"),
+                (Number, "2"),
+                (Paren, ")"),
+            ],
+        );
     }
 
     #[test]
-    fn lexer_covers_any_input() {
+    fn highlighting_covers_any_input() {
         for line in [
             "",
             "(((",
@@ -477,24 +447,6 @@ mod test {
         }
     }
 
-    #[test]
-    fn open_parens() {
-        assert!(has_open_parens("(1 + 2"));
-        assert!(has_open_parens("((1) + 2"));
-        assert!(!has_open_parens("(1 + 2)"));
-        assert!(!has_open_parens("1 + 2) * ("));
-        assert!(!has_open_parens("1 # ("));
-    }
-
-    #[test]
-    fn matching_brackets() {
-        assert_eq!(matching_paren("(1 + (2))", 0), Some((0, 8)));
-        assert_eq!(matching_paren("(1 + (2))", 9), Some((0, 8)));
-        assert_eq!(matching_paren("(1 + (2))", 7), Some((5, 7)));
-        assert_eq!(matching_paren("(1 + 2", 0), None);
-        assert_eq!(matching_paren("1 + 2", 2), None);
-    }
-
     #[track_caller]
     fn check_completion(helper: &ReplHelper, line: &str, expected: &[&str]) {
         let (start, pairs) = helper.candidates(line, line.len());
@@ -508,9 +460,8 @@ mod test {
     #[test]
     fn completion() {
         let mut helper = ReplHelper::new(Color::Never);
-        helper
-            .vars
-            .insert("total".into(), Value::Int(crate::num::Int::from(3)));
+        let total = Value::Int(crate::num::Int::from(3));
+        helper.set_vars([("total", &total)].into_iter());
         check_completion(&helper, ":wor", &[":workers "]);
         check_completion(&helper, ":s", &[":speedup ", ":show"]);
         check_completion(
@@ -529,7 +480,6 @@ mod test {
 
     #[test]
     fn paint_is_plain_text_under_the_colours() {
-        colored::control::set_override(true);
         let helper = ReplHelper::new(Color::Always);
         let line = ":tree (1 + x) * sqrt(2) # c";
         let painted = helper.paint(line, matching_paren(line, 6));
@@ -564,9 +514,14 @@ mod test {
     #[test]
     fn preview_of_short_expressions() {
         let mut helper = ReplHelper::new(Color::Always);
-        helper
-            .vars
-            .insert("x".into(), Value::Int(crate::num::Int::from(21)));
+        let x = Value::Int(crate::num::Int::from(21));
+        let huge = Value::Int(crate::num::Int::from(1) << 5000);
+        helper.set_vars([("huge", &huge), ("x", &x)].into_iter());
+        assert_eq!(
+            helper.preview("huge % 7"),
+            None,
+            "too large to copy for the preview"
+        );
         assert_eq!(helper.preview("1 + 2").as_deref(), Some("  = 3"));
         assert_eq!(helper.preview("x * 2").as_deref(), Some("  = 42"));
         assert_eq!(helper.preview("x").as_deref(), Some("  = 21"));

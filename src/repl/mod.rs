@@ -26,10 +26,11 @@ use rustyline::history::FileHistory;
 
 use crate::error::{Error, ErrorKind};
 use crate::render::{self, Color, diagnostic};
-use crate::repl::command::{Reply, State};
-use crate::repl::helper::{ReplHelper, has_open_parens};
+use crate::repl::command::{CommandError, Reply, State};
+use crate::repl::helper::ReplHelper;
 use crate::session::Session;
 use crate::span::Span;
+use crate::syntax::lex::{self, TokenKind};
 
 /// The prompt of a new statement.
 pub const PROMPT: &str = "» ";
@@ -46,7 +47,6 @@ static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 /// Runs the REPL on the terminal until `:quit` or Ctrl-D.
 pub fn run(session: Session, color: Color) -> ExitCode {
-    colored::control::set_override(color.enabled());
     let mut editor = match new_editor(color) {
         Ok(editor) => editor,
         Err(error) => {
@@ -70,17 +70,12 @@ pub fn run(session: Session, color: Color) -> ExitCode {
         session,
         color,
         show_trace: false,
-        last_value: None,
         width: DEFAULT_WIDTH,
     };
     let mut pending: Option<String> = None;
     loop {
         if let Some(helper) = editor.helper_mut() {
-            helper.vars = state
-                .session
-                .vars()
-                .map(|(name, value)| (name.into(), value.clone()))
-                .collect();
+            helper.set_vars(state.session.vars());
             helper.preview = state.session.options.delay.is_zero();
         }
         let prompt = if pending.is_some() {
@@ -109,7 +104,7 @@ pub fn run(session: Session, color: Color) -> ExitCode {
             }
             None => line,
         };
-        if !is_command(&text) && has_open_parens(&text) {
+        if !is_command(&text) && lex::continues(&text) {
             pending = Some(text);
             continue;
         }
@@ -172,9 +167,9 @@ fn open_history(editor: &mut Editor<ReplHelper, FileHistory>) -> Option<PathBuf>
 }
 
 /// Adds a statement to the history and appends it to the file at once, so a crash loses
-/// nothing. A statement typed on several lines is kept as one line.
+/// nothing. A statement typed on several lines is kept as one entry (see [`history_entry`]).
 fn remember(editor: &mut Editor<ReplHelper, FileHistory>, path: Option<&PathBuf>, text: &str) {
-    let entry = text.replace('\n', " ");
+    let entry = history_entry(text);
     if entry.trim().is_empty() {
         return;
     }
@@ -189,6 +184,24 @@ fn remember(editor: &mut Editor<ReplHelper, FileHistory>, path: Option<&PathBuf>
             path.display()
         );
     }
+}
+
+/// The history entry of a statement typed on several lines: its lines joined by spaces, so it
+/// is recalled as one line, except after a line that ends in a comment, which keeps its
+/// newline (a comment runs to the end of its line, so a space would comment out the rest).
+pub fn history_entry(text: &str) -> String {
+    let mut entry = String::with_capacity(text.len());
+    let mut after_comment = false;
+    for token in lex::tokens(text) {
+        match token.kind {
+            TokenKind::Newline if !after_comment => entry.push(' '),
+            _ => entry.push_str(token.text(text)),
+        }
+        if token.kind != TokenKind::Blank {
+            after_comment = token.kind == TokenKind::Comment;
+        }
+    }
+    entry
 }
 
 /// The one line printed at start-up.
@@ -215,13 +228,12 @@ fn handle(state: &mut State, text: &str) -> Reply {
                 Reply::Text(String::new())
             }
             Ok(Reply::Quit) => Reply::Quit,
-            Err(message) => {
-                print_failure(&message, state.color);
+            Err(error) => {
+                eprintln!("{}", render_failure(&error, state.color));
                 Reply::Text(String::new())
             }
         };
     }
-    state.session.options.cancel.reset();
     match state.session.eval_line(text) {
         Ok(None) => {}
         Ok(Some(outcome)) => {
@@ -230,7 +242,6 @@ fn handle(state: &mut State, text: &str) -> Reply {
                 Some(name) => println!("{name} = {shown}"),
                 None => println!("{shown}"),
             }
-            state.last_value = Some(outcome.value);
             if state.show_trace
                 && let Some(trace) = state.session.last_trace()
             {
@@ -249,20 +260,18 @@ fn handle(state: &mut State, text: &str) -> Reply {
     Reply::Text(String::new())
 }
 
-/// A command's error: a rendered diagnostic (which carries its own `error:` headline) as it
-/// is, a plain message after `error: `.
-fn print_failure(message: &str, color: Color) {
-    let rendered = message
-        .lines()
-        .last()
-        .is_some_and(|last| last.contains("error:"));
-    if rendered {
-        eprintln!("{message}");
-    } else if color.enabled() {
-        use colored::Colorize;
-        eprintln!("{} {message}", "error:".red().bold());
-    } else {
-        eprintln!("error: {message}");
+/// A command's error as the REPL prints it: an error in an expression argument with its caret
+/// under the argument, `cancelled` on a line of its own (after the terminal's `^C`), anything
+/// else after `error:`.
+pub fn render_failure(error: &CommandError, color: Color) -> String {
+    match error {
+        CommandError::Expr {
+            error,
+            text,
+            column,
+        } => diagnostic::render_error_under_prompt(error, text, *column, color),
+        CommandError::Cancelled => "\ncancelled".to_string(),
+        other => diagnostic::headline(&other.to_string(), color),
     }
 }
 
@@ -296,19 +305,34 @@ mod test {
 
     #[track_caller]
     fn check_error(text: &str, span: (usize, usize), expected: &str) {
-        let error = Error::new(ErrorKind::Syntax("x".into()), Span::new(span.0, span.1));
+        let error = Error::new(ErrorKind::UnexpectedClose, Span::new(span.0, span.1));
         assert_eq!(render_error(&error, text, Color::Never), expected);
     }
 
     #[test]
     fn caret_under_the_text_typed() {
-        check_error("1 +* 2", (3, 4), "     ^\nerror: syntax error: x");
-        check_error("(1 +\n* 5)", (5, 6), "  ^\nerror: syntax error: x");
+        check_error(
+            "1 +* 2",
+            (3, 4),
+            "     ^\nerror: syntax error: unexpected ')'",
+        );
+        check_error(
+            "(1 +\n* 5)",
+            (5, 6),
+            "  ^\nerror: syntax error: unexpected ')'",
+        );
         check_error(
             "(1 +) *\n(5)",
             (4, 5),
-            "error: syntax error: x\n  (1 +) *\n      ^",
+            "error: syntax error: unexpected ')'\n  (1 +) *\n      ^",
         );
+    }
+
+    #[test]
+    fn history_entries_are_one_line_unless_a_comment_ends_one() {
+        assert_eq!(history_entry("(1 + 2\n) * 5"), "(1 + 2 ) * 5");
+        assert_eq!(history_entry("(1 + # one\n 2)"), "(1 + # one\n 2)");
+        assert_eq!(history_entry("(1 + # one  \n\n 2)"), "(1 + # one  \n  2)");
     }
 
     #[test]

@@ -20,13 +20,14 @@ use std::collections::HashMap;
 
 use pest::Parser;
 
-use crate::ast::{Ast, BinaryOp, Node, NodeId};
+use crate::ast::{Ast, Node, NodeId};
+use crate::ops::BinaryOp;
 use crate::span::Span;
 use crate::syntax::chunk::{Chunking, copy_node};
 use crate::syntax::grammar::{CalcParser, Rule};
+use crate::syntax::lex::{self, TokenKind};
 use crate::syntax::lower::Lowerer;
 use crate::syntax::pipeline;
-use crate::syntax::scan::number_end;
 
 /// The byte ranges of the segments of `source`, and the operator (`+`/`-`) cut between each
 /// segment and the next; empty when the line is too short to cut.
@@ -35,45 +36,26 @@ fn segments(source: &str, chunking: Chunking) -> (Vec<(usize, usize)>, Vec<usize
     let mut ranges = Vec::new();
     let mut cuts = Vec::new();
     let mut depth = 0usize;
-    let mut after_operand = false;
+    let mut previous = TokenKind::Open;
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-            b'(' => {
-                depth += 1;
-                after_operand = false;
-                i += 1;
+    for token in lex::tokens(source) {
+        match token.kind {
+            TokenKind::Open => depth += 1,
+            TokenKind::Close => depth = depth.saturating_sub(1),
+            TokenKind::Operator
+                if depth == 0
+                    && previous.ends_operand()
+                    && matches!(token.bytes(bytes), b"+" | b"-")
+                    && token.start - start >= chunking.max =>
+            {
+                ranges.push((start, token.start));
+                cuts.push(token.start);
+                start = token.end;
             }
-            b')' => {
-                depth = depth.saturating_sub(1);
-                after_operand = true;
-                i += 1;
-            }
-            b'0'..=b'9' | b'.' => {
-                i = number_end(bytes, i).max(i + 1);
-                after_operand = true;
-            }
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                after_operand = true;
-            }
-            b'+' | b'-' => {
-                if depth == 0 && after_operand && i - start >= chunking.max {
-                    ranges.push((start, i));
-                    cuts.push(i);
-                    start = i + 1;
-                }
-                after_operand = false;
-                i += 1;
-            }
-            _ => {
-                after_operand = false;
-                i += 1;
-            }
+            _ => {}
+        }
+        if token.kind.is_significant() {
+            previous = token.kind;
         }
     }
     if cuts.is_empty() {

@@ -22,6 +22,7 @@ use crate::ast::{Ast, Node, NodeId, Statement};
 use crate::error::Error;
 use crate::span::Span;
 use crate::syntax::grammar::{CalcParser, Rule};
+use crate::syntax::lex::{self, TokenKind};
 use crate::syntax::lower::Lowerer;
 use crate::syntax::pipeline;
 use crate::syntax::{parse_pairs, pest_error};
@@ -42,35 +43,37 @@ struct Group {
 
 /// The largest grouping parentheses of a size within `chunking`, in text order, none inside
 /// another. A `(` right after a name, number or `)` is not a group (it is a call, or an error
-/// the skeleton must report itself).
+/// the skeleton must report itself), nor is one after a character the lexer does not know.
 fn pick_groups(source: &str, chunking: Chunking) -> Vec<Group> {
-    let bytes = source.as_bytes();
     let mut opens: Vec<(usize, bool)> = Vec::new();
     let mut picked: Vec<Group> = Vec::new();
-    let mut last_significant = b'(';
-    for (i, &byte) in bytes.iter().enumerate() {
-        match byte {
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            b'(' => {
-                let is_group = !(last_significant.is_ascii_alphanumeric()
-                    || matches!(last_significant, b'_' | b'.' | b')'));
-                opens.push((i, is_group));
+    let mut previous = TokenKind::Open;
+    for token in lex::tokens(source) {
+        match token.kind {
+            TokenKind::Open => {
+                let is_group = !(previous.ends_operand() || previous == TokenKind::Unknown);
+                opens.push((token.start, is_group));
             }
-            b')' => {
+            TokenKind::Close => {
                 if let Some((start, true)) = opens.pop() {
-                    let len = i + 1 - start;
+                    let len = token.end - start;
                     if (chunking.min..=chunking.max).contains(&len) {
                         // Groups close inner first: this one swallows those picked inside it.
                         while picked.last().is_some_and(|group| group.start > start) {
                             picked.pop();
                         }
-                        picked.push(Group { start, end: i + 1 });
+                        picked.push(Group {
+                            start,
+                            end: token.end,
+                        });
                     }
                 }
             }
             _ => {}
         }
-        last_significant = byte;
+        if token.kind.is_significant() {
+            previous = token.kind;
+        }
     }
     picked
 }

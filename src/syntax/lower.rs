@@ -22,9 +22,10 @@ use std::collections::HashMap;
 use pest::Token;
 use pest::iterators::Pair;
 
-use crate::ast::{Ast, BinaryOp, Builtin, Node, NodeId, UnaryOp};
+use crate::ast::{Ast, Node, NodeId};
 use crate::error::{Error, ErrorKind};
 use crate::num;
+use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::span::Span;
 use crate::syntax::grammar::Rule;
 
@@ -172,7 +173,7 @@ impl<'i> Lowerer<'i> {
                         *name_span = span;
                         *func = Builtin::from_name(text);
                         if func.is_none() {
-                            let error = ErrorKind::UnknownFunction(text.to_string());
+                            let error = ErrorKind::UnknownFunction { name: text.into() };
                             self.fail(Error::new(error, span));
                         }
                         return Ok(());
@@ -384,21 +385,16 @@ fn small_int(text: &str) -> Option<i64> {
     Some(value)
 }
 
-/// An error worded as Python words it when `func` cannot take `n_args` arguments.
+/// The error when `func` cannot take `n_args` arguments (worded as Python words it).
 pub fn check_arity(func: Builtin, n_args: usize, name_span: Span) -> Result<(), Error> {
-    let arity = func.arity();
-    if arity.contains(&n_args) {
+    let wanted = func.arity();
+    if wanted.contains(n_args) {
         return Ok(());
     }
-    let name = func.name();
-    let message = if arity.start() == arity.end() {
-        format!("{name}() takes exactly one argument ({n_args} given)")
-    } else {
-        format!(
-            "{name} expected at least {} argument{}, got {n_args}",
-            arity.start(),
-            if *arity.start() == 1 { "" } else { "s" }
-        )
+    let kind = ErrorKind::Arity {
+        function: func,
+        given: n_args,
+        wanted,
     };
-    Err(Error::new(ErrorKind::Arity(message), name_span))
+    Err(Error::new(kind, name_span))
 }

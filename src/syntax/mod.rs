@@ -17,6 +17,7 @@
 pub mod chain;
 pub mod chunk;
 pub mod grammar;
+pub mod lex;
 pub mod lower;
 pub mod pipeline;
 pub mod scan;
@@ -27,11 +28,13 @@ mod test;
 use pest::Parser;
 use pest::error::{ErrorVariant, InputLocation};
 
-use crate::ast::{Builtin, Statement};
-use crate::error::{Error, ErrorKind};
+use crate::ast::Statement;
+use crate::error::{Error, ErrorKind, Expected, Found};
+use crate::ops::Builtin;
 use crate::span::Span;
 use crate::syntax::chunk::Chunking;
 use crate::syntax::grammar::{CalcParser, Rule};
+use crate::syntax::lex::TokenKind;
 use crate::syntax::lower::Lowerer;
 use crate::syntax::scan::Shape;
 
@@ -46,10 +49,10 @@ const STACK_BASE: usize = 1 << 20;
 /// Parses one statement: `expr` or `name = expr`. `Ok(None)` for a blank line or a comment.
 pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
     if u32::try_from(source.len()).is_err() {
-        return Err(Error::new(
-            ErrorKind::Limit("input too long (limit 4 GiB)".to_string()),
-            Span::default(),
-        ));
+        return Err(Error::unplaced(ErrorKind::InputTooLong {
+            length: source.len(),
+            limit: u32::MAX as usize,
+        }));
     }
     parse_with_chunking(source, CHUNKING)
 }
@@ -97,13 +100,9 @@ pub fn parse_with_chunking(source: &str, chunking: Chunking) -> Result<Option<St
 
 /// The error for a deep line whose parsing thread could not be started or did not finish.
 fn deep_failure(shape: Shape) -> Error {
-    Error::new(
-        ErrorKind::Limit(format!(
-            "nesting too deep to parse here ({} levels of parentheses)",
-            shape.max_nesting
-        )),
-        Span::default(),
-    )
+    Error::unplaced(ErrorKind::TooDeepToParse {
+        levels: shape.max_nesting,
+    })
 }
 
 /// Parses a line the scan has accepted.
@@ -131,7 +130,9 @@ fn parse_pairs(source: &str) -> Result<Option<Statement>, (bool, Error)> {
                 return Err((
                     false,
                     Error::new(
-                        ErrorKind::ReservedName(name.as_str().to_string()),
+                        ErrorKind::ReservedName {
+                            name: name.as_str().into(),
+                        },
                         name_span,
                     ),
                 ));
@@ -153,10 +154,9 @@ fn parse_pairs(source: &str) -> Result<Option<Statement>, (bool, Error)> {
 }
 
 fn internal_error() -> Error {
-    Error::new(
-        ErrorKind::Internal("the parse tree does not have the expected shape".to_string()),
-        Span::default(),
-    )
+    Error::unplaced(ErrorKind::Internal(
+        "the parse tree does not have the expected shape".to_string(),
+    ))
 }
 
 /// Turns pest's error into ours: a readable message and the span of the offending token.
@@ -169,91 +169,46 @@ fn pest_error(error: &pest::error::Error<Rule>, source: &str) -> Error {
     let positives = match &error.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.as_slice(),
         ErrorVariant::CustomError { message } => {
-            let message = if message.contains("limit") {
-                format!("nesting too deep to parse ({message})")
-            } else {
-                message.clone()
-            };
-            return Error::new(ErrorKind::Limit(message), span);
+            let reason = message.as_str().into();
+            return Error::new(ErrorKind::ParserLimit { reason }, span);
         }
     };
     if leading_zeros(found) {
-        return Error::new(
-            ErrorKind::Syntax(
-                "leading zeros in decimal integer literals are not permitted".to_string(),
-            ),
-            span,
-        );
+        return Error::new(ErrorKind::LeadingZeros, span);
     }
-    let mut expected: Vec<&str> = Vec::new();
-    for rule in positives {
-        let description = describe(*rule);
-        if !expected.contains(&description) {
-            expected.push(description);
-        }
-    }
-    expected.sort_by_key(|description| EXPECTED_ORDER.iter().position(|d| d == description));
-    let expected = match expected.as_slice() {
-        [] => "an operand".to_string(),
-        [only] => (*only).to_string(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    };
+    let mut expected: Vec<Expected> = positives.iter().map(|&rule| describe(rule)).collect();
+    expected.sort_unstable();
+    expected.dedup();
     let found = if found.is_empty() {
-        "end of input".to_string()
+        Found::End
     } else {
-        format!("'{}'", escape_controls(found))
+        Found::Token(found.into())
     };
-    Error::new(
-        ErrorKind::Syntax(format!("expected {expected}, found {found}")),
-        span,
-    )
+    Error::new(ErrorKind::Expected { expected, found }, span)
 }
-
-/// The order in which expected things are listed.
-const EXPECTED_ORDER: [&str; 3] = ["an operand", "an operator", "end of input"];
 
 /// What a rule is, in the words of an error message (pest's renamed rules).
-fn describe(rule: Rule) -> &'static str {
+fn describe(rule: Rule) -> Expected {
     match rule {
-        Rule::op => "an operator",
-        Rule::EOI => "end of input",
-        _ => "an operand",
+        Rule::op => Expected::Operator,
+        Rule::EOI => Expected::EndOfInput,
+        _ => Expected::Operand,
     }
 }
 
-/// The token at byte `pos` (a number or name, or one character) and its span; empty at the end.
+/// The token at byte `pos` and its span, as an error quotes it: a whole number, name or
+/// operator, else one character; empty at the end of the text or of a line.
 fn token_at(source: &str, pos: usize) -> (&str, Span) {
     let pos = pos.min(source.len());
-    let rest = source.get(pos..).unwrap_or("");
-    let word_len = rest
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'.')
-        .count();
-    let len = if word_len > 0 {
-        word_len
-    } else {
-        rest.chars().next().map_or(0, char::len_utf8)
+    let len = match lex::Lexer::at(source.as_bytes(), pos).next() {
+        None => 0,
+        Some(token) => match token.kind {
+            TokenKind::Number | TokenKind::Name | TokenKind::Operator => token.end - token.start,
+            TokenKind::Newline => 0,
+            _ => source[pos..].chars().next().map_or(0, char::len_utf8),
+        },
     };
-    let len = if rest.as_bytes().first() == Some(&b'\n') {
-        0
-    } else {
-        len
-    };
-    (&rest[..len], Span::new(pos, pos + len))
-}
-
-/// `text` with each control character written as `\u{1b}`: a message quoting a stray NUL or
-/// escape byte must not hand it to the terminal, which would obey it.
-fn escape_controls(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            escaped.extend(c.escape_unicode());
-        } else {
-            escaped.push(c);
-        }
-    }
-    escaped
+    (&source[pos..pos + len], Span::new(pos, pos + len))
 }
 
 /// Is `token` an integer written with leading zeros, such as `007`?

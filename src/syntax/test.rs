@@ -427,7 +427,7 @@ fn deep_inputs() {
     match parse_statement(&nested) {
         Ok(Some(statement)) => assert_eq!(sexp(&statement.expr), "(+ 1 2)"),
         Err(Error {
-            kind: ErrorKind::Limit(_),
+            kind: ErrorKind::TooDeepToParse { .. } | ErrorKind::ParserLimit { .. },
             ..
         }) => {}
         other => panic!("100,000 levels: {other:?}"),

@@ -320,3 +320,15 @@ fn speedup_prints_one_row_per_pool_size() {
         .count();
     assert!(rows >= 3, "{}", run.stdout);
 }
+
+#[test]
+fn an_estimate_beyond_counting_is_not_printed_as_a_number() {
+    let run = Test::new().args(&["-e", "2 ^ 2 ^ 70"]).expect("", 1);
+    assert!(
+        run.stderr.starts_with(
+            "error: result too large: over the limit of 67108864 bits (raise it with --max-bits)\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}

@@ -13,9 +13,9 @@ use std::io::Write as _;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use parcalc::ast::{BinaryOp, Builtin, UnaryOp};
 use parcalc::engine::EvalOptions;
 use parcalc::num::{self, Limits, Value};
+use parcalc::ops::{BinaryOp, Builtin, UnaryOp};
 use parcalc::session::Session;
 
 /// How many expressions each run compares.
@@ -220,7 +220,7 @@ impl Expr {
                     Builtin::Abs | Builtin::Min | Builtin::Max | Builtin::Sqrt | Builtin::Factorial
                 ) && args.is_empty()
                 {
-                    return Err(parcalc::error::NumError::Type("arity".to_owned()));
+                    return Err(parcalc::error::NumError::Type("arity"));
                 }
                 let values = args
                     .iter()

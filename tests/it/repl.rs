@@ -226,3 +226,44 @@ fn an_unwritable_history_is_only_a_warning() {
     session.expect("2 workers").unwrap();
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// Regression: a comment inside open parentheses swallowed the next line, so the statement
+/// never ended; recalled from the history, it must still evaluate.
+#[test]
+fn a_comment_inside_parentheses_ends_at_its_line() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("(1 + # one");
+    repl.expect("… ");
+    repl.check(" 2)", "3");
+    // Up arrow recalls the statement, Enter evaluates it again.
+    repl.session.send("\x1b[A").unwrap();
+    repl.line("");
+    repl.expect("\n3\r\n");
+    repl.expect("» ");
+    let (_, history) = repl.quit();
+    assert!(history.contains("(1 + # one\\n 2)"), "{history}");
+}
+
+/// Colour follows the stream it is written to: an error on a terminal is coloured even when
+/// stdout goes to a file.
+#[test]
+fn errors_are_coloured_on_a_terminal_with_stdout_redirected() {
+    let out = std::env::temp_dir().join(format!("parcalc-colour-{}", std::process::id()));
+    let script = format!(
+        "{} -e '1 / 0' > {}; echo done",
+        env!("CARGO_BIN_EXE_parcalc"),
+        out.display()
+    );
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &script])
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm-256color");
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(TIMEOUT));
+    session
+        .expect("\x1b[1;31merror:\x1b[0m division by zero")
+        .unwrap();
+    session.expect("done").unwrap();
+    let _ = std::fs::remove_file(out);
+}

@@ -1,0 +1,66 @@
+//! The settings both front doors take, parsed in one place: the number of workers, the grain
+//! and the default largest pool of a speedup run (durations are in `units`).
+//!
+//! `cli` reads them from flags and `repl` from `:commands`; both call the parsers here, so a
+//! setting is spelt and refused the same way at either door, and neither door imports the
+//! other. Errors are typed; the door that has the flag or command words the hint.
+
+use crate::engine::{self, Grain, MAX_WORKERS};
+
+/// A setting that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    #[error("'{0}' is not a number of workers")]
+    NotWorkers(String),
+    #[error("the number of workers must be between 1 and {MAX_WORKERS}, not {0}")]
+    WorkersOutOfRange(usize),
+    #[error("grain must be 'auto' or a positive number of nodes, not '{0}'")]
+    Grain(String),
+}
+
+/// A number of workers, from 1 to [`MAX_WORKERS`].
+pub fn parse_workers(text: &str) -> Result<usize, SettingError> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| SettingError::NotWorkers(text.to_string()))?;
+    engine::check_workers(n).map_err(|_| SettingError::WorkersOutOfRange(n))?;
+    Ok(n)
+}
+
+/// `auto` or a positive number of operators per task.
+pub fn parse_grain(text: &str) -> Result<Grain, SettingError> {
+    if text == "auto" {
+        return Ok(Grain::Auto);
+    }
+    match text.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(Grain::Fixed(n)),
+        _ => Err(SettingError::Grain(text.to_string())),
+    }
+}
+
+/// Default largest pool of a speedup run: the machine's parallelism, at least 4.
+pub fn default_speedup_workers() -> usize {
+    engine::default_workers().max(4)
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn workers_and_grain() {
+        assert_eq!(parse_workers("3"), Ok(3));
+        assert_eq!(
+            parse_workers("x"),
+            Err(SettingError::NotWorkers("x".into()))
+        );
+        assert_eq!(
+            parse_workers("0").map_err(|e| e.to_string()),
+            Err("the number of workers must be between 1 and 1024, not 0".into())
+        );
+        assert_eq!(parse_grain("auto"), Ok(Grain::Auto));
+        assert_eq!(parse_grain("4"), Ok(Grain::Fixed(4)));
+        assert_eq!(parse_grain("0"), Err(SettingError::Grain("0".into())));
+    }
+}
