@@ -669,3 +669,118 @@ fn chain_equals_sequential_examples() {
     assert_eq!(chain.op_spans, sequential.op_spans);
     assert_eq!(chain.subtree_len, sequential.subtree_len);
 }
+
+/// Pieces of text for the lexer's consumers, valid or not: operands, calls, operators,
+/// parentheses, commas, `=`, comments holding parentheses, blanks, newlines and junk.
+const LEXER_SOUP: &[&str] = &[
+    "1", "2.5", "1e3", ".5", "0x1f", "x", "abs", "min", "(", "(", "(", ")", ")", ")", "+", "-",
+    "*", "**", "//", "^", ",", "=", " ", " ", "\t", "\n", "# c (", "#)", ".", "$", "é", "e",
+];
+
+fn lexer_soup(max_tokens: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(LEXER_SOUP), 0..max_tokens)
+        .prop_map(|tokens| tokens.concat())
+}
+
+/// The opening and closing offsets of every pair of parentheses pest matched in `source`:
+/// groups and the argument lists of calls.
+fn pest_parens(source: &str) -> Option<Vec<(usize, usize)>> {
+    use crate::syntax::grammar::{CalcParser, Rule};
+    use pest::Parser;
+    let blanked = crate::syntax::scan::blank_comments(source);
+    let pairs = CalcParser::parse(Rule::statement, &blanked).ok()?;
+    let mut parens = Vec::new();
+    for pair in pairs.flatten() {
+        let span = pair.as_span();
+        match pair.as_rule() {
+            Rule::paren => parens.push((span.start(), span.end() - 1)),
+            Rule::call => {
+                let open = span.start() + blanked[span.start()..].find('(')?;
+                parens.push((open, span.end() - 1));
+            }
+            _ => {}
+        }
+    }
+    Some(parens)
+}
+
+proptest! {
+    /// Every consumer of the lexer agrees with pest on the parentheses: where pest accepts a
+    /// statement, the lexer matches each of pest's pairs and sees nothing left open, and the
+    /// scan reports no parenthesis error; where the lexer sees them unbalanced, pest and the
+    /// scan both refuse the statement.
+    #[test]
+    fn lexer_agrees_with_pest_on_parentheses(source in lexer_soup(40)) {
+        use crate::syntax::lex::{self, Parens};
+        let mut parens = Parens::default();
+        lex::tokens(&source).for_each(|token| parens.feed(token));
+        let balanced = parens.depth == 0 && !parens.stray_close;
+        let scanned = crate::syntax::scan::scan(&source);
+        let scan_paren_error = matches!(
+            scanned,
+            Err(Error { kind: ErrorKind::UnclosedParen | ErrorKind::UnexpectedClose, .. })
+        );
+        // The scan reports the first error in the text, which may be another one.
+        prop_assert!(!scan_paren_error || !balanced, "{:?}", source);
+        prop_assert!(balanced || scanned.is_err(), "{:?}", source);
+        match pest_parens(&source) {
+            Some(pairs) => {
+                prop_assert!(balanced, "pest accepted {:?}", source);
+                for (open, close) in pairs {
+                    prop_assert_eq!(lex::matching_paren(&source, open), Some((open, close)));
+                    prop_assert_eq!(lex::matching_paren(&source, close + 1), Some((open, close)));
+                }
+            }
+            None => {}
+        }
+        if !balanced {
+            prop_assert!(pest_parens(&source).is_none(), "{:?}", source);
+        }
+    }
+
+    /// Files and the REPL cut a text into the same statements: the splitter of files, and the
+    /// REPL reading it line by line and continuing while a `(` is open. A statement that
+    /// continues is one the scan finds unclosed; one pest and the scan accept does not.
+    #[test]
+    fn files_and_the_repl_cut_the_same_statements(source in lexer_soup(60)) {
+        use crate::syntax::lex;
+        let pieces: Vec<&str> = crate::input::statements(source.as_bytes())
+            .into_iter()
+            .map(|piece| piece.text.expect("the soup is UTF-8"))
+            .collect();
+        let mut typed: Vec<String> = Vec::new();
+        let mut pending: Option<String> = None;
+        for line in source.split('\n') {
+            let text = match pending.take() {
+                Some(previous) => previous + "\n" + line,
+                None => line.to_string(),
+            };
+            if lex::continues(&text) {
+                pending = Some(text);
+            } else {
+                typed.push(text);
+            }
+        }
+        typed.extend(pending);
+        // A final newline ends the last statement; the REPL would read one more, empty, line
+        // (and one from an empty text).
+        if (source.is_empty() || source.ends_with('\n'))
+            && typed.last().is_some_and(String::is_empty)
+        {
+            typed.pop();
+        }
+        prop_assert_eq!(&pieces, &typed, "{:?}", source);
+        for piece in pieces {
+            let scanned = crate::syntax::scan::scan(piece);
+            if lex::continues(piece) {
+                prop_assert!(
+                    matches!(scanned, Err(Error { kind: ErrorKind::UnclosedParen, .. })),
+                    "{:?}: {:?}", piece, scanned
+                );
+            }
+            if scanned.is_ok() && pest_parens(piece).is_some() {
+                prop_assert!(!lex::continues(piece), "{:?}", piece);
+            }
+        }
+    }
+}
