@@ -13,9 +13,10 @@
 //! every number it shows comes from `trace::analysis`.
 
 use crate::render::Color;
+use crate::render::bins::busy_columns;
 use crate::render::paint::{self, Hue, Style};
 use crate::trace::Trace;
-use crate::trace::analysis::{Analysis, busy_columns};
+use crate::trace::analysis::Analysis;
 use crate::units::format_ns;
 
 /// Narrowest time axis drawn, whatever width the caller asks for.

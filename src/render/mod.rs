@@ -6,6 +6,7 @@
 //! Numbers come from `trace::analysis`: nothing here measures or computes a figure of the
 //! work–span model itself. Colour is the [`Color`] value passed in, never a global.
 
+mod bins;
 mod chrome;
 pub mod diagnostic;
 mod figures;

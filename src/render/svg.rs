@@ -9,10 +9,11 @@
 
 use std::fmt::Write;
 
+use crate::render::bins::busy_columns;
 use crate::render::gantt::{tick_step, trim_zeros};
 use crate::render::{Color, figures, text};
 use crate::trace::Trace;
-use crate::trace::analysis::{Analysis, busy_columns, duration_ns};
+use crate::trace::analysis::{Analysis, duration_ns};
 use crate::units::format_ns;
 
 /// Most tasks drawn as individual blocks.

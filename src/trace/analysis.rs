@@ -173,42 +173,6 @@ impl Analysis {
     }
 }
 
-/// Busy time of each worker in each of `columns` equal columns of `column_ns` (row-major:
-/// `busy[worker * columns + column]`), and the columns the critical path runs in: the data of
-/// the aggregated charts drawn for traces with more tasks than cells. `column_of(ns)` is the
-/// column an instant falls in. A task shorter than a column counts at least a nanosecond, so
-/// it still shows.
-pub fn busy_columns(
-    trace: &Trace,
-    analysis: &Analysis,
-    columns: usize,
-    column_ns: f64,
-    column_of: impl Fn(u64) -> usize,
-) -> (Vec<f64>, Vec<bool>) {
-    let mut busy = vec![0.0f64; analysis.n_workers * columns];
-    let mut critical_columns = vec![false; columns];
-    for (index, task) in trace.tasks.iter().enumerate() {
-        let start = task.start_ns as f64;
-        let end = task.end_ns.max(task.start_ns) as f64;
-        let first = column_of(task.start_ns);
-        let last = column_of(task.end_ns.max(task.start_ns));
-        let lane = &mut busy[task.worker as usize * columns..][..columns];
-        if first == last {
-            lane[first] += (end - start).max(1.0);
-        } else {
-            lane[first] += (first + 1) as f64 * column_ns - start;
-            for cell in &mut lane[first + 1..last] {
-                *cell += column_ns;
-            }
-            lane[last] += end - last as f64 * column_ns;
-        }
-        if analysis.on_critical_path[index] {
-            critical_columns[first..=last].fill(true);
-        }
-    }
-    (busy, critical_columns)
-}
-
 /// Brent's bound (W − S)/P + S for `n_workers` workers (P taken as at least 1).
 pub fn brent_bound_ns(work_ns: u64, span_ns: u64, n_workers: usize) -> f64 {
     work_ns.saturating_sub(span_ns) as f64 / n_workers.max(1) as f64 + span_ns as f64
