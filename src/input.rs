@@ -1,7 +1,7 @@
 //! Splitting a file or piped stdin into statements.
 //!
 //! One statement per line, except that a line with unclosed parentheses continues on the next
-//! (as in Python), decided as the REPL decides it ([`lex::continues`]). Lines end with `\n` or `\r\n`; a last line without a newline counts. Bytes
+//! (as in Python), decided as the REPL decides it (`lex::continues`). Lines end with `\n` or `\r\n`; a last line without a newline counts. Bytes
 //! that are not UTF-8 make their statement an error; they never stop the others.
 
 use crate::syntax::lex::{self, Parens, TokenKind};

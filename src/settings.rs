@@ -9,7 +9,7 @@ use crate::engine::{self, Grain, MAX_WORKERS};
 
 /// A setting that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SettingError {
+pub(crate) enum SettingError {
     #[error("'{0}' is not a number of workers")]
     NotWorkers(String),
     #[error("the number of workers must be between 1 and {MAX_WORKERS}, not {0}")]
@@ -19,7 +19,7 @@ pub enum SettingError {
 }
 
 /// A number of workers, from 1 to [`MAX_WORKERS`].
-pub fn parse_workers(text: &str) -> Result<usize, SettingError> {
+pub(crate) fn parse_workers(text: &str) -> Result<usize, SettingError> {
     let n: usize = text
         .trim()
         .parse()
@@ -29,7 +29,7 @@ pub fn parse_workers(text: &str) -> Result<usize, SettingError> {
 }
 
 /// `auto` or a positive number of operators per task.
-pub fn parse_grain(text: &str) -> Result<Grain, SettingError> {
+pub(crate) fn parse_grain(text: &str) -> Result<Grain, SettingError> {
     if text == "auto" {
         return Ok(Grain::Auto);
     }
@@ -40,7 +40,7 @@ pub fn parse_grain(text: &str) -> Result<Grain, SettingError> {
 }
 
 /// Default largest pool of a speedup run: the machine's parallelism, at least 4.
-pub fn default_speedup_workers() -> usize {
+pub(crate) fn default_speedup_workers() -> usize {
     engine::default_workers().max(4)
 }
 

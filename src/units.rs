@@ -7,7 +7,7 @@ const MAX_SECONDS: f64 = 3600.0;
 
 /// A duration that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DurationError {
+pub(crate) enum DurationError {
     #[error("invalid duration '{0}': expected e.g. 100ms, 1.5s, 250us")]
     Invalid(String),
     #[error("invalid duration unit '{unit}' in '{text}': use s, ms, us or ns")]
@@ -18,7 +18,7 @@ pub enum DurationError {
 
 /// Parses `100ms`, `1.5s`, `250us` (or `250µs`), `2m` is not accepted; a bare number is
 /// milliseconds.
-pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
@@ -48,12 +48,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
 
 /// Formats a duration with a unit that keeps three significant digits: `1.23 s`, `400 ms`,
 /// `12.5 µs`, `800 ns`.
-pub fn format_duration(duration: Duration) -> String {
+pub(crate) fn format_duration(duration: Duration) -> String {
     format_ns(duration.as_nanos() as f64)
 }
 
 /// [`format_duration`] for a number of nanoseconds.
-pub fn format_ns(ns: f64) -> String {
+pub(crate) fn format_ns(ns: f64) -> String {
     let (value, unit) = if ns >= 1e9 {
         (ns / 1e9, "s")
     } else if ns >= 1e6 {

@@ -18,17 +18,17 @@ use crate::engine::Grain;
 
 /// Trees with at most this many operators run at grain 1 under [`Grain::Auto`]: the schedule
 /// view then shows one task per operator, and the overhead is a few microseconds.
-pub const AUTO_FINE_MAX_OPS: usize = 512;
+pub(crate) const AUTO_FINE_MAX_OPS: usize = 512;
 
 /// Under [`Grain::Auto`] on a large tree, the target number of tasks per worker: enough for
 /// load balancing, few enough that scheduling costs nothing measurable.
-pub const AUTO_TASKS_PER_WORKER: usize = 16;
+pub(crate) const AUTO_TASKS_PER_WORKER: usize = 16;
 
 /// A task index that means "none" (the root task has no parent).
-pub const NO_TASK: u32 = u32::MAX;
+pub(crate) const NO_TASK: u32 = u32::MAX;
 
 /// The number of operators per task for this evaluation.
-pub fn choose(grain: Grain, n_ops: usize, n_workers: usize, delay: Duration) -> u32 {
+pub(crate) fn choose(grain: Grain, n_ops: usize, n_workers: usize, delay: Duration) -> u32 {
     match grain {
         Grain::Fixed(n) => n.max(1),
         Grain::Auto if !delay.is_zero() || n_ops <= AUTO_FINE_MAX_OPS => 1,
@@ -40,7 +40,7 @@ pub fn choose(grain: Grain, n_ops: usize, n_workers: usize, delay: Duration) -> 
 }
 
 /// Number of operator (non-leaf) nodes of `ast`.
-pub fn count_operators(ast: &Ast) -> usize {
+pub(crate) fn count_operators(ast: &Ast) -> usize {
     (0..ast.len())
         .filter(|&index| !ast.is_leaf(NodeId(index as u32)))
         .count()
@@ -49,7 +49,7 @@ pub fn count_operators(ast: &Ast) -> usize {
 /// The task graph of one evaluation. Tasks are numbered in the order of their roots' ids, so
 /// the tasks computing a task's operands always have smaller indices.
 #[derive(Clone, Debug, Default)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// `roots[t]`: the node whose value task `t` produces.
     pub roots: Vec<u32>,
     /// `n_ops[t]`: how many operators task `t` evaluates.
@@ -65,7 +65,7 @@ pub struct Plan {
 impl Plan {
     /// Groups the operators of `ast` into tasks of at most `grain` operators. A tree that is a
     /// single leaf has no tasks.
-    pub fn build(ast: &Ast, grain: u32) -> Plan {
+    pub(crate) fn build(ast: &Ast, grain: u32) -> Plan {
         let n_nodes = ast.len();
         let Some(last) = n_nodes.checked_sub(1) else {
             return Plan::default();
@@ -174,12 +174,12 @@ impl Plan {
         self.n_ops = closed.iter().map(|&(_, n_ops)| n_ops).collect();
     }
 
-    pub fn n_tasks(&self) -> usize {
+    pub(crate) fn n_tasks(&self) -> usize {
         self.roots.len()
     }
 
     /// The tasks computing task `task`'s operands, in arena order.
-    pub fn deps(&self, task: usize) -> &[u32] {
+    pub(crate) fn deps(&self, task: usize) -> &[u32] {
         &self.deps[self.deps_start[task] as usize..self.deps_start[task + 1] as usize]
     }
 }

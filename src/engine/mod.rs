@@ -5,12 +5,12 @@
 //! evaluator beside it. Both call `node::eval_node` for the arithmetic, which lives in `num`.
 //! Nothing here recurses over the tree, and no worker ever blocks on another task.
 
-pub mod cancel;
-pub mod dataflow;
-pub mod future;
-pub mod grain;
-pub mod node;
-pub mod pool;
+pub(crate) mod cancel;
+pub(crate) mod dataflow;
+pub(crate) mod future;
+pub(crate) mod grain;
+pub(crate) mod node;
+pub(crate) mod pool;
 pub mod sequential;
 #[cfg(test)]
 mod test;

@@ -10,7 +10,7 @@ use crate::num::{self, Limits, Value};
 /// Evaluates node `id` of `ast`. `operand(k)` returns the value already computed for the
 /// node's `k`-th operand, in the order [`Ast::for_each_operand`] lists them; `env` holds the
 /// values of `ast.names`. Errors carry the span of the node's operator.
-pub fn eval_node<'v>(
+pub(crate) fn eval_node<'v>(
     ast: &Ast,
     id: NodeId,
     env: &[Value],

@@ -17,7 +17,7 @@ mod divide;
 mod float;
 mod guard;
 mod int;
-pub mod print;
+pub(crate) mod print;
 #[cfg(test)]
 mod test;
 

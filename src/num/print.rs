@@ -13,7 +13,7 @@ use crate::num::Int;
 
 /// Numbers smaller than this many bits (about 316,000 digits) are converted by dashu alone:
 /// below it, a split costs more than the parallel halves save.
-pub const PARALLEL_MIN_BITS: usize = 1 << 20;
+pub(crate) const PARALLEL_MIN_BITS: usize = 1 << 20;
 
 /// All the decimal digits of `x`, with a leading `-` when negative (Python's `repr(int)`).
 pub fn to_decimal(x: &Int) -> String {
@@ -58,7 +58,11 @@ fn magnitude_digits(x: &UBig, width: Option<usize>) -> String {
 /// computed without converting the whole number: a few powers of ten and one division, so a
 /// summary of an 18-million-digit integer takes a fraction of the time its full conversion
 /// does. `None` when `x` has at most `max(min_digits, 2 * k)` digits (print it whole instead).
-pub fn digit_summary(x: &Int, k: usize, min_digits: usize) -> Option<(usize, String, String)> {
+pub(crate) fn digit_summary(
+    x: &Int,
+    k: usize,
+    min_digits: usize,
+) -> Option<(usize, String, String)> {
     let magnitude: UBig = x.clone().unsigned_abs();
     let bits = magnitude.bit_len();
     let min_digits = min_digits.max(2 * k);

@@ -20,7 +20,7 @@ use crate::units::{self, DurationError};
 
 /// The state a command can read and change: the session and the REPL's own settings.
 #[derive(Debug)]
-pub struct State {
+pub(crate) struct State {
     pub session: Session,
     pub color: Color,
     /// Show the schedule after every evaluation (`:trace on`).
@@ -32,7 +32,7 @@ pub struct State {
 /// Why a command failed. The loop prints it: an error in an expression argument with its
 /// caret under the argument, anything else after `error:`.
 #[derive(Debug, thiserror::Error)]
-pub enum CommandError {
+pub(crate) enum CommandError {
     #[error("unknown command ':{name}', did you mean ':{suggestion}'?")]
     Misspelt {
         name: String,
@@ -87,7 +87,7 @@ pub enum CommandError {
 
 /// What a command asks the loop to do after it ran.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// Print this text (nothing when empty).
     Text(String),
     /// Leave the REPL.
@@ -96,7 +96,7 @@ pub enum Reply {
 
 /// Where a command's argument sits on the screen, so that errors can put a caret under it.
 #[derive(Clone, Copy, Debug)]
-pub struct Invocation<'a> {
+pub(crate) struct Invocation<'a> {
     /// The argument text, trimmed.
     pub arg: &'a str,
     /// Screen column of the argument's first character (the prompt's width included).
@@ -104,7 +104,7 @@ pub struct Invocation<'a> {
 }
 
 /// One `:command`.
-pub struct Command {
+pub(crate) struct Command {
     pub name: &'static str,
     /// The argument syntax, as shown by `:help`.
     pub args: &'static str,
@@ -117,7 +117,7 @@ pub struct Command {
 }
 
 /// Every command, in the order `:help` lists them.
-pub const COMMANDS: &[Command] = &[
+pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "help",
         args: "",
@@ -201,7 +201,7 @@ pub const COMMANDS: &[Command] = &[
 ];
 
 /// Finds a command by its exact name; otherwise an error suggesting the nearest one.
-pub fn find(name: &str) -> Result<&'static Command, CommandError> {
+pub(crate) fn find(name: &str) -> Result<&'static Command, CommandError> {
     if let Some(command) = COMMANDS.iter().find(|c| c.name == name) {
         return Ok(command);
     }
@@ -221,7 +221,11 @@ pub fn find(name: &str) -> Result<&'static Command, CommandError> {
 
 /// Runs the `:command` line `line` (which starts with `:`); `prompt_width` is the width of the
 /// prompt it was typed after.
-pub fn dispatch(state: &mut State, line: &str, prompt_width: usize) -> Result<Reply, CommandError> {
+pub(crate) fn dispatch(
+    state: &mut State,
+    line: &str,
+    prompt_width: usize,
+) -> Result<Reply, CommandError> {
     let body = line.trim_start().strip_prefix(':').unwrap_or(line);
     let name_end = body.find(char::is_whitespace).unwrap_or(body.len());
     let (name, rest) = body.split_at(name_end);
@@ -237,7 +241,7 @@ pub fn dispatch(state: &mut State, line: &str, prompt_width: usize) -> Result<Re
 }
 
 /// Levenshtein distance, in characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -265,7 +269,7 @@ fn help(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
 }
 
 /// The text of `:help`, built from [`COMMANDS`].
-pub fn help_text() -> String {
+pub(crate) fn help_text() -> String {
     let usage: Vec<String> = COMMANDS
         .iter()
         .map(|c| match c.args {
@@ -482,7 +486,7 @@ fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
 }
 
 /// `1 worker`, `4 workers`.
-pub fn plural(n: usize, noun: &str) -> String {
+pub(crate) fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("{n} {noun}")
     } else {

@@ -10,12 +10,12 @@ use crate::num::print::digit_summary;
 use crate::num::{Int, Value};
 
 /// Values with more digits than this are abbreviated.
-pub const MAX_DIGITS: usize = 10_000;
+pub(crate) const MAX_DIGITS: usize = 10_000;
 
 /// A value as the REPL shows it: whole, or for an integer of more than [`MAX_DIGITS`] digits
 /// its abbreviation, computed without converting every digit (an 18-million-digit power
 /// would otherwise take many seconds to print only eight of its digits).
-pub fn abbreviate_value(value: &Value) -> String {
+pub(crate) fn abbreviate_value(value: &Value) -> String {
     if let Value::Int(int) = value
         && let Some((digits, head, tail)) = digit_summary(int, 4, MAX_DIGITS)
     {
@@ -25,13 +25,8 @@ pub fn abbreviate_value(value: &Value) -> String {
     value.to_string()
 }
 
-/// `text` itself when it has at most [`MAX_DIGITS`] digits, else its abbreviation.
-pub fn abbreviate(text: &str) -> Cow<'_, str> {
-    abbreviate_to(text, MAX_DIGITS)
-}
-
 /// `text` itself when it has at most `max_digits` digits, else its abbreviation.
-pub fn abbreviate_to(text: &str, max_digits: usize) -> Cow<'_, str> {
+pub(crate) fn abbreviate_to(text: &str, max_digits: usize) -> Cow<'_, str> {
     let (sign, digits) = match text.strip_prefix('-') {
         Some(digits) => ("-", digits),
         None => ("", text),
@@ -49,7 +44,7 @@ pub fn abbreviate_to(text: &str, max_digits: usize) -> Cow<'_, str> {
 }
 
 /// `1234172` as `1,234,172`.
-pub fn thousands(n: usize) -> String {
+pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -86,7 +81,7 @@ mod test {
 
     #[track_caller]
     fn check(text: &str, expected: &str) {
-        assert_eq!(abbreviate(text), expected);
+        assert_eq!(abbreviate_to(text, MAX_DIGITS), expected);
     }
 
     #[test]

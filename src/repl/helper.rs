@@ -43,7 +43,7 @@ const HIGHLIGHT_MAX_INPUT: usize = 10_000;
 
 /// The helper rustyline calls while a line is edited.
 #[derive(Debug)]
-pub struct ReplHelper {
+pub(crate) struct ReplHelper {
     color: Color,
     /// The names of the session's variables, for completion.
     names: Vec<Box<str>>,
@@ -56,7 +56,7 @@ pub struct ReplHelper {
 }
 
 impl ReplHelper {
-    pub fn new(color: Color) -> ReplHelper {
+    pub(crate) fn new(color: Color) -> ReplHelper {
         ReplHelper {
             color,
             names: Vec::new(),
@@ -70,7 +70,7 @@ impl ReplHelper {
     /// at most `PREVIEW_MAX_BITS` bits, for the preview. A larger value is not copied (that
     /// would cost as much as the value is large at every prompt); a line that reads it gets no
     /// preview.
-    pub fn set_vars<'v>(&mut self, vars: impl Iterator<Item = (&'v str, &'v Value)>) {
+    pub(crate) fn set_vars<'v>(&mut self, vars: impl Iterator<Item = (&'v str, &'v Value)>) {
         self.names.clear();
         self.small_values.clear();
         for (name, value) in vars {
@@ -86,7 +86,7 @@ impl ReplHelper {
     }
 
     /// The dimmed value shown after a short expression as it is typed, or `None`.
-    pub fn preview(&self, line: &str) -> Option<String> {
+    pub(crate) fn preview(&self, line: &str) -> Option<String> {
         if !self.preview
             || !self.color.enabled()
             || line.len() > PREVIEW_MAX_INPUT
@@ -124,7 +124,7 @@ impl ReplHelper {
     }
 
     /// Candidates for the word ending at `pos`: commands, their arguments, names.
-    pub fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<Pair>) {
+    pub(crate) fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<Pair>) {
         let before = &line[..pos];
         let trimmed = before.trim_start();
         if let Some(body) = trimmed.strip_prefix(':') {
@@ -200,7 +200,7 @@ impl ReplHelper {
     }
 
     /// The line with ANSI colours; `matching` is the pair of brackets to emphasise.
-    pub fn paint(&self, line: &str, matching: Option<(usize, usize)>) -> String {
+    pub(crate) fn paint(&self, line: &str, matching: Option<(usize, usize)>) -> String {
         let mut out = String::with_capacity(line.len() * 2);
         let mut depth: i64 = 0;
         for (kind, range) in tokens(line) {
@@ -235,7 +235,7 @@ impl ReplHelper {
 /// How the highlighter shows a token: the lexer's kinds, with built-in function names and the
 /// `:command` at the start of a line told apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Highlight {
+pub(crate) enum Highlight {
     Number,
     Name,
     /// A name that is a built-in function.
@@ -250,7 +250,7 @@ pub enum Highlight {
 }
 
 /// Splits `line` into highlighted tokens covering it entirely, in one pass of the lexer.
-pub fn tokens(line: &str) -> Vec<(Highlight, Range<usize>)> {
+pub(crate) fn tokens(line: &str) -> Vec<(Highlight, Range<usize>)> {
     let mut out = Vec::new();
     let leading = line.len() - line.trim_start().len();
     let mut from = 0;
@@ -288,7 +288,7 @@ pub fn tokens(line: &str) -> Vec<(Highlight, Range<usize>)> {
 
 /// A preview: shown, never inserted by the right arrow.
 #[derive(Debug)]
-pub struct Preview(String);
+pub(crate) struct Preview(String);
 
 impl Hint for Preview {
     fn display(&self) -> &str {

@@ -8,11 +8,11 @@
 use std::path::{Path, PathBuf};
 
 /// Most entries kept.
-pub const MAX_ENTRIES: usize = 1000;
+pub(crate) const MAX_ENTRIES: usize = 1000;
 
 /// The history file for the given `XDG_STATE_HOME` and `HOME` values, or `None` when neither
 /// gives an absolute folder.
-pub fn path_from(xdg_state_home: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn path_from(xdg_state_home: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
     // The XDG specification says relative paths are to be ignored.
     let state = match xdg_state_home {
         Some(dir) if dir.is_absolute() => dir.to_path_buf(),
@@ -25,7 +25,7 @@ pub fn path_from(xdg_state_home: Option<&Path>, home: Option<&Path>) -> Option<P
 }
 
 /// The history file of this user, its folder created if missing.
-pub fn path() -> Result<PathBuf, String> {
+pub(crate) fn path() -> Result<PathBuf, String> {
     let xdg = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty());
     let home = std::env::var_os("HOME").filter(|v| !v.is_empty());
     let path = path_from(

@@ -9,10 +9,10 @@
 //! Python. A panic while one line is handled is caught and reported with the input that caused
 //! it; the REPL goes on.
 
-pub mod command;
-pub mod display;
-pub mod helper;
-pub mod history;
+pub(crate) mod command;
+pub(crate) mod display;
+pub(crate) mod helper;
+pub(crate) mod history;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -33,11 +33,11 @@ use crate::span::Span;
 use crate::syntax::lex::{self, TokenKind};
 
 /// The prompt of a new statement.
-pub const PROMPT: &str = "» ";
+pub(crate) const PROMPT: &str = "» ";
 /// The prompt of a statement's next line while parentheses are open.
-pub const CONTINUATION: &str = "… ";
+pub(crate) const CONTINUATION: &str = "… ";
 /// Width of both prompts, in columns.
-pub const PROMPT_WIDTH: usize = 2;
+pub(crate) const PROMPT_WIDTH: usize = 2;
 
 /// Width assumed when the terminal does not tell its own.
 const DEFAULT_WIDTH: usize = 80;
@@ -46,7 +46,7 @@ const DEFAULT_WIDTH: usize = 80;
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 /// Runs the REPL on the terminal until `:quit` or Ctrl-D.
-pub fn run(session: Session, color: Color) -> ExitCode {
+pub(crate) fn run(session: Session, color: Color) -> ExitCode {
     let mut editor = match new_editor(color) {
         Ok(editor) => editor,
         Err(error) => {
@@ -189,7 +189,7 @@ fn remember(editor: &mut Editor<ReplHelper, FileHistory>, path: Option<&PathBuf>
 /// The history entry of a statement typed on several lines: its lines joined by spaces, so it
 /// is recalled as one line, except after a line that ends in a comment, which keeps its
 /// newline (a comment runs to the end of its line, so a space would comment out the rest).
-pub fn history_entry(text: &str) -> String {
+pub(crate) fn history_entry(text: &str) -> String {
     let mut entry = String::with_capacity(text.len());
     let mut after_comment = false;
     for token in lex::tokens(text) {
@@ -205,7 +205,7 @@ pub fn history_entry(text: &str) -> String {
 }
 
 /// The one line printed at start-up.
-pub fn banner(n_workers: usize) -> String {
+pub(crate) fn banner(n_workers: usize) -> String {
     format!(
         "parcalc {} · {} · :help lists the commands, Ctrl-D quits",
         env!("CARGO_PKG_VERSION"),
@@ -263,7 +263,7 @@ fn handle(state: &mut State, text: &str) -> Reply {
 /// A command's error as the REPL prints it: an error in an expression argument with its caret
 /// under the argument, `cancelled` on a line of its own (after the terminal's `^C`), anything
 /// else after `error:`.
-pub fn render_failure(error: &CommandError, color: Color) -> String {
+pub(crate) fn render_failure(error: &CommandError, color: Color) -> String {
     match error {
         CommandError::Expr {
             error,
@@ -277,7 +277,7 @@ pub fn render_failure(error: &CommandError, color: Color) -> String {
 
 /// The error of the statement `text` with its caret under the text typed: under the last line
 /// on screen when the error is in it, else under a quote of the line it is in.
-pub fn render_error(error: &Error, text: &str, color: Color) -> String {
+pub(crate) fn render_error(error: &Error, text: &str, color: Color) -> String {
     let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
     let start = error.span.start as usize;
     if start >= last_line_start {

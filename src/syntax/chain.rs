@@ -211,7 +211,7 @@ impl Builder<'_> {
 /// Parses `source`, a long line without parentheses worth chunking, as a chain of segments on
 /// the current rayon pool; `None` when it cannot be cut or a segment does not parse (the caller
 /// then parses the line sequentially).
-pub fn parse_chain(source: &str, chunking: Chunking) -> Option<Ast> {
+pub(crate) fn parse_chain(source: &str, chunking: Chunking) -> Option<Ast> {
     let (ranges, cuts) = segments(source, chunking);
     if ranges.len() < 2 {
         return None;

@@ -102,7 +102,10 @@ fn parse_group(source: &str, group: Group) -> ChunkResult {
 
 /// Parses `source` with its large groups as parallel chunks, on the current rayon pool; `None`
 /// when no group qualifies (the caller then parses sequentially).
-pub fn parse_chunked(source: &str, chunking: Chunking) -> Option<Result<Option<Statement>, Error>> {
+pub(crate) fn parse_chunked(
+    source: &str,
+    chunking: Chunking,
+) -> Option<Result<Option<Statement>, Error>> {
     let groups = pick_groups(source, chunking);
     if groups.is_empty() {
         return None;

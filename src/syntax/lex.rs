@@ -19,7 +19,7 @@
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     /// A numeric literal in any form the lexer recognises: `42`, `1_000`, `1.5`, `.5`, `5.`,
     /// `1e3`, `2.5E-3`, `0x1f`, `0o17`, `0b101`.
     Number,
@@ -44,7 +44,7 @@ pub enum TokenKind {
 
 impl TokenKind {
     /// Does the token carry meaning (not a blank, comment or newline)?
-    pub fn is_significant(self) -> bool {
+    pub(crate) fn is_significant(self) -> bool {
         !matches!(
             self,
             TokenKind::Blank | TokenKind::Comment | TokenKind::Newline
@@ -52,48 +52,48 @@ impl TokenKind {
     }
 
     /// Can the token end an operand, so that a `+` or `-` after it is infix?
-    pub fn ends_operand(self) -> bool {
+    pub(crate) fn ends_operand(self) -> bool {
         matches!(self, TokenKind::Number | TokenKind::Name | TokenKind::Close)
     }
 }
 
 /// A token: its kind and its byte range `start..end` in the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Token {
+pub(crate) struct Token {
     pub kind: TokenKind,
     pub start: usize,
     pub end: usize,
 }
 
 impl Token {
-    pub fn range(self) -> std::ops::Range<usize> {
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
         self.start..self.end
     }
 
     /// The token's bytes in `text` (the text it was cut from).
-    pub fn bytes(self, text: &[u8]) -> &[u8] {
+    pub(crate) fn bytes(self, text: &[u8]) -> &[u8] {
         &text[self.start..self.end]
     }
 
     /// The token's text in `text` (the text it was cut from).
-    pub fn text(self, text: &str) -> &str {
+    pub(crate) fn text(self, text: &str) -> &str {
         &text[self.start..self.end]
     }
 }
 
 /// The tokens of `text`, in order, covering it exactly.
-pub fn tokens(text: &str) -> Lexer<'_> {
+pub(crate) fn tokens(text: &str) -> Lexer<'_> {
     Lexer::new(text.as_bytes())
 }
 
 /// The tokens of `bytes`, which need not be UTF-8.
-pub fn byte_tokens(bytes: &[u8]) -> Lexer<'_> {
+pub(crate) fn byte_tokens(bytes: &[u8]) -> Lexer<'_> {
     Lexer::new(bytes)
 }
 
 /// The iterator [`tokens`] returns.
 #[derive(Clone, Debug)]
-pub struct Lexer<'a> {
+pub(crate) struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
@@ -105,7 +105,7 @@ impl<'a> Lexer<'a> {
 
     /// A lexer that starts at byte `pos` of `bytes` (a token boundary, or wherever a caller
     /// wants to know what comes next).
-    pub fn at(bytes: &'a [u8], pos: usize) -> Lexer<'a> {
+    pub(crate) fn at(bytes: &'a [u8], pos: usize) -> Lexer<'a> {
         Lexer {
             bytes,
             pos: pos.min(bytes.len()),
@@ -206,16 +206,10 @@ impl Iterator for Lexer<'_> {
     }
 }
 
-/// The first significant token at or after byte `pos`, skipping blanks and comments but not
-/// newlines; `None` at the end of the text.
-pub fn next_token(text: &str, pos: usize) -> Option<Token> {
-    Lexer::at(text.as_bytes(), pos).find(|token| token.kind != TokenKind::Blank)
-}
-
 /// How the parentheses of a statement stand so far, fed one token at a time (comments and
 /// everything else are ignored).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Parens {
+pub(crate) struct Parens {
     /// `(` not yet closed.
     pub depth: usize,
     /// Whether some `)` closed nothing.
@@ -223,7 +217,7 @@ pub struct Parens {
 }
 
 impl Parens {
-    pub fn feed(&mut self, token: Token) {
+    pub(crate) fn feed(&mut self, token: Token) {
         match token.kind {
             TokenKind::Open => self.depth += 1,
             TokenKind::Close => match self.depth.checked_sub(1) {
@@ -236,14 +230,14 @@ impl Parens {
 
     /// Whether the statement continues on the next line: a `(` is still open and no `)`
     /// closed nothing (a stray `)` is an error to report at once, not a reason to wait).
-    pub fn continues(self) -> bool {
+    pub(crate) fn continues(self) -> bool {
         self.depth > 0 && !self.stray_close
     }
 }
 
 /// Whether a statement whose text so far is `text` continues on the next line (see
 /// [`Parens::continues`]). The REPL and the statement splitter of files both decide so.
-pub fn continues(text: &str) -> bool {
+pub(crate) fn continues(text: &str) -> bool {
     let mut parens = Parens::default();
     tokens(text).for_each(|token| parens.feed(token));
     parens.continues()
@@ -251,7 +245,7 @@ pub fn continues(text: &str) -> bool {
 
 /// The byte offsets of the parenthesis at `pos` or just before it and of its match; `None`
 /// when there is none there or it is unmatched.
-pub fn matching_paren(text: &str, pos: usize) -> Option<(usize, usize)> {
+pub(crate) fn matching_paren(text: &str, pos: usize) -> Option<(usize, usize)> {
     let parens: Vec<Token> = tokens(text)
         .filter(|token| matches!(token.kind, TokenKind::Open | TokenKind::Close))
         .collect();

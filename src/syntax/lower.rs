@@ -82,7 +82,7 @@ enum Frame {
 
 /// Builds one [`Ast`] from an `expr` or `paren` pair.
 #[derive(Default)]
-pub struct Lowerer<'i> {
+pub(crate) struct Lowerer<'i> {
     ast: Ast,
     names: HashMap<&'i str, u32>,
     operands: Vec<Operand>,
@@ -98,7 +98,7 @@ pub struct Lowerer<'i> {
 
 impl<'i> Lowerer<'i> {
     /// A lowerer for text that starts at byte `offset` of the statement.
-    pub fn at_offset(offset: usize) -> Lowerer<'i> {
+    pub(crate) fn at_offset(offset: usize) -> Lowerer<'i> {
         Lowerer {
             offset,
             ..Lowerer::default()
@@ -106,7 +106,7 @@ impl<'i> Lowerer<'i> {
     }
 
     /// Lowers `pair`, an `expr` or a `paren`; its root is the last node.
-    pub fn lower(mut self, pair: Pair<'i, Rule>) -> Result<Ast, Error> {
+    pub(crate) fn lower(mut self, pair: Pair<'i, Rule>) -> Result<Ast, Error> {
         let input = pair.get_input();
         for token in pair.tokens() {
             match token {
@@ -386,7 +386,7 @@ fn small_int(text: &str) -> Option<i64> {
 }
 
 /// The error when `func` cannot take `n_args` arguments (worded as Python words it).
-pub fn check_arity(func: Builtin, n_args: usize, name_span: Span) -> Result<(), Error> {
+pub(crate) fn check_arity(func: Builtin, n_args: usize, name_span: Span) -> Result<(), Error> {
     let wanted = func.arity();
     if wanted.contains(n_args) {
         return Ok(());

@@ -1,26 +1,27 @@
 //! Parsing: text to [`Statement`]. The only module that knows pest.
 //!
-//! A line goes through three stages: [`scan`] (a byte scan that matches parentheses, measures
-//! nesting and turns comments into blanks), pest with the grammar of `grammar/parcalc.pest`
-//! (see [`grammar`]), and [`lower`] (pest's token stream to the arena of [`crate::ast`], in
-//! post-order, without recursion). Long lines are cut into pieces parsed in parallel
-//! ([`chunk`], [`chain`], [`pipeline`]).
+//! `lex` is the lexical layer every consumer of the text shares (see its own doc). A line goes
+//! through three stages: `scan` (a pass over the lexer's tokens that matches parentheses,
+//! measures nesting and turns comments into blanks), pest with the grammar of
+//! `grammar/parcalc.pest` (see [`grammar`]), and `lower` (pest's token stream to the arena of
+//! [`crate::ast`], in post-order, without recursion). Long lines are cut into pieces parsed in
+//! parallel (`chunk`, `chain`, `pipeline`).
 //! Pest itself recurses a few calls deep per level of parentheses; a line deep enough to need
 //! more stack than any caller can be assumed to have is parsed on a thread of its own with a
-//! stack sized from the scan's measurement, and a line deeper than [`scan::MAX_NESTING`] is
-//! refused with a clear error.
+//! stack sized from the scan's measurement, and a line deeper than 100,000 levels is refused
+//! with a clear error.
 //!
 //! This module reports syntax errors and the errors a parser can see (an unknown function, a
 //! wrong number of arguments, assigning to a function name); it does not look names up and
 //! does not evaluate.
 
-pub mod chain;
-pub mod chunk;
+pub(crate) mod chain;
+pub(crate) mod chunk;
 pub mod grammar;
-pub mod lex;
-pub mod lower;
-pub mod pipeline;
-pub mod scan;
+pub(crate) mod lex;
+pub(crate) mod lower;
+pub(crate) mod pipeline;
+pub(crate) mod scan;
 
 #[cfg(test)]
 mod test;

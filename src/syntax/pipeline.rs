@@ -21,7 +21,7 @@ struct Slots<T> {
 }
 
 /// The pieces' results in order; see [`in_order`].
-pub struct Ordered<'a, 'scope, T, W> {
+pub(crate) struct Ordered<'a, 'scope, T, W> {
     scope: &'a rayon::ScopeFifo<'scope>,
     slots: &'scope Slots<T>,
     work: &'scope W,
@@ -112,7 +112,7 @@ where
 /// `join` is called, so it can do work of its own (parse the skeleton) before it takes any.
 /// Pieces `join` does not take are not parsed, except those already submitted, which finish
 /// (and are dropped) before this returns.
-pub fn in_order<T, W, R>(
+pub(crate) fn in_order<T, W, R>(
     n: usize,
     work: W,
     join: impl FnOnce(&mut dyn Iterator<Item = T>) -> R,

@@ -14,16 +14,16 @@ use crate::span::Span;
 use crate::syntax::lex::{self, Token, TokenKind};
 
 /// Deepest nesting of parentheses accepted.
-pub const MAX_NESTING: usize = 100_000;
+pub(crate) const MAX_NESTING: usize = 100_000;
 
 /// Longest run of prefix and `^` operators accepted within one level of parentheses, such as
 /// `- - - x` or `2 ^ 2 ^ 2 ^ x`. Parsing such a run does not recurse, but its tree is as deep as
 /// the run is long, like that of nested parentheses, and gets the same limit.
-pub const MAX_CHAIN: usize = 100_000;
+pub(crate) const MAX_CHAIN: usize = 100_000;
 
 /// What the scan measured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Shape {
+pub(crate) struct Shape {
     /// Deepest nesting of parentheses (grouping and call parentheses alike).
     pub max_nesting: usize,
     /// Longest run of prefix and `^` operators without a looser operator in between, within one
@@ -33,7 +33,7 @@ pub struct Shape {
 
 /// Scans `source`; an error for unbalanced parentheses, a misplaced newline or too deep a
 /// nesting, the first one in the text.
-pub fn scan(source: &str) -> Result<Shape, Error> {
+pub(crate) fn scan(source: &str) -> Result<Shape, Error> {
     let mut shape = Shape::default();
     // Byte offsets of the open parentheses, innermost last, and the chain of each outer level.
     let mut opens: Vec<u32> = Vec::new();
@@ -124,7 +124,7 @@ fn too_deep(limit: usize, span: Span) -> Error {
 /// `source` with every comment (from `#` to the end of its line) replaced by as many spaces as
 /// it has bytes. The grammar has no comments: this is how they become blanks, and positions in
 /// the result are those in `source`. Borrowed when there is no comment.
-pub fn blank_comments(source: &str) -> Cow<'_, str> {
+pub(crate) fn blank_comments(source: &str) -> Cow<'_, str> {
     if !source.contains('#') {
         return Cow::Borrowed(source);
     }

@@ -5,21 +5,21 @@ use std::process::{Command, Output, Stdio};
 
 /// One run of `parcalc`: arguments, stdin, and the expected stdout, stderr and status.
 #[must_use]
-pub struct Test {
+pub(crate) struct Test {
     args: Vec<String>,
     stdin: Option<Vec<u8>>,
     env: Vec<(String, String)>,
 }
 
 /// What a run printed.
-pub struct Run {
+pub(crate) struct Run {
     pub stdout: String,
     pub stderr: String,
     pub status: Option<i32>,
 }
 
 impl Test {
-    pub fn new() -> Test {
+    pub(crate) fn new() -> Test {
         Test {
             args: Vec::new(),
             stdin: None,
@@ -27,23 +27,23 @@ impl Test {
         }
     }
 
-    pub fn args(mut self, args: &[&str]) -> Test {
+    pub(crate) fn args(mut self, args: &[&str]) -> Test {
         self.args.extend(args.iter().map(|a| a.to_string()));
         self
     }
 
-    pub fn stdin(mut self, stdin: impl Into<Vec<u8>>) -> Test {
+    pub(crate) fn stdin(mut self, stdin: impl Into<Vec<u8>>) -> Test {
         self.stdin = Some(stdin.into());
         self
     }
 
-    pub fn env(mut self, key: &str, value: &str) -> Test {
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Test {
         self.env.push((key.into(), value.into()));
         self
     }
 
     /// Runs the binary to completion.
-    pub fn run(self) -> Run {
+    pub(crate) fn run(self) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_parcalc"));
         command
             .args(&self.args)
@@ -76,7 +76,7 @@ impl Test {
 
     /// Runs and checks stdout and the exit status; returns the run for further checks.
     #[track_caller]
-    pub fn expect(self, stdout: &str, status: i32) -> Run {
+    pub(crate) fn expect(self, stdout: &str, status: i32) -> Run {
         let run = self.run();
         assert_eq!(
             (run.stdout.as_str(), run.status),
@@ -90,7 +90,7 @@ impl Test {
 
 /// Text of `text` with the common indentation removed and the first newline dropped, so
 /// expected output can be written as an indented block.
-pub fn unindent(text: &str) -> String {
+pub(crate) fn unindent(text: &str) -> String {
     let text = text.strip_prefix('\n').unwrap_or(text);
     let indent = text
         .lines()
