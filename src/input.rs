@@ -23,7 +23,7 @@ pub fn statements(input: &[u8]) -> Vec<Piece<'_>> {
     let mut start = 0;
     let mut start_line = 1;
     let mut parens = Parens::default();
-    for token in lex::byte_tokens(input) {
+    for token in lex::structure(input) {
         if token.kind != TokenKind::Newline {
             parens.feed(token);
             continue;

@@ -23,11 +23,12 @@ use pest::Parser;
 use crate::ast::{Ast, Node, NodeId};
 use crate::ops::BinaryOp;
 use crate::span::Span;
-use crate::syntax::chunk::{Chunking, copy_node};
+use crate::syntax::chunk::copy_node;
 use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lex::{self, TokenKind};
 use crate::syntax::lower::Lowerer;
 use crate::syntax::pipeline;
+use crate::syntax::scan::Chunking;
 
 /// The byte ranges of the segments of `source`, and the operator (`+`/`-`) cut between each
 /// segment and the next; empty when the line is too short to cut.

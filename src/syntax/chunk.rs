@@ -1,7 +1,7 @@
 //! Parallel parsing of large lines: big parenthesised groups parsed as independent chunks.
 //!
-//! A byte scan finds the grouping parentheses and picks the largest groups no longer than
-//! [`Chunking::max`] (and no shorter than [`Chunking::min`]). Each picked group is parsed by pest
+//! The scan (`scan::scan_picking`) finds the grouping parentheses and picks the largest groups
+//! no longer than `Chunking::max` (and no shorter than `Chunking::min`). Each picked group is parsed by pest
 //! with the grammar's `paren` rule and lowered into an arena of its own, on the rayon pool; the
 //! rest of the line, the skeleton, is the line with every picked group replaced by `(0)` and is
 //! parsed with the `statement` rule like any line. The skeleton's arena is then walked once in
@@ -22,61 +22,10 @@ use crate::ast::{Ast, Node, NodeId, Statement};
 use crate::error::Error;
 use crate::span::Span;
 use crate::syntax::grammar::{CalcParser, Rule};
-use crate::syntax::lex::{self, TokenKind};
 use crate::syntax::lower::Lowerer;
 use crate::syntax::pipeline;
+use crate::syntax::scan::Group;
 use crate::syntax::{parse_pairs, pest_error};
-
-/// Sizes of the groups parsed as chunks, in bytes.
-#[derive(Clone, Copy, Debug)]
-pub struct Chunking {
-    pub min: usize,
-    pub max: usize,
-}
-
-/// A picked group: its byte range in the statement, parentheses included.
-#[derive(Clone, Copy, Debug)]
-struct Group {
-    start: usize,
-    end: usize,
-}
-
-/// The largest grouping parentheses of a size within `chunking`, in text order, none inside
-/// another. A `(` right after a name, number or `)` is not a group (it is a call, or an error
-/// the skeleton must report itself), nor is one after a character the lexer does not know.
-fn pick_groups(source: &str, chunking: Chunking) -> Vec<Group> {
-    let mut opens: Vec<(usize, bool)> = Vec::new();
-    let mut picked: Vec<Group> = Vec::new();
-    let mut previous = TokenKind::Open;
-    for token in lex::tokens(source) {
-        match token.kind {
-            TokenKind::Open => {
-                let is_group = !(previous.ends_operand() || previous == TokenKind::Unknown);
-                opens.push((token.start, is_group));
-            }
-            TokenKind::Close => {
-                if let Some((start, true)) = opens.pop() {
-                    let len = token.end - start;
-                    if (chunking.min..=chunking.max).contains(&len) {
-                        // Groups close inner first: this one swallows those picked inside it.
-                        while picked.last().is_some_and(|group| group.start > start) {
-                            picked.pop();
-                        }
-                        picked.push(Group {
-                            start,
-                            end: token.end,
-                        });
-                    }
-                }
-            }
-            _ => {}
-        }
-        if token.kind.is_significant() {
-            previous = token.kind;
-        }
-    }
-    picked
-}
 
 /// What a chunk produced: its arena, or an error and whether pest raised it.
 type ChunkResult = Result<Ast, (bool, Error)>;
@@ -104,22 +53,21 @@ fn parse_group(source: &str, group: Group) -> ChunkResult {
 /// when no group qualifies (the caller then parses sequentially).
 pub(crate) fn parse_chunked(
     source: &str,
-    chunking: Chunking,
+    groups: &[Group],
 ) -> Option<Result<Option<Statement>, Error>> {
-    let groups = pick_groups(source, chunking);
     if groups.is_empty() {
         return None;
     }
     // The skeleton: the line with each group replaced by `(0)`.
     let mut skeleton = String::with_capacity(source.len() / 8);
     let mut copied = 0;
-    for group in &groups {
+    for group in groups {
         skeleton.push_str(&source[copied..group.start]);
         skeleton.push_str("(0)");
         copied = group.end;
     }
     skeleton.push_str(&source[copied..]);
-    let map = PositionMap::new(&groups);
+    let map = PositionMap::new(groups);
 
     // The groups are parsed on the pool while this thread parses the skeleton, then joined in
     // order as they come. A group that fails yields an empty arena and leaves its error.
@@ -140,7 +88,7 @@ pub(crate) fn parse_chunked(
                     source.len(),
                     &statement.expr,
                     &map,
-                    &groups,
+                    groups,
                     &mut chunks,
                 )),
                 _ => None,

@@ -87,6 +87,7 @@ pub(crate) fn tokens(text: &str) -> Lexer<'_> {
 }
 
 /// The tokens of `bytes`, which need not be UTF-8.
+#[cfg(test)]
 pub(crate) fn byte_tokens(bytes: &[u8]) -> Lexer<'_> {
     Lexer::new(bytes)
 }
@@ -113,6 +114,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The end of the run of bytes from `i` on that satisfy `keep`.
+    #[inline(always)]
     fn run(&self, mut i: usize, keep: impl Fn(u8) -> bool) -> usize {
         while i < self.bytes.len() && keep(self.bytes[i]) {
             i += 1;
@@ -121,6 +123,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// The end of the number starting at `start` (a digit, or `.` before a digit).
+    #[inline]
     fn number_end(&self, start: usize) -> usize {
         let bytes = self.bytes;
         let digits = |i| self.run(i, |b| b.is_ascii_digit() || b == b'_');
@@ -167,39 +170,148 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// What a byte starts, as the lexer dispatches on it: one table lookup and one jump per token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Blank,
+    Newline,
+    Hash,
+    Digit,
+    Dot,
+    Letter,
+    Open,
+    Close,
+    Comma,
+    Equals,
+    /// `+ - % ^ & | ~`: an operator of one byte.
+    Operator,
+    /// `*` or `/`: an operator of one byte, or of two when doubled (`**`, `//`).
+    MaybeDouble,
+    /// `<` or `>`: an operator when doubled (`<<`, `>>`), else unknown.
+    Shift,
+    /// Any other ASCII byte.
+    Other,
+    /// A byte of a multi-byte character (or not UTF-8).
+    High,
+}
+
+const CLASSES: [Class; 256] = {
+    let mut table = [Class::Other; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = match byte as u8 {
+            b' ' | b'\t' | b'\r' => Class::Blank,
+            b'\n' => Class::Newline,
+            b'#' => Class::Hash,
+            b'0'..=b'9' => Class::Digit,
+            b'.' => Class::Dot,
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => Class::Letter,
+            b'(' => Class::Open,
+            b')' => Class::Close,
+            b',' => Class::Comma,
+            b'=' => Class::Equals,
+            b'+' | b'-' | b'%' | b'^' | b'&' | b'|' | b'~' => Class::Operator,
+            b'*' | b'/' => Class::MaybeDouble,
+            b'<' | b'>' => Class::Shift,
+            0x80..=0xff => Class::High,
+            _ => Class::Other,
+        };
+        byte += 1;
+    }
+    table
+};
+
 impl Iterator for Lexer<'_> {
     type Item = Token;
 
+    // Inlined into each consumer's loop, where the token's kind meets the consumer's match:
+    // a call per token would cost a third of the pass.
+    #[inline(always)]
     fn next(&mut self) -> Option<Token> {
         let bytes = self.bytes;
         let start = self.pos;
         let &byte = bytes.get(start)?;
-        let next = bytes.get(start + 1).copied();
-        let (kind, end) = match byte {
-            b' ' | b'\t' | b'\r' => (
+        let doubled = || bytes.get(start + 1) == Some(&byte);
+        let (kind, end) = match CLASSES[usize::from(byte)] {
+            Class::Blank => (
                 TokenKind::Blank,
                 self.run(start + 1, |b| matches!(b, b' ' | b'\t' | b'\r')),
             ),
-            b'\n' => (TokenKind::Newline, start + 1),
-            b'#' => (TokenKind::Comment, self.run(start + 1, |b| b != b'\n')),
-            b'0'..=b'9' => (TokenKind::Number, self.number_end(start)),
-            b'.' if next.is_some_and(|b| b.is_ascii_digit()) => {
+            Class::Newline => (TokenKind::Newline, start + 1),
+            Class::Hash => (TokenKind::Comment, self.run(start + 1, |b| b != b'\n')),
+            Class::Digit => (TokenKind::Number, self.number_end(start)),
+            Class::Dot if bytes.get(start + 1).is_some_and(u8::is_ascii_digit) => {
                 (TokenKind::Number, self.number_end(start))
             }
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' => (
+            Class::Letter => (
                 TokenKind::Name,
                 self.run(start + 1, |b| b.is_ascii_alphanumeric() || b == b'_'),
             ),
+            Class::Open => (TokenKind::Open, start + 1),
+            Class::Close => (TokenKind::Close, start + 1),
+            Class::Comma => (TokenKind::Comma, start + 1),
+            Class::Equals => (TokenKind::Equals, start + 1),
+            Class::Operator => (TokenKind::Operator, start + 1),
+            Class::MaybeDouble => (TokenKind::Operator, start + 1 + usize::from(doubled())),
+            Class::Shift if doubled() => (TokenKind::Operator, start + 2),
+            Class::High => (TokenKind::Unknown, start + self.char_len(start)),
+            Class::Dot | Class::Shift | Class::Other => (TokenKind::Unknown, start + 1),
+        };
+        self.pos = end;
+        Some(Token { kind, start, end })
+    }
+}
+
+/// The tokens that shape statements (parentheses, newlines and comments) and none of the others:
+/// the tokens of those four kinds [`tokens`] yields, found by looking at four bytes only. No
+/// other token holds a `(`, `)`, `\n` or `#` byte, so outside comments each of them is a token
+/// of its own, and a comment runs from its `#` to the next newline. The statement splitter of
+/// files reads this, which keeps it a plain pass over bytes on inputs of any size.
+pub(crate) fn structure(bytes: &[u8]) -> Structure<'_> {
+    Structure { bytes, pos: 0 }
+}
+
+/// The iterator [`structure`] returns.
+#[derive(Clone, Debug)]
+pub(crate) struct Structure<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+/// Whether a byte starts a token [`structure`] yields.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = matches!(
+            CLASSES[byte],
+            Class::Open | Class::Close | Class::Newline | Class::Hash
+        );
+        byte += 1;
+    }
+    table
+};
+
+impl Iterator for Structure<'_> {
+    type Item = Token;
+
+    #[inline]
+    fn next(&mut self) -> Option<Token> {
+        let offset = self.bytes[self.pos..]
+            .iter()
+            .position(|&byte| STRUCTURAL[usize::from(byte)])?;
+        let start = self.pos + offset;
+        let (kind, end) = match self.bytes[start] {
             b'(' => (TokenKind::Open, start + 1),
             b')' => (TokenKind::Close, start + 1),
-            b',' => (TokenKind::Comma, start + 1),
-            b'=' => (TokenKind::Equals, start + 1),
-            b'*' | b'/' if next == Some(byte) => (TokenKind::Operator, start + 2),
-            b'<' | b'>' if next == Some(byte) => (TokenKind::Operator, start + 2),
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'&' | b'|' | b'~' => {
-                (TokenKind::Operator, start + 1)
+            b'\n' => (TokenKind::Newline, start + 1),
+            _ => {
+                let line = self.bytes[start..].iter().position(|&byte| byte == b'\n');
+                (
+                    TokenKind::Comment,
+                    line.map_or(self.bytes.len(), |n| start + n),
+                )
             }
-            _ => (TokenKind::Unknown, start + self.char_len(start)),
         };
         self.pos = end;
         Some(Token { kind, start, end })
@@ -380,6 +492,35 @@ mod test {
                 end = token.end;
             }
             assert_eq!(end, bytes.len(), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn structure_is_the_structural_tokens() {
+        let inputs: [&[u8]; 5] = [
+            b"(1 + # a (\n) * f(2)\n\n#",
+            b"((\xff)\n)",
+            b"",
+            b"x # (((",
+            "é(#é\n)".as_bytes(),
+        ];
+        for bytes in inputs {
+            let structural: Vec<Token> = byte_tokens(bytes)
+                .filter(|token| {
+                    matches!(
+                        token.kind,
+                        TokenKind::Open
+                            | TokenKind::Close
+                            | TokenKind::Newline
+                            | TokenKind::Comment
+                    )
+                })
+                .collect();
+            assert_eq!(
+                structure(bytes).collect::<Vec<_>>(),
+                structural,
+                "{bytes:?}"
+            );
         }
     }
 

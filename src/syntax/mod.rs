@@ -33,11 +33,10 @@ use crate::ast::Statement;
 use crate::error::{Error, ErrorKind, Expected, Found};
 use crate::ops::Builtin;
 use crate::span::Span;
-use crate::syntax::chunk::Chunking;
 use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lex::TokenKind;
 use crate::syntax::lower::Lowerer;
-use crate::syntax::scan::Shape;
+use crate::syntax::scan::{Chunking, Shape};
 
 /// Nesting that any caller's stack holds (a test thread has 2 MiB): parsed in place.
 const INLINE_NESTING: usize = 64;
@@ -68,14 +67,17 @@ const CHUNKING: Chunking = Chunking {
 
 /// [`parse_statement`] with the chunk sizes given; lines of any length are chunked when a
 /// group qualifies if `chunking.min` is below `PARALLEL_MIN_LEN`.
-pub fn parse_with_chunking(source: &str, chunking: Chunking) -> Result<Option<Statement>, Error> {
-    let shape = scan::scan(source)?;
+pub(crate) fn parse_with_chunking(
+    source: &str,
+    chunking: Chunking,
+) -> Result<Option<Statement>, Error> {
+    let long_enough = source.len() >= PARALLEL_MIN_LEN.min(chunking.min);
+    let (shape, groups) = scan::scan(source, long_enough.then_some(chunking))?;
     let blanked = scan::blank_comments(source);
     let source: &str = &blanked;
     if shape.max_nesting <= INLINE_NESTING {
-        let long_enough = source.len() >= PARALLEL_MIN_LEN.min(chunking.min);
         if long_enough {
-            if let Some(result) = chunk::parse_chunked(source, chunking) {
+            if let Some(result) = chunk::parse_chunked(source, &groups) {
                 return result;
             }
             if !source.contains('=') {

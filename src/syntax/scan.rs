@@ -31,15 +31,37 @@ pub(crate) struct Shape {
     pub max_chain: usize,
 }
 
+/// Sizes of the groups a long line is parsed in, as chunks, in bytes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Chunking {
+    pub(crate) min: usize,
+    pub(crate) max: usize,
+}
+
+/// A group picked to be parsed as a chunk: its byte range in the statement, parentheses
+/// included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Group {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
 /// Scans `source`; an error for unbalanced parentheses, a misplaced newline or too deep a
-/// nesting, the first one in the text.
-pub(crate) fn scan(source: &str) -> Result<Shape, Error> {
+/// nesting, the first one in the text. When `chunking` is given, it picks in the same pass the
+/// groups to parse as chunks: the largest grouping parentheses of a size within it, in text order, none inside another.
+/// A `(` right after a name, number or `)` is not a group (it is a call, or an error the
+/// skeleton must report itself), nor is one after a character the lexer does not know.
+pub(crate) fn scan(source: &str, chunking: Option<Chunking>) -> Result<(Shape, Vec<Group>), Error> {
     let mut shape = Shape::default();
-    // Byte offsets of the open parentheses, innermost last, and the chain of each outer level.
-    let mut opens: Vec<u32> = Vec::new();
+    let mut picked: Vec<Group> = Vec::new();
+    // The open parentheses, innermost last: offset and whether it opens a group; and the chain
+    // of each outer level.
+    let mut opens: Vec<(u32, bool)> = Vec::new();
     let mut outer_chains: Vec<usize> = Vec::new();
     let mut chain = 0usize;
     let mut after_operand = false;
+    // The last significant token's kind, which tells whether a `(` opens a group.
+    let mut previous = TokenKind::Open;
     // A newline outside parentheses is fine as long as nothing but blanks and comments
     // follows it: the first such newline since the last significant token.
     let mut newline_outside: Option<usize> = None;
@@ -60,7 +82,8 @@ pub(crate) fn scan(source: &str) -> Result<Shape, Error> {
                 }
             }
             TokenKind::Open => {
-                opens.push(token.start as u32);
+                let is_group = !(previous.ends_operand() || previous == TokenKind::Unknown);
+                opens.push((token.start as u32, is_group));
                 outer_chains.push(chain);
                 chain = 0;
                 after_operand = false;
@@ -72,8 +95,23 @@ pub(crate) fn scan(source: &str) -> Result<Shape, Error> {
                 }
             }
             TokenKind::Close => {
-                if opens.pop().is_none() {
+                let Some((start, is_group)) = opens.pop() else {
                     return Err(Error::new(ErrorKind::UnexpectedClose, span_of(token)));
+                };
+                if let Some(chunking) = chunking
+                    && is_group
+                {
+                    let start = start as usize;
+                    if (chunking.min..=chunking.max).contains(&(token.end - start)) {
+                        // Groups close inner first: this one swallows those picked inside it.
+                        while picked.last().is_some_and(|group| group.start > start) {
+                            picked.pop();
+                        }
+                        picked.push(Group {
+                            start,
+                            end: token.end,
+                        });
+                    }
                 }
                 chain = outer_chains.pop().unwrap_or(0);
                 after_operand = true;
@@ -103,13 +141,16 @@ pub(crate) fn scan(source: &str) -> Result<Shape, Error> {
                 after_operand = false;
             }
         }
+        if token.kind.is_significant() {
+            previous = token.kind;
+        }
     }
     match opens.last() {
-        Some(&open) => Err(Error::new(
+        Some(&(open, _)) => Err(Error::new(
             ErrorKind::UnclosedParen,
             Span::new(open as usize, open as usize + 1),
         )),
-        None => Ok(shape),
+        None => Ok((shape, picked)),
     }
 }
 

@@ -538,8 +538,8 @@ proptest! {
 }
 
 /// Chunks as small as a few bytes, so that short random lines are cut into many.
-const TINY_CHUNKS: crate::syntax::chunk::Chunking =
-    crate::syntax::chunk::Chunking { min: 3, max: 40 };
+const TINY_CHUNKS: crate::syntax::scan::Chunking =
+    crate::syntax::scan::Chunking { min: 3, max: 40 };
 
 /// The chunked parse of `source` equals the sequential one: same arena, same error.
 #[track_caller]
@@ -579,7 +579,10 @@ fn chunked_equals_sequential_examples() {
     ] {
         // The chunked path runs (some group qualifies) and agrees with the sequential one.
         assert!(
-            crate::syntax::chunk::parse_chunked(source, TINY_CHUNKS).is_some(),
+            {
+                let (_, groups) = crate::syntax::scan::scan(source, Some(TINY_CHUNKS)).unwrap();
+                crate::syntax::chunk::parse_chunked(source, &groups).is_some()
+            },
             "{source:?}"
         );
         check_chunked(source);
@@ -715,7 +718,7 @@ proptest! {
         let mut parens = Parens::default();
         lex::tokens(&source).for_each(|token| parens.feed(token));
         let balanced = parens.depth == 0 && !parens.stray_close;
-        let scanned = crate::syntax::scan::scan(&source);
+        let scanned = crate::syntax::scan::scan(&source, None).map(|(shape, _)| shape);
         let scan_paren_error = matches!(
             scanned,
             Err(Error { kind: ErrorKind::UnclosedParen | ErrorKind::UnexpectedClose, .. })
@@ -767,8 +770,18 @@ proptest! {
             typed.pop();
         }
         prop_assert_eq!(&pieces, &typed, "{:?}", source);
+        // The splitter's fast path sees the structural tokens the lexer yields.
+        let structural: Vec<lex::Token> = lex::tokens(&source)
+            .filter(|token| !matches!(
+                token.kind,
+                lex::TokenKind::Number | lex::TokenKind::Name | lex::TokenKind::Operator
+                    | lex::TokenKind::Comma | lex::TokenKind::Equals | lex::TokenKind::Blank
+                    | lex::TokenKind::Unknown
+            ))
+            .collect();
+        prop_assert_eq!(lex::structure(source.as_bytes()).collect::<Vec<_>>(), structural);
         for piece in pieces {
-            let scanned = crate::syntax::scan::scan(piece);
+            let scanned = crate::syntax::scan::scan(piece, None).map(|(shape, _)| shape);
             if lex::continues(piece) {
                 prop_assert!(
                     matches!(scanned, Err(Error { kind: ErrorKind::UnclosedParen, .. })),
