@@ -61,7 +61,7 @@ fn engine_benches(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(4));
     group.warm_up_time(Duration::from_secs(1));
     group.bench_function("sequential", |b| {
-        b.iter(|| black_box(sequential::evaluate(&ast, &env, &limits)))
+        b.iter(|| black_box(sequential::evaluate(&ast, &env, &limits)));
     });
     for n_workers in [1, 2] {
         let pool = Pool::new(n_workers).unwrap();
@@ -72,7 +72,7 @@ fn engine_benches(c: &mut Criterion) {
             };
             let name = format!("parallel {n_workers} workers grain {grain_name}");
             group.bench_function(name, |b| {
-                b.iter(|| black_box(engine::evaluate(&pool, &ast, &env, &source, &options)))
+                b.iter(|| black_box(engine::evaluate(&pool, &ast, &env, &source, &options)));
             });
             let name = format!("parallel {n_workers} workers grain {grain_name} unrecorded");
             group.bench_function(name, |b| {
@@ -80,7 +80,7 @@ fn engine_benches(c: &mut Criterion) {
                     black_box(engine::evaluate_unrecorded(
                         &pool, &ast, &env, &source, &options,
                     ))
-                })
+                });
             });
         }
     }

@@ -29,7 +29,7 @@ fn balanced(n_leaves: usize) -> String {
             Err(text) => out.push_str(text),
             Ok((lo, hi)) if hi - lo == 1 => out.push_str(&(1 + next() % 9).to_string()),
             Ok((lo, hi)) => {
-                let mid = (lo + hi) / 2;
+                let mid = usize::midpoint(lo, hi);
                 stack.push(Err(")"));
                 stack.push(Ok((mid, hi)));
                 stack.push(Err(if next() % 2 == 0 { " + " } else { " - " }));

@@ -23,6 +23,8 @@ use crate::settings::{self, default_speedup_workers};
 /// parcalc — a calculator in which every evaluation is a small parallel program.
 ///
 /// With no FILE and no -e, reads statements from stdin (the REPL when stdin is a terminal).
+// Each switch of the command line is a bool, as clap derives them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Parser)]
 #[command(name = "parcalc", version, about, long_about = None)]
 pub struct Args {
@@ -84,7 +86,7 @@ pub struct Args {
     #[arg(long)]
     pub tree: bool,
 
-    /// Never colour the output (also: the NO_COLOR environment variable).
+    /// Never colour the output (also: the `NO_COLOR` environment variable).
     #[arg(long)]
     pub no_color: bool,
 }
@@ -134,11 +136,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
         failed: false,
     };
-    let outcome = if !args.exprs.is_empty() {
-        args.exprs
-            .iter()
-            .try_for_each(|expr| batch.statement(&mut session, expr, None))
-    } else {
+    let outcome = if args.exprs.is_empty() {
         match read_input(args.file.as_deref()) {
             Ok(text) => batch.text(&mut session, &text),
             Err(message) => {
@@ -146,6 +144,10 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
                 return ExitCode::from(EVAL_ERROR);
             }
         }
+    } else {
+        args.exprs
+            .iter()
+            .try_for_each(|expr| batch.statement(&mut session, expr, None))
     };
     if let Err(message) = write_trace_files(&args, &session) {
         report(format_args!("error: {message}"));
@@ -289,11 +291,11 @@ impl Batch<'_> {
         text: &str,
         line_no: Option<usize>,
     ) -> io::Result<()> {
-        if self.args.tree {
-            if let Ok(Some(statement)) = crate::syntax::parse_statement(text) {
-                let tree = crate::render::tree(&statement.expr, text, self.color);
-                write!(io::stdout().lock(), "{tree}")?;
-            }
+        if self.args.tree
+            && let Ok(Some(statement)) = crate::syntax::parse_statement(text)
+        {
+            let tree = crate::render::tree(&statement.expr, text, self.color);
+            write!(io::stdout().lock(), "{tree}")?;
         }
         if let Some(max_workers) = self.args.speedup {
             return self.speedup(session, text, max_workers);
@@ -310,11 +312,11 @@ impl Batch<'_> {
                 if let Some(value) = value {
                     writeln!(stdout, "{value}")?;
                 }
-                if self.args.trace {
-                    if let Some(trace) = session.last_trace() {
-                        let chart = crate::render::schedule(trace, output_width(), self.color);
-                        writeln!(stdout, "{chart}")?;
-                    }
+                if self.args.trace
+                    && let Some(trace) = session.last_trace()
+                {
+                    let chart = crate::render::schedule(trace, output_width(), self.color);
+                    writeln!(stdout, "{chart}")?;
                 }
                 stdout.flush()?;
                 if self.args.stats {

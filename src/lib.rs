@@ -3,7 +3,7 @@
 //! The pipeline, one module per stage: `syntax` (the only module that knows pest) parses a line
 //! into a [`ast::Statement`], an arena of nodes in post-order; `engine` evaluates that arena on a
 //! rayon-backed [`engine::Pool`], submitting each operator as a task once its operands are
-//! ready, with `num` doing CPython's arithmetic on arbitrary-size integers and floats; every
+//! ready, with `num` doing `CPython`'s arithmetic on arbitrary-size integers and floats; every
 //! evaluation leaves a [`trace::Trace`]; `render` draws traces, trees and errors; `session`
 //! holds variables and settings between lines; `repl` and `cli` are the two front doors.
 //!

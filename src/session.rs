@@ -140,7 +140,7 @@ impl Session {
         outcome.unwrap_or_else(|payload| {
             let message = payload
                 .downcast_ref::<&str>()
-                .map(|s| s.to_string())
+                .map(std::string::ToString::to_string)
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
             let mut quoted: String = line.chars().take(200).collect();
@@ -234,8 +234,7 @@ impl Session {
             traces.push(evaluation.trace);
         }
         self.last_trace = traces.last().cloned();
-        let value = value
-            .ok_or_else(|| Error::new(ErrorKind::Internal("no run".into()), Default::default()))?;
+        let value = value.ok_or_else(|| Error::unplaced(ErrorKind::Internal("no run".into())))?;
         Ok((value, traces))
     }
 
@@ -243,18 +242,17 @@ impl Session {
     fn resolve_names(&self, ast: &crate::ast::Ast) -> Result<Arc<[Value]>, Error> {
         let mut env = Vec::with_capacity(ast.names.len());
         for (index, name) in ast.names.iter().enumerate() {
-            match self.vars.get(name) {
-                Some(value) => env.push(value.clone()),
-                None => {
-                    let span = ast
-                        .nodes
-                        .iter()
-                        .position(|node| *node == Node::Name(index as u32))
-                        .map(|i| ast.spans[i])
-                        .unwrap_or_default();
-                    let kind = ErrorKind::UnknownName { name: name.clone() };
-                    return Err(Error::new(kind, span));
-                }
+            if let Some(value) = self.vars.get(name) {
+                env.push(value.clone());
+            } else {
+                let span = ast
+                    .nodes
+                    .iter()
+                    .position(|node| *node == Node::Name(index as u32))
+                    .map(|i| ast.spans[i])
+                    .unwrap_or_default();
+                let kind = ErrorKind::UnknownName { name: name.clone() };
+                return Err(Error::new(kind, span));
             }
         }
         Ok(env.into())

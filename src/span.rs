@@ -27,6 +27,7 @@ impl Span {
     }
 
     /// The smallest span covering both.
+    #[must_use]
     pub fn to(self, other: Span) -> Span {
         Span {
             start: self.start.min(other.start),

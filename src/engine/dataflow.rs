@@ -264,6 +264,8 @@ fn finish(
 /// Starts the ready tasks `shared.ready[lo..hi]`: halves the range, submitting one half as a
 /// new job, until it is one chunk, then runs that chunk's tasks (and whatever consumers they
 /// make ready).
+// The job owns its reference to the shared state: the last job to drop one fulfils the future.
+#[allow(clippy::needless_pass_by_value)]
 fn seed(shared: Arc<Shared>, lo: usize, mut hi: usize) {
     while hi - lo > shared.seed_chunk {
         let Some(threads) = shared.threads.as_ref() else {

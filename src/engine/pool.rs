@@ -16,7 +16,7 @@ pub const MAX_WORKERS: usize = 1024;
 
 /// The machine's available parallelism, the default pool size.
 pub fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// Checks a requested pool size: from 1 to [`MAX_WORKERS`].

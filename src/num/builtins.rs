@@ -139,12 +139,11 @@ fn factorial(n: u64) -> Int {
     let mut level: Vec<Int> = Vec::new();
     let mut word: u64 = 1;
     for k in 2..=n {
-        match word.checked_mul(k) {
-            Some(product) => word = product,
-            None => {
-                level.push(Int::from(word));
-                word = k;
-            }
+        if let Some(product) = word.checked_mul(k) {
+            word = product;
+        } else {
+            level.push(Int::from(word));
+            word = k;
         }
     }
     level.push(Int::from(word));

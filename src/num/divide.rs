@@ -1,4 +1,4 @@
-//! True division of two ints, correctly rounded: CPython's `long_true_divide`.
+//! True division of two ints, correctly rounded: `CPython`'s `long_true_divide`.
 //!
 //! Converting both operands to floats first would overflow for huge ints and round twice; this
 //! computes the quotient's leading 55 or 56 bits exactly with one big-integer division, rounds

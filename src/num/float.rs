@@ -1,4 +1,4 @@
-//! Float operators as CPython's `floatobject.c` defines them, and float `repr()`.
+//! Float operators as `CPython`'s `floatobject.c` defines them, and float `repr()`.
 //!
 //! `+ - *` are plain IEEE operations (overflow gives `inf`, as in Python); `/`, `//` and `%`
 //! raise on a zero divisor; `//` and `%` follow `float_divmod` (the remainder takes the
@@ -33,7 +33,7 @@ pub fn repr(x: f64) -> String {
     };
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
-    let mut digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     // Neither form has trailing zeros, but the layout below relies on it, so make sure.
     while digits.len() > 1 && digits.ends_with('0') {
         digits.pop();
@@ -74,28 +74,26 @@ pub(super) fn div(a: f64, b: f64) -> Result<f64, NumError> {
     Ok(a / b)
 }
 
-/// CPython's `_float_div_mod`: the floor quotient and the remainder with the divisor's sign.
+/// `CPython`'s `_float_div_mod`: the floor quotient and the remainder with the divisor's sign.
 fn div_mod(vx: f64, wx: f64) -> (f64, f64) {
     // Rust's `%` on floats is C's `fmod`.
     let mut modulo = vx % wx;
     let mut quotient = (vx - modulo) / wx;
-    if modulo != 0.0 {
-        if (wx < 0.0) != (modulo < 0.0) {
-            modulo += wx;
-            quotient -= 1.0;
-        }
-    } else {
+    if modulo == 0.0 {
         modulo = 0.0_f64.copysign(wx);
+    } else if (wx < 0.0) != (modulo < 0.0) {
+        modulo += wx;
+        quotient -= 1.0;
     }
-    let floor_quotient = if quotient != 0.0 {
+    let floor_quotient = if quotient == 0.0 {
+        0.0_f64.copysign(vx / wx)
+    } else {
         let floored = quotient.floor();
         if quotient - floored > 0.5 {
             floored + 1.0
         } else {
             floored
         }
-    } else {
-        0.0_f64.copysign(vx / wx)
     };
     (floor_quotient, modulo)
 }
@@ -120,7 +118,7 @@ fn is_odd_integer(x: f64) -> bool {
     x.abs() % 2.0 == 1.0
 }
 
-/// `a ^ b` for floats: CPython's `float_pow`.
+/// `a ^ b` for floats: `CPython`'s `float_pow`.
 pub(super) fn pow(iv: f64, iw: f64) -> Result<f64, NumError> {
     if iw == 0.0 {
         return Ok(1.0);

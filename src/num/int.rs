@@ -1,7 +1,7 @@
 //! Integer helpers: bit length, floor division, `^` with the size guard, and the exact bridges
 //! between ints and floats (correctly rounded conversion, exact comparison).
 //!
-//! Conversions follow CPython: an int becomes the nearest float (ties to even) or raises
+//! Conversions follow `CPython`: an int becomes the nearest float (ties to even) or raises
 //! `OverflowError`; an int and a float compare by their exact values, never through a rounded
 //! float. Decimal printing lives in `print.rs`, true division in `divide.rs`.
 

@@ -1,4 +1,4 @@
-//! Numbers with CPython 3's semantics: arbitrary-size integers and IEEE f64 floats.
+//! Numbers with `CPython` 3's semantics: arbitrary-size integers and IEEE f64 floats.
 //!
 //! Every operator and built-in function gives the value `python3` gives, or an error exactly
 //! where Python raises one (with Python's own message where it has one). Python is the oracle:
@@ -96,17 +96,17 @@ const SMALL_RESULT_BITS: u64 = 128;
 fn int_binary(op: BinaryOp, a: &Int, b: &Int, limits: &Limits) -> Result<Value, NumError> {
     // Machine integers first: `+ - *` of two `i64` have fewer than 128 bits, under any limit of
     // at least that, so the size guard cannot object and the big-integer path is not needed.
-    if limits.max_bits >= SMALL_RESULT_BITS {
-        if let (Ok(x), Ok(y)) = (i64::try_from(a), i64::try_from(b)) {
-            let small = match op {
-                BinaryOp::Add => x.checked_add(y),
-                BinaryOp::Sub => x.checked_sub(y),
-                BinaryOp::Mul => x.checked_mul(y),
-                _ => None,
-            };
-            if let Some(result) = small {
-                return Ok(Value::Int(Int::from(result)));
-            }
+    if limits.max_bits >= SMALL_RESULT_BITS
+        && let (Ok(x), Ok(y)) = (i64::try_from(a), i64::try_from(b))
+    {
+        let small = match op {
+            BinaryOp::Add => x.checked_add(y),
+            BinaryOp::Sub => x.checked_sub(y),
+            BinaryOp::Mul => x.checked_mul(y),
+            _ => None,
+        };
+        if let Some(result) = small {
+            return Ok(Value::Int(Int::from(result)));
         }
     }
     let result = match op {

@@ -1,7 +1,7 @@
 //! Decimal printing of integers.
 //!
 //! dashu's own conversion is subquadratic (it splits by powers of the radix), so the 1,240,516
-//! digits of `3 ^ 2600000` print in well under a second where CPython's quadratic `str()` takes
+//! digits of `3 ^ 2600000` print in well under a second where `CPython`'s quadratic `str()` takes
 //! about 20 s. On top of it, [`to_decimal`] splits a large number once more by a power of ten
 //! and converts the two halves in parallel on the current rayon pool, down to pieces of
 //! [`PARALLEL_MIN_BITS`]. This module is the one place that turns an int into digits.
@@ -91,6 +91,7 @@ mod test {
     use super::*;
 
     #[track_caller]
+    #[allow(clippy::needless_pass_by_value)]
     fn check(x: Int) {
         let text = x.clone().unsigned_abs().to_string();
         match digit_summary(&x, 4, 0) {

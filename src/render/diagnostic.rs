@@ -4,6 +4,8 @@
 //! around the caret with `…` at the cut ends, so an error in a multi-megabyte line stays a few
 //! lines of text. Columns are counted in characters (every character taken as one column).
 
+use std::fmt::Write as _;
+
 use crate::error::Error;
 use crate::render::Color;
 use crate::render::paint::{Hue, Style, paint};
@@ -32,7 +34,7 @@ pub fn render_error_with_hint(
     };
     let mut out = headline(&message, color);
     if let Some((line, carets)) = quote(source, error.span) {
-        out.push_str(&format!("\n  {line}\n  {}", paint_caret(&carets, color)));
+        let _ = write!(out, "\n  {line}\n  {}", paint_caret(&carets, color));
     }
     out
 }
@@ -52,7 +54,7 @@ pub fn render_error_under_prompt(
             out.push_str(&" ".repeat(prompt_width));
             out.push_str(&paint_caret(&carets, color));
         } else {
-            out.push_str(&format!("  {line}\n  {}", paint_caret(&carets, color)));
+            let _ = write!(out, "  {line}\n  {}", paint_caret(&carets, color));
         }
         out.push('\n');
     }

@@ -12,6 +12,8 @@
 //! This module draws the chart only; the legend and the figures have their own modules, and
 //! every number it shows comes from `trace::analysis`.
 
+use std::fmt::Write as _;
+
 use crate::render::Color;
 use crate::render::bins::busy_columns;
 use crate::render::paint::{self, Hue, Style};
@@ -88,24 +90,22 @@ struct Block {
 pub(crate) fn chart(trace: &Trace, analysis: &Analysis, width: usize, color: Color) -> String {
     let scale = Scale::new(trace, analysis, width);
     let mut out = String::new();
-    let aggregated = match blocks_per_lane(trace, analysis, &scale) {
-        Some(lanes) => {
-            draw_blocks(&mut out, trace, analysis, &scale, &lanes, color);
-            false
-        }
-        None => {
-            draw_shades(&mut out, trace, analysis, &scale, color);
-            true
-        }
+    let aggregated = if let Some(lanes) = blocks_per_lane(trace, analysis, &scale) {
+        draw_blocks(&mut out, trace, analysis, &scale, &lanes, color);
+        false
+    } else {
+        draw_shades(&mut out, trace, analysis, &scale, color);
+        true
     };
     draw_axis(&mut out, &scale, color);
     if aggregated {
-        out.push_str(&format!(
-            "{:width$}  one column = {}; shade ░▒▓█ = share of it the worker was busy\n",
+        let _ = writeln!(
+            out,
+            "{:width$}  one column = {}; shade ░▒▓█ = share of it the worker was busy",
             "",
             trim_zeros(&format_ns(scale.column_ns())),
             width = scale.label_width,
-        ));
+        );
     }
     out
 }
@@ -226,12 +226,14 @@ fn shade(fraction: f64) -> char {
 
 fn lane_label(out: &mut String, worker: usize, scale: &Scale) {
     let label = format!("worker {worker}");
-    out.push_str(&format!("{label:<width$} │", width = scale.label_width));
+    let _ = write!(out, "{label:<width$} │", width = scale.label_width);
 }
 
 fn busy_suffix(out: &mut String, analysis: &Analysis, worker: usize) {
     match analysis.busy_fraction(worker) {
-        Some(fraction) => out.push_str(&format!("│{:>3.0}%\n", fraction * 100.0)),
+        Some(fraction) => {
+            let _ = writeln!(out, "│{:>3.0}%", fraction * 100.0);
+        }
         None => out.push_str("│   -\n"),
     }
 }
@@ -241,11 +243,7 @@ fn marker_row(out: &mut String, critical_columns: &[bool], scale: &Scale, color:
     if !critical_columns.contains(&true) {
         return;
     }
-    out.push_str(&format!(
-        "{:<width$} │",
-        "critical",
-        width = scale.label_width
-    ));
+    let _ = write!(out, "{:<width$} │", "critical", width = scale.label_width);
     let mut column = 0;
     while column < critical_columns.len() {
         let on = critical_columns[column];
@@ -292,12 +290,12 @@ fn draw_axis(out: &mut String, scale: &Scale, color: Color) {
         }
         tick += step_ns;
     }
-    out.push_str(&format!("{:width$} └", "", width = scale.label_width));
+    let _ = write!(out, "{:width$} └", "", width = scale.label_width);
     let line: String = line.into_iter().collect();
     paint::push(out, &line, AXIS_STYLE, color);
     out.push('\n');
     let labels: String = labels.into_iter().collect();
-    out.push_str(&format!("{:width$}  ", "", width = scale.label_width));
+    let _ = write!(out, "{:width$}  ", "", width = scale.label_width);
     out.push_str(labels.trim_end());
     out.push('\n');
 }

@@ -5,6 +5,8 @@
 //! says how many it left out. Picking them is a linear-time selection, never a sort of the
 //! whole trace. This module does not compute any figure itself.
 
+use std::fmt::Write as _;
+
 use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
 use crate::render::text;
@@ -88,10 +90,11 @@ pub(crate) fn legend(trace: &Trace, analysis: &Analysis, color: Color) -> String
     }
     let left_out = trace.tasks.len() - chosen.len();
     if left_out > 0 {
-        out.push_str(&format!(
-            "  … {left_out} more tasks not listed (the {} longest are shown)\n",
+        let _ = writeln!(
+            out,
+            "  … {left_out} more tasks not listed (the {} longest are shown)",
             chosen.len()
-        ));
+        );
     }
     if analysis.critical_path.is_empty() {
         return out;

@@ -7,6 +7,8 @@
 //! min(P, W/S) as `|` and Brent's guarantee as `:`. The measuring loop lives with the front
 //! doors; this module only draws the rows it is given.
 
+use std::fmt::Write as _;
+
 use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
 use crate::trace::analysis::brent_bound_ns;
@@ -115,9 +117,10 @@ pub fn speedup(rows: &[SpeedupRow], color: Color) -> String {
     } else {
         "speedup = W / wall"
     };
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "{basis}; max(W/P,S): no schedule is faster; Brent (W − S)/P + S: a greedy one is never slower\n\n"
-    ));
+    );
 
     // The plot.
     let largest = rows
@@ -140,11 +143,12 @@ pub fn speedup(rows: &[SpeedupRow], color: Color) -> String {
         }
         tick += step;
     }
-    out.push_str(&format!(
-        "{:>7}  {}\n",
+    let _ = writeln!(
+        out,
+        "{:>7}  {}",
         "speedup",
         axis.iter().collect::<String>().trim_end()
-    ));
+    );
     for row in rows {
         let mut cells = [' '; PLOT_COLUMNS + 1];
         let bar = column_of(measured(row));
@@ -155,10 +159,10 @@ pub fn speedup(rows: &[SpeedupRow], color: Color) -> String {
         }
         let (bar_text, rest): (String, String) =
             (cells[..bar].iter().collect(), cells[bar..].iter().collect());
-        out.push_str(&format!("{:>7}  ", format!("P={}", row.n_workers)));
+        let _ = write!(out, "{:>7}  ", format!("P={}", row.n_workers));
         paint::push(&mut out, &bar_text, Style::fg(Hue::Cyan), color);
         out.push_str(rest.trim_end());
-        out.push_str(&format!(" {:.2}\n", measured(row)));
+        let _ = writeln!(out, " {:.2}", measured(row));
     }
     out.push_str(
         "         █ measured   | ceiling min(P, W/S)   : Brent's guarantee W / ((W − S)/P + S)\n",

@@ -36,6 +36,8 @@ const CHAR_WIDTH: f64 = 7.0;
 const PALETTE: [&str; 4] = ["#4e79a7", "#59a14f", "#76b7b2", "#b07aa1"];
 const CRITICAL: &str = "#d62728";
 
+// The document written top to bottom, section by section, as it is read.
+#[allow(clippy::too_many_lines)]
 pub(crate) fn svg(trace: &Trace, analysis: &Analysis) -> String {
     let n_lanes = analysis.n_workers;
     let chart_width = WIDTH - LEFT - RIGHT;

@@ -5,6 +5,8 @@
 //! output is capped: at most [`MAX_LINES`] nodes, and subtrees deeper than [`MAX_DEPTH`] are
 //! summed up in one line, so even the largest tree prints a page, not gigabytes of indentation.
 
+use std::fmt::Write as _;
+
 use crate::ast::{Ast, Node, NodeId};
 use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
@@ -33,7 +35,7 @@ pub(crate) fn tree(ast: &Ast, source: &str, color: Color) -> String {
                 .chain(stack.iter().map(|&(id, _, _)| id))
                 .map(|id| ast.subtree_len[id.index()] as usize)
                 .sum();
-            out.push_str(&format!("… {rest} more nodes\n"));
+            let _ = writeln!(out, "… {rest} more nodes");
             break;
         }
         last_at_depth.truncate(depth);
@@ -56,7 +58,7 @@ pub(crate) fn tree(ast: &Ast, source: &str, color: Color) -> String {
             let below = ast.subtree_len[id.index()] as usize - 1;
             last_at_depth.push(true);
             push_prefix(&mut out, &last_at_depth);
-            out.push_str(&format!("… {below} nodes deeper\n"));
+            let _ = writeln!(out, "… {below} nodes deeper");
             continue;
         }
         let n_operands = operands.len();

@@ -322,7 +322,7 @@ fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
 fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     let mut words = invocation.arg.splitn(2, char::is_whitespace);
     let word = words.next().unwrap_or("");
-    let file = words.next().map(str::trim).unwrap_or("");
+    let file = words.next().map_or("", str::trim);
     match word {
         "" => match state.session.last_trace() {
             Some(trace) => Ok(Reply::Text(render::schedule(

@@ -153,12 +153,11 @@ impl<'i> Lowerer<'i> {
         match rule {
             Rule::int => {
                 let text = text()?;
-                let node = match small_int(text) {
-                    Some(value) => Node::SmallInt(value),
-                    None => {
-                        self.ast.literals.push(num::parse_int(text));
-                        Node::Literal(self.ast.literals.len() as u32 - 1)
-                    }
+                let node = if let Some(value) = small_int(text) {
+                    Node::SmallInt(value)
+                } else {
+                    self.ast.literals.push(num::parse_int(text));
+                    Node::Literal(self.ast.literals.len() as u32 - 1)
                 };
                 self.leaf(node, span);
             }
@@ -168,16 +167,15 @@ impl<'i> Lowerer<'i> {
                 if let Some(Frame::Call {
                     func, name_span, ..
                 }) = self.frames.last_mut()
+                    && name_span.is_empty()
                 {
-                    if name_span.is_empty() {
-                        *name_span = span;
-                        *func = Builtin::from_name(text);
-                        if func.is_none() {
-                            let error = ErrorKind::UnknownFunction { name: text.into() };
-                            self.fail(Error::new(error, span));
-                        }
-                        return Ok(());
+                    *name_span = span;
+                    *func = Builtin::from_name(text);
+                    if func.is_none() {
+                        let error = ErrorKind::UnknownFunction { name: text.into() };
+                        self.fail(Error::new(error, span));
                     }
+                    return Ok(());
                 }
                 let next = self.names.len() as u32;
                 let index = *self.names.entry(text).or_insert(next);
@@ -323,10 +321,10 @@ impl<'i> Lowerer<'i> {
         if self.operands.len() < n {
             return Err(internal(span));
         }
-        if let Some(func) = func {
-            if let Err(error) = check_arity(func, n, name_span) {
-                self.fail(error);
-            }
+        if let Some(func) = func
+            && let Err(error) = check_arity(func, n, name_span)
+        {
+            self.fail(error);
         }
         let args = self.operands.split_off(self.operands.len() - n);
         let args_start = self.ast.call_args.len() as u32;

@@ -80,10 +80,10 @@ pub(crate) fn parse_with_chunking(
             if let Some(result) = chunk::parse_chunked(source, &groups) {
                 return result;
             }
-            if !source.contains('=') {
-                if let Some(expr) = chain::parse_chain(source, chunking) {
-                    return Ok(Some(Statement { target: None, expr }));
-                }
+            if !source.contains('=')
+                && let Some(expr) = chain::parse_chain(source, chunking)
+            {
+                return Ok(Some(Statement { target: None, expr }));
             }
         }
         return parse_scanned(source);

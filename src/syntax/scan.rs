@@ -66,13 +66,13 @@ pub(crate) fn scan(source: &str, chunking: Option<Chunking>) -> Result<(Shape, V
     // follows it: the first such newline since the last significant token.
     let mut newline_outside: Option<usize> = None;
     for token in lex::tokens(source) {
-        if token.kind.is_significant() {
-            if let Some(at) = newline_outside.take() {
-                return Err(Error::new(
-                    ErrorKind::NewlineOutsideParens,
-                    Span::new(at, at + 1),
-                ));
-            }
+        if token.kind.is_significant()
+            && let Some(at) = newline_outside.take()
+        {
+            return Err(Error::new(
+                ErrorKind::NewlineOutsideParens,
+                Span::new(at, at + 1),
+            ));
         }
         match token.kind {
             TokenKind::Blank | TokenKind::Comment => {}

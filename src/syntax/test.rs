@@ -267,6 +267,8 @@ fn statements() {
     assert_eq!(statement.expr.span(statement.expr.root()).range(), 5..10);
 }
 
+// One table of every syntax error and its caret.
+#[allow(clippy::too_many_lines)]
 #[test]
 fn errors() {
     let table = [
@@ -395,9 +397,9 @@ fn error_carets() {
     let rendered: Vec<String> = sources
         .iter()
         .map(|source| {
-            let error = parse_statement(source).err().unwrap_or_else(|| {
-                Error::new(ErrorKind::Internal("parsed".into()), Default::default())
-            });
+            let error = parse_statement(source)
+                .err()
+                .unwrap_or_else(|| Error::unplaced(ErrorKind::Internal("parsed".into())));
             render_error(&error, source, Color::Never)
         })
         .collect();

@@ -361,6 +361,8 @@ pub(crate) mod fixtures {
     /// Node ids are the post-order ids the parser gives: `#2` is `3 + 7`, `#5` is `2 + 8`, `#6`
     /// is `(3 + 7) * (2 + 8)`, `#9` is `2 * 3`, `#11` is `(2 * 3) - 1`, `#12` the root.
     pub(crate) fn course_example(schedule: Schedule) -> Trace {
+        // (node id, span, value, dependencies as task indices)
+        type Task = (u32, (usize, usize), i64, &'static [u32]);
         // (worker, start in units of 100 ms) for the tasks #2, #5, #9, #6, #11, #12.
         let placement: [(u32, u64); 6] = match schedule {
             Schedule::One => [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5)],
@@ -373,8 +375,6 @@ pub(crate) mod fixtures {
             Schedule::Three => 3,
             Schedule::Four => 4,
         };
-        // (node id, span, value, dependencies as task indices)
-        type Task = (u32, (usize, usize), i64, &'static [u32]);
         let tasks: [Task; 6] = [
             (2, (1, 6), 10, &[]),
             (5, (11, 16), 10, &[]),

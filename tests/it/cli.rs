@@ -200,6 +200,9 @@ fn input_over_the_length_limit_is_refused_and_later_lines_go_on() {
 
 #[test]
 fn trace_json_of_the_course_example_on_three_workers() {
+    // Times are written in µs with three decimals: `ts + dur` may differ from the next `ts` in
+    // the last bit of a float.
+    const ROUNDING: f64 = 0.002;
     let dir = tempdir();
     let path = dir.join("trace.json");
     Test::new()
@@ -209,9 +212,6 @@ fn trace_json_of_the_course_example_on_three_workers() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let events = json["traceEvents"].as_array().unwrap();
-    // Times are written in µs with three decimals: `ts + dur` may differ from the next `ts` in
-    // the last bit of a float.
-    const ROUNDING: f64 = 0.002;
     // (node, worker, start, end) of every complete event.
     let tasks: Vec<(String, u64, f64, f64)> = events
         .iter()
@@ -229,7 +229,7 @@ fn trace_json_of_the_course_example_on_three_workers() {
         .collect();
     assert_eq!(tasks.len(), 6, "{tasks:?}");
     let mut workers: Vec<u64> = tasks.iter().map(|task| task.1).collect();
-    workers.sort();
+    workers.sort_unstable();
     workers.dedup();
     assert_eq!(workers, [0, 1, 2]);
     for a in &tasks {

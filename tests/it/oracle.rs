@@ -1,4 +1,4 @@
-//! The differential test: random expressions evaluated by CPython and by parcalc must print the
+//! The differential test: random expressions evaluated by `CPython` and by parcalc must print the
 //! same thing, line by line (an error on both sides counts as the same).
 //!
 //! Expressions are generated here from a fixed seed (no external generator): big and small
@@ -267,9 +267,8 @@ fn run_python(exprs: &[Expr]) -> Option<Vec<String>> {
     }
     drop(file);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/oracle.py");
-    let output = match Command::new("python3").arg(script).arg(&path).output() {
-        Ok(output) => output,
-        Err(_) => return None,
+    let Ok(output) = Command::new("python3").arg(script).arg(&path).output() else {
+        return None;
     };
     let _ = std::fs::remove_dir_all(&dir);
     assert!(

@@ -184,7 +184,7 @@ fn soup_line(state: &mut u64) -> Vec<u8> {
         line.extend_from_slice(token);
     }
     line.extend(std::iter::repeat_n(b')', depth.max(0) as usize));
-    if line.iter().all(|b| b.is_ascii_whitespace()) {
+    if line.iter().all(u8::is_ascii_whitespace) {
         line.push(b'1');
     }
     line

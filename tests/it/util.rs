@@ -28,7 +28,8 @@ impl Test {
     }
 
     pub(crate) fn args(mut self, args: &[&str]) -> Test {
-        self.args.extend(args.iter().map(|a| a.to_string()));
+        self.args
+            .extend(args.iter().map(std::string::ToString::to_string));
         self
     }
 
