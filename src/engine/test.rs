@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use crate::ast::{Ast, BinaryOp, Builtin, Node, NodeId, UnaryOp};
 use crate::engine::grain::{NO_TASK, Plan};
 use crate::engine::{
-    self, CancelFlag, EvalOptions, Evaluation, Grain, MAX_WORKERS, Pool, sequential,
+    self, CancelFlag, EvalOptions, Evaluation, Grain, MAX_WORKERS, Pool, check_workers, sequential,
 };
 use crate::error::{Error, ErrorKind};
 use crate::num::{Limits, Value};
@@ -554,53 +554,54 @@ fn future_reports_when_it_is_done() {
     assert_eq!(future.result(), Ok(true));
 }
 
+/// The limits are checked before any thread starts, so the largest size is checked without
+/// starting [`MAX_WORKERS`] threads in a process that other tests share.
 #[test]
 fn pool_size_is_checked() {
+    assert!(check_workers(1).is_ok());
+    assert!(check_workers(MAX_WORKERS).is_ok());
     for bad in [0, MAX_WORKERS + 1] {
+        let error = check_workers(bad).unwrap_err();
+        assert!(matches!(error.kind, ErrorKind::Limit(_)), "{error:?}");
         let error = Pool::new(bad).unwrap_err();
         assert!(matches!(error.kind, ErrorKind::Limit(_)), "{error:?}");
     }
     let mut pool = Pool::new(2).unwrap();
     assert!(pool.resize(0).is_err());
+    assert!(pool.resize(MAX_WORKERS + 1).is_err());
     assert_eq!(pool.n_workers(), 2, "a failed resize keeps the pool");
-    pool.resize(MAX_WORKERS).unwrap();
-    assert_eq!(pool.n_workers(), MAX_WORKERS);
     assert_eq!(pool.submit(|| 1).result(), Ok(1));
+    pool.resize(3).unwrap();
+    assert_eq!(pool.n_workers(), 3);
+    assert_eq!(pool.submit(|| 2).result(), Ok(2));
 }
 
-/// The number of threads of this process, from `/proc/self/status`.
-fn thread_count() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|count| count.trim().parse().ok())
-}
-
+/// Resizing drops the old pool: once an evaluation has returned, nothing of it (no job, no
+/// shared state) still holds a handle to the pool it ran on, so a replaced pool's threads are
+/// told to exit (rayon ends a dropped pool's threads once they are idle). Checked through the
+/// handle's reference count rather than by counting the process's threads, which other tests
+/// start and stop at the same time.
 #[test]
-fn resizing_does_not_leak_threads() {
-    let Some(before) = thread_count() else {
-        return; // Not Linux: nothing to read.
-    };
+fn resizing_releases_the_old_pool() {
     let mut pool = Pool::new(1).unwrap();
     for round in 0..200 {
-        pool.resize(1 + round % 4).unwrap();
         let evaluation = run(&pool, &course_example(), &EvalOptions::default());
         assert!(evaluation.result.is_ok());
+        let old = Arc::downgrade(pool.threads());
+        pool.resize(1 + round % 4).unwrap();
+        assert!(
+            old.upgrade().is_none(),
+            "round {round}: the old pool is still held"
+        );
     }
-    // Dropped rayon pools end their threads asynchronously: poll, with a generous bound. A
-    // leak would leave about 500 threads; other tests running alongside own a few dozen.
-    let bound = before + 64;
-    let mut now = thread_count().unwrap_or(0);
-    for _ in 0..200 {
-        if now <= bound {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-        now = thread_count().unwrap_or(0);
+    // Also after an evaluation that failed and one whose trace is assembled on the pool.
+    let failing = build(&[int(1), int(0), bin(BinaryOp::FloorDiv)]);
+    let large = balanced(1 << 14);
+    for ast in [failing, large] {
+        let evaluation = run(&pool, &ast, &options(Grain::Fixed(1), Limits::default()));
+        drop(evaluation);
+        let old = Arc::downgrade(pool.threads());
+        pool.resize(2).unwrap();
+        assert!(old.upgrade().is_none(), "the old pool is still held");
     }
-    assert!(
-        now <= bound,
-        "{now} threads after resizing, {before} before"
-    );
 }
