@@ -156,12 +156,20 @@ fn misspelt_command_gets_a_suggestion() {
 #[test]
 fn ctrl_c_cancels_a_running_evaluation() {
     let mut repl = Repl::start(&["--workers", "1"]);
-    repl.check(":delay 1s", "delay 1.00 s per operator");
+    repl.check(":delay 10s", "delay 10.0 s per operator");
     repl.line("1 + 2 + 3 + 4");
-    // Let the evaluation start (the line editor has given the terminal back), then cancel it.
-    std::thread::sleep(Duration::from_millis(500));
-    repl.session.send(ControlCode::EndOfText).unwrap();
-    repl.expect("cancelled");
+    // The evaluation would take 30 s. Ctrl-C cancels it only once the line editor has given
+    // the terminal back and the evaluation has begun, a moment nothing on the screen shows: so
+    // press it until the evaluation says it was cancelled. A press that comes too early reaches
+    // the next prompt as a keystroke, where it clears an empty line.
+    repl.session
+        .set_expect_timeout(Some(Duration::from_millis(200)));
+    let cancelled = (0..100).any(|_| {
+        repl.session.send(ControlCode::EndOfText).unwrap();
+        repl.session.expect("cancelled").is_ok()
+    });
+    repl.session.set_expect_timeout(Some(TIMEOUT));
+    assert!(cancelled, "Ctrl-C did not cancel the evaluation");
     repl.expect("» ");
     repl.check(":delay 0", "no delay");
     repl.check("20 + 22", "42");
