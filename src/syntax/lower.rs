@@ -67,9 +67,8 @@ fn infix_precedence(op: BinaryOp) -> u8 {
 enum Frame {
     /// An `expr`; its pending operators are those above `pending_base`.
     Expr { pending_base: usize },
-    /// A parenthesised group opened at byte `start`: an `expr` of its own (the grammar writes
-    /// its operands out instead of calling `expr`).
-    Paren { start: usize, pending_base: usize },
+    /// A parenthesised group opened at byte `start`, around an `expr`.
+    Paren { start: usize },
     /// A call; `func` is `None` until its name is read, and stays `None` for an unknown name.
     Call {
         func: Option<Builtin>,
@@ -127,10 +126,7 @@ impl<'i> Lowerer<'i> {
             Rule::expr => self.frames.push(Frame::Expr {
                 pending_base: self.pending.len(),
             }),
-            Rule::paren => self.frames.push(Frame::Paren {
-                start: pos,
-                pending_base: self.pending.len(),
-            }),
+            Rule::paren => self.frames.push(Frame::Paren { start: pos }),
             Rule::call => self.frames.push(Frame::Call {
                 func: None,
                 name_span: Span::default(),
@@ -218,8 +214,7 @@ impl<'i> Lowerer<'i> {
                 }
             }
             Rule::paren => {
-                self.apply_pending()?;
-                let Some(Frame::Paren { start, .. }) = self.frames.pop() else {
+                let Some(Frame::Paren { start }) = self.frames.pop() else {
                     return Err(internal(span));
                 };
                 if let Some(top) = self.operands.last_mut() {
@@ -244,15 +239,15 @@ impl<'i> Lowerer<'i> {
         Ok(())
     }
 
-    /// Where the innermost `expr`'s (or group's) pending operators start.
+    /// Where the innermost `expr`'s pending operators start.
     fn pending_base(&self) -> usize {
         match self.frames.last() {
-            Some(Frame::Expr { pending_base } | Frame::Paren { pending_base, .. }) => *pending_base,
+            Some(Frame::Expr { pending_base }) => *pending_base,
             _ => self.pending.len(),
         }
     }
 
-    /// Applies the pending operators of the innermost `expr` or group: it ends.
+    /// Applies the pending operators of the innermost `expr`: it ends.
     fn apply_pending(&mut self) -> Result<(), Error> {
         let base = self.pending_base();
         while self.pending.len() > base {

@@ -39,7 +39,7 @@ use crate::syntax::scan::Shape;
 const INLINE_NESTING: usize = 64;
 /// Stack to give a deep parse per level of parentheses (pest recurses through several rules per
 /// level), with room to spare for unoptimised builds. pest is built without its stack guard, so
-/// a thread too small would overflow; the deepest shapes measured use under half a KiB a level.
+/// a thread too small would overflow; the deepest shapes measured use under 1 KiB a level.
 const STACK_PER_NESTING: usize = 6 << 10;
 /// Stack for everything else on the parsing thread.
 const STACK_BASE: usize = 1 << 20;
