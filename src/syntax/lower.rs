@@ -67,8 +67,9 @@ fn infix_precedence(op: BinaryOp) -> u8 {
 enum Frame {
     /// An `expr`; its pending operators are those above `pending_base`.
     Expr { pending_base: usize },
-    /// A parenthesised group opened at byte `start`, around an `expr`.
-    Paren { start: usize },
+    /// A parenthesised group opened at byte `start`: an `expr` of its own (the grammar's
+    /// `paren` holds `expr`'s body, `terms`, not an `expr`).
+    Paren { start: usize, pending_base: usize },
     /// A call; `func` is `None` until its name is read, and stays `None` for an unknown name.
     Call {
         func: Option<Builtin>,
@@ -126,7 +127,10 @@ impl<'i> Lowerer<'i> {
             Rule::expr => self.frames.push(Frame::Expr {
                 pending_base: self.pending.len(),
             }),
-            Rule::paren => self.frames.push(Frame::Paren { start: pos }),
+            Rule::paren => self.frames.push(Frame::Paren {
+                start: pos,
+                pending_base: self.pending.len(),
+            }),
             Rule::call => self.frames.push(Frame::Call {
                 func: None,
                 name_span: Span::default(),
@@ -214,7 +218,8 @@ impl<'i> Lowerer<'i> {
                 }
             }
             Rule::paren => {
-                let Some(Frame::Paren { start }) = self.frames.pop() else {
+                self.apply_pending()?;
+                let Some(Frame::Paren { start, .. }) = self.frames.pop() else {
                     return Err(internal(span));
                 };
                 if let Some(top) = self.operands.last_mut() {
@@ -239,15 +244,15 @@ impl<'i> Lowerer<'i> {
         Ok(())
     }
 
-    /// Where the innermost `expr`'s pending operators start.
+    /// Where the innermost `expr`'s (or group's) pending operators start.
     fn pending_base(&self) -> usize {
         match self.frames.last() {
-            Some(Frame::Expr { pending_base }) => *pending_base,
+            Some(Frame::Expr { pending_base } | Frame::Paren { pending_base, .. }) => *pending_base,
             _ => self.pending.len(),
         }
     }
 
-    /// Applies the pending operators of the innermost `expr`: it ends.
+    /// Applies the pending operators of the innermost `expr` or group: it ends.
     fn apply_pending(&mut self) -> Result<(), Error> {
         let base = self.pending_base();
         while self.pending.len() > base {
