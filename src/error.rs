@@ -128,9 +128,6 @@ pub enum ErrorKind {
     /// A deep line whose parsing thread could not be started or ran out of stack.
     #[error("nesting too deep to parse here ({levels} levels of parentheses)")]
     TooDeepToParse { levels: usize },
-    /// pest stopped at one of its own resource limits (`reason` is pest's).
-    #[error("nesting too deep to parse ({reason})")]
-    ParserLimit { reason: Box<str> },
     /// A statement longer than the accepted input size.
     #[error("input of {length} bytes is over the limit of {limit} bytes")]
     InputTooLong { length: usize, limit: usize },
