@@ -54,6 +54,64 @@ pub enum Node {
         args_start: u32,
         n_args: u32,
     },
+    /// A reduction, `sum(BODY for k in range(…))` or `sum(range(…))`: an index into
+    /// [`Ast::reductions`]. Its operands are the body (when there is one), which is not
+    /// evaluated before the node but once per element, and the bounds of the range.
+    Reduce(u32),
+    /// The variable of a generator, inside its body: the value of the element being reduced by
+    /// reduction `Local(r)` (an index into [`Ast::reductions`]).
+    Local(u32),
+}
+
+/// What a [`Node::Reduce`] reduces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reducer {
+    Sum,
+    Prod,
+    Min,
+    Max,
+}
+
+impl Reducer {
+    pub fn from_builtin(func: Builtin) -> Option<Reducer> {
+        Some(match func {
+            Builtin::Sum => Reducer::Sum,
+            Builtin::Prod => Reducer::Prod,
+            Builtin::Min => Reducer::Min,
+            Builtin::Max => Reducer::Max,
+            _ => return None,
+        })
+    }
+
+    pub fn builtin(self) -> Builtin {
+        match self {
+            Reducer::Sum => Builtin::Sum,
+            Reducer::Prod => Builtin::Prod,
+            Reducer::Min => Builtin::Min,
+            Reducer::Max => Builtin::Max,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.builtin().name()
+    }
+}
+
+/// One reduction of the tree: `func(BODY for var in range(bounds…))`, or `func(range(bounds…))`
+/// without a body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reduction {
+    pub func: Reducer,
+    /// The generator's variable and its span; `None` for a plain `range`.
+    pub var: Option<(Box<str>, Span)>,
+    /// The root of the body: its nodes are `first_of(body)..=body`, just before the bounds.
+    pub body: Option<NodeId>,
+    /// The 1 to 3 arguments of `range`, as [`Node::Call`] keeps its arguments: in
+    /// `Ast::call_args[args_start..args_start + n_args]`.
+    pub args_start: u32,
+    pub n_args: u32,
+    /// The span of the whole `range(…)`, for its errors.
+    pub range_span: Span,
 }
 
 /// A parsed expression.
@@ -74,8 +132,14 @@ pub struct Ast {
     pub literals: Vec<Value>,
     /// Variable names, each once; [`Node::Name`] indexes this.
     pub names: Vec<Box<str>>,
-    /// Arguments of all calls, concatenated.
+    /// Arguments of all calls (and the bounds of all ranges), concatenated.
     pub call_args: Vec<NodeId>,
+    /// The reductions, in the order their nodes were made (an inner one before the one whose
+    /// body holds it); [`Node::Reduce`] and [`Node::Local`] index this.
+    pub reductions: Vec<Reduction>,
+    /// The bodies of the reductions as `(first, root)` id ranges, sorted by `first` and, for
+    /// equal firsts, outermost first: what evaluators skip (see [`Ast::bodies_from`]).
+    pub bodies: Vec<(u32, u32)>,
 }
 
 impl Ast {
@@ -96,6 +160,14 @@ impl Ast {
         self.op_spans.push(op_span);
         self.subtree_len.push(subtree_len);
         id
+    }
+
+    /// Removes the last node (a leaf of the arena, whose operands become roots again).
+    pub(crate) fn pop(&mut self) {
+        self.nodes.pop();
+        self.spans.pop();
+        self.op_spans.pop();
+        self.subtree_len.pop();
     }
 
     /// Reserves room for `additional` more nodes.
@@ -128,10 +200,15 @@ impl Ast {
         NodeId(id.0 + 1 - self.subtree_len[id.index()])
     }
 
-    /// Calls `f` with each operand of `id`, left to right.
+    /// Calls `f` with each operand of `id`, left to right. A reduction's operands are its body
+    /// (if any) and then the bounds of its range.
     pub fn for_each_operand(&self, id: NodeId, mut f: impl FnMut(NodeId)) {
         match self.node(id) {
-            Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) => {}
+            Node::SmallInt(_)
+            | Node::Float(_)
+            | Node::Literal(_)
+            | Node::Name(_)
+            | Node::Local(_) => {}
             Node::Unary { operand, .. } => f(*operand),
             Node::Binary { lhs, rhs, .. } => {
                 f(*lhs);
@@ -145,22 +222,108 @@ impl Ast {
                     f(arg);
                 }
             }
+            Node::Reduce(index) => {
+                let reduction = &self.reductions[*index as usize];
+                if let Some(body) = reduction.body {
+                    f(body);
+                }
+                for &arg in self.range_args(reduction) {
+                    f(arg);
+                }
+            }
         }
     }
 
     /// Number of operands of `id`.
     pub fn n_operands(&self, id: NodeId) -> usize {
         match self.node(id) {
-            Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) => 0,
+            Node::SmallInt(_)
+            | Node::Float(_)
+            | Node::Literal(_)
+            | Node::Name(_)
+            | Node::Local(_) => 0,
             Node::Unary { .. } => 1,
             Node::Binary { .. } => 2,
             Node::Call { n_args, .. } => *n_args as usize,
+            Node::Reduce(index) => {
+                let reduction = &self.reductions[*index as usize];
+                usize::from(reduction.body.is_some()) + reduction.n_args as usize
+            }
         }
     }
 
     /// Is this node a leaf (a literal or a name)? Leaves are not tasks.
     pub fn is_leaf(&self, id: NodeId) -> bool {
         self.n_operands(id) == 0 && !matches!(self.node(id), Node::Call { .. })
+    }
+
+    /// The bounds of a reduction's range, 1 to 3 node ids.
+    pub fn range_args(&self, reduction: &Reduction) -> &[NodeId] {
+        let start = reduction.args_start as usize;
+        &self.call_args[start..start + reduction.n_args as usize]
+    }
+
+    /// The reduction of node `id`, if it is one.
+    pub fn reduction(&self, id: NodeId) -> Option<&Reduction> {
+        match self.node(id) {
+            Node::Reduce(index) => self.reductions.get(*index as usize),
+            _ => None,
+        }
+    }
+
+    /// Where in [`Ast::bodies`] a loop over ids starting at `from` looks for the next body to
+    /// skip: the first body starting at `from` or later, except the body `own` (the one the
+    /// loop evaluates) and any body that encloses it.
+    pub fn bodies_from(&self, from: u32, own: Option<(u32, u32)>) -> usize {
+        match own {
+            // Bodies with the same first id are sorted outermost (largest root) first.
+            Some((first, root)) => self
+                .bodies
+                .partition_point(|&(f, r)| f < first || (f == first && r >= root)),
+            None => self.bodies.partition_point(|&(f, _)| f < from),
+        }
+    }
+}
+
+/// A cursor over [`Ast::bodies`] for a loop over ids in increasing order: it tells the loop where
+/// a reduction's body starts, so that the loop jumps over it (a body is evaluated once per
+/// element by its reduction, never in passing).
+#[derive(Clone, Debug)]
+pub struct BodySkip<'a> {
+    bodies: &'a [(u32, u32)],
+    next: usize,
+}
+
+impl<'a> BodySkip<'a> {
+    /// A cursor for a loop that starts at id `from`; `own` is the body the loop evaluates, if
+    /// it evaluates one (see [`Ast::bodies_from`]).
+    pub fn new(ast: &'a Ast, from: u32, own: Option<(u32, u32)>) -> BodySkip<'a> {
+        BodySkip {
+            bodies: &ast.bodies,
+            next: ast.bodies_from(from, own),
+        }
+    }
+
+    /// If a body to skip starts at id `index`, the id of its root (the loop goes on after it).
+    #[inline]
+    pub fn skip_at(&mut self, index: u32) -> Option<u32> {
+        let (first, root) = loop {
+            let &(first, root) = self.bodies.get(self.next)?;
+            if first >= index {
+                break (first, root);
+            }
+            // Behind the loop: a body the loop started inside of, or already passed.
+            self.next += 1;
+        };
+        if first != index {
+            return None;
+        }
+        // The bodies nested in this one are skipped with it.
+        self.next += 1;
+        while self.bodies.get(self.next).is_some_and(|&(f, _)| f <= root) {
+            self.next += 1;
+        }
+        Some(root)
     }
 }
 

@@ -109,10 +109,46 @@ pub enum ErrorKind {
     ExpectedExpression,
     #[error("{0}")]
     Num(#[from] NumError),
-    #[error("name '{name}' is not defined")]
-    UnknownName { name: Box<str> },
-    #[error("unknown function '{name}'")]
-    UnknownFunction { name: Box<str> },
+    /// A name that is neither a variable nor a constant; `suggestion` is the nearest known
+    /// name, if one is near.
+    #[error("name '{name}' is not defined{}", did_you_mean(suggestion.as_deref().into_iter()))]
+    UnknownName {
+        name: Box<str>,
+        suggestion: Option<Box<str>>,
+    },
+    /// A call of a function that does not exist; `suggestions` are the nearest function names.
+    #[error("unknown function '{name}'{}", did_you_mean(suggestions.iter().copied()))]
+    UnknownFunction {
+        name: Box<str>,
+        suggestions: Vec<&'static str>,
+    },
+    /// One of Python's keywords where a name should be.
+    #[error("'{name}' is a keyword and cannot be used as a name")]
+    Keyword { name: Box<str> },
+    /// A character that looks like an operator but is not the ASCII one (`−`, U+2212, for `-`).
+    #[error(
+        "syntax error: '{found}' (U+{:04X}) is not an operator here: write '{write}'",
+        u32::from(*found)
+    )]
+    Lookalike { found: char, write: &'static str },
+    /// `5!`: Python has no postfix factorial.
+    #[error("syntax error: there is no '!' operator: write factorial({operand})")]
+    Factorial { operand: Box<str> },
+    /// A digit outside the base of a `0x`, `0o` or `0b` literal, as Python words it.
+    #[error("syntax error: invalid digit '{digit}' in {base} literal")]
+    InvalidDigit { digit: char, base: &'static str },
+    /// A `0x`, `0o` or `0b` literal without digits, or with a misplaced `_`.
+    #[error("syntax error: invalid {base} literal")]
+    InvalidLiteral { base: &'static str },
+    /// `range(…)` anywhere but as what `sum`, `prod`, `min` or `max` reduce.
+    #[error("range() can only be reduced: write sum(range(…)), or prod, min or max")]
+    RangeOutsideReduction,
+    /// A generator given to a function that does not reduce one.
+    #[error("{function}() does not take a generator: only sum, prod, min and max reduce one")]
+    GeneratorArgument { function: &'static str },
+    /// A generator over something other than `range(…)`.
+    #[error("a generator can only iterate over range(…)")]
+    IterableNotRange,
     /// A function called with a number of arguments it does not take.
     #[error("{}", arity_message(*function, *given, *wanted))]
     Arity {
@@ -142,6 +178,18 @@ pub enum ErrorKind {
     /// A bug, never an input error: what went wrong, for the report.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// ` (did you mean 'a'?)`, ` (did you mean 'a' or 'b'?)`, or nothing without a suggestion.
+fn did_you_mean<'a>(suggestions: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = suggestions.map(|name| format!("'{name}'")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [init @ .., last] if !init.is_empty() => {
+            format!(" (did you mean {} or {last}?)", init.join(", "))
+        }
+        [only, ..] => format!(" (did you mean {only}?)"),
+    }
 }
 
 /// `a`, `a or b`, `a, b or c`.
@@ -261,6 +309,27 @@ mod test {
         check(
             arity(Builtin::Min, 0, 1, None),
             "min expected at least 1 argument, got 0",
+        );
+        check(
+            ErrorKind::UnknownFunction {
+                name: "sine".into(),
+                suggestions: vec!["sin", "sinh"],
+            },
+            "unknown function 'sine' (did you mean 'sin' or 'sinh'?)",
+        );
+        check(
+            ErrorKind::UnknownName {
+                name: "pii".into(),
+                suggestion: Some("pi".into()),
+            },
+            "name 'pii' is not defined (did you mean 'pi'?)",
+        );
+        check(
+            ErrorKind::Lookalike {
+                found: '\u{2212}',
+                write: "-",
+            },
+            "syntax error: '\u{2212}' (U+2212) is not an operator here: write '-'",
         );
     }
 }

@@ -25,6 +25,7 @@ pub(crate) mod repl;
 pub mod session;
 pub(crate) mod settings;
 pub mod span;
+pub(crate) mod suggest;
 pub mod syntax;
 pub mod trace;
 pub(crate) mod units;

@@ -12,6 +12,8 @@ use crate::ast::{Node, Statement};
 use crate::engine::{self, EvalOptions, Pool};
 use crate::error::{Error, ErrorKind};
 use crate::num::Value;
+use crate::ops;
+use crate::suggest;
 use crate::syntax;
 use crate::trace::Trace;
 
@@ -244,6 +246,8 @@ impl Session {
         for (index, name) in ast.names.iter().enumerate() {
             if let Some(value) = self.vars.get(name) {
                 env.push(value.clone());
+            } else if let Some(value) = ops::constant(name) {
+                env.push(Value::Float(value));
             } else {
                 let span = ast
                     .nodes
@@ -251,7 +255,18 @@ impl Session {
                     .position(|node| *node == Node::Name(index as u32))
                     .map(|i| ast.spans[i])
                     .unwrap_or_default();
-                let kind = ErrorKind::UnknownName { name: name.clone() };
+                let known = self
+                    .vars
+                    .keys()
+                    .map(|name| &**name)
+                    .chain(ops::CONSTANTS.iter().map(|constant| constant.name));
+                let suggestion = suggest::nearest(name, known)
+                    .first()
+                    .map(|&near| Box::from(near));
+                let kind = ErrorKind::UnknownName {
+                    name: name.clone(),
+                    suggestion,
+                };
                 return Err(Error::new(kind, span));
             }
         }

@@ -14,6 +14,15 @@
 //! evaluator reports (the first failing node in arena order). The cancel flag skips every task
 //! not yet started and stops running ones at their next check.
 //!
+//! Reductions: the task of a `sum(… for k in range(…))` node, once its bounds are known, cuts
+//! the range into chunks (by the grain) and submits one task per chunk, which maps and folds
+//! its elements; the chunk results are combined pairwise by a tree of combine tasks, run (as
+//! consumers are) by the worker that finishes the second operand. The root of that tree
+//! completes the reduction's own task, and its consumer goes on as usual. These tasks are made
+//! while the evaluation runs, so they are recorded beside the plan's and put into the trace
+//! (before the reduction's task) when it is assembled. `reduce` knows how partial results
+//! combine; this module only schedules them.
+//!
 //! This module knows no arithmetic ([`eval_node`] does it) and draws nothing.
 
 use std::borrow::Cow;
@@ -23,14 +32,15 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::ast::{Ast, NodeId};
+use crate::ast::{Ast, BodySkip, Node, NodeId};
 use crate::engine::future::{self, Promise, panic_error};
-use crate::engine::grain::{NO_TASK, Plan};
+use crate::engine::grain::{self, NO_TASK, Plan};
 use crate::engine::node::eval_node;
-use crate::engine::{CancelFlag, EvalOptions, Evaluation, Pool};
+use crate::engine::reduce::{self, Chunking, Partial, Range, SmallBody};
+use crate::engine::{CancelFlag, EvalOptions, Evaluation, Grain, Pool};
 use crate::error::{Error, ErrorKind};
-use crate::num::{Limits, Value};
-use crate::trace::{TaskRecord, Trace};
+use crate::num::{Int, Limits, Value};
+use crate::trace::{TaskRecord, TaskTiming, Trace};
 
 /// The longest single sleep of a simulated delay: the cancel flag is checked at least this
 /// often, so Ctrl-C stops a slow evaluation well within 100 ms.
@@ -41,6 +51,10 @@ const PARALLEL_TRACE_MIN_TASKS: usize = 4096;
 
 /// Bits of [`Times::start`] below the start time, holding the worker's index.
 const WORKER_BITS: u32 = 16;
+
+/// Most chunks one reduction is cut into, whatever the grain: a trace of a few thousand tasks
+/// per reduction stays readable, and a range of 10^12 elements is not 10^12 tasks.
+const MAX_CHUNKS: u64 = 4096;
 
 /// Each task's instants and worker, written once by the worker that runs it: 16 bytes a task.
 /// A task's ready time is not stored: a task with operand tasks starts the moment its last
@@ -61,6 +75,69 @@ struct Finished {
     times: Vec<Times>,
     error: Option<(u32, Error)>,
     cancelled: bool,
+    reductions: Vec<Arc<ReduceRun>>,
+}
+
+/// One task of a reduction's tree: a chunk (mapping and folding a stretch of the range) or a
+/// combine of two neighbours.
+#[derive(Debug)]
+struct TreeTask {
+    /// The two tasks combined; `None` for a chunk.
+    children: Option<(u32, u32)>,
+    /// The combine that consumes this task; [`NO_TASK`] for the tree's root.
+    parent: u32,
+    /// Children not yet resolved (2 for a combine).
+    pending: AtomicU32,
+    /// The result, taken by the consumer; `None` after a failure or a cancellation.
+    partial: Mutex<Option<Partial>>,
+    /// The value shown in the trace (the fold, where the partial is one), when recording.
+    shown: OnceLock<Value>,
+    times: Times,
+    /// Operators evaluated (elements times the body's operators, or 1 for a combine).
+    n_ops: AtomicU32,
+}
+
+/// A reduction cut into chunks, being evaluated.
+#[derive(Debug)]
+struct ReduceRun {
+    /// The plan task of the reduction node.
+    task: u32,
+    node: NodeId,
+    slot: usize,
+    range: Range,
+    small: Option<SmallBody>,
+    chunk_len: u64,
+    body_ops: u32,
+    /// Chunks first, then the combines, each after its children.
+    tree: Vec<TreeTask>,
+    root: u32,
+    /// When the bounds were known and the chunks submitted.
+    ready_ns: u64,
+}
+
+impl ReduceRun {
+    fn chunk_bounds(&self, chunk: u32) -> (u64, u64) {
+        let lo = u64::from(chunk) * self.chunk_len;
+        (lo, (lo + self.chunk_len).min(self.range.len))
+    }
+}
+
+/// What [`Shared::run_task`] did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    /// Nothing (after an error, or cancelled).
+    Skipped,
+    /// The task's nodes, to a value or an error.
+    Done,
+    /// Submitted a reduction's chunks: the task completes when they are combined.
+    Deferred,
+}
+
+/// What evaluating a task's group ended with.
+enum Step {
+    Value(Option<Value>),
+    /// The group's root is a reduction, whose bounds these are.
+    Reduce(Vec<Value>),
 }
 
 /// The state every job of one evaluation shares.
@@ -90,6 +167,10 @@ struct Shared {
     /// Set when a task stopped because of the cancel flag.
     cancelled: AtomicBool,
     started: Instant,
+    grain: Grain,
+    n_workers: usize,
+    /// The reductions cut into chunks so far, for the trace.
+    reductions: Mutex<Vec<Arc<ReduceRun>>>,
     /// Whether to read the clock and keep the times: off only to measure what recording costs.
     record: bool,
     promise: Option<Promise<Finished>>,
@@ -113,6 +194,11 @@ impl Drop for Shared {
                 times: std::mem::take(&mut self.times),
                 error,
                 cancelled: *self.cancelled.get_mut(),
+                reductions: std::mem::take(
+                    self.reductions
+                        .get_mut()
+                        .unwrap_or_else(PoisonError::into_inner),
+                ),
             }));
         }
     }
@@ -170,6 +256,9 @@ pub(crate) fn run(
         error: Mutex::new(None),
         cancelled: AtomicBool::new(false),
         started,
+        grain: options.grain,
+        n_workers,
+        reductions: Mutex::new(Vec::new()),
         record,
         promise: Some(promise),
     });
@@ -204,6 +293,7 @@ fn finish(
         times,
         error,
         cancelled,
+        reductions,
     } = finished;
     let n_workers = pool.n_workers();
     let root_value = values.last().and_then(OnceLock::get);
@@ -247,6 +337,12 @@ fn finish(
             deps_len,
         }
     };
+    if !reductions.is_empty() {
+        let trace = assemble_with_reductions(
+            n_workers, ast, source, wall_ns, &plan, values, &times, reductions,
+        );
+        return Evaluation { result, trace };
+    }
     // Waking the workers costs more than a few thousand records take on the caller's thread.
     let tasks: Vec<TaskRecord> = if plan.n_tasks() < PARALLEL_TRACE_MIN_TASKS {
         (0..plan.n_tasks()).map(record).collect()
@@ -259,6 +355,89 @@ fn finish(
         result,
         trace: Trace::from_parts(n_workers, Arc::clone(source), wall_ns, tasks, deps, values),
     }
+}
+
+/// The trace of an evaluation whose reductions made tasks of their own: each reduction's
+/// chunks and combines are put just before its task (whose record is the tree's root), so that
+/// every task still comes after those it depends on.
+#[allow(clippy::too_many_arguments)]
+fn assemble_with_reductions(
+    n_workers: usize,
+    ast: &Ast,
+    source: &Arc<str>,
+    wall_ns: u64,
+    plan: &Plan,
+    values: Vec<OnceLock<Value>>,
+    times: &[Times],
+    reductions: Vec<Arc<ReduceRun>>,
+) -> Trace {
+    let load = |atomic: &AtomicU64| atomic.load(Ordering::Relaxed);
+    let mut runs: Vec<Option<Arc<ReduceRun>>> = vec![None; plan.n_tasks()];
+    for run in reductions {
+        let task = run.task as usize;
+        runs[task] = Some(run);
+    }
+    let mut trace = Trace::new(n_workers, Arc::clone(source));
+    trace.wall_ns = wall_ns;
+    let mut global = vec![0u32; plan.n_tasks()];
+    let timing = |times: &Times, root: NodeId, n_nodes: u32, ready: Option<u64>| {
+        let start = load(&times.start);
+        let start_ns = start >> WORKER_BITS;
+        TaskTiming {
+            root,
+            n_nodes,
+            span: ast.span(root),
+            worker: (start & ((1 << WORKER_BITS) - 1)) as u32,
+            ready_ns: ready.unwrap_or(start_ns),
+            start_ns,
+            end_ns: load(&times.end_ns),
+            value: None,
+        }
+    };
+    for (task, value) in values.into_iter().enumerate() {
+        let root = NodeId(plan.roots[task]);
+        let plan_deps: Vec<u32> = plan
+            .deps(task)
+            .iter()
+            .map(|&d| global[d as usize])
+            .collect();
+        let mut deps = plan_deps.clone();
+        let mut n_nodes = plan.n_ops[task];
+        if let Some(run) = &runs[task] {
+            let reduction = &ast.reductions[run.slot];
+            let chunk_root = reduction.body.unwrap_or(run.node);
+            let mut local = vec![0u32; run.tree.len()];
+            for (id, tree_task) in run.tree.iter().enumerate() {
+                let (root_node, tree_deps, ready) = match tree_task.children {
+                    None => (chunk_root, plan_deps.clone(), Some(run.ready_ns)),
+                    Some((a, b)) => (run.node, vec![local[a as usize], local[b as usize]], None),
+                };
+                if id as u32 == run.root {
+                    deps = tree_deps;
+                    n_nodes = tree_task.n_ops.load(Ordering::Relaxed);
+                    continue;
+                }
+                let mut record = timing(
+                    &tree_task.times,
+                    root_node,
+                    tree_task.n_ops.load(Ordering::Relaxed),
+                    ready,
+                );
+                if tree_task.children.is_none() && reduction.body.is_none() {
+                    record.span = reduction.range_span;
+                }
+                record.value = tree_task.shown.get().cloned();
+                local[id] = trace.push_task(record, &tree_deps);
+            }
+        }
+        let mut record = timing(&times[task], root, n_nodes, None);
+        if deps.is_empty() {
+            record.ready_ns = 0;
+        }
+        record.value = value.into_inner();
+        global[task] = trace.push_task(record, &deps);
+    }
+    trace
 }
 
 /// Starts the ready tasks `shared.ready[lo..hi]`: halves the range, submitting one half as a
@@ -284,6 +463,28 @@ fn seed(shared: Arc<Shared>, lo: usize, mut hi: usize) {
     }
 }
 
+/// The index of the current worker in its pool, as the trace records it.
+fn worker_index() -> u64 {
+    rayon::current_thread_index().unwrap_or(0) as u64 & ((1 << WORKER_BITS) - 1)
+}
+
+/// Runs chunks `lo..hi` of `run`: halves the range, submitting one half as a new job, until it
+/// is a single chunk, then runs it and the combines it makes ready.
+fn run_chunks(shared: &Arc<Shared>, run: &Arc<ReduceRun>, lo: u32, mut hi: u32) {
+    while hi - lo > 1 {
+        let Some(threads) = shared.threads.as_ref() else {
+            break;
+        };
+        let mid = lo + (hi - lo) / 2;
+        let (other, other_run) = (Arc::clone(shared), Arc::clone(run));
+        threads.spawn(move || run_chunks(&other, &other_run, mid, hi));
+        hi = mid;
+    }
+    for chunk in lo..hi {
+        shared.run_tree(run, chunk, shared.now_ns());
+    }
+}
+
 /// A task's value stack: values it computed, and borrowed values of its operand tasks. Reused
 /// from task to task, so a task allocates nothing but its value.
 type Stack<'s> = Vec<Cow<'s, Value>>;
@@ -298,12 +499,25 @@ impl Shared {
 
     /// Runs `task`, started at `start_ns`, then, as long as finishing a task makes its consumer
     /// ready, the consumer. Returns when the last task it ran ended.
-    fn run_chain<'s>(&'s self, mut task: u32, mut start_ns: u64, stack: &mut Stack<'s>) -> u64 {
-        let worker = rayon::current_thread_index().unwrap_or(0) as u64 & ((1 << WORKER_BITS) - 1);
+    fn run_chain<'s>(
+        self: &'s Arc<Self>,
+        mut task: u32,
+        mut start_ns: u64,
+        stack: &mut Stack<'s>,
+    ) -> u64 {
+        let worker = worker_index();
         loop {
             let index = task as usize;
-            let ran = self.run_task(index, stack);
-            let end_ns = if ran { self.now_ns() } else { start_ns };
+            let ran = self.run_task(index, start_ns, stack);
+            if ran == Ran::Deferred {
+                // The reduction's last combine completes the task and goes on from there.
+                return start_ns;
+            }
+            let end_ns = if ran == Ran::Done {
+                self.now_ns()
+            } else {
+                start_ns
+            };
             if let Some(times) = self.times.get(index) {
                 // Relaxed stores: published to the consumer by the AcqRel decrement below, and
                 // to the caller by the release of the shared state.
@@ -336,28 +550,40 @@ impl Shared {
         }
     }
 
-    /// Runs one task, or skips it. Returns whether it evaluated anything.
-    fn run_task<'s>(&'s self, task: usize, stack: &mut Stack<'s>) -> bool {
+    /// Runs one task, started at `start_ns`, or skips it.
+    fn run_task<'s>(self: &'s Arc<Self>, task: usize, start_ns: u64, stack: &mut Stack<'s>) -> Ran {
         let root = self.plan.roots[task];
         let first = self.ast.first_of(NodeId(root)).0;
         if self.cancel.is_cancelled() {
             self.cancelled.store(true, Ordering::Relaxed);
-            return false;
+            return Ran::Skipped;
         }
         // Relaxed: a stale value only means running a task that could have been skipped.
         if first > self.first_error.load(Ordering::Relaxed) {
-            return false;
+            return Ran::Skipped;
         }
         let current = Cell::new(root);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             self.evaluate_group(task, root, first, &current, stack)
         }));
         match outcome {
-            Ok(Ok(Some(value))) => {
+            Ok(Ok(Step::Value(Some(value)))) => {
                 // The slot is empty: each task runs once.
                 let _ = self.values[task].set(value);
             }
-            Ok(Ok(None)) => {}
+            Ok(Ok(Step::Value(None))) => {}
+            Ok(Ok(Step::Reduce(bounds))) => {
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    self.start_reduction(task, NodeId(root), &bounds, start_ns)
+                }));
+                match outcome {
+                    Ok(ran) => return ran,
+                    Err(payload) => {
+                        let span = self.ast.op_span(NodeId(root));
+                        self.record_error(root, panic_error(&*payload, span));
+                    }
+                }
+            }
             Ok(Err((node, error))) => self.record_error(node, error),
             Err(payload) => {
                 let node = current.get();
@@ -365,7 +591,7 @@ impl Shared {
                 self.record_error(node, panic_error(&*payload, span));
             }
         }
-        true
+        Ran::Done
     }
 
     /// Evaluates the nodes of task `task` in arena order, with a value stack as the sequential
@@ -380,7 +606,7 @@ impl Shared {
         first: u32,
         current: &Cell<u32>,
         stack: &mut Stack<'s>,
-    ) -> Result<Option<Value>, (u32, Error)> {
+    ) -> Result<Step, (u32, Error)> {
         let ast = &*self.ast;
         let deps = self.plan.deps(task);
         let dep_first = |k: usize| {
@@ -391,12 +617,13 @@ impl Shared {
         let mut next_dep = 0;
         let mut next_dep_first = dep_first(0);
         stack.clear();
+        let mut skip = BodySkip::new(ast, first, None);
         let mut index = first;
         while index <= root {
             if index == next_dep_first {
                 let dep = deps[next_dep] as usize;
                 let Some(value) = self.values[dep].get() else {
-                    return Ok(None);
+                    return Ok(Step::Value(None));
                 };
                 stack.push(Cow::Borrowed(value));
                 index = self.plan.roots[dep] + 1;
@@ -404,24 +631,351 @@ impl Shared {
                 next_dep_first = dep_first(next_dep);
                 continue;
             }
+            // A reduction's body is evaluated by the reduction, never in passing.
+            if let Some(body_root) = skip.skip_at(index) {
+                index = body_root + 1;
+                continue;
+            }
             let id = NodeId(index);
+            if let Some(reduction) = ast.reduction(id) {
+                // Always a task's root (see `grain`): its bounds are on the stack.
+                let base = stack.len().saturating_sub(reduction.n_args as usize);
+                let bounds = stack.drain(base..).map(Cow::into_owned).collect();
+                return Ok(Step::Reduce(bounds));
+            }
             if !ast.is_leaf(id) {
                 if index > self.first_error.load(Ordering::Relaxed) {
-                    return Ok(None);
+                    return Ok(Step::Value(None));
                 }
                 if !self.simulate_work() {
-                    return Ok(None);
+                    return Ok(Step::Value(None));
                 }
             }
             current.set(index);
             let base = stack.len() - ast.n_operands(id);
-            let value = eval_node(ast, id, &self.env, &self.limits, |k| &*stack[base + k])
+            let value = eval_node(ast, id, &self.env, &[], &self.limits, |k| &*stack[base + k])
                 .map_err(|error| (index, error))?;
             stack.truncate(base);
             stack.push(Cow::Owned(value));
             index += 1;
         }
-        Ok(stack.pop().map(Cow::into_owned))
+        Ok(Step::Value(stack.pop().map(Cow::into_owned)))
+    }
+
+    /// Whether a fold should stop: the evaluation was cancelled (noted) or something failed.
+    fn should_stop(&self) -> bool {
+        if self.cancel.is_cancelled() {
+            self.cancelled.store(true, Ordering::Relaxed);
+            return true;
+        }
+        self.first_error.load(Ordering::Relaxed) != u32::MAX
+    }
+
+    /// The simulated delay before an element, when one is set.
+    fn per_element(&self) -> Option<impl Fn() -> bool + '_> {
+        (!self.delay.is_zero()).then_some(|| self.simulate_work())
+    }
+
+    /// The reduction of task `task` (node `node`), its bounds known: an empty range or a single
+    /// chunk is evaluated here and now; a longer one is cut into chunks, submitted as tasks.
+    // Reads as the steps of a reduction's start, in order.
+    #[allow(clippy::too_many_lines)]
+    fn start_reduction(
+        self: &Arc<Self>,
+        task: usize,
+        node: NodeId,
+        bounds: &[Value],
+        start_ns: u64,
+    ) -> Ran {
+        let ast = &*self.ast;
+        let Some(Node::Reduce(slot)) = ast.nodes.get(node.index()) else {
+            return Ran::Done;
+        };
+        let slot = *slot as usize;
+        let reduction = &ast.reductions[slot];
+        let at = |error| Error::new(error, ast.op_span(node));
+        let bound_refs: Vec<&Value> = bounds.iter().collect();
+        let range = match Range::new(&bound_refs) {
+            Ok(range) => range,
+            Err(error) => {
+                self.record_error(node.0, at(error));
+                return Ran::Done;
+            }
+        };
+        if range.len == 0 {
+            match reduce::empty(reduction.func) {
+                Ok(value) => {
+                    let _ = self.values[task].set(value);
+                }
+                Err(error) => self.record_error(node.0, at(error)),
+            }
+            return Ran::Done;
+        }
+        let body_ops = reduction.body.map_or(1, |body| {
+            let first = ast.first_of(body).0;
+            (first..=body.0)
+                .filter(|&index| !ast.is_leaf(NodeId(index)))
+                .count()
+                .max(1) as u32
+        });
+        let total_ops = range.len.saturating_mul(u64::from(body_ops));
+        let chunk_len = if self.delay.is_zero() {
+            let grain = grain::choose(
+                self.grain,
+                usize::try_from(total_ops).unwrap_or(usize::MAX),
+                self.n_workers,
+                self.delay,
+            );
+            u64::from(grain).div_ceil(u64::from(body_ops)).max(1)
+        } else {
+            // Each element is one operator's worth of simulated work, and a task of its own.
+            1
+        };
+        let chunk_len = chunk_len.max(range.len.div_ceil(MAX_CHUNKS));
+        let n_chunks = range.len.div_ceil(chunk_len) as u32;
+        let small = SmallBody::compile(ast, slot, &self.env);
+        if n_chunks == 1 {
+            let chunking = Chunking {
+                ast,
+                node,
+                slot,
+                reduction,
+                range: &range,
+                env: &self.env,
+                limits: &self.limits,
+                small: small.as_ref(),
+            };
+            let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
+            let hook = self.per_element();
+            let per_element = hook.as_ref().map(|hook| hook as &dyn Fn() -> bool);
+            let stop = || self.should_stop();
+            match chunking.map_chunk(0, range.len, &mut locals, &stop, per_element) {
+                Ok(Some(partial)) => match reduce::finish(reduction.func, partial) {
+                    Ok(value) => {
+                        let _ = self.values[task].set(value);
+                    }
+                    Err(error) => self.record_error(node.0, at(error)),
+                },
+                Ok(None) => {}
+                Err((failed, error)) => self.record_error(failed, error),
+            }
+            return Ran::Done;
+        }
+        // The tree: chunks, then combines level by level (an odd one out moves up a level).
+        let new_task = |children: Option<(u32, u32)>| TreeTask {
+            children,
+            parent: NO_TASK,
+            pending: AtomicU32::new(if children.is_some() { 2 } else { 0 }),
+            partial: Mutex::new(None),
+            shown: OnceLock::new(),
+            times: Times::default(),
+            n_ops: AtomicU32::new(1),
+        };
+        let mut tree: Vec<TreeTask> = (0..n_chunks).map(|_| new_task(None)).collect();
+        let mut level: Vec<u32> = (0..n_chunks).collect();
+        while level.len() > 1 {
+            let mut next = Vec::with_capacity(level.len().div_ceil(2));
+            for pair in level.chunks(2) {
+                if let [a, b] = *pair {
+                    let id = tree.len() as u32;
+                    tree.push(new_task(Some((a, b))));
+                    tree[a as usize].parent = id;
+                    tree[b as usize].parent = id;
+                    next.push(id);
+                } else {
+                    next.push(pair[0]);
+                }
+            }
+            level = next;
+        }
+        let run = Arc::new(ReduceRun {
+            task: task as u32,
+            node,
+            slot,
+            range,
+            small,
+            chunk_len,
+            body_ops,
+            root: level[0],
+            tree,
+            ready_ns: start_ns,
+        });
+        self.reductions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::clone(&run));
+        let shared = Arc::clone(self);
+        if let Some(threads) = self.threads.as_ref() {
+            threads.spawn(move || run_chunks(&shared, &run, 0, n_chunks));
+        }
+        Ran::Deferred
+    }
+
+    /// Runs tree task `id` of `run`, then, as long as finishing one makes its combine ready,
+    /// the combine; the root completes the reduction's task.
+    fn run_tree(self: &Arc<Self>, run: &ReduceRun, mut id: u32, mut start_ns: u64) {
+        let worker = worker_index();
+        let ast = &*self.ast;
+        let reduction = &ast.reductions[run.slot];
+        let chunking = Chunking {
+            ast,
+            node: run.node,
+            slot: run.slot,
+            reduction,
+            range: &run.range,
+            env: &self.env,
+            limits: &self.limits,
+            small: run.small.as_ref(),
+        };
+        let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
+        loop {
+            let tree_task = &run.tree[id as usize];
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                self.run_tree_task(run, &chunking, tree_task, id, &mut locals)
+            }));
+            let partial = match outcome {
+                Ok(Ok(partial)) => partial,
+                Ok(Err((node, error))) => {
+                    self.record_error(node, error);
+                    None
+                }
+                Err(payload) => {
+                    let span = ast.op_span(run.node);
+                    self.record_error(run.node.0, panic_error(&*payload, span));
+                    None
+                }
+            };
+            if self.record
+                && let Some(Partial::Acc(value) | Partial::Exact { value, .. }) = &partial
+            {
+                let _ = tree_task.shown.set(value.clone());
+            }
+            *tree_task
+                .partial
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = partial;
+            let end_ns = self.now_ns();
+            // Relaxed stores: published by the AcqRel decrement below.
+            tree_task
+                .times
+                .start
+                .store(start_ns << WORKER_BITS | worker, Ordering::Relaxed);
+            tree_task.times.end_ns.store(end_ns, Ordering::Relaxed);
+            let parent = tree_task.parent;
+            if parent == NO_TASK {
+                self.finish_reduction(run, start_ns, end_ns);
+                return;
+            }
+            // AcqRel, as between plan tasks: publishes this partial, sees the sibling's.
+            if run.tree[parent as usize]
+                .pending
+                .fetch_sub(1, Ordering::AcqRel)
+                != 1
+            {
+                return;
+            }
+            let sibling_end = run.tree[parent as usize].children.map_or(0, |(a, b)| {
+                let end = |c: u32| run.tree[c as usize].times.end_ns.load(Ordering::Relaxed);
+                end(a).max(end(b))
+            });
+            start_ns = end_ns.max(sibling_end);
+            id = parent;
+        }
+    }
+
+    /// One chunk (map and fold) or one combine; `None` when stopped or an operand failed.
+    fn run_tree_task(
+        &self,
+        run: &ReduceRun,
+        chunking: &Chunking<'_>,
+        tree_task: &TreeTask,
+        id: u32,
+        locals: &mut [Value],
+    ) -> Result<Option<Partial>, reduce::Failure> {
+        let take = |c: u32| {
+            run.tree[c as usize]
+                .partial
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+        };
+        let stop = || self.should_stop();
+        match tree_task.children {
+            None => {
+                let (lo, hi) = run.chunk_bounds(id);
+                let n_ops = (hi - lo).saturating_mul(u64::from(run.body_ops));
+                tree_task
+                    .n_ops
+                    .store(u32::try_from(n_ops).unwrap_or(u32::MAX), Ordering::Relaxed);
+                let hook = self.per_element();
+                let per_element = hook.as_ref().map(|hook| hook as &dyn Fn() -> bool);
+                chunking.map_chunk(lo, hi, locals, &stop, per_element)
+            }
+            Some((a, b)) => {
+                let (Some(left), Some(right)) = (take(a), take(b)) else {
+                    return Ok(None);
+                };
+                if !self.simulate_work() || stop() {
+                    return Ok(None);
+                }
+                let func = chunking.reduction.func;
+                let mut refold = |mut acc: Value, lo: u64, hi: u64| {
+                    for i in lo..hi {
+                        let value = chunking.element(i, locals)?;
+                        acc = reduce::fold(func, acc, value, &self.limits)
+                            .map_err(|error| chunking.at(error))?;
+                    }
+                    Ok(acc)
+                };
+                reduce::combine(func, left, right, &self.limits, &mut refold, &|error| {
+                    chunking.at(error)
+                })
+                .map(Some)
+            }
+        }
+    }
+
+    /// The tree's root is done: the reduction's task gets its value (or the error) and its
+    /// times, and its consumer goes on as after any task.
+    fn finish_reduction(self: &Arc<Self>, run: &ReduceRun, start_ns: u64, end_ns: u64) {
+        let task = run.task as usize;
+        let root = &run.tree[run.root as usize];
+        let partial = root
+            .partial
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(partial) = partial {
+            let func = self.ast.reductions[run.slot].func;
+            match reduce::finish(func, partial) {
+                Ok(value) => {
+                    let _ = self.values[task].set(value);
+                }
+                Err(error) => {
+                    let span = self.ast.op_span(run.node);
+                    self.record_error(run.node.0, Error::new(error, span));
+                }
+            }
+        }
+        if let Some(times) = self.times.get(task) {
+            times
+                .start
+                .store(start_ns << WORKER_BITS | worker_index(), Ordering::Relaxed);
+            times.end_ns.store(end_ns, Ordering::Relaxed);
+        }
+        let parent = self.plan.parent[task];
+        if parent == NO_TASK || self.pending[parent as usize].fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        let start_ns = self
+            .plan
+            .deps(parent as usize)
+            .iter()
+            .filter_map(|&dep| self.times.get(dep as usize))
+            .map(|times| times.end_ns.load(Ordering::Relaxed))
+            .fold(end_ns, u64::max);
+        let mut stack = Vec::new();
+        self.run_chain(parent, start_ns, &mut stack);
     }
 
     /// Checks the cancel flag and sleeps the simulated delay in slices, checking the flag

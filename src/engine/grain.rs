@@ -9,11 +9,15 @@
 //! partition of a tree), so a long chain becomes a short chain of big tasks instead of one
 //! task per operator. Grain 1 makes every operator its own task.
 //!
+//! A reduction's body is not in the plan (it is evaluated once per element, by the reduction's
+//! own tasks), and a reduction is always a task of its own: the task whose work is cut into
+//! chunks when it runs (`dataflow`).
+//!
 //! This module only plans; `dataflow` runs the plan. Nothing here recurses over the tree.
 
 use std::time::Duration;
 
-use crate::ast::{Ast, NodeId};
+use crate::ast::{Ast, BodySkip, Node, NodeId};
 use crate::engine::Grain;
 
 /// Trees with at most this many operators run at grain 1 under [`Grain::Auto`]: the schedule
@@ -39,11 +43,26 @@ pub(crate) fn choose(grain: Grain, n_ops: usize, n_workers: usize, delay: Durati
     }
 }
 
-/// Number of operator (non-leaf) nodes of `ast`.
+/// Number of operator (non-leaf) nodes of `ast`, the bodies of reductions left out.
 pub(crate) fn count_operators(ast: &Ast) -> usize {
-    (0..ast.len())
-        .filter(|&index| !ast.is_leaf(NodeId(index as u32)))
+    planned_nodes(ast)
+        .filter(|&index| !ast.is_leaf(NodeId(index)))
         .count()
+}
+
+/// The ids of the nodes the plan covers, in increasing order: all but the bodies.
+pub(crate) fn planned_nodes(ast: &Ast) -> impl Iterator<Item = u32> + '_ {
+    let mut skip = BodySkip::new(ast, 0, None);
+    let mut index = 0u32;
+    std::iter::from_fn(move || {
+        while let Some(root) = skip.skip_at(index) {
+            index = root + 1;
+        }
+        (index < ast.len() as u32).then(|| {
+            index += 1;
+            index - 1
+        })
+    })
 }
 
 /// The task graph of one evaluation. Tasks are numbered in the order of their roots' ids, so
@@ -77,7 +96,7 @@ impl Plan {
         let mut plan = Plan::default();
         if grain == 1 {
             // Every operator its own task, in arena order.
-            plan.roots = (0..n_nodes as u32)
+            plan.roots = planned_nodes(ast)
                 .filter(|&index| !ast.is_leaf(NodeId(index)))
                 .collect();
             plan.n_ops = vec![1; plan.roots.len()];
@@ -136,13 +155,18 @@ impl Plan {
         // (root, operators) of each task, in the order they are closed.
         let mut closed: Vec<(u32, u32)> = Vec::new();
         let mut operand_groups: Vec<(u32, u32)> = Vec::new();
-        for index in 0..ast.len() as u32 {
+        for index in planned_nodes(ast) {
             let id = NodeId(index);
             if ast.is_leaf(id) {
                 open.push((0, index));
                 continue;
             }
-            let base = open.len().saturating_sub(ast.n_operands(id));
+            // A reduction's body is not among its planned operands.
+            let n_operands = match ast.reduction(id) {
+                Some(reduction) => reduction.n_args as usize,
+                None => ast.n_operands(id),
+            };
+            let base = open.len().saturating_sub(n_operands);
             let mut weight: u64 = 1;
             operand_groups.clear();
             for &(operand_weight, operand) in &open[base..] {
@@ -163,9 +187,18 @@ impl Plan {
                     weight -= u64::from(operand_weight);
                 }
             }
+            if matches!(ast.node(id), Node::Reduce(_)) {
+                // A task of its own, which its consumer sees as an operand task.
+                closed.push((index, weight as u32));
+                open.push((0, index));
+                continue;
+            }
             open.push((weight as u32, index));
         }
-        if let Some(&(weight, root)) = open.last() {
+        // (A reduction at the root is closed already.)
+        if let Some(&(weight, root)) = open.last()
+            && weight > 0
+        {
             closed.push((root, weight));
         }
         // Tasks are numbered in the order of their roots.

@@ -11,6 +11,7 @@ pub(crate) mod future;
 pub(crate) mod grain;
 pub(crate) mod node;
 pub(crate) mod pool;
+pub(crate) mod reduce;
 pub mod sequential;
 #[cfg(test)]
 mod test;

@@ -4,16 +4,19 @@
 //! none of them knows any arithmetic.
 
 use crate::ast::{Ast, Node, NodeId};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::num::{self, Limits, Value};
 
 /// Evaluates node `id` of `ast`. `operand(k)` returns the value already computed for the
 /// node's `k`-th operand, in the order [`Ast::for_each_operand`] lists them; `env` holds the
-/// values of `ast.names`. Errors carry the span of the node's operator.
+/// values of `ast.names`, `locals` those of the generators' variables (one per reduction).
+/// Errors carry the span of the node's operator. A reduction is not one node's work: its
+/// evaluators (`reduce`, `dataflow`) run it, and here it is an internal error.
 pub(crate) fn eval_node<'v>(
     ast: &Ast,
     id: NodeId,
     env: &[Value],
+    locals: &[Value],
     limits: &Limits,
     operand: impl Fn(usize) -> &'v Value,
 ) -> Result<Value, Error> {
@@ -23,6 +26,16 @@ pub(crate) fn eval_node<'v>(
         Node::Float(x) => Ok(Value::Float(*x)),
         Node::Literal(index) => Ok(ast.literals[*index as usize].clone()),
         Node::Name(index) => Ok(env[*index as usize].clone()),
+        Node::Local(slot) => locals.get(*slot as usize).cloned().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Internal("a generator's variable outside its body".into()),
+                ast.span(id),
+            )
+        }),
+        Node::Reduce(_) => Err(Error::new(
+            ErrorKind::Internal("a reduction evaluated as one node".into()),
+            ast.op_span(id),
+        )),
         Node::Unary { op, .. } => num::unary(*op, operand(0)).map_err(at),
         Node::Binary { op, .. } => num::binary(*op, operand(0), operand(1), limits).map_err(at),
         Node::Call { func, n_args, .. } => {

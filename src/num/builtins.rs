@@ -1,36 +1,122 @@
-//! The built-in functions, as Python 3.11's `abs`, `min`, `max` and `math.sqrt`, `math.gcd`,
-//! `math.lcm`, `math.factorial`.
+//! The built-in functions by name: Python 3.11's builtins (`abs`, `min`, `max`, `round`, `pow`,
+//! `int`, `float`) and the `math` functions of the same names, dispatched from [`Builtin`].
 //!
-//! `min` and `max` compare ints and floats by their exact values (never through a rounded
-//! float) and keep the first of equal extremes; a nan never replaces the current extreme, so
-//! `max(nan, 1)` is `nan` and `max(1, nan)` is `1`, as in Python. The arity has already been
-//! checked by the parser.
+//! Integer functions (`gcd`, `lcm`, `factorial`, `comb`, `perm`, `isqrt`, `pow` with a
+//! modulus) are exact and go through the size guard; float functions are `math.rs`'s, which
+//! follows `mathmodule.c`. `min` and `max` compare ints and floats by their exact values (never
+//! through a rounded float) and keep the first of equal extremes; a nan never replaces the
+//! current extreme, so `max(nan, 1)` is `nan` and `max(1, nan)` is `1`, as in Python. The arity
+//! has already been checked by the parser. `sum` and `prod` of a generator or a range are
+//! reductions (the engine's); called on a number they raise Python's `TypeError`.
 
 use std::cmp::Ordering;
 
-use dashu_int::ops::{Gcd, UnsignedAbs};
+use dashu_int::UBig;
+use dashu_int::fast_div::ConstDivisor;
+use dashu_int::ops::{BitTest, Gcd, SquareRoot, UnsignedAbs};
 
 use crate::error::NumError;
-use crate::num::{Int, Limits, Value, guard, int};
+use crate::num::math::{self, Base, float_arg, math_1, math_2};
+use crate::num::{Int, Limits, Value, divide, guard, int, libm};
 use crate::ops::Builtin;
 
+// One arm per function, in the order of the table.
+#[allow(clippy::too_many_lines)]
 pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Value, NumError> {
+    let arg = |k: usize| args.get(k).copied().ok_or_else(missing_argument);
+    let x = || float_arg(arg(0)?);
+    let float1 = |f: fn(f64) -> f64, can_overflow: bool| -> Result<Value, NumError> {
+        math_1(x()?, f, can_overflow).map(Value::Float)
+    };
+    let float2 = |f: fn(f64, f64) -> f64| -> Result<Value, NumError> {
+        math_2(float_arg(arg(0)?)?, float_arg(arg(1)?)?, f).map(Value::Float)
+    };
     match func {
-        Builtin::Abs => Ok(match args.first() {
-            Some(Value::Int(i)) => Value::Int(Int::from(i.unsigned_abs())),
-            Some(Value::Float(x)) => Value::Float(x.abs()),
-            None => return Err(missing_argument()),
+        Builtin::Abs => Ok(match arg(0)? {
+            Value::Int(i) => Value::Int(Int::from(i.unsigned_abs())),
+            Value::Float(x) => Value::Float(x.abs()),
         }),
+        Builtin::Min | Builtin::Max if args.len() == 1 => Err(not_iterable(arg(0)?)),
         Builtin::Min => extreme(args, Ordering::Less),
         Builtin::Max => extreme(args, Ordering::Greater),
-        Builtin::Sqrt => {
-            let x = args.first().ok_or_else(missing_argument)?.to_float()?;
-            let root = x.sqrt();
-            if root.is_nan() && !x.is_nan() {
-                return Err(NumError::Domain("math domain error"));
+        Builtin::Sum | Builtin::Prod | Builtin::Range => Err(not_iterable(arg(0)?)),
+        Builtin::Round => match args.get(1) {
+            None => round_to_int(arg(0)?),
+            Some(ndigits) => round_digits(arg(0)?, ndigits, limits),
+        },
+        Builtin::Pow => match args.get(2) {
+            None => super::binary(crate::ops::BinaryOp::Pow, arg(0)?, arg(1)?, limits),
+            Some(modulus) => pow_mod(arg(0)?, arg(1)?, modulus),
+        },
+        Builtin::Int => match args.first() {
+            None => Ok(Value::Int(Int::ZERO)),
+            Some(Value::Int(i)) => Ok(Value::Int(i.clone())),
+            Some(Value::Float(x)) => math::integral_to_int(x.trunc()).map(Value::Int),
+        },
+        Builtin::Float => match args.first() {
+            None => Ok(Value::Float(0.0)),
+            Some(value) => value.to_float().map(Value::Float),
+        },
+        Builtin::Sqrt => float1(|x| libm::sqrt(x), false),
+        Builtin::Isqrt => {
+            let n = int_arg(arg(0)?)?;
+            if n < &Int::ZERO {
+                return Err(NumError::Domain("isqrt() argument must be nonnegative"));
             }
-            Ok(Value::Float(root))
+            Ok(Value::Int(Int::from(n.unsigned_abs().sqrt())))
         }
+        Builtin::Cbrt => float1(|x| libm::cbrt(x), false),
+        Builtin::Exp => float1(|x| libm::exp(x), true),
+        Builtin::Exp2 => float1(|x| libm::exp2(x), true),
+        Builtin::Expm1 => float1(|x| libm::expm1(x), true),
+        Builtin::Log => {
+            let num = math::log(arg(0)?, Base::E)?;
+            match args.get(1) {
+                None => Ok(Value::Float(num)),
+                Some(base) => {
+                    let den = math::log(base, Base::E)?;
+                    if den == 0.0 {
+                        return Err(NumError::ZeroDivision("float division by zero"));
+                    }
+                    Ok(Value::Float(num / den))
+                }
+            }
+        }
+        Builtin::Log2 => math::log(arg(0)?, Base::Two).map(Value::Float),
+        Builtin::Log10 => math::log(arg(0)?, Base::Ten).map(Value::Float),
+        Builtin::Log1p => float1(|x| libm::log1p(x), false),
+        Builtin::Sin => float1(|x| libm::sin(x), false),
+        Builtin::Cos => float1(|x| libm::cos(x), false),
+        Builtin::Tan => float1(|x| libm::tan(x), false),
+        Builtin::Asin => float1(|x| libm::asin(x), false),
+        Builtin::Acos => float1(|x| libm::acos(x), false),
+        Builtin::Atan => float1(|x| libm::atan(x), false),
+        Builtin::Atan2 => float2(math::atan2),
+        Builtin::Sinh => float1(|x| libm::sinh(x), true),
+        Builtin::Cosh => float1(|x| libm::cosh(x), true),
+        Builtin::Tanh => float1(|x| libm::tanh(x), false),
+        Builtin::Asinh => float1(|x| libm::asinh(x), false),
+        Builtin::Acosh => float1(|x| libm::acosh(x), false),
+        Builtin::Atanh => float1(|x| libm::atanh(x), false),
+        Builtin::Hypot => {
+            let coordinates = args
+                .iter()
+                .map(|value| float_arg(value))
+                .collect::<Result<Vec<f64>, NumError>>()?;
+            Ok(Value::Float(math::hypot(&coordinates)))
+        }
+        Builtin::Degrees => Ok(Value::Float(math::degrees(x()?))),
+        Builtin::Radians => Ok(Value::Float(math::radians(x()?))),
+        Builtin::Floor => integral(arg(0)?, |x| libm::floor(x)),
+        Builtin::Ceil => integral(arg(0)?, f64::ceil),
+        Builtin::Trunc => integral(arg(0)?, f64::trunc),
+        Builtin::Fabs => float1(f64::abs, false),
+        Builtin::Copysign => float2(f64::copysign),
+        Builtin::Fmod => math::fmod(float_arg(arg(0)?)?, float_arg(arg(1)?)?).map(Value::Float),
+        Builtin::Erf => float1(|x| libm::erf(x), false),
+        Builtin::Erfc => float1(|x| libm::erfc(x), false),
+        Builtin::Gamma => math::gamma(x()?).map(Value::Float),
+        Builtin::Lgamma => math::log_gamma(x()?).map(Value::Float),
         Builtin::Gcd => {
             let mut result = Int::ZERO;
             for value in ints(args)? {
@@ -45,26 +131,44 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
                     result = Int::ZERO;
                     continue;
                 }
-                guard::check(int::bits(&result) + int::bits(value), limits)?;
+                // `result / gcd * value` has its operands' bits or one fewer.
                 let divided = &result / gcd(&result, value);
-                result = Int::from((divided * value).unsigned_abs());
+                guard::check(
+                    (int::bits(&divided) + int::bits(value)).saturating_sub(1),
+                    limits,
+                )?;
+                result = guard::exact(Int::from((divided * value).unsigned_abs()), limits)?;
             }
             Ok(Value::Int(result))
         }
         Builtin::Factorial => {
-            let n = match args.first() {
-                Some(Value::Int(n)) => n,
-                Some(Value::Float(_)) => return Err(float_not_integer()),
-                None => return Err(missing_argument()),
-            };
+            let n = int_arg(arg(0)?)?;
             if n < &Int::ZERO {
                 return Err(NumError::Domain(
                     "factorial() not defined for negative values",
                 ));
             }
             let n = u64::try_from(n).map_err(|_| guard::beyond_counting(limits))?;
-            guard::check_f64(factorial_bits(n), limits)?;
-            Ok(Value::Int(factorial(n)))
+            guard::check_f64(factorial_bits(n) - 2.0, limits)?;
+            guard::exact(factorial(n), limits).map(Value::Int)
+        }
+        Builtin::Perm | Builtin::Comb => {
+            let n = int_arg(arg(0)?)?;
+            let k = match args.get(1) {
+                Some(k) => Some(int_arg(k)?),
+                None => None,
+            };
+            if n < &Int::ZERO {
+                return Err(NumError::Domain("n must be a non-negative integer"));
+            }
+            if k.is_some_and(|k| k < &Int::ZERO) {
+                return Err(NumError::Domain("k must be a non-negative integer"));
+            }
+            let k = k.unwrap_or(n);
+            if k > n {
+                return Ok(Value::Int(Int::ZERO));
+            }
+            choose(n, k, func == Builtin::Comb, limits).map(Value::Int)
         }
     }
 }
@@ -79,14 +183,25 @@ fn float_not_integer() -> NumError {
     NumError::Type("'float' object cannot be interpreted as an integer")
 }
 
+/// Python's `TypeError` for a number where an iterable is wanted (`min(5)`, `sum(5)`).
+fn not_iterable(value: &Value) -> NumError {
+    NumError::Type(match value {
+        Value::Int(_) => "'int' object is not iterable",
+        Value::Float(_) => "'float' object is not iterable",
+    })
+}
+
+/// An int argument, or Python's `TypeError` for a float.
+fn int_arg(value: &Value) -> Result<&Int, NumError> {
+    match value {
+        Value::Int(i) => Ok(i),
+        Value::Float(_) => Err(float_not_integer()),
+    }
+}
+
 /// The arguments as ints, or Python's `TypeError` for a float.
 fn ints<'a>(args: &[&'a Value]) -> Result<Vec<&'a Int>, NumError> {
-    args.iter()
-        .map(|value| match value {
-            Value::Int(i) => Ok(i),
-            Value::Float(_) => Err(float_not_integer()),
-        })
-        .collect()
+    args.iter().map(|value| int_arg(value)).collect()
 }
 
 /// The non-negative greatest common divisor; `gcd(0, 0)` is 0.
@@ -98,6 +213,146 @@ fn gcd(a: &Int, b: &Int) -> Int {
         return Int::from(a.unsigned_abs());
     }
     Int::from(a.gcd(b))
+}
+
+/// `floor`, `ceil` and `trunc`: an int stays itself, a float is rounded by `f` and becomes an
+/// int (`OverflowError` for an infinity, `ValueError` for a nan).
+fn integral(value: &Value, f: fn(f64) -> f64) -> Result<Value, NumError> {
+    match value {
+        Value::Int(i) => Ok(Value::Int(i.clone())),
+        Value::Float(x) => math::integral_to_int(f(*x)).map(Value::Int),
+    }
+}
+
+/// `round(x)`: an int stays itself; a float is rounded half to even, to an int.
+fn round_to_int(value: &Value) -> Result<Value, NumError> {
+    match value {
+        Value::Int(i) => Ok(Value::Int(i.clone())),
+        Value::Float(x) => {
+            // `float.__round__` without digits: C's round (half away from zero), corrected
+            // to even on a tie.
+            let mut rounded = libm::round(*x);
+            if (x - rounded).abs() == 0.5 {
+                rounded = 2.0 * libm::round(x / 2.0);
+            }
+            math::integral_to_int(rounded).map(Value::Int)
+        }
+    }
+}
+
+/// `num / den` rounded to the nearest integer, ties to even.
+fn round_div(num: &UBig, den: &UBig) -> UBig {
+    let (quotient, remainder) = (num / den, num % den);
+    let twice = &remainder << 1;
+    match twice.cmp(den) {
+        Ordering::Greater => quotient + UBig::ONE,
+        Ordering::Equal if quotient.bit(0) => quotient + UBig::ONE,
+        _ => quotient,
+    }
+}
+
+/// The exact value of a finite float as `(negative, m, e)` with `|x| = m * 2^e`.
+fn float_parts(x: f64) -> (bool, UBig, i64) {
+    let raw = x.to_bits();
+    let biased = ((raw >> 52) & 0x7ff) as i64;
+    let fraction = raw & ((1 << 52) - 1);
+    let (mantissa, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1 << 52), biased - 1075)
+    };
+    (x.is_sign_negative(), UBig::from(mantissa), exponent)
+}
+
+/// `round(x, n)`. An int is rounded to a multiple of `10^-n` (itself for `n >= 0`), half to
+/// even. A float is rounded as `CPython` does it, to the decimal with `n` digits after the
+/// point nearest to its exact value (ties to even), read back as the nearest float: computed
+/// here exactly with integers instead of through a decimal string.
+fn round_digits(value: &Value, ndigits: &Value, limits: &Limits) -> Result<Value, NumError> {
+    let ndigits = int_arg(ndigits)?;
+    // `PyNumber_AsSsize_t` clips a huge count; anything beyond ±400 acts the same.
+    let n = i64::try_from(ndigits).unwrap_or(if ndigits < &Int::ZERO { -400 } else { 400 });
+    let n = n.clamp(-400, 400);
+    match value {
+        Value::Int(i) => {
+            if n >= 0 {
+                return Ok(Value::Int(i.clone()));
+            }
+            let k = n.unsigned_abs() as usize;
+            // 10^k > 2|i|: the nearest multiple is 0.
+            if (k as f64) * std::f64::consts::LOG2_10 > int::bits(i) as f64 + 2.0 {
+                return Ok(Value::Int(Int::ZERO));
+            }
+            let power = UBig::from(10u8).pow(k);
+            let rounded = round_div(&i.unsigned_abs(), &power) * power;
+            let rounded = guard::exact(Int::from(rounded), limits)?;
+            Ok(Value::Int(if i < &Int::ZERO { -rounded } else { rounded }))
+        }
+        Value::Float(x) => {
+            let x = *x;
+            // NDIGITS_MAX and NDIGITS_MIN of `floatobject.c`.
+            if n > 323 || !x.is_finite() {
+                return Ok(Value::Float(x));
+            }
+            if n < -308 {
+                return Ok(Value::Float(0.0 * x));
+            }
+            let (negative, mantissa, exponent) = float_parts(x);
+            let magnitude = if n >= 0 {
+                if exponent >= 0 {
+                    return Ok(Value::Float(x));
+                }
+                let scaled = mantissa * UBig::from(10u8).pow(n as usize);
+                let rounded = round_div(&scaled, &(UBig::ONE << exponent.unsigned_abs() as usize));
+                let power = Int::from(UBig::from(10u8).pow(n as usize));
+                divide::true_divide(&Int::from(rounded), &power)?
+            } else {
+                let power = UBig::from(10u8).pow(n.unsigned_abs() as usize);
+                let rounded = if exponent >= 0 {
+                    round_div(&(mantissa << exponent as usize), &power)
+                } else {
+                    round_div(
+                        &mantissa,
+                        &(power.clone() << exponent.unsigned_abs() as usize),
+                    )
+                };
+                int::to_f64(&Int::from(rounded * power))
+                    .map_err(|_| NumError::Overflow("rounded value too large to represent"))?
+            };
+            Ok(Value::Float(if negative { -magnitude } else { magnitude }))
+        }
+    }
+}
+
+/// `pow(x, y, m)` on ints: `x^y mod m` with the sign of `m`; a negative `y` takes the inverse
+/// of `x` modulo `m`, as Python 3.8 and later do.
+fn pow_mod(base: &Value, exponent: &Value, modulus: &Value) -> Result<Value, NumError> {
+    let (Value::Int(base), Value::Int(exponent), Value::Int(modulus)) = (base, exponent, modulus)
+    else {
+        return Err(NumError::Type(
+            "pow() 3rd argument not allowed unless all arguments are integers",
+        ));
+    };
+    if modulus.is_zero() {
+        return Err(NumError::Domain("pow() 3rd argument cannot be 0"));
+    }
+    let size = modulus.unsigned_abs();
+    if size == UBig::ONE {
+        return Ok(Value::Int(Int::ZERO));
+    }
+    let ring = ConstDivisor::new(size.clone());
+    let mut reduced = ring.reduce(base.clone());
+    if exponent < &Int::ZERO {
+        reduced = reduced.inv().ok_or(NumError::Domain(
+            "base is not invertible for the given modulus",
+        ))?;
+    }
+    let residue = Int::from(reduced.pow(&exponent.unsigned_abs()).residue());
+    Ok(Value::Int(if modulus < &Int::ZERO && !residue.is_zero() {
+        residue - Int::from(size)
+    } else {
+        residue
+    }))
 }
 
 /// Python's `<` between two numbers; `None` when a nan is involved.
@@ -133,20 +388,74 @@ fn factorial_bits(n: u64) -> f64 {
     ln / std::f64::consts::LN_2 + 1.0
 }
 
-/// `n!` by a balanced product tree: consecutive factors are packed into machine words, then the
-/// words are multiplied pairwise, so that the big multiplications are between equal sizes.
-fn factorial(n: u64) -> Int {
+/// An estimate of `log2(n! / (n - k)!)`, the bits of `perm(n, k)`, for `k <= n`.
+fn perm_bits(n: &Int, k: u64) -> f64 {
+    let top = int::log2_abs(n).max(0.0);
+    if k <= 1 << 16 {
+        // Factor by factor, in floating point: exact enough, and no cancellation.
+        let n = int::to_f64(n).unwrap_or(f64::INFINITY);
+        if n.is_finite() {
+            return (0..k).map(|i| (n - i as f64).max(1.0).log2()).sum();
+        }
+        return k as f64 * top;
+    }
+    match u64::try_from(n) {
+        Ok(n) => factorial_bits(n) - factorial_bits(n - k) + 2.0,
+        Err(_) => k as f64 * top,
+    }
+}
+
+/// `perm(n, k)` (`comb` false) or `comb(n, k)` (`comb` true), for `0 <= k <= n`.
+fn choose(n: &Int, k: &Int, comb: bool, limits: &Limits) -> Result<Int, NumError> {
+    let k = if comb {
+        let rest = n - k;
+        if &rest < k { rest } else { k.clone() }
+    } else {
+        k.clone()
+    };
+    let k = u64::try_from(&k).map_err(|_| guard::beyond_counting(limits))?;
+    let mut estimate = perm_bits(n, k);
+    if comb {
+        estimate -= factorial_bits(k) - 1.0;
+    }
+    // The estimates are close but not exact: refuse only what is clearly beyond the limit, and
+    // measure the rest.
+    guard::check_f64(estimate * 0.999 - 64.0, limits)?;
+    let low = n - Int::from(k) + Int::ONE;
+    let falling = product(&low, k);
+    let result = if comb {
+        falling / factorial(k)
+    } else {
+        falling
+    };
+    guard::exact(result, limits)
+}
+
+/// The product of the `count` consecutive integers from `low` (positive), by a balanced tree:
+/// factors that fit a machine word are packed into words, then the words are multiplied
+/// pairwise, so that the big multiplications are between equal sizes.
+fn product(low: &Int, count: u64) -> Int {
     let mut level: Vec<Int> = Vec::new();
-    let mut word: u64 = 1;
-    for k in 2..=n {
-        if let Some(product) = word.checked_mul(k) {
-            word = product;
-        } else {
-            level.push(Int::from(word));
-            word = k;
+    if let Ok(start) = u64::try_from(low)
+        && start.checked_add(count).is_some()
+    {
+        let mut word: u64 = 1;
+        for k in start..start + count {
+            if let Some(product) = word.checked_mul(k) {
+                word = product;
+            } else {
+                level.push(Int::from(word));
+                word = k;
+            }
+        }
+        level.push(Int::from(word));
+    } else {
+        let mut factor = low.clone();
+        for _ in 0..count {
+            level.push(factor.clone());
+            factor += Int::ONE;
         }
     }
-    level.push(Int::from(word));
     while level.len() > 1 {
         level = level
             .chunks(2)
@@ -158,4 +467,12 @@ fn factorial(n: u64) -> Int {
             .collect();
     }
     level.pop().unwrap_or(Int::ONE)
+}
+
+/// `n!`.
+fn factorial(n: u64) -> Int {
+    if n < 2 {
+        return Int::ONE;
+    }
+    product(&Int::from(2u8), n - 1)
 }

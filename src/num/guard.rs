@@ -5,8 +5,23 @@
 //! The estimates are cheap upper bounds (or, for `^` and `factorial`, close approximations) of
 //! the result's bit length; this module does not compute results.
 
+use dashu_int::ops::BitTest;
+
 use crate::error::NumError;
-use crate::num::Limits;
+use crate::num::{Int, Limits};
+
+/// Refuses a computed result with more bits than the limit: the exact check after an estimate
+/// that could be one or two bits high let the computation through.
+pub(super) fn exact(result: Int, limits: &Limits) -> Result<Int, NumError> {
+    let bits = result.bit_len() as u64;
+    if bits > limits.max_bits {
+        return Err(NumError::TooLarge {
+            estimated_bits: Some(bits),
+            limit: limits.max_bits,
+        });
+    }
+    Ok(result)
+}
 
 /// Refuses a result estimated at `estimated_bits` bits when that exceeds the limit.
 pub(super) fn check(estimated_bits: u64, limits: &Limits) -> Result<(), NumError> {

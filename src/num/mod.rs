@@ -10,13 +10,17 @@
 //!
 //! Files: `int.rs` (integer helpers, int/float conversion and comparison), `divide.rs`
 //! (correctly rounded int/int true division), `float.rs` (float operators and `repr`),
-//! `print.rs` (decimal printing of integers), `builtins.rs`, `guard.rs` (size limits).
+//! `print.rs` (decimal printing of integers), `builtins.rs` (the functions, by name),
+//! `math.rs` (`math`'s float functions and their errors, as `mathmodule.c`), `libm.rs` (the C
+//! library they call), `guard.rs` (size limits).
 
 mod builtins;
 mod divide;
 mod float;
 mod guard;
 mod int;
+mod libm;
+mod math;
 pub(crate) mod print;
 #[cfg(test)]
 mod test;
@@ -85,6 +89,9 @@ pub fn binary(op: BinaryOp, lhs: &Value, rhs: &Value, limits: &Limits) -> Result
         BinaryOp::FloorDiv => float::floor_div(a, b)?,
         BinaryOp::Mod => float::modulo(a, b)?,
         BinaryOp::Pow => float::pow(a, b)?,
+        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::Shl | BinaryOp::Shr => {
+            return Err(NumError::Type(bit_operand_error(op, lhs, rhs)));
+        }
     };
     Ok(Value::Float(result))
 }
@@ -103,6 +110,24 @@ fn int_binary(op: BinaryOp, a: &Int, b: &Int, limits: &Limits) -> Result<Value, 
             BinaryOp::Add => x.checked_add(y),
             BinaryOp::Sub => x.checked_sub(y),
             BinaryOp::Mul => x.checked_mul(y),
+            // Python rounds the quotient towards -inf and gives the remainder the divisor's sign.
+            BinaryOp::FloorDiv if y != 0 => x.checked_div(y).map(|q| {
+                if x % y != 0 && (x < 0) != (y < 0) {
+                    q - 1
+                } else {
+                    q
+                }
+            }),
+            BinaryOp::Mod if y != 0 => x.checked_rem(y).map(|r| {
+                if r != 0 && (r < 0) != (y < 0) {
+                    r + y
+                } else {
+                    r
+                }
+            }),
+            BinaryOp::BitAnd => Some(x & y),
+            BinaryOp::BitOr => Some(x | y),
+            BinaryOp::Shr if y >= 0 => Some(x >> y.min(63)),
             _ => None,
         };
         if let Some(result) = small {
@@ -111,13 +136,19 @@ fn int_binary(op: BinaryOp, a: &Int, b: &Int, limits: &Limits) -> Result<Value, 
     }
     let result = match op {
         BinaryOp::Add | BinaryOp::Sub => {
-            guard::check(int::bits(a).max(int::bits(b)) + 1, limits)?;
-            if op == BinaryOp::Add { a + b } else { a - b }
+            // At most one bit more than the larger operand: measured, not estimated.
+            let result = if op == BinaryOp::Add { a + b } else { a - b };
+            guard::exact(result, limits)?
         }
         BinaryOp::Mul => {
-            guard::check(int::bits(a) + int::bits(b), limits)?;
-            a * b
+            // `bits(a) + bits(b)` or one less: refused at once only when certainly too big.
+            guard::check((int::bits(a) + int::bits(b)).saturating_sub(1), limits)?;
+            guard::exact(a * b, limits)?
         }
+        BinaryOp::BitAnd => a & b,
+        BinaryOp::BitOr => a | b,
+        BinaryOp::Shl => int::shift_left(a, b, limits)?,
+        BinaryOp::Shr => int::shift_right(a, b)?,
         BinaryOp::Div => return divide::true_divide(a, b).map(Value::Float),
         BinaryOp::FloorDiv => int::floor_div_mod(a, b, "integer division or modulo by zero")?.0,
         BinaryOp::Mod => int::floor_div_mod(a, b, "integer modulo by zero")?.1,
@@ -138,7 +169,49 @@ pub fn unary(op: UnaryOp, operand: &Value) -> Result<Value, NumError> {
         (UnaryOp::Neg, Value::Int(a)) => Value::Int(-a),
         (UnaryOp::Neg, Value::Float(x)) => Value::Float(-x),
         (UnaryOp::Plus, value) => value.clone(),
+        (UnaryOp::Invert, Value::Int(a)) => Value::Int(!a),
+        (UnaryOp::Invert, Value::Float(_)) => {
+            return Err(NumError::Type("bad operand type for unary ~: 'float'"));
+        }
     })
+}
+
+/// Python's `TypeError` for a bit operation with a float operand.
+fn bit_operand_error(op: BinaryOp, lhs: &Value, rhs: &Value) -> &'static str {
+    let float_lhs = matches!(lhs, Value::Float(_));
+    let float_rhs = matches!(rhs, Value::Float(_));
+    macro_rules! message {
+        ($symbol:literal) => {
+            match (float_lhs, float_rhs) {
+                (true, true) => concat!(
+                    "unsupported operand type(s) for ",
+                    $symbol,
+                    ": 'float' and 'float'"
+                ),
+                (true, false) => concat!(
+                    "unsupported operand type(s) for ",
+                    $symbol,
+                    ": 'float' and 'int'"
+                ),
+                _ => concat!(
+                    "unsupported operand type(s) for ",
+                    $symbol,
+                    ": 'int' and 'float'"
+                ),
+            }
+        };
+    }
+    match op {
+        BinaryOp::BitAnd => message!("&"),
+        BinaryOp::BitOr => message!("|"),
+        BinaryOp::Shl => message!("<<"),
+        _ => message!(">>"),
+    }
+}
+
+/// Python's `<` between two numbers, by their exact values; `None` when a nan is involved.
+pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    builtins::compare(a, b)
 }
 
 /// Calls a built-in function as Python 3.11 does (arity already checked by the parser).
@@ -146,10 +219,28 @@ pub fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Value, Nu
     builtins::call(func, args, limits)
 }
 
-/// Parses an integer literal's digits; underscores (already placed by the grammar) are skipped.
+/// The radix of an integer literal and its digits: 16, 8 or 2 after a `0x`, `0o` or `0b`
+/// prefix (either case), else 10 and the whole text.
+pub fn int_radix(text: &str) -> (u32, &str) {
+    let bytes = text.as_bytes();
+    if bytes.len() > 2 && bytes[0] == b'0' {
+        let radix = match bytes[1] {
+            b'x' | b'X' => 16,
+            b'o' | b'O' => 8,
+            b'b' | b'B' => 2,
+            _ => return (10, text),
+        };
+        return (radix, &text[2..]);
+    }
+    (10, text)
+}
+
+/// Parses an integer literal, in any base the grammar accepts; underscores (already placed by
+/// the grammar) are skipped.
 pub fn parse_int(text: &str) -> Value {
-    let digits: String = text.chars().filter(|&c| c != '_').collect();
-    Value::Int(digits.parse().unwrap_or_default())
+    let (radix, digits) = int_radix(text);
+    let digits: String = digits.chars().filter(|&c| c != '_').collect();
+    Value::Int(Int::from_str_radix(&digits, radix).unwrap_or_default())
 }
 
 /// Parses a float literal in any of Python's forms (`1.5`, `.5`, `5.`, `1e3`, `2.5E-3`),

@@ -90,6 +90,18 @@ fn node_text(ast: &Ast, id: NodeId, source: &str) -> (String, Style) {
         Node::Unary { op, .. } => (op.symbol().to_string(), operator),
         Node::Binary { op, .. } => (op.symbol().to_string(), operator),
         Node::Call { func, .. } => (format!("{}()", func.name()), operator),
+        Node::Reduce(index) => {
+            let reduction = &ast.reductions[*index as usize];
+            let text = match &reduction.var {
+                Some((var, _)) => format!("{}(… for {var} in range)", reduction.func.name()),
+                None => format!("{}(range)", reduction.func.name()),
+            };
+            (text, operator)
+        }
+        Node::Local(_) => (
+            source.get(ast.span(id).range()).unwrap_or("?").to_string(),
+            Style::PLAIN,
+        ),
         Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) => {
             let literal = source.get(ast.span(id).range()).unwrap_or("?");
             (

@@ -24,7 +24,7 @@ use rustyline::{Context, Helper};
 use crate::ast::Node;
 use crate::engine::sequential;
 use crate::num::{Limits, Value};
-use crate::ops::Builtin;
+use crate::ops::{self, Builtin};
 use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
 use crate::repl::command::COMMANDS;
@@ -108,14 +108,22 @@ impl ReplHelper {
     fn evaluate_quietly(&self, line: &str) -> Option<Value> {
         let statement = syntax::parse_statement(line).ok()??;
         let ast = statement.expr;
-        // A lone literal is its own value: nothing to preview.
-        if ast.len() == 1 && !matches!(ast.nodes.first(), Some(Node::Name(_))) {
+        // A lone literal is its own value: nothing to preview. A reduction may run over a
+        // range of any length: it is not previewed either.
+        if ast.len() == 1 && !matches!(ast.nodes.first(), Some(Node::Name(_)))
+            || !ast.reductions.is_empty()
+        {
             return None;
         }
         let env: Vec<Value> = ast
             .names
             .iter()
-            .map(|name| self.small_values.get(name).cloned())
+            .map(|name| {
+                self.small_values
+                    .get(name)
+                    .cloned()
+                    .or_else(|| ops::constant(name).map(Value::Float))
+            })
             .collect::<Option<_>>()?;
         let limits = Limits {
             max_bits: PREVIEW_MAX_BITS,
@@ -188,12 +196,24 @@ impl ReplHelper {
             })
             .collect();
         pairs.extend(
-            Builtin::ALL
+            ops::FUNCTIONS
                 .iter()
-                .filter(|b| b.name().starts_with(word))
-                .map(|b| Pair {
-                    display: format!("{}()", b.name()),
-                    replacement: format!("{}(", b.name()),
+                .filter(|function| function.name.starts_with(word))
+                .map(|function| Pair {
+                    display: format!("{}()", function.name),
+                    replacement: format!("{}(", function.name),
+                }),
+        );
+        pairs.extend(
+            ops::CONSTANTS
+                .iter()
+                .filter(|constant| {
+                    constant.name.starts_with(word)
+                        && !self.names.iter().any(|n| **n == *constant.name)
+                })
+                .map(|constant| Pair {
+                    display: constant.name.to_string(),
+                    replacement: constant.name.to_string(),
                 }),
         );
         (start, pairs)
@@ -273,6 +293,8 @@ pub(crate) fn tokens(line: &str) -> Vec<(Highlight, Range<usize>)> {
             TokenKind::Name if Builtin::from_name(token.text(line)).is_some() => {
                 Highlight::Function
             }
+            TokenKind::Name if ops::is_keyword(token.text(line)) => Highlight::Operator,
+            TokenKind::Name if ops::constant(token.text(line)).is_some() => Highlight::Number,
             TokenKind::Name => Highlight::Name,
             TokenKind::Operator | TokenKind::Equals => Highlight::Operator,
             TokenKind::Open | TokenKind::Close => Highlight::Paren,

@@ -8,25 +8,34 @@
 //! depth of the input costs heap, not stack, and no pair is ever materialised. Nodes come out
 //! children first, each subtree in one contiguous range of ids.
 //!
-//! Precedence and associativity are Python's, from loosest to tightest: `+ -`, `* / // %`, the
-//! prefix `- +`, then `^`/`**`, which is right-associative and whose right operand may itself
-//! start with a prefix operator (`2 ^ -1`), as in Python's `power := primary ['**' u_expr]`.
-//! So `-2 ^ 2` is `-(2 ^ 2)` and `-2 * 3` is `(-2) * 3`.
+//! Precedence and associativity are Python's, in one table ([`infix_precedence`]), from loosest
+//! to tightest: `|`, `&`, `<< >>`, `+ -`, `* / // %`, the prefix `- + ~`, then `^`/`**`, which
+//! is right-associative and whose right operand may itself start with a prefix operator
+//! (`2 ^ -1`), as in Python's `power := primary ['**' u_expr]`. So `-2 ^ 2` is `-(2 ^ 2)`,
+//! `-2 * 3` is `(-2) * 3` and `1 | 2 & 3 << 1 + 1` is `1 | (2 & (3 << (1 + 1)))`. (Python's
+//! exclusive or would sit between `|` and `&`; here `^` is the power.)
+//!
+//! A call whose argument is a generator, `sum(BODY for k in range(A, B))`, or a single
+//! `range(…)`, becomes a reduction node ([`Node::Reduce`]) whose operands are the body and the
+//! bounds of the range; the range call itself leaves the arena. The generator's variable is
+//! bound to its body later, once the whole statement's arena exists (`generator::bind`).
 //!
 //! Lowering does not check the shape of the text (the grammar did) and does not evaluate. The
-//! errors it finds (an unknown function, a wrong number of arguments) are all placed on a
-//! function's name; the first in the text is the one reported.
+//! errors it finds (an unknown function, a wrong number of arguments, a keyword used as a name,
+//! a generator where none is taken) are placed on the offending name; the first in the text is
+//! the one reported.
 
 use std::collections::HashMap;
 
 use pest::Token;
 use pest::iterators::Pair;
 
-use crate::ast::{Ast, Node, NodeId};
+use crate::ast::{Ast, Node, NodeId, Reducer, Reduction};
 use crate::error::{Error, ErrorKind};
 use crate::num;
-use crate::ops::{BinaryOp, Builtin, UnaryOp};
+use crate::ops::{self, BinaryOp, Builtin, UnaryOp};
 use crate::span::Span;
+use crate::suggest;
 use crate::syntax::grammar::Rule;
 
 /// A lowered operand waiting for its operator.
@@ -47,20 +56,28 @@ enum Pending {
 }
 
 impl Pending {
-    /// How tightly it binds: `+ -` 1, `* / // %` 2, prefix 3, `^` 4.
+    /// How tightly it binds (see [`infix_precedence`]).
     fn precedence(self) -> u8 {
         match self {
             Pending::Infix(op, _) => infix_precedence(op),
-            Pending::Prefix(..) => 3,
+            Pending::Prefix(..) => PREFIX_PRECEDENCE,
         }
     }
 }
 
+/// The prefix operators `- + ~` bind between `* / // %` and `^`.
+const PREFIX_PRECEDENCE: u8 = 6;
+
+/// How tightly each infix operator binds, loosest first, as in Python: `|` 1, `&` 2,
+/// `<< >>` 3, `+ -` 4, `* / // %` 5, (the prefix operators 6), `^` 7.
 fn infix_precedence(op: BinaryOp) -> u8 {
     match op {
-        BinaryOp::Add | BinaryOp::Sub => 1,
-        BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv | BinaryOp::Mod => 2,
-        BinaryOp::Pow => 4,
+        BinaryOp::BitOr => 1,
+        BinaryOp::BitAnd => 2,
+        BinaryOp::Shl | BinaryOp::Shr => 3,
+        BinaryOp::Add | BinaryOp::Sub => 4,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv | BinaryOp::Mod => 5,
+        BinaryOp::Pow => 7,
     }
 }
 
@@ -72,12 +89,25 @@ enum Frame {
     /// `paren` holds `expr`'s body, `terms`, not an `expr`).
     Paren { start: usize, pending_base: usize },
     /// A call; `func` is `None` until its name is read, and stays `None` for an unknown name.
+    /// `generator` is set when its argument turns out to be a generator.
     Call {
         func: Option<Builtin>,
         name_span: Span,
         start: usize,
         n_args: u32,
+        generator: Option<Generator>,
     },
+    /// The `for NAME in ITERABLE` of a generator; `var` is set once its name is read.
+    For { var: Option<(Box<str>, Span)> },
+}
+
+/// A generator's `for` clause, once read: its variable and the range it runs over (whose call
+/// has left the arena, its arguments staying in `call_args`).
+struct Generator {
+    var: (Box<str>, Span),
+    args_start: u32,
+    n_args: u32,
+    range_span: Span,
 }
 
 /// Builds one [`Ast`] from an `expr` or `paren` pair.
@@ -137,11 +167,15 @@ impl<'i> Lowerer<'i> {
                 name_span: Span::default(),
                 start: pos,
                 n_args: 0,
+                generator: None,
             }),
+            Rule::for_clause => self.frames.push(Frame::For { var: None }),
             _ => self.token_start = pos,
         }
     }
 
+    // One arm per rule of the grammar.
+    #[allow(clippy::too_many_lines)]
     fn end(&mut self, rule: Rule, input: &'i str, end: usize) -> Result<(), Error> {
         // The text and span of the token ending here (meaningful for leaves and operators).
         let span = Span::new(self.offset + self.token_start, self.offset + end);
@@ -151,6 +185,7 @@ impl<'i> Lowerer<'i> {
                 .ok_or_else(|| internal(span))
         };
         match rule {
+            Rule::kw_for | Rule::kw_in => {}
             Rule::int => {
                 let text = text()?;
                 let node = if let Some(value) = small_int(text) {
@@ -164,18 +199,31 @@ impl<'i> Lowerer<'i> {
             Rule::float => self.leaf(Node::Float(num::parse_float(text()?)), span),
             Rule::name => {
                 let text = text()?;
-                if let Some(Frame::Call {
-                    func, name_span, ..
-                }) = self.frames.last_mut()
-                    && name_span.is_empty()
-                {
-                    *name_span = span;
-                    *func = Builtin::from_name(text);
-                    if func.is_none() {
-                        let error = ErrorKind::UnknownFunction { name: text.into() };
-                        self.fail(Error::new(error, span));
+                if ops::is_keyword(text) {
+                    let error = ErrorKind::Keyword { name: text.into() };
+                    self.fail(Error::new(error, span));
+                }
+                match self.frames.last_mut() {
+                    Some(Frame::Call {
+                        func, name_span, ..
+                    }) if name_span.is_empty() => {
+                        *name_span = span;
+                        *func = Builtin::from_name(text);
+                        if func.is_none() && !ops::is_keyword(text) {
+                            let names = ops::FUNCTIONS.iter().map(|function| function.name);
+                            let error = ErrorKind::UnknownFunction {
+                                name: text.into(),
+                                suggestions: suggest::nearest(text, names),
+                            };
+                            self.fail(Error::new(error, span));
+                        }
+                        return Ok(());
                     }
-                    return Ok(());
+                    Some(Frame::For { var }) if var.is_none() => {
+                        *var = Some((text.into(), span));
+                        return Ok(());
+                    }
+                    _ => {}
                 }
                 let next = self.names.len() as u32;
                 let index = *self.names.entry(text).or_insert(next);
@@ -202,13 +250,10 @@ impl<'i> Lowerer<'i> {
                 self.pending.push(Pending::Infix(op, span));
             }
             Rule::sign => {
-                let op = if text()? == "-" {
-                    UnaryOp::Neg
-                } else {
-                    UnaryOp::Plus
-                };
+                let op = UnaryOp::from_symbol(text()?).ok_or_else(|| internal(span))?;
                 self.pending.push(Pending::Prefix(op, span));
             }
+            Rule::for_clause => self.for_clause(span)?,
             Rule::expr => {
                 self.apply_pending()?;
                 self.frames.pop();
@@ -231,12 +276,29 @@ impl<'i> Lowerer<'i> {
                     name_span,
                     start,
                     n_args,
+                    generator,
                 }) = self.frames.pop()
                 else {
                     return Err(internal(span));
                 };
                 let span = Span::new(self.offset + start, self.offset + end);
-                self.call(func, name_span, span, n_args)?;
+                match (func, generator) {
+                    (Some(func), Some(generator)) if func.reduces() => {
+                        self.reduce(func, Some(generator), name_span, span)?;
+                    }
+                    (func, Some(_)) => {
+                        if let Some(func) = func {
+                            let function = func.name();
+                            let error = ErrorKind::GeneratorArgument { function };
+                            self.fail(Error::new(error, name_span));
+                        }
+                        self.call(func, name_span, span, n_args)?;
+                    }
+                    (Some(func), None) if func.reduces() && n_args == 1 && self.top_is_range() => {
+                        self.reduce(func, None, name_span, span)?;
+                    }
+                    (func, None) => self.call(func, name_span, span, n_args)?,
+                }
             }
             _ => return Err(internal(span)),
         }
@@ -335,7 +397,7 @@ impl<'i> Lowerer<'i> {
             .first()
             .map_or(self.ast.nodes.len() as u32, |arg| arg.first);
         // An unknown function has already failed the lowering; any builtin holds its place.
-        let func = func.unwrap_or(Builtin::ALL[0]);
+        let func = func.unwrap_or(Builtin::Abs);
         self.push_node(
             Node::Call {
                 func,
@@ -346,6 +408,111 @@ impl<'i> Lowerer<'i> {
             name_span,
             first,
         );
+        Ok(())
+    }
+
+    /// Ends a `for` clause: its iterable, on top of the operands, must be a call of `range`,
+    /// which leaves the arena; the enclosing call then reduces a generator.
+    fn for_clause(&mut self, span: Span) -> Result<(), Error> {
+        let Some(Frame::For { var }) = self.frames.pop() else {
+            return Err(internal(span));
+        };
+        let iterable = self.pop_operand()?;
+        let var = var.ok_or_else(|| internal(span))?;
+        let range = self.take_range(iterable);
+        let Some(Frame::Call { generator, .. }) = self.frames.last_mut() else {
+            return Err(internal(span));
+        };
+        if let Some((args_start, n_args, range_span)) = range {
+            *generator = Some(Generator {
+                var,
+                args_start,
+                n_args,
+                range_span,
+            });
+            return Ok(());
+        }
+        // Some generator stands in, so that the call is still read as one.
+        *generator = Some(Generator {
+            var,
+            args_start: 0,
+            n_args: 0,
+            range_span: iterable.outer,
+        });
+        let error = Error::new(ErrorKind::IterableNotRange, iterable.outer);
+        self.fail(error);
+        Ok(())
+    }
+
+    /// Whether the operand on top of the stack is a call of `range` (the last node made).
+    fn top_is_range(&self) -> bool {
+        self.operands.last().is_some_and(|top| {
+            top.id as usize + 1 == self.ast.nodes.len()
+                && matches!(
+                    self.ast.nodes.last(),
+                    Some(Node::Call {
+                        func: Builtin::Range,
+                        ..
+                    })
+                )
+        })
+    }
+
+    /// If `operand` is a call of `range` (necessarily the last node made), removes that node
+    /// from the arena and returns where its arguments are and its span.
+    fn take_range(&mut self, operand: Operand) -> Option<(u32, u32, Span)> {
+        if operand.id as usize + 1 != self.ast.nodes.len() {
+            return None;
+        }
+        let Some(&Node::Call {
+            func: Builtin::Range,
+            args_start,
+            n_args,
+        }) = self.ast.nodes.last()
+        else {
+            return None;
+        };
+        let span = self.ast.spans[operand.id as usize];
+        self.ast.pop();
+        Some((args_start, n_args, span))
+    }
+
+    /// Makes the reduction node of `func(generator)` or, without a generator, of
+    /// `func(range(…))` (the range call on top of the operands).
+    fn reduce(
+        &mut self,
+        func: Builtin,
+        generator: Option<Generator>,
+        name_span: Span,
+        span: Span,
+    ) -> Result<(), Error> {
+        let Some(func) = Reducer::from_builtin(func) else {
+            return Err(internal(span));
+        };
+        let operand = self.pop_operand()?;
+        let (var, body, args_start, n_args, range_span) = if let Some(generator) = generator {
+            (
+                Some(generator.var),
+                Some(NodeId(operand.id)),
+                generator.args_start,
+                generator.n_args,
+                generator.range_span,
+            )
+        } else {
+            let (args_start, n_args, range_span) =
+                self.take_range(operand).ok_or_else(|| internal(span))?;
+            (None, None, args_start, n_args, range_span)
+        };
+        let index = self.ast.reductions.len() as u32;
+        self.ast.reductions.push(Reduction {
+            func,
+            var,
+            body,
+            args_start,
+            n_args,
+            range_span,
+        });
+        self.push_node(Node::Reduce(index), span, name_span, operand.first);
         Ok(())
     }
 
@@ -372,12 +539,17 @@ fn internal(span: Span) -> Error {
     )
 }
 
-/// The value of an integer literal (digits and `_`) if it fits in an `i64`.
+/// The value of an integer literal (decimal digits and `_`, or `0x`, `0o`, `0b` and their
+/// digits) if it fits in an `i64`.
 fn small_int(text: &str) -> Option<i64> {
+    let (radix, digits) = num::int_radix(text);
     let mut value: i64 = 0;
-    for byte in text.bytes() {
+    for byte in digits.bytes() {
         if byte != b'_' {
-            value = value.checked_mul(10)?.checked_add(i64::from(byte - b'0'))?;
+            let digit = char::from(byte).to_digit(radix)?;
+            value = value
+                .checked_mul(i64::from(radix))?
+                .checked_add(i64::from(digit))?;
         }
     }
     Some(value)

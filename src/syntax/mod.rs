@@ -17,6 +17,7 @@
 
 pub(crate) mod chain;
 pub(crate) mod chunk;
+pub(crate) mod generator;
 pub mod grammar;
 pub(crate) mod lex;
 pub(crate) mod lower;
@@ -31,7 +32,7 @@ use pest::error::{ErrorVariant, InputLocation};
 
 use crate::ast::Statement;
 use crate::error::{Error, ErrorKind, Expected, Found};
-use crate::ops::Builtin;
+use crate::ops::{self, Builtin};
 use crate::span::Span;
 use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lex::TokenKind;
@@ -55,7 +56,11 @@ pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
             limit: u32::MAX as usize,
         }));
     }
-    parse_with_chunking(source, CHUNKING)
+    let mut statement = parse_with_chunking(source, CHUNKING)?;
+    if let Some(statement) = &mut statement {
+        generator::bind(&mut statement.expr)?;
+    }
+    Ok(statement)
 }
 
 /// Lines at least this long and not deep are parsed in parallel chunks.
@@ -77,15 +82,20 @@ pub(crate) fn parse_with_chunking(
     let blanked = scan::blank_comments(source);
     let source: &str = &blanked;
     if shape.max_nesting <= INLINE_NESTING {
-        if long_enough {
-            if let Some(result) = chunk::parse_chunked(source, &groups) {
-                return result;
-            }
-            if !source.contains('=')
-                && let Some(expr) = chain::parse_chain(source, chunking)
-            {
-                return Ok(Some(Statement { target: None, expr }));
-            }
+        // A group of a `sum(range(…))` parsed on its own would not know what reduces its
+        // range: lines with ranges are not cut into groups (chain segments keep every call
+        // whole, so they may).
+        if long_enough
+            && !source.contains("range")
+            && let Some(result) = chunk::parse_chunked(source, &groups)
+        {
+            return result;
+        }
+        if long_enough
+            && !source.contains('=')
+            && let Some(expr) = chain::parse_chain(source, chunking)
+        {
+            return Ok(Some(Statement { target: None, expr }));
         }
         return parse_scanned(source);
     }
@@ -130,6 +140,12 @@ fn parse_pairs(source: &str) -> Result<Option<Statement>, (bool, Error)> {
                 return Err((false, internal_error()));
             };
             let name_span = Span::new(name.as_span().start(), name.as_span().end());
+            if ops::is_keyword(name.as_str()) {
+                let kind = ErrorKind::Keyword {
+                    name: name.as_str().into(),
+                };
+                return Err((false, Error::new(kind, name_span)));
+            }
             if Builtin::from_name(name.as_str()).is_some() {
                 return Err((
                     false,
@@ -181,6 +197,9 @@ fn pest_error(error: &pest::error::Error<Rule>, source: &str) -> Error {
     if leading_zeros(found) {
         return Error::new(ErrorKind::LeadingZeros, span);
     }
+    if let Some(kind) = hint(source, found, span) {
+        return Error::new(kind, span);
+    }
     let mut expected: Vec<Expected> = positives.iter().map(|&rule| describe(rule)).collect();
     expected.sort_unstable();
     expected.dedup();
@@ -214,6 +233,69 @@ fn token_at(source: &str, pos: usize) -> (&str, Span) {
         },
     };
     (&source[pos..pos + len], Span::new(pos, pos + len))
+}
+
+/// Characters copied from typeset text that look like an operator, and the operator to type.
+const LOOKALIKES: [(char, &str); 4] = [('\u{2212}', "-"), ('×', "*"), ('÷', "/"), ('·', "*")];
+
+/// A more helpful error than "expected …" for a few mistakes people make: a typographic minus
+/// or times sign, a factorial written `5!`, a digit outside the base of a `0x`, `0o` or `0b`
+/// literal.
+fn hint(source: &str, found: &str, span: Span) -> Option<ErrorKind> {
+    let mut chars = found.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        if let Some(&(found, write)) = LOOKALIKES.iter().find(|(lookalike, _)| *lookalike == c) {
+            return Some(ErrorKind::Lookalike { found, write });
+        }
+        if c == '!' {
+            // The operand before the `!`, if it is a number, a name or a group.
+            let before = lex::tokens(&source[..span.start as usize])
+                .filter(|token| token.kind.is_significant())
+                .last();
+            let operand = match before {
+                Some(token) if matches!(token.kind, TokenKind::Number | TokenKind::Name) => {
+                    token.text(source)
+                }
+                Some(token) if token.kind == TokenKind::Close => "…",
+                _ => return None,
+            };
+            return Some(ErrorKind::Factorial {
+                operand: operand.into(),
+            });
+        }
+    }
+    radix_error(found)
+}
+
+/// Python's error for a malformed `0x`, `0o` or `0b` literal: a digit outside the base, or no
+/// digits, or a misplaced `_`.
+fn radix_error(token: &str) -> Option<ErrorKind> {
+    let bytes = token.as_bytes();
+    if bytes.len() < 2 || bytes[0] != b'0' {
+        return None;
+    }
+    let (radix, base) = match bytes[1] {
+        b'x' | b'X' => (16, "hexadecimal"),
+        b'o' | b'O' => (8, "octal"),
+        b'b' | b'B' => (2, "binary"),
+        _ => return None,
+    };
+    let digits = &token[2..];
+    let well_formed = digits.split('_').enumerate().all(|(index, group)| {
+        (index == 0 || !group.is_empty()) && group.chars().all(|c| c.is_digit(radix))
+    }) && digits.chars().any(|c| c.is_digit(radix));
+    if well_formed {
+        // A literal that is fine: the error is about what surrounds it.
+        return None;
+    }
+    if radix != 16
+        && let Some(digit) = digits
+            .chars()
+            .find(|c| c.is_ascii_digit() && c.to_digit(radix).is_none())
+    {
+        return Some(ErrorKind::InvalidDigit { digit, base });
+    }
+    Some(ErrorKind::InvalidLiteral { base })
 }
 
 /// Is `token` an integer written with leading zeros, such as `007`?

@@ -1,29 +1,52 @@
-"""Evaluates parcalc expressions with CPython, one per line, printing repr() or `error`.
+"""Evaluates parcalc expressions with CPython, one per line, printing repr() or the error.
 
-Usage: python3 oracle.py FILE. `^` is Python's `**`; the functions are the builtins abs, min
-and max and math's sqrt, gcd, lcm and factorial. A complex result (a negative number to a
-fractional power) counts as an error, as parcalc raises one there.
+Usage: python3 oracle.py FILE. `^` is Python's `**` (parcalc has no exclusive or); the names
+are Python's builtins abs, min, max, round, pow, int, float, sum and range, math's functions of
+the same names as parcalc's (math.prod as prod), and math's constants. An error prints as
+`error:` and the exception's class for the classes parcalc raises (ZeroDivisionError,
+OverflowError, ValueError, TypeError), else as `error`. A complex result (a negative number to
+a fractional power), and arithmetic on one, count as a ValueError, as parcalc raises one
+there.
 """
 
 import math
 import sys
 
 sys.set_int_max_str_digits(0)
-NAMES = {
-    "__builtins__": {},
-    "abs": abs,
-    "min": min,
-    "max": max,
-    "sqrt": math.sqrt,
-    "gcd": math.gcd,
-    "lcm": math.lcm,
-    "factorial": math.factorial,
-}
+FUNCTIONS = [
+    "sqrt", "isqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
+    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
+    "acosh", "atanh", "hypot", "degrees", "radians", "floor", "ceil", "trunc", "fabs",
+    "copysign", "fmod", "erf", "erfc", "gamma", "lgamma", "factorial", "gcd", "lcm", "comb",
+    "perm", "prod", "pi", "e", "tau", "inf", "nan",
+]
+NAMES = {name: getattr(math, name) for name in FUNCTIONS}
+NAMES.update(
+    {
+        "__builtins__": {},
+        "abs": abs,
+        "min": min,
+        "max": max,
+        "round": round,
+        "pow": pow,
+        "int": int,
+        "float": float,
+        "sum": sum,
+        "range": range,
+    }
+)
+CLASSES = (ZeroDivisionError, OverflowError, ValueError, TypeError)
 
 with open(sys.argv[1], encoding="utf-8") as lines:
     for line in lines:
         try:
-            value = eval(line.replace("^", "**"), NAMES)
-            print("error" if isinstance(value, complex) else repr(value))
+            value = eval(line.replace("^", "**"), dict(NAMES))
+            print("error:ValueError" if isinstance(value, complex) else repr(value))
+        except TypeError as error:
+            # Arithmetic on a complex result, which parcalc refuses as a ValueError.
+            complex_operand = "complex" in str(error)
+            print("error:ValueError" if complex_operand else "error:TypeError")
+        except CLASSES as error:
+            print("error:" + type(error).__name__)
         except Exception:
             print("error")

@@ -15,12 +15,25 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use parcalc::engine::EvalOptions;
+use parcalc::error::{ErrorKind, NumError};
 use parcalc::num::{self, Limits, Value};
 use parcalc::ops::{BinaryOp, Builtin, UnaryOp};
 use parcalc::session::Session;
 
 /// How many expressions each run compares.
 const N_EXPRESSIONS: usize = 2500;
+
+/// The functions the first generator calls (the language's first seven); `language.rs`'s
+/// generator covers the rest.
+const ORIGINAL_FUNCTIONS: [Builtin; 7] = [
+    Builtin::Abs,
+    Builtin::Min,
+    Builtin::Max,
+    Builtin::Sqrt,
+    Builtin::Gcd,
+    Builtin::Lcm,
+    Builtin::Factorial,
+];
 
 /// A generated expression: its text and its tree.
 enum Expr {
@@ -107,7 +120,7 @@ fn expr(rng: &mut Rng, depth: u32) -> Expr {
             )
         }
         4 => {
-            let func = Builtin::ALL[rng.below(Builtin::ALL.len() as u64) as usize];
+            let func = ORIGINAL_FUNCTIONS[rng.below(ORIGINAL_FUNCTIONS.len() as u64) as usize];
             let n_args = match func {
                 Builtin::Abs | Builtin::Sqrt | Builtin::Factorial => 1,
                 Builtin::Gcd | Builtin::Lcm => rng.below(4),
@@ -207,7 +220,7 @@ impl Expr {
     }
 
     /// The value computed with the `num` functions directly.
-    fn eval(&self, limits: &Limits) -> Result<Value, parcalc::error::NumError> {
+    fn eval(&self, limits: &Limits) -> Result<Value, NumError> {
         match self {
             Expr::Int(text) => Ok(num::parse_int(text)),
             Expr::Float(text) => Ok(Value::Float(num::parse_float(text))),
@@ -221,7 +234,7 @@ impl Expr {
                     Builtin::Abs | Builtin::Min | Builtin::Max | Builtin::Sqrt | Builtin::Factorial
                 ) && args.is_empty()
                 {
-                    return Err(parcalc::error::NumError::Type("arity"));
+                    return Err(NumError::Type("arity"));
                 }
                 let values = args
                     .iter()
@@ -276,9 +289,16 @@ fn python_required() -> bool {
 /// Writes the expressions to a temporary file and runs `oracle.py` on it; `None` only when
 /// there is no `python3` to run.
 fn run_python(exprs: &[Expr]) -> Option<Vec<String>> {
-    let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}", std::process::id()));
+    let lines: Vec<String> = exprs.iter().map(Expr::text).collect();
+    run_python_lines(&lines, "expressions")
+}
+
+/// Runs `oracle.py` on `lines`, one Python answer per line; `None` only when there is no
+/// `python3` to run. `name` tells apart the files of the tests running at once.
+fn run_python_lines(lines: &[String], name: &str) -> Option<Vec<String>> {
+    let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}-{name}", std::process::id()));
     let path = dir.join("expressions.txt");
-    let text: String = exprs.iter().map(|expr| expr.text() + "\n").collect();
+    let text: String = lines.iter().map(|line| line.clone() + "\n").collect();
     if let Err(error) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
         panic!("cannot write {}: {error}", path.display());
     }
@@ -300,10 +320,32 @@ fn run_python(exprs: &[Expr]) -> Option<Vec<String>> {
         .collect();
     assert_eq!(
         answers.len(),
-        exprs.len(),
+        lines.len(),
         "oracle.py printed one line per expression"
     );
     Some(answers)
+}
+
+/// How an error prints in the comparison: Python's exception class where `num` raises one.
+fn num_error_class(error: &NumError) -> String {
+    match error {
+        NumError::ZeroDivision(_) => "error:ZeroDivisionError",
+        NumError::Overflow(_) => "error:OverflowError",
+        NumError::Domain(_) => "error:ValueError",
+        NumError::Type(_) => "error:TypeError",
+        NumError::TooLarge { .. } => "error:too large",
+    }
+    .to_owned()
+}
+
+/// As [`num_error_class`], for any error of a statement: a wrong number of arguments is
+/// Python's `TypeError`, syntax and names are errors without a class.
+fn error_class(kind: &ErrorKind) -> String {
+    match kind {
+        ErrorKind::Num(error) => num_error_class(error),
+        ErrorKind::Arity { .. } => "error:TypeError".to_owned(),
+        _ => "error".to_owned(),
+    }
 }
 
 #[track_caller]
@@ -340,7 +382,7 @@ fn numbers_match_python() {
     let limits = Limits::default();
     check_all(&exprs, answers, |expr| match expr.eval(&limits) {
         Ok(value) => value.to_string(),
-        Err(_) => "error".to_owned(),
+        Err(error) => num_error_class(&error),
     });
 }
 
@@ -358,7 +400,669 @@ fn session_matches_python() {
         match session.eval_line(&expr.text()) {
             Ok(Some(outcome)) => outcome.value.to_string(),
             Ok(None) => "nothing".to_owned(),
-            Err(_) => "error".to_owned(),
+            Err(error) => error_class(&error.kind),
         }
     });
+}
+
+// The language beyond the first seven functions: every function and constant, integer
+// literals in every base, bit operations with Python's precedence, and map-reduce. These
+// expressions are generated as text only (their trees are the parser's business) and
+// compared through the whole pipeline.
+
+/// How many generated expressions of the full language each run compares.
+const N_LANGUAGE: usize = 6000;
+
+/// Special arguments of the float functions: domain limits, infinities, nan, signed zeros,
+/// ints beyond the float range.
+const SPECIAL: &[&str] = &[
+    "0", "-0.0", "0.0", "1", "-1", "0.5", "-0.5", "2", "3", "10", "1e308", "-1e308", "inf", "-inf",
+    "nan", "10^400", "-10^400", "1e-320", "710", "-745", "171.5", "-2.5", "pi", "e", "tau", "1e16",
+    "0.1", "100", "-3", "7.25e10", "2^53 + 1",
+];
+
+/// Functions of one float argument.
+const FLOAT_FUNCTIONS: &[&str] = &[
+    "sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
+    "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "degrees",
+    "radians", "floor", "ceil", "trunc", "fabs", "erf", "erfc", "gamma", "lgamma", "abs", "round",
+    "int", "float",
+];
+
+/// Integer literals in every form Python accepts.
+fn int_literal(rng: &mut Rng) -> String {
+    match rng.below(9) {
+        0 => format!("0x{:x}", rng.below(1 << 20)),
+        1 => format!("0X{:X}_{:04x}", 1 + rng.below(255), rng.below(1 << 16)),
+        2 => format!("0o{:o}", rng.below(1 << 12)),
+        3 => format!("0b{:b}", rng.below(1 << 10)),
+        4 => format!("0b_{:b}_{:b}", 1 + rng.below(8), rng.below(8)),
+        5 => format!("0x_{:x}", rng.below(1 << 40)),
+        6 => digits(rng, 20, 30),
+        7 => format!("{}_{:03}", 1 + rng.below(99), rng.below(1000)),
+        _ => rng.below(100).to_string(),
+    }
+}
+
+/// A generated expression and whether it is certainly an int.
+struct Gen {
+    text: String,
+    int: bool,
+}
+
+fn gen_int(text: String) -> Gen {
+    Gen { text, int: true }
+}
+
+fn gen_float(text: String) -> Gen {
+    Gen { text, int: false }
+}
+
+fn lang_leaf(rng: &mut Rng, vars: &[&str]) -> Gen {
+    match rng.below(12) {
+        0..=2 if !vars.is_empty() => gen_int(rng.pick(vars).to_owned()),
+        0..=3 => gen_int(rng.below(30).to_string()),
+        4 | 5 => gen_int(int_literal(rng)),
+        6 => gen_float(rng.pick(&["pi", "e", "tau", "inf", "nan"]).to_owned()),
+        7 => gen_int(format!("-{}", rng.below(50))),
+        _ => {
+            let forms = [
+                "1.5", ".5", "5.", "1e3", "2.5E-3", "0.1", "3.0", "-0.0", "1e300", "0.25", "1e16",
+            ];
+            gen_float(rng.pick(&forms).to_owned())
+        }
+    }
+}
+
+/// An int expression (a leaf or a small operation on ints).
+fn lang_int(rng: &mut Rng, depth: u32, vars: &[&str]) -> Gen {
+    let candidate = lang_expr(rng, depth, vars);
+    if candidate.int {
+        return candidate;
+    }
+    let leaf = lang_leaf(rng, vars);
+    if leaf.int {
+        leaf
+    } else {
+        gen_int(int_literal(rng))
+    }
+}
+
+/// A flat chain of int leaves and operators without parentheses: Python's precedence decides.
+fn precedence_chain(rng: &mut Rng, vars: &[&str]) -> Gen {
+    let ops = ["|", "&", "<<", ">>", "+", "-", "*", "//", "%"];
+    let mut text = format!("{}", rng.below(16));
+    for _ in 0..2 + rng.below(4) {
+        let op = rng.pick(&ops);
+        let operand = match rng.below(4) {
+            0 if !vars.is_empty() => rng.pick(vars).to_owned(),
+            1 => format!("~{}", rng.below(16)),
+            2 => format!("-{}", rng.below(16)),
+            _ => rng.below(16).to_string(),
+        };
+        text = format!("{text} {op} {operand}");
+    }
+    gen_int(text)
+}
+
+fn call(name: &str, args: &[String]) -> String {
+    format!("{name}({})", args.join(", "))
+}
+
+/// A call of a function with arguments it is meant for (and, now and then, ones it refuses).
+fn lang_call(rng: &mut Rng, depth: u32, vars: &[&str]) -> Gen {
+    let sub = |rng: &mut Rng| {
+        if rng.below(3) == 0 {
+            rng.pick(SPECIAL).to_owned()
+        } else {
+            lang_expr(rng, depth - 1, vars).text
+        }
+    };
+    let small_int = |rng: &mut Rng, lo: i64, span: u64| (lo + rng.below(span) as i64).to_string();
+    match rng.below(16) {
+        0..=4 => {
+            let name = rng.pick(FLOAT_FUNCTIONS);
+            let arg = sub(rng);
+            let int = matches!(name, "floor" | "ceil" | "trunc" | "round" | "int");
+            let text = call(name, &[arg]);
+            Gen { text, int }
+        }
+        5 => {
+            let name = rng.pick(&["atan2", "copysign", "fmod", "log", "hypot"]);
+            gen_float(call(name, &[sub(rng), sub(rng)]))
+        }
+        6 => {
+            let n_args = rng.below(5) as usize;
+            let args: Vec<String> = (0..n_args).map(|_| sub(rng)).collect();
+            gen_float(call("hypot", &args))
+        }
+        7 => {
+            let x = sub(rng);
+            let n = small_int(rng, -12, 32);
+            gen_float(call("round", &[x, n]))
+        }
+        8 => {
+            let base = lang_int(rng, depth - 1, vars).text;
+            let exponent = small_int(rng, -3, 60);
+            if rng.below(4) == 0 {
+                return gen_float(call("pow", &[base, small_int(rng, -3, 9)]));
+            }
+            let modulus = match rng.below(4) {
+                0 => "0".to_owned(),
+                1 => format!("-{}", 1 + rng.below(1000)),
+                2 => digits(rng, 5, 30),
+                _ => (1 + rng.below(100)).to_string(),
+            };
+            gen_int(call("pow", &[base, exponent, modulus]))
+        }
+        9 => {
+            let arg = match rng.below(4) {
+                0 => format!("10^{}", rng.below(400)),
+                1 => "-4".to_owned(),
+                2 => "2.0".to_owned(),
+                _ => lang_int(rng, depth - 1, vars).text,
+            };
+            gen_int(call("isqrt", &[arg]))
+        }
+        10 => {
+            let arg = match rng.below(6) {
+                0 => "-2".to_owned(),
+                1 => "5.0".to_owned(),
+                _ => small_int(rng, 0, 60),
+            };
+            gen_int(call("factorial", &[arg]))
+        }
+        11 => {
+            let name = rng.pick(&["gcd", "lcm"]);
+            let args: Vec<String> = (0..rng.below(5))
+                .map(|_| lang_int(rng, depth - 1, vars).text)
+                .collect();
+            gen_int(call(name, &args))
+        }
+        12 => {
+            let name = rng.pick(&["comb", "perm"]);
+            let n = small_int(rng, -1, 80);
+            let mut args = vec![n];
+            if name == "comb" || rng.below(3) != 0 {
+                args.push(small_int(rng, -1, 90));
+            }
+            gen_int(call(name, &args))
+        }
+        13 => {
+            let name = rng.pick(&["min", "max"]);
+            let args: Vec<String> = (0..=rng.below(4)).map(|_| sub(rng)).collect();
+            gen_float(call(name, &args))
+        }
+        14 => {
+            let name = rng.pick(&["int", "float", "sum", "prod"]);
+            let args: Vec<String> = if name == "int" || name == "float" {
+                (0..rng.below(2)).map(|_| sub(rng)).collect()
+            } else {
+                vec![sub(rng)]
+            };
+            gen_float(call(name, &args))
+        }
+        _ => lang_reduction(rng, depth, vars),
+    }
+}
+
+/// The arguments of a short `range`: 1 to 3 of them, now and then a zero step or a float.
+fn range_args(rng: &mut Rng, vars: &[&str]) -> String {
+    let bound = |rng: &mut Rng| {
+        if !vars.is_empty() && rng.below(3) == 0 {
+            rng.pick(vars).to_owned()
+        } else {
+            (rng.below(50) as i64 - 10).to_string()
+        }
+    };
+    match rng.below(12) {
+        0 => "1.5".to_owned(),
+        1 => format!("{}, {}, 0", bound(rng), bound(rng)),
+        2..=5 => bound(rng),
+        6..=8 => format!("{}, {}", bound(rng), bound(rng)),
+        _ => {
+            let step = [1, 2, 3, -1, -2, 5][rng.below(6) as usize];
+            format!("{}, {}, {step}", bound(rng), bound(rng))
+        }
+    }
+}
+
+/// `sum`, `prod`, `min` or `max` of a generator over a short range (maybe nested), or of a
+/// plain range.
+fn lang_reduction(rng: &mut Rng, depth: u32, vars: &[&str]) -> Gen {
+    let func = rng.pick(&["sum", "sum", "prod", "min", "max"]);
+    let names = ["k", "j", "i", "e", "x"];
+    let var = names[vars.len().min(names.len() - 1)];
+    let args = range_args(rng, vars);
+    if rng.below(4) == 0 {
+        return gen_int(format!("{func}(range({args}))"));
+    }
+    let mut inner: Vec<&str> = vars.to_vec();
+    inner.push(var);
+    let body_depth = depth.saturating_sub(1).min(2);
+    let body = if func == "prod" {
+        // Products of small factors, so that Python never builds a giant number.
+        match rng.below(3) {
+            0 => format!("({var} % 5 + 1)"),
+            1 => format!("(1 + {var} / 10)"),
+            _ => lang_leaf(rng, &inner).text,
+        }
+    } else {
+        lang_expr(rng, body_depth, &inner).text
+    };
+    gen_float(format!("{func}({body} for {var} in range({args}))"))
+}
+
+fn lang_expr(rng: &mut Rng, depth: u32, vars: &[&str]) -> Gen {
+    if depth == 0 {
+        return lang_leaf(rng, vars);
+    }
+    match rng.below(14) {
+        0 | 1 => lang_leaf(rng, vars),
+        2 => precedence_chain(rng, vars),
+        3 => {
+            let operand = lang_expr(rng, depth - 1, vars);
+            let op = rng.pick(&["-", "+", "~", "~"]);
+            Gen {
+                text: format!("{op}({})", operand.text),
+                int: operand.int,
+            }
+        }
+        4 | 5 => {
+            let (a, b) = (
+                lang_int(rng, depth - 1, vars),
+                lang_int(rng, depth - 1, vars),
+            );
+            let op = rng.pick(&["&", "|", "&", "|", "<<", ">>"]);
+            let b = if op == "<<" || op == ">>" {
+                // Shift counts stay small (and sometimes negative, an error).
+                (rng.below(90) as i64 - 5).to_string()
+            } else {
+                b.text
+            };
+            gen_int(format!("({} {op} {b})", a.text))
+        }
+        6 => {
+            let (a, b) = (
+                lang_expr(rng, depth - 1, vars),
+                lang_expr(rng, depth - 1, vars),
+            );
+            let op = rng.pick(&["&", "|", "<<", ">>"]);
+            // A shift by any int expression, reduced to a count Python computes at once.
+            if op == "<<" || op == ">>" {
+                return gen_int(format!("({} {op} ({} % 90))", a.text, b.text));
+            }
+            gen_int(format!("({} {op} {})", a.text, b.text))
+        }
+        7 => {
+            let base = lang_expr(rng, depth.min(2) - 1, vars);
+            let exponent = (rng.below(9) as i64 - 2).to_string();
+            let op = rng.pick(&["^", "**"]);
+            Gen {
+                text: format!("({} {op} {exponent})", base.text),
+                int: base.int,
+            }
+        }
+        8..=10 => lang_call(rng, depth, vars),
+        _ => {
+            let (a, b) = (
+                lang_expr(rng, depth - 1, vars),
+                lang_expr(rng, depth - 1, vars),
+            );
+            let op = rng.pick(&["+", "-", "*", "/", "//", "%"]);
+            Gen {
+                text: format!("({} {op} {})", a.text, b.text),
+                int: a.int && b.int && op != "/",
+            }
+        }
+    }
+}
+
+/// Hand-written cases: the examples of the language reference and the edges of each
+/// function (domain limits, inf and nan, signed zeros, huge ints, empty ranges).
+const EDGE_CASES: &[&str] = &[
+    "pi",
+    "e",
+    "tau",
+    "inf",
+    "nan",
+    "-inf",
+    "sin(1)",
+    "log(100)",
+    "round(2.5)",
+    "round(3.5)",
+    "round(-2.5)",
+    "round(0.125, 2)",
+    "round(2.675, 2)",
+    "round(1234.5, -1)",
+    "round(-0.4)",
+    "round(-0.0, 1)",
+    "round(1e308, -308)",
+    "round(1.7976931348623157e308, -308)",
+    "round(inf)",
+    "round(nan)",
+    "round(inf, 2)",
+    "round(5, -1)",
+    "round(15, -1)",
+    "round(25, -1)",
+    "round(-25, -1)",
+    "round(123456789, -3)",
+    "round(5.5, 400)",
+    "round(5.5, -400)",
+    "round(-0.5)",
+    "round(0.5, 0)",
+    "round(1e-320, 320)",
+    "round(2, 1.0)",
+    "0xff",
+    "0XFF",
+    "0o17",
+    "0b101",
+    "0x_ff",
+    "0b_1_0",
+    "0xdead_beef",
+    "1 << 10",
+    "pow(2, 100, 7)",
+    "pow(3, -1, 7)",
+    "pow(2, -1, 4)",
+    "pow(5, 3, -7)",
+    "pow(-5, 3, 7)",
+    "pow(2, 3, 0)",
+    "pow(2.0, 3, 5)",
+    "pow(0, -1)",
+    "pow(2, 0.5)",
+    "pow(3, 10^20, 10^9 + 7)",
+    "pow(7, -3, -11)",
+    "pow(0, 0, 1)",
+    "isqrt(10^400)",
+    "isqrt(0)",
+    "isqrt(-1)",
+    "isqrt(2.0)",
+    "isqrt(2^64 - 1)",
+    "sqrt(-1)",
+    "sqrt(-0.0)",
+    "sqrt(inf)",
+    "sqrt(10^400)",
+    "log(10^400)",
+    "log(2^1100, 2)",
+    "log(0)",
+    "log(-1)",
+    "log(1, 1)",
+    "log(8, 2)",
+    "log(0.0)",
+    "log(inf)",
+    "log(nan)",
+    "log2(2^2000)",
+    "log10(10^500)",
+    "log10(-0.0)",
+    "log1p(-1)",
+    "log1p(-0.0)",
+    "log1p(-2)",
+    "exp(710)",
+    "exp(-inf)",
+    "exp(709)",
+    "exp2(1024)",
+    "exp2(-1075)",
+    "expm1(710)",
+    "expm1(-0.0)",
+    "cosh(1000)",
+    "sinh(-1000)",
+    "tanh(1000)",
+    "asin(2)",
+    "acos(-1)",
+    "atanh(1)",
+    "atanh(-1)",
+    "acosh(0.5)",
+    "asinh(-0.0)",
+    "atan(inf)",
+    "sin(inf)",
+    "tan(nan)",
+    "atan2(0.0, -0.0)",
+    "atan2(-0.0, -0.0)",
+    "atan2(inf, -inf)",
+    "atan2(1, 0)",
+    "atan2(nan, 1)",
+    "hypot()",
+    "hypot(3, 4)",
+    "hypot(3, 4, 12)",
+    "hypot(inf, nan)",
+    "hypot(nan, 1)",
+    "hypot(1e308, 1e308)",
+    "hypot(5e-324, 5e-324)",
+    "hypot(-3)",
+    "hypot(10^400)",
+    "degrees(pi)",
+    "radians(180)",
+    "degrees(1e308)",
+    "floor(-0.5)",
+    "floor(1e300)",
+    "floor(inf)",
+    "floor(nan)",
+    "ceil(-0.5)",
+    "ceil(10^400)",
+    "trunc(-2.7)",
+    "trunc(nan)",
+    "fabs(-0.0)",
+    "fabs(10^400)",
+    "copysign(1, -0.0)",
+    "copysign(inf, -1)",
+    "copysign(nan, -1)",
+    "fmod(5, -3)",
+    "fmod(-5, 3)",
+    "fmod(1, 0)",
+    "fmod(inf, 1)",
+    "fmod(1, inf)",
+    "fmod(-0.0, 1)",
+    "erf(0.5)",
+    "erf(-inf)",
+    "erfc(10)",
+    "erfc(-inf)",
+    "erfc(30)",
+    "gamma(0)",
+    "gamma(-1)",
+    "gamma(171.6)",
+    "gamma(0.5)",
+    "gamma(-0.0)",
+    "gamma(5)",
+    "gamma(-1.5)",
+    "gamma(-inf)",
+    "gamma(inf)",
+    "gamma(nan)",
+    "gamma(1e-310)",
+    "gamma(-190.5)",
+    "lgamma(0)",
+    "lgamma(-1)",
+    "lgamma(1e308)",
+    "lgamma(-2.5)",
+    "lgamma(inf)",
+    "lgamma(-inf)",
+    "lgamma(1)",
+    "lgamma(2)",
+    "factorial(0)",
+    "factorial(20)",
+    "factorial(-1)",
+    "factorial(5.0)",
+    "factorial(100)",
+    "gcd()",
+    "gcd(0, 0)",
+    "gcd(-12, 18)",
+    "gcd(2^100, 6^50)",
+    "gcd(1.0, 2)",
+    "lcm()",
+    "lcm(0, 5)",
+    "lcm(-4, 6)",
+    "lcm(4, 6, 10)",
+    "lcm(2^64, 3^40)",
+    "comb(10, 3)",
+    "comb(10, 11)",
+    "comb(-1, 2)",
+    "comb(10, -1)",
+    "comb(100, 50)",
+    "comb(10^20, 2)",
+    "comb(10^20, 10^20 - 2)",
+    "perm(5)",
+    "perm(10, 3)",
+    "perm(3, 5)",
+    "perm(-1)",
+    "perm(10^20, 3)",
+    "comb(5.0, 2)",
+    "abs(-0.0)",
+    "abs(-10^30)",
+    "abs(-inf)",
+    "min(1, 1.0)",
+    "max(1.0, 1)",
+    "max(nan, 1)",
+    "max(1, nan)",
+    "min(5)",
+    "min(2, -0.0, 0)",
+    "max(10^400, inf)",
+    "int(-2.7)",
+    "int(1e300)",
+    "int(inf)",
+    "int(nan)",
+    "int()",
+    "float()",
+    "float(10^400)",
+    "float(2^1023)",
+    "int(3)",
+    "float(5)",
+    "float(-0.0)",
+    "cbrt(-27)",
+    "cbrt(inf)",
+    "cbrt(-0.0)",
+    "1 << -1",
+    "-1 >> 1",
+    "-1 >> 1000",
+    "-5 >> 1",
+    "5 >> 70",
+    "~0",
+    "~-1",
+    "~10^30",
+    "~1.5",
+    "1.5 & 1",
+    "1 | 2.0",
+    "1 << 2.0",
+    "2.0 >> 1",
+    "2 ** -1 & 3",
+    "-2^63 >> 1",
+    "1 << 100 >> 99",
+    "6 & -3",
+    "-6 | 3",
+    "-2^70 & 2^70 - 1",
+    "1 | 2 << 3",
+    "1 << 2 + 3",
+    "8 >> 1 & 3",
+    "1 + 2 & 3",
+    "5 & 3 | 4",
+    "-5 & 3",
+    "~5 ^ 2",
+    "-2 ^ 2",
+    "2 ^ -1",
+    "~-~-3",
+    "0 << 10^30",
+    "1 << 64 | 1",
+    "(1 << 64) - 1 & -(1 << 32)",
+    "sum(k * k for k in range(8))",
+    "sum(k * k % 7 for k in range(10^4))",
+    "sum(range(10))",
+    "sum(range(10, 0, -3))",
+    "sum(range(0))",
+    "prod(range(0))",
+    "prod(range(1, 20))",
+    "prod(range(-5, 5))",
+    "prod(range(-5, 0))",
+    "min(range(0))",
+    "max(range(0))",
+    "max(range(10, 0, -2))",
+    "min(range(10, 0, -2))",
+    "min(k % 5 for k in range(20))",
+    "max(1/k for k in range(1, 10))",
+    "sum(1/k for k in range(1, 1000))",
+    "sum(0.1 for k in range(100))",
+    "sum(2^(k - 5) for k in range(20))",
+    "sum(2^(20 - k) for k in range(40))",
+    "prod(1.1 for k in range(50))",
+    "max(nan for k in range(3))",
+    "min(k - 0.5 * k for k in range(10))",
+    "sum(sum(j for j in range(k)) for k in range(100))",
+    "sum(sum(k for k in range(k)) for k in range(10))",
+    "sum(k for k in range(1.5))",
+    "sum(k for k in range(1, 10, 0))",
+    "sum(1 // (k - 3) for k in range(10))",
+    "prod(range(1, 101)) - factorial(100)",
+    "sum(e for e in range(5))",
+    "e + sum(e for e in range(3))",
+    "sum(k * pi for k in range(10))",
+    "max(k * (-1)^k for k in range(10))",
+    "sum(range(-10^20, 10^20, 3^30))",
+    "sum(k for k in range(2^64, 2^64 + 10))",
+    "min(k for k in range(2^64, 2^64 - 10, -1))",
+    "sum(k / 7 for k in range(1000))",
+    "sum(10^k for k in range(30)) % 9",
+    "sum(1e16 * (k % 2) + 1 for k in range(3))",
+    "max(nan + k for k in range(3))",
+    "sum(1.0 + k for k in range(10^3))",
+    "prod(k for k in range(1, 30))",
+    "prod(k + 0.5 for k in range(30))",
+    "sum(max(j, 3) for j in range(5))",
+    "min(-0.0, 0)",
+    "max(0, -0.0)",
+    "min(0.0 * k for k in range(-3, 3))",
+    "sum(-0.0 for k in range(3))",
+    "sum(k for k in range(10)) + sum(range(10))",
+    "sum(k ^ 2 for k in range(50))",
+    "sum(k << k for k in range(40))",
+    "sum(~k & 0xff for k in range(300))",
+];
+
+/// The generated expressions of the full language, the same every run, then the edge cases.
+fn language_lines() -> Vec<String> {
+    let mut rng = Rng(0x1a26_ba9e_2026_5eed);
+    let mut lines: Vec<String> = (0..N_LANGUAGE)
+        .map(|_| {
+            let depth = 1 + rng.below(3) as u32;
+            lang_expr(&mut rng, depth, &[]).text
+        })
+        .collect();
+    lines.extend(EDGE_CASES.iter().map(|&line| line.to_owned()));
+    lines
+}
+
+#[test]
+fn language_matches_python() {
+    let lines = language_lines();
+    let Some(answers) = run_python_lines(&lines, "language") else {
+        assert!(
+            !python_required(),
+            "python3 not found, and PARCALC_REQUIRE_PYTHON or CI is set"
+        );
+        return;
+    };
+    let mut session = match Session::new(2, EvalOptions::default()) {
+        Ok(session) => session,
+        Err(error) => panic!("cannot start a session: {error}"),
+    };
+    let mismatches: Vec<String> = lines
+        .iter()
+        .zip(&answers)
+        .filter_map(|(line, python)| {
+            let ours = match session.eval_line(line) {
+                Ok(Some(outcome)) => outcome.value.to_string(),
+                Ok(None) => "nothing".to_owned(),
+                Err(error) => error_class(&error.kind),
+            };
+            (ours != *python).then(|| format!("{line}\n  python:  {python}\n  parcalc: {ours}"))
+        })
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} expressions differ from python3; the first ones:\n{}",
+        mismatches.len(),
+        lines.len(),
+        mismatches
+            .iter()
+            .take(25)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

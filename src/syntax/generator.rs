@@ -1,0 +1,92 @@
+//! The pass after lowering that finishes a statement's reductions: it binds each generator's
+//! variable in its body, lists the bodies for the evaluators to skip, and refuses a `range`
+//! that nothing reduces.
+//!
+//! Lowering reads the text once, left to right, so it meets the body `k * k` of
+//! `sum(k * k for k in range(8))` before it learns that `k` is the generator's variable. This
+//! pass runs once the whole statement's arena exists (after chunks and chain segments have been
+//! stitched, so a generator may span them): for each reduction, innermost first, the names
+//! `k` inside its body become [`Node::Local`] of that reduction, so an inner generator's
+//! variable shadows an outer one of the same name, and the range's bounds (outside the body)
+//! still read the enclosing scope, as in Python. Names left with no use are dropped, so that an
+//! evaluation does not look up a generator's variable as a variable of the session. Each step is
+//! a loop over id ranges: nothing here recurses.
+
+use crate::ast::{Ast, Node};
+use crate::error::{Error, ErrorKind};
+use crate::ops::Builtin;
+
+/// Finishes the reductions of `ast` (nothing to do without any).
+pub(crate) fn bind(ast: &mut Ast) -> Result<(), Error> {
+    if let Some(index) = ast.nodes.iter().position(|node| {
+        matches!(
+            node,
+            Node::Call {
+                func: Builtin::Range,
+                ..
+            }
+        )
+    }) {
+        return Err(Error::new(
+            ErrorKind::RangeOutsideReduction,
+            ast.op_spans[index],
+        ));
+    }
+    if ast.reductions.is_empty() {
+        return Ok(());
+    }
+    // Reductions are numbered as their nodes were made, an inner one before its outer one.
+    for slot in 0..ast.reductions.len() {
+        let reduction = &ast.reductions[slot];
+        let (Some(body), Some((var, _))) = (reduction.body, &reduction.var) else {
+            continue;
+        };
+        let Some(var_index) = ast.names.iter().position(|name| name == var) else {
+            continue;
+        };
+        let first = ast.first_of(body).index();
+        for node in &mut ast.nodes[first..=body.index()] {
+            if *node == Node::Name(var_index as u32) {
+                *node = Node::Local(slot as u32);
+            }
+        }
+    }
+    drop_unused_names(ast);
+    ast.bodies = ast
+        .reductions
+        .iter()
+        .filter_map(|reduction| reduction.body)
+        .map(|body| (ast.first_of(body).0, body.0))
+        .collect();
+    // By first id; for equal firsts (a body that is itself a reduction), outermost first.
+    ast.bodies
+        .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    Ok(())
+}
+
+/// Removes the names no [`Node::Name`] refers to any more and renumbers the others.
+fn drop_unused_names(ast: &mut Ast) {
+    let mut used = vec![false; ast.names.len()];
+    for node in &ast.nodes {
+        if let Node::Name(index) = node {
+            used[*index as usize] = true;
+        }
+    }
+    if used.iter().all(|&used| used) {
+        return;
+    }
+    let mut renumbered = vec![0u32; used.len()];
+    let mut kept = Vec::with_capacity(used.len());
+    for (index, name) in std::mem::take(&mut ast.names).into_iter().enumerate() {
+        if used[index] {
+            renumbered[index] = kept.len() as u32;
+            kept.push(name);
+        }
+    }
+    ast.names = kept;
+    for node in &mut ast.nodes {
+        if let Node::Name(index) = node {
+            *index = renumbered[*index as usize];
+        }
+    }
+}
