@@ -113,6 +113,8 @@ struct ReduceRun {
     root: u32,
     /// When the bounds were known and the chunks submitted.
     ready_ns: u64,
+    /// Tree tasks ready to run, oldest first (one job is submitted for each).
+    queue: Mutex<std::collections::VecDeque<u32>>,
 }
 
 impl ReduceRun {
@@ -408,9 +410,14 @@ fn assemble_with_reductions(
             let chunk_root = reduction.body.unwrap_or(run.node);
             let mut local = vec![0u32; run.tree.len()];
             for (id, tree_task) in run.tree.iter().enumerate() {
+                let end = |c: u32| load(&run.tree[c as usize].times.end_ns);
                 let (root_node, tree_deps, ready) = match tree_task.children {
                     None => (chunk_root, plan_deps.clone(), Some(run.ready_ns)),
-                    Some((a, b)) => (run.node, vec![local[a as usize], local[b as usize]], None),
+                    Some((a, b)) => (
+                        run.node,
+                        vec![local[a as usize], local[b as usize]],
+                        Some(end(a).max(end(b))),
+                    ),
                 };
                 if id as u32 == run.root {
                     deps = tree_deps;
@@ -466,23 +473,6 @@ fn seed(shared: Arc<Shared>, lo: usize, mut hi: usize) {
 /// The index of the current worker in its pool, as the trace records it.
 fn worker_index() -> u64 {
     rayon::current_thread_index().unwrap_or(0) as u64 & ((1 << WORKER_BITS) - 1)
-}
-
-/// Runs chunks `lo..hi` of `run`: halves the range, submitting one half as a new job, until it
-/// is a single chunk, then runs it and the combines it makes ready.
-fn run_chunks(shared: &Arc<Shared>, run: &Arc<ReduceRun>, lo: u32, mut hi: u32) {
-    while hi - lo > 1 {
-        let Some(threads) = shared.threads.as_ref() else {
-            break;
-        };
-        let mid = lo + (hi - lo) / 2;
-        let (other, other_run) = (Arc::clone(shared), Arc::clone(run));
-        threads.spawn(move || run_chunks(&other, &other_run, mid, hi));
-        hi = mid;
-    }
-    for chunk in lo..hi {
-        shared.run_tree(run, chunk, shared.now_ns());
-    }
 }
 
 /// A task's value stack: values it computed, and borrowed values of its operand tasks. Reused
@@ -799,22 +789,26 @@ impl Shared {
             root: level[0],
             tree,
             ready_ns: start_ns,
+            queue: Mutex::new((0..n_chunks).collect()),
         });
         self.reductions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(Arc::clone(&run));
-        let shared = Arc::clone(self);
-        if let Some(threads) = self.threads.as_ref() {
-            threads.spawn(move || run_chunks(&shared, &run, 0, n_chunks));
+        // One job per chunk; each job runs the oldest ready task of the tree, so the maps run
+        // before the combines they make ready, which queue behind them (as a reduction is
+        // drawn on paper), whichever worker takes the job.
+        for _ in 0..n_chunks {
+            self.submit_tree_job(&run);
         }
         Ran::Deferred
     }
 
-    /// Runs tree task `id` of `run`, then, as long as finishing one makes its combine ready,
-    /// the combine; the root completes the reduction's task.
-    fn run_tree(self: &Arc<Self>, run: &ReduceRun, mut id: u32, mut start_ns: u64) {
+    /// Runs tree task `id` of `run`; the task that makes a combine ready submits it, and the
+    /// root completes the reduction's task.
+    fn run_tree(self: &Arc<Self>, run: &Arc<ReduceRun>, id: u32) {
         let worker = worker_index();
+        let start_ns = self.now_ns();
         let ast = &*self.ast;
         let reduction = &ast.reductions[run.slot];
         let chunking = Chunking {
@@ -828,7 +822,7 @@ impl Shared {
             small: run.small.as_ref(),
         };
         let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
-        loop {
+        {
             let tree_task = &run.tree[id as usize];
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 self.run_tree_task(run, &chunking, tree_task, id, &mut locals)
@@ -874,13 +868,30 @@ impl Shared {
             {
                 return;
             }
-            let sibling_end = run.tree[parent as usize].children.map_or(0, |(a, b)| {
-                let end = |c: u32| run.tree[c as usize].times.end_ns.load(Ordering::Relaxed);
-                end(a).max(end(b))
-            });
-            start_ns = end_ns.max(sibling_end);
-            id = parent;
+            run.queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push_back(parent);
+            self.submit_tree_job(run);
         }
+    }
+
+    /// Submits a job that runs the oldest ready task of `run`'s tree.
+    fn submit_tree_job(self: &Arc<Self>, run: &Arc<ReduceRun>) {
+        let Some(threads) = self.threads.as_ref() else {
+            return;
+        };
+        let (shared, run) = (Arc::clone(self), Arc::clone(run));
+        threads.spawn(move || {
+            let next = run
+                .queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop_front();
+            if let Some(id) = next {
+                shared.run_tree(&run, id);
+            }
+        });
     }
 
     /// One chunk (map and fold) or one combine; `None` when stopped or an operand failed.

@@ -460,7 +460,14 @@ impl Chunking<'_> {
         let mut acc: Option<Value> = None;
         let mut values: Option<Vec<Value>> = None;
         let mut first_nan = None;
-        for i in lo..hi {
+        let mut from = lo;
+        if func == Reducer::Sum && per_element.is_none() {
+            let Some((stopped_at, sum)) = self.small_sum(lo, hi, stop) else {
+                return Ok(None);
+            };
+            (from, small_sum) = (stopped_at, sum);
+        }
+        for i in from..hi {
             if let Some(hook) = per_element {
                 if !hook() {
                     return Ok(None);
@@ -534,6 +541,29 @@ impl Chunking<'_> {
         } else {
             Partial::Exact { lo, hi, value }
         }))
+    }
+
+    /// The hot loop of a sum: machine integers from the range through the compiled body to an
+    /// `i128`, from `lo` for as long as they do. Returns where it stopped and the sum so far;
+    /// `None` when told to stop.
+    fn small_sum(&self, lo: u64, hi: u64, halt: &dyn Fn() -> bool) -> Option<(u64, i128)> {
+        let mut sum: i128 = 0;
+        let (Some(small), Some((first, stride))) = (self.small, self.range.small) else {
+            return Some((lo, sum));
+        };
+        for i in lo..hi {
+            if (i - lo).is_multiple_of(STOP_CHECK_ELEMENTS) && halt() {
+                return None;
+            }
+            let Some(next) = small
+                .eval(first + stride * i as i64)
+                .and_then(|value| sum.checked_add(i128::from(value)))
+            else {
+                return Some((i, sum));
+            };
+            sum = next;
+        }
+        Some((hi, sum))
     }
 
     /// The fold of a plain `range`'s elements `lo..hi` without visiting them where a formula

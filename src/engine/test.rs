@@ -606,3 +606,119 @@ fn resizing_releases_the_old_pool() {
         assert!(old.upgrade().is_none(), "the old pool is still held");
     }
 }
+
+/// A statement's tree, parsed: reductions are easiest written as text.
+fn parsed(source: &str) -> Ast {
+    crate::syntax::parse_statement(source)
+        .unwrap()
+        .unwrap()
+        .expr
+}
+
+/// Sequential and parallel evaluations of reductions, over pools, grains and element types
+/// (float sums are order-sensitive: the parallel fold must keep Python's order).
+#[test]
+fn reductions_match_the_sequential_fold() {
+    let sources = [
+        "sum(k * k for k in range(100))",
+        "sum(k * k % 7 for k in range(3000))",
+        "sum(1 / (k + 1) for k in range(2000))",
+        "sum(0.1 for k in range(1000)) + prod(1 + k / 1000 for k in range(700))",
+        "sum(2 ^ (k - 900) for k in range(1000))",
+        "sum(1e16 * (k % 3) + k for k in range(10))",
+        "max(k * (-1) ^ k for k in range(999)) - min(k % 13 for k in range(1, 999))",
+        "max((1e308 * 10 - 1e308 * 10) * (k % 2) + k for k in range(500))",
+        "prod(range(1, 600)) // prod(range(1, 598))",
+        "sum(range(-10 ^ 20, 10 ^ 20, 3 ^ 30)) + sum(range(10 ^ 5))",
+        "sum(sum(j for j in range(k)) for k in range(60))",
+        "sum(1 // (k - 700) for k in range(1000))",
+        "min(k for k in range(0))",
+    ];
+    let limits = Limits::default();
+    for source in sources {
+        let ast = parsed(source);
+        let expected = sequential::evaluate(&ast, &[], &limits);
+        for pool in test_pools() {
+            for grain in TEST_GRAINS {
+                let evaluation = run(pool, &ast, &options(grain, limits));
+                assert!(
+                    same_outcome(&evaluation.result, &expected),
+                    "{source} on {} workers, {grain:?}: parallel {:?}, sequential {expected:?}",
+                    pool.n_workers(),
+                    evaluation.result,
+                );
+            }
+        }
+    }
+}
+
+/// A reduction cut into chunks: one map task per chunk, a tree of combines, the reduction's
+/// own task last with the value; every task after its operands.
+#[test]
+fn a_reduction_is_a_tree_of_tasks_in_the_trace() {
+    let ast = parsed("sum(k * k for k in range(8))");
+    let pool = Pool::new(4).unwrap();
+    let evaluation = run(&pool, &ast, &options(Grain::Fixed(1), Limits::default()));
+    assert_eq!(evaluation.result, Ok(Value::Int(140.into())));
+    let trace = &evaluation.trace;
+    let body = ast.reductions[0].body.unwrap();
+    let maps: Vec<usize> = (0..trace.tasks.len())
+        .filter(|&task| trace.tasks[task].root == body)
+        .collect();
+    assert_eq!(maps.len(), 8, "one map task per element at grain 1");
+    assert_eq!(trace.tasks.len(), 8 + 7, "8 maps and 7 combines");
+    for (index, task) in trace.tasks.iter().enumerate() {
+        for &dep in trace.deps(index) {
+            assert!((dep as usize) < index);
+            assert!(trace.tasks[dep as usize].end_ns <= task.start_ns);
+        }
+        let n_deps = trace.deps(index).len();
+        assert_eq!(n_deps, if maps.contains(&index) { 0 } else { 2 });
+    }
+    let mut values: Vec<String> = maps
+        .iter()
+        .map(|&task| trace.value(task).unwrap().to_string())
+        .collect();
+    values.sort_by_key(|value| value.parse::<u32>().unwrap());
+    assert_eq!(values, ["0", "1", "4", "9", "16", "25", "36", "49"]);
+    assert_eq!(
+        trace.value(trace.tasks.len() - 1),
+        Some(&Value::Int(140.into()))
+    );
+}
+
+#[test]
+fn cancel_flag_stops_a_long_reduction() {
+    let ast = parsed("sum(k for k in range(10 ^ 12))");
+    let pool = Pool::new(2).unwrap();
+    let cancel = CancelFlag::default();
+    let options = EvalOptions {
+        cancel: cancel.clone(),
+        ..EvalOptions::default()
+    };
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            cancel.cancel();
+        })
+    };
+    let evaluation = run(&pool, &ast, &options);
+    canceller.join().unwrap();
+    assert_eq!(
+        evaluation.result.map_err(|error| error.kind),
+        Err(ErrorKind::Cancelled)
+    );
+}
+
+#[test]
+fn the_first_failing_element_stops_the_other_chunks() {
+    // Element 10^6 divides by zero; without stopping, the other chunks would run for minutes.
+    let ast = parsed("sum(1 // (k - 10 ^ 6) for k in range(10 ^ 12))");
+    let pool = Pool::new(2).unwrap();
+    let evaluation = run(&pool, &ast, &EvalOptions::default());
+    assert!(matches!(
+        evaluation.result.map_err(|error| error.kind),
+        Err(ErrorKind::Num(crate::error::NumError::ZeroDivision(_)))
+    ));
+}

@@ -441,3 +441,57 @@ fn deep_trees_are_capped_without_recursion() {
         "{plain}"
     );
 }
+
+/// The trace `sum(k * k for k in range(8))` leaves with a delay of 100 ms on 4 workers, by
+/// hand: eight map tasks two rounds deep, then the reduction tree of 4, 2 and 1 combines (the
+/// last one is the reduction's own task).
+fn sum_of_squares_trace() -> Trace {
+    let source = "sum(k * k for k in range(8))";
+    let mut trace = Trace::new(4, source.into());
+    let body = (NodeId(2), Span::new(4, 9));
+    let reduction = (NodeId(4), Span::new(0, 28));
+    let mut push =
+        |(root, span): (NodeId, Span), worker: u32, start: u64, value: i64, deps: &[u32]| {
+            trace.push_task(
+                TaskTiming {
+                    root,
+                    n_nodes: 1,
+                    span,
+                    worker,
+                    ready_ns: if deps.is_empty() { 0 } else { start * MS },
+                    start_ns: start * MS,
+                    end_ns: (start + 100) * MS,
+                    value: Some(crate::num::Value::Int(value.into())),
+                },
+                deps,
+            )
+        };
+    for k in 0..8u32 {
+        push(body, k % 4, u64::from(k / 4) * 100, i64::from(k * k), &[]);
+    }
+    for (index, value) in [1, 13, 41, 85].into_iter().enumerate() {
+        let left = 2 * index as u32;
+        push(reduction, index as u32, 200, value, &[left, left + 1]);
+    }
+    push(reduction, 0, 300, 14, &[8, 9]);
+    push(reduction, 1, 300, 126, &[10, 11]);
+    push(reduction, 0, 400, 140, &[12, 13]);
+    trace.wall_ns = 500 * MS;
+    trace
+}
+
+#[test]
+fn a_reduction_draws_its_maps_side_by_side_and_its_tree() {
+    let trace = sum_of_squares_trace();
+    check_schedule("sum_of_squares_4_workers", &trace, 80);
+    let plain = schedule(&trace, 80, Color::Never);
+    for expected in [
+        "15 tasks on 4 workers",
+        "work W                  1.50 s",
+        "span S                  400 ms",
+        "critical path #2 → #4 → #4 → #4",
+        "#4  sum(k * k for k in range(8))  = 85",
+    ] {
+        assert!(plain.contains(expected), "missing {expected:?} in\n{plain}");
+    }
+}

@@ -330,3 +330,83 @@ fn an_estimate_beyond_counting_is_not_printed_as_a_number() {
         run.stderr
     );
 }
+
+#[test]
+fn trace_of_a_reduction_shows_the_maps_and_the_reduction_tree() {
+    const ROUNDING: f64 = 0.002;
+    const SUM: &str = "sum(k * k for k in range(8))";
+    let run = Test::new()
+        .args(&["--delay", "100ms", "--workers", "4", "--trace", "-e", SUM])
+        .run();
+    assert!(run.stdout.starts_with("140\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("15 tasks on 4 workers"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("#2  k * k"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("critical path #2 → #4 → #4 → #4"),
+        "{}",
+        run.stdout
+    );
+
+    let dir = tempdir();
+    let path = dir.join("reduction.json");
+    Test::new()
+        .args(&["-w", "4", "--delay", "20ms", "--trace-json"])
+        .args(&[path.to_str().unwrap(), "-e", SUM])
+        .expect("140\n", 0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // (label, worker, start, end, value) of every task.
+    let tasks: Vec<(String, u64, f64, f64, String)> = json["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["ph"] == "X")
+        .map(|event| {
+            let start = event["ts"].as_f64().unwrap();
+            (
+                event["name"].as_str().unwrap().to_string(),
+                event["tid"].as_u64().unwrap(),
+                start,
+                start + event["dur"].as_f64().unwrap(),
+                event["args"]["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let (maps, combines): (Vec<_>, Vec<_>) = tasks.iter().partition(|task| task.0 == "k * k");
+    assert_eq!(maps.len(), 8, "{tasks:?}");
+    assert_eq!(combines.len(), 7, "{tasks:?}");
+    let mut squares: Vec<u32> = maps.iter().map(|task| task.4.parse().unwrap()).collect();
+    squares.sort_unstable();
+    assert_eq!(squares, [0, 1, 4, 9, 16, 25, 36, 49]);
+    // Every combine starts after two tasks have ended; the last one ends last, with the sum.
+    for combine in &combines {
+        let before = tasks
+            .iter()
+            .filter(|task| task.3 <= combine.2 + ROUNDING)
+            .count();
+        assert!(before >= 2, "{combine:?} in {tasks:?}");
+    }
+    let last = tasks.iter().max_by(|a, b| a.3.total_cmp(&b.3)).unwrap();
+    assert_eq!(last.4, "140");
+    for a in &tasks {
+        for b in &tasks {
+            if !std::ptr::eq(a, b) && a.1 == b.1 {
+                assert!(
+                    a.3 <= b.2 + ROUNDING || b.3 <= a.2 + ROUNDING,
+                    "{a:?} overlaps {b:?} on one worker"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn prod_of_a_range_is_the_factorial() {
+    Test::new()
+        .args(&["-e", "prod(range(1, 100001)) - factorial(100000)"])
+        .expect("0\n", 0);
+}
