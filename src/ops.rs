@@ -414,6 +414,27 @@ mod test {
         assert!(names.iter().all(|name| !is_keyword(name)));
     }
 
+    /// The README's language reference lists every function, with its arguments and summary
+    /// as in the table, and every constant.
+    #[test]
+    fn the_readme_lists_every_function_and_constant() {
+        let readme = include_str!("../README.md");
+        let reference = &readme[readme.find("## The language").unwrap_or(0)..];
+        for function in FUNCTIONS {
+            let row = format!(
+                "`{}({})` | {} |",
+                function.name,
+                function.params,
+                function.summary.replace('|', "\\|")
+            );
+            assert!(reference.contains(&row), "README.md lacks the row {row}");
+        }
+        for constant in CONSTANTS {
+            let row = format!("| `{}` | {} |", constant.name, constant.summary);
+            assert!(reference.contains(&row), "README.md lacks the row {row}");
+        }
+    }
+
     #[test]
     fn symbols_round_trip() {
         use BinaryOp::*;

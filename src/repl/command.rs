@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use crate::ast::Ast;
 use crate::engine::Grain;
 use crate::error::{Error, ErrorKind};
+use crate::ops;
 use crate::render::{self, Color, SpeedupRow};
 use crate::repl::display;
 use crate::session::Session;
@@ -42,6 +43,8 @@ pub(crate) enum CommandError {
     Unknown(String),
     #[error(":{0} takes no argument")]
     NoArgument(&'static str),
+    #[error("unknown :help topic '{0}': try :help or :help functions")]
+    HelpTopic(String),
     /// A command that needs an argument got none; the text shows how to call it.
     #[error(":{command} needs {what}")]
     MissingArgument {
@@ -120,9 +123,9 @@ pub(crate) struct Command {
 pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "help",
-        args: "",
-        help: "list the commands",
-        completions: &[],
+        args: "[functions]",
+        help: "list the commands (or the functions)",
+        completions: &["functions"],
         takes_expr: false,
         run: help,
     },
@@ -264,8 +267,41 @@ fn no_argument(name: &'static str, invocation: Invocation<'_>) -> Result<(), Com
 }
 
 fn help(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
-    no_argument("help", invocation)?;
-    Ok(Reply::Text(help_text()))
+    match invocation.arg {
+        "" => Ok(Reply::Text(help_text())),
+        "functions" | "function" | "constants" | "fn" => Ok(Reply::Text(functions_text())),
+        topic => Err(CommandError::HelpTopic(topic.to_string())),
+    }
+}
+
+/// The text of `:help functions`: every function by group, then every constant, from the
+/// tables of `ops`.
+pub(crate) fn functions_text() -> String {
+    let signature = |function: &ops::Function| format!("{}({})", function.name, function.params);
+    let width = ops::FUNCTIONS
+        .iter()
+        .map(|function| signature(function).chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out =
+        String::from("Functions, as Python 3.11's builtins and math module (angles in radians):\n");
+    for group in ops::Group::ALL {
+        let _ = writeln!(out, "{}", group.title());
+        for function in ops::FUNCTIONS.iter().filter(|f| f.group == group) {
+            let _ = writeln!(
+                out,
+                "  {:width$}  {}",
+                signature(function),
+                function.summary
+            );
+        }
+    }
+    out.push_str("constants (names that an assignment may rebind)\n");
+    for constant in ops::CONSTANTS {
+        let _ = writeln!(out, "  {:width$}  {}", constant.name, constant.summary);
+    }
+    out.push_str("Operators: + - * / // % ^ (or **, the power) & | << >> and unary - + ~.");
+    out
 }
 
 /// The text of `:help`, built from [`COMMANDS`].
@@ -278,7 +314,7 @@ pub(crate) fn help_text() -> String {
         })
         .collect();
     let width = usage.iter().map(|u| u.chars().count()).max().unwrap_or(0);
-    let mut out = String::from("Type an expression (1 + 2, x = 3, sqrt(2)) or a command:\n");
+    let mut out = String::from("Type an expression (1 + 2, x = 3, sin(pi / 4)) or a command:\n");
     for (usage, command) in usage.iter().zip(COMMANDS) {
         let _ = writeln!(out, "  {usage:width$}  {}", command.help);
     }
@@ -584,6 +620,22 @@ mod test {
             &[":zzzzzzzz"],
             Err("unknown command ':zzzzzzzz' (:help lists the commands)"),
         );
+    }
+
+    #[test]
+    fn help_functions_lists_every_function_and_constant() {
+        let text = functions_text();
+        for function in ops::FUNCTIONS {
+            let line = format!("  {}({})", function.name, function.params);
+            assert!(text.contains(&line), "{line} missing in\n{text}");
+            assert!(text.contains(function.summary), "{text}");
+        }
+        for constant in ops::CONSTANTS {
+            assert!(text.contains(&format!("  {} ", constant.name)), "{text}");
+        }
+        for group in ops::Group::ALL {
+            assert!(text.contains(group.title()), "{text}");
+        }
     }
 
     #[test]
