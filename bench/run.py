@@ -2,6 +2,7 @@
 """parcalc's whole-process benchmarks, side by side with GNU bc and CPython, in one run.
 
 usage: python3 bench/run.py [--runs N] [--quick]
+       python3 bench/run.py map-reduce [--runs N]   (section 8 alone)
 
 Builds parcalc in release mode, generates the inputs with bench/gen_expr.py, and measures each
 comparison N times (default 5), alternating the contenders so that machine noise hits them
@@ -236,6 +237,8 @@ def main():
     table.add(len(walls), f"{median(walls) * 1e3:.1f} ms")
     tables.append(table)
 
+    tables.append(map_reduce_table(runs))
+
     print(f"Machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
           f"{sys.version.split()[0]} CPython; runs per figure: {runs}\n")
     for table in tables:
@@ -243,4 +246,48 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
 
 
-main()
+# Map-reduce: one reduction over ten million elements, on 1 and 2 workers and in CPython.
+MAP_REDUCE = "sum(k * k % 7 for k in range(10^7))"
+MAP_REDUCE_PY = """
+import time
+started = time.perf_counter()
+value = sum(k * k % 7 for k in range(10**7))
+print(value, "wall=%.6fs" % (time.perf_counter() - started))
+"""
+
+
+def map_reduce_table(runs):
+    """parcalc's evaluation time (--stats) on 1 and 2 workers beside CPython's own evaluation
+    of the same line (timed inside the interpreter), interleaved runs, medians."""
+    contenders = {
+        "1 worker": lambda: measure([PARCALC, "--stats", "-w", "1", "-e", MAP_REDUCE]),
+        "2 workers": lambda: measure([PARCALC, "--stats", "-w", "2", "-e", MAP_REDUCE]),
+        "python": lambda: measure([sys.executable, "-c", MAP_REDUCE_PY]),
+    }
+    results = repeat(runs, contenders)
+    values = {r[2].split()[0] for rs in results.values() for r in rs}
+    if len(values) != 1:
+        sys.exit(f"map-reduce: the values differ: {values}")
+    one = median(stats_eval_ms(r[3])[0] for r in results["1 worker"])
+    two = median(stats_eval_ms(r[3])[0] for r in results["2 workers"])
+    python = median(py_wall(r[2]) for r in results["python"]) * 1e3
+    table = Table(f"8. Map-reduce, `{MAP_REDUCE}` (value {values.pop()})",
+                  ["evaluator", "median evaluation", "vs 1 worker", "vs CPython"])
+    table.add("parcalc, 1 worker", f"{one:.1f} ms", "1.00×", f"{python / one:.2f}× faster")
+    table.add("parcalc, 2 workers", f"{two:.1f} ms", f"{one / two:.2f}× faster", f"{python / two:.2f}× faster")
+    table.add(f"CPython {sys.version.split()[0]}", f"{python:.1f} ms", "", "1.00×")
+    return table
+
+
+def map_reduce_main():
+    """`python3 bench/run.py map-reduce [--runs N]`: this section alone."""
+    runs = int(sys.argv[3]) if sys.argv[2:3] == ["--runs"] else 7
+    sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    print(f"Machine: {os.cpu_count()} cores; {sys.version.split()[0]} CPython; runs: {runs}\n")
+    print(map_reduce_table(runs).markdown())
+
+
+if sys.argv[1:2] == ["map-reduce"]:
+    map_reduce_main()
+else:
+    main()
