@@ -176,6 +176,23 @@ fn ctrl_c_cancels_a_running_evaluation() {
 }
 
 #[test]
+fn ctrl_c_cancels_a_long_reduction() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    // About an hour of work without a delay: only Ctrl-C ends it (pressed until it has).
+    repl.line("sum(k for k in range(10^12))");
+    repl.session
+        .set_expect_timeout(Some(Duration::from_millis(200)));
+    let cancelled = (0..100).any(|_| {
+        repl.session.send(ControlCode::EndOfText).unwrap();
+        repl.session.expect("cancelled").is_ok()
+    });
+    repl.session.set_expect_timeout(Some(TIMEOUT));
+    assert!(cancelled, "Ctrl-C did not cancel the reduction");
+    repl.expect("» ");
+    repl.check("sum(k * k for k in range(8))", "140");
+}
+
+#[test]
 fn ctrl_c_while_editing_clears_the_line() {
     let mut repl = Repl::start(&["--workers", "2"]);
     repl.session.send("1 + 99999").unwrap();
