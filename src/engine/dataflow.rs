@@ -747,7 +747,7 @@ impl Shared {
                     Err(error) => self.record_error(node.0, at(error)),
                 },
                 Ok(None) => {}
-                Err((failed, error)) => self.record_error(failed, error),
+                Err((failed, error)) => self.record_failure(failed, error),
             }
             return Ran::Done;
         }
@@ -830,7 +830,7 @@ impl Shared {
             let partial = match outcome {
                 Ok(Ok(partial)) => partial,
                 Ok(Err((node, error))) => {
-                    self.record_error(node, error);
+                    self.record_failure(node, error);
                     None
                 }
                 Err(payload) => {
@@ -932,7 +932,7 @@ impl Shared {
                 let func = chunking.reduction.func;
                 let mut refold = |mut acc: Value, lo: u64, hi: u64| {
                     for i in lo..hi {
-                        let value = chunking.element(i, locals)?;
+                        let value = chunking.element(i, locals, &stop)?;
                         acc = reduce::fold(func, acc, value, &self.limits)
                             .map_err(|error| chunking.at(error))?;
                     }
@@ -1010,6 +1010,14 @@ impl Shared {
                 self.cancelled.store(true, Ordering::Relaxed);
                 return false;
             }
+        }
+    }
+
+    /// A reduction's failure: an error, or a nested fold that stopped because the evaluation
+    /// was cancelled (noted already) or something else failed (recorded already).
+    fn record_failure(&self, node: u32, error: Error) {
+        if error.kind != ErrorKind::Cancelled {
+            self.record_error(node, error);
         }
     }
 

@@ -585,7 +585,12 @@ impl Chunking<'_> {
 
     /// The mapped value of element `i`: the body's value with the variable bound to it, or
     /// the element itself for a plain range.
-    pub(crate) fn element(&self, i: u64, locals: &mut [Value]) -> Result<Value, Failure> {
+    pub(crate) fn element(
+        &self,
+        i: u64,
+        locals: &mut [Value],
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Value, Failure> {
         if let (Some(small), Some(k)) = (self.small, self.range.small_at(i))
             && let Some(value) = small.eval(k)
         {
@@ -607,7 +612,7 @@ impl Chunking<'_> {
             self.env,
             locals,
             self.limits,
-            &|| false,
+            stop,
         )
     }
 
@@ -651,7 +656,7 @@ impl Chunking<'_> {
             } else if (i - lo).is_multiple_of(STOP_CHECK_ELEMENTS) && stop() {
                 return Ok(None);
             }
-            let value = self.element(i, locals)?;
+            let value = self.element(i, locals, stop)?;
             if extreme {
                 if i == lo && is_nan(&value) {
                     first_nan = Some(value);
@@ -684,7 +689,7 @@ impl Chunking<'_> {
                 // order, the ints before it evaluated again.
                 let mut kept = Vec::with_capacity((hi - lo) as usize);
                 for j in lo..i {
-                    kept.push(self.element(j, locals)?);
+                    kept.push(self.element(j, locals, stop)?);
                 }
                 kept.push(value);
                 values = Some(kept);

@@ -722,3 +722,44 @@ fn the_first_failing_element_stops_the_other_chunks() {
         Err(ErrorKind::Num(crate::error::NumError::ZeroDivision(_)))
     ));
 }
+
+#[test]
+fn cancel_flag_stops_a_nested_reduction() {
+    let ast = parsed("sum(sum(j for j in range(10 ^ 12)) for k in range(4))");
+    let pool = Pool::new(2).unwrap();
+    let cancel = CancelFlag::default();
+    let options = EvalOptions {
+        cancel: cancel.clone(),
+        ..EvalOptions::default()
+    };
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            cancel.cancel();
+        })
+    };
+    let evaluation = run(&pool, &ast, &options);
+    canceller.join().unwrap();
+    assert_eq!(
+        evaluation.result.map_err(|error| error.kind),
+        Err(ErrorKind::Cancelled)
+    );
+}
+
+#[test]
+fn an_error_beside_a_nested_reduction_is_reported_not_a_cancellation() {
+    // Chunk 0 fails at once; the other chunks' inner folds stop and must not hide the error.
+    let ast = parsed("sum(1 // k + sum(j for j in range(10 ^ 12)) for k in range(4))");
+    let pool = Pool::new(2).unwrap();
+    let options = options(Grain::Fixed(1), Limits::default());
+    let evaluation = run(&pool, &ast, &options);
+    assert!(
+        matches!(
+            evaluation.result.as_ref().map_err(|error| &error.kind),
+            Err(ErrorKind::Num(crate::error::NumError::ZeroDivision(_)))
+        ),
+        "{:?}",
+        evaluation.result
+    );
+}
