@@ -1,7 +1,7 @@
 """Evaluates parcalc expressions with CPython, one per line, printing repr() or the error.
 
-Usage: python3 oracle.py FILE. `^` is Python's `**` (parcalc has no exclusive or); the names
-are Python's builtins abs, min, max, round, pow, int, float, sum and range, math's functions of
+Usage: python3 oracle.py FILE (Python 3.11 or later: math.cbrt and math.exp2 are 3.11's).
+`^` is Python's `**` (parcalc has no exclusive or); the names are Python's builtins abs, min, max, round, pow, int, float, sum and range, math's functions of
 the same names as parcalc's (math.prod as prod), and math's constants. An error prints as
 `error:` and the exception's class for the classes parcalc raises (ZeroDivisionError,
 OverflowError, ValueError, TypeError), else as `error`. A complex result (a negative number to
@@ -36,6 +36,17 @@ NAMES.update(
     }
 )
 CLASSES = (ZeroDivisionError, OverflowError, ValueError, TypeError)
+
+if sys.version_info >= (3, 12):
+    # 3.12's sum() of floats compensates its rounding errors; parcalc's contract is 3.11's
+    # left-to-right additions, which this is.
+    def sum_as_in_3_11(iterable, start=0):
+        total = start
+        for item in iterable:
+            total = total + item
+        return total
+
+    NAMES["sum"] = sum_as_in_3_11
 
 with open(sys.argv[1], encoding="utf-8") as lines:
     for line in lines:
