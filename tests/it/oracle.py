@@ -1,12 +1,12 @@
 """Evaluates parcalc expressions with CPython, one per line, printing repr() or the error.
 
 Usage: python3 oracle.py FILE (Python 3.11 or later: math.cbrt and math.exp2 are 3.11's).
-`^` is Python's `**` (parcalc has no exclusive or); the names are Python's builtins abs, min, max, round, pow, int, float, sum and range, math's functions of
-the same names as parcalc's (math.prod as prod), and math's constants. An error prints as
-`error:` and the exception's class for the classes parcalc raises (ZeroDivisionError,
-OverflowError, ValueError, TypeError), else as `error`. A complex result (a negative number to
-a fractional power), and arithmetic on one, count as a ValueError, as parcalc raises one
-there.
+`^` is Python's `**` (parcalc has no exclusive or); the names are Python's builtins abs, min,
+max, round, pow, int, float, sum and range, math's functions of the same names as parcalc's
+(math.prod as prod), and math's constants. An error prints as `error:` and the exception's
+class for the classes parcalc raises (ZeroDivisionError, OverflowError, ValueError,
+TypeError), else as `error`. A complex result (a negative number to a fractional power), and
+arithmetic on one, count as a ValueError, as parcalc raises one there.
 """
 
 import math
