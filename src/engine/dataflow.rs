@@ -795,9 +795,8 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(Arc::clone(&run));
-        // One job per chunk; each job runs the oldest ready task of the tree, so the maps run
-        // before the combines they make ready, which queue behind them (as a reduction is
-        // drawn on paper), whichever worker takes the job.
+        // One job per chunk; each job runs the first ready task of the tree's queue, whichever
+        // worker takes the job: the chunks in order, and each combine as it becomes ready.
         for _ in 0..n_chunks {
             self.submit_tree_job(&run);
         }
@@ -868,10 +867,16 @@ impl Shared {
             {
                 return;
             }
-            run.queue
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push_back(parent);
+            let mut queue = run.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.delay.is_zero() {
+                // Without a delay a combine goes first: it frees its operands' results (a
+                // float chunk's values) as soon as they can be folded.
+                queue.push_front(parent);
+            } else {
+                // With one, behind the maps, as the reduction is drawn on paper.
+                queue.push_back(parent);
+            }
+            drop(queue);
             self.submit_tree_job(run);
         }
     }
