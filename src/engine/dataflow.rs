@@ -56,6 +56,9 @@ const WORKER_BITS: u32 = 16;
 /// per reduction stays readable, and a range of 10^12 elements is not 10^12 tasks.
 const MAX_CHUNKS: u64 = 4096;
 
+/// Chunks per worker of a large reduction under the automatic grain.
+const REDUCTION_CHUNKS_PER_WORKER: u64 = 64;
+
 /// Each task's instants and worker, written once by the worker that runs it: 16 bytes a task.
 /// A task's ready time is not stored: a task with operand tasks starts the moment its last
 /// operand ends (on the worker that ended it), and one without is ready at 0.
@@ -709,7 +712,17 @@ impl Shared {
                 .max(1) as u32
         });
         let total_ops = range.len.saturating_mul(u64::from(body_ops));
-        let chunk_len = if self.delay.is_zero() {
+        let fine = usize::try_from(total_ops).is_ok_and(|n| n <= grain::AUTO_FINE_MAX_OPS);
+        let chunk_len = if !self.delay.is_zero() {
+            // Each element is one operator's worth of simulated work, and a task of its own.
+            1
+        } else if self.grain == Grain::Auto && !fine {
+            // Chunks are cheap to make and to combine (a few microseconds each): more of them
+            // than the plan's tasks per worker, so that a worker the machine takes away for a
+            // while holds up little of the range.
+            let n_chunks = (self.n_workers as u64).max(1) * REDUCTION_CHUNKS_PER_WORKER;
+            range.len.div_ceil(n_chunks)
+        } else {
             let grain = grain::choose(
                 self.grain,
                 usize::try_from(total_ops).unwrap_or(usize::MAX),
@@ -717,9 +730,6 @@ impl Shared {
                 self.delay,
             );
             u64::from(grain).div_ceil(u64::from(body_ops)).max(1)
-        } else {
-            // Each element is one operator's worth of simulated work, and a task of its own.
-            1
         };
         let chunk_len = chunk_len.max(range.len.div_ceil(MAX_CHUNKS));
         let n_chunks = range.len.div_ceil(chunk_len) as u32;
