@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind};
 use crate::num::Value;
 use crate::syntax;
 use crate::trace::Trace;
+use crate::units::plural;
 
 /// Trees of at least this many nodes are freed on the pool, off the path to the printed value.
 const LARGE_TREE: usize = 1 << 16;
@@ -42,12 +43,12 @@ impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "parse {:.3} ms · eval {:.3} ms · {} nodes · {} tasks · {} workers",
+            "parse {:.3} ms · eval {:.3} ms · {} · {} · {}",
             self.parse.as_secs_f64() * 1e3,
             self.eval.as_secs_f64() * 1e3,
-            self.n_nodes,
-            self.n_tasks,
-            self.n_workers
+            plural(self.n_nodes, "node"),
+            plural(self.n_tasks, "task"),
+            plural(self.n_workers, "worker")
         )
     }
 }

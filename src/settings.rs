@@ -1,5 +1,5 @@
 //! The settings both front doors take, parsed in one place: the number of workers, the grain
-//! and the default largest pool of a speedup run (durations are in `units`).
+//! and the largest pool of a speedup run (durations are in `units`).
 //!
 //! `cli` reads them from flags and `repl` from `:commands`; both call the parsers here, so a
 //! setting is spelt and refused the same way at either door, and neither door imports the
@@ -14,7 +14,7 @@ pub(crate) enum SettingError {
     NotWorkers(String),
     #[error("the number of workers must be between 1 and {MAX_WORKERS}, not {0}")]
     WorkersOutOfRange(usize),
-    #[error("grain must be 'auto' or a positive number of nodes, not '{0}'")]
+    #[error("grain must be 'auto' or a positive number of operators per task, not '{0}'")]
     Grain(String),
 }
 

@@ -16,7 +16,7 @@ use crate::repl::display;
 use crate::session::Session;
 use crate::settings::{self, SettingError};
 use crate::syntax;
-use crate::units::{self, DurationError};
+use crate::units::{self, DurationError, plural};
 
 /// The state a command can read and change: the session and the REPL's own settings.
 #[derive(Debug)]
@@ -136,9 +136,9 @@ pub(crate) const COMMANDS: &[Command] = &[
     },
     Command {
         name: "delay",
-        args: "[D]",
+        args: "[D|off]",
         help: "show or set the work slept per operator",
-        completions: &["0", "10ms", "100ms", "1s"],
+        completions: &["off", "10ms", "100ms", "1s"],
         takes_expr: false,
         run: delay,
     },
@@ -314,8 +314,8 @@ fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
         state.session.options.grain = settings::parse_grain(invocation.arg)?;
     }
     Ok(Reply::Text(match state.session.options.grain {
-        Grain::Auto => "grain auto".to_string(),
-        Grain::Fixed(n) => format!("grain {n} ({} per task)", plural(n as usize, "node")),
+        Grain::Auto => "grain auto (operators per task chosen by tree size)".to_string(),
+        Grain::Fixed(n) => format!("grain {n} (up to {} per task)", plural(n, "operator")),
     }))
 }
 
@@ -485,15 +485,6 @@ fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     Ok(Reply::Quit)
 }
 
-/// `1 worker`, `4 workers`.
-pub(crate) fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 #[cfg(test)]
 mod test {
     use super::*;
@@ -534,9 +525,18 @@ mod test {
         check(&[":workers 4", ":workers"], Ok("4 workers"));
         check(&[":workers 1"], Ok("1 worker"));
         check(&[":delay"], Ok("no delay"));
-        check(&[":grain"], Ok("grain auto"));
-        check(&[":grain 1"], Ok("grain 1 (1 node per task)"));
-        check(&[":grain 3", ":grain auto"], Ok("grain auto"));
+        check(
+            &[":grain"],
+            Ok("grain auto (operators per task chosen by tree size)"),
+        );
+        check(&[":grain 1"], Ok("grain 1 (up to 1 operator per task)"));
+        check(&[":grain 3"], Ok("grain 3 (up to 3 operators per task)"));
+        check(
+            &[":grain 3", ":grain auto"],
+            Ok("grain auto (operators per task chosen by tree size)"),
+        );
+        check(&[":delay 100MS"], Ok("delay 100 ms per operator"));
+        check(&[":delay 100ms", ":delay off"], Ok("no delay"));
         check(
             &[":trace on"],
             Ok("the schedule is shown after every evaluation"),
@@ -554,7 +554,7 @@ mod test {
         );
         check(
             &[":grain 0"],
-            Err("grain must be 'auto' or a positive number of nodes, not '0'"),
+            Err("grain must be 'auto' or a positive number of operators per task, not '0'"),
         );
         check(
             &[":trace sideways"],

@@ -209,7 +209,7 @@ pub(crate) fn banner(n_workers: usize) -> String {
     format!(
         "parcalc {} · {} · :help lists the commands, Ctrl-D quits",
         env!("CARGO_PKG_VERSION"),
-        command::plural(n_workers, "worker")
+        crate::units::plural(n_workers, "worker")
     )
 }
 

@@ -161,6 +161,54 @@ fn stats_go_to_stderr() {
     );
 }
 
+/// Issue 15: counts of one are singular everywhere.
+#[test]
+fn counts_of_one_are_singular() {
+    let run = Test::new()
+        .args(&["--stats", "--workers", "1", "--grain", "1", "-e", "1 + 2"])
+        .expect("3\n", 0);
+    assert!(
+        run.stderr
+            .trim_end()
+            .ends_with(" · 3 nodes · 1 task · 1 worker"),
+        "{}",
+        run.stderr
+    );
+    let run = Test::new()
+        .args(&["--stats", "--workers", "1", "-e", "7"])
+        .expect("7\n", 0);
+    assert!(
+        run.stderr
+            .trim_end()
+            .ends_with(" · 1 node · 0 tasks · 1 worker"),
+        "{}",
+        run.stderr
+    );
+    let run = Test::new()
+        .args(&["--trace", "--workers", "1", "-e", "1 + 2"])
+        .expect_status(0);
+    assert!(run.stdout.contains("1 task on 1 worker"), "{}", run.stdout);
+    let run = Test::new()
+        .args(&["--max-input", "1", "-e", "12"])
+        .expect("", 1);
+    assert!(
+        run.stderr
+            .starts_with("error: input of 2 bytes is over the limit of 1 byte"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 15: `--delay off` is no delay, and units are read in any case.
+#[test]
+fn delay_off_and_units_in_any_case() {
+    for delay in ["off", "OFF", "100MS", "1Ms", "250US"] {
+        Test::new()
+            .args(&["--delay", delay, "-e", "1 + 1"])
+            .expect("2\n", 0);
+    }
+}
+
 /// A fresh directory under the system's temp dir, unique to the calling test.
 #[track_caller]
 fn tempdir() -> std::path::PathBuf {

@@ -275,3 +275,15 @@ fn errors_are_coloured_on_a_terminal_with_stdout_redirected() {
     session.expect("done").unwrap();
     let _ = std::fs::remove_file(out);
 }
+
+#[test]
+fn settings_speak_of_operators_and_take_off_and_any_case() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check(":grain 1", "grain 1 (up to 1 operator per task)");
+    repl.check(":grain 4", "grain 4 (up to 4 operators per task)");
+    repl.line(":grain 0");
+    repl.expect("error: grain must be 'auto' or a positive number of operators per task, not '0'");
+    repl.check(":delay 100MS", "delay 100 ms per operator");
+    repl.check(":delay off", "no delay");
+    repl.check(":workers 1", "1 worker");
+}
