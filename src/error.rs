@@ -132,8 +132,15 @@ pub enum ErrorKind {
     /// pest stopped at one of its own resource limits (`reason` is pest's).
     #[error("nesting too deep to parse ({reason})")]
     ParserLimit { reason: Box<str> },
+    /// A byte of the input that is not part of a UTF-8 character.
+    #[error("invalid UTF-8: cannot decode byte {byte:#04x}")]
+    InvalidUtf8 { byte: u8 },
     /// A statement longer than the accepted input size.
-    #[error("input of {length} bytes is over the limit of {limit} bytes")]
+    #[error(
+        "input of {} is over the limit of {}",
+        plural(length, "byte"),
+        plural(limit, "byte")
+    )]
     InputTooLong { length: usize, limit: usize },
     /// A pool size out of range.
     #[error("the number of workers must be between 1 and {max}, not {requested}")]

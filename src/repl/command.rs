@@ -67,8 +67,6 @@ pub(crate) enum CommandError {
         path: String,
         source: std::io::Error,
     },
-    #[error("MAX must be between 1 and {max}, not {text}", max = crate::engine::MAX_WORKERS)]
-    SpeedupMax { text: String },
     #[error("expected an expression, not an assignment")]
     Assignment,
     /// The session refused (a pool that cannot start, say).
@@ -421,13 +419,7 @@ fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Comma
     }
     let (expr_text, max_text) = split_speedup_arg(invocation.arg);
     let max_workers = match max_text {
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=crate::engine::MAX_WORKERS).contains(n))
-            .ok_or_else(|| CommandError::SpeedupMax {
-                text: text.to_string(),
-            })?,
+        Some(text) => settings::parse_speedup_max(text)?,
         None => settings::default_speedup_workers(),
     };
     // Parse first, so that a syntax error gets its caret under the text typed.
@@ -631,7 +623,7 @@ mod test {
         assert!(text.ends_with("try :delay 100ms)"), "{text}");
         assert!(matches!(
             dispatch(&mut state, ":speedup 1 + 2 0", 2),
-            Err(CommandError::SpeedupMax { text }) if text == "0"
+            Err(CommandError::Setting(SettingError::SpeedupMax(text))) if text == "0"
         ));
     }
 
