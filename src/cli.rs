@@ -8,6 +8,9 @@
 //! statements, all in one session. An error names where its statement came from, as compilers
 //! do: `calc.txt:8: error: …` for line 8 of a FILE (`<stdin>` for standard input), `-e 2:
 //! error: …` for the second `-e`, and a plain `error: …` when a single `-e` is all there is.
+//! Without FILE or `-e` on a terminal, the REPL starts and takes the flags that show or write
+//! something after every evaluation (`--trace`, `--tree`, `--stats`, `--trace-json`,
+//! `--trace-svg`, `--speedup`) as its own settings.
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
@@ -139,7 +142,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     };
     if args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal() {
         let color = Color::detect(io::stdout().is_terminal(), args.no_color);
-        return crate::repl::run(session, color);
+        return crate::repl::run(session, color, repl_flags(&args));
     }
     let mut batch = Batch {
         args: &args,
@@ -278,6 +281,20 @@ fn join_speedup_value(args: Vec<OsString>) -> Vec<OsString> {
         joined.push(arg);
     }
     joined
+}
+
+/// The flags the REPL takes over from the command line.
+fn repl_flags(args: &Args) -> crate::repl::Flags {
+    crate::repl::Flags {
+        trace: args.trace,
+        tree: args.tree,
+        stats: args.stats,
+        trace_json: args.trace_json.clone(),
+        trace_svg: args.trace_svg.clone(),
+        speedup: args
+            .speedup
+            .map(|max| max.unwrap_or_else(default_speedup_workers)),
+    }
 }
 
 /// Where a statement came from, as its errors name it.

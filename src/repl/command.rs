@@ -2,20 +2,25 @@
 //! Tab completes for the argument, and the function that runs it.
 //!
 //! `:help`, Tab completion and dispatch all read the same table, so a command cannot exist in one
-//! and be missing from another. Commands return their output as text (or a [`CommandError`])
-//! and never print: the loop in `repl` decides where the text goes, which keeps them testable without
-//! a terminal. Evaluating expressions is not done here but through the session.
+//! and be missing from another. Commands return their output as text (or a [`CommandError`]) and never print: the loop in
+//! `repl` decides where the text goes, which keeps them testable without a terminal. Evaluating
+//! expressions is not done here but through the session, on a thread that Ctrl-C can give up on
+//! ([`State::wait`]).
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use crate::ast::Ast;
-use crate::engine::Grain;
+use crate::engine::{CancelFlag, Grain};
 use crate::error::{Error, ErrorKind};
+use crate::num::Value;
 use crate::render::{self, Color, SpeedupRow};
-use crate::repl::display;
+use crate::repl::wait::{self, Waited};
+use crate::repl::{Flags, display};
 use crate::session::Session;
 use crate::settings::{self, SettingError};
 use crate::syntax;
+use crate::trace::Trace;
 use crate::units::{self, DurationError, plural};
 
 /// The state a command can read and change: the session and the REPL's own settings.
@@ -27,6 +32,42 @@ pub(crate) struct State {
     pub show_trace: bool,
     /// Width of the terminal in columns.
     pub width: usize,
+    /// Set by the Ctrl-C handler; cleared when a line is read.
+    pub interrupt: CancelFlag,
+    /// The command line's flags that apply to every evaluation.
+    pub flags: Flags,
+}
+
+/// How work run through [`State::wait`] ended.
+#[derive(Debug)]
+pub(crate) enum Finished<T> {
+    Done(T),
+    /// Ctrl-C: what the work returned if it stopped in time (only its trace is still of use),
+    /// `None` if it was abandoned.
+    Cancelled(Option<T>),
+}
+
+impl State {
+    /// Runs `work`, which uses the session's pool and cancel flag, on a thread of its own, so
+    /// that Ctrl-C brings the prompt back at once (see `wait`). Work that does not stop in time
+    /// is abandoned, and the session gets a fresh pool for the next evaluation.
+    pub(crate) fn wait<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<Finished<T>, CommandError> {
+        let cancel = self.session.options.cancel.clone();
+        match wait::run(&self.interrupt, &cancel, work) {
+            Waited::Done(value) => Ok(Finished::Done(value)),
+            Waited::Stopped(value) => Ok(Finished::Cancelled(Some(value))),
+            Waited::Abandoned => {
+                self.session
+                    .abandon_evaluation()
+                    .map_err(CommandError::Session)?;
+                Ok(Finished::Cancelled(None))
+            }
+            Waited::NotStarted(reason) => Err(CommandError::NoThread(reason)),
+        }
+    }
 }
 
 /// Why a command failed. The loop prints it: an error in an expression argument with its
@@ -81,6 +122,8 @@ pub(crate) enum CommandError {
     },
     #[error("cancelled")]
     Cancelled,
+    #[error("cannot start a thread for the evaluation: {0}")]
+    NoThread(String),
 }
 
 /// What a command asks the loop to do after it ran.
@@ -321,6 +364,10 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     let mut words = invocation.arg.splitn(2, char::is_whitespace);
     let word = words.next().unwrap_or("");
     let file = words.next().map_or("", str::trim);
+    let format = match word {
+        "json" => TraceFormat::Json,
+        _ => TraceFormat::Svg,
+    };
     match word {
         "" => match state.session.last_trace() {
             Some(trace) => Ok(Reply::Text(render::schedule(
@@ -348,20 +395,37 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
             if file.is_empty() {
                 return Err(CommandError::TraceNeedsFile(word.to_string()));
             }
+            let path = PathBuf::from(file);
             let trace = state.session.last_trace().ok_or(CommandError::NoTrace)?;
-            let text = if word == "json" {
-                render::chrome_json(trace)
-            } else {
-                render::svg(trace)
-            };
-            std::fs::write(file, text).map_err(|source| CommandError::Write {
-                path: file.to_string(),
-                source,
-            })?;
-            Ok(Reply::Text(format!("wrote {file}")))
+            write_trace(trace, format, &path)?;
+            Ok(Reply::Text(format!("wrote {}", path.display())))
         }
         other => Err(CommandError::TraceArgument(other.to_string())),
     }
+}
+
+/// The two files a schedule can be written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TraceFormat {
+    /// Chrome's Trace Event format.
+    Json,
+    Svg,
+}
+
+/// Writes `trace` to `path` in `format`.
+pub(crate) fn write_trace(
+    trace: &Trace,
+    format: TraceFormat,
+    path: &std::path::Path,
+) -> Result<(), CommandError> {
+    let text = match format {
+        TraceFormat::Json => render::chrome_json(trace),
+        TraceFormat::Svg => render::svg(trace),
+    };
+    std::fs::write(path, text).map_err(|source| CommandError::Write {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// The error `error` in the expression argument `text`, typed from screen column `column`.
@@ -424,21 +488,58 @@ fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Comma
     };
     // Parse first, so that a syntax error gets its caret under the text typed.
     parse_expr(expr_text, invocation.column)?;
-    let (value, traces) = match state.session.speedup_runs(expr_text, max_workers) {
-        Ok(traces) => traces,
-        Err(Error {
-            kind: ErrorKind::Cancelled,
-            ..
-        }) => return Err(CommandError::Cancelled),
-        Err(error) => return Err(expr_error(error, expr_text, invocation.column)),
-    };
+    let in_expr = |error| expr_error(error, expr_text, invocation.column);
+    let prepared = state
+        .session
+        .prepare(expr_text)
+        .map_err(in_expr)?
+        .ok_or(CommandError::Assignment)?;
+    let (value, traces) =
+        run_speedup(state, prepared, max_workers).map_err(|error| match error {
+            SpeedupError::Eval(error) => in_expr(error),
+            SpeedupError::Command(error) => error,
+        })?;
+    Ok(Reply::Text(speedup_report(state, &value, &traces)))
+}
+
+/// Why [`run_speedup`] failed: an error of the expression, or of the command.
+#[derive(Debug)]
+pub(crate) enum SpeedupError {
+    Eval(Error),
+    Command(CommandError),
+}
+
+/// Runs `prepared` once on each pool size from 1 to `max_workers`, so that Ctrl-C can give up
+/// on it; returns the value and the traces.
+pub(crate) fn run_speedup(
+    state: &mut State,
+    prepared: crate::session::Prepared,
+    max_workers: usize,
+) -> Result<(Value, Vec<Trace>), SpeedupError> {
+    match state.wait(move || prepared.run_speedup(max_workers)) {
+        Ok(Finished::Done(runs)) => match state.session.finish_speedup(runs) {
+            Ok(done) => Ok(done),
+            Err(Error {
+                kind: ErrorKind::Cancelled,
+                ..
+            }) => Err(SpeedupError::Command(CommandError::Cancelled)),
+            Err(error) => Err(SpeedupError::Eval(error)),
+        },
+        Ok(Finished::Cancelled(_)) => Err(SpeedupError::Command(CommandError::Cancelled)),
+        Err(error) => Err(SpeedupError::Command(error)),
+    }
+}
+
+/// The value and table of a speedup run, as `:speedup` (and `--speedup` in the REPL) print it.
+pub(crate) fn speedup_report(state: &State, value: &Value, traces: &[Trace]) -> String {
     let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
     let table = render::speedup(&rows, state.color);
-    Ok(Reply::Text(format!(
-        "{value}\n{}\n{}",
+    format!(
+        "{}\n{}\n{}",
+        display::abbreviate_value(value),
         table.trim_end(),
         delay_note(state.session.options.delay)
-    )))
+    )
 }
 
 /// The note under `:speedup`'s table.
@@ -466,10 +567,18 @@ fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
 
 fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("show", invocation)?;
-    let value = state.session.last_value().ok_or(CommandError::NoValue)?;
-    // A huge integer's digits are computed on the session's pool, as in batch mode.
-    let text = state.session.pool().install(|| value.to_string());
-    Ok(Reply::Text(text))
+    let value = state
+        .session
+        .last_value()
+        .ok_or(CommandError::NoValue)?
+        .clone();
+    // A huge integer's digits are computed on the session's pool, as in batch mode, and take
+    // seconds for millions of digits: Ctrl-C gives up on them.
+    let pool = state.session.pool().clone();
+    match state.wait(move || pool.install(|| value.to_string()))? {
+        Finished::Done(text) => Ok(Reply::Text(text)),
+        Finished::Cancelled(_) => Err(CommandError::Cancelled),
+    }
 }
 
 fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
@@ -488,6 +597,8 @@ mod test {
             color: Color::Never,
             show_trace: false,
             width: 80,
+            interrupt: CancelFlag::default(),
+            flags: Flags::default(),
         }
     }
 
