@@ -2,7 +2,8 @@
 //! Tab completes for the argument, and the function that runs it.
 //!
 //! `:help`, Tab completion and dispatch all read the same table, so a command cannot exist in one
-//! and be missing from another. Commands return their output as text (or a [`CommandError`]) and never print: the loop in
+//! and be missing from another; [`ALIASES`] adds the short names (`:q`, `:h`, `:?`) people type.
+//! Commands return their output as text (or a [`CommandError`]) and never print: the loop in
 //! `repl` decides where the text goes, which keeps them testable without a terminal. Evaluating
 //! expressions is not done here but through the session, on a thread that Ctrl-C can give up on
 //! ([`State::wait`]).
@@ -162,7 +163,7 @@ pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "help",
         args: "",
-        help: "list the commands",
+        help: "list the commands (also :h, :?, help)",
         completions: &[],
         takes_expr: false,
         run: help,
@@ -234,22 +235,42 @@ pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "quit",
         args: "",
-        help: "leave (also Ctrl-D)",
+        help: "leave (also :q, quit, exit, Ctrl-D)",
         completions: &[],
         takes_expr: false,
         run: quit,
     },
 ];
 
-/// Finds a command by its exact name; otherwise an error suggesting the nearest one.
+/// Other names of commands, as people type them: `(alias, command)`.
+pub(crate) const ALIASES: &[(&str, &str)] = &[
+    ("q", "quit"),
+    ("exit", "quit"),
+    ("h", "help"),
+    ("?", "help"),
+];
+
+/// Finds a command by its exact name or an alias; otherwise an error suggesting the nearest
+/// one: a command the name begins (`:sp` → `:speedup`), else one a couple of typos away.
 pub(crate) fn find(name: &str) -> Result<&'static Command, CommandError> {
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, command)| command);
     if let Some(command) = COMMANDS.iter().find(|c| c.name == name) {
         return Ok(command);
     }
-    let nearest = COMMANDS
+    let by_prefix = COMMANDS
         .iter()
-        .map(|c| (edit_distance(name, c.name), c.name))
-        .min()
+        .find(|c| !name.is_empty() && c.name.starts_with(name))
+        .map(|c| (0, c.name));
+    let nearest = by_prefix
+        .or_else(|| {
+            COMMANDS
+                .iter()
+                .map(|c| (edit_distance(name, c.name), c.name))
+                .min()
+        })
         .filter(|&(distance, candidate)| distance <= 2.max(candidate.len() / 3));
     Err(match nearest {
         Some((_, suggestion)) => CommandError::Misspelt {
@@ -674,6 +695,20 @@ mod test {
     }
 
     #[test]
+    fn short_names_and_aliases() {
+        check(&[":q"], Ok("<quit>"));
+        check(&[":exit"], Ok("<quit>"));
+        for name in [":h", ":?"] {
+            let mut state = state();
+            let reply = dispatch(&mut state, name, 2);
+            assert!(
+                matches!(&reply, Ok(Reply::Text(text)) if *text == help_text()),
+                "{name}: {reply:?}"
+            );
+        }
+    }
+
+    #[test]
     fn misspelt_commands_get_a_suggestion() {
         check(
             &[":wokers"],
@@ -682,6 +717,14 @@ mod test {
         check(
             &[":hlep"],
             Err("unknown command ':hlep', did you mean ':help'?"),
+        );
+        check(
+            &[":sp"],
+            Err("unknown command ':sp', did you mean ':speedup'?"),
+        );
+        check(
+            &[":qiut"],
+            Err("unknown command ':qiut', did you mean ':quit'?"),
         );
         check(
             &[":zzzzzzzz"],

@@ -6,7 +6,8 @@
 //! are not done here but by the session and `render`.
 //!
 //! A statement with open parentheses continues on the next line after a `… ` prompt, as in
-//! Python. Every evaluation runs on a thread the loop waits on (`wait`), so Ctrl-C
+//! Python. `quit`, `exit` and `help` (also `quit()`, …) are the commands they name unless a variable
+//! has that name. Every evaluation runs on a thread the loop waits on (`wait`), so Ctrl-C
 //! brings the prompt back at once even inside one long big-integer operation. A panic while
 //! one line is handled is caught and reported with the input that caused it; the REPL goes on.
 
@@ -250,10 +251,36 @@ fn is_command(text: &str) -> bool {
     text.trim_start().starts_with(':')
 }
 
+/// The command that `quit`, `exit` or `help` typed as a statement names, alone or called with
+/// no argument (`quit()`, as in Python), unless a variable has that name.
+fn word_command(session: &Session, text: &str) -> Option<&'static str> {
+    let tokens: Vec<lex::Token> = lex::tokens(text)
+        .filter(|token| token.kind.is_significant())
+        .collect();
+    let name = match tokens.as_slice() {
+        [name] if name.kind == TokenKind::Name => name.text(text),
+        [name, open, close]
+            if name.kind == TokenKind::Name
+                && open.kind == TokenKind::Open
+                && close.kind == TokenKind::Close =>
+        {
+            name.text(text)
+        }
+        _ => return None,
+    };
+    let command = match name {
+        "quit" | "exit" => ":quit",
+        "help" => ":help",
+        _ => return None,
+    };
+    session.var(name).is_none().then_some(command)
+}
+
 /// Handles one complete statement or command, printing what it produced.
 fn handle(state: &mut State, text: &str) -> Reply {
-    if is_command(text) {
-        return match command::dispatch(state, text, PROMPT_WIDTH) {
+    let command = word_command(&state.session, text).unwrap_or(text);
+    if is_command(command) {
+        return match command::dispatch(state, command, PROMPT_WIDTH) {
             Ok(Reply::Text(output)) => {
                 if !output.is_empty() {
                     println!("{output}");

@@ -84,6 +84,12 @@ impl Repl {
         assert!(seen, "Ctrl-C did not bring {text:?}");
     }
 
+    /// Waits for the process to end; its status.
+    #[track_caller]
+    fn exit_status(self) -> WaitStatus {
+        self.session.get_process().wait().unwrap()
+    }
+
     /// Types a line and presses Enter.
     #[track_caller]
     fn line(&mut self, text: &str) {
@@ -292,6 +298,53 @@ fn errors_are_coloured_on_a_terminal_with_stdout_redirected() {
         .unwrap();
     session.expect("done").unwrap();
     let _ = std::fs::remove_file(out);
+}
+
+/// Issue 15: `quit`, `exit` and `help` as people type them, with or without `()`.
+#[test]
+fn quit_exit_and_help_as_words() {
+    for word in ["quit", "exit", "quit()", "exit()", ":q", ":exit"] {
+        let mut repl = Repl::start(&["--workers", "2"]);
+        repl.line(word);
+        let status = repl.exit_status();
+        assert!(
+            matches!(status, WaitStatus::Exited(_, 0)),
+            "{word}: {status:?}"
+        );
+    }
+    for word in ["help", "help()", ":h", ":?"] {
+        let mut repl = Repl::start(&["--workers", "2"]);
+        repl.line(word);
+        repl.expect(":workers [N]");
+        repl.expect("» ");
+        repl.check("20 + 22", "42");
+    }
+}
+
+/// A variable named `quit` is a variable: the word leaves only when no variable has its name.
+#[test]
+fn a_variable_named_quit_is_a_variable() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("quit = 5", "quit = 5");
+    repl.check("quit + 1", "6");
+    repl.check("quit", "5");
+    repl.line("quit()");
+    repl.expect("error: unknown function 'quit'");
+    repl.expect("» ");
+    repl.line(":q");
+    let status = repl.exit_status();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+}
+
+#[test]
+fn an_unknown_command_suggests_the_nearest() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line(":sp (1 + 2) 2");
+    repl.expect("unknown command ':sp', did you mean ':speedup'?");
+    repl.expect("» ");
+    repl.line(":qiut");
+    repl.expect("unknown command ':qiut', did you mean ':quit'?");
+    repl.expect("» ");
 }
 
 /// Issue 15: `parcalc -w 3 --delay 50ms --trace` printed only the value.
