@@ -6,7 +6,8 @@
 //! are not done here but by the session and `render`.
 //!
 //! A statement with open parentheses continues on the next line after a `… ` prompt, as in
-//! Python. `quit`, `exit` and `help` (also `quit()`, …) are the commands they name unless a variable
+//! Python, unless it already has an error of its own (`(1 $`), which is reported at once.
+//! `quit`, `exit` and `help` (also `quit()`, …) are the commands they name unless a variable
 //! has that name. Every evaluation runs on a thread the loop waits on (`wait`), so Ctrl-C
 //! brings the prompt back at once even inside one long big-integer operation. A panic while
 //! one line is handled is caught and reported with the input that caused it; the REPL goes on.
@@ -34,7 +35,7 @@ use crate::repl::command::{CommandError, Finished, Reply, State, TraceFormat};
 use crate::repl::helper::ReplHelper;
 use crate::session::Session;
 use crate::span::Span;
-use crate::syntax::lex::{self, TokenKind};
+use crate::syntax::lex::{self, Parens, TokenKind};
 
 /// The prompt of a new statement.
 pub(crate) const PROMPT: &str = "» ";
@@ -120,6 +121,20 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
                 continue;
             }
             Err(ReadlineError::Eof) => break,
+            // A byte that is not UTF-8 (a terminal not set to UTF-8): the line is lost, the
+            // REPL is not.
+            Err(ReadlineError::Io(error)) if error.kind() == std::io::ErrorKind::InvalidData => {
+                pending = None;
+                eprintln!(
+                    "{}",
+                    diagnostic::headline(
+                        "invalid UTF-8: the terminal sent a byte that is not part of a \
+                         character, and the line was dropped",
+                        color
+                    )
+                );
+                continue;
+            }
             Err(error) => {
                 eprintln!("error: cannot read the terminal: {error}");
                 return ExitCode::from(1);
@@ -133,11 +148,16 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             }
             None => line,
         };
-        if !is_command(&text) && lex::continues(&text) {
+        let typed = typed(&state.session, &text);
+        if typed == Typed::Continues {
             pending = Some(text);
             continue;
         }
         remember(&mut editor, history.as_ref(), &text);
+        if let Typed::Failed(error) = typed {
+            eprintln!("{}", render_error(&error, &text, state.color));
+            continue;
+        }
         state.width = editor
             .dimensions()
             .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width));
@@ -249,6 +269,37 @@ pub(crate) fn banner(n_workers: usize) -> String {
 
 fn is_command(text: &str) -> bool {
     text.trim_start().starts_with(':')
+}
+
+/// What the statement typed so far asks for.
+#[derive(Debug, PartialEq)]
+enum Typed {
+    /// Evaluate it.
+    Complete,
+    /// Read its next line: a `(` is open.
+    Continues,
+    /// Report this error at once: the statement has an error that no next line can mend.
+    Failed(Error),
+}
+
+/// Whether the statement (or command) typed so far, `text`, is complete. It continues only when a `(` is
+/// still open and closing the open parentheses would leave no error before the end of the text:
+/// `(1 +` waits for more, `(1 $` is an error now. The parser decides, on the text with the
+/// missing `)` added on a line of their own (so that a comment cannot swallow them).
+fn typed(session: &Session, text: &str) -> Typed {
+    if is_command(text) || !lex::continues(text) || text.len() > session.max_input_bytes {
+        return Typed::Complete;
+    }
+    let mut parens = Parens::default();
+    lex::tokens(text).for_each(|token| parens.feed(token));
+    let closed = format!("{text}\n{}", ")".repeat(parens.depth));
+    match session
+        .pool()
+        .install(|| crate::syntax::parse_statement(&closed))
+    {
+        Err(error) if (error.span.start as usize) < text.len() => Typed::Failed(error),
+        _ => Typed::Continues,
+    }
 }
 
 /// The command that `quit`, `exit` or `help` typed as a statement names, alone or called with
@@ -417,7 +468,8 @@ pub(crate) fn render_failure(error: &CommandError, color: Color) -> String {
 }
 
 /// The error of the statement `text` with its caret under the text typed: under the last line
-/// on screen when the error is in it, else under a quote of the line it is in.
+/// on screen when the error is in it, else under a quote of the line it is in. Either way the
+/// caret comes first and the message after it.
 pub(crate) fn render_error(error: &Error, text: &str, color: Color) -> String {
     let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
     let start = error.span.start as usize;
@@ -436,7 +488,7 @@ pub(crate) fn render_error(error: &Error, text: &str, color: Color) -> String {
             color,
         )
     } else {
-        diagnostic::render_error(error, text, color)
+        diagnostic::render_error_caret_first(error, text, color)
     }
 }
 
@@ -462,10 +514,12 @@ mod test {
             (5, 6),
             "  ^\nerror: syntax error: unexpected ')'",
         );
+        // An error in an earlier line: its quote, the caret, then the message, as for the
+        // line just typed.
         check_error(
             "(1 +) *\n(5)",
             (4, 5),
-            "error: syntax error: unexpected ')'\n  (1 +) *\n      ^",
+            "  (1 +) *\n      ^\nerror: syntax error: unexpected ')'",
         );
     }
 

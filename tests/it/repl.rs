@@ -455,6 +455,32 @@ fn ctrl_c_cancels_a_speedup_run() {
     repl.expect("workers");
 }
 
+/// Issue 15: `(1 $` waited for a `)` that could not mend it.
+#[test]
+fn an_error_inside_open_parentheses_is_reported_at_once() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("(1 $");
+    repl.expect("\n     ^\r\nerror: syntax error: expected an operator, found '$'\r\n");
+    let before = repl.expect("» ");
+    assert!(!before.contains('…'), "{before}");
+    // An unclosed `(` alone still continues.
+    repl.line("(1 +");
+    repl.expect("… ");
+    repl.check("2)", "3");
+}
+
+/// An error in an earlier line of a statement: the quoted line, the caret, then the message,
+/// the order of an error in the line just typed.
+#[test]
+fn multi_line_errors_put_the_caret_before_the_message() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("(1 + foo");
+    repl.expect("… ");
+    repl.line(")");
+    repl.expect("\n  (1 + foo\r\n       ^^^\r\nerror: name 'foo' is not defined\r\n");
+    repl.expect("» ");
+}
+
 /// no-color.org: an empty `NO_COLOR` is as if it were not set.
 #[test]
 fn an_empty_no_color_is_ignored() {
@@ -489,4 +515,14 @@ fn settings_speak_of_operators_and_take_off_and_any_case() {
     repl.check(":delay 100MS", "delay 100 ms per operator");
     repl.check(":delay off", "no delay");
     repl.check(":workers 1", "1 worker");
+}
+
+/// A byte that is not UTF-8 from the terminal is an error like any other, not the end.
+#[test]
+fn invalid_utf8_from_the_terminal_is_an_error_not_the_end() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session.send(b"\xff").unwrap();
+    repl.expect("error: invalid UTF-8");
+    repl.expect("» ");
+    repl.check("20 + 22", "42");
 }
