@@ -1,6 +1,9 @@
 //! The rustyline helper: completion, highlighting, the live preview and the validator.
 //!
-//! One struct, [`ReplHelper`], implements each rustyline trait by hand. Highlighting runs on a small hand-written lexer ([`tokens`]) that is linear in the line and
+//! One struct, [`ReplHelper`], implements each rustyline trait by hand. Completion offers the
+//! commands, their arguments, file names after `:trace json` and `:trace svg` (rustyline's own
+//! file name completer, which quotes and escapes as a shell does), variables and functions.
+//! Highlighting runs on a small hand-written lexer ([`tokens`]) that is linear in the line and
 //! accepts any text, so it never disagrees with itself on a half-typed line and never fails; it
 //! is not the parser and knows nothing about precedence. The preview (the hint) evaluates short expressions with the
 //! sequential evaluator on a copy of the variables under a small size limit, so it is instant; it
@@ -14,7 +17,7 @@ use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 
 use dashu_int::ops::BitTest;
-use rustyline::completion::{Completer, Pair};
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
@@ -148,6 +151,13 @@ impl ReplHelper {
                     let Ok(command) = command::find(name) else {
                         return (pos, Vec::new());
                     };
+                    if let Some((word, _)) = rest.trim_start().split_once(char::is_whitespace)
+                        && command::takes_file(command.name, word)
+                    {
+                        return FilenameCompleter::new()
+                            .complete_path(line, pos)
+                            .unwrap_or((pos, Vec::new()));
+                    }
                     if !command.takes_expr {
                         let rest = rest.trim_start();
                         if rest.contains(char::is_whitespace) {

@@ -517,6 +517,34 @@ fn settings_speak_of_operators_and_take_off_and_any_case() {
     repl.check(":workers 1", "1 worker");
 }
 
+#[test]
+fn trace_files_take_a_tilde_and_quotes() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("(1 + 2) * 3", "9");
+    repl.line(":trace svg ~/tilde.svg");
+    repl.expect("wrote ");
+    repl.expect("tilde.svg\r\n");
+    assert!(repl.home.join("tilde.svg").is_file());
+    repl.line(":trace json \"my schedule.json\"");
+    repl.expect("wrote my schedule.json\r\n");
+    assert!(repl.home.join("my schedule.json").is_file());
+    repl.line(":trace json 'it''s.json'");
+    repl.expect("wrote its.json\r\n");
+}
+
+#[test]
+fn tab_completes_file_names_after_trace_json_and_svg() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    std::fs::write(repl.home.join("schedule-for-tab.json"), "{}").unwrap();
+    repl.check("(1 + 2) * 3", "9");
+    repl.session.send(":trace json sched\t").unwrap();
+    repl.expect("schedule-for-tab.json");
+    repl.line("");
+    repl.expect("wrote schedule-for-tab.json\r\n");
+    let json = std::fs::read_to_string(repl.home.join("schedule-for-tab.json")).unwrap();
+    assert!(json.contains("\"traceEvents\""), "{json}");
+}
+
 /// A byte that is not UTF-8 from the terminal is an error like any other, not the end.
 #[test]
 fn invalid_utf8_from_the_terminal_is_an_error_not_the_end() {
