@@ -201,8 +201,16 @@ fn report(message: std::fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "{message}");
 }
 
-/// Columns available for charts: the terminal's width, or 80 when stdout is not a terminal.
+/// Columns available for charts: `COLUMNS` when set to a number, else the terminal's width,
+/// else 80 (stdout is not a terminal).
 pub fn output_width() -> usize {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .filter(|&columns| columns > 0)
+    {
+        return columns;
+    }
     if io::stdout().is_terminal() {
         terminal_size::terminal_size().map_or(80, |(width, _)| usize::from(width.0))
     } else {
@@ -252,7 +260,11 @@ impl Batch<'_> {
                 let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
                 let mut stdout = io::stdout().lock();
                 writeln!(stdout, "{value}")?;
-                write!(stdout, "{}", crate::render::speedup(&rows, self.color))?;
+                write!(
+                    stdout,
+                    "{}",
+                    crate::render::speedup(&rows, output_width(), self.color)
+                )?;
                 stdout.flush()
             }
             Err(error) => {
@@ -300,6 +312,7 @@ impl Batch<'_> {
         if let Some(max_workers) = self.args.speedup {
             return self.speedup(session, text, max_workers);
         }
+        let evaluations_before = session.n_evaluations();
         match session.eval_line(text) {
             Ok(None) => {}
             Ok(Some(outcome)) => {
@@ -335,6 +348,14 @@ impl Batch<'_> {
                     message = message.replacen('\n', &format!(" (line {line_no})\n"), 1);
                 }
                 report(format_args!("{message}"));
+                // The schedule of a failed evaluation says which task failed and which never ran.
+                if self.args.trace
+                    && session.n_evaluations() != evaluations_before
+                    && let Some(trace) = session.last_trace()
+                {
+                    let chart = crate::render::schedule(trace, output_width(), self.color);
+                    writeln!(io::stdout().lock(), "{chart}")?;
+                }
             }
         }
         Ok(())

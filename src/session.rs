@@ -18,6 +18,23 @@ use crate::trace::Trace;
 /// Trees of at least this many nodes are freed on the pool, off the path to the printed value.
 const LARGE_TREE: usize = 1 << 16;
 
+/// Without a delay, a speedup run repeats each pool size at least this many times...
+pub const SPEEDUP_MIN_RUNS: usize = 7;
+/// ...and until this much wall time has been measured...
+pub const SPEEDUP_MIN_TIME: Duration = Duration::from_millis(100);
+/// ...unless this many runs of a slow expression have taken [`SPEEDUP_SLOW_TIME`].
+const SPEEDUP_SLOW_RUNS: usize = 3;
+const SPEEDUP_SLOW_TIME: Duration = Duration::from_secs(1);
+/// At most this many runs per pool size, however short.
+const SPEEDUP_MAX_RUNS: usize = 10_000;
+
+/// Has a pool size been measured enough, after `n_runs` runs taking `measured` in all?
+fn speedup_stable(n_runs: usize, measured: Duration) -> bool {
+    (n_runs >= SPEEDUP_MIN_RUNS && measured >= SPEEDUP_MIN_TIME)
+        || (n_runs >= SPEEDUP_SLOW_RUNS && measured >= SPEEDUP_SLOW_TIME)
+        || n_runs >= SPEEDUP_MAX_RUNS
+}
+
 /// What one line produced.
 #[derive(Debug)]
 pub struct Outcome {
@@ -61,6 +78,9 @@ pub struct Session {
     /// Grain, delay, limits and the cancel flag used for every evaluation.
     pub options: EvalOptions,
     last_trace: Option<Trace>,
+    /// Evaluations run so far: a front door compares it before and after a line to know
+    /// whether the last trace is that line's (an error before evaluating leaves it as it was).
+    n_evaluations: u64,
     /// The variable holding the last value computed: `_`, or the name last assigned.
     last_value: Option<Box<str>>,
     /// Longest statement accepted, in bytes.
@@ -77,6 +97,7 @@ impl Session {
             pool: Pool::new(n_workers)?,
             options,
             last_trace: None,
+            n_evaluations: 0,
             last_value: None,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
         })
@@ -118,6 +139,11 @@ impl Session {
     /// The trace of the last evaluation that ran, if any.
     pub fn last_trace(&self) -> Option<&Trace> {
         self.last_trace.as_ref()
+    }
+
+    /// How many evaluations have run (and left a trace) so far.
+    pub fn n_evaluations(&self) -> u64 {
+        self.n_evaluations
     }
 
     /// Parses and evaluates one line. `Ok(None)` for a blank line or a comment.
@@ -188,6 +214,7 @@ impl Session {
             n_workers: self.pool.n_workers(),
         };
         self.last_trace = Some(evaluation.trace);
+        self.n_evaluations += 1;
         // Freeing the tree of a large line takes milliseconds: a worker does it while the
         // value is printed.
         if n_nodes >= LARGE_TREE {
@@ -208,9 +235,13 @@ impl Session {
         })
     }
 
-    /// Evaluates the expression `line` once on each pool size from 1 to `max_workers` (with
-    /// the session's grain and delay), for the speedup table. Variables and `_` are left as
-    /// they were; the last run's trace becomes the last trace. Returns the value and the traces.
+    /// Evaluates the expression `line` on each pool size from 1 to `max_workers` (with the
+    /// session's grain, delay and policy), for the speedup table. With a delay, once per size:
+    /// the delay dominates the times. Without one, the times are microseconds of scheduling, so
+    /// each size is run until the timing is stable (at least [`SPEEDUP_MIN_RUNS`] runs and
+    /// [`SPEEDUP_MIN_TIME`] of measured time, or fewer runs of a slow expression), and the run
+    /// with the median wall time stands for it. Variables and `_` are left as they were; the
+    /// last size's median run becomes the last trace. Returns the value and one trace per size.
     pub fn speedup_runs(
         &mut self,
         line: &str,
@@ -229,11 +260,23 @@ impl Session {
         let mut value = None;
         for n_workers in 1..=max_workers {
             let pool = Pool::new(n_workers)?;
-            let evaluation = engine::evaluate(&pool, &ast, &env, &source, &self.options);
-            value = Some(evaluation.result?);
-            traces.push(evaluation.trace);
+            let mut runs: Vec<Trace> = Vec::new();
+            let mut measured = Duration::ZERO;
+            loop {
+                let evaluation = engine::evaluate(&pool, &ast, &env, &source, &self.options);
+                value = Some(evaluation.result?);
+                measured += Duration::from_nanos(evaluation.trace.wall_ns);
+                runs.push(evaluation.trace);
+                if self.options.delay > Duration::ZERO || speedup_stable(runs.len(), measured) {
+                    break;
+                }
+            }
+            runs.sort_by_key(|trace| trace.wall_ns);
+            let middle = runs.len() / 2;
+            traces.push(runs.swap_remove(middle));
         }
         self.last_trace = traces.last().cloned();
+        self.n_evaluations += 1;
         let value = value.ok_or_else(|| Error::unplaced(ErrorKind::Internal("no run".into())))?;
         Ok((value, traces))
     }

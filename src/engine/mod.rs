@@ -11,6 +11,7 @@ pub(crate) mod future;
 pub(crate) mod grain;
 pub(crate) mod node;
 pub(crate) mod pool;
+pub(crate) mod ready;
 pub mod sequential;
 #[cfg(test)]
 mod test;
@@ -22,7 +23,7 @@ use crate::ast::Ast;
 use crate::error::{Error, ErrorKind};
 use crate::num::{Limits, Value};
 use crate::span::Span;
-use crate::trace::Trace;
+use crate::trace::{Context, Trace};
 
 pub use cancel::CancelFlag;
 pub use future::Future;
@@ -39,10 +40,45 @@ pub enum Grain {
     Fixed(u32),
 }
 
+/// The order in which ready tasks run. Every policy is dataflow on the same pool: a task runs
+/// only once its operands are ready, and no worker ever waits on another task.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// Rayon's own order: the worker that completes a task's last operand runs the task next,
+    /// and idle workers steal the oldest jobs of busy ones.
+    #[default]
+    Lifo,
+    /// One shared queue in the order tasks became ready, as a `ThreadPoolExecutor` serves its
+    /// submissions: a worker that finishes a task takes the queue's oldest one.
+    Fifo,
+    /// One shared ready queue ordered by level, the operators from the task to the root: the
+    /// task furthest from the end first (Hu's highest-level-first list schedule, optimal for
+    /// trees of equal tasks).
+    CriticalPath,
+}
+
+impl Policy {
+    pub const ALL: [Policy; 3] = [Policy::Lifo, Policy::Fifo, Policy::CriticalPath];
+
+    /// The name `--policy` and `:policy` take.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Lifo => "lifo",
+            Policy::Fifo => "fifo",
+            Policy::CriticalPath => "critical-path",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Policy> {
+        Policy::ALL.into_iter().find(|policy| policy.name() == name)
+    }
+}
+
 /// Settings of one evaluation.
 #[derive(Clone, Debug, Default)]
 pub struct EvalOptions {
     pub grain: Grain,
+    pub policy: Policy,
     /// Simulated work slept by every operator.
     pub delay: Duration,
     pub limits: Limits,
@@ -99,17 +135,26 @@ fn evaluate_recorded(
     options: &EvalOptions,
     record: bool,
 ) -> Evaluation {
+    let mut context = Context {
+        delay: options.delay,
+        grain: options.grain,
+        grain_used: 1,
+        policy: options.policy,
+    };
     if ast.is_empty() {
+        let mut trace = Trace::new(pool.n_workers(), Arc::clone(source));
+        trace.context = context;
         return Evaluation {
             result: Err(Error::new(
                 ErrorKind::Internal("empty expression".into()),
                 Span::default(),
             )),
-            trace: Trace::new(pool.n_workers(), Arc::clone(source)),
+            trace,
         };
     }
     let n_ops = grain::count_operators(ast);
     let grain = grain::choose(options.grain, n_ops, pool.n_workers(), options.delay);
+    context.grain_used = grain;
     let plan = grain::Plan::build(ast, grain);
     if plan.n_tasks() == 0 {
         // A single leaf: its value is ready at once, and there is no task to run.
@@ -117,7 +162,10 @@ fn evaluate_recorded(
         let result = sequential::evaluate(ast, env, &options.limits);
         let mut trace = Trace::new(pool.n_workers(), Arc::clone(source));
         trace.wall_ns = started.elapsed().as_nanos() as u64;
+        trace.context = context;
         return Evaluation { result, trace };
     }
-    dataflow::run(pool, ast, env, source, options, plan, record)
+    let mut evaluation = dataflow::run(pool, ast, env, source, options, plan, record);
+    evaluation.trace.context = context;
+    evaluation
 }

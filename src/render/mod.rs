@@ -1,16 +1,19 @@
 //! Drawing: errors with carets, Gantt charts, trees, figures. The only module that makes text
 //! for people out of data.
 //!
-//! The four entry points the front doors call are here; each delegates to one file: `gantt`
-//! (the chart), `legend`, `figures`, `chrome` (Trace Event JSON), `svg`, `tree` and `speedup`.
-//! Numbers come from `trace::analysis`: nothing here measures or computes a figure of the
-//! work–span model itself. Colour is the [`Color`] value passed in, never a global.
+//! The entry points the front doors call are here; each delegates to one file: `header` (how
+//! the evaluation ended and what it ran with), `gantt` (the chart), `legend`, `figures`,
+//! `chrome` (Trace Event JSON), `svg`, `tree` and `speedup`. Numbers come from
+//! `trace::analysis` and `trace::optimal`: nothing here measures or computes a figure of the
+//! work–span model itself. Colour is the [`Color`] value passed in, never a global; every view
+//! fits the width it is given, down to 40 columns.
 
 mod bins;
 mod chrome;
 pub mod diagnostic;
 mod figures;
 mod gantt;
+mod header;
 mod legend;
 pub(crate) mod paint;
 mod speedup;
@@ -23,7 +26,10 @@ mod test;
 
 pub use speedup::{SpeedupRow, speedup};
 
+use std::time::Duration;
+
 use crate::ast::Ast;
+use crate::engine::{Grain, Policy};
 use crate::trace::Trace;
 use crate::trace::analysis;
 
@@ -50,15 +56,73 @@ impl Color {
     }
 }
 
-/// The schedule view of a trace: Gantt chart, legend and work–span figures, `width` columns
-/// wide.
+/// The settings a schedule is drawn against: those it ran with, or the current ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub n_workers: usize,
+    pub delay: Duration,
+    pub grain: Grain,
+    pub policy: Policy,
+}
+
+impl Settings {
+    /// The settings `trace` ran with.
+    pub fn of(trace: &Trace) -> Settings {
+        Settings {
+            n_workers: trace.n_workers,
+            delay: trace.context.delay,
+            grain: trace.context.grain,
+            policy: trace.context.policy,
+        }
+    }
+}
+
+/// How to draw a schedule view.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    /// Columns available (views are never drawn narrower than 40).
+    pub width: usize,
+    pub color: Color,
+    /// The settings now, when they may differ from the trace's (`:trace` in the REPL): the
+    /// view then says what has changed.
+    pub current: Option<Settings>,
+    /// How a delay is set where the view is read: `:delay` or `--delay`.
+    pub delay_hint: &'a str,
+}
+
+impl View<'_> {
+    /// A view for the command line: nothing to compare with, `--delay` in hints.
+    pub fn new(width: usize, color: Color) -> View<'static> {
+        View {
+            width,
+            color,
+            current: None,
+            delay_hint: "--delay",
+        }
+    }
+}
+
+/// The schedule view of a trace: header, Gantt chart, legend and work–span figures, `width`
+/// columns wide, for the command line.
 pub fn schedule(trace: &Trace, width: usize, color: Color) -> String {
+    schedule_view(trace, &View::new(width, color))
+}
+
+/// The schedule view of a trace, drawn as `view` says.
+pub fn schedule_view(trace: &Trace, view: &View<'_>) -> String {
     let analysis = analysis::analyze(trace);
-    let mut out = gantt::chart(trace, &analysis, width, color);
+    let mut out = header::header(trace, view.current.as_ref(), view.width, view.color);
+    out.push_str(&gantt::chart(trace, &analysis, view.width, view.color));
     out.push('\n');
-    out.push_str(&legend::legend(trace, &analysis, color));
+    out.push_str(&legend::legend(trace, &analysis, view.width, view.color));
     out.push('\n');
-    out.push_str(&figures::figures(trace, &analysis, color));
+    out.push_str(&figures::figures(
+        trace,
+        &analysis,
+        view.width,
+        view.delay_hint,
+        view.color,
+    ));
     out
 }
 

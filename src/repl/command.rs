@@ -325,11 +325,7 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     let file = words.next().map_or("", str::trim);
     match word {
         "" => match state.session.last_trace() {
-            Some(trace) => Ok(Reply::Text(render::schedule(
-                trace,
-                state.width,
-                state.color,
-            ))),
+            Some(trace) => Ok(Reply::Text(schedule_text(state, trace))),
             None => Err(CommandError::NoTrace),
         },
         "on" | "off" => {
@@ -364,6 +360,24 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
         }
         other => Err(CommandError::TraceArgument(other.to_string())),
     }
+}
+
+/// The schedule view of `trace` as the REPL shows it: at the terminal's width, saying which
+/// settings have changed since it ran, with `:delay` in hints.
+pub(crate) fn schedule_text(state: &State, trace: &crate::trace::Trace) -> String {
+    let options = &state.session.options;
+    let view = render::View {
+        width: state.width,
+        color: state.color,
+        current: Some(render::Settings {
+            n_workers: state.session.n_workers(),
+            delay: options.delay,
+            grain: options.grain,
+            policy: options.policy,
+        }),
+        delay_hint: ":delay",
+    };
+    render::schedule_view(trace, &view)
 }
 
 /// The error `error` in the expression argument `text`, typed from screen column `column`.
@@ -441,7 +455,7 @@ fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Comma
         Err(error) => return Err(expr_error(error, expr_text, invocation.column)),
     };
     let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
-    let table = render::speedup(&rows, state.color);
+    let table = render::speedup(&rows, state.width, state.color);
     Ok(Reply::Text(format!(
         "{value}\n{}\n{}",
         table.trim_end(),

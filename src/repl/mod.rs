@@ -25,7 +25,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 
 use crate::error::{Error, ErrorKind};
-use crate::render::{self, Color, diagnostic};
+use crate::render::{Color, diagnostic};
 use crate::repl::command::{CommandError, Reply, State};
 use crate::repl::helper::ReplHelper;
 use crate::session::Session;
@@ -234,6 +234,7 @@ fn handle(state: &mut State, text: &str) -> Reply {
             }
         };
     }
+    let evaluations_before = state.session.n_evaluations();
     match state.session.eval_line(text) {
         Ok(None) => {}
         Ok(Some(outcome)) => {
@@ -245,7 +246,7 @@ fn handle(state: &mut State, text: &str) -> Reply {
             if state.show_trace
                 && let Some(trace) = state.session.last_trace()
             {
-                println!("{}", render::schedule(trace, state.width, state.color));
+                println!("{}", command::schedule_text(state, trace));
             }
         }
         Err(Error {
@@ -254,10 +255,25 @@ fn handle(state: &mut State, text: &str) -> Reply {
         }) => {
             // The terminal has just echoed `^C`: start a line of our own.
             eprintln!("\ncancelled");
+            show_failed_trace(state, evaluations_before);
         }
-        Err(error) => eprintln!("{}", render_error(&error, text, state.color)),
+        Err(error) => {
+            eprintln!("{}", render_error(&error, text, state.color));
+            show_failed_trace(state, evaluations_before);
+        }
     }
     Reply::Text(String::new())
+}
+
+/// With `:trace on`, the schedule of an evaluation that failed or was cancelled: which task
+/// failed, which never ran. Nothing when the line failed before evaluating.
+fn show_failed_trace(state: &State, evaluations_before: u64) {
+    if state.show_trace
+        && state.session.n_evaluations() != evaluations_before
+        && let Some(trace) = state.session.last_trace()
+    {
+        println!("{}", command::schedule_text(state, trace));
+    }
 }
 
 /// A command's error as the REPL prints it: an error in an expression argument with its caret
