@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::engine::{self, EvalOptions, Grain};
+use crate::engine::{self, EvalOptions, Grain, Policy};
 use crate::error::{Error, ErrorKind, NumError};
 use crate::input;
 use crate::num::Limits;
@@ -52,6 +52,11 @@ pub struct Args {
     /// Operators per task: 1 makes every operator its own task; 'auto' chooses by tree size.
     #[arg(long, value_name = "N|auto", value_parser = settings::parse_grain, default_value = "auto")]
     pub grain: Grain,
+
+    /// The order ready tasks run in: lifo (rayon's own), fifo (as Python's thread pool executor),
+    /// critical-path (the task furthest from the end first).
+    #[arg(long, value_name = "P", value_parser = settings::parse_policy, default_value = "lifo")]
+    pub policy: Policy,
 
     /// Largest integer result, in bits, refused before it is computed.
     #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits)]
@@ -109,6 +114,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     };
     let options = EvalOptions {
         grain: args.grain,
+        policy: args.policy,
         delay: args.delay.unwrap_or_default(),
         limits: Limits {
             max_bits: args.max_bits,
@@ -306,7 +312,7 @@ impl Batch<'_> {
         if self.args.tree
             && let Ok(Some(statement)) = crate::syntax::parse_statement(text)
         {
-            let tree = crate::render::tree(&statement.expr, text, self.color);
+            let tree = crate::render::tree(&statement.expr, text, output_width(), self.color);
             write!(io::stdout().lock(), "{tree}")?;
         }
         if let Some(max_workers) = self.args.speedup {

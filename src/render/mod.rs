@@ -18,7 +18,7 @@ mod legend;
 pub(crate) mod paint;
 mod speedup;
 mod svg;
-mod text;
+pub(crate) mod text;
 mod tree;
 
 #[cfg(test)]
@@ -126,9 +126,9 @@ pub fn schedule_view(trace: &Trace, view: &View<'_>) -> String {
     out
 }
 
-/// The tree of `ast` with node ids, drawn with box-drawing characters.
-pub fn tree(ast: &Ast, source: &str, color: Color) -> String {
-    tree::tree(ast, source, color)
+/// The tree of `ast` with node ids, drawn with box-drawing characters, `width` columns wide.
+pub fn tree(ast: &Ast, source: &str, width: usize, color: Color) -> String {
+    tree::tree(ast, source, width, color)
 }
 
 /// The trace in Chrome's Trace Event format (JSON).

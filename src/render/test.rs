@@ -546,9 +546,9 @@ fn tree_of_the_course_example() {
         (31, 32),
     ];
     let ast = arena(nodes, &leaves, source.len());
-    let plain = tree(&ast, source, Color::Never);
+    let plain = tree(&ast, source, 80, Color::Never);
     insta::assert_snapshot!("tree_course", plain);
-    let coloured = tree(&ast, source, Color::Always);
+    let coloured = tree(&ast, source, 80, Color::Always);
     assert!(coloured.contains("\x1b["));
     assert_eq!(strip_ansi(&coloured), plain);
 }
@@ -571,13 +571,18 @@ fn deep_trees_are_capped_without_recursion() {
     );
     let literal = source.len() - depth as usize - 1;
     let ast = arena(nodes, &[(literal, literal + 1)], source.len());
-    let plain = tree(&ast, &source, Color::Never);
+    let plain = tree(&ast, &source, 200, Color::Never);
     let lines: Vec<&str> = plain.lines().collect();
     assert_eq!(lines[0], "#100000 -");
     assert_eq!(lines[1], "└─ #99999 -");
     let last = lines.last().copied().unwrap_or_default();
     assert!(last.ends_with("… 99960 nodes deeper"), "{last}");
     assert!(plain.len() < 100_000, "{} bytes", plain.len());
+    // At 40 columns the indentation stops early enough for every line to fit.
+    for width in [40, 60, 80] {
+        let plain = tree(&ast, &source, width, Color::Never);
+        check_fits(&plain, width);
+    }
 
     // A wide tree: 1 + 1 + … + 1, left-nested, capped by the number of lines.
     let mut nodes = vec![Node::SmallInt(1)];
@@ -591,7 +596,7 @@ fn deep_trees_are_capped_without_recursion() {
         });
     }
     let ast = arena(nodes, &[], 1);
-    let plain = tree(&ast, "1", Color::Never);
+    let plain = tree(&ast, "1", 80, Color::Never);
     assert!(
         plain.lines().count() <= crate::render::tree::MAX_LINES + 41,
         "{plain}"

@@ -9,8 +9,9 @@
 use std::fmt::Write as _;
 
 use crate::ast::Ast;
-use crate::engine::Grain;
+use crate::engine::{Grain, Policy};
 use crate::error::{Error, ErrorKind};
+use crate::render::text::{self, wrap};
 use crate::render::{self, Color, SpeedupRow};
 use crate::repl::display;
 use crate::session::Session;
@@ -151,6 +152,14 @@ pub(crate) const COMMANDS: &[Command] = &[
         run: grain,
     },
     Command {
+        name: "policy",
+        args: "[lifo|fifo|critical-path]",
+        help: "show or set the order ready tasks run in",
+        completions: &["lifo", "fifo", "critical-path"],
+        takes_expr: false,
+        run: policy,
+    },
+    Command {
         name: "trace",
         args: "[on|off|json FILE|svg FILE]",
         help: "show the last schedule, or write it",
@@ -263,13 +272,15 @@ fn no_argument(name: &'static str, invocation: Invocation<'_>) -> Result<(), Com
     }
 }
 
-fn help(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+fn help(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("help", invocation)?;
-    Ok(Reply::Text(help_text()))
+    Ok(Reply::Text(help_text(state.width)))
 }
 
-/// The text of `:help`, built from [`COMMANDS`].
-pub(crate) fn help_text() -> String {
+/// The text of `:help`, built from [`COMMANDS`], at most `width` columns wide (at least 40): a
+/// command's help goes under its usage, wrapped at spaces, when the two do not fit on a line.
+pub(crate) fn help_text(width: usize) -> String {
+    let width = text::view_width(width);
     let usage: Vec<String> = COMMANDS
         .iter()
         .map(|c| match c.args {
@@ -277,12 +288,27 @@ pub(crate) fn help_text() -> String {
             args => format!(":{} {args}", c.name),
         })
         .collect();
-    let width = usage.iter().map(|u| u.chars().count()).max().unwrap_or(0);
-    let mut out = String::from("Type an expression (1 + 2, x = 3, sqrt(2)) or a command:\n");
-    for (usage, command) in usage.iter().zip(COMMANDS) {
-        let _ = writeln!(out, "  {usage:width$}  {}", command.help);
+    let usage_width = usage.iter().map(|u| u.chars().count()).max().unwrap_or(0);
+    let mut out = String::new();
+    for line in wrap(
+        "Type an expression (1 + 2, x = 3, sqrt(2)) or a command:",
+        width,
+        "",
+    ) {
+        let _ = writeln!(out, "{line}");
     }
-    out.push_str("Keys: Tab completes, Ctrl-R searches, Ctrl-C cancels, Ctrl-D quits.");
+    for (usage, command) in usage.iter().zip(COMMANDS) {
+        if 2 + usage_width + 2 + command.help.chars().count() <= width {
+            let _ = writeln!(out, "  {usage:usage_width$}  {}", command.help);
+        } else {
+            let _ = writeln!(out, "  {usage}");
+            for line in wrap(command.help, width - 6, "") {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+    }
+    let keys = "Keys: Tab completes, Ctrl-R searches, Ctrl-C cancels, Ctrl-D quits.";
+    out.push_str(&wrap(keys, width, "  ").join("\n"));
     out
 }
 
@@ -317,6 +343,21 @@ fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
         Grain::Auto => "grain auto".to_string(),
         Grain::Fixed(n) => format!("grain {n} ({} per task)", plural(n as usize, "node")),
     }))
+}
+
+fn policy(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    if !invocation.arg.is_empty() {
+        state.session.options.policy = settings::parse_policy(invocation.arg)?;
+    }
+    Ok(Reply::Text(format!(
+        "policy {}: {}",
+        state.session.options.policy.name(),
+        match state.session.options.policy {
+            Policy::Lifo => "a worker runs the task it made ready next (rayon's order)",
+            Policy::Fifo => "one queue, oldest ready task first (Python's executor)",
+            Policy::CriticalPath => "one queue, the task furthest from the end first (Hu)",
+        }
+    )))
 }
 
 fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
@@ -411,7 +452,12 @@ fn tree(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
         });
     }
     let ast = parse_expr(invocation.arg, invocation.column)?;
-    Ok(Reply::Text(render::tree(&ast, invocation.arg, state.color)))
+    Ok(Reply::Text(render::tree(
+        &ast,
+        invocation.arg,
+        state.width,
+        state.color,
+    )))
 }
 
 /// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
@@ -552,6 +598,14 @@ mod test {
         check(&[":grain 1"], Ok("grain 1 (1 node per task)"));
         check(&[":grain 3", ":grain auto"], Ok("grain auto"));
         check(
+            &[":policy"],
+            Ok("policy lifo: a worker runs the task it made ready next (rayon's order)"),
+        );
+        check(
+            &[":policy critical-path"],
+            Ok("policy critical-path: one queue, the task furthest from the end first (Hu)"),
+        );
+        check(
             &[":trace on"],
             Ok("the schedule is shown after every evaluation"),
         );
@@ -576,6 +630,10 @@ mod test {
         );
         check(&[":trace json"], Err(":trace json needs a FILE to write"));
         check(&[":quit now"], Err(":quit takes no argument"));
+        check(
+            &[":policy random"],
+            Err("policy must be lifo, fifo or critical-path, not 'random'"),
+        );
         check(&[":show"], Err("no value yet"));
         check(
             &[":trace"],
@@ -601,14 +659,18 @@ mod test {
     }
 
     #[test]
-    fn help_lists_every_command_within_80_columns() {
-        let text = help_text();
-        for command in COMMANDS {
-            assert!(text.contains(&format!(":{}", command.name)), "{text}");
+    fn help_lists_every_command_within_the_width() {
+        for width in [40, 60, 80] {
+            let text = help_text(width);
+            for command in COMMANDS {
+                assert!(text.contains(&format!(":{}", command.name)), "{text}");
+            }
+            for line in text.lines() {
+                assert!(line.chars().count() <= width, "{line}");
+            }
         }
-        for line in text.lines() {
-            assert!(line.chars().count() < 80, "{line}");
-        }
+        insta::assert_snapshot!("help_40_columns", help_text(40));
+        insta::assert_snapshot!("help_80_columns", help_text(80));
     }
 
     #[test]

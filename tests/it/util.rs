@@ -49,6 +49,8 @@ impl Test {
         command
             .args(&self.args)
             .env("NO_COLOR", "1")
+            // Charts are drawn to COLUMNS when it is set: tests choose it themselves.
+            .env_remove("COLUMNS")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -83,6 +85,22 @@ impl Test {
             (run.stdout.as_str(), run.status),
             (stdout, Some(status)),
             "stderr:\n{}",
+            run.stderr
+        );
+        run
+    }
+}
+
+impl Test {
+    /// Runs and checks the exit status alone; returns the run for further checks.
+    #[track_caller]
+    pub(crate) fn expect_status(self, status: i32) -> Run {
+        let run = self.run();
+        assert_eq!(
+            run.status,
+            Some(status),
+            "stdout:\n{}\nstderr:\n{}",
+            run.stdout,
             run.stderr
         );
         run
