@@ -87,6 +87,11 @@ pub struct Args {
     #[arg(long, value_name = "MAX", num_args = 0..=1, default_missing_value = "0")]
     pub speedup: Option<usize>,
 
+    /// Print, instead of each expression's value, a Python program that computes it with
+    /// concurrent.futures as parcalc does (same workers, same delay). Assignments still bind.
+    #[arg(long)]
+    pub python: bool,
+
     /// Print the parsed tree, with node ids, before each value.
     #[arg(long)]
     pub tree: bool,
@@ -250,7 +255,39 @@ struct Batch<'a> {
     failed: bool,
 }
 
+/// Does `text` parse as an assignment (`x = …`)?
+fn is_assignment(text: &str) -> bool {
+    matches!(crate::syntax::parse_statement(text), Ok(Some(statement)) if statement.target.is_some())
+}
+
 impl Batch<'_> {
+    /// `--python`: the program computing the expression `text`, or its error.
+    fn python(&mut self, session: &Session, text: &str) -> io::Result<()> {
+        if text.trim().is_empty() || text.trim_start().starts_with('#') {
+            return Ok(());
+        }
+        match session.python_program(text) {
+            Ok(program) => {
+                let mut stdout = io::stdout().lock();
+                stdout.write_all(program.as_bytes())?;
+                stdout.flush()
+            }
+            Err(error) => {
+                self.failed = true;
+                report(format_args!(
+                    "{}",
+                    diagnostic::render_error_with_hint(
+                        &error,
+                        text,
+                        hint(&error),
+                        self.error_color
+                    )
+                ));
+                Ok(())
+            }
+        }
+    }
+
     /// `--speedup`: the value, then the table of runs on 1 to `max_workers` workers.
     fn speedup(&mut self, session: &mut Session, text: &str, max_workers: usize) -> io::Result<()> {
         if text.trim().is_empty() || text.trim_start().starts_with('#') {
@@ -317,6 +354,9 @@ impl Batch<'_> {
         }
         if let Some(max_workers) = self.args.speedup {
             return self.speedup(session, text, max_workers);
+        }
+        if self.args.python && !is_assignment(text) {
+            return self.python(session, text);
         }
         let evaluations_before = session.n_evaluations();
         match session.eval_line(text) {

@@ -281,6 +281,23 @@ impl Session {
         Ok((value, traces))
     }
 
+    /// The Python program computing the expression `line` as this session would: on as many
+    /// threads as it has workers, with its delay, its variables written as their values.
+    pub fn python_program(&self, line: &str) -> Result<String, Error> {
+        let statement = self
+            .pool
+            .install(|| syntax::parse_statement(line))?
+            .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
+        let env = self.resolve_names(&statement.expr)?;
+        Ok(crate::render::python(
+            &statement.expr,
+            line,
+            &env,
+            self.n_workers(),
+            self.options.delay,
+        ))
+    }
+
     /// The values of `ast.names`, in order; an unknown name is an error at its first use.
     fn resolve_names(&self, ast: &crate::ast::Ast) -> Result<Arc<[Value]>, Error> {
         let mut env = Vec::with_capacity(ast.names.len());

@@ -16,6 +16,7 @@ mod gantt;
 mod header;
 mod legend;
 pub(crate) mod paint;
+mod python;
 mod speedup;
 mod svg;
 pub(crate) mod text;
@@ -129,6 +130,19 @@ pub fn schedule_view(trace: &Trace, view: &View<'_>) -> String {
 /// The tree of `ast` with node ids, drawn with box-drawing characters, `width` columns wide.
 pub fn tree(ast: &Ast, source: &str, width: usize, color: Color) -> String {
     tree::tree(ast, source, width, color)
+}
+
+/// A runnable Python program computing `ast` (the text `source`, its names' values `env`) with
+/// `concurrent.futures` as parcalc's dataflow does, on `n_workers` threads, sleeping `delay`
+/// per operator.
+pub fn python(
+    ast: &Ast,
+    source: &str,
+    env: &[crate::num::Value],
+    n_workers: usize,
+    delay: Duration,
+) -> String {
+    python::python(ast, source, env, n_workers, delay)
 }
 
 /// The trace in Chrome's Trace Event format (JSON).

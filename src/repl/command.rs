@@ -176,6 +176,14 @@ pub(crate) const COMMANDS: &[Command] = &[
         run: speedup,
     },
     Command {
+        name: "python",
+        args: "EXPR",
+        help: "print EXPR as Python concurrent.futures",
+        completions: &[],
+        takes_expr: true,
+        run: python,
+    },
+    Command {
         name: "tree",
         args: "EXPR",
         help: "show the tree of EXPR with node ids",
@@ -460,6 +468,22 @@ fn tree(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
     )))
 }
 
+fn python(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    if invocation.arg.is_empty() {
+        return Err(CommandError::MissingArgument {
+            command: "python",
+            what: "an expression, e.g. :python (3 + 7) * (2 + 8)",
+        });
+    }
+    // Parse first, so that a syntax error gets its caret under the text typed.
+    parse_expr(invocation.arg, invocation.column)?;
+    let program = state
+        .session
+        .python_program(invocation.arg)
+        .map_err(|error| expr_error(error, invocation.arg, invocation.column))?;
+    Ok(Reply::Text(program.trim_end().to_string()))
+}
+
 /// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
 fn split_speedup_arg(arg: &str) -> (&str, Option<&str>) {
     if let Some((expr, last)) = arg.rsplit_once(char::is_whitespace)
@@ -709,6 +733,26 @@ mod test {
             dispatch(&mut state, ":speedup 1 + 2 0", 2),
             Err(CommandError::SpeedupMax { text }) if text == "0"
         ));
+    }
+
+    #[test]
+    fn python_prints_a_program_with_the_session_settings() {
+        let mut state = state();
+        state.session.eval_line("x = 4").unwrap();
+        let reply = dispatch(&mut state, ":python (1 + 2) * x", 2);
+        let Ok(Reply::Text(program)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(program.starts_with("#!/usr/bin/env python3\n"), "{program}");
+        assert!(program.contains("\nWORKERS = 2\n"), "{program}");
+        assert!(
+            program.contains("(4, \"(1 + 2) * x\", operator.mul, [Task(0), 4]),"),
+            "{program}"
+        );
+        check(
+            &[":python"],
+            Err(":python needs an expression, e.g. :python (3 + 7) * (2 + 8)"),
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod oracle;
+mod python;
 mod repl;
 mod robust;
 mod util;

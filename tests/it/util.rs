@@ -124,3 +124,11 @@ pub(crate) fn unindent(text: &str) -> String {
         .join("\n")
         + "\n"
 }
+
+/// Whether a missing python3 is a failure: `PARCALC_REQUIRE_PYTHON` or `CI` is set to anything
+/// but nothing, `0` or `false`.
+pub(crate) fn python_required() -> bool {
+    ["PARCALC_REQUIRE_PYTHON", "CI"].iter().any(|name| {
+        std::env::var(name).is_ok_and(|value| !["", "0", "false"].contains(&value.as_str()))
+    })
+}
