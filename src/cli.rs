@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::engine::{self, EvalOptions, Grain};
+use crate::engine::{self, EvalOptions, Grain, Policy};
 use crate::error::{Error, ErrorKind, NumError};
 use crate::input;
 use crate::num::Limits;
@@ -63,6 +63,11 @@ pub struct Args {
     #[arg(long, value_name = "N|auto", value_parser = settings::parse_grain, default_value = "auto", allow_negative_numbers = true)]
     pub grain: Grain,
 
+    /// The order ready tasks run in: lifo (rayon's own), fifo (as Python's thread pool executor),
+    /// critical-path (the task furthest from the end first).
+    #[arg(long, value_name = "P", value_parser = settings::parse_policy, default_value = "lifo")]
+    pub policy: Policy,
+
     /// Largest integer result, in bits, refused before it is computed.
     #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits, allow_negative_numbers = true)]
     pub max_bits: u64,
@@ -95,6 +100,11 @@ pub struct Args {
     #[arg(long, value_name = "MAX", require_equals = true, value_parser = settings::parse_speedup_max)]
     pub speedup: Option<Option<usize>>,
 
+    /// Print, instead of each expression's value, a Python program that computes it with
+    /// concurrent.futures as parcalc does (same workers, same delay). Assignments still bind.
+    #[arg(long)]
+    pub python: bool,
+
     /// Print the parsed tree, with node ids, before each value.
     #[arg(long)]
     pub tree: bool,
@@ -123,6 +133,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     };
     let options = EvalOptions {
         grain: args.grain,
+        policy: args.policy,
         delay: args.delay.unwrap_or_default(),
         limits: Limits {
             max_bits: args.max_bits,
@@ -216,8 +227,16 @@ fn report(message: std::fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "{message}");
 }
 
-/// Columns available for charts: the terminal's width, or 80 when stdout is not a terminal.
+/// Columns available for charts: `COLUMNS` when set to a number, else the terminal's width,
+/// else 80 (stdout is not a terminal).
 pub fn output_width() -> usize {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .filter(|&columns| columns > 0)
+    {
+        return columns;
+    }
     if io::stdout().is_terminal() {
         terminal_size::terminal_size().map_or(80, |(width, _)| usize::from(width.0))
     } else {
@@ -335,6 +354,11 @@ struct Batch<'a> {
     failed: bool,
 }
 
+/// Does `text` parse as an assignment (`x = …`)?
+fn is_assignment(text: &str) -> bool {
+    matches!(crate::syntax::parse_statement(text), Ok(Some(statement)) if statement.target.is_some())
+}
+
 impl Batch<'_> {
     /// Evaluates the `-e` in order, then the statements of `input` (the FILE's or stdin's).
     fn run(&mut self, session: &mut Session, input: Option<&[u8]>) -> io::Result<()> {
@@ -367,6 +391,24 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// `--python`: the program computing the expression `text`, or its error.
+    fn python(&mut self, session: &Session, text: &str, origin: Origin<'_>) -> io::Result<()> {
+        if text.trim().is_empty() || text.trim_start().starts_with('#') {
+            return Ok(());
+        }
+        match session.python_program(text) {
+            Ok(program) => {
+                let mut stdout = io::stdout().lock();
+                stdout.write_all(program.as_bytes())?;
+                stdout.flush()
+            }
+            Err(error) => {
+                self.report_error(&error, text, origin);
+                Ok(())
+            }
+        }
+    }
+
     /// Reports the error of the statement `text`, named by its origin; the run will exit 1.
     fn report_error(&mut self, error: &Error, text: &str, origin: Origin<'_>) {
         self.failed = true;
@@ -394,7 +436,11 @@ impl Batch<'_> {
                 let value = session.pool().install(|| value.to_string());
                 let mut stdout = io::stdout().lock();
                 writeln!(stdout, "{value}")?;
-                write!(stdout, "{}", crate::render::speedup(&rows, self.color))?;
+                write!(
+                    stdout,
+                    "{}",
+                    crate::render::speedup(&rows, output_width(), self.color)
+                )?;
                 stdout.flush()
             }
             Err(error) => {
@@ -414,13 +460,17 @@ impl Batch<'_> {
         if self.args.tree
             && let Ok(Some(statement)) = crate::syntax::parse_statement(text)
         {
-            let tree = crate::render::tree(&statement.expr, text, self.color);
+            let tree = crate::render::tree(&statement.expr, text, output_width(), self.color);
             write!(io::stdout().lock(), "{tree}")?;
         }
         if let Some(max_workers) = self.args.speedup {
             let max_workers = max_workers.unwrap_or_else(default_speedup_workers);
             return self.speedup(session, text, origin, max_workers);
         }
+        if self.args.python && !is_assignment(text) {
+            return self.python(session, text, origin);
+        }
+        let evaluations_before = session.n_evaluations();
         match session.eval_line(text) {
             Ok(None) => {}
             Ok(Some(outcome)) => {
@@ -444,7 +494,17 @@ impl Batch<'_> {
                     report(format_args!("{}", outcome.stats));
                 }
             }
-            Err(error) => self.report_error(&error, text, origin),
+            Err(error) => {
+                self.report_error(&error, text, origin);
+                // The schedule of a failed evaluation says which task failed and which never ran.
+                if self.args.trace
+                    && session.n_evaluations() != evaluations_before
+                    && let Some(trace) = session.last_trace()
+                {
+                    let chart = crate::render::schedule(trace, output_width(), self.color);
+                    writeln!(io::stdout().lock(), "{chart}")?;
+                }
+            }
         }
         Ok(())
     }

@@ -19,6 +19,23 @@ use crate::units::plural;
 /// Trees of at least this many nodes are freed on the pool, off the path to the printed value.
 const LARGE_TREE: usize = 1 << 16;
 
+/// Without a delay, a speedup run repeats each pool size at least this many times...
+pub const SPEEDUP_MIN_RUNS: usize = 7;
+/// ...and until this much wall time has been measured...
+pub const SPEEDUP_MIN_TIME: Duration = Duration::from_millis(100);
+/// ...unless this many runs of a slow expression have taken [`SPEEDUP_SLOW_TIME`].
+const SPEEDUP_SLOW_RUNS: usize = 3;
+const SPEEDUP_SLOW_TIME: Duration = Duration::from_secs(1);
+/// At most this many runs per pool size, however short.
+const SPEEDUP_MAX_RUNS: usize = 10_000;
+
+/// Has a pool size been measured enough, after `n_runs` runs taking `measured` in all?
+fn speedup_stable(n_runs: usize, measured: Duration) -> bool {
+    (n_runs >= SPEEDUP_MIN_RUNS && measured >= SPEEDUP_MIN_TIME)
+        || (n_runs >= SPEEDUP_SLOW_RUNS && measured >= SPEEDUP_SLOW_TIME)
+        || n_runs >= SPEEDUP_MAX_RUNS
+}
+
 /// What one line produced.
 #[derive(Debug)]
 pub struct Outcome {
@@ -62,6 +79,9 @@ pub struct Session {
     /// Grain, delay, limits and the cancel flag used for every evaluation.
     pub options: EvalOptions,
     last_trace: Option<Trace>,
+    /// Evaluations run so far: a front door compares it before and after a line to know
+    /// whether the last trace is that line's (an error before evaluating leaves it as it was).
+    n_evaluations: u64,
     /// The variable holding the last value computed: `_`, or the name last assigned.
     last_value: Option<Box<str>>,
     /// Longest statement accepted, in bytes.
@@ -78,6 +98,7 @@ impl Session {
             pool: Pool::new(n_workers)?,
             options,
             last_trace: None,
+            n_evaluations: 0,
             last_value: None,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
         })
@@ -119,6 +140,11 @@ impl Session {
     /// The trace of the last evaluation that ran, if any.
     pub fn last_trace(&self) -> Option<&Trace> {
         self.last_trace.as_ref()
+    }
+
+    /// How many evaluations have run (and left a trace) so far.
+    pub fn n_evaluations(&self) -> u64 {
+        self.n_evaluations
     }
 
     /// Parses and evaluates one line. `Ok(None)` for a blank line or a comment.
@@ -197,6 +223,7 @@ impl Session {
         } = ran;
         if let Some(trace) = trace {
             self.last_trace = Some(trace);
+            self.n_evaluations += 1;
         }
         let value = result?;
         let name: Box<str> = target.clone().unwrap_or_else(|| "_".into());
@@ -214,12 +241,17 @@ impl Session {
     pub fn keep_trace(&mut self, ran: Ran) {
         if let Some(trace) = ran.trace {
             self.last_trace = Some(trace);
+            self.n_evaluations += 1;
         }
     }
 
-    /// Evaluates the expression `line` once on each pool size from 1 to `max_workers` (with
-    /// the session's grain and delay), for the speedup table. Variables and `_` are left as
-    /// they were; the last run's trace becomes the last trace. Returns the value and the traces.
+    /// Evaluates the expression `line` on each pool size from 1 to `max_workers` (with the
+    /// session's grain, delay and policy), for the speedup table. With a delay, once per size:
+    /// the delay dominates the times. Without one, the times are microseconds of scheduling, so
+    /// each size is run until the timing is stable (at least [`SPEEDUP_MIN_RUNS`] runs and
+    /// [`SPEEDUP_MIN_TIME`] of measured time, or fewer runs of a slow expression), and the run
+    /// with the median wall time stands for it. Variables and `_` are left as they were; the
+    /// last size's median run becomes the last trace. Returns the value and one trace per size.
     pub fn speedup_runs(
         &mut self,
         line: &str,
@@ -238,6 +270,7 @@ impl Session {
     pub fn finish_speedup(&mut self, runs: SpeedupRuns) -> Result<(Value, Vec<Trace>), Error> {
         if let Some(trace) = runs.traces.last() {
             self.last_trace = Some(trace.clone());
+            self.n_evaluations += 1;
         }
         Ok((runs.result?, runs.traces))
     }
@@ -284,6 +317,23 @@ impl Session {
         self.pool = pool;
         self.options.cancel = CancelFlag::default();
         Ok(())
+    }
+
+    /// The Python program computing the expression `line` as this session would: on as many
+    /// threads as it has workers, with its delay, its variables written as their values.
+    pub fn python_program(&self, line: &str) -> Result<String, Error> {
+        let statement = self
+            .pool
+            .install(|| syntax::parse_statement(line))?
+            .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
+        let env = self.resolve_names(&statement.expr)?;
+        Ok(crate::render::python(
+            &statement.expr,
+            line,
+            &env,
+            self.n_workers(),
+            self.options.delay,
+        ))
     }
 
     /// The values of `ast.names`, in order; an unknown name is an error at its first use.
@@ -414,8 +464,10 @@ impl Prepared {
         }
     }
 
-    /// Evaluates the expression once on each pool size from 1 to `max_workers`, each a pool
-    /// of its own, stopping at the first error or cancellation.
+    /// Evaluates the expression on each pool size from 1 to `max_workers`, each a pool of its
+    /// own, stopping at the first error or cancellation. With a delay, once per size; without
+    /// one, until the timing is stable, the run with the median wall time standing for the
+    /// size (see [`Session::speedup_runs`]).
     ///
     /// # Blocking
     ///
@@ -432,14 +484,25 @@ impl Prepared {
                         return;
                     }
                 };
-                let evaluation =
-                    engine::evaluate(&pool, &self.ast, &self.env, &self.source, &self.options);
-                let failed = evaluation.result.is_err();
-                result = evaluation.result;
-                if failed {
-                    return;
+                let mut runs: Vec<Trace> = Vec::new();
+                let mut measured = Duration::ZERO;
+                loop {
+                    let evaluation =
+                        engine::evaluate(&pool, &self.ast, &self.env, &self.source, &self.options);
+                    let failed = evaluation.result.is_err();
+                    result = evaluation.result;
+                    if failed {
+                        return;
+                    }
+                    measured += Duration::from_nanos(evaluation.trace.wall_ns);
+                    runs.push(evaluation.trace);
+                    if self.options.delay > Duration::ZERO || speedup_stable(runs.len(), measured) {
+                        break;
+                    }
                 }
-                traces.push(evaluation.trace);
+                runs.sort_by_key(|trace| trace.wall_ns);
+                let middle = runs.len() / 2;
+                traces.push(runs.swap_remove(middle));
             }
         }));
         if let Err(payload) = runs {

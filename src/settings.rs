@@ -1,11 +1,12 @@
-//! The settings both front doors take, parsed in one place: the number of workers, the grain
-//! and the largest pool of a speedup run (durations are in `units`).
+//! The settings both front doors take, parsed in one place: the number of workers, the grain,
+//! the scheduling policy and the default largest pool of a speedup run (durations are in
+//! `units`).
 //!
 //! `cli` reads them from flags and `repl` from `:commands`; both call the parsers here, so a
 //! setting is spelt and refused the same way at either door, and neither door imports the
 //! other. Errors are typed; the door that has the flag or command words the hint.
 
-use crate::engine::{self, Grain, MAX_WORKERS};
+use crate::engine::{self, Grain, MAX_WORKERS, Policy};
 
 /// A setting that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -18,6 +19,8 @@ pub(crate) enum SettingError {
     Grain(String),
     #[error("MAX must be between 1 and {MAX_WORKERS}, not {0}")]
     SpeedupMax(String),
+    #[error("policy must be lifo, fifo or critical-path, not '{0}'")]
+    Policy(String),
 }
 
 /// A number of workers, from 1 to [`MAX_WORKERS`].
@@ -48,6 +51,11 @@ pub(crate) fn parse_speedup_max(text: &str) -> Result<usize, SettingError> {
         .ok()
         .filter(|n| (1..=MAX_WORKERS).contains(n))
         .ok_or_else(|| SettingError::SpeedupMax(text.to_string()))
+}
+
+/// `lifo`, `fifo` or `critical-path`.
+pub(crate) fn parse_policy(text: &str) -> Result<Policy, SettingError> {
+    Policy::from_name(text.trim()).ok_or_else(|| SettingError::Policy(text.to_string()))
 }
 
 /// Default largest pool of a speedup run: the machine's parallelism, at least 4.
@@ -83,5 +91,11 @@ mod test {
             Err("MAX must be between 1 and 1024, not -1".into())
         );
         assert!(parse_speedup_max("1025").is_err());
+        assert_eq!(parse_policy("critical-path"), Ok(Policy::CriticalPath));
+        assert_eq!(parse_policy("lifo"), Ok(Policy::Lifo));
+        assert_eq!(
+            parse_policy("random").map_err(|e| e.to_string()),
+            Err("policy must be lifo, fifo or critical-path, not 'random'".into())
+        );
     }
 }

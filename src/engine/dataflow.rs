@@ -2,9 +2,11 @@
 //!
 //! Each task has a counter of operand tasks still pending. Tasks with no operand tasks are
 //! submitted at the start; when a task finishes, it decrements its consumer's counter, and the
-//! worker that brings it to zero runs the consumer next (in a loop, not a recursive call). So
-//! a task only ever starts with all its operands computed, no worker ever waits on another
-//! task, and one worker cannot deadlock. The last task (the root's) resolves only after every
+//! worker that brings it to zero hands the consumer on as the policy says: under `lifo` it runs
+//! the consumer next (in a loop, not a recursive call); under `fifo` and `critical-path` it puts
+//! the consumer into the shared ready queue (`ready`) and takes the queue's next task. So a task
+//! only ever starts with all its operands computed, no worker ever waits on another task, and
+//! one worker cannot deadlock. The last task (the root's) resolves only after every
 //! other task has, and the caller's future is fulfilled when the last job lets go of the
 //! shared state, handing that state over whole to build the result and the trace.
 //!
@@ -12,7 +14,8 @@
 //! such id wins. Tasks whose nodes all come after a known error are skipped, tasks that may
 //! still hold an earlier error run on, so the error reported is the one the sequential
 //! evaluator reports (the first failing node in arena order). The cancel flag skips every task
-//! not yet started and stops running ones at their next check.
+//! not yet started and stops running ones at their next check. Each task's slot says what
+//! became of it (ran, failed, stopped part way, not run), so the trace can tell.
 //!
 //! This module knows no arithmetic ([`eval_node`] does it) and draws nothing.
 
@@ -27,10 +30,11 @@ use crate::ast::{Ast, NodeId};
 use crate::engine::future::{self, Promise, panic_error};
 use crate::engine::grain::{NO_TASK, Plan};
 use crate::engine::node::eval_node;
+use crate::engine::ready::ReadyQueue;
 use crate::engine::{CancelFlag, EvalOptions, Evaluation, Pool};
 use crate::error::{Error, ErrorKind};
 use crate::num::{Limits, Value};
-use crate::trace::{TaskRecord, Trace};
+use crate::trace::{Ending, TaskOutcome, TaskRecord, Trace};
 
 /// The longest single sleep of a simulated delay: the cancel flag is checked at least this
 /// often, so Ctrl-C stops a slow evaluation well within 100 ms.
@@ -39,18 +43,63 @@ const DELAY_SLICE: Duration = Duration::from_millis(10);
 /// Traces of fewer tasks are assembled on the caller's thread, larger ones on the pool.
 const PARALLEL_TRACE_MIN_TASKS: usize = 4096;
 
-/// Bits of [`Times::start`] below the start time, holding the worker's index.
-const WORKER_BITS: u32 = 16;
+/// Bits of [`Times::start`] below the start time: the task's state, then the worker's index.
+const TIME_SHIFT: u32 = 16;
+/// Bits of [`Times::start`] holding the worker's index (a pool has at most 1024 workers).
+const WORKER_BITS: u32 = 12;
 
-/// Each task's instants and worker, written once by the worker that runs it: 16 bytes a task.
-/// A task's ready time is not stored: a task with operand tasks starts the moment its last
-/// operand ends (on the worker that ended it), and one without is ready at 0.
+/// The state of a task's slot, in the 4 bits of [`Times::start`] above the worker's index.
+const NOT_STARTED: u64 = 0;
+const RUNNING: u64 = 1;
+const RAN: u64 = 2;
+const FAILED: u64 = 3;
+const CANCELLED: u64 = 4;
+const NOT_RUN: u64 = 5;
+
+/// Each task's instants, worker and state, written by the worker that runs it: 16 bytes a
+/// task. A task's ready time is not stored: it is the latest end among its operand tasks (0
+/// for a task without), which the trace computes when it is assembled.
 #[derive(Debug, Default)]
 struct Times {
-    /// The start time shifted left by [`WORKER_BITS`], or'ed with the worker's index (a pool
-    /// has at most 1024 workers; 2^48 ns is 78 hours).
+    /// The start time shifted left by [`TIME_SHIFT`], or'ed with the state and the worker's
+    /// index (2^48 ns is 78 hours). Written when the task starts (`RUNNING`) and again when it
+    /// ends, with its final state.
     start: AtomicU64,
     end_ns: AtomicU64,
+}
+
+fn pack(start_ns: u64, state: u64, worker: u64) -> u64 {
+    start_ns << TIME_SHIFT | state << WORKER_BITS | worker
+}
+
+/// `(start_ns, state, worker)` of a packed start word.
+fn unpack(word: u64) -> (u64, u64, u32) {
+    let low = word & ((1 << TIME_SHIFT) - 1);
+    (
+        word >> TIME_SHIFT,
+        low >> WORKER_BITS,
+        (low & ((1 << WORKER_BITS) - 1)) as u32,
+    )
+}
+
+fn outcome_of(state: u64) -> TaskOutcome {
+    match state {
+        RAN => TaskOutcome::Ran,
+        FAILED => TaskOutcome::Failed,
+        CANCELLED => TaskOutcome::Cancelled,
+        RUNNING => TaskOutcome::Running,
+        _ => TaskOutcome::NotRun,
+    }
+}
+
+fn state_of(outcome: TaskOutcome) -> u64 {
+    match outcome {
+        TaskOutcome::Ran => RAN,
+        TaskOutcome::Failed => FAILED,
+        TaskOutcome::Cancelled => CANCELLED,
+        TaskOutcome::Running => RUNNING,
+        TaskOutcome::NotRun => NOT_RUN,
+    }
 }
 
 /// What the last job hands back to the caller.
@@ -59,7 +108,8 @@ struct Finished {
     plan: Plan,
     values: Vec<OnceLock<Value>>,
     times: Vec<Times>,
-    error: Option<(u32, Error)>,
+    /// The failing node, its task, and the error.
+    error: Option<(u32, usize, Error)>,
     cancelled: bool,
 }
 
@@ -78,6 +128,8 @@ struct Shared {
     ready: Vec<u32>,
     /// Ready tasks run one after the other by a single starting job, once split.
     seed_chunk: usize,
+    /// The shared ready queue of the `fifo` and `critical-path` policies; `None` under `lifo`.
+    queue: Option<ReadyQueue>,
     /// `pending[t]`: operand tasks of task `t` not yet resolved.
     pending: Vec<AtomicU32>,
     /// `values[t]`: task `t`'s value, set once when it succeeds; read by its consumer.
@@ -86,7 +138,7 @@ struct Shared {
     /// The smallest id of a node known to have failed (`u32::MAX`: none yet). A hint for
     /// skipping work; `error` holds the error itself.
     first_error: AtomicU32,
-    error: Mutex<Option<(u32, Error)>>,
+    error: Mutex<Option<(u32, usize, Error)>>,
     /// Set when a task stopped because of the cancel flag.
     cancelled: AtomicBool,
     started: Instant,
@@ -151,6 +203,7 @@ pub(crate) fn run(
     } else {
         ready.len().div_ceil(n_workers * 256)
     };
+    let queue = ReadyQueue::new(options.policy, &plan, &ready);
     let (promise, future) = future::channel();
     let started = Instant::now();
     let shared = Arc::new(Shared {
@@ -163,6 +216,7 @@ pub(crate) fn run(
         plan,
         ready,
         seed_chunk,
+        queue,
         pending,
         values,
         times,
@@ -207,9 +261,18 @@ fn finish(
     } = finished;
     let n_workers = pool.n_workers();
     let root_value = values.last().and_then(OnceLock::get);
+    let ending = match &error {
+        _ if cancelled => Ending::Cancelled,
+        Some((node, task, error)) => Ending::Failed {
+            task: *task,
+            node: NodeId(*node),
+            error: error.kind.clone(),
+        },
+        None => Ending::Finished,
+    };
     let result = if cancelled {
         Err(Error::new(ErrorKind::Cancelled, root_span))
-    } else if let Some((_, error)) = error {
+    } else if let Some((_, _, error)) = error {
         Err(error)
     } else {
         root_value.cloned().ok_or_else(|| {
@@ -221,30 +284,36 @@ fn finish(
     };
     if times.is_empty() {
         // Not recorded: no trace.
-        return Evaluation {
-            result,
-            trace: Trace::new(n_workers, Arc::clone(source)),
-        };
+        let mut trace = Trace::new(n_workers, Arc::clone(source));
+        trace.ending = ending;
+        return Evaluation { result, trace };
     }
     // Relaxed loads: the caller synchronised with every job through the future.
     let load = |atomic: &AtomicU64| atomic.load(Ordering::Relaxed);
-    let wall_ns = times.last().map_or(0, |last| load(&last.end_ns));
     let record = |task: usize| {
         let root = NodeId(plan.roots[task]);
-        let start = load(&times[task].start);
-        let start_ns = start >> WORKER_BITS;
+        let (start_ns, state, worker) = unpack(load(&times[task].start));
         let deps_start = plan.deps_start[task];
-        let deps_len = plan.deps_start[task + 1] - deps_start;
+        let deps = plan.deps(task);
         TaskRecord {
             root,
             n_nodes: plan.n_ops[task],
             span: ast.span(root),
-            worker: (start & ((1 << WORKER_BITS) - 1)) as u32,
-            ready_ns: if deps_len == 0 { 0 } else { start_ns },
+            worker,
+            ready_ns: deps
+                .iter()
+                .map(|&dep| load(&times[dep as usize].end_ns))
+                .max()
+                .unwrap_or(0),
             start_ns,
             end_ns: load(&times[task].end_ns),
+            outcome: if state == NOT_STARTED {
+                TaskOutcome::NotRun
+            } else {
+                outcome_of(state)
+            },
             deps_start,
-            deps_len,
+            deps_len: deps.len() as u32,
         }
     };
     // Waking the workers costs more than a few thousand records take on the caller's thread.
@@ -254,16 +323,22 @@ fn finish(
         pool.threads()
             .install(|| (0..plan.n_tasks()).into_par_iter().map(record).collect())
     };
+    // The last instant any task was seen: the root's end when the evaluation succeeded.
+    let wall_ns = times
+        .iter()
+        .map(|slot| load(&slot.end_ns))
+        .max()
+        .unwrap_or(0);
     let Plan { deps, .. } = plan;
-    Evaluation {
-        result,
-        trace: Trace::from_parts(n_workers, Arc::clone(source), wall_ns, tasks, deps, values),
-    }
+    let mut trace = Trace::from_parts(n_workers, Arc::clone(source), wall_ns, tasks, deps, values);
+    trace.ending = ending;
+    Evaluation { result, trace }
 }
 
 /// Starts the ready tasks `shared.ready[lo..hi]`: halves the range, submitting one half as a
 /// new job, until it is one chunk, then runs that chunk's tasks (and whatever consumers they
-/// make ready).
+/// make ready). Under a shared-queue policy the range only counts the jobs: each of them
+/// serves the queue once, in the queue's order.
 // The job owns its reference to the shared state: the last job to drop one fulfils the future.
 #[allow(clippy::needless_pass_by_value)]
 fn seed(shared: Arc<Shared>, lo: usize, mut hi: usize) {
@@ -277,6 +352,12 @@ fn seed(shared: Arc<Shared>, lo: usize, mut hi: usize) {
         hi = mid;
     }
     let mut stack = Vec::new();
+    if let Some(queue) = &shared.queue {
+        for _ in lo..hi {
+            shared.serve(queue, &mut stack);
+        }
+        return;
+    }
     let mut start_ns = shared.now_ns();
     for &task in &shared.ready[lo..hi] {
         // One clock read per task: the next ready task starts when the previous chain ended.
@@ -296,35 +377,22 @@ impl Shared {
         self.started.elapsed().as_nanos() as u64
     }
 
+    fn worker_index() -> u64 {
+        rayon::current_thread_index().unwrap_or(0) as u64 & ((1 << WORKER_BITS) - 1)
+    }
+
     /// Runs `task`, started at `start_ns`, then, as long as finishing a task makes its consumer
-    /// ready, the consumer. Returns when the last task it ran ended.
+    /// ready, the consumer (the `lifo` policy). Returns when the last task it ran ended.
     fn run_chain<'s>(&'s self, mut task: u32, mut start_ns: u64, stack: &mut Stack<'s>) -> u64 {
-        let worker = rayon::current_thread_index().unwrap_or(0) as u64 & ((1 << WORKER_BITS) - 1);
+        let worker = Self::worker_index();
         loop {
-            let index = task as usize;
-            let ran = self.run_task(index, stack);
-            let end_ns = if ran { self.now_ns() } else { start_ns };
-            if let Some(times) = self.times.get(index) {
-                // Relaxed stores: published to the consumer by the AcqRel decrement below, and
-                // to the caller by the release of the shared state.
-                times
-                    .start
-                    .store(start_ns << WORKER_BITS | worker, Ordering::Relaxed);
-                times.end_ns.store(end_ns, Ordering::Relaxed);
-            }
-            let parent = self.plan.parent[index];
-            if parent == NO_TASK {
+            let (end_ns, consumer) = self.run_one(task, start_ns, worker, stack);
+            let Some(parent) = consumer else {
                 return end_ns;
-            }
-            // AcqRel: the Release half publishes this task's value to whichever worker runs the
-            // consumer; the Acquire half lets the last operand's worker see every other
-            // operand's value.
-            if self.pending[parent as usize].fetch_sub(1, Ordering::AcqRel) != 1 {
-                return end_ns;
-            }
+            };
             // The consumer became ready, and starts, when its last operand ended: the latest
-            // end among its operand tasks, whose times the Acquire above made visible (another
-            // worker's clock read may be later than ours).
+            // end among its operand tasks, whose times the Acquire in `run_one` made visible
+            // (another worker's clock read may be later than ours).
             task = parent;
             start_ns = self
                 .plan
@@ -336,42 +404,113 @@ impl Shared {
         }
     }
 
-    /// Runs one task, or skips it. Returns whether it evaluated anything.
-    fn run_task<'s>(&'s self, task: usize, stack: &mut Stack<'s>) -> bool {
+    /// Takes one task from the shared ready queue and runs it; while finishing a task makes its
+    /// consumer ready, puts the consumer in and takes the queue's next task (the `fifo` and
+    /// `critical-path` policies).
+    fn serve<'s>(&'s self, queue: &ReadyQueue, stack: &mut Stack<'s>) {
+        let worker = Self::worker_index();
+        let Some(mut task) = queue.pop() else {
+            return;
+        };
+        loop {
+            let start_ns = self.now_ns();
+            let (_, consumer) = self.run_one(task, start_ns, worker, stack);
+            let Some(parent) = consumer else {
+                return;
+            };
+            task = queue.push_pop(parent);
+        }
+    }
+
+    /// Runs (or skips) one task started at `start_ns` on `worker`, records its times and
+    /// outcome, and resolves it for its consumer. Returns its end and, if this made the
+    /// consumer ready, the consumer.
+    fn run_one<'s>(
+        &'s self,
+        task: u32,
+        start_ns: u64,
+        worker: u64,
+        stack: &mut Stack<'s>,
+    ) -> (u64, Option<u32>) {
+        let index = task as usize;
+        let slot = self.times.get(index);
+        if let Some(times) = slot {
+            // Relaxed: only a live view reads a running task's slot, and a stale read shows
+            // it a moment late.
+            times
+                .start
+                .store(pack(start_ns, RUNNING, worker), Ordering::Relaxed);
+        }
+        let outcome = self.run_task(index, stack);
+        let end_ns = if outcome.started() {
+            self.now_ns()
+        } else {
+            start_ns
+        };
+        if let Some(times) = slot {
+            // The end first, then the final state with Release, so that whoever sees the state
+            // (Acquire) sees the end. The consumer and the caller see both through the AcqRel
+            // decrement below and the release of the shared state.
+            times.end_ns.store(end_ns, Ordering::Relaxed);
+            times
+                .start
+                .store(pack(start_ns, state_of(outcome), worker), Ordering::Release);
+        }
+        let parent = self.plan.parent[index];
+        if parent == NO_TASK {
+            return (end_ns, None);
+        }
+        // AcqRel: the Release half publishes this task's value to whichever worker runs the
+        // consumer; the Acquire half lets the last operand's worker see every other operand's
+        // value.
+        if self.pending[parent as usize].fetch_sub(1, Ordering::AcqRel) != 1 {
+            return (end_ns, None);
+        }
+        (end_ns, Some(parent))
+    }
+
+    /// Runs one task, or skips it, and says what became of it.
+    fn run_task<'s>(&'s self, task: usize, stack: &mut Stack<'s>) -> TaskOutcome {
         let root = self.plan.roots[task];
         let first = self.ast.first_of(NodeId(root)).0;
         if self.cancel.is_cancelled() {
             self.cancelled.store(true, Ordering::Relaxed);
-            return false;
+            return TaskOutcome::NotRun;
         }
         // Relaxed: a stale value only means running a task that could have been skipped.
         if first > self.first_error.load(Ordering::Relaxed) {
-            return false;
+            return TaskOutcome::NotRun;
         }
         let current = Cell::new(root);
+        let worked = Cell::new(false);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            self.evaluate_group(task, root, first, &current, stack)
+            self.evaluate_group(task, root, first, &current, &worked, stack)
         }));
         match outcome {
             Ok(Ok(Some(value))) => {
                 // The slot is empty: each task runs once.
                 let _ = self.values[task].set(value);
+                TaskOutcome::Ran
             }
-            Ok(Ok(None)) => {}
-            Ok(Err((node, error))) => self.record_error(node, error),
+            Ok(Ok(None)) if worked.get() => TaskOutcome::Cancelled,
+            Ok(Ok(None)) => TaskOutcome::NotRun,
+            Ok(Err((node, error))) => {
+                self.record_error(node, task, error);
+                TaskOutcome::Failed
+            }
             Err(payload) => {
                 let node = current.get();
                 let span = self.ast.op_span(NodeId(node));
-                self.record_error(node, panic_error(&*payload, span));
+                self.record_error(node, task, panic_error(&*payload, span));
+                TaskOutcome::Failed
             }
         }
-        true
     }
 
     /// Evaluates the nodes of task `task` in arena order, with a value stack as the sequential
     /// evaluator does, taking the values of operand tasks where their subtrees begin. `None`
     /// when it stops early: an operand task has no value, an earlier node failed, or the
-    /// evaluation was cancelled.
+    /// evaluation was cancelled. `worked` is set once it begins its first operator.
     #[allow(clippy::type_complexity)]
     fn evaluate_group<'s>(
         &'s self,
@@ -379,6 +518,7 @@ impl Shared {
         root: u32,
         first: u32,
         current: &Cell<u32>,
+        worked: &Cell<bool>,
         stack: &mut Stack<'s>,
     ) -> Result<Option<Value>, (u32, Error)> {
         let ast = &*self.ast;
@@ -409,6 +549,7 @@ impl Shared {
                 if index > self.first_error.load(Ordering::Relaxed) {
                     return Ok(None);
                 }
+                worked.set(true);
                 if !self.simulate_work() {
                     return Ok(None);
                 }
@@ -448,11 +589,11 @@ impl Shared {
         }
     }
 
-    /// Keeps the error of the smallest failing node.
-    fn record_error(&self, node: u32, error: Error) {
+    /// Keeps the error of the smallest failing node, and the task that raised it.
+    fn record_error(&self, node: u32, task: usize, error: Error) {
         let mut slot = self.error.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.as_ref().is_none_or(|(known, _)| node < *known) {
-            *slot = Some((node, error));
+        if slot.as_ref().is_none_or(|(known, _, _)| node < *known) {
+            *slot = Some((node, task, error));
         }
         // Relaxed: only a hint for skipping; the mutex decides which error is reported.
         self.first_error.fetch_min(node, Ordering::Relaxed);

@@ -12,9 +12,10 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::ast::Ast;
-use crate::engine::{CancelFlag, Grain};
+use crate::engine::{CancelFlag, Grain, Policy};
 use crate::error::{Error, ErrorKind};
 use crate::num::Value;
+use crate::render::text::{self, wrap};
 use crate::render::{self, Color, SpeedupRow};
 use crate::repl::wait::{self, Waited};
 use crate::repl::{Flags, display};
@@ -197,6 +198,14 @@ pub(crate) const COMMANDS: &[Command] = &[
         run: grain,
     },
     Command {
+        name: "policy",
+        args: "[lifo|fifo|critical-path]",
+        help: "show or set the order ready tasks run in",
+        completions: &["lifo", "fifo", "critical-path"],
+        takes_expr: false,
+        run: policy,
+    },
+    Command {
         name: "trace",
         args: "[on|off|json FILE|svg FILE]",
         help: "show the last schedule, or write it",
@@ -211,6 +220,14 @@ pub(crate) const COMMANDS: &[Command] = &[
         completions: &[],
         takes_expr: true,
         run: speedup,
+    },
+    Command {
+        name: "python",
+        args: "EXPR",
+        help: "print EXPR as Python concurrent.futures",
+        completions: &[],
+        takes_expr: true,
+        run: python,
     },
     Command {
         name: "tree",
@@ -329,13 +346,15 @@ fn no_argument(name: &'static str, invocation: Invocation<'_>) -> Result<(), Com
     }
 }
 
-fn help(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+fn help(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("help", invocation)?;
-    Ok(Reply::Text(help_text()))
+    Ok(Reply::Text(help_text(state.width)))
 }
 
-/// The text of `:help`, built from [`COMMANDS`].
-pub(crate) fn help_text() -> String {
+/// The text of `:help`, built from [`COMMANDS`], at most `width` columns wide (at least 40): a
+/// command's help goes under its usage, wrapped at spaces, when the two do not fit on a line.
+pub(crate) fn help_text(width: usize) -> String {
+    let width = text::view_width(width);
     let usage: Vec<String> = COMMANDS
         .iter()
         .map(|c| match c.args {
@@ -343,12 +362,27 @@ pub(crate) fn help_text() -> String {
             args => format!(":{} {args}", c.name),
         })
         .collect();
-    let width = usage.iter().map(|u| u.chars().count()).max().unwrap_or(0);
-    let mut out = String::from("Type an expression (1 + 2, x = 3, sqrt(2)) or a command:\n");
-    for (usage, command) in usage.iter().zip(COMMANDS) {
-        let _ = writeln!(out, "  {usage:width$}  {}", command.help);
+    let usage_width = usage.iter().map(|u| u.chars().count()).max().unwrap_or(0);
+    let mut out = String::new();
+    for line in wrap(
+        "Type an expression (1 + 2, x = 3, sqrt(2)) or a command:",
+        width,
+        "",
+    ) {
+        let _ = writeln!(out, "{line}");
     }
-    out.push_str("Keys: Tab completes, Ctrl-R searches, Ctrl-C cancels, Ctrl-D quits.");
+    for (usage, command) in usage.iter().zip(COMMANDS) {
+        if 2 + usage_width + 2 + command.help.chars().count() <= width {
+            let _ = writeln!(out, "  {usage:usage_width$}  {}", command.help);
+        } else {
+            let _ = writeln!(out, "  {usage}");
+            for line in wrap(command.help, width - 6, "") {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+    }
+    let keys = "Keys: Tab completes, Ctrl-R searches, Ctrl-C cancels, Ctrl-D quits.";
+    out.push_str(&wrap(keys, width, "  ").join("\n"));
     out
 }
 
@@ -385,6 +419,21 @@ fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     }))
 }
 
+fn policy(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    if !invocation.arg.is_empty() {
+        state.session.options.policy = settings::parse_policy(invocation.arg)?;
+    }
+    Ok(Reply::Text(format!(
+        "policy {}: {}",
+        state.session.options.policy.name(),
+        match state.session.options.policy {
+            Policy::Lifo => "a worker runs the task it made ready next (rayon's order)",
+            Policy::Fifo => "one queue, oldest ready task first (Python's executor)",
+            Policy::CriticalPath => "one queue, the task furthest from the end first (Hu)",
+        }
+    )))
+}
+
 fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     let mut words = invocation.arg.splitn(2, char::is_whitespace);
     let word = words.next().unwrap_or("");
@@ -395,11 +444,7 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     };
     match word {
         "" => match state.session.last_trace() {
-            Some(trace) => Ok(Reply::Text(render::schedule(
-                trace,
-                state.width,
-                state.color,
-            ))),
+            Some(trace) => Ok(Reply::Text(schedule_text(state, trace))),
             None => Err(CommandError::NoTrace),
         },
         "on" | "off" => {
@@ -504,6 +549,24 @@ pub(crate) fn parse_path(text: &str, word: &str) -> Result<PathBuf, CommandError
     Ok(PathBuf::from(path))
 }
 
+/// The schedule view of `trace` as the REPL shows it: at the terminal's width, saying which
+/// settings have changed since it ran, with `:delay` in hints.
+pub(crate) fn schedule_text(state: &State, trace: &crate::trace::Trace) -> String {
+    let options = &state.session.options;
+    let view = render::View {
+        width: state.width,
+        color: state.color,
+        current: Some(render::Settings {
+            n_workers: state.session.n_workers(),
+            delay: options.delay,
+            grain: options.grain,
+            policy: options.policy,
+        }),
+        delay_hint: ":delay",
+    };
+    render::schedule_view(trace, &view)
+}
+
 /// The error `error` in the expression argument `text`, typed from screen column `column`.
 fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
     CommandError::Expr {
@@ -535,7 +598,28 @@ fn tree(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
         });
     }
     let ast = parse_expr(invocation.arg, invocation.column)?;
-    Ok(Reply::Text(render::tree(&ast, invocation.arg, state.color)))
+    Ok(Reply::Text(render::tree(
+        &ast,
+        invocation.arg,
+        state.width,
+        state.color,
+    )))
+}
+
+fn python(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    if invocation.arg.is_empty() {
+        return Err(CommandError::MissingArgument {
+            command: "python",
+            what: "an expression, e.g. :python (3 + 7) * (2 + 8)",
+        });
+    }
+    // Parse first, so that a syntax error gets its caret under the text typed.
+    parse_expr(invocation.arg, invocation.column)?;
+    let program = state
+        .session
+        .python_program(invocation.arg)
+        .map_err(|error| expr_error(error, invocation.arg, invocation.column))?;
+    Ok(Reply::Text(program.trim_end().to_string()))
 }
 
 /// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
@@ -609,7 +693,7 @@ pub(crate) fn run_speedup(
 /// The value and table of a speedup run, as `:speedup` (and `--speedup` in the REPL) print it.
 pub(crate) fn speedup_report(state: &State, value: &Value, traces: &[Trace]) -> String {
     let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
-    let table = render::speedup(&rows, state.color);
+    let table = render::speedup(&rows, state.width, state.color);
     format!(
         "{}\n{}\n{}",
         display::abbreviate_value(value),
@@ -717,6 +801,14 @@ mod test {
         check(&[":delay 100MS"], Ok("delay 100 ms per operator"));
         check(&[":delay 100ms", ":delay off"], Ok("no delay"));
         check(
+            &[":policy"],
+            Ok("policy lifo: a worker runs the task it made ready next (rayon's order)"),
+        );
+        check(
+            &[":policy critical-path"],
+            Ok("policy critical-path: one queue, the task furthest from the end first (Hu)"),
+        );
+        check(
             &[":trace on"],
             Ok("the schedule is shown after every evaluation"),
         );
@@ -741,6 +833,10 @@ mod test {
         );
         check(&[":trace json"], Err(":trace json needs a FILE to write"));
         check(&[":quit now"], Err(":quit takes no argument"));
+        check(
+            &[":policy random"],
+            Err("policy must be lifo, fifo or critical-path, not 'random'"),
+        );
         check(&[":show"], Err("no value yet"));
         check(
             &[":trace"],
@@ -757,7 +853,7 @@ mod test {
             let mut state = state();
             let reply = dispatch(&mut state, name, 2);
             assert!(
-                matches!(&reply, Ok(Reply::Text(text)) if *text == help_text()),
+                matches!(&reply, Ok(Reply::Text(text)) if *text == help_text(state.width)),
                 "{name}: {reply:?}"
             );
         }
@@ -816,14 +912,18 @@ mod test {
     }
 
     #[test]
-    fn help_lists_every_command_within_80_columns() {
-        let text = help_text();
-        for command in COMMANDS {
-            assert!(text.contains(&format!(":{}", command.name)), "{text}");
+    fn help_lists_every_command_within_the_width() {
+        for width in [40, 60, 80] {
+            let text = help_text(width);
+            for command in COMMANDS {
+                assert!(text.contains(&format!(":{}", command.name)), "{text}");
+            }
+            for line in text.lines() {
+                assert!(line.chars().count() <= width, "{line}");
+            }
         }
-        for line in text.lines() {
-            assert!(line.chars().count() < 80, "{line}");
-        }
+        insta::assert_snapshot!("help_40_columns", help_text(40));
+        insta::assert_snapshot!("help_80_columns", help_text(80));
     }
 
     #[test]
@@ -862,6 +962,26 @@ mod test {
             dispatch(&mut state, ":speedup 1 + 2 0", 2),
             Err(CommandError::Setting(SettingError::SpeedupMax(text))) if text == "0"
         ));
+    }
+
+    #[test]
+    fn python_prints_a_program_with_the_session_settings() {
+        let mut state = state();
+        state.session.eval_line("x = 4").unwrap();
+        let reply = dispatch(&mut state, ":python (1 + 2) * x", 2);
+        let Ok(Reply::Text(program)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(program.starts_with("#!/usr/bin/env python3\n"), "{program}");
+        assert!(program.contains("\nWORKERS = 2\n"), "{program}");
+        assert!(
+            program.contains("(4, \"(1 + 2) * x\", operator.mul, [Task(0), 4]),"),
+            "{program}"
+        );
+        check(
+            &[":python"],
+            Err(":python needs an expression, e.g. :python (3 + 7) * (2 + 8)"),
+        );
     }
 
     #[test]

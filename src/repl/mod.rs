@@ -353,6 +353,7 @@ fn handle(state: &mut State, text: &str) -> Reply {
 /// what the flags of the command line ask for) or its error. Ctrl-C prints `cancelled`, and
 /// the value of an evaluation given up on is never printed.
 fn evaluate(state: &mut State, text: &str) {
+    let evaluations_before = state.session.n_evaluations();
     let prepared = match state.session.prepare(text) {
         Ok(Some(prepared)) => prepared,
         Ok(None) => return,
@@ -362,7 +363,10 @@ fn evaluate(state: &mut State, text: &str) {
         }
     };
     if state.flags.tree {
-        print!("{}", render::tree(prepared.ast(), text, state.color));
+        print!(
+            "{}",
+            render::tree(prepared.ast(), text, state.width, state.color)
+        );
     }
     if let Some(max_workers) = state.flags.speedup
         && !prepared.is_assignment()
@@ -401,6 +405,7 @@ fn evaluate(state: &mut State, text: &str) {
                 state.session.keep_trace(ran);
             }
             eprintln!("{}", render_failure(&CommandError::Cancelled, state.color));
+            show_failed_trace(state, evaluations_before);
             return;
         }
         Err(error) => {
@@ -418,7 +423,7 @@ fn evaluate(state: &mut State, text: &str) {
             if state.show_trace
                 && let Some(trace) = state.session.last_trace()
             {
-                println!("{}", render::schedule(trace, state.width, state.color));
+                println!("{}", command::schedule_text(state, trace));
             }
             if state.flags.stats {
                 eprintln!("{}", outcome.stats);
@@ -428,8 +433,14 @@ fn evaluate(state: &mut State, text: &str) {
         Err(Error {
             kind: ErrorKind::Cancelled,
             ..
-        }) => eprintln!("{}", render_failure(&CommandError::Cancelled, state.color)),
-        Err(error) => eprintln!("{}", render_error(&error, text, state.color)),
+        }) => {
+            eprintln!("{}", render_failure(&CommandError::Cancelled, state.color));
+            show_failed_trace(state, evaluations_before);
+        }
+        Err(error) => {
+            eprintln!("{}", render_error(&error, text, state.color));
+            show_failed_trace(state, evaluations_before);
+        }
     }
 }
 
@@ -449,6 +460,17 @@ fn write_trace_files(state: &State) {
         {
             eprintln!("{}", render_failure(&error, state.color));
         }
+    }
+}
+
+/// With `:trace on`, the schedule of an evaluation that failed or was cancelled: which task
+/// failed, which never ran. Nothing when the line failed before evaluating.
+fn show_failed_trace(state: &State, evaluations_before: u64) {
+    if state.show_trace
+        && state.session.n_evaluations() != evaluations_before
+        && let Some(trace) = state.session.last_trace()
+    {
+        println!("{}", command::schedule_text(state, trace));
     }
 }
 

@@ -477,6 +477,126 @@ fn speedup_prints_one_row_per_pool_size() {
     assert!(rows >= 3, "{}", run.stdout);
 }
 
+/// Every line of `text` is at most `width` characters wide.
+#[track_caller]
+fn check_fits(text: &str, width: usize) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= width,
+            "wider than {width}: {line:?}\n{text}"
+        );
+    }
+}
+
+#[test]
+fn trace_and_speedup_fit_the_columns() {
+    for columns in ["40", "60", "80"] {
+        let width: usize = columns.parse().unwrap();
+        for args in [
+            &["-w", "2", "--delay", "20ms", "--trace", "-e", COURSE][..],
+            &["-w", "2", "--trace", "-e", "(1 + 2) * (3 / 0) + (4 * 5)"],
+            &["--speedup=3", "--delay", "5ms", "-e", COURSE],
+            &["--tree", "-e", COURSE],
+        ] {
+            let run = Test::new().args(args).env("COLUMNS", columns).run();
+            check_fits(&run.stdout, width);
+        }
+    }
+}
+
+#[test]
+fn a_failed_evaluation_shows_which_task_failed_and_which_never_ran() {
+    let run = Test::new()
+        .args(&["-w", "2", "--trace", "-e", "(1 + 2) * (3 / 0) + (4 * 5)"])
+        .expect_status(1);
+    assert!(
+        run.stderr.starts_with("error: division by zero"),
+        "{}",
+        run.stderr
+    );
+    let out = run.stdout;
+    assert!(
+        out.starts_with("failed at #5 (division by zero) after "),
+        "{out}"
+    );
+    for expected in [
+        "x #5   3 / 0",
+        "failed after",
+        "not run",
+        "x failed (`x` blocks)",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    // The task above the failure never ran, so it has no block in the chart.
+    assert!(!out.contains("[#6"), "{out}");
+    assert!(!out.contains("[#10"), "{out}");
+}
+
+#[test]
+fn the_optimal_makespan_of_the_course_example() {
+    let run = Test::new()
+        .args(&["-w", "2", "--delay", "50ms", "--trace", "-e", COURSE])
+        .expect_status(0);
+    assert!(
+        run.stdout
+            .contains("optimal (Hu)            200 ms  best schedule of 6 tasks of 50 ms"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("schedule on 2 workers · delay 50 ms · grain auto (1) · policy lifo"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn without_a_delay_no_speedup_above_the_ceiling_is_claimed() {
+    let run = Test::new()
+        .args(&["--speedup=4", "-e", COURSE])
+        .expect_status(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let header: Vec<&str> = lines[1].split_whitespace().collect();
+    let column = |name: &str| header.iter().position(|&h| h == name).unwrap();
+    let (speedup, ceiling) = (column("speedup"), column("ceiling"));
+    for row in &lines[2..6] {
+        // `wall` is two words (`5.19 µs`): the figures after it shift by one.
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        let measured = cells[speedup + 1];
+        let limit: f64 = cells[ceiling + 1].parse().unwrap();
+        let marked = measured.ends_with('?');
+        let value: f64 = measured.trim_end_matches('?').parse().unwrap();
+        assert!(value <= limit || marked, "{row}\n{}", run.stdout);
+        assert!(!marked || value > limit, "{row}");
+    }
+}
+
+#[test]
+fn policies_are_chosen_by_name() {
+    for policy in ["lifo", "fifo", "critical-path"] {
+        let run = Test::new()
+            .args(&[
+                "--policy", policy, "-w", "2", "--delay", "10ms", "--trace", "-e", COURSE,
+            ])
+            .expect_status(0);
+        assert!(run.stdout.starts_with("500\n"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("policy {policy}")),
+            "{}",
+            run.stdout
+        );
+    }
+    let run = Test::new()
+        .args(&["--policy", "random", "-e", "1"])
+        .expect_status(2);
+    assert!(
+        run.stderr.contains("lifo, fifo or critical-path"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn an_estimate_beyond_counting_is_not_printed_as_a_number() {
     let run = Test::new().args(&["-e", "2 ^ 2 ^ 70"]).expect("", 1);

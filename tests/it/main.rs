@@ -4,6 +4,7 @@
 mod cli;
 mod layers;
 mod oracle;
+mod python;
 mod repl;
 mod robust;
 mod util;

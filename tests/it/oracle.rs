@@ -19,6 +19,8 @@ use parcalc::num::{self, Limits, Value};
 use parcalc::ops::{BinaryOp, Builtin, UnaryOp};
 use parcalc::session::Session;
 
+use crate::util::python_required;
+
 /// How many expressions each run compares.
 const N_EXPRESSIONS: usize = 2500;
 
@@ -263,14 +265,6 @@ fn python_answers(exprs: &[Expr]) -> Option<&'static [String]> {
         );
     }
     answers
-}
-
-/// Whether a missing python3 is a failure: `PARCALC_REQUIRE_PYTHON` or `CI` is set to anything
-/// but nothing, `0` or `false`.
-fn python_required() -> bool {
-    ["PARCALC_REQUIRE_PYTHON", "CI"].iter().any(|name| {
-        std::env::var(name).is_ok_and(|value| !["", "0", "false"].contains(&value.as_str()))
-    })
 }
 
 /// Writes the expressions to a temporary file and runs `oracle.py` on it; `None` only when
