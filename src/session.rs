@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::ast::{Ast, Node, Statement};
-use crate::engine::{self, CancelFlag, EvalOptions, Pool};
+use crate::engine::{self, CancelFlag, EvalOptions, Pool, Watch};
 use crate::error::{Error, ErrorKind};
 use crate::num::Value;
 use crate::syntax;
@@ -413,6 +413,11 @@ impl Prepared {
     /// The flag that cancels this evaluation.
     pub fn cancel_flag(&self) -> &CancelFlag {
         &self.options.cancel
+    }
+
+    /// Lets a live view watch this evaluation while it runs, through `watch`.
+    pub fn watch(&mut self, watch: Watch) {
+        self.options.watch = Some(watch);
     }
 
     /// Evaluates the statement on the session's pool.

@@ -30,11 +30,14 @@ use crate::ast::{Ast, NodeId};
 use crate::engine::future::{self, Promise, panic_error};
 use crate::engine::grain::{NO_TASK, Plan};
 use crate::engine::node::eval_node;
+use crate::engine::progress::{
+    NOT_STARTED, Progress, RUNNING, Times, WORKER_BITS, outcome_of, pack, state_of, unpack,
+};
 use crate::engine::ready::ReadyQueue;
 use crate::engine::{CancelFlag, EvalOptions, Evaluation, Pool};
 use crate::error::{Error, ErrorKind};
 use crate::num::{Limits, Value};
-use crate::trace::{Ending, TaskOutcome, TaskRecord, Trace};
+use crate::trace::{Context, Ending, TaskOutcome, TaskRecord, Trace};
 
 /// The longest single sleep of a simulated delay: the cancel flag is checked at least this
 /// often, so Ctrl-C stops a slow evaluation well within 100 ms.
@@ -43,71 +46,12 @@ const DELAY_SLICE: Duration = Duration::from_millis(10);
 /// Traces of fewer tasks are assembled on the caller's thread, larger ones on the pool.
 const PARALLEL_TRACE_MIN_TASKS: usize = 4096;
 
-/// Bits of [`Times::start`] below the start time: the task's state, then the worker's index.
-const TIME_SHIFT: u32 = 16;
-/// Bits of [`Times::start`] holding the worker's index (a pool has at most 1024 workers).
-const WORKER_BITS: u32 = 12;
-
-/// The state of a task's slot, in the 4 bits of [`Times::start`] above the worker's index.
-const NOT_STARTED: u64 = 0;
-const RUNNING: u64 = 1;
-const RAN: u64 = 2;
-const FAILED: u64 = 3;
-const CANCELLED: u64 = 4;
-const NOT_RUN: u64 = 5;
-
-/// Each task's instants, worker and state, written by the worker that runs it: 16 bytes a
-/// task. A task's ready time is not stored: it is the latest end among its operand tasks (0
-/// for a task without), which the trace computes when it is assembled.
-#[derive(Debug, Default)]
-struct Times {
-    /// The start time shifted left by [`TIME_SHIFT`], or'ed with the state and the worker's
-    /// index (2^48 ns is 78 hours). Written when the task starts (`RUNNING`) and again when it
-    /// ends, with its final state.
-    start: AtomicU64,
-    end_ns: AtomicU64,
-}
-
-fn pack(start_ns: u64, state: u64, worker: u64) -> u64 {
-    start_ns << TIME_SHIFT | state << WORKER_BITS | worker
-}
-
-/// `(start_ns, state, worker)` of a packed start word.
-fn unpack(word: u64) -> (u64, u64, u32) {
-    let low = word & ((1 << TIME_SHIFT) - 1);
-    (
-        word >> TIME_SHIFT,
-        low >> WORKER_BITS,
-        (low & ((1 << WORKER_BITS) - 1)) as u32,
-    )
-}
-
-fn outcome_of(state: u64) -> TaskOutcome {
-    match state {
-        RAN => TaskOutcome::Ran,
-        FAILED => TaskOutcome::Failed,
-        CANCELLED => TaskOutcome::Cancelled,
-        RUNNING => TaskOutcome::Running,
-        _ => TaskOutcome::NotRun,
-    }
-}
-
-fn state_of(outcome: TaskOutcome) -> u64 {
-    match outcome {
-        TaskOutcome::Ran => RAN,
-        TaskOutcome::Failed => FAILED,
-        TaskOutcome::Cancelled => CANCELLED,
-        TaskOutcome::Running => RUNNING,
-        TaskOutcome::NotRun => NOT_RUN,
-    }
-}
-
 /// What the last job hands back to the caller.
 #[derive(Debug)]
 struct Finished {
     plan: Plan,
     values: Vec<OnceLock<Value>>,
-    times: Vec<Times>,
+    times: Arc<[Times]>,
     /// The failing node, its task, and the error.
     error: Option<(u32, usize, Error)>,
     cancelled: bool,
@@ -134,7 +78,8 @@ struct Shared {
     pending: Vec<AtomicU32>,
     /// `values[t]`: task `t`'s value, set once when it succeeds; read by its consumer.
     values: Vec<OnceLock<Value>>,
-    times: Vec<Times>,
+    /// Each task's slot; shared with a live view when one watches.
+    times: Arc<[Times]>,
     /// The smallest id of a node known to have failed (`u32::MAX`: none yet). A hint for
     /// skipping work; `error` holds the error itself.
     first_error: AtomicU32,
@@ -162,7 +107,7 @@ impl Drop for Shared {
             promise.fulfil(Ok(Finished {
                 plan: std::mem::take(&mut self.plan),
                 values: std::mem::take(&mut self.values),
-                times: std::mem::take(&mut self.times),
+                times: std::mem::replace(&mut self.times, Arc::new([])),
                 error,
                 cancelled: *self.cancelled.get_mut(),
             }));
@@ -170,13 +115,16 @@ impl Drop for Shared {
     }
 }
 
-/// Evaluates `ast` by running `plan` (at least one task) on `pool`.
+/// Evaluates `ast` by running `plan` (at least one task) on `pool`; `context` is what the
+/// trace records of the settings.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     pool: &Pool,
     ast: &Arc<Ast>,
     env: &Arc<[Value]>,
     source: &Arc<str>,
     options: &EvalOptions,
+    context: Context,
     plan: Plan,
     record: bool,
 ) -> Evaluation {
@@ -190,10 +138,10 @@ pub(crate) fn run(
         .map(|task| AtomicU32::new(plan.deps(task).len() as u32))
         .collect();
     let values = (0..n_tasks).map(|_| OnceLock::new()).collect();
-    let times = if record {
+    let times: Arc<[Times]> = if record {
         (0..n_tasks).map(|_| Times::default()).collect()
     } else {
-        Vec::new()
+        Arc::new([])
     };
     // With a delay every ready task gets its own job, so the schedule shows real parallelism;
     // with many cheap ready tasks, runs of them share a job (still hundreds of jobs per worker
@@ -206,6 +154,19 @@ pub(crate) fn run(
     let queue = ReadyQueue::new(options.policy, &plan, &ready);
     let (promise, future) = future::channel();
     let started = Instant::now();
+    if let Some(watch) = &options.watch
+        && record
+    {
+        watch.publish(Some(Arc::new(Progress {
+            started,
+            times: Arc::clone(&times),
+            roots: plan.roots.clone(),
+            n_ops: plan.n_ops.clone(),
+            n_workers,
+            source: Arc::clone(source),
+            context,
+        })));
+    }
     let shared = Arc::new(Shared {
         ast: Arc::clone(ast),
         env: Arc::clone(env),
@@ -230,16 +191,24 @@ pub(crate) fn run(
     let n_ready = shared.ready.len();
     pool.threads().spawn(move || seed(shared, 0, n_ready));
     let root_span = ast.span(ast.root());
-    let finished = match future.result() {
+    let outcome = future.result();
+    if let Some(watch) = &options.watch {
+        watch.publish(None);
+    }
+    let finished = match outcome {
         Ok(finished) => finished,
         Err(error) => {
+            let mut trace = Trace::new(n_workers, Arc::clone(source));
+            trace.context = context;
             return Evaluation {
                 result: Err(error),
-                trace: Trace::new(n_workers, Arc::clone(source)),
+                trace,
             };
         }
     };
-    finish(finished, pool, ast, source, root_span)
+    let mut evaluation = finish(finished, pool, ast, source, root_span);
+    evaluation.trace.context = context;
+    evaluation
 }
 
 /// Builds the result and the trace from what the jobs left. The records are assembled on the

@@ -11,6 +11,7 @@ pub(crate) mod future;
 pub(crate) mod grain;
 pub(crate) mod node;
 pub(crate) mod pool;
+pub(crate) mod progress;
 pub(crate) mod ready;
 pub mod sequential;
 #[cfg(test)]
@@ -29,6 +30,7 @@ pub use crate::plan::{Grain, Policy};
 pub use cancel::CancelFlag;
 pub use future::Future;
 pub use pool::{MAX_WORKERS, Pool, check_workers, default_workers};
+pub use progress::{LIVE_MAX_TASKS, Watch};
 
 /// Settings of one evaluation.
 #[derive(Clone, Debug, Default)]
@@ -39,6 +41,8 @@ pub struct EvalOptions {
     pub delay: Duration,
     pub limits: Limits,
     pub cancel: CancelFlag,
+    /// A live view's handle on the evaluation while it runs, if one watches.
+    pub watch: Option<Watch>,
 }
 
 /// The outcome of one evaluation: its result and its trace.
@@ -121,7 +125,5 @@ fn evaluate_recorded(
         trace.context = context;
         return Evaluation { result, trace };
     }
-    let mut evaluation = dataflow::run(pool, ast, env, source, options, plan, record);
-    evaluation.trace.context = context;
-    evaluation
+    dataflow::run(pool, ast, env, source, options, context, plan, record)
 }

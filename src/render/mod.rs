@@ -15,6 +15,7 @@ mod figures;
 mod gantt;
 mod header;
 mod legend;
+mod live;
 pub(crate) mod paint;
 mod python;
 mod speedup;
@@ -125,6 +126,22 @@ pub fn schedule_view(trace: &Trace, view: &View<'_>) -> String {
         view.color,
     ));
     out
+}
+
+/// A frame of the live schedule of a running evaluation, at most `width` columns and
+/// `height` lines.
+pub fn live_frame(
+    snapshot: &crate::trace::Snapshot,
+    width: usize,
+    height: usize,
+    color: Color,
+) -> String {
+    live::frame(snapshot, width, height, color)
+}
+
+/// The header and Gantt chart of a finished evaluation, left where its live frames were.
+pub fn final_chart(trace: &Trace, width: usize, color: Color) -> String {
+    live::final_chart(trace, width, color)
 }
 
 /// The tree of `ast` with node ids, drawn with box-drawing characters, `width` columns wide.

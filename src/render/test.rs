@@ -6,14 +6,14 @@ use crate::ops::{BinaryOp, UnaryOp};
 use crate::plan::{Grain, Policy};
 use crate::render::paint::strip_ansi;
 use crate::render::{
-    Color, Settings, SpeedupRow, View, schedule, schedule_view, speedup, svg, tree,
+    Color, Settings, SpeedupRow, View, live_frame, schedule, schedule_view, speedup, svg, tree,
 };
 use crate::span::Span;
 use crate::trace::analysis::fixtures::{
-    MS, Schedule, balanced_reduction, cancelled_example, course_example, failed_example,
-    tiny_example,
+    COURSE_SOURCE, MS, Schedule, balanced_reduction, cancelled_example, course_example,
+    failed_example, tiny_example,
 };
-use crate::trace::{TaskTiming, Trace};
+use crate::trace::{TaskOutcome, TaskTiming, Trace};
 
 /// The schedule view in both colour modes; the coloured one must carry escapes and say the
 /// same thing once they are removed.
@@ -204,6 +204,75 @@ fn a_large_pool_draws_only_the_lanes_that_ran() {
     assert!(!plain.contains("worker 1 "), "{plain}");
     assert!(plain.contains("1,021 more workers ran no task"), "{plain}");
     check_fits(&plain, 80);
+}
+
+/// The course example on 3 workers at 100 ms per operator, 150 ms in: three tasks done, two
+/// running, one not started.
+fn live_snapshot() -> crate::trace::Snapshot {
+    let mut trace = Trace::new(3, COURSE_SOURCE.into());
+    for (node, worker, start_ms, end_ms, outcome) in [
+        (2, 0, 0, 100, TaskOutcome::Ran),
+        (5, 1, 0, 100, TaskOutcome::Ran),
+        (9, 2, 0, 100, TaskOutcome::Ran),
+        (6, 0, 100, 150, TaskOutcome::Running),
+        (11, 1, 100, 150, TaskOutcome::Running),
+    ] {
+        trace.push_task(
+            TaskTiming {
+                root: NodeId(node),
+                n_nodes: 1,
+                span: Span::default(),
+                worker,
+                ready_ns: start_ms * MS,
+                start_ns: start_ms * MS,
+                end_ns: end_ms * MS,
+                outcome,
+                value: None,
+            },
+            &[],
+        );
+    }
+    trace.wall_ns = 150 * MS;
+    crate::trace::Snapshot {
+        elapsed_ns: 150 * MS,
+        n_tasks: 6,
+        n_done: 3,
+        trace: Some(trace),
+    }
+}
+
+#[test]
+fn a_live_frame() {
+    let snapshot = live_snapshot();
+    let plain = live_frame(&snapshot, 80, 24, Color::Never);
+    insta::assert_snapshot!("live_frame", plain);
+    assert!(
+        plain.starts_with("running 150 ms · 3 of 6 tasks done"),
+        "{plain}"
+    );
+    assert!(plain.contains("[#6"), "{plain}");
+    assert!(
+        !plain.contains("critical"),
+        "no critical path before the end: {plain}"
+    );
+    let coloured = live_frame(&snapshot, 80, 24, Color::Always);
+    assert_eq!(strip_ansi(&coloured), plain);
+    for width in [40, 60, 80] {
+        check_fits(&live_frame(&snapshot, width, 24, Color::Never), width);
+    }
+    // A frame never takes more lines than it is given.
+    let short = live_frame(&snapshot, 80, 5, Color::Never);
+    assert!(short.lines().count() <= 5, "{short}");
+    assert!(short.contains("more lanes"), "{short}");
+    // Too many tasks to list: the status line alone.
+    let counted = crate::trace::Snapshot {
+        trace: None,
+        ..live_snapshot()
+    };
+    assert_eq!(
+        live_frame(&counted, 80, 24, Color::Never),
+        "running 150 ms · 3 of 6 tasks done · Ctrl-C cancels\n"
+    );
 }
 
 #[test]

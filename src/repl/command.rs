@@ -32,6 +32,8 @@ pub(crate) struct State {
     pub color: Color,
     /// Show the schedule after every evaluation (`:trace on`).
     pub show_trace: bool,
+    /// Draw the schedule of a long evaluation while it runs (`:trace live on`, the default).
+    pub live: bool,
     /// Width of the terminal in columns.
     pub width: usize,
     /// Set by the Ctrl-C handler; cleared when a line is read.
@@ -57,8 +59,18 @@ impl State {
         &mut self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<Finished<T>, CommandError> {
+        self.wait_between(work, || {})
+    }
+
+    /// [`State::wait`], calling `between` every few milliseconds while the work runs (to draw
+    /// the live schedule).
+    pub(crate) fn wait_between<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce() -> T + Send + 'static,
+        between: impl FnMut(),
+    ) -> Result<Finished<T>, CommandError> {
         let cancel = self.session.options.cancel.clone();
-        match wait::run(&self.interrupt, &cancel, work) {
+        match wait::run(&self.interrupt, &cancel, work, between) {
             Waited::Done(value) => Ok(Finished::Done(value)),
             Waited::Stopped(value) => Ok(Finished::Cancelled(Some(value))),
             Waited::Abandoned => {
@@ -95,7 +107,7 @@ pub(crate) enum CommandError {
     Setting(#[from] SettingError),
     #[error(transparent)]
     Duration(#[from] DurationError),
-    #[error("unknown :trace argument '{0}': expected on, off, json FILE or svg FILE")]
+    #[error("unknown :trace argument '{0}': expected on, off, live on|off, json FILE or svg FILE")]
     TraceArgument(String),
     #[error(":trace {0} takes no file")]
     TraceTakesNoFile(String),
@@ -207,9 +219,9 @@ pub(crate) const COMMANDS: &[Command] = &[
     },
     Command {
         name: "trace",
-        args: "[on|off|json FILE|svg FILE]",
+        args: "[on|off|live on|off|json FILE|svg FILE]",
         help: "show the last schedule, or write it",
-        completions: &["on", "off", "json", "svg"],
+        completions: &["on", "off", "live", "json", "svg"],
         takes_expr: false,
         run: trace,
     },
@@ -362,7 +374,16 @@ pub(crate) fn help_text(width: usize) -> String {
             args => format!(":{} {args}", c.name),
         })
         .collect();
-    let usage_width = usage.iter().map(|u| u.chars().count()).max().unwrap_or(0);
+    // The help column starts after the widest usage that fits beside its help; a longer one
+    // has its help on the lines below.
+    let usage_width = usage
+        .iter()
+        .zip(COMMANDS)
+        .map(|(usage, command)| (usage.chars().count(), command.help.chars().count()))
+        .filter(|(usage_columns, help_columns)| 2 + usage_columns + 2 + help_columns <= width)
+        .map(|(usage_columns, _)| usage_columns)
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for line in wrap(
         "Type an expression (1 + 2, x = 3, sqrt(2)) or a command:",
@@ -372,10 +393,14 @@ pub(crate) fn help_text(width: usize) -> String {
         let _ = writeln!(out, "{line}");
     }
     for (usage, command) in usage.iter().zip(COMMANDS) {
-        if 2 + usage_width + 2 + command.help.chars().count() <= width {
+        if usage.chars().count() <= usage_width
+            && 2 + usage_width + 2 + command.help.chars().count() <= width
+        {
             let _ = writeln!(out, "  {usage:usage_width$}  {}", command.help);
         } else {
-            let _ = writeln!(out, "  {usage}");
+            for line in break_usage(usage, width - 2) {
+                let _ = writeln!(out, "  {line}");
+            }
             for line in wrap(command.help, width - 6, "") {
                 let _ = writeln!(out, "      {line}");
             }
@@ -384,6 +409,25 @@ pub(crate) fn help_text(width: usize) -> String {
     let keys = "Keys: Tab completes, Ctrl-R searches, Ctrl-C cancels, Ctrl-D quits.";
     out.push_str(&wrap(keys, width, "  ").join("\n"));
     out
+}
+
+/// A command's usage on lines of at most `width` columns, broken after a `|` when it is too
+/// long for one (`:trace` at 40 columns); the lines after the first are indented by two.
+fn break_usage(usage: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = usage;
+    let mut indent = "";
+    while indent.len() + rest.chars().count() > width {
+        let room = width.saturating_sub(indent.len());
+        let Some(cut) = rest.get(..room).and_then(|head| head.rfind('|')) else {
+            break;
+        };
+        lines.push(format!("{indent}{}", &rest[..=cut]));
+        rest = &rest[cut + 1..];
+        indent = "  ";
+    }
+    lines.push(format!("{indent}{rest}"));
+    lines
 }
 
 fn workers(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
@@ -458,6 +502,22 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
                     "shown"
                 } else {
                     "not shown"
+                }
+            )))
+        }
+        "live" => {
+            match file {
+                "on" | "off" => state.live = file == "on",
+                "" => {}
+                other => return Err(CommandError::TraceArgument(format!("live {other}"))),
+            }
+            Ok(Reply::Text(format!(
+                "the schedule of an evaluation over {} ms is {}",
+                crate::repl::live::START_AFTER.as_millis(),
+                if state.live {
+                    "drawn while it runs"
+                } else {
+                    "not drawn while it runs"
                 }
             )))
         }
@@ -756,6 +816,7 @@ mod test {
             session: Session::new(2, EvalOptions::default()).unwrap(),
             color: Color::Never,
             show_trace: false,
+            live: true,
             width: 80,
             interrupt: CancelFlag::default(),
             flags: Flags::default(),
@@ -812,6 +873,14 @@ mod test {
             &[":trace on"],
             Ok("the schedule is shown after every evaluation"),
         );
+        check(
+            &[":trace live off"],
+            Ok("the schedule of an evaluation over 300 ms is not drawn while it runs"),
+        );
+        check(
+            &[":trace live on"],
+            Ok("the schedule of an evaluation over 300 ms is drawn while it runs"),
+        );
         check(&[":quit"], Ok("<quit>"));
         check(&["  :quit  "], Ok("<quit>"));
     }
@@ -829,7 +898,10 @@ mod test {
         );
         check(
             &[":trace sideways"],
-            Err("unknown :trace argument 'sideways': expected on, off, json FILE or svg FILE"),
+            Err(
+                "unknown :trace argument 'sideways': expected on, off, live on|off, json FILE or \
+                 svg FILE",
+            ),
         );
         check(&[":trace json"], Err(":trace json needs a FILE to write"));
         check(&[":quit now"], Err(":quit takes no argument"));

@@ -476,7 +476,13 @@ mod test {
         check_completion(
             &helper,
             ":trace ",
-            &[":trace on", ":trace off", ":trace json", ":trace svg"],
+            &[
+                ":trace on",
+                ":trace off",
+                ":trace live",
+                ":trace json",
+                ":trace svg",
+            ],
         );
         check_completion(&helper, ":trace o", &[":trace on", ":trace off"]);
         check_completion(&helper, ":grain a", &[":grain auto"]);

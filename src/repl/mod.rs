@@ -16,6 +16,7 @@ pub(crate) mod command;
 pub(crate) mod display;
 pub(crate) mod helper;
 pub(crate) mod history;
+pub(crate) mod live;
 pub(crate) mod wait;
 
 use std::panic::{self, AssertUnwindSafe};
@@ -33,7 +34,8 @@ use crate::error::{Error, ErrorKind};
 use crate::render::{self, Color, diagnostic};
 use crate::repl::command::{CommandError, Finished, Reply, State, TraceFormat};
 use crate::repl::helper::ReplHelper;
-use crate::session::Session;
+use crate::repl::live::Live;
+use crate::session::{Prepared, Session};
 use crate::span::Span;
 use crate::syntax::lex::{self, Parens, TokenKind};
 
@@ -98,6 +100,7 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
         session,
         color,
         show_trace: flags.trace,
+        live: true,
         width: DEFAULT_WIDTH,
         interrupt,
         flags,
@@ -354,7 +357,7 @@ fn handle(state: &mut State, text: &str) -> Reply {
 /// the value of an evaluation given up on is never printed.
 fn evaluate(state: &mut State, text: &str) {
     let evaluations_before = state.session.n_evaluations();
-    let prepared = match state.session.prepare(text) {
+    let mut prepared = match state.session.prepare(text) {
         Ok(Some(prepared)) => prepared,
         Ok(None) => return,
         Err(error) => {
@@ -371,32 +374,32 @@ fn evaluate(state: &mut State, text: &str) {
     if let Some(max_workers) = state.flags.speedup
         && !prepared.is_assignment()
     {
-        match command::run_speedup(state, prepared, max_workers) {
-            Ok((value, traces)) => {
-                state.session.bind_last(value.clone());
-                println!("{}", command::speedup_report(state, &value, &traces));
-                write_trace_files(state);
-            }
-            Err(command::SpeedupError::Eval(error)) => {
-                eprintln!("{}", render_error(&error, text, state.color));
-            }
-            Err(command::SpeedupError::Command(error)) => {
-                eprintln!("{}", render_failure(&error, state.color));
-            }
-        }
+        evaluate_speedup(state, prepared, max_workers, text);
         return;
     }
+    let mut live = Live::start(state);
+    if let Some(live) = &live {
+        prepared.watch(live.watch());
+    }
     let cancel = prepared.cancel_flag().clone();
-    let waited = state.wait(move || {
-        let ran = prepared.run();
-        // Not wanted once cancelled; skipping it lets an abandoned evaluation end sooner.
-        let shown = if cancel.is_cancelled() {
-            None
-        } else {
-            ran.value().map(display::abbreviate_value)
-        };
-        (ran, shown)
-    });
+    let drawing = || {
+        if let Some(live) = live.as_mut() {
+            live.tick();
+        }
+    };
+    let waited = state.wait_between(
+        move || {
+            let ran = prepared.run();
+            // Not wanted once cancelled; skipping it lets an abandoned evaluation end sooner.
+            let shown = if cancel.is_cancelled() {
+                None
+            } else {
+                ran.value().map(display::abbreviate_value)
+            };
+            (ran, shown)
+        },
+        drawing,
+    );
     let (ran, shown) = match waited {
         Ok(Finished::Done(done)) => done,
         Ok(Finished::Cancelled(stopped)) => {
@@ -404,16 +407,20 @@ fn evaluate(state: &mut State, text: &str) {
             if let Some((ran, _)) = stopped {
                 state.session.keep_trace(ran);
             }
+            finish_live(state, live, evaluations_before);
             eprintln!("{}", render_failure(&CommandError::Cancelled, state.color));
             show_failed_trace(state, evaluations_before);
             return;
         }
         Err(error) => {
+            finish_live(state, live, evaluations_before);
             eprintln!("{}", render_failure(&error, state.color));
             return;
         }
     };
-    match state.session.finish(ran) {
+    let finished = state.session.finish(ran);
+    finish_live(state, live, evaluations_before);
+    match finished {
         Ok(outcome) => {
             let shown = shown.unwrap_or_else(|| display::abbreviate_value(&outcome.value));
             match &outcome.assigned {
@@ -442,6 +449,38 @@ fn evaluate(state: &mut State, text: &str) {
             show_failed_trace(state, evaluations_before);
         }
     }
+}
+
+/// `--speedup`: the expression `prepared` (whose text is `text`) on 1 to `max_workers`
+/// workers, and its speedup table.
+fn evaluate_speedup(state: &mut State, prepared: Prepared, max_workers: usize, text: &str) {
+    match command::run_speedup(state, prepared, max_workers) {
+        Ok((value, traces)) => {
+            state.session.bind_last(value.clone());
+            println!("{}", command::speedup_report(state, &value, &traces));
+            write_trace_files(state);
+        }
+        Err(command::SpeedupError::Eval(error)) => {
+            eprintln!("{}", render_error(&error, text, state.color));
+        }
+        Err(command::SpeedupError::Command(error)) => {
+            eprintln!("{}", render_failure(&error, state.color));
+        }
+    }
+}
+
+/// Ends the live schedule, if one was drawn: the final chart of the evaluation takes the place
+/// of the last frame, unless the whole schedule view follows (`:trace on`) or the evaluation
+/// left no trace (it was given up on).
+fn finish_live(state: &State, live: Option<Live>, evaluations_before: u64) {
+    let Some(live) = live else {
+        return;
+    };
+    let last = state
+        .session
+        .last_trace()
+        .filter(|_| !state.show_trace && state.session.n_evaluations() != evaluations_before);
+    live.finish(last);
 }
 
 /// `--trace-json FILE` and `--trace-svg FILE`: the last schedule, written after every

@@ -2,10 +2,11 @@
 //! the prompt back at once.
 //!
 //! [`run`] hands the work to a thread of its own and waits for its result in slices of
-//! [`POLL`], looking between slices at the interrupt flag the Ctrl-C handler sets. On Ctrl-C it
-//! sets the evaluation's cancel flag, which stops a dataflow evaluation at its next check
-//! (between nodes, and between the slices of a delay), and gives the work [`GRACE`] to come
-//! back. A single big-integer operation cannot be interrupted (one multiplication inside
+//! [`POLL`], looking between slices at the interrupt flag the Ctrl-C handler sets and calling
+//! the caller's `between` (the REPL draws the live schedule there). On Ctrl-C it sets the
+//! evaluation's cancel flag, which stops a dataflow evaluation at its next check (between
+//! nodes, and between the slices of a delay), and gives the work [`GRACE`] to come back. A
+//! single big-integer operation cannot be interrupted (one multiplication inside
 //! `factorial(3000000)` takes seconds), so work still running after the grace period is
 //! abandoned: its thread goes on until that operation ends, then sends its result to nobody
 //! and frees what it held. The caller never sees an abandoned result; it is the caller's job to
@@ -42,7 +43,9 @@ pub(crate) enum Waited<T> {
 }
 
 /// Runs `work` on a thread of its own and waits for it, until it ends or Ctrl-C is pressed
-/// (`interrupt` is set); then it sets `cancel` and waits [`GRACE`] more at most.
+/// (`interrupt` is set); then it sets `cancel` and waits [`GRACE`] more at most. `between` is
+/// called on the waiting thread every [`POLL`] while the work runs; it should take no longer
+/// than a few milliseconds, as Ctrl-C is looked at only between its calls.
 ///
 /// # Panic handling
 ///
@@ -51,6 +54,7 @@ pub(crate) fn run<T: Send + 'static>(
     interrupt: &CancelFlag,
     cancel: &CancelFlag,
     work: impl FnOnce() -> T + Send + 'static,
+    mut between: impl FnMut(),
 ) -> Waited<T> {
     // Room for the one result, so that an abandoned thread's send never blocks.
     let (sender, receiver) = mpsc::sync_channel(1);
@@ -72,7 +76,7 @@ pub(crate) fn run<T: Send + 'static>(
             Ok(Err(payload)) => panic::resume_unwind(payload),
             // The thread always sends before it ends; without a result it was killed.
             Err(RecvTimeoutError::Disconnected) => return Waited::Abandoned,
-            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Timeout) => between(),
         }
         match deadline {
             None if interrupt.is_cancelled() => {
@@ -94,7 +98,7 @@ mod test {
         let interrupt = CancelFlag::default();
         let cancel = CancelFlag::default();
         assert!(matches!(
-            run(&interrupt, &cancel, || 6 * 7),
+            run(&interrupt, &cancel, || 6 * 7, || {}),
             Waited::Done(42)
         ));
         assert!(!cancel.is_cancelled());
@@ -106,12 +110,17 @@ mod test {
         let cancel = CancelFlag::default();
         interrupt.cancel();
         let flag = cancel.clone();
-        let waited = run(&interrupt, &cancel, move || {
-            while !flag.is_cancelled() {
-                thread::sleep(Duration::from_millis(1));
-            }
-            "stopped"
-        });
+        let waited = run(
+            &interrupt,
+            &cancel,
+            move || {
+                while !flag.is_cancelled() {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                "stopped"
+            },
+            || {},
+        );
         assert!(matches!(waited, Waited::Stopped("stopped")), "{waited:?}");
     }
 
@@ -123,10 +132,15 @@ mod test {
         // The work waits for a message that is sent only once the wait has given up on it.
         let (release, released) = mpsc::channel::<()>();
         let (ended, has_ended) = mpsc::channel();
-        let waited = run(&interrupt, &cancel, move || {
-            let _ = released.recv();
-            let _ = ended.send(());
-        });
+        let waited = run(
+            &interrupt,
+            &cancel,
+            move || {
+                let _ = released.recv();
+                let _ = ended.send(());
+            },
+            || {},
+        );
         assert!(matches!(waited, Waited::Abandoned), "{waited:?}");
         assert!(cancel.is_cancelled());
         // The abandoned work then ends on its own.
@@ -135,10 +149,31 @@ mod test {
     }
 
     #[test]
+    fn between_is_called_while_the_work_runs() {
+        let interrupt = CancelFlag::default();
+        let cancel = CancelFlag::default();
+        let (release, released) = mpsc::channel::<()>();
+        let mut calls = 0;
+        let waited = run(
+            &interrupt,
+            &cancel,
+            move || released.recv().is_ok(),
+            || {
+                calls += 1;
+                // The work ends only once `between` has been called.
+                let _ = release.send(());
+            },
+        );
+        assert!(matches!(waited, Waited::Done(true)), "{waited:?}");
+        assert!(calls >= 1);
+    }
+
+    #[test]
     fn a_panic_reaches_the_caller() {
         let interrupt = CancelFlag::default();
         let cancel = CancelFlag::default();
-        let caught = panic::catch_unwind(|| run(&interrupt, &cancel, || -> u32 { panic!("boom") }));
+        let caught =
+            panic::catch_unwind(|| run(&interrupt, &cancel, || -> u32 { panic!("boom") }, || {}));
         let payload = caught.unwrap_err();
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
     }

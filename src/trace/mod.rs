@@ -135,6 +135,21 @@ pub struct Trace {
     values: Vec<OnceLock<Value>>,
 }
 
+/// A look at an evaluation still running, for the live schedule: the engine takes it from the
+/// slots its tasks write, `render` draws it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    /// Time since the evaluation started.
+    pub elapsed_ns: u64,
+    /// Tasks in the plan.
+    pub n_tasks: usize,
+    /// Tasks that have ended, however.
+    pub n_done: usize,
+    /// The tasks started so far (running ones end at `elapsed_ns`), with no values and no
+    /// dependencies; `None` when the plan has too many tasks to copy for every frame.
+    pub trace: Option<Trace>,
+}
+
 /// What a task did, without its dependencies; [`Trace::push_task`] adds them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskTiming {

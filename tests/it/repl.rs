@@ -554,3 +554,43 @@ fn invalid_utf8_from_the_terminal_is_an_error_not_the_end() {
     repl.expect("» ");
     repl.check("20 + 22", "42");
 }
+
+/// An evaluation of 1.2 s (six operators one after the other, 200 ms each) draws its schedule
+/// while it runs: a frame (`running …`) with the workers' lanes comes before the final chart,
+/// which stays above the value. Ctrl-C during a frame cancels at once, and the chart of what ran
+/// stays. With `:trace live off` nothing is drawn before the value.
+#[test]
+fn a_long_evaluation_draws_its_schedule_while_it_runs() {
+    const SIX_LEVELS: &str = "((((((1 + 1) * 2) + 1) * 2) + 1) * 2)";
+    let mut repl = Repl::start(&["--workers", "2", "--delay", "200ms"]);
+    repl.line(SIX_LEVELS);
+    repl.expect("running ");
+    repl.expect("tasks done · Ctrl-C cancels");
+    let frame = repl.expect("worker 1 │");
+    assert!(frame.contains("worker 0 │"), "{frame:?}");
+    assert!(!frame.contains("schedule on"), "{frame:?}");
+    let chart = repl.expect("\n22\r\n");
+    assert!(
+        chart.contains("schedule on 2 workers · delay 200 ms"),
+        "{chart:?}"
+    );
+    assert!(chart.contains("worker 0 │"), "{chart:?}");
+    repl.expect("» ");
+
+    repl.line(SIX_LEVELS);
+    repl.expect("tasks done · Ctrl-C cancels");
+    repl.session.send(ControlCode::EndOfText).unwrap();
+    let chart = repl.expect("\ncancelled\r\n");
+    assert!(chart.contains("cancelled after"), "{chart:?}");
+    repl.expect("» ");
+
+    repl.check(
+        ":trace live off",
+        "the schedule of an evaluation over 300 ms is not drawn while it runs",
+    );
+    repl.line(SIX_LEVELS);
+    let before = repl.expect("\n22\r\n");
+    assert!(!before.contains("running"), "{before:?}");
+    assert!(!before.contains("worker 0"), "{before:?}");
+    repl.expect("» ");
+}
