@@ -68,7 +68,8 @@ pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
         let indent_columns = if n_lines == 0 { 0 } else { columns(indent) };
         width.saturating_sub(indent_columns).max(1)
     };
-    for word in text.split(' ').filter(|word| !word.is_empty()) {
+    for word in unbreakable_words(text) {
+        let word = word.as_str();
         if line_columns > 0 && line_columns + 1 + columns(word) > room(lines.len()) {
             lines.push(std::mem::take(&mut line));
             line_columns = 0;
@@ -98,6 +99,24 @@ pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The words of `text` for [`wrap`]: split at spaces, except that a unit of time stays with
+/// the number before it (`41.3 ms` is never cut in two).
+fn unbreakable_words(text: &str) -> Vec<String> {
+    const UNITS: [&str; 5] = ["ns", "µs", "ms", "s", "min"];
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split(' ').filter(|word| !word.is_empty()) {
+        let unit = word.trim_end_matches([',', ';', ':', '.', ')']);
+        match words.last_mut() {
+            Some(last) if UNITS.contains(&unit) && last.ends_with(|c: char| c.is_ascii_digit()) => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+    }
+    words
 }
 
 /// `parts` joined by `separator` on lines of at most `width` characters, a line breaking only
@@ -180,6 +199,11 @@ mod test {
             wrap("measured wall 304 ms: within the bound", 16, "  "),
             ["measured wall", "  304 ms: within", "  the bound"]
         );
+        assert_eq!(
+            wrap("measured wall 41.3 ms: within", 18, "  "),
+            ["measured wall", "  41.3 ms: within"]
+        );
+        assert_eq!(wrap("took 5 ms", 6, ""), ["took", "5 ms"]);
         assert_eq!(wrap("", 10, ""), [""]);
         assert_eq!(wrap("supercalifragilistic", 8, ""), ["superca…"]);
         let parts: Vec<String> = ["6 tasks on 3 workers", "delay 100 ms", "grain 1"]
