@@ -119,7 +119,7 @@ fn tiny_tasks_are_named_as_such() {
     check_schedule("tiny_tasks", &trace, 80);
     let plain = schedule(&trace, 80, Color::Never);
     assert!(
-        plain.contains("tasks of ~225 ns: scheduling costs more than the arithmetic"),
+        plain.contains("tasks of ~210 ns: scheduling costs more than the arithmetic"),
         "{plain}"
     );
     assert!(plain.contains("scheduling overhead"), "{plain}");

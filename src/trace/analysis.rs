@@ -100,7 +100,9 @@ pub fn analyze(trace: &Trace) -> Analysis {
     let median_task_ns = if durations.is_empty() {
         0
     } else {
-        let middle = durations.len() / 2;
+        // The lower median: of two tasks, the shorter. The first task of an evaluation often
+        // waits for a worker to wake up, and must not make tiny tasks look long enough to tell.
+        let middle = (durations.len() - 1) / 2;
         *durations.select_nth_unstable(middle).1
     };
     Analysis {
@@ -457,6 +459,19 @@ mod test {
         assert!(analysis.compressed_ns < 1_000, "{analysis:?}");
         assert_eq!(analysis.overhead_ns(), 30_000 - analysis.compressed_ns);
         assert!(analysis.wall_ns as f64 > analysis.brent_bound_ns());
+        assert_eq!(analysis.verdict(), Verdict::TooShort);
+    }
+
+    #[test]
+    fn a_slow_first_task_does_not_make_tiny_tasks_long_enough_to_tell() {
+        // As a failed run without a delay: the first task waited 10 µs for its worker to wake
+        // up, the second took 700 ns, and the wall time is mostly handing them over.
+        let mut trace = Trace::new(2, "(1 + 2) * (3 / 0)".into());
+        push(&mut trace, 0, 0, 10_000, &[]);
+        push(&mut trace, 0, 12_000, 12_700, &[]);
+        trace.wall_ns = 17_000;
+        let analysis = analyze(&trace);
+        assert_eq!(analysis.median_task_ns, 700);
         assert_eq!(analysis.verdict(), Verdict::TooShort);
     }
 
