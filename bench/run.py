@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """parcalc's whole-process benchmarks, side by side with GNU bc and CPython, in one run.
 
-usage: python3 bench/run.py [--runs N] [--quick]
+usage: python3 bench/run.py [--runs N] [--quick] [--policies]
 
 Builds parcalc in release mode, generates the inputs with bench/gen_expr.py, and measures each
 comparison N times (default 5), alternating the contenders so that machine noise hits them
@@ -103,14 +103,57 @@ def repeat(runs, contenders):
     return results
 
 
+# The README's expression on which the three scheduling policies differ: a balanced product
+# of sums beside a chain of six operators.
+POLICY_EXAMPLE = "(1 + 2) * (3 + 4) + (5 + 6) * (7 + 8) + ((((1 + 1) * 2 + 1) * 2 + 1) * 2)"
+
+
+def trace_ms(text, label):
+    """The figure `label` of a `--trace` printout (`wall time`, `optimal (Hu)`), in ms."""
+    match = re.search(rf"^{re.escape(label)}\s+([0-9.]+) (ns|µs|ms|s)\b", text, re.MULTILINE)
+    if not match:
+        return None
+    scale = {"ns": 1e-6, "µs": 1e-3, "ms": 1.0, "s": 1e3}[match.group(2)]
+    return float(match.group(1)) * scale
+
+
+def policies_table(runs):
+    """Each scheduling policy's median evaluation time on 1 to 4 workers at 100 ms per operator,
+    beside the optimal makespan (Hu's algorithm, as `--trace` reports it), on the course example
+    and the README's policy example. `critical-path` is Hu's list schedule: it should be within
+    5% of the optimum on every row."""
+    policies = ("lifo", "fifo", "critical-path")
+    table = Table("8. Scheduling policies beside the optimal schedule, 100 ms per operator",
+                  ["expression", "workers", "optimal (Hu)", *(f"{p} median eval" for p in policies),
+                   "critical-path vs optimal"])
+    for label, expr in (("course example", COURSE), ("README policy example", POLICY_EXAMPLE)):
+        for n in range(1, 5):
+            def run(policy, n=n, expr=expr):
+                _, _, out, err = measure([PARCALC, "--stats", "--trace", "--no-color", "-w", str(n),
+                                          "--delay", "100ms", "--policy", policy, "-e", expr])
+                return stats_eval_ms(err)[0], trace_ms(out, "optimal (Hu)")
+            results = repeat(runs, {policy: lambda policy=policy: run(policy) for policy in policies})
+            optimal = median(r[1] for r in results["critical-path"])
+            walls = {policy: median(r[0] for r in rs) for policy, rs in results.items()}
+            excess = walls["critical-path"] / optimal - 1
+            verdict = "within 5%" if excess <= 0.05 else "NOT within 5%"
+            table.add(label, n, f"{optimal:.0f} ms", *(f"{walls[p]:.1f} ms" for p in policies),
+                      f"{excess * 100:+.1f}% ({verdict})")
+    return table
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller inputs, 3 runs")
+    parser.add_argument("--policies", action="store_true", help="only the scheduling policies (table 8)")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     ensure_tools()
     sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    if args.policies:
+        print(policies_table(runs).markdown())
+        return
     work = tempfile.mkdtemp(prefix="parcalc-bench-")
 
     def generate(shape, n):
@@ -235,6 +278,9 @@ def main():
     walls = [measure([PARCALC, "-e", "1+1"])[0] for _ in range(max(20, runs * 4))]
     table.add(len(walls), f"{median(walls) * 1e3:.1f} ms")
     tables.append(table)
+
+    # 8. Scheduling policies beside the optimal schedule.
+    tables.append(policies_table(runs))
 
     print(f"Machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
           f"{sys.version.split()[0]} CPython; runs per figure: {runs}\n")
