@@ -103,20 +103,36 @@ fn task_list(ast: &Ast, source: &str, env: &[Value]) -> (String, u32, bool) {
     (tasks, n_tasks, uses_one_argument_extremes)
 }
 
+/// Width of the docstring's paragraph, as the rest of the program is written.
+const DOCSTRING_COLUMNS: usize = 96;
+
 /// The docstring, the imports and the settings.
 fn header(source: &str, n_workers: usize, delay: Duration) -> String {
     let expression = text::abbreviate(source.trim(), MAX_LABEL_CHARS);
     let delay_seconds = delay.as_secs_f64();
+    let delay_text = if delay.is_zero() {
+        "No task sleeps (parcalc ran without --delay).".to_string()
+    } else {
+        format!(
+            "Every task sleeps {} first, as parcalc's --delay.",
+            crate::render::gantt::trim_zeros(&crate::units::format_duration(delay))
+        )
+    };
+    let paragraph = format!(
+        "Every operator is a task, submitted to a ThreadPoolExecutor of {n_workers} worker{plural} \
+         once its operands are done: the done-callback of the last operand's future submits it, \
+         so no worker ever waits on another future. {delay_text} The executor takes the oldest \
+         submission first: parcalc's --policy fifo.",
+        plural = if n_workers == 1 { "" } else { "s" },
+    );
+    let paragraph = text::wrap(&paragraph, DOCSTRING_COLUMNS, "").join("\n");
     let mut out = String::new();
     let _ = write!(
         out,
         r#"#!/usr/bin/env python3
 """{docstring_expression}, evaluated as parcalc evaluates it, with concurrent.futures.
 
-Every operator is a task, submitted to a ThreadPoolExecutor of {n_workers} worker{plural} once its
-operands are done: the done-callback of the last operand's future submits it, so no worker ever
-waits on another future. {delay_text} The executor takes the oldest submission first:
-parcalc's --policy fifo.
+{paragraph}
 
 Prints the value on stdout and the time of the evaluation on stderr.
 """
@@ -133,15 +149,6 @@ DELAY = {delay_seconds}  # seconds slept by every operator
         docstring_expression = expression
             .replace('\\', "\\\\")
             .replace("\"\"\"", "\\\"\\\"\\\""),
-        plural = if n_workers == 1 { "" } else { "s" },
-        delay_text = if delay.is_zero() {
-            "No task sleeps (parcalc ran without --delay).".to_string()
-        } else {
-            format!(
-                "Every task sleeps {} first, as parcalc's --delay.",
-                crate::render::gantt::trim_zeros(&crate::units::format_duration(delay))
-            )
-        },
     );
     out
 }
@@ -244,7 +251,9 @@ def main():
         sys.exit(f"error: {type(error).__name__}: {error}")
     elapsed = time.perf_counter() - started
     print(value)
-    print(f"# {len(TASKS)} tasks on {WORKERS} workers in {elapsed * 1000:.0f} ms", file=sys.stderr)
+    tasks = f"{len(TASKS)} task" + ("" if len(TASKS) == 1 else "s")
+    workers = f"{WORKERS} worker" + ("" if WORKERS == 1 else "s")
+    print(f"# {tasks} on {workers} in {elapsed * 1000:.0f} ms", file=sys.stderr)
 
 
 if __name__ == "__main__":

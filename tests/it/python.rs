@@ -62,7 +62,22 @@ fn check(exprs: &[&str]) {
     };
     assert_eq!(status, Some(0), "{stderr}\n{program}");
     assert_eq!(stdout, ours.stdout, "{exprs:?}\n{program}");
-    assert!(stderr.contains("tasks on 2 workers in"), "{stderr}");
+    assert!(stderr.contains(" on 2 workers in "), "{stderr}");
+}
+
+/// The program's timing line counts in the singular where there is one.
+#[test]
+fn one_task_on_one_worker_is_singular() {
+    let program = Test::new()
+        .args(&["-w", "1", "--python", "-e", "1 + 2"])
+        .expect_status(0)
+        .stdout;
+    let Some((stdout, stderr, status)) = run_python(&program) else {
+        return;
+    };
+    assert_eq!(status, Some(0), "{stderr}\n{program}");
+    assert_eq!(stdout, "3\n");
+    assert!(stderr.starts_with("# 1 task on 1 worker in "), "{stderr}");
 }
 
 #[test]
