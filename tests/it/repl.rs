@@ -300,6 +300,48 @@ fn errors_are_coloured_on_a_terminal_with_stdout_redirected() {
     let _ = std::fs::remove_file(out);
 }
 
+/// With stdout going to a file, a long evaluation in the REPL is not drawn while it runs: the
+/// file holds the value, and no frame.
+#[test]
+fn no_live_schedule_when_stdout_is_not_a_terminal() {
+    let home = std::env::temp_dir().join(format!("parcalc-live-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let out = home.join("out");
+    let script = format!(
+        "{} --workers 2 --delay 200ms > {}; echo done",
+        env!("CARGO_BIN_EXE_parcalc"),
+        out.display()
+    );
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &script])
+        .env("HOME", &home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm-256color");
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(TIMEOUT));
+    // The prompt goes to the file: a line typed before it would be lost.
+    let prompted = |text: &str| text.matches("» ").count();
+    let wait_for_prompts = |n: usize| {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while prompted(&std::fs::read_to_string(&out).unwrap_or_default()) < n {
+            assert!(std::time::Instant::now() < deadline, "no prompt {n}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_for_prompts(1);
+    session.send_line("(((1 + 1) * 2) + 1) * 2").unwrap();
+    wait_for_prompts(2);
+    session.send_line(":quit").unwrap();
+    session.expect("done").unwrap();
+    let written = std::fs::read_to_string(&out).unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+    assert!(written.contains("\n10\n"), "{written:?}");
+    assert!(!written.contains("running"), "{written:?}");
+    assert!(!written.contains("worker 0"), "{written:?}");
+}
+
 /// Issue 15: `quit`, `exit` and `help` as people type them, with or without `()`.
 #[test]
 fn quit_exit_and_help_as_words() {
