@@ -358,6 +358,29 @@ fn speedup_table_and_plot() {
     assert_eq!(strip_ansi(&coloured), plain);
 }
 
+/// A speedup above the ceiling min(P, W/S) is noise in the timing: marked `?` and explained,
+/// never printed as a result (the course example without a delay once showed 3.34 on 2
+/// workers against a ceiling of 1.68).
+#[test]
+fn a_speedup_above_the_ceiling_is_marked_as_noise() {
+    let row = |n_workers, wall_ns| SpeedupRow {
+        n_workers,
+        wall_ns,
+        work_ns: 10_000,
+        span_ns: 6_000,
+        optimal_ns: None,
+    };
+    let plain = speedup(&[row(1, 10_000), row(2, 3_000)], 80, Color::Never);
+    assert!(plain.contains("3.33?"), "{plain}");
+    assert!(
+        plain.contains("? above the ceiling min(P, W/S): noise in the timing, not a speedup"),
+        "{plain}"
+    );
+    let honest = speedup(&[row(1, 10_000), row(2, 7_000)], 80, Color::Never);
+    assert!(honest.contains("1.43 "), "{honest}");
+    assert!(!honest.contains('?'), "{honest}");
+}
+
 /// An element of the SVG as a tiny parser reads it.
 #[derive(Debug)]
 struct Element {
