@@ -175,3 +175,74 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    /// Four tasks: one ran on worker 1, one failed on worker 0, one is running on worker 1,
+    /// one has not started.
+    fn progress() -> Progress {
+        let times: Arc<[Times]> = (0..4).map(|_| Times::default()).collect();
+        let slots = [
+            (0, Some((0, RAN, 1, 100))),
+            (1, Some((10, FAILED, 0, 50))),
+            (2, Some((100, RUNNING, 1, 0))),
+            (3, None),
+        ];
+        for (task, slot) in slots {
+            if let Some((start_ns, state, worker, end_ns)) = slot {
+                let times: &Times = &times[task];
+                times.end_ns.store(end_ns, Ordering::Relaxed);
+                times
+                    .start
+                    .store(pack(start_ns, state, worker), Ordering::Release);
+            }
+        }
+        Progress {
+            started: Instant::now(),
+            times,
+            roots: vec![2, 5, 6, 9],
+            n_ops: vec![1, 1, 1, 1],
+            n_workers: 2,
+            source: "(3 + 7) * (2 + 8)".into(),
+            context: Context::default(),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_lists_the_started_tasks_and_counts_the_ended_ones() {
+        let snapshot = progress().snapshot();
+        assert_eq!(snapshot.n_tasks, 4);
+        assert_eq!(snapshot.n_done, 2);
+        let trace = snapshot.trace.expect("a small plan is listed");
+        let seen: Vec<(u32, u32, u64, TaskOutcome)> = trace
+            .tasks
+            .iter()
+            .map(|task| (task.root.0, task.worker, task.start_ns, task.outcome))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (2, 1, 0, TaskOutcome::Ran),
+                (5, 0, 10, TaskOutcome::Failed),
+                (6, 1, 100, TaskOutcome::Running),
+            ]
+        );
+        assert_eq!(trace.tasks[0].end_ns, 100);
+        assert_eq!(trace.tasks[1].end_ns, 50);
+        // A running task ends now, never before it started.
+        assert!(trace.tasks[2].end_ns >= 100);
+        assert_eq!(trace.wall_ns, snapshot.elapsed_ns);
+    }
+
+    #[test]
+    fn a_watch_is_empty_unless_an_evaluation_is_published() {
+        let watch = Watch::default();
+        assert!(watch.snapshot().is_none());
+        watch.publish(Some(Arc::new(progress())));
+        assert_eq!(watch.clone().snapshot().map(|s| s.n_done), Some(2));
+        watch.publish(None);
+        assert!(watch.snapshot().is_none());
+    }
+}

@@ -772,3 +772,47 @@ fn resizing_releases_the_old_pool() {
         assert!(old.upgrade().is_none(), "the old pool is still held");
     }
 }
+
+/// A watched evaluation publishes its progress while it runs and withdraws it when it ends: a
+/// snapshot taken during a (cancelled) evaluation of a minute shows its tasks running.
+#[test]
+fn a_watch_sees_the_evaluation_while_it_runs() {
+    let pool = Pool::new(2).unwrap();
+    let watch = engine::Watch::default();
+    let cancel = CancelFlag::default();
+    let options = EvalOptions {
+        delay: Duration::from_secs(60),
+        cancel: cancel.clone(),
+        watch: Some(watch.clone()),
+        ..EvalOptions::default()
+    };
+    let ast = course_example();
+    let running = std::thread::spawn(move || run(&pool, &ast, &options));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let snapshot = loop {
+        if let Some(snapshot) = watch.snapshot()
+            && snapshot
+                .trace
+                .as_ref()
+                .is_some_and(|trace| trace.tasks.len() == 2)
+        {
+            break snapshot;
+        }
+        assert!(std::time::Instant::now() < deadline, "no task started");
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    cancel.cancel();
+    let evaluation = running.join().unwrap();
+    assert_eq!(snapshot.n_tasks, 6);
+    assert_eq!(snapshot.n_done, 0);
+    let trace = snapshot.trace.unwrap();
+    assert!(
+        trace
+            .tasks
+            .iter()
+            .all(|task| task.outcome == TaskOutcome::Running),
+        "{trace:?}"
+    );
+    assert_eq!(evaluation.trace.ending, Ending::Cancelled);
+    assert!(watch.snapshot().is_none());
+}
