@@ -519,7 +519,7 @@ impl Shared {
                     return Ok(None);
                 }
                 worked.set(true);
-                if !self.simulate_work() {
+                if !self.simulate_work(index) {
                     return Ok(None);
                 }
             }
@@ -534,9 +534,11 @@ impl Shared {
         Ok(stack.pop().map(Cow::into_owned))
     }
 
-    /// Checks the cancel flag and sleeps the simulated delay in slices, checking the flag
-    /// between them. Returns `false` if the evaluation was cancelled.
-    fn simulate_work(&self) -> bool {
+    /// Checks the cancel flag and sleeps the simulated delay of node `index` in slices,
+    /// checking between them the flag and the first error: once a node before this one has
+    /// failed, this node's value is not wanted. Returns `false` if the evaluation was
+    /// cancelled or the node is no longer wanted.
+    fn simulate_work(&self, index: u32) -> bool {
         if self.cancel.is_cancelled() {
             self.cancelled.store(true, Ordering::Relaxed);
             return false;
@@ -553,6 +555,9 @@ impl Shared {
             std::thread::sleep((deadline - now).min(DELAY_SLICE));
             if self.cancel.is_cancelled() {
                 self.cancelled.store(true, Ordering::Relaxed);
+                return false;
+            }
+            if index > self.first_error.load(Ordering::Relaxed) {
                 return false;
             }
         }
