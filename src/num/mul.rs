@@ -1,0 +1,152 @@
+//! Products, squares and powers of integers, choosing the algorithm by size.
+//!
+//! Below [`NTT_MIN_WORDS`] words in the smaller operand, dashu multiplies (schoolbook,
+//! Karatsuba, Toom-3); from there on, `ntt` does, with its work spread over the current rayon
+//! pool. Printing, `^`, `factorial` and the `*` operator all multiply through here. This module
+//! does no size checks: the size guard has run before.
+
+use dashu_int::ops::{BitTest, PowerOfTwo};
+use dashu_int::{Sign, UBig};
+
+use crate::num::{Int, ntt};
+
+/// Products whose smaller operand has at least this many 64-bit words (128,000 bits)
+/// go through the transform; below it dashu's Toom-3 is as fast on one core, and a product
+/// this small is not worth splitting over the pool.
+pub(crate) const NTT_MIN_WORDS: usize = 2000;
+
+/// `a · b` of two magnitudes.
+pub(crate) fn mul_magnitudes(a: &UBig, b: &UBig) -> UBig {
+    let (a_words, b_words) = (a.as_words(), b.as_words());
+    if a_words.len().min(b_words.len()) < NTT_MIN_WORDS {
+        return a * b;
+    }
+    UBig::from_words(&ntt::mul(a_words, b_words))
+}
+
+/// `a²` of a magnitude.
+pub(crate) fn square_magnitude(a: &UBig) -> UBig {
+    let words = a.as_words();
+    if words.len() < NTT_MIN_WORDS {
+        return a.sqr();
+    }
+    UBig::from_words(&ntt::square(words))
+}
+
+/// `a · b`, the `*` of two ints.
+pub(crate) fn mul(a: &Int, b: &Int) -> Int {
+    let (a_sign, a_words) = a.as_sign_words();
+    let (b_sign, b_words) = b.as_sign_words();
+    if a_words.len().min(b_words.len()) < NTT_MIN_WORDS {
+        return a * b;
+    }
+    Int::from_parts(
+        a_sign * b_sign,
+        UBig::from_words(&ntt::mul(a_words, b_words)),
+    )
+}
+
+/// `base ^ exponent`. Squarings of numbers past [`NTT_MIN_WORDS`] use the transform; a power
+/// of two is a shift, and small results are dashu's.
+pub(crate) fn pow(base: &Int, exponent: usize) -> Int {
+    let (sign, words) = base.as_sign_words();
+    let magnitude = UBig::from_words(words);
+    let sign = if sign == Sign::Negative && exponent % 2 == 1 {
+        Sign::Negative
+    } else {
+        Sign::Positive
+    };
+    Int::from_parts(sign, pow_magnitude(&magnitude, exponent))
+}
+
+fn pow_magnitude(base: &UBig, exponent: usize) -> UBig {
+    let result_bits = base.bit_len().saturating_mul(exponent);
+    if result_bits < 2 * 64 * NTT_MIN_WORDS || base.is_power_of_two() {
+        return base.pow(exponent);
+    }
+    // Binary powering from the top bit: `exponent` has at most 64 bits, so at most 64 steps.
+    let mut result = base.clone();
+    for bit in (0..exponent.ilog2()).rev() {
+        result = square_magnitude(&result);
+        if exponent >> bit & 1 == 1 {
+            result = mul_magnitudes(&result, base);
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A pseudo-random number of `words` words from a seed (xorshift), top word nonzero.
+    fn number(words: usize, seed: u64) -> UBig {
+        let mut state = seed | 1;
+        let mut out: Vec<u64> = (0..words)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            })
+            .collect();
+        if let Some(top) = out.last_mut() {
+            *top |= 1 << 63;
+        }
+        UBig::from_words(&out)
+    }
+
+    #[test]
+    fn transform_products_match_dashu_at_the_edges() {
+        // All-ones words give the largest coefficients the transform must hold exactly.
+        let ones = UBig::from_words(&vec![u64::MAX; 5000]);
+        assert_eq!(mul_magnitudes(&ones, &ones), &ones * &ones);
+        assert_eq!(square_magnitude(&ones), ones.sqr());
+        // Lengths at, just below and just above powers of two, unbalanced and balanced.
+        for (a_len, b_len) in [
+            (2000, 2000),
+            (2048, 2048),
+            (2049, 2047),
+            (2000, 9000),
+            (4096, 4097),
+        ] {
+            let (a, b) = (number(a_len, a_len as u64), number(b_len, b_len as u64 * 7));
+            assert_eq!(mul_magnitudes(&a, &b), &a * &b, "{a_len} × {b_len} words");
+        }
+        let zero_words = UBig::from_words(&[vec![0; 3000], vec![5]].concat());
+        assert_eq!(square_magnitude(&zero_words), zero_words.sqr());
+    }
+
+    #[test]
+    fn signs_and_powers() {
+        let a = Int::from(number(2500, 3));
+        let b = -Int::from(number(2100, 5));
+        assert_eq!(mul(&a, &b), &a * &b);
+        assert_eq!(mul(&b, &b), &b * &b);
+        for (base, exponent) in [
+            (3, 400_000),
+            (-7, 150_001),
+            (-7, 150_000),
+            (1024, 100_000),
+            (10, 3),
+        ] {
+            let base = Int::from(base);
+            assert_eq!(
+                pow(&base, exponent),
+                base.pow(exponent),
+                "{base} ^ {exponent}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        #[test]
+        fn transform_equals_dashus_product(a_len in 2000usize..6000, b_len in 2000usize..6000, seed: u64) {
+            let (a, b) = (number(a_len, seed), number(b_len, seed ^ 0x9e37_79b9));
+            prop_assert_eq!(mul_magnitudes(&a, &b), &a * &b);
+        }
+    }
+}
