@@ -24,6 +24,59 @@ pub(crate) fn mul_magnitudes(a: &UBig, b: &UBig) -> UBig {
     UBig::from_words(&ntt::mul(a_words, b_words))
 }
 
+/// The product of two magnitudes given by their words, without copying operands that go
+/// through the transform.
+pub(crate) fn mul_words(a: &[u64], b: &[u64]) -> UBig {
+    if a.len().min(b.len()) < NTT_MIN_WORDS {
+        return UBig::from_words(a) * UBig::from_words(b);
+    }
+    UBig::from_words(&ntt::mul(a, b))
+}
+
+/// Wrapped products need a transform of about half the length, so it pays from smaller
+/// operands on.
+const WRAPPED_NTT_MIN_WORDS: usize = 400;
+
+/// A number multiplied into many others of at most one size, where only the product's bits
+/// below some `min_bits` are read and a wrapped top can be absorbed as a carry: each product
+/// is `a · b` modulo `2^W - 1` for some `W >= min_bits`, or `a · b` itself when the operands
+/// are small. Transformed once, so each product costs two transforms instead of three, and
+/// the wrap halves their length.
+pub(crate) struct WrappedMultiplier {
+    factor: UBig,
+    transformed: Option<ntt::Transformed>,
+}
+
+impl WrappedMultiplier {
+    /// A multiplier by `factor` for operands of at most `other_bits` bits.
+    pub(crate) fn new(factor: UBig, other_bits: usize, min_bits: usize) -> WrappedMultiplier {
+        let factor_words = factor.as_words().len();
+        let other_words = other_bits.div_ceil(64);
+        let len = min_bits
+            .div_ceil(64)
+            .max(factor_words)
+            .max(other_words)
+            .next_power_of_two();
+        let transformed = (factor_words.min(other_words) >= WRAPPED_NTT_MIN_WORDS
+            && len < factor_words + other_words)
+            .then(|| ntt::transform(factor.as_words(), len));
+        WrappedMultiplier {
+            factor,
+            transformed,
+        }
+    }
+
+    /// `a · factor`, possibly wrapped; `a` has at most the `other_bits` given to `new`.
+    pub(crate) fn mul(&self, a: &UBig) -> UBig {
+        match &self.transformed {
+            Some(transformed) => {
+                UBig::from_words(&ntt::mul_cyclic_transformed(a.as_words(), transformed))
+            }
+            None => mul_magnitudes(a, &self.factor),
+        }
+    }
+}
+
 /// `a²` of a magnitude.
 pub(crate) fn square_magnitude(a: &UBig) -> UBig {
     let words = a.as_words();

@@ -32,6 +32,8 @@ const MAX_LOG_LEN: u32 = 36;
 /// The modulus is a constant of each implementation, so that `% P` compiles to a multiply.
 trait Prime: Send + Sync {
     const P: u64;
+    /// The prime's place in [`Transformed::values`].
+    const INDEX: usize;
     /// A quadratic non-residue: its `(P - 1) / 2^36`-th power has order `2^36`.
     const NON_RESIDUE: u64;
     /// `P^-1 mod 2^64`.
@@ -78,14 +80,17 @@ struct P1;
 struct P2;
 
 impl Prime for P0 {
+    const INDEX: usize = 0;
     const P: u64 = 0x3fff_ff30_0000_0001;
     const NON_RESIDUE: u64 = 5;
 }
 impl Prime for P1 {
+    const INDEX: usize = 1;
     const P: u64 = 0x3fff_fa30_0000_0001;
     const NON_RESIDUE: u64 = 3;
 }
 impl Prime for P2 {
+    const INDEX: usize = 2;
     const P: u64 = 0x3fff_f730_0000_0001;
     const NON_RESIDUE: u64 = 3;
 }
@@ -240,26 +245,83 @@ fn residues<M: Prime>(x: &[u64], len: usize) -> Vec<u64> {
     out
 }
 
-/// The cyclic convolution of `a` and `b` (`None`: `a` with itself) modulo `M`, of length
-/// `len`, each coefficient reduced below `M::P`.
-fn convolution<M: Prime>(a: &[u64], b: Option<&[u64]>, len: usize) -> Vec<u64> {
+/// An operand's forward transforms modulo the three primes at one length, made once to
+/// multiply it into several others of that length (a power of ten into every node of a level
+/// when printing).
+pub(crate) struct Transformed {
+    len: usize,
+    n_words: usize,
+    values: [Vec<u64>; 3],
+}
+
+/// The transforms of `x` at length `len` (a power of two, at least `x.len()`).
+pub(crate) fn transform(x: &[u64], len: usize) -> Transformed {
+    assert!(len.is_power_of_two() && len >= x.len().max(2) && len.trailing_zeros() <= MAX_LOG_LEN);
+    let (v0, (v1, v2)) = rayon::join(
+        || forward_of::<P0>(x, len, None),
+        || {
+            rayon::join(
+                || forward_of::<P1>(x, len, None),
+                || forward_of::<P2>(x, len, None),
+            )
+        },
+    );
+    Transformed {
+        len,
+        n_words: x.len(),
+        values: [v0, v1, v2],
+    }
+}
+
+/// The forward transform of `x` modulo `M` at length `len`.
+fn forward_of<M: Prime>(x: &[u64], len: usize, table: Option<&[u64]>) -> Vec<u64> {
+    let own_table;
+    let table = if let Some(table) = table {
+        table
+    } else {
+        own_table = twiddles::<M>(len / 2, false);
+        &own_table
+    };
+    let mut values = residues::<M>(x, len);
+    forward::<M>(&mut values, 0, table);
+    values
+}
+
+/// The second operand of a product.
+#[derive(Clone, Copy)]
+enum Operand<'a> {
+    /// The first operand again: a square.
+    Same,
+    Words(&'a [u64]),
+    Transformed(&'a Transformed),
+}
+
+/// The cyclic convolution of `a` and `b` modulo `M`, of length `len`, each coefficient
+/// reduced below `M::P`.
+fn convolution<M: Prime>(a: &[u64], b: Operand<'_>, len: usize) -> Vec<u64> {
     let (forward_table, inverse_table) = rayon::join(
         || twiddles::<M>(len / 2, false),
         || twiddles::<M>(len / 2, true),
     );
-    let transform = |x: &[u64]| {
-        let mut values = residues::<M>(x, len);
-        forward::<M>(&mut values, 0, &forward_table);
-        values
-    };
-    let mut values = if let Some(b) = b {
-        let (mut x, y) = rayon::join(|| transform(a), || transform(b));
-        pointwise::<M>(&mut x, Some(&y));
-        x
-    } else {
-        let mut x = transform(a);
-        pointwise::<M>(&mut x, None);
-        x
+    let mut values = match b {
+        Operand::Words(b) => {
+            let (mut x, y) = rayon::join(
+                || forward_of::<M>(a, len, Some(&forward_table)),
+                || forward_of::<M>(b, len, Some(&forward_table)),
+            );
+            pointwise::<M>(&mut x, Some(&y));
+            x
+        }
+        Operand::Transformed(b) => {
+            let mut x = forward_of::<M>(a, len, Some(&forward_table));
+            pointwise::<M>(&mut x, Some(&b.values[M::INDEX]));
+            x
+        }
+        Operand::Same => {
+            let mut x = forward_of::<M>(a, len, Some(&forward_table));
+            pointwise::<M>(&mut x, None);
+            x
+        }
     };
     inverse::<M>(&mut values, 0, &inverse_table);
     // The values are len · c · R^-1; multiplying by len^-1 · R^2 leaves c.
@@ -332,13 +394,37 @@ fn add_at(words: &mut [u64], at: usize, value: u128) {
     debug_assert_eq!(carry, 0, "the product fits its words");
 }
 
-/// The words of `a · b` (`None`: `a²`), `a.len() + b.len()` of them (the top ones may be 0).
-fn product(a: &[u64], b: Option<&[u64]>) -> Vec<u64> {
-    let b_len = b.map_or(a.len(), <[u64]>::len);
-    let n_words = a.len() + b_len;
-    let len = (n_words - 1).next_power_of_two().max(2);
+/// Adds `value` to the integer `words` taken modulo `2^(64 · words.len()) - 1`, from word
+/// `at` on: a carry out of the top word comes back in at the bottom.
+fn add_cyclic(words: &mut [u64], at: usize, value: u128) {
+    let mut carry = value;
+    let mut index = at % words.len();
+    while carry != 0 {
+        let sum = u128::from(words[index]) + (carry & u128::from(u64::MAX));
+        words[index] = sum as u64;
+        carry = (carry >> 64) + (sum >> 64);
+        index = (index + 1) % words.len();
+    }
+}
+
+/// The words of `a · b`: all `a.len() + b.len()` of them when `cyclic_len` is
+/// `None`, else the product modulo `2^(64 · cyclic_len) - 1` in `cyclic_len` words (a power of
+/// two, at least each operand's length).
+fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
+    let b_len = match b {
+        Operand::Same => a.len(),
+        Operand::Words(b) => b.len(),
+        Operand::Transformed(b) => b.n_words,
+    };
+    let (len, n_words, n_coefficients) = if let Some(len) = cyclic_len {
+        (len, len, len)
+    } else {
+        let n_words = a.len() + b_len;
+        let len = (n_words - 1).next_power_of_two().max(2);
+        (len, n_words, n_words - 1)
+    };
     assert!(
-        len.trailing_zeros() <= MAX_LOG_LEN,
+        len.is_power_of_two() && len.trailing_zeros() <= MAX_LOG_LEN && a.len().max(b_len) <= len,
         "product too large for the transform"
     );
     let (c0, (c1, c2)) = rayon::join(
@@ -353,7 +439,6 @@ fn product(a: &[u64], b: Option<&[u64]>) -> Vec<u64> {
     let k1 = P1::to_mont(P0_INV_MOD_P1);
     let k20 = P2::to_mont(P0_MOD_P2);
     let k21 = P2::to_mont(P01_INV_MOD_P2);
-    let n_coefficients = n_words - 1;
     let mut out = vec![0u64; n_words];
     let carries: Vec<u128> = out
         .par_chunks_mut(CRT_CHUNK)
@@ -379,7 +464,11 @@ fn product(a: &[u64], b: Option<&[u64]>) -> Vec<u64> {
     for (chunk_index, carry) in carries.into_iter().enumerate() {
         let at = (chunk_index + 1) * CRT_CHUNK;
         if carry != 0 {
-            add_at(&mut out, at, carry);
+            if cyclic_len.is_some() {
+                add_cyclic(&mut out, at, carry);
+            } else {
+                add_at(&mut out, at, carry);
+            }
         }
     }
     out
@@ -387,12 +476,25 @@ fn product(a: &[u64], b: Option<&[u64]>) -> Vec<u64> {
 
 /// The words of `a · b`, `a.len() + b.len()` of them.
 pub(crate) fn mul(a: &[u64], b: &[u64]) -> Vec<u64> {
-    product(a, Some(b))
+    product(a, Operand::Words(b), None)
+}
+
+/// The words of `a · b mod (2^(64 · len) - 1)`, `len` of them (possibly `2^(64 · len) - 1`
+/// itself for 0): the wrapped product, for callers that need only a window of its bits. `len`
+/// is a power of two, at least each operand's length.
+#[cfg(test)]
+fn mul_cyclic(a: &[u64], b: &[u64], len: usize) -> Vec<u64> {
+    product(a, Operand::Words(b), Some(len))
+}
+
+/// As [`mul_cyclic`], by an operand transformed beforehand at the length of the wrap.
+pub(crate) fn mul_cyclic_transformed(a: &[u64], b: &Transformed) -> Vec<u64> {
+    product(a, Operand::Transformed(b), Some(b.len))
 }
 
 /// The words of `a²`, `2 · a.len()` of them.
 pub(crate) fn square(a: &[u64]) -> Vec<u64> {
-    product(a, None)
+    product(a, Operand::Same, None)
 }
 
 #[cfg(test)]
@@ -431,5 +533,22 @@ mod test {
         }
         assert_eq!(got, expected);
         assert_eq!(square(&[u64::MAX]), [1, u64::MAX - 1]);
+    }
+
+    #[test]
+    fn wrapped_products_are_products_modulo_a_mersenne_number() {
+        // (2^128 - 1) · (2^64 + 3) modulo 2^128 - 1 is 0 (either representation), and
+        // modulo 2^256 - 1 the product itself.
+        let got = mul_cyclic(&[u64::MAX, u64::MAX], &[3, 1], 2);
+        assert!(got == [0, 0] || got == [u64::MAX, u64::MAX], "{got:?}");
+        // 2^192 · 2^64 wraps to 1 modulo 2^256 - 1.
+        assert_eq!(mul_cyclic(&[0, 0, 0, 1], &[0, 1], 4), [1, 0, 0, 0]);
+        let a: Vec<u64> = (1..=8).map(|k| k * 0x0123_4567_89ab_cdef).collect();
+        let full = mul(&a, &a[..5]);
+        let mut folded = vec![0u64; 8];
+        for (i, &word) in full.iter().enumerate() {
+            add_cyclic(&mut folded, i, u128::from(word));
+        }
+        assert_eq!(mul_cyclic(&a, &a[..5], 8), folded);
     }
 }
