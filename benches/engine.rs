@@ -3,15 +3,19 @@
 //! grain 1 (every operator a task: the per-node cost of scheduling and recording) and at the
 //! automatic grain.
 //!
+//! `cargo bench --bench engine -- [FILTER] [RUNS]` runs each benchmark whose name contains
+//! FILTER (all by default) once to warm up, then RUNS times (10 by default), and prints the
+//! median, the fastest and the slowest run. A plain harness like `benches/parse.rs`: no
+//! statistics beyond the median, and no dependency.
+//!
 //! The tree is built directly in the arena, so these figures leave the parser out. The
 //! "unrecorded" variants run the same plan and dataflow without reading the clock or assembling
 //! the trace: the difference to the recorded run is what recording costs.
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
 use parcalc::ast::{Ast, Node, NodeId};
 use parcalc::engine::{self, EvalOptions, Grain, Pool, sequential};
 use parcalc::num::{Limits, Value};
@@ -51,17 +55,49 @@ fn balanced(n_leaves: usize) -> Ast {
     ast
 }
 
-fn engine_benches(c: &mut Criterion) {
+/// Runs `f` once to warm up, then `runs` times; prints the median, fastest and slowest run.
+fn bench(name: &str, runs: usize, mut f: impl FnMut()) {
+    f();
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    let ms = |time: Duration| time.as_secs_f64() * 1e3;
+    println!(
+        "{name:<44} {:>9.2} ms median of {runs}  ({:.2} to {:.2})",
+        ms(times[times.len() / 2]),
+        ms(times[0]),
+        ms(times[times.len() - 1]),
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let filter = args.first().map_or("", String::as_str);
+    let runs: usize = args
+        .get(1)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(10)
+        .max(1);
     let ast = Arc::new(balanced(1 << 20));
     let env: Arc<[Value]> = Arc::from(Vec::new());
     let source: Arc<str> = Arc::from(".".repeat(ast.len()));
     let limits = Limits::default();
-    let mut group = c.benchmark_group(format!("balanced {} nodes", ast.len()));
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(4));
-    group.warm_up_time(Duration::from_secs(1));
-    group.bench_function("sequential", |b| {
-        b.iter(|| black_box(sequential::evaluate(&ast, &env, &limits)));
+    println!("balanced tree of {} nodes", ast.len());
+    let run = |name: &str, f: &mut dyn FnMut()| {
+        if name.contains(filter) {
+            bench(name, runs, f);
+        }
+    };
+    run("sequential", &mut || {
+        let _ = black_box(sequential::evaluate(&ast, &env, &limits));
     });
     for n_workers in [1, 2] {
         let pool = Pool::new(n_workers).unwrap();
@@ -71,21 +107,15 @@ fn engine_benches(c: &mut Criterion) {
                 ..EvalOptions::default()
             };
             let name = format!("parallel {n_workers} workers grain {grain_name}");
-            group.bench_function(name, |b| {
-                b.iter(|| black_box(engine::evaluate(&pool, &ast, &env, &source, &options)));
+            run(&name, &mut || {
+                black_box(engine::evaluate(&pool, &ast, &env, &source, &options));
             });
             let name = format!("parallel {n_workers} workers grain {grain_name} unrecorded");
-            group.bench_function(name, |b| {
-                b.iter(|| {
-                    black_box(engine::evaluate_unrecorded(
-                        &pool, &ast, &env, &source, &options,
-                    ))
-                });
+            run(&name, &mut || {
+                black_box(engine::evaluate_unrecorded(
+                    &pool, &ast, &env, &source, &options,
+                ));
             });
         }
     }
-    group.finish();
 }
-
-criterion_group!(benches, engine_benches);
-criterion_main!(benches);

@@ -3,6 +3,14 @@
 //! [`run`] is the whole program; `main` only maps its [`ExitCode`]. Values go to stdout,
 //! errors to stderr; the exit status is 0 when every statement succeeded, 1 when one failed,
 //! 2 for bad usage. A closed stdout (`parcalc … | head`) is not an error.
+//!
+//! Several `-e` and a FILE may be given together: the `-e` run first, in order, then the FILE's
+//! statements, all in one session. An error names where its statement came from, as compilers
+//! do: `calc.txt:8: error: …` for line 8 of a FILE (`<stdin>` for standard input), `-e 2:
+//! error: …` for the second `-e`, and a plain `error: …` when a single `-e` is all there is.
+//! Without FILE or `-e` on a terminal, the REPL starts and takes the flags that show or write
+//! something after every evaluation (`--trace`, `--tree`, `--stats`, `--trace-json`,
+//! `--trace-svg`, `--speedup`) as its own settings.
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
@@ -17,7 +25,7 @@ use crate::error::{Error, ErrorKind, NumError};
 use crate::input;
 use crate::num::Limits;
 use crate::render::{Color, SpeedupRow, diagnostic};
-use crate::session::Session;
+use crate::session::{Session, SpeedupOutcome};
 use crate::settings::{self, default_speedup_workers};
 
 /// parcalc — a calculator in which every evaluation is a small parallel program.
@@ -41,24 +49,26 @@ pub struct Args {
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
 
+    // Numbers may be negative in the space form too (`-w -1`), so that the value parser refuses
+    // them with the message it gives `-w=-1`, instead of clap taking `-1` for a flag.
     /// Number of workers in the pool (1 to 1024) [default: available parallelism].
-    #[arg(short = 'w', long, value_name = "N", value_parser = settings::parse_workers)]
+    #[arg(short = 'w', long, value_name = "N", value_parser = settings::parse_workers, allow_negative_numbers = true)]
     pub workers: Option<usize>,
 
-    /// Simulated work slept by every operator: 100ms, 1.5s, 250us; a bare number is ms.
-    #[arg(long, value_name = "D", value_parser = crate::units::parse_duration)]
+    /// Simulated work slept by every operator: 100ms, 1.5s, 250us, off; a bare number is ms.
+    #[arg(long, value_name = "D", value_parser = crate::units::parse_duration, allow_negative_numbers = true)]
     pub delay: Option<Duration>,
 
     /// Operators per task: 1 makes every operator its own task; 'auto' chooses by tree size.
-    #[arg(long, value_name = "N|auto", value_parser = settings::parse_grain, default_value = "auto")]
+    #[arg(long, value_name = "N|auto", value_parser = settings::parse_grain, default_value = "auto", allow_negative_numbers = true)]
     pub grain: Grain,
 
     /// Largest integer result, in bits, refused before it is computed.
-    #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits)]
+    #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits, allow_negative_numbers = true)]
     pub max_bits: u64,
 
     /// Longest statement accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::session::DEFAULT_MAX_INPUT_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::session::DEFAULT_MAX_INPUT_BYTES, allow_negative_numbers = true)]
     pub max_input: usize,
 
     /// Print parse and evaluation figures to stderr after each evaluation.
@@ -79,8 +89,11 @@ pub struct Args {
 
     /// Evaluate each expression on 1, 2, … MAX workers and print the speedup table
     /// [default MAX: the machine's parallelism, at least 4].
-    #[arg(long, value_name = "MAX", num_args = 0..=1, default_missing_value = "0")]
-    pub speedup: Option<usize>,
+    // `Some(None)` for a bare `--speedup`. Its value needs `=` (`--speedup=4`), so that a FILE
+    // after a bare `--speedup` is the FILE; `--speedup 4` is rewritten to `--speedup=4` before
+    // parsing (see `join_speedup_value`).
+    #[arg(long, value_name = "MAX", require_equals = true, value_parser = settings::parse_speedup_max)]
+    pub speedup: Option<Option<usize>>,
 
     /// Print the parsed tree, with node ids, before each value.
     #[arg(long)]
@@ -100,6 +113,7 @@ const USAGE: u8 = 2;
 
 /// Runs parcalc with the given arguments (the first being the program name).
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let args = join_speedup_value(args.into_iter().map(Into::into).collect());
     let args = match Args::try_parse_from(args) {
         Ok(args) => args,
         Err(error) => {
@@ -128,7 +142,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     };
     if args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal() {
         let color = Color::detect(io::stdout().is_terminal(), args.no_color);
-        return crate::repl::run(session, color);
+        return crate::repl::run(session, color, repl_flags(&args));
     }
     let mut batch = Batch {
         args: &args,
@@ -136,19 +150,20 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
         failed: false,
     };
-    let outcome = if args.exprs.is_empty() {
+    // The input is read whole before anything runs, so a FILE that cannot be read fails at
+    // once, before the `-e` are evaluated.
+    let input = if args.file.is_some() || args.exprs.is_empty() {
         match read_input(args.file.as_deref()) {
-            Ok(text) => batch.text(&mut session, &text),
+            Ok(text) => Some(text),
             Err(message) => {
                 report(format_args!("error: {message}"));
                 return ExitCode::from(EVAL_ERROR);
             }
         }
     } else {
-        args.exprs
-            .iter()
-            .try_for_each(|expr| batch.statement(&mut session, expr, None))
+        None
     };
+    let outcome = batch.run(&mut session, input.as_deref());
     if let Err(message) = write_trace_files(&args, &session) {
         report(format_args!("error: {message}"));
         return ExitCode::from(EVAL_ERROR);
@@ -228,6 +243,90 @@ fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
     Ok(text)
 }
 
+/// `--speedup N` (a value in the space form) as `--speedup=N`, when N is a number (a minus
+/// sign included, so that `--speedup -1` is refused by the value parser). `--speedup` takes its
+/// value only after `=`, so that in `--speedup calc.txt` the file is the FILE; this keeps the
+/// space form working for numbers. The value of a `-e` is left alone, and so is everything
+/// after `--`.
+fn join_speedup_value(args: Vec<OsString>) -> Vec<OsString> {
+    let is_number = |arg: &OsString| {
+        arg.to_str().is_some_and(|text| {
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    let mut joined = Vec::with_capacity(args.len());
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            joined.push(arg);
+            joined.extend(args.by_ref());
+            break;
+        }
+        if arg == "-e" || arg == "--expr" {
+            joined.push(arg);
+            joined.extend(args.next());
+            continue;
+        }
+        if arg == "--speedup" {
+            let mut rest = args.clone();
+            if let Some(value) = rest.next().filter(is_number) {
+                let mut with_value = OsString::from("--speedup=");
+                with_value.push(value);
+                joined.push(with_value);
+                args = rest;
+                continue;
+            }
+        }
+        joined.push(arg);
+    }
+    joined
+}
+
+/// The flags the REPL takes over from the command line.
+fn repl_flags(args: &Args) -> crate::repl::Flags {
+    crate::repl::Flags {
+        trace: args.trace,
+        tree: args.tree,
+        stats: args.stats,
+        trace_json: args.trace_json.clone(),
+        trace_svg: args.trace_svg.clone(),
+        speedup: args
+            .speedup
+            .map(|max| max.unwrap_or_else(default_speedup_workers)),
+    }
+}
+
+/// Where a statement came from, as its errors name it.
+#[derive(Clone, Copy, Debug)]
+enum Origin<'a> {
+    /// The only `-e`, with no FILE: its errors need no name.
+    OnlyExpr,
+    /// The `n`-th `-e` (from 1) of several, or of one given with a FILE.
+    Expr(usize),
+    /// The statement starting on line `line` (from 1) of `file` (`<stdin>` for stdin).
+    Line { file: &'a str, line: usize },
+}
+
+impl Origin<'_> {
+    /// The prefix of an error in the statement `text` at byte `at`: `calc.txt:8: `, `-e 2: `,
+    /// or nothing. In a FILE the line is the one holding the error (the one quoted).
+    fn prefix(self, text: &str, at: usize) -> String {
+        match self {
+            Origin::OnlyExpr => String::new(),
+            Origin::Expr(n) => format!("-e {n}: "),
+            Origin::Line { file, line } => {
+                let at = at.min(text.len());
+                let newlines = text.as_bytes()[..at]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                format!("{file}:{}: ", line + newlines)
+            }
+        }
+    }
+}
+
 /// Batch evaluation: statements in, values out.
 struct Batch<'a> {
     args: &'a Args,
@@ -237,51 +336,72 @@ struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// `--speedup`: the value, then the table of runs on 1 to `max_workers` workers.
-    fn speedup(&mut self, session: &mut Session, text: &str, max_workers: usize) -> io::Result<()> {
-        if text.trim().is_empty() || text.trim_start().starts_with('#') {
-            return Ok(());
+    /// Evaluates the `-e` in order, then the statements of `input` (the FILE's or stdin's).
+    fn run(&mut self, session: &mut Session, input: Option<&[u8]>) -> io::Result<()> {
+        let exprs = &self.args.exprs;
+        for (index, expr) in exprs.iter().enumerate() {
+            let origin = if exprs.len() == 1 && input.is_none() {
+                Origin::OnlyExpr
+            } else {
+                Origin::Expr(index + 1)
+            };
+            self.statement(session, expr, origin)?;
         }
-        let max_workers = if max_workers == 0 {
-            default_speedup_workers()
-        } else {
-            max_workers
+        let Some(input) = input else {
+            return Ok(());
         };
-        match session.speedup_runs(text, max_workers) {
-            Ok((value, traces)) => {
+        let file = match self.args.file.as_deref() {
+            Some(path) if path.as_os_str() != "-" => path.display().to_string(),
+            _ => "<stdin>".to_string(),
+        };
+        for piece in input::statements(input) {
+            let origin = Origin::Line {
+                file: &file,
+                line: piece.line_no,
+            };
+            match piece.text {
+                Ok(statement) => self.statement(session, statement, origin)?,
+                Err(not_utf8) => self.report_error(&not_utf8.error, &not_utf8.text, origin),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports the error of the statement `text`, named by its origin; the run will exit 1.
+    fn report_error(&mut self, error: &Error, text: &str, origin: Origin<'_>) {
+        self.failed = true;
+        let message =
+            diagnostic::render_error_with_hint(error, text, hint(error), self.error_color);
+        report(format_args!(
+            "{}{message}",
+            origin.prefix(text, error.span.start as usize)
+        ));
+    }
+
+    /// `--speedup`: an expression's value, then the table of its runs on 1 to `max_workers`
+    /// workers; an assignment runs once, as without `--speedup`, and prints nothing.
+    fn speedup(
+        &mut self,
+        session: &mut Session,
+        text: &str,
+        origin: Origin<'_>,
+        max_workers: usize,
+    ) -> io::Result<()> {
+        match session.speedup_statement(text, max_workers) {
+            Ok(None | Some(SpeedupOutcome::Assigned(_))) => Ok(()),
+            Ok(Some(SpeedupOutcome::Timed { value, traces })) => {
                 let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
+                let value = session.pool().install(|| value.to_string());
                 let mut stdout = io::stdout().lock();
                 writeln!(stdout, "{value}")?;
                 write!(stdout, "{}", crate::render::speedup(&rows, self.color))?;
                 stdout.flush()
             }
             Err(error) => {
-                self.failed = true;
-                report(format_args!(
-                    "{}",
-                    diagnostic::render_error_with_hint(
-                        &error,
-                        text,
-                        hint(&error),
-                        self.error_color
-                    )
-                ));
+                self.report_error(&error, text, origin);
                 Ok(())
             }
         }
-    }
-
-    fn text(&mut self, session: &mut Session, text: &[u8]) -> io::Result<()> {
-        for piece in input::statements(text) {
-            match piece.text {
-                Ok(statement) => self.statement(session, statement, Some(piece.line_no))?,
-                Err(message) => {
-                    self.failed = true;
-                    report(format_args!("error: line {}: {message}", piece.line_no));
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Evaluates one statement, printing its value or its error.
@@ -289,7 +409,7 @@ impl Batch<'_> {
         &mut self,
         session: &mut Session,
         text: &str,
-        line_no: Option<usize>,
+        origin: Origin<'_>,
     ) -> io::Result<()> {
         if self.args.tree
             && let Ok(Some(statement)) = crate::syntax::parse_statement(text)
@@ -298,7 +418,8 @@ impl Batch<'_> {
             write!(io::stdout().lock(), "{tree}")?;
         }
         if let Some(max_workers) = self.args.speedup {
-            return self.speedup(session, text, max_workers);
+            let max_workers = max_workers.unwrap_or_else(default_speedup_workers);
+            return self.speedup(session, text, origin, max_workers);
         }
         match session.eval_line(text) {
             Ok(None) => {}
@@ -323,20 +444,56 @@ impl Batch<'_> {
                     report(format_args!("{}", outcome.stats));
                 }
             }
-            Err(error) => {
-                self.failed = true;
-                let mut message = diagnostic::render_error_with_hint(
-                    &error,
-                    text,
-                    hint(&error),
-                    self.error_color,
-                );
-                if let Some(line_no) = line_no {
-                    message = message.replacen('\n', &format!(" (line {line_no})\n"), 1);
-                }
-                report(format_args!("{message}"));
-            }
+            Err(error) => self.report_error(&error, text, origin),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[track_caller]
+    fn check_join(args: &[&str], expected: &[&str]) {
+        let joined = join_speedup_value(args.iter().map(OsString::from).collect());
+        assert_eq!(
+            joined,
+            expected.iter().map(OsString::from).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_speedup_number_in_the_space_form_is_its_value() {
+        check_join(&["parcalc", "--speedup", "3"], &["parcalc", "--speedup=3"]);
+        check_join(
+            &["parcalc", "--speedup", "-1"],
+            &["parcalc", "--speedup=-1"],
+        );
+        check_join(
+            &["parcalc", "--speedup", "calc.txt"],
+            &["parcalc", "--speedup", "calc.txt"],
+        );
+        check_join(
+            &["parcalc", "-e", "--speedup", "3"],
+            &["parcalc", "-e", "--speedup", "3"],
+        );
+        check_join(
+            &["parcalc", "--", "--speedup", "3"],
+            &["parcalc", "--", "--speedup", "3"],
+        );
+        check_join(&["parcalc", "--speedup"], &["parcalc", "--speedup"]);
+    }
+
+    #[test]
+    fn errors_name_their_origin_and_line() {
+        let file = Origin::Line {
+            file: "calc.txt",
+            line: 7,
+        };
+        assert_eq!(file.prefix("1 / 0", 2), "calc.txt:7: ");
+        assert_eq!(file.prefix("(1 +\n 2 / 0)", 8), "calc.txt:8: ");
+        assert_eq!(Origin::Expr(2).prefix("1 / 0", 2), "-e 2: ");
+        assert_eq!(Origin::OnlyExpr.prefix("1 / 0", 2), "");
     }
 }

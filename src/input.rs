@@ -1,19 +1,32 @@
 //! Splitting a file or piped stdin into statements.
 //!
 //! One statement per line, except that a line with unclosed parentheses continues on the next
-//! (as in Python), decided as the REPL decides it (`lex::continues`). Lines end with `\n` or `\r\n`; a last line without a newline counts. Bytes
-//! that are not UTF-8 make their statement an error; they never stop the others.
+//! (as in Python), decided as the REPL decides it (`lex::continues`). Lines end with `\n` or
+//! `\r\n`; a last line without a newline counts. Bytes that are not UTF-8 make their statement
+//! an error ([`NotUtf8`], which says where, so that it is drawn with a caret like any other);
+//! they never stop the others.
 
+use crate::error::{Error, ErrorKind};
+use crate::span::Span;
 use crate::syntax::lex::{self, Parens, TokenKind};
 
 /// One statement of a batch input.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Piece<'a> {
     /// 1-based number of the line the statement starts on.
     pub line_no: usize,
-    /// The statement's text (several lines joined by `\n` when parentheses were open), or the
-    /// reason it cannot be read.
-    pub text: Result<&'a str, String>,
+    /// The statement's text (several lines joined by `\n` when parentheses were open), or why
+    /// it cannot be read.
+    pub text: Result<&'a str, NotUtf8>,
+}
+
+/// A statement that is not valid UTF-8.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotUtf8 {
+    /// The statement with every invalid sequence replaced by `\u{fffd}`, to quote.
+    pub text: String,
+    /// The error, pointing at the first replacement character in `text`.
+    pub error: Error,
 }
 
 /// Splits `input` into statements.
@@ -46,10 +59,15 @@ fn piece(bytes: &[u8], line_no: usize) -> Piece<'_> {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text),
-        Err(error) => Err(format!(
-            "invalid UTF-8 at byte {} of the statement",
-            error.valid_up_to() + 1
-        )),
+        Err(error) => {
+            // The valid prefix is copied as it is, so the first replacement starts there.
+            let at = error.valid_up_to();
+            let kind = ErrorKind::InvalidUtf8 { byte: bytes[at] };
+            Err(NotUtf8 {
+                text: String::from_utf8_lossy(bytes).into_owned(),
+                error: Error::new(kind, Span::new(at, at + '\u{fffd}'.len_utf8())),
+            })
+        }
     };
     Piece { line_no, text }
 }
@@ -82,7 +100,15 @@ mod test {
     fn invalid_utf8_is_one_error() {
         let pieces = statements(b"1\n\xff\xfe\n3\n");
         assert_eq!(pieces.len(), 3);
-        assert!(pieces[1].text.is_err());
+        let Err(not_utf8) = &pieces[1].text else {
+            panic!("{:?}", pieces[1]);
+        };
+        assert_eq!(not_utf8.text, "\u{fffd}\u{fffd}");
+        assert_eq!(not_utf8.error.span, Span::new(0, 3));
+        assert_eq!(
+            not_utf8.error.to_string(),
+            "invalid UTF-8: cannot decode byte 0xff"
+        );
         assert_eq!(pieces[2].text, Ok("3"));
     }
 }

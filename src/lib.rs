@@ -10,6 +10,9 @@
 //! The library never prints: it returns values, traces and errors, and the front doors decide
 //! where text goes.
 
+// The parser that pest derives without its `std` feature refers to `::alloc::boxed::Box`.
+extern crate alloc;
+
 pub mod ast;
 pub mod cli;
 pub mod engine;

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::ast::{Node, Statement};
-use crate::engine::{self, EvalOptions, Pool};
+use crate::ast::{Ast, Node, Statement};
+use crate::engine::{self, CancelFlag, EvalOptions, Pool};
 use crate::error::{Error, ErrorKind};
 use crate::num::Value;
 use crate::syntax;
 use crate::trace::Trace;
+use crate::units::plural;
 
 /// Trees of at least this many nodes are freed on the pool, off the path to the printed value.
 const LARGE_TREE: usize = 1 << 16;
@@ -42,12 +43,12 @@ impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "parse {:.3} ms · eval {:.3} ms · {} nodes · {} tasks · {} workers",
+            "parse {:.3} ms · eval {:.3} ms · {} · {} · {}",
             self.parse.as_secs_f64() * 1e3,
             self.eval.as_secs_f64() * 1e3,
-            self.n_nodes,
-            self.n_tasks,
-            self.n_workers
+            plural(self.n_nodes, "node"),
+            plural(self.n_tasks, "task"),
+            plural(self.n_workers, "worker")
         )
     }
 }
@@ -122,90 +123,98 @@ impl Session {
 
     /// Parses and evaluates one line. `Ok(None)` for a blank line or a comment.
     ///
+    /// The three steps, [`Session::prepare`], [`Prepared::run`] and [`Session::finish`], are
+    /// public for a caller that runs the middle one on another thread (the REPL, which may give
+    /// up on an evaluation).
+    ///
     /// # Panic handling
     ///
     /// A panic anywhere in parsing or evaluation (a bug, never an input error) is caught and
     /// returned as [`ErrorKind::Internal`] quoting the input, so the REPL goes on; the
     /// session's variables are left as they were before the line.
     pub fn eval_line(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
+        let Some(prepared) = self.prepare(line)? else {
+            return Ok(None);
+        };
+        let ran = prepared.run();
+        self.finish(ran).map(Some)
+    }
+
+    /// Parses `line` and looks its names up: an evaluation ready to run on any thread, which
+    /// shares the session's pool and cancel flag (reset here, so that a Ctrl-C that stopped an
+    /// earlier evaluation does not stop this one). `Ok(None)` for a blank line or a comment.
+    ///
+    /// # Panic handling
+    ///
+    /// As for [`Session::eval_line`].
+    pub fn prepare(&mut self, line: &str) -> Result<Option<Prepared>, Error> {
         if line.len() > self.max_input_bytes {
             return Err(Error::unplaced(ErrorKind::InputTooLong {
                 length: line.len(),
                 limit: self.max_input_bytes,
             }));
         }
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.eval_line_unguarded(line)
+        let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let parse_started = Instant::now();
+            let Some(statement) = self.pool.install(|| syntax::parse_statement(line))? else {
+                return Ok(None);
+            };
+            let parse = parse_started.elapsed();
+            self.prepare_statement(statement, line, parse).map(Some)
         }));
-        outcome.unwrap_or_else(|payload| {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(std::string::ToString::to_string)
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            let mut quoted: String = line.chars().take(200).collect();
-            if quoted.len() < line.len() {
-                quoted.push('…');
-            }
-            Err(Error::new(
-                ErrorKind::Internal(format!("{message} (input: {quoted:?})")),
-                crate::span::Span::default(),
-            ))
-        })
+        prepared.unwrap_or_else(|payload| Err(internal_error(&*payload, line)))
     }
 
-    fn eval_line_unguarded(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
-        let parse_started = Instant::now();
-        let Some(statement) = self.pool.install(|| syntax::parse_statement(line))? else {
-            return Ok(None);
-        };
-        let parse = parse_started.elapsed();
-        self.eval_statement(statement, line, parse).map(Some)
-    }
-
-    /// Evaluates an already parsed statement whose text is `source`.
-    pub fn eval_statement(
+    /// [`Session::prepare`] for an already parsed statement whose text is `source`.
+    pub fn prepare_statement(
         &mut self,
         statement: Statement,
         source: &str,
         parse: Duration,
-    ) -> Result<Outcome, Error> {
-        // A Ctrl-C that stopped an earlier evaluation must not stop this one.
+    ) -> Result<Prepared, Error> {
         self.options.cancel.reset();
         let Statement { target, expr } = statement;
         let env = self.resolve_names(&expr)?;
-        let n_nodes = expr.len();
-        let ast = Arc::new(expr);
-        let source: Arc<str> = Arc::from(source);
-        let eval_started = Instant::now();
-        let evaluation = engine::evaluate(&self.pool, &ast, &env, &source, &self.options);
-        let eval = eval_started.elapsed();
-        let stats = Stats {
+        Ok(Prepared {
+            target: target.map(|(name, _)| name),
+            ast: Arc::new(expr),
+            env,
+            source: Arc::from(source),
+            options: self.options.clone(),
+            pool: self.pool.clone(),
             parse,
-            eval,
-            n_nodes,
-            n_tasks: evaluation.trace.tasks.len(),
-            n_workers: self.pool.n_workers(),
-        };
-        self.last_trace = Some(evaluation.trace);
-        // Freeing the tree of a large line takes milliseconds: a worker does it while the
-        // value is printed.
-        if n_nodes >= LARGE_TREE {
-            let _ = self.pool.submit(move || drop(ast));
+        })
+    }
+
+    /// Takes in what [`Prepared::run`] returned: the trace becomes the last trace, and the
+    /// value, if any, is bound to its name (or to `_`).
+    pub fn finish(&mut self, ran: Ran) -> Result<Outcome, Error> {
+        let Ran {
+            target,
+            result,
+            trace,
+            stats,
+        } = ran;
+        if let Some(trace) = trace {
+            self.last_trace = Some(trace);
         }
-        let value = evaluation.result?;
-        let name: Box<str> = match &target {
-            Some((name, _)) => name.clone(),
-            None => "_".into(),
-        };
+        let value = result?;
+        let name: Box<str> = target.clone().unwrap_or_else(|| "_".into());
         self.vars.insert(name.clone(), value.clone());
         self.last_value = Some(name);
-        let assigned = target.map(|(name, _)| name);
         Ok(Outcome {
             value,
-            assigned,
+            assigned: target,
             stats,
         })
+    }
+
+    /// Takes in only the trace of what [`Prepared::run`] returned, for an evaluation whose
+    /// value is not wanted (it was cancelled): it shows which tasks ran.
+    pub fn keep_trace(&mut self, ran: Ran) {
+        if let Some(trace) = ran.trace {
+            self.last_trace = Some(trace);
+        }
     }
 
     /// Evaluates the expression `line` once on each pool size from 1 to `max_workers` (with
@@ -216,26 +225,65 @@ impl Session {
         line: &str,
         max_workers: usize,
     ) -> Result<(Value, Vec<Trace>), Error> {
-        let statement = self
-            .pool
-            .install(|| syntax::parse_statement(line))?
-            .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
         engine::check_workers(max_workers)?;
-        self.options.cancel.reset();
-        let env = self.resolve_names(&statement.expr)?;
-        let ast = Arc::new(statement.expr);
-        let source: Arc<str> = Arc::from(line);
-        let mut traces = Vec::with_capacity(max_workers);
-        let mut value = None;
-        for n_workers in 1..=max_workers {
-            let pool = Pool::new(n_workers)?;
-            let evaluation = engine::evaluate(&pool, &ast, &env, &source, &self.options);
-            value = Some(evaluation.result?);
-            traces.push(evaluation.trace);
+        let prepared = self
+            .prepare(line)?
+            .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
+        let runs = prepared.run_speedup(max_workers);
+        self.finish_speedup(runs)
+    }
+
+    /// Takes in what [`Prepared::run_speedup`] returned: the last run's trace becomes the last
+    /// trace. Variables and `_` are left as they were.
+    pub fn finish_speedup(&mut self, runs: SpeedupRuns) -> Result<(Value, Vec<Trace>), Error> {
+        if let Some(trace) = runs.traces.last() {
+            self.last_trace = Some(trace.clone());
         }
-        self.last_trace = traces.last().cloned();
-        let value = value.ok_or_else(|| Error::unplaced(ErrorKind::Internal("no run".into())))?;
-        Ok((value, traces))
+        Ok((runs.result?, runs.traces))
+    }
+
+    /// A statement of a program run with `--speedup`: an expression is evaluated on each pool
+    /// size from 1 to `max_workers` and its value becomes `_`, as without `--speedup`; an
+    /// assignment is evaluated once and binds its name. So a program means the same with and
+    /// without `--speedup`. `Ok(None)` for a blank line or a comment.
+    pub fn speedup_statement(
+        &mut self,
+        line: &str,
+        max_workers: usize,
+    ) -> Result<Option<SpeedupOutcome>, Error> {
+        engine::check_workers(max_workers)?;
+        let Some(prepared) = self.prepare(line)? else {
+            return Ok(None);
+        };
+        if prepared.is_assignment() {
+            let ran = prepared.run();
+            return self
+                .finish(ran)
+                .map(|outcome| Some(SpeedupOutcome::Assigned(outcome)));
+        }
+        let runs = prepared.run_speedup(max_workers);
+        let (value, traces) = self.finish_speedup(runs)?;
+        self.bind_last(value.clone());
+        Ok(Some(SpeedupOutcome::Timed { value, traces }))
+    }
+
+    /// Makes `value` the last expression's value, `_`.
+    pub fn bind_last(&mut self, value: Value) {
+        self.vars.insert("_".into(), value);
+        self.last_value = Some("_".into());
+    }
+
+    /// Gives up on an evaluation that is still running: the session takes a fresh pool of the
+    /// same size and a fresh cancel flag, and leaves the old ones to the abandoned evaluation.
+    /// The old flag stays set, so the abandoned evaluation starts no more tasks; the old pool's
+    /// threads exit, and its memory is freed, once the task running now has ended. On error
+    /// (the system refused the threads) the session keeps its pool.
+    pub fn abandon_evaluation(&mut self) -> Result<(), Error> {
+        self.options.cancel.cancel();
+        let pool = Pool::new(self.pool.n_workers())?;
+        self.pool = pool;
+        self.options.cancel = CancelFlag::default();
+        Ok(())
     }
 
     /// The values of `ast.names`, in order; an unknown name is an error at its first use.
@@ -257,4 +305,170 @@ impl Session {
         }
         Ok(env.into())
     }
+}
+
+/// A statement parsed, its names looked up and its settings taken: everything an evaluation
+/// needs, detached from the session so that it can run on another thread while the session
+/// waits (or gives up, see [`Session::abandon_evaluation`]). It holds its own handle to the
+/// session's pool, so a pool replaced meanwhile lives on until the evaluation ends.
+#[derive(Debug)]
+pub struct Prepared {
+    target: Option<Box<str>>,
+    ast: Arc<Ast>,
+    env: Arc<[Value]>,
+    source: Arc<str>,
+    options: EvalOptions,
+    pool: Pool,
+    parse: Duration,
+}
+
+/// What [`Prepared::run`] produced, for [`Session::finish`].
+#[derive(Debug)]
+pub struct Ran {
+    target: Option<Box<str>>,
+    result: Result<Value, Error>,
+    /// `None` when the evaluation panicked before it had one.
+    trace: Option<Trace>,
+    stats: Stats,
+}
+
+/// What [`Prepared::run_speedup`] produced, for [`Session::finish_speedup`].
+#[derive(Debug)]
+pub struct SpeedupRuns {
+    result: Result<Value, Error>,
+    /// One per pool size that ran to the end.
+    traces: Vec<Trace>,
+}
+
+/// What [`Session::speedup_statement`] did.
+#[derive(Debug)]
+pub enum SpeedupOutcome {
+    /// An assignment, run once.
+    Assigned(Outcome),
+    /// An expression, run on each pool size: its value and one trace per size.
+    Timed { value: Value, traces: Vec<Trace> },
+}
+
+impl Prepared {
+    /// The parsed tree.
+    pub fn ast(&self) -> &Ast {
+        &self.ast
+    }
+
+    /// Is the statement `name = expr`?
+    pub fn is_assignment(&self) -> bool {
+        self.target.is_some()
+    }
+
+    /// The flag that cancels this evaluation.
+    pub fn cancel_flag(&self) -> &CancelFlag {
+        &self.options.cancel
+    }
+
+    /// Evaluates the statement on the session's pool.
+    ///
+    /// # Blocking
+    ///
+    /// Blocks the calling thread until the evaluation has finished, failed or been cancelled;
+    /// call it from outside the pool.
+    ///
+    /// # Panic handling
+    ///
+    /// A panic is caught and returned as [`ErrorKind::Internal`] quoting the input.
+    pub fn run(self) -> Ran {
+        let n_nodes = self.ast.len();
+        let n_workers = self.pool.n_workers();
+        let eval_started = Instant::now();
+        let evaluation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            engine::evaluate(
+                &self.pool,
+                &self.ast,
+                &self.env,
+                &self.source,
+                &self.options,
+            )
+        }));
+        let eval = eval_started.elapsed();
+        let (result, trace) = match evaluation {
+            Ok(evaluation) => (evaluation.result, Some(evaluation.trace)),
+            Err(payload) => (Err(internal_error(&*payload, &self.source)), None),
+        };
+        let stats = Stats {
+            parse: self.parse,
+            eval,
+            n_nodes,
+            n_tasks: trace.as_ref().map_or(0, |trace| trace.tasks.len()),
+            n_workers,
+        };
+        // Freeing the tree of a large line takes milliseconds: a worker does it while the
+        // value is printed.
+        if n_nodes >= LARGE_TREE {
+            let ast = self.ast;
+            let _ = self.pool.submit(move || drop(ast));
+        }
+        Ran {
+            target: self.target,
+            result,
+            trace,
+            stats,
+        }
+    }
+
+    /// Evaluates the expression once on each pool size from 1 to `max_workers`, each a pool
+    /// of its own, stopping at the first error or cancellation.
+    ///
+    /// # Blocking
+    ///
+    /// As [`Prepared::run`].
+    pub fn run_speedup(self, max_workers: usize) -> SpeedupRuns {
+        let mut traces = Vec::with_capacity(max_workers);
+        let mut result = Err(Error::unplaced(ErrorKind::Internal("no run".into())));
+        let runs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for n_workers in 1..=max_workers {
+                let pool = match Pool::new(n_workers) {
+                    Ok(pool) => pool,
+                    Err(error) => {
+                        result = Err(error);
+                        return;
+                    }
+                };
+                let evaluation =
+                    engine::evaluate(&pool, &self.ast, &self.env, &self.source, &self.options);
+                let failed = evaluation.result.is_err();
+                result = evaluation.result;
+                if failed {
+                    return;
+                }
+                traces.push(evaluation.trace);
+            }
+        }));
+        if let Err(payload) = runs {
+            result = Err(internal_error(&*payload, &self.source));
+        }
+        SpeedupRuns { result, traces }
+    }
+}
+
+impl Ran {
+    /// The value, if the evaluation succeeded.
+    pub fn value(&self) -> Option<&Value> {
+        self.result.as_ref().ok()
+    }
+}
+
+/// The error for a panic caught while handling `line`: the panic's message and the input.
+fn internal_error(payload: &(dyn std::any::Any + Send), line: &str) -> Error {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(std::string::ToString::to_string)
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    let mut quoted: String = line.chars().take(200).collect();
+    if quoted.len() < line.len() {
+        quoted.push('…');
+    }
+    Error::new(
+        ErrorKind::Internal(format!("{message} (input: {quoted:?})")),
+        crate::span::Span::default(),
+    )
 }

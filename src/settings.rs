@@ -1,5 +1,5 @@
 //! The settings both front doors take, parsed in one place: the number of workers, the grain
-//! and the default largest pool of a speedup run (durations are in `units`).
+//! and the largest pool of a speedup run (durations are in `units`).
 //!
 //! `cli` reads them from flags and `repl` from `:commands`; both call the parsers here, so a
 //! setting is spelt and refused the same way at either door, and neither door imports the
@@ -14,8 +14,10 @@ pub(crate) enum SettingError {
     NotWorkers(String),
     #[error("the number of workers must be between 1 and {MAX_WORKERS}, not {0}")]
     WorkersOutOfRange(usize),
-    #[error("grain must be 'auto' or a positive number of nodes, not '{0}'")]
+    #[error("grain must be 'auto' or a positive number of operators per task, not '{0}'")]
     Grain(String),
+    #[error("MAX must be between 1 and {MAX_WORKERS}, not {0}")]
+    SpeedupMax(String),
 }
 
 /// A number of workers, from 1 to [`MAX_WORKERS`].
@@ -37,6 +39,15 @@ pub(crate) fn parse_grain(text: &str) -> Result<Grain, SettingError> {
         Ok(n) if n >= 1 => Ok(Grain::Fixed(n)),
         _ => Err(SettingError::Grain(text.to_string())),
     }
+}
+
+/// The largest pool of a speedup run, from 1 to [`MAX_WORKERS`].
+pub(crate) fn parse_speedup_max(text: &str) -> Result<usize, SettingError> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_WORKERS).contains(n))
+        .ok_or_else(|| SettingError::SpeedupMax(text.to_string()))
 }
 
 /// Default largest pool of a speedup run: the machine's parallelism, at least 4.
@@ -62,5 +73,15 @@ mod test {
         assert_eq!(parse_grain("auto"), Ok(Grain::Auto));
         assert_eq!(parse_grain("4"), Ok(Grain::Fixed(4)));
         assert_eq!(parse_grain("0"), Err(SettingError::Grain("0".into())));
+        assert_eq!(
+            parse_grain("0").map_err(|e| e.to_string()),
+            Err("grain must be 'auto' or a positive number of operators per task, not '0'".into())
+        );
+        assert_eq!(parse_speedup_max("3"), Ok(3));
+        assert_eq!(
+            parse_speedup_max("-1").map_err(|e| e.to_string()),
+            Err("MAX must be between 1 and 1024, not -1".into())
+        );
+        assert!(parse_speedup_max("1025").is_err());
     }
 }

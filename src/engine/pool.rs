@@ -44,7 +44,10 @@ pub fn check_workers(n_workers: usize) -> Result<(), Error> {
 /// Tasks never wait for each other: the dataflow engine submits a task only once its operands
 /// are ready. The only blocking call is [`Future::result`], made by the thread that submitted
 /// the work, which is never a worker.
-#[derive(Debug)]
+///
+/// Clones share the same threads: an evaluation holds a clone, so the pool lives on until the
+/// evaluation ends even if its owner has replaced it meanwhile.
+#[derive(Clone, Debug)]
 pub struct Pool {
     threads: Arc<rayon::ThreadPool>,
     n_workers: usize,

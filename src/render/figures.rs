@@ -7,7 +7,7 @@ use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
 use crate::trace::Trace;
 use crate::trace::analysis::Analysis;
-use crate::units::format_ns;
+use crate::units::{format_ns, plural};
 
 /// Critical paths longer than this are shown by their ends.
 const MAX_PATH_IDS: usize = 6;
@@ -33,9 +33,9 @@ pub(crate) fn figures(trace: &Trace, analysis: &Analysis, color: Color) -> Strin
             "wall time",
             format_ns(wall),
             format!(
-                "{} tasks on {n_workers} worker{}",
-                trace.tasks.len(),
-                if n_workers == 1 { "" } else { "s" }
+                "{} on {}",
+                plural(trace.tasks.len(), "task"),
+                plural(n_workers, "worker")
             ),
         ),
         (
@@ -92,10 +92,10 @@ fn path_text(trace: &Trace, analysis: &Analysis) -> String {
         return path.iter().map(id).collect::<Vec<_>>().join(" → ");
     }
     format!(
-        "{} → … → {} ({} tasks)",
+        "{} → … → {} ({})",
         id(&path[0]),
         id(&path[path.len() - 1]),
-        path.len()
+        plural(path.len(), "task")
     )
 }
 

@@ -92,7 +92,8 @@ pub(crate) fn legend(trace: &Trace, analysis: &Analysis, color: Color) -> String
     if left_out > 0 {
         let _ = writeln!(
             out,
-            "  … {left_out} more tasks not listed (the {} longest are shown)",
+            "  … {left_out} more {} not listed (the {} longest are shown)",
+            if left_out == 1 { "task" } else { "tasks" },
             chosen.len()
         );
     }

@@ -14,7 +14,7 @@ use crate::render::gantt::{tick_step, trim_zeros};
 use crate::render::{Color, figures, text};
 use crate::trace::Trace;
 use crate::trace::analysis::{Analysis, duration_ns};
-use crate::units::format_ns;
+use crate::units::{format_ns, plural};
 
 /// Most tasks drawn as individual blocks.
 pub(crate) const MAX_BLOCKS: usize = 4000;
@@ -74,9 +74,9 @@ pub(crate) fn svg(trace: &Trace, analysis: &Analysis) -> String {
         out,
         r#"<text x="10" y="24" font-size="15" font-weight="bold">{}</text>"#,
         escape(&format!(
-            "Schedule of {} on {n_lanes} worker{}",
+            "Schedule of {} on {}",
             text::abbreviate(&trace.source, 60),
-            if n_lanes == 1 { "" } else { "s" }
+            plural(n_lanes, "worker")
         ))
     );
 

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use crate::ast::{Ast, Node, NodeId};
 use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
+use crate::units::plural;
 
 /// Most nodes drawn.
 pub(crate) const MAX_LINES: usize = 500;
@@ -35,7 +36,7 @@ pub(crate) fn tree(ast: &Ast, source: &str, color: Color) -> String {
                 .chain(stack.iter().map(|&(id, _, _)| id))
                 .map(|id| ast.subtree_len[id.index()] as usize)
                 .sum();
-            let _ = writeln!(out, "… {rest} more nodes");
+            let _ = writeln!(out, "… {} more", plural(rest, "node"));
             break;
         }
         last_at_depth.truncate(depth);
@@ -58,7 +59,7 @@ pub(crate) fn tree(ast: &Ast, source: &str, color: Color) -> String {
             let below = ast.subtree_len[id.index()] as usize - 1;
             last_at_depth.push(true);
             push_prefix(&mut out, &last_at_depth);
-            let _ = writeln!(out, "… {below} nodes deeper");
+            let _ = writeln!(out, "… {} deeper", plural(below, "node"));
             continue;
         }
         let n_operands = operands.len();

@@ -2,21 +2,27 @@
 //! Tab completes for the argument, and the function that runs it.
 //!
 //! `:help`, Tab completion and dispatch all read the same table, so a command cannot exist in one
-//! and be missing from another. Commands return their output as text (or a [`CommandError`])
-//! and never print: the loop in `repl` decides where the text goes, which keeps them testable without
-//! a terminal. Evaluating expressions is not done here but through the session.
+//! and be missing from another; [`ALIASES`] adds the short names (`:q`, `:h`, `:?`) people type.
+//! Commands return their output as text (or a [`CommandError`]) and never print: the loop in
+//! `repl` decides where the text goes, which keeps them testable without a terminal. Evaluating
+//! expressions is not done here but through the session, on a thread that Ctrl-C can give up on
+//! ([`State::wait`]).
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use crate::ast::Ast;
-use crate::engine::Grain;
+use crate::engine::{CancelFlag, Grain};
 use crate::error::{Error, ErrorKind};
+use crate::num::Value;
 use crate::render::{self, Color, SpeedupRow};
-use crate::repl::display;
+use crate::repl::wait::{self, Waited};
+use crate::repl::{Flags, display};
 use crate::session::Session;
 use crate::settings::{self, SettingError};
 use crate::syntax;
-use crate::units::{self, DurationError};
+use crate::trace::Trace;
+use crate::units::{self, DurationError, plural};
 
 /// The state a command can read and change: the session and the REPL's own settings.
 #[derive(Debug)]
@@ -27,6 +33,42 @@ pub(crate) struct State {
     pub show_trace: bool,
     /// Width of the terminal in columns.
     pub width: usize,
+    /// Set by the Ctrl-C handler; cleared when a line is read.
+    pub interrupt: CancelFlag,
+    /// The command line's flags that apply to every evaluation.
+    pub flags: Flags,
+}
+
+/// How work run through [`State::wait`] ended.
+#[derive(Debug)]
+pub(crate) enum Finished<T> {
+    Done(T),
+    /// Ctrl-C: what the work returned if it stopped in time (only its trace is still of use),
+    /// `None` if it was abandoned.
+    Cancelled(Option<T>),
+}
+
+impl State {
+    /// Runs `work`, which uses the session's pool and cancel flag, on a thread of its own, so
+    /// that Ctrl-C brings the prompt back at once (see `wait`). Work that does not stop in time
+    /// is abandoned, and the session gets a fresh pool for the next evaluation.
+    pub(crate) fn wait<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<Finished<T>, CommandError> {
+        let cancel = self.session.options.cancel.clone();
+        match wait::run(&self.interrupt, &cancel, work) {
+            Waited::Done(value) => Ok(Finished::Done(value)),
+            Waited::Stopped(value) => Ok(Finished::Cancelled(Some(value))),
+            Waited::Abandoned => {
+                self.session
+                    .abandon_evaluation()
+                    .map_err(CommandError::Session)?;
+                Ok(Finished::Cancelled(None))
+            }
+            Waited::NotStarted(reason) => Err(CommandError::NoThread(reason)),
+        }
+    }
 }
 
 /// Why a command failed. The loop prints it: an error in an expression argument with its
@@ -58,6 +100,10 @@ pub(crate) enum CommandError {
     TraceTakesNoFile(String),
     #[error(":trace {0} needs a FILE to write")]
     TraceNeedsFile(String),
+    #[error(":trace {0} takes one FILE (quote a name that has spaces)")]
+    TraceFiles(String),
+    #[error("unclosed quote in the FILE of :trace {0}")]
+    UnclosedQuote(String),
     #[error("no evaluation yet: type an expression first")]
     NoTrace,
     #[error("no value yet")]
@@ -67,8 +113,6 @@ pub(crate) enum CommandError {
         path: String,
         source: std::io::Error,
     },
-    #[error("MAX must be between 1 and {max}, not {text}", max = crate::engine::MAX_WORKERS)]
-    SpeedupMax { text: String },
     #[error("expected an expression, not an assignment")]
     Assignment,
     /// The session refused (a pool that cannot start, say).
@@ -83,6 +127,8 @@ pub(crate) enum CommandError {
     },
     #[error("cancelled")]
     Cancelled,
+    #[error("cannot start a thread for the evaluation: {0}")]
+    NoThread(String),
 }
 
 /// What a command asks the loop to do after it ran.
@@ -121,7 +167,7 @@ pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "help",
         args: "",
-        help: "list the commands",
+        help: "list the commands (also :h, :?, help)",
         completions: &[],
         takes_expr: false,
         run: help,
@@ -136,9 +182,9 @@ pub(crate) const COMMANDS: &[Command] = &[
     },
     Command {
         name: "delay",
-        args: "[D]",
+        args: "[D|off]",
         help: "show or set the work slept per operator",
-        completions: &["0", "10ms", "100ms", "1s"],
+        completions: &["off", "10ms", "100ms", "1s"],
         takes_expr: false,
         run: delay,
     },
@@ -193,22 +239,42 @@ pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "quit",
         args: "",
-        help: "leave (also Ctrl-D)",
+        help: "leave (also :q, quit, exit, Ctrl-D)",
         completions: &[],
         takes_expr: false,
         run: quit,
     },
 ];
 
-/// Finds a command by its exact name; otherwise an error suggesting the nearest one.
+/// Other names of commands, as people type them: `(alias, command)`.
+pub(crate) const ALIASES: &[(&str, &str)] = &[
+    ("q", "quit"),
+    ("exit", "quit"),
+    ("h", "help"),
+    ("?", "help"),
+];
+
+/// Finds a command by its exact name or an alias; otherwise an error suggesting the nearest
+/// one: a command the name begins (`:sp` → `:speedup`), else one a couple of typos away.
 pub(crate) fn find(name: &str) -> Result<&'static Command, CommandError> {
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, command)| command);
     if let Some(command) = COMMANDS.iter().find(|c| c.name == name) {
         return Ok(command);
     }
-    let nearest = COMMANDS
+    let by_prefix = COMMANDS
         .iter()
-        .map(|c| (edit_distance(name, c.name), c.name))
-        .min()
+        .find(|c| !name.is_empty() && c.name.starts_with(name))
+        .map(|c| (0, c.name));
+    let nearest = by_prefix
+        .or_else(|| {
+            COMMANDS
+                .iter()
+                .map(|c| (edit_distance(name, c.name), c.name))
+                .min()
+        })
         .filter(|&(distance, candidate)| distance <= 2.max(candidate.len() / 3));
     Err(match nearest {
         Some((_, suggestion)) => CommandError::Misspelt {
@@ -314,8 +380,8 @@ fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
         state.session.options.grain = settings::parse_grain(invocation.arg)?;
     }
     Ok(Reply::Text(match state.session.options.grain {
-        Grain::Auto => "grain auto".to_string(),
-        Grain::Fixed(n) => format!("grain {n} ({} per task)", plural(n as usize, "node")),
+        Grain::Auto => "grain auto (operators per task chosen by tree size)".to_string(),
+        Grain::Fixed(n) => format!("grain {n} (up to {} per task)", plural(n, "operator")),
     }))
 }
 
@@ -323,6 +389,10 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     let mut words = invocation.arg.splitn(2, char::is_whitespace);
     let word = words.next().unwrap_or("");
     let file = words.next().map_or("", str::trim);
+    let format = match word {
+        "json" => TraceFormat::Json,
+        _ => TraceFormat::Svg,
+    };
     match word {
         "" => match state.session.last_trace() {
             Some(trace) => Ok(Reply::Text(render::schedule(
@@ -350,20 +420,88 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
             if file.is_empty() {
                 return Err(CommandError::TraceNeedsFile(word.to_string()));
             }
+            let path = parse_path(file, word)?;
             let trace = state.session.last_trace().ok_or(CommandError::NoTrace)?;
-            let text = if word == "json" {
-                render::chrome_json(trace)
-            } else {
-                render::svg(trace)
-            };
-            std::fs::write(file, text).map_err(|source| CommandError::Write {
-                path: file.to_string(),
-                source,
-            })?;
-            Ok(Reply::Text(format!("wrote {file}")))
+            write_trace(trace, format, &path)?;
+            Ok(Reply::Text(format!("wrote {}", path.display())))
         }
         other => Err(CommandError::TraceArgument(other.to_string())),
     }
+}
+
+/// The two files a schedule can be written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TraceFormat {
+    /// Chrome's Trace Event format.
+    Json,
+    Svg,
+}
+
+/// Writes `trace` to `path` in `format`.
+pub(crate) fn write_trace(
+    trace: &Trace,
+    format: TraceFormat,
+    path: &std::path::Path,
+) -> Result<(), CommandError> {
+    let text = match format {
+        TraceFormat::Json => render::chrome_json(trace),
+        TraceFormat::Svg => render::svg(trace),
+    };
+    std::fs::write(path, text).map_err(|source| CommandError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Whether Tab completes file names after `:command word` (`:trace json`, `:trace svg`).
+pub(crate) fn takes_file(command: &str, word: &str) -> bool {
+    command == "trace" && matches!(word, "json" | "svg")
+}
+
+/// The FILE argument of `:trace json|svg` as a shell reads one word: `'…'` and `"…"` quote
+/// (inside double quotes a backslash escapes `"`, `\`, `$` and `` ` ``), a backslash outside quotes escapes the
+/// next character (Tab completion writes `my\ file.svg`), and a leading unquoted `~` or `~/` is
+/// the home folder. `word` is the subcommand, for the messages.
+pub(crate) fn parse_path(text: &str, word: &str) -> Result<PathBuf, CommandError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Quote {
+        None,
+        Single,
+        Double,
+    }
+    let mut path = String::new();
+    let mut quote = Quote::None;
+    let mut chars = text.trim().chars().peekable();
+    let home = match (chars.peek(), text.trim().chars().nth(1)) {
+        (Some('~'), None | Some('/')) => std::env::var("HOME").ok(),
+        _ => None,
+    };
+    if let Some(home) = home {
+        chars.next();
+        path.push_str(home.trim_end_matches('/'));
+        if path.is_empty() {
+            path.push('/');
+        }
+    }
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Quote::None, '\'') => quote = Quote::Single,
+            (Quote::None, '"') => quote = Quote::Double,
+            (Quote::Single, '\'') | (Quote::Double, '"') => quote = Quote::None,
+            (Quote::None, '\\') => path.extend(chars.next()),
+            (Quote::Double, '\\') if matches!(chars.peek(), Some('"' | '\\' | '$' | '`')) => {
+                path.extend(chars.next());
+            }
+            (Quote::None, c) if c.is_whitespace() => {
+                return Err(CommandError::TraceFiles(word.to_string()));
+            }
+            (_, c) => path.push(c),
+        }
+    }
+    if quote != Quote::None {
+        return Err(CommandError::UnclosedQuote(word.to_string()));
+    }
+    Ok(PathBuf::from(path))
 }
 
 /// The error `error` in the expression argument `text`, typed from screen column `column`.
@@ -421,32 +559,63 @@ fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Comma
     }
     let (expr_text, max_text) = split_speedup_arg(invocation.arg);
     let max_workers = match max_text {
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=crate::engine::MAX_WORKERS).contains(n))
-            .ok_or_else(|| CommandError::SpeedupMax {
-                text: text.to_string(),
-            })?,
+        Some(text) => settings::parse_speedup_max(text)?,
         None => settings::default_speedup_workers(),
     };
     // Parse first, so that a syntax error gets its caret under the text typed.
     parse_expr(expr_text, invocation.column)?;
-    let (value, traces) = match state.session.speedup_runs(expr_text, max_workers) {
-        Ok(traces) => traces,
-        Err(Error {
-            kind: ErrorKind::Cancelled,
-            ..
-        }) => return Err(CommandError::Cancelled),
-        Err(error) => return Err(expr_error(error, expr_text, invocation.column)),
-    };
+    let in_expr = |error| expr_error(error, expr_text, invocation.column);
+    let prepared = state
+        .session
+        .prepare(expr_text)
+        .map_err(in_expr)?
+        .ok_or(CommandError::Assignment)?;
+    let (value, traces) =
+        run_speedup(state, prepared, max_workers).map_err(|error| match error {
+            SpeedupError::Eval(error) => in_expr(error),
+            SpeedupError::Command(error) => error,
+        })?;
+    Ok(Reply::Text(speedup_report(state, &value, &traces)))
+}
+
+/// Why [`run_speedup`] failed: an error of the expression, or of the command.
+#[derive(Debug)]
+pub(crate) enum SpeedupError {
+    Eval(Error),
+    Command(CommandError),
+}
+
+/// Runs `prepared` once on each pool size from 1 to `max_workers`, so that Ctrl-C can give up
+/// on it; returns the value and the traces.
+pub(crate) fn run_speedup(
+    state: &mut State,
+    prepared: crate::session::Prepared,
+    max_workers: usize,
+) -> Result<(Value, Vec<Trace>), SpeedupError> {
+    match state.wait(move || prepared.run_speedup(max_workers)) {
+        Ok(Finished::Done(runs)) => match state.session.finish_speedup(runs) {
+            Ok(done) => Ok(done),
+            Err(Error {
+                kind: ErrorKind::Cancelled,
+                ..
+            }) => Err(SpeedupError::Command(CommandError::Cancelled)),
+            Err(error) => Err(SpeedupError::Eval(error)),
+        },
+        Ok(Finished::Cancelled(_)) => Err(SpeedupError::Command(CommandError::Cancelled)),
+        Err(error) => Err(SpeedupError::Command(error)),
+    }
+}
+
+/// The value and table of a speedup run, as `:speedup` (and `--speedup` in the REPL) print it.
+pub(crate) fn speedup_report(state: &State, value: &Value, traces: &[Trace]) -> String {
     let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
     let table = render::speedup(&rows, state.color);
-    Ok(Reply::Text(format!(
-        "{value}\n{}\n{}",
+    format!(
+        "{}\n{}\n{}",
+        display::abbreviate_value(value),
         table.trim_end(),
         delay_note(state.session.options.delay)
-    )))
+    )
 }
 
 /// The note under `:speedup`'s table.
@@ -474,24 +643,23 @@ fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
 
 fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("show", invocation)?;
-    let value = state.session.last_value().ok_or(CommandError::NoValue)?;
-    // A huge integer's digits are computed on the session's pool, as in batch mode.
-    let text = state.session.pool().install(|| value.to_string());
-    Ok(Reply::Text(text))
+    let value = state
+        .session
+        .last_value()
+        .ok_or(CommandError::NoValue)?
+        .clone();
+    // A huge integer's digits are computed on the session's pool, as in batch mode, and take
+    // seconds for millions of digits: Ctrl-C gives up on them.
+    let pool = state.session.pool().clone();
+    match state.wait(move || pool.install(|| value.to_string()))? {
+        Finished::Done(text) => Ok(Reply::Text(text)),
+        Finished::Cancelled(_) => Err(CommandError::Cancelled),
+    }
 }
 
 fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("quit", invocation)?;
     Ok(Reply::Quit)
-}
-
-/// `1 worker`, `4 workers`.
-pub(crate) fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 #[cfg(test)]
@@ -505,6 +673,8 @@ mod test {
             color: Color::Never,
             show_trace: false,
             width: 80,
+            interrupt: CancelFlag::default(),
+            flags: Flags::default(),
         }
     }
 
@@ -534,9 +704,18 @@ mod test {
         check(&[":workers 4", ":workers"], Ok("4 workers"));
         check(&[":workers 1"], Ok("1 worker"));
         check(&[":delay"], Ok("no delay"));
-        check(&[":grain"], Ok("grain auto"));
-        check(&[":grain 1"], Ok("grain 1 (1 node per task)"));
-        check(&[":grain 3", ":grain auto"], Ok("grain auto"));
+        check(
+            &[":grain"],
+            Ok("grain auto (operators per task chosen by tree size)"),
+        );
+        check(&[":grain 1"], Ok("grain 1 (up to 1 operator per task)"));
+        check(&[":grain 3"], Ok("grain 3 (up to 3 operators per task)"));
+        check(
+            &[":grain 3", ":grain auto"],
+            Ok("grain auto (operators per task chosen by tree size)"),
+        );
+        check(&[":delay 100MS"], Ok("delay 100 ms per operator"));
+        check(&[":delay 100ms", ":delay off"], Ok("no delay"));
         check(
             &[":trace on"],
             Ok("the schedule is shown after every evaluation"),
@@ -554,7 +733,7 @@ mod test {
         );
         check(
             &[":grain 0"],
-            Err("grain must be 'auto' or a positive number of nodes, not '0'"),
+            Err("grain must be 'auto' or a positive number of operators per task, not '0'"),
         );
         check(
             &[":trace sideways"],
@@ -571,6 +750,48 @@ mod test {
     }
 
     #[test]
+    fn short_names_and_aliases() {
+        check(&[":q"], Ok("<quit>"));
+        check(&[":exit"], Ok("<quit>"));
+        for name in [":h", ":?"] {
+            let mut state = state();
+            let reply = dispatch(&mut state, name, 2);
+            assert!(
+                matches!(&reply, Ok(Reply::Text(text)) if *text == help_text()),
+                "{name}: {reply:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn trace_files_are_read_as_a_shell_reads_a_word() {
+        let in_home = std::env::var("HOME").map_or("~/x.svg".to_string(), |home| {
+            format!("{}/x.svg", home.trim_end_matches('/'))
+        });
+        for (text, expected) in [
+            ("x.svg", "x.svg".to_string()),
+            ("'my file.svg'", "my file.svg".to_string()),
+            ("\"my file.svg\"", "my file.svg".to_string()),
+            ("my\\ file.svg", "my file.svg".to_string()),
+            ("\"a\\\"b\"", "a\"b".to_string()),
+            ("'~/x.svg'", "~/x.svg".to_string()),
+            ("~/x.svg", in_home),
+            ("~x.svg", "~x.svg".to_string()),
+        ] {
+            let path = parse_path(text, "svg").map(|path| path.display().to_string());
+            assert_eq!(path.ok(), Some(expected), "{text}");
+        }
+        assert_eq!(
+            parse_path("a.svg b.svg", "svg").map_err(|e| e.to_string()),
+            Err(":trace svg takes one FILE (quote a name that has spaces)".to_string())
+        );
+        assert_eq!(
+            parse_path("'a.svg", "json").map_err(|e| e.to_string()),
+            Err("unclosed quote in the FILE of :trace json".to_string())
+        );
+    }
+
+    #[test]
     fn misspelt_commands_get_a_suggestion() {
         check(
             &[":wokers"],
@@ -579,6 +800,14 @@ mod test {
         check(
             &[":hlep"],
             Err("unknown command ':hlep', did you mean ':help'?"),
+        );
+        check(
+            &[":sp"],
+            Err("unknown command ':sp', did you mean ':speedup'?"),
+        );
+        check(
+            &[":qiut"],
+            Err("unknown command ':qiut', did you mean ':quit'?"),
         );
         check(
             &[":zzzzzzzz"],
@@ -631,7 +860,7 @@ mod test {
         assert!(text.ends_with("try :delay 100ms)"), "{text}");
         assert!(matches!(
             dispatch(&mut state, ":speedup 1 + 2 0", 2),
-            Err(CommandError::SpeedupMax { text }) if text == "0"
+            Err(CommandError::Setting(SettingError::SpeedupMax(text))) if text == "0"
         ));
     }
 

@@ -6,13 +6,17 @@
 //! are not done here but by the session and `render`.
 //!
 //! A statement with open parentheses continues on the next line after a `… ` prompt, as in
-//! Python. A panic while one line is handled is caught and reported with the input that caused
-//! it; the REPL goes on.
+//! Python, unless it already has an error of its own (`(1 $`), which is reported at once.
+//! `quit`, `exit` and `help` (also `quit()`, …) are the commands they name unless a variable
+//! has that name. Every evaluation runs on a thread the loop waits on (`wait`), so Ctrl-C
+//! brings the prompt back at once even inside one long big-integer operation. A panic while
+//! one line is handled is caught and reported with the input that caused it; the REPL goes on.
 
 pub(crate) mod command;
 pub(crate) mod display;
 pub(crate) mod helper;
 pub(crate) mod history;
+pub(crate) mod wait;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -24,13 +28,14 @@ use rustyline::config::{ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 
+use crate::engine::CancelFlag;
 use crate::error::{Error, ErrorKind};
 use crate::render::{self, Color, diagnostic};
-use crate::repl::command::{CommandError, Reply, State};
+use crate::repl::command::{CommandError, Finished, Reply, State, TraceFormat};
 use crate::repl::helper::ReplHelper;
 use crate::session::Session;
 use crate::span::Span;
-use crate::syntax::lex::{self, TokenKind};
+use crate::syntax::lex::{self, Parens, TokenKind};
 
 /// The prompt of a new statement.
 pub(crate) const PROMPT: &str = "» ";
@@ -45,8 +50,28 @@ const DEFAULT_WIDTH: usize = 80;
 /// The message of the last panic, recorded by the REPL's panic hook instead of printed.
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
+/// The flags of the command line that the REPL applies to every evaluation, as batch mode
+/// does: each acts as the REPL setting of the same meaning.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Flags {
+    /// `--trace`: `:trace on` from the start.
+    pub trace: bool,
+    /// `--tree`: the tree with node ids before each value.
+    pub tree: bool,
+    /// `--stats`: one line of figures on stderr after each evaluation.
+    pub stats: bool,
+    /// `--trace-json FILE`: `:trace json FILE` after each evaluation, so the file always holds
+    /// the last schedule.
+    pub trace_json: Option<PathBuf>,
+    /// `--trace-svg FILE`: `:trace svg FILE` after each evaluation.
+    pub trace_svg: Option<PathBuf>,
+    /// `--speedup[=MAX]`: each expression is run as `:speedup EXPR MAX` (and its value becomes
+    /// `_`); assignments run once.
+    pub speedup: Option<usize>,
+}
+
 /// Runs the REPL on the terminal until `:quit` or Ctrl-D.
-pub(crate) fn run(session: Session, color: Color) -> ExitCode {
+pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
     let mut editor = match new_editor(color) {
         Ok(editor) => editor,
         Err(error) => {
@@ -55,8 +80,11 @@ pub(crate) fn run(session: Session, color: Color) -> ExitCode {
         }
     };
     let history = open_history(&mut editor);
-    let cancel = session.options.cancel.clone();
-    if let Err(error) = ctrlc::set_handler(move || cancel.cancel()) {
+    // The handler only raises a flag; the loop, waiting on the evaluation, passes it on to
+    // the evaluation's own cancel flag (see `wait`).
+    let interrupt = CancelFlag::default();
+    let raised = interrupt.clone();
+    if let Err(error) = ctrlc::set_handler(move || raised.cancel()) {
         eprintln!("warning: Ctrl-C will not cancel evaluations: {error}");
     }
     panic::set_hook(Box::new(|info| {
@@ -69,8 +97,10 @@ pub(crate) fn run(session: Session, color: Color) -> ExitCode {
     let mut state = State {
         session,
         color,
-        show_trace: false,
+        show_trace: flags.trace,
         width: DEFAULT_WIDTH,
+        interrupt,
+        flags,
     };
     let mut pending: Option<String> = None;
     loop {
@@ -91,6 +121,20 @@ pub(crate) fn run(session: Session, color: Color) -> ExitCode {
                 continue;
             }
             Err(ReadlineError::Eof) => break,
+            // A byte that is not UTF-8 (a terminal not set to UTF-8): the line is lost, the
+            // REPL is not.
+            Err(ReadlineError::Io(error)) if error.kind() == std::io::ErrorKind::InvalidData => {
+                pending = None;
+                eprintln!(
+                    "{}",
+                    diagnostic::headline(
+                        "invalid UTF-8: the terminal sent a byte that is not part of a \
+                         character, and the line was dropped",
+                        color
+                    )
+                );
+                continue;
+            }
             Err(error) => {
                 eprintln!("error: cannot read the terminal: {error}");
                 return ExitCode::from(1);
@@ -104,29 +148,39 @@ pub(crate) fn run(session: Session, color: Color) -> ExitCode {
             }
             None => line,
         };
-        if !is_command(&text) && lex::continues(&text) {
+        let typed = typed(&state.session, &text);
+        if typed == Typed::Continues {
             pending = Some(text);
             continue;
         }
         remember(&mut editor, history.as_ref(), &text);
+        if let Typed::Failed(error) = typed {
+            eprintln!("{}", render_error(&error, &text, state.color));
+            continue;
+        }
         state.width = editor
             .dimensions()
             .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width));
+        // A Ctrl-C pressed before this line was read is not meant for it.
+        state.interrupt.reset();
         let flow = panic::catch_unwind(AssertUnwindSafe(|| handle(&mut state, &text)));
         match flow {
             Ok(Reply::Quit) => break,
             Ok(Reply::Text(_)) => {}
-            Err(_) => {
-                let message = LAST_PANIC
-                    .lock()
-                    .ok()
-                    .and_then(|mut last| last.take())
-                    .unwrap_or_else(|| "a panic".to_string());
-                eprintln!("internal error: {message}\n  while handling: {text:?}");
-            }
+            Err(_) => report_panic(&text),
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Reports the panic caught while `text` was handled, with the message the hook recorded.
+fn report_panic(text: &str) {
+    let message = LAST_PANIC
+        .lock()
+        .ok()
+        .and_then(|mut last| last.take())
+        .unwrap_or_else(|| "a panic".to_string());
+    eprintln!("internal error: {message}\n  while handling: {text:?}");
 }
 
 fn new_editor(color: Color) -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
@@ -209,7 +263,7 @@ pub(crate) fn banner(n_workers: usize) -> String {
     format!(
         "parcalc {} · {} · :help lists the commands, Ctrl-D quits",
         env!("CARGO_PKG_VERSION"),
-        command::plural(n_workers, "worker")
+        crate::units::plural(n_workers, "worker")
     )
 }
 
@@ -217,10 +271,67 @@ fn is_command(text: &str) -> bool {
     text.trim_start().starts_with(':')
 }
 
+/// What the statement typed so far asks for.
+#[derive(Debug, PartialEq)]
+enum Typed {
+    /// Evaluate it.
+    Complete,
+    /// Read its next line: a `(` is open.
+    Continues,
+    /// Report this error at once: the statement has an error that no next line can mend.
+    Failed(Error),
+}
+
+/// Whether the statement (or command) typed so far, `text`, is complete. It continues only when a `(` is
+/// still open and closing the open parentheses would leave no error before the end of the text:
+/// `(1 +` waits for more, `(1 $` is an error now. The parser decides, on the text with the
+/// missing `)` added on a line of their own (so that a comment cannot swallow them).
+fn typed(session: &Session, text: &str) -> Typed {
+    if is_command(text) || !lex::continues(text) || text.len() > session.max_input_bytes {
+        return Typed::Complete;
+    }
+    let mut parens = Parens::default();
+    lex::tokens(text).for_each(|token| parens.feed(token));
+    let closed = format!("{text}\n{}", ")".repeat(parens.depth));
+    match session
+        .pool()
+        .install(|| crate::syntax::parse_statement(&closed))
+    {
+        Err(error) if (error.span.start as usize) < text.len() => Typed::Failed(error),
+        _ => Typed::Continues,
+    }
+}
+
+/// The command that `quit`, `exit` or `help` typed as a statement names, alone or called with
+/// no argument (`quit()`, as in Python), unless a variable has that name.
+fn word_command(session: &Session, text: &str) -> Option<&'static str> {
+    let tokens: Vec<lex::Token> = lex::tokens(text)
+        .filter(|token| token.kind.is_significant())
+        .collect();
+    let name = match tokens.as_slice() {
+        [name] if name.kind == TokenKind::Name => name.text(text),
+        [name, open, close]
+            if name.kind == TokenKind::Name
+                && open.kind == TokenKind::Open
+                && close.kind == TokenKind::Close =>
+        {
+            name.text(text)
+        }
+        _ => return None,
+    };
+    let command = match name {
+        "quit" | "exit" => ":quit",
+        "help" => ":help",
+        _ => return None,
+    };
+    session.var(name).is_none().then_some(command)
+}
+
 /// Handles one complete statement or command, printing what it produced.
 fn handle(state: &mut State, text: &str) -> Reply {
-    if is_command(text) {
-        return match command::dispatch(state, text, PROMPT_WIDTH) {
+    let command = word_command(&state.session, text).unwrap_or(text);
+    if is_command(command) {
+        return match command::dispatch(state, command, PROMPT_WIDTH) {
             Ok(Reply::Text(output)) => {
                 if !output.is_empty() {
                     println!("{output}");
@@ -234,10 +345,72 @@ fn handle(state: &mut State, text: &str) -> Reply {
             }
         };
     }
-    match state.session.eval_line(text) {
-        Ok(None) => {}
-        Ok(Some(outcome)) => {
-            let shown = display::abbreviate_value(&outcome.value);
+    evaluate(state, text);
+    Reply::Text(String::new())
+}
+
+/// Evaluates the statement `text` on a thread the loop waits on, and prints its value (with
+/// what the flags of the command line ask for) or its error. Ctrl-C prints `cancelled`, and
+/// the value of an evaluation given up on is never printed.
+fn evaluate(state: &mut State, text: &str) {
+    let prepared = match state.session.prepare(text) {
+        Ok(Some(prepared)) => prepared,
+        Ok(None) => return,
+        Err(error) => {
+            eprintln!("{}", render_error(&error, text, state.color));
+            return;
+        }
+    };
+    if state.flags.tree {
+        print!("{}", render::tree(prepared.ast(), text, state.color));
+    }
+    if let Some(max_workers) = state.flags.speedup
+        && !prepared.is_assignment()
+    {
+        match command::run_speedup(state, prepared, max_workers) {
+            Ok((value, traces)) => {
+                state.session.bind_last(value.clone());
+                println!("{}", command::speedup_report(state, &value, &traces));
+                write_trace_files(state);
+            }
+            Err(command::SpeedupError::Eval(error)) => {
+                eprintln!("{}", render_error(&error, text, state.color));
+            }
+            Err(command::SpeedupError::Command(error)) => {
+                eprintln!("{}", render_failure(&error, state.color));
+            }
+        }
+        return;
+    }
+    let cancel = prepared.cancel_flag().clone();
+    let waited = state.wait(move || {
+        let ran = prepared.run();
+        // Not wanted once cancelled; skipping it lets an abandoned evaluation end sooner.
+        let shown = if cancel.is_cancelled() {
+            None
+        } else {
+            ran.value().map(display::abbreviate_value)
+        };
+        (ran, shown)
+    });
+    let (ran, shown) = match waited {
+        Ok(Finished::Done(done)) => done,
+        Ok(Finished::Cancelled(stopped)) => {
+            // A cancelled evaluation's trace still shows what ran; its value is not wanted.
+            if let Some((ran, _)) = stopped {
+                state.session.keep_trace(ran);
+            }
+            eprintln!("{}", render_failure(&CommandError::Cancelled, state.color));
+            return;
+        }
+        Err(error) => {
+            eprintln!("{}", render_failure(&error, state.color));
+            return;
+        }
+    };
+    match state.session.finish(ran) {
+        Ok(outcome) => {
+            let shown = shown.unwrap_or_else(|| display::abbreviate_value(&outcome.value));
             match &outcome.assigned {
                 Some(name) => println!("{name} = {shown}"),
                 None => println!("{shown}"),
@@ -247,17 +420,36 @@ fn handle(state: &mut State, text: &str) -> Reply {
             {
                 println!("{}", render::schedule(trace, state.width, state.color));
             }
+            if state.flags.stats {
+                eprintln!("{}", outcome.stats);
+            }
+            write_trace_files(state);
         }
         Err(Error {
             kind: ErrorKind::Cancelled,
             ..
-        }) => {
-            // The terminal has just echoed `^C`: start a line of our own.
-            eprintln!("\ncancelled");
-        }
+        }) => eprintln!("{}", render_failure(&CommandError::Cancelled, state.color)),
         Err(error) => eprintln!("{}", render_error(&error, text, state.color)),
     }
-    Reply::Text(String::new())
+}
+
+/// `--trace-json FILE` and `--trace-svg FILE`: the last schedule, written after every
+/// evaluation.
+fn write_trace_files(state: &State) {
+    let Some(trace) = state.session.last_trace() else {
+        return;
+    };
+    let files = [
+        (&state.flags.trace_json, TraceFormat::Json),
+        (&state.flags.trace_svg, TraceFormat::Svg),
+    ];
+    for (path, format) in files {
+        if let Some(path) = path
+            && let Err(error) = command::write_trace(trace, format, path)
+        {
+            eprintln!("{}", render_failure(&error, state.color));
+        }
+    }
 }
 
 /// A command's error as the REPL prints it: an error in an expression argument with its caret
@@ -276,7 +468,8 @@ pub(crate) fn render_failure(error: &CommandError, color: Color) -> String {
 }
 
 /// The error of the statement `text` with its caret under the text typed: under the last line
-/// on screen when the error is in it, else under a quote of the line it is in.
+/// on screen when the error is in it, else under a quote of the line it is in. Either way the
+/// caret comes first and the message after it.
 pub(crate) fn render_error(error: &Error, text: &str, color: Color) -> String {
     let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
     let start = error.span.start as usize;
@@ -295,7 +488,7 @@ pub(crate) fn render_error(error: &Error, text: &str, color: Color) -> String {
             color,
         )
     } else {
-        diagnostic::render_error(error, text, color)
+        diagnostic::render_error_caret_first(error, text, color)
     }
 }
 
@@ -321,10 +514,12 @@ mod test {
             (5, 6),
             "  ^\nerror: syntax error: unexpected ')'",
         );
+        // An error in an earlier line: its quote, the caret, then the message, as for the
+        // line just typed.
         check_error(
             "(1 +) *\n(5)",
             (4, 5),
-            "error: syntax error: unexpected ')'\n  (1 +) *\n      ^",
+            "  (1 +) *\n      ^\nerror: syntax error: unexpected ')'",
         );
     }
 

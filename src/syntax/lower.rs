@@ -68,8 +68,8 @@ fn infix_precedence(op: BinaryOp) -> u8 {
 enum Frame {
     /// An `expr`; its pending operators are those above `pending_base`.
     Expr { pending_base: usize },
-    /// A parenthesised group opened at byte `start`: an `expr` of its own (the grammar writes
-    /// its operands out instead of calling `expr`).
+    /// A parenthesised group opened at byte `start`: an `expr` of its own (the grammar's
+    /// `paren` holds `expr`'s body, `terms`, not an `expr`).
     Paren { start: usize, pending_base: usize },
     /// A call; `func` is `None` until its name is read, and stays `None` for an unknown name.
     Call {

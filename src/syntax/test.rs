@@ -168,7 +168,13 @@ fn several_spellings_one_tree() {
             "(1 # one\n + 2)\n",
             "1 + 2\r\n",
         ],
-        &["max(1,2)", "max( 1 , 2 )", "max(1, 2,)", "max(\n1,\n2\n)"],
+        &[
+            "max(1,2)",
+            "max( 1 , 2 )",
+            "max(1, 2,)",
+            "max ( 1 , 2 , )",
+            "max(\n1,\n2\n)",
+        ],
         &["-x", "- x", "-(x)", "(-x)"],
     ];
     for group in groups {
@@ -429,7 +435,7 @@ fn deep_inputs() {
     match parse_statement(&nested) {
         Ok(Some(statement)) => assert_eq!(sexp(&statement.expr), "(+ 1 2)"),
         Err(Error {
-            kind: ErrorKind::TooDeepToParse { .. } | ErrorKind::ParserLimit { .. },
+            kind: ErrorKind::TooDeepToParse { .. },
             ..
         }) => {}
         other => panic!("100,000 levels: {other:?}"),
@@ -610,27 +616,6 @@ proptest! {
             check_chunked(&source);
         }
     }
-}
-
-/// `paren` writes out `expr`'s operands and operators again instead of calling it; the two must
-/// not drift apart.
-#[test]
-fn paren_repeats_the_body_of_expr() {
-    let grammar = include_str!("../../grammar/parcalc.pest");
-    let body = |rule: &str| -> String {
-        let start = grammar
-            .find(&format!("\n{rule} = ${{"))
-            .unwrap_or_else(|| panic!("no rule {rule}"));
-        let text = &grammar[start + rule.len() + 6..];
-        let end = text.find("\n}\n").unwrap_or(text.len());
-        text[..end].split_whitespace().collect()
-    };
-    let (expr, paren) = (body("expr"), body("paren"));
-    assert!(expr.len() > 100, "{expr}");
-    assert!(
-        paren.contains(&format!("~({expr})~")),
-        "paren: {paren}\nexpr: {expr}"
-    );
 }
 
 #[test]

@@ -79,7 +79,8 @@ fn evaluation_error_points_at_the_operator() {
 fn errors_do_not_stop_later_lines() {
     let run = Test::new().stdin("1 / 0\n2 + 2\n").expect("4\n", 1);
     assert!(
-        run.stderr.starts_with("error: division by zero (line 1)\n"),
+        run.stderr
+            .starts_with("<stdin>:1: error: division by zero\n"),
         "{}",
         run.stderr
     );
@@ -161,6 +162,163 @@ fn stats_go_to_stderr() {
     );
 }
 
+/// Issue 15: counts of one are singular everywhere.
+#[test]
+fn counts_of_one_are_singular() {
+    let run = Test::new()
+        .args(&["--stats", "--workers", "1", "--grain", "1", "-e", "1 + 2"])
+        .expect("3\n", 0);
+    assert!(
+        run.stderr
+            .trim_end()
+            .ends_with(" · 3 nodes · 1 task · 1 worker"),
+        "{}",
+        run.stderr
+    );
+    let run = Test::new()
+        .args(&["--stats", "--workers", "1", "-e", "7"])
+        .expect("7\n", 0);
+    assert!(
+        run.stderr
+            .trim_end()
+            .ends_with(" · 1 node · 0 tasks · 1 worker"),
+        "{}",
+        run.stderr
+    );
+    let run = Test::new()
+        .args(&["--trace", "--workers", "1", "-e", "1 + 2"])
+        .expect_status(0);
+    assert!(run.stdout.contains("1 task on 1 worker"), "{}", run.stdout);
+    let run = Test::new()
+        .args(&["--max-input", "1", "-e", "12"])
+        .expect("", 1);
+    assert!(
+        run.stderr
+            .starts_with("error: input of 2 bytes is over the limit of 1 byte"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 15: `-e` and FILE together run both, the `-e` first.
+#[test]
+fn expressions_run_before_the_file() {
+    let dir = tempdir();
+    let path = dir.join("program.calc");
+    std::fs::write(&path, "n * 2\n_ + 1\n").unwrap();
+    Test::new()
+        .args(&["-e", "n = 20", "-e", "n + 1", path.to_str().unwrap()])
+        .expect("21\n40\n41\n", 0);
+    Test::new()
+        .args(&["-e", "n = 5", "-"])
+        .stdin("n * n\n")
+        .expect("25\n", 0);
+}
+
+/// Issue 15: an error in a FILE names the file and the line, as compilers do; an error in a
+/// `-e` says which.
+#[test]
+fn errors_name_their_file_and_line_or_their_expression() {
+    let dir = tempdir();
+    let path = dir.join("bad.calc");
+    std::fs::write(&path, "1\n2 +\n(3 +\n 1 / 0)\n4\n").unwrap();
+    let file = path.to_str().unwrap();
+    let run = Test::new().args(&[file]).expect("1\n4\n", 1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{file}:2: error: syntax error: expected an operand, found end of input\n  2 +\n     ^\n\
+             {file}:4: error: division by zero\n   1 / 0)\n     ^\n"
+        )
+    );
+    let run = Test::new()
+        .args(&["-e", "1", "-e", "2 // 0", "-e", "3"])
+        .expect("1\n3\n", 1);
+    assert_eq!(
+        run.stderr,
+        "-e 2: error: integer division or modulo by zero\n  2 // 0\n    ^^\n"
+    );
+    let run = Test::new().args(&["-e", "1 / 0", file]).expect("1\n4\n", 1);
+    assert!(
+        run.stderr.starts_with("-e 1: error: division by zero\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 15: `--speedup` kept the value but not the program: `x = 2 * 3` was timed and not
+/// bound, so `x` was not defined.
+#[test]
+fn speedup_keeps_the_programs_meaning() {
+    let run = Test::new()
+        .args(&["--speedup=2", "-e", "x = 2 * 3", "-e", "x", "-e", "_ + 1"])
+        .expect_status(0);
+    let values: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.parse::<i64>().is_ok())
+        .collect();
+    assert_eq!(values, ["6", "7"], "{}", run.stdout);
+    assert_eq!(run.stdout.matches("workers ").count(), 2, "{}", run.stdout);
+    assert_eq!(run.stderr, "");
+}
+
+/// Issue 15: a value-less `--speedup` before a FILE took the FILE for its value.
+#[test]
+fn speedup_without_a_value_before_a_file() {
+    let dir = tempdir();
+    let path = dir.join("speedup.calc");
+    std::fs::write(&path, "(1 + 2) * (3 + 4)\n").unwrap();
+    let run = Test::new()
+        .args(&["--speedup", path.to_str().unwrap()])
+        .expect_status(0);
+    assert!(run.stdout.starts_with("21\n"), "{}", run.stdout);
+    // A number after `--speedup` is still its value.
+    let run = Test::new()
+        .args(&["--speedup", "2", "-e", "1 + 2"])
+        .expect_status(0);
+    // The table's rows are indented, the value is not.
+    let sizes: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with(' '))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|word| word.parse::<usize>().is_ok())
+        .collect();
+    assert!(run.stdout.starts_with("3\n"), "{}", run.stdout);
+    assert_eq!(sizes, ["1", "2"], "{}", run.stdout);
+}
+
+/// Issue 15: `-w -1` was "unexpected argument '-1'"; now it is refused as `-w=-1` is.
+#[test]
+fn negative_numbers_get_the_same_message_in_both_forms() {
+    for (spaced, joined) in [
+        (&["-w", "-1"][..], &["-w=-1"][..]),
+        (&["--grain", "-3"], &["--grain=-3"]),
+        (&["--speedup", "-1"], &["--speedup=-1"]),
+    ] {
+        let spaced_run = Test::new().args(spaced).args(&["-e", "1"]).expect("", 2);
+        let joined_run = Test::new().args(joined).args(&["-e", "1"]).expect("", 2);
+        let message = |stderr: &str| stderr.lines().next().unwrap_or("").to_string();
+        assert_eq!(message(&spaced_run.stderr), message(&joined_run.stderr));
+        assert!(
+            spaced_run.stderr.starts_with("error: invalid value '-"),
+            "{}",
+            spaced_run.stderr
+        );
+    }
+}
+
+/// Issue 15: `--delay off` is no delay, and units are read in any case.
+#[test]
+fn delay_off_and_units_in_any_case() {
+    for delay in ["off", "OFF", "100MS", "1Ms", "250US"] {
+        Test::new()
+            .args(&["--delay", delay, "-e", "1 + 1"])
+            .expect("2\n", 0);
+    }
+}
+
 /// A fresh directory under the system's temp dir, unique to the calling test.
 #[track_caller]
 fn tempdir() -> std::path::PathBuf {
@@ -191,7 +349,7 @@ fn input_over_the_length_limit_is_refused_and_later_lines_go_on() {
         .expect("42\n", 1);
     assert!(
         run.stderr.starts_with(
-            "error: input of 17 bytes is over the limit of 10 bytes (raise it with --max-input)"
+            "<stdin>:1: error: input of 17 bytes is over the limit of 10 bytes (raise it with --max-input)"
         ),
         "{}",
         run.stderr
@@ -228,10 +386,8 @@ fn trace_json_of_the_course_example_on_three_workers() {
         })
         .collect();
     assert_eq!(tasks.len(), 6, "{tasks:?}");
-    let mut workers: Vec<u64> = tasks.iter().map(|task| task.1).collect();
-    workers.sort_unstable();
-    workers.dedup();
-    assert_eq!(workers, [0, 1, 2]);
+    // Which worker runs which task is the scheduler's choice; only the pool's three are named.
+    assert!(tasks.iter().all(|task| task.1 < 3), "{tasks:?}");
     for a in &tasks {
         for b in &tasks {
             if a.0 != b.0 && a.1 == b.1 {
@@ -278,15 +434,15 @@ fn trace_shows_three_lanes_and_the_work_span_figures() {
     for figure in ["work W", "span S", "parallelism W/S", "Brent (W − S)/P + S"] {
         assert!(out.contains(figure), "{out}");
     }
-    // Six tasks of one delay each, three on the critical path: W/S is about 2 (sleeps only
-    // ever overshoot, so the bounds are wide).
+    // Six tasks; every one lies on one of the three root-to-leaf paths of three tasks, so
+    // S ≥ W / 3 however long each sleep overshoots, and S ≤ W: 1 ≤ W/S ≤ 3 on every schedule.
     let parallelism: f64 = out
         .lines()
         .find(|line| line.starts_with("parallelism W/S"))
         .and_then(|line| line.split_whitespace().nth(2))
         .and_then(|figure| figure.parse().ok())
         .unwrap();
-    assert!((1.5..=2.5).contains(&parallelism), "{parallelism}");
+    assert!((1.0..=3.0).contains(&parallelism), "{parallelism}");
 }
 
 #[test]

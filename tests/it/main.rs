@@ -2,6 +2,7 @@
 //! it (batch and REPL), and the library checked against `python3`.
 
 mod cli;
+mod layers;
 mod oracle;
 mod repl;
 mod robust;

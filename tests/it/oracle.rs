@@ -7,7 +7,8 @@
 //! factorial arguments stay small so that Python never computes giant numbers. Each generated
 //! tree is checked twice: through the whole pipeline (`Session::eval_line`) and directly with
 //! the `num` functions, so a mismatch says whether the numbers or the parser are at fault.
-//! When `python3` is missing the test says so on stderr and passes.
+//! When `python3` is missing the test says so on stderr and passes, unless the environment
+//! variable `PARCALC_REQUIRE_PYTHON` (set by `.ci/run`) or `CI` is set: then it fails.
 
 use std::io::Write as _;
 use std::process::Command;
@@ -245,30 +246,47 @@ fn expressions() -> Vec<Expr> {
 }
 
 /// Python's answers, one per expression, computed once for all the tests of this file; `None`
-/// when python3 is not installed (said on stderr).
+/// when python3 is not installed (said on stderr), which fails the test where python3 is
+/// required.
 fn python_answers(exprs: &[Expr]) -> Option<&'static [String]> {
     static ANSWERS: OnceLock<Option<Vec<String>>> = OnceLock::new();
     let answers = ANSWERS.get_or_init(|| run_python(exprs)).as_deref();
     if answers.is_none() {
+        assert!(
+            !python_required(),
+            "python3 not found, and PARCALC_REQUIRE_PYTHON or CI is set"
+        );
         // Written to the real stderr, past the test harness's capture, so that it is seen.
-        let _ = writeln!(std::io::stderr(), "skipped: python3 not found");
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: python3 not found (PARCALC_REQUIRE_PYTHON=1 makes this a failure)"
+        );
     }
     answers
 }
 
-/// Writes the expressions to a temporary file and runs `oracle.py` on it.
+/// Whether a missing python3 is a failure: `PARCALC_REQUIRE_PYTHON` or `CI` is set to anything
+/// but nothing, `0` or `false`.
+fn python_required() -> bool {
+    ["PARCALC_REQUIRE_PYTHON", "CI"].iter().any(|name| {
+        std::env::var(name).is_ok_and(|value| !["", "0", "false"].contains(&value.as_str()))
+    })
+}
+
+/// Writes the expressions to a temporary file and runs `oracle.py` on it; `None` only when
+/// there is no `python3` to run.
 fn run_python(exprs: &[Expr]) -> Option<Vec<String>> {
     let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("expressions.txt");
-    let mut file = std::fs::File::create(&path).ok()?;
-    for expr in exprs {
-        writeln!(file, "{}", expr.text()).ok()?;
+    let text: String = exprs.iter().map(|expr| expr.text() + "\n").collect();
+    if let Err(error) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
+        panic!("cannot write {}: {error}", path.display());
     }
-    drop(file);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/oracle.py");
-    let Ok(output) = Command::new("python3").arg(script).arg(&path).output() else {
-        return None;
+    let output = match Command::new("python3").arg(script).arg(&path).output() {
+        Ok(output) => output,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(error) => panic!("cannot run python3: {error}"),
     };
     let _ = std::fs::remove_dir_all(&dir);
     assert!(

@@ -75,6 +75,14 @@ impl Test {
         }
     }
 
+    /// Runs and checks the exit status only; returns the run for further checks.
+    #[track_caller]
+    pub(crate) fn expect_status(self, status: i32) -> Run {
+        let run = self.run();
+        assert_eq!(run.status, Some(status), "stderr:\n{}", run.stderr);
+        run
+    }
+
     /// Runs and checks stdout and the exit status; returns the run for further checks.
     #[track_caller]
     pub(crate) fn expect(self, stdout: &str, status: i32) -> Run {
