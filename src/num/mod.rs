@@ -9,13 +9,15 @@
 //! calls [`binary`], [`unary`] and [`call`] on values it already has.
 //!
 //! Files: `int.rs` (integer helpers, int/float conversion and comparison), `divide.rs`
-//! (correctly rounded int/int true division), `float.rs` (float operators and `repr`),
+//! (correctly rounded int/int true division), `factorial.rs` (`n!` by binary splitting),
+//! `float.rs` (float operators and `repr`),
 //! `mul.rs` (products and powers, choosing the algorithm by size), `ntt.rs` (the parallel
 //! transform behind huge products), `print.rs` (decimal printing of integers), `builtins.rs`,
 //! `guard.rs` (size limits).
 
 mod builtins;
 mod divide;
+mod factorial;
 mod float;
 mod guard;
 mod int;
