@@ -2,11 +2,16 @@
 //!
 //! Below [`NTT_MIN_WORDS`] words in the smaller operand, dashu multiplies (schoolbook,
 //! Karatsuba, Toom-3); from there on, `ntt` does, with its work spread over the current rayon
-//! pool. Printing, `^`, `factorial` and the `*` operator all multiply through here. This module
-//! does no size checks: the size guard has run before.
+//! pool. An operand much longer than the other is cut into pieces, each multiplied by the
+//! shorter one transformed once, when that takes fewer transform steps than one transform of
+//! the whole product's length (the transform lengths are powers of two, so a product of a
+//! quarter-million words by a few thousand would otherwise pay for a length of half a
+//! million); the pieces are parallel jobs. Printing, `^`, `factorial` and the `*` operator all
+//! multiply through here. This module does no size checks: the size guard has run before.
 
 use dashu_int::ops::{BitTest, PowerOfTwo};
 use dashu_int::{Sign, UBig};
+use rayon::prelude::*;
 
 use crate::num::{Int, ntt};
 
@@ -21,7 +26,7 @@ pub(crate) fn mul_magnitudes(a: &UBig, b: &UBig) -> UBig {
     if a_words.len().min(b_words.len()) < NTT_MIN_WORDS {
         return a * b;
     }
-    UBig::from_words(&ntt::mul(a_words, b_words))
+    UBig::from_words(&mul_large(a_words, b_words))
 }
 
 /// The product of two magnitudes given by their words, without copying operands that go
@@ -30,7 +35,88 @@ pub(crate) fn mul_words(a: &[u64], b: &[u64]) -> UBig {
     if a.len().min(b.len()) < NTT_MIN_WORDS {
         return UBig::from_words(a) * UBig::from_words(b);
     }
-    UBig::from_words(&ntt::mul(a, b))
+    UBig::from_words(&mul_large(a, b))
+}
+
+/// The words of `a · b` by the transform, whole or in pieces of the longer operand.
+fn mul_large(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    match piece_len(long.len(), short.len()) {
+        Some(len) => mul_in_pieces(long, short, len),
+        None => ntt::mul(a, b),
+    }
+}
+
+/// The work of transforms of length `len` (a power of two): `len · log2(len)` butterflies'
+/// worth, up to a constant factor.
+fn transform_cost(len: usize) -> usize {
+    len * len.trailing_zeros() as usize
+}
+
+/// The transform length at which to cut a `long`-word operand into pieces multiplied by a
+/// `short`-word one, when that costs less than the three transforms of the whole product;
+/// `None` when it does not. Each piece is at most `len - short - 1` words, so that its product
+/// by the short operand stays below `2^(64 · (len - 1))` and the cyclic product of length `len`
+/// is the product itself; a piece costs two transforms, the short operand one.
+fn piece_len(long: usize, short: usize) -> Option<usize> {
+    let whole_len = (long + short - 1).next_power_of_two();
+    let mut best = (3 * transform_cost(whole_len), None);
+    let mut len = (2 * short + 2).next_power_of_two();
+    while len < whole_len {
+        let n_pieces = long.div_ceil(len - short - 1);
+        let cost = (2 * n_pieces + 1) * transform_cost(len);
+        if cost < best.0 {
+            best = (cost, Some(len));
+        }
+        len *= 2;
+    }
+    best.1
+}
+
+/// `long · short`, `long` cut into pieces multiplied by `short` transformed once at length
+/// `len` (see [`piece_len`]), the pieces' products as parallel jobs, added at their offsets.
+fn mul_in_pieces(long: &[u64], short: &[u64], len: usize) -> Vec<u64> {
+    let piece = len - short.len() - 1;
+    let transformed = ntt::transform(short, len);
+    let products: Vec<Option<Vec<u64>>> = long
+        .par_chunks(piece)
+        .map(|chunk| {
+            // A piece of zero words has the product zero, which a cyclic product may give as
+            // `2^(64 · len) - 1`: it is left out.
+            (!chunk.iter().all(|&word| word == 0))
+                .then(|| ntt::mul_cyclic_transformed(chunk, &transformed))
+        })
+        .collect();
+    let mut out = vec![0u64; long.len() + short.len()];
+    for (index, product) in products.iter().enumerate() {
+        if let Some(product) = product {
+            add_words(&mut out[index * piece..], product);
+        }
+    }
+    out
+}
+
+/// Adds the integer `addend` (little-endian words) to the integer `sum`, which has room for
+/// the result: words of `addend` beyond `sum`'s length are zero, and no carry leaves the top.
+fn add_words(sum: &mut [u64], addend: &[u64]) {
+    let overlap = addend.len().min(sum.len());
+    debug_assert!(addend[overlap..].iter().all(|&word| word == 0));
+    let mut carry = false;
+    for (word, &add) in sum.iter_mut().zip(&addend[..overlap]) {
+        let (partial, first) = word.overflowing_add(add);
+        let (total, second) = partial.overflowing_add(u64::from(carry));
+        *word = total;
+        carry = first || second;
+    }
+    for word in &mut sum[overlap..] {
+        if !carry {
+            break;
+        }
+        let (total, overflow) = word.overflowing_add(1);
+        *word = total;
+        carry = overflow;
+    }
+    debug_assert!(!carry, "the sum fits its words");
 }
 
 /// Wrapped products need a transform of about half the length, so it pays from smaller
@@ -95,7 +181,7 @@ pub(crate) fn mul(a: &Int, b: &Int) -> Int {
     }
     Int::from_parts(
         a_sign * b_sign,
-        UBig::from_words(&ntt::mul(a_words, b_words)),
+        UBig::from_words(&mul_large(a_words, b_words)),
     )
 }
 
@@ -169,6 +255,33 @@ mod test {
         }
         let zero_words = UBig::from_words(&[vec![0; 3000], vec![5]].concat());
         assert_eq!(square_magnitude(&zero_words), zero_words.sqr());
+    }
+
+    #[test]
+    fn unbalanced_products_in_pieces_match_dashu() {
+        // Long enough that cutting pays, with zero words filling a whole piece and more, and
+        // all-ones words for the largest carries.
+        let short = number(2100, 11);
+        let long = number(60_000, 13);
+        assert!(
+            piece_len(60_000, 2100).is_some(),
+            "this product is cut into pieces"
+        );
+        assert_eq!(mul_magnitudes(&long, &short), &long * &short);
+        assert_eq!(mul_magnitudes(&short, &long), &long * &short);
+        let holes =
+            UBig::from_words(&[vec![0; 20_000], number(30_000, 17).as_words().to_vec()].concat())
+                + (UBig::ONE << 64);
+        assert_eq!(mul_magnitudes(&holes, &short), &holes * &short);
+        let ones = UBig::from_words(&vec![u64::MAX; 40_000]);
+        let short_ones = UBig::from_words(&vec![u64::MAX; 3000]);
+        assert_eq!(mul_magnitudes(&ones, &short_ones), &ones * &short_ones);
+        // Balanced operands are never cut; a product just past a power of two is, when two
+        // pieces at half the length cost less than the whole at the next length.
+        assert_eq!(piece_len(4000, 4000), None);
+        assert_eq!(piece_len(5000, 4000), Some(8192));
+        let (a, b) = (number(5000, 19), number(4000, 23));
+        assert_eq!(mul_magnitudes(&a, &b), &a * &b);
     }
 
     #[test]
