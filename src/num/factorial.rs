@@ -1,52 +1,106 @@
-//! `n!` as the product of its odd part and a power of two, with the products on the pool.
+//! `n!` by prime swing: its odd part from the odd part of `(n/2)!` squared, the power of two
+//! as one shift.
 //!
-//! Of the factors `2..=n`, the even ones are `2^(n/2) · (n/2)!`, so the odd part of `n!` is
-//! the product over `i >= 0` of `P(n >> i)`, where `P(m)` multiplies the odd numbers up to
-//! `m`; the power of two, `2^(n - popcount(n))`, is applied at the end as one shift. Going
-//! from the smallest bound up, each `P` is the previous one times the odd numbers of one more
-//! range, and each range is a balanced product tree whose halves run as parallel jobs; the
-//! large products spread over the pool themselves (`num::mul`). No factor is ever even, so
-//! the tree multiplies about half the bits a plain product of `2..=n` would. This module
-//! computes and checks nothing else: the size guard has run before.
+//! The swing of `n` is `n! / ((n/2)!)^2`; its prime factors are known without dividing
+//! anything (Luschny): the exponent of a prime `p` is the number of odd quotients among
+//! `n / p`, `n / p^2`, … (each term `floor(n / p^k) - 2 floor(n / (2 p^k))` is that quotient's
+//! parity). So the odd part of `n!` is `oddfac(n/2)^2 · oddswing(n)`, where `oddswing` is the
+//! product of the odd primes' powers: every step is a squaring (two transforms instead of
+//! three, `num::mul`) and a product by a number of about `n` bits, and the swings of all the
+//! levels, each a balanced product tree of its prime powers packed into words, are computed
+//! as parallel jobs before the squarings start. The power of two in `n!` is
+//! `2^(n - popcount(n))`, applied at the end as one shift. This module computes and checks
+//! nothing else: the size guard has run before.
 
 use dashu_int::UBig;
+use rayon::prelude::*;
 
 use crate::num::Int;
-use crate::num::mul::mul_magnitudes;
+use crate::num::mul::{mul_magnitudes, square_magnitude};
 
 /// Products of fewer words than this are computed on one thread.
 const PARALLEL_MIN_FACTORS: usize = 64;
 
+/// Below this, the odd part of `n!` is the product of its factors' odd parts, one by one.
+const SMALL_FACTORIAL: u64 = 32;
+
 /// `n!`.
 pub(crate) fn factorial(n: u64) -> Int {
-    // P(n >> i) for the current i, and the product of those found so far.
-    let mut odd_up_to = UBig::ONE;
-    let mut odd_part = UBig::ONE;
-    for i in (0..u64::BITS - n.leading_zeros()).rev() {
-        let (low, high) = (n >> (i + 1), n >> i);
-        let range = odd_product(low + 1, high);
-        odd_up_to = mul_magnitudes(&odd_up_to, &range);
-        odd_part = mul_magnitudes(&odd_part, &odd_up_to);
-    }
     let twos = n - u64::from(n.count_ones());
-    Int::from(odd_part << twos as usize)
+    Int::from(odd_factorial(n) << twos as usize)
 }
 
-/// The product of the odd numbers in `from..=to`.
-fn odd_product(from: u64, to: u64) -> UBig {
-    let first = from | 1;
-    if first > to {
-        return UBig::ONE;
+/// The odd part of `n!`.
+fn odd_factorial(n: u64) -> UBig {
+    // The arguments of the squaring steps, largest first: n, n/2, n/4, … down to the first
+    // below SMALL_FACTORIAL, whose odd factorial is found directly.
+    let levels: Vec<u64> = std::iter::successors(Some(n), |&m| Some(m / 2))
+        .take_while(|&m| m >= SMALL_FACTORIAL)
+        .collect();
+    let bottom = levels.last().map_or(n, |&m| m / 2);
+    let primes = odd_primes_up_to(levels.first().copied().unwrap_or(0));
+    let swings: Vec<UBig> = levels.par_iter().map(|&m| odd_swing(m, &primes)).collect();
+    let mut result = small_odd_factorial(bottom);
+    for swing in swings.iter().rev() {
+        result = mul_magnitudes(&square_magnitude(&result), swing);
     }
-    // Consecutive factors packed into words while their product fits.
+    result
+}
+
+/// The odd part of `n!` for a small `n`, factor after factor.
+fn small_odd_factorial(n: u64) -> UBig {
+    (2..=n).fold(UBig::ONE, |product, k| {
+        product * UBig::from(k >> k.trailing_zeros())
+    })
+}
+
+/// The odd primes up to `n`, by the sieve of Eratosthenes over the odd numbers.
+fn odd_primes_up_to(n: u64) -> Vec<u64> {
+    if n < 3 {
+        return Vec::new();
+    }
+    // composite[i] stands for 2i + 1.
+    let len = (n as usize - 1) / 2 + 1;
+    let mut composite = vec![false; len];
+    let mut i = 1;
+    while (2 * i + 1) * (2 * i + 1) < 2 * len {
+        if !composite[i] {
+            let p = 2 * i + 1;
+            for multiple in (p * p / 2..len).step_by(p) {
+                composite[multiple] = true;
+            }
+        }
+        i += 1;
+    }
+    (1..len)
+        .filter(|&i| !composite[i])
+        .map(|i| 2 * i as u64 + 1)
+        .collect()
+}
+
+/// The odd part of the swing `m! / ((m/2)!)^2`: each odd prime `p <= m` to the number of
+/// odd quotients `m / p^k`, `k >= 1`. (`primes` holds at least the odd primes up to `m`.)
+fn odd_swing(m: u64, primes: &[u64]) -> UBig {
     let mut words = Vec::new();
     let mut word: u64 = 1;
-    for factor in (first..=to).step_by(2) {
-        if let Some(product) = word.checked_mul(factor) {
+    for &p in primes.iter().take_while(|&&p| p <= m) {
+        // p^e, with e at most the number of powers of p up to m: at most m, so one word.
+        let mut power: u64 = 1;
+        let mut quotient = m / p;
+        while quotient > 0 {
+            if quotient % 2 == 1 {
+                power *= p;
+            }
+            quotient /= p;
+        }
+        if power == 1 {
+            continue;
+        }
+        if let Some(product) = word.checked_mul(power) {
             word = product;
         } else {
             words.push(word);
-            word = factor;
+            word = power;
         }
     }
     words.push(word);
@@ -90,11 +144,36 @@ mod test {
 
     #[test]
     fn matches_the_plain_product() {
-        for n in [
-            0, 1, 2, 3, 4, 5, 7, 8, 20, 21, 63, 64, 65, 100, 255, 256, 1000, 4097,
-        ] {
+        for n in (0..=200).chain([255, 256, 1000, 1023, 1024, 4097]) {
             assert_eq!(factorial(n), plain(n), "{n}!");
         }
+    }
+
+    #[test]
+    fn swings_are_quotients_of_factorials() {
+        let primes = odd_primes_up_to(500);
+        for m in 0..=500 {
+            let swing = plain(m) / plain(m / 2).pow(2);
+            let odd = &swing >> swing.trailing_zeros().unwrap_or(0);
+            assert_eq!(Int::from(odd_swing(m, &primes)), odd, "swing of {m}");
+        }
+    }
+
+    #[test]
+    fn the_sieve_finds_the_primes() {
+        let primes = odd_primes_up_to(10_000);
+        let by_division: Vec<u64> = (3..=10_000)
+            .step_by(2)
+            .filter(|&k| {
+                (3..k)
+                    .step_by(2)
+                    .take_while(|d| d * d <= k)
+                    .all(|d| k % d != 0)
+            })
+            .collect();
+        assert_eq!(primes, by_division);
+        assert_eq!(odd_primes_up_to(9), [3, 5, 7]);
+        assert_eq!(odd_primes_up_to(2), Vec::<u64>::new());
     }
 
     #[test]

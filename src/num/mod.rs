@@ -9,7 +9,7 @@
 //! calls [`binary`], [`unary`] and [`call`] on values it already has.
 //!
 //! Files: `int.rs` (integer helpers, int/float conversion and comparison), `divide.rs`
-//! (correctly rounded int/int true division), `factorial.rs` (`n!` by binary splitting),
+//! (correctly rounded int/int true division), `factorial.rs` (`n!` by prime swing),
 //! `float.rs` (float operators and `repr`),
 //! `mul.rs` (products and powers, choosing the algorithm by size), `ntt.rs` (the parallel
 //! transform behind huge products), `print.rs` (decimal printing of integers), `builtins.rs`,
