@@ -189,6 +189,26 @@ fn pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: u64, inverse: bool) {
     }
 }
 
+/// The forward passes over blocks of `2 · HALF` values, block `k` by `table[k]`: the last
+/// levels of a transform, where blocks are short. A constant `HALF` lets the compiler unroll
+/// the butterflies of a block, so that the loop's cost is not paid for one or two of them.
+#[inline]
+fn forward_blocks<M: Prime, const HALF: usize>(a: &mut [u64], table: &[u64]) {
+    for (block, &w) in a.chunks_exact_mut(2 * HALF).zip(table) {
+        let (lo, hi) = block.split_at_mut(HALF);
+        forward_pass::<M>(lo, hi, w);
+    }
+}
+
+/// The inverse passes over blocks of `2 · HALF` values (see [`forward_blocks`]).
+#[inline]
+fn inverse_blocks<M: Prime, const HALF: usize>(a: &mut [u64], table: &[u64]) {
+    for (block, &w) in a.chunks_exact_mut(2 * HALF).zip(table) {
+        let (lo, hi) = block.split_at_mut(HALF);
+        inverse_pass::<M>(lo, hi, w);
+    }
+}
+
 /// The forward transform of `a`, block `s` of its level: natural order in, bit-reversed out.
 fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
     let len = a.len();
@@ -196,9 +216,17 @@ fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
         let mut half = len / 2;
         let mut first = s;
         while half >= 1 {
-            for (k, block) in a.chunks_exact_mut(2 * half).enumerate() {
-                let (lo, hi) = block.split_at_mut(half);
-                forward_pass::<M>(lo, hi, table[first + k]);
+            let level = &table[first..first + len / (2 * half)];
+            match half {
+                1 => forward_blocks::<M, 1>(a, level),
+                2 => forward_blocks::<M, 2>(a, level),
+                4 => forward_blocks::<M, 4>(a, level),
+                _ => {
+                    for (block, &w) in a.chunks_exact_mut(2 * half).zip(level) {
+                        let (lo, hi) = block.split_at_mut(half);
+                        forward_pass::<M>(lo, hi, w);
+                    }
+                }
             }
             first *= 2;
             half /= 2;
@@ -220,9 +248,17 @@ fn inverse<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
         let mut half = 1;
         let mut first = s * (len / 2);
         while half < len {
-            for (k, block) in a.chunks_exact_mut(2 * half).enumerate() {
-                let (lo, hi) = block.split_at_mut(half);
-                inverse_pass::<M>(lo, hi, table[first + k]);
+            let level = &table[first..first + len / (2 * half)];
+            match half {
+                1 => inverse_blocks::<M, 1>(a, level),
+                2 => inverse_blocks::<M, 2>(a, level),
+                4 => inverse_blocks::<M, 4>(a, level),
+                _ => {
+                    for (block, &w) in a.chunks_exact_mut(2 * half).zip(level) {
+                        let (lo, hi) = block.split_at_mut(half);
+                        inverse_pass::<M>(lo, hi, w);
+                    }
+                }
             }
             first /= 2;
             half *= 2;
