@@ -13,6 +13,8 @@
 //! This module multiplies word slices and nothing else: the choice of when to use it (and
 //! dashu's own product below that size) is `num::mul`'s.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use rayon::prelude::*;
 
 /// Transforms of at most this many words run on one thread, level after level; larger ones
@@ -144,6 +146,31 @@ fn twiddles<M: Prime>(len: usize, inverse: bool) -> Vec<u64> {
             table.push(next);
         }
         level += 1;
+    }
+    table
+}
+
+/// The longest twiddle sequence made so far for each prime and direction (index
+/// `2 · INDEX + inverse`). `T_s` does not depend on the length asked for, so a sequence serves
+/// every shorter transform too, and a process that multiplies many large numbers (printing,
+/// a product tree) makes each sequence once per doubling of the length instead of once per
+/// product. The lock is held only to read or replace the pointer, never while a table is
+/// computed.
+static SHARED_TWIDDLES: [Mutex<Option<Arc<Vec<u64>>>>; 6] = [const { Mutex::new(None) }; 6];
+
+/// `twiddles::<M>(len, inverse)`, or a longer sequence it is a prefix of.
+fn shared_twiddles<M: Prime>(len: usize, inverse: bool) -> Arc<Vec<u64>> {
+    let slot = &SHARED_TWIDDLES[2 * M::INDEX + usize::from(inverse)];
+    let known = slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    if let Some(table) = known
+        && table.len() >= len
+    {
+        return table;
+    }
+    let table = Arc::new(twiddles::<M>(len, inverse));
+    let mut guard = slot.lock().unwrap_or_else(PoisonError::into_inner);
+    if guard.as_ref().is_none_or(|known| known.len() < len) {
+        *guard = Some(Arc::clone(&table));
     }
     table
 }
@@ -315,7 +342,7 @@ fn forward_of<M: Prime>(x: &[u64], len: usize, table: Option<&[u64]>) -> Vec<u64
     let table = if let Some(table) = table {
         table
     } else {
-        own_table = twiddles::<M>(len / 2, false);
+        own_table = shared_twiddles::<M>(len / 2, false);
         &own_table
     };
     let mut values = residues::<M>(x, len);
@@ -336,8 +363,8 @@ enum Operand<'a> {
 /// reduced below `M::P`.
 fn convolution<M: Prime>(a: &[u64], b: Operand<'_>, len: usize) -> Vec<u64> {
     let (forward_table, inverse_table) = rayon::join(
-        || twiddles::<M>(len / 2, false),
-        || twiddles::<M>(len / 2, true),
+        || shared_twiddles::<M>(len / 2, false),
+        || shared_twiddles::<M>(len / 2, true),
     );
     let mut values = match b {
         Operand::Words(b) => {
@@ -536,6 +563,16 @@ pub(crate) fn square(a: &[u64]) -> Vec<u64> {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn a_shared_twiddle_sequence_serves_shorter_transforms() {
+        let long = shared_twiddles::<P1>(1 << 12, true);
+        assert!(long.len() >= 1 << 12);
+        for len in [2, 64, 1 << 10] {
+            let shared = shared_twiddles::<P1>(len, true);
+            assert_eq!(shared[..len], twiddles::<P1>(len, true)[..], "length {len}");
+        }
+    }
 
     #[test]
     fn roots_have_the_order_the_transforms_need() {
