@@ -163,6 +163,19 @@ impl WrappedMultiplier {
     }
 }
 
+/// `a · b mod (2^(64 · len) - 1)` of two magnitudes, for callers that know the product's top
+/// bits ahead (a Newton step, whose product is close to a power of two) or read only a window
+/// of them. `len` is a power of two, at least each operand's length; the result is reduced
+/// (0, never `2^(64 · len) - 1`).
+pub(crate) fn mul_wrapped(a: &UBig, b: &UBig, len: usize) -> UBig {
+    let product = UBig::from_words(&ntt::mul_cyclic(a.as_words(), b.as_words(), len));
+    if product.as_words().len() == len && product.as_words().iter().all(|&word| word == u64::MAX) {
+        UBig::ZERO
+    } else {
+        product
+    }
+}
+
 /// `a²` of a magnitude.
 pub(crate) fn square_magnitude(a: &UBig) -> UBig {
     let words = a.as_words();
@@ -282,6 +295,15 @@ mod test {
         assert_eq!(piece_len(5000, 4000), Some(8192));
         let (a, b) = (number(5000, 19), number(4000, 23));
         assert_eq!(mul_magnitudes(&a, &b), &a * &b);
+    }
+
+    #[test]
+    fn wrapped_products_are_the_products_modulo_the_wrap() {
+        let (a, b) = (number(3000, 29), number(2500, 31));
+        let len = 4096;
+        let modulus = (UBig::ONE << (64 * len)) - UBig::ONE;
+        assert_eq!(mul_wrapped(&a, &b, len), (&a * &b) % &modulus);
+        assert_eq!(mul_wrapped(&UBig::ZERO, &b, len), UBig::ZERO);
     }
 
     #[test]

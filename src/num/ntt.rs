@@ -545,8 +545,7 @@ pub(crate) fn mul(a: &[u64], b: &[u64]) -> Vec<u64> {
 /// The words of `a · b mod (2^(64 · len) - 1)`, `len` of them (possibly `2^(64 · len) - 1`
 /// itself for 0): the wrapped product, for callers that need only a window of its bits. `len`
 /// is a power of two, at least each operand's length.
-#[cfg(test)]
-fn mul_cyclic(a: &[u64], b: &[u64], len: usize) -> Vec<u64> {
+pub(crate) fn mul_cyclic(a: &[u64], b: &[u64], len: usize) -> Vec<u64> {
     product(a, Operand::Words(b), Some(len))
 }
 

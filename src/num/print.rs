@@ -20,7 +20,9 @@ use dashu_int::UBig;
 use dashu_int::ops::{BitTest, UnsignedAbs};
 
 use crate::num::Int;
-use crate::num::mul::{WrappedMultiplier, mul_magnitudes, mul_words, square_magnitude};
+use crate::num::mul::{
+    WrappedMultiplier, mul_magnitudes, mul_words, mul_wrapped, square_magnitude,
+};
 
 /// Numbers smaller than this many bits (about 316,000 digits) are converted by dashu alone:
 /// below it, on one worker, the reciprocal costs more than the tree saves.
@@ -259,13 +261,7 @@ fn reciprocal(d: &UBig, precision_bits: usize) -> (UBig, usize) {
     let (r0, e0) = reciprocal(&top, half);
     // top · r0 = 2^e0 · (1 - delta); the correction r0 · delta, scaled to the new precision.
     let extra = precision_bits - half;
-    let product = mul_magnitudes(&top, &r0);
-    let power = UBig::ONE << e0;
-    let (negative, error) = if product > power {
-        (true, product - power)
-    } else {
-        (false, power - product)
-    };
+    let (negative, error) = newton_error(&top, &r0, e0, half);
     let error_bits = error.bit_len();
     let cut = error_bits.saturating_sub(half + 64);
     let correction = mul_magnitudes(&r0, &(error >> cut));
@@ -283,6 +279,53 @@ fn reciprocal(d: &UBig, precision_bits: usize) -> (UBig, usize) {
         scaled + correction
     };
     (r1, e0 + extra + dropped)
+}
+
+/// Wrapped products pay from operands of this many words on.
+const WRAPPED_ERROR_MIN_WORDS: usize = 400;
+
+/// `top · r0` against `2^e0`, where `r0` approximates `2^e0 / top` to `half` bits: whether the
+/// product is the larger, and the difference. The difference is below `2^(e0 - half + 2)`, so
+/// the product's top bits are known ahead and it is computed modulo `2^W - 1` for a `W` a few
+/// bits beyond `e0 - half` (about two thirds of the whole product's bits):
+/// there `2^e0` is `2^(e0 mod W)`, and of the differences in the residue class only one is
+/// below `2^(W - 2)`. Exact, as the whole product is; small operands take the whole product.
+fn newton_error(top: &UBig, r0: &UBig, e0: usize, half: usize) -> (bool, UBig) {
+    let (top_words, r0_words) = (top.as_words().len(), r0.as_words().len());
+    let len = (e0.saturating_sub(half) + 8)
+        .div_ceil(64)
+        .max(top_words)
+        .max(r0_words)
+        .next_power_of_two();
+    let wrap_bits = 64 * len;
+    if top_words.min(r0_words) >= WRAPPED_ERROR_MIN_WORDS
+        && wrap_bits < top.bit_len() + r0.bit_len()
+    {
+        let modulus = (UBig::ONE << wrap_bits) - UBig::ONE;
+        let residue = mul_wrapped(top, r0, len);
+        let power = UBig::ONE << (e0 % wrap_bits);
+        // (top · r0 - 2^e0) mod (2^W - 1).
+        let difference = if residue >= power {
+            residue - power
+        } else {
+            residue + &modulus - power
+        };
+        let (negative, error) = if difference.bit_len() <= wrap_bits - 2 {
+            (true, difference)
+        } else {
+            (false, &modulus - difference)
+        };
+        if error.bit_len() + 6 <= wrap_bits {
+            return (negative, error);
+        }
+    }
+    let product = mul_magnitudes(top, r0);
+    let power = UBig::ONE << e0;
+    if product > power {
+        (true, product - power)
+    } else {
+        (false, power - product)
+    }
 }
 
 /// The number of decimal digits of `x` (without sign), and its first and last `k` digits,
@@ -377,6 +420,29 @@ mod test {
         }
         for exponent in [20_000, 77_777, 250_000] {
             check_digits(&UBig::from(3u8).pow(exponent));
+        }
+    }
+
+    #[test]
+    fn the_wrapped_newton_error_is_the_exact_one() {
+        // Both signs of the difference, through the wrapped product and the whole one.
+        for (d, precision) in [
+            (UBig::from(5u8).pow(200_000), 300_000),
+            (UBig::from(7u8).pow(90_000) + UBig::ONE, 260_000),
+            (UBig::from(3u8).pow(40_000), 70_000),
+        ] {
+            let half = precision / 2 + 32;
+            let (r0, e0) = reciprocal(&d, half);
+            for r in [r0.clone(), &r0 + UBig::from(3u8), &r0 - UBig::from(3u8)] {
+                let product = &d * &r;
+                let power = UBig::ONE << e0;
+                let expected = if product > power {
+                    (true, product - power)
+                } else {
+                    (false, power - product)
+                };
+                assert_eq!(newton_error(&d, &r, e0, half), expected);
+            }
         }
     }
 
