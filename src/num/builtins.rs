@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use dashu_int::ops::{Gcd, UnsignedAbs};
 
 use crate::error::NumError;
-use crate::num::{Int, Limits, Value, guard, int};
+use crate::num::{Int, Limits, Value, factorial, guard, int};
 use crate::ops::Builtin;
 
 pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Value, NumError> {
@@ -64,7 +64,7 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
             }
             let n = u64::try_from(n).map_err(|_| guard::beyond_counting(limits))?;
             guard::check_f64(factorial_bits(n), limits)?;
-            Ok(Value::Int(factorial(n)))
+            Ok(Value::Int(factorial::factorial(n)))
         }
     }
 }
@@ -131,31 +131,4 @@ fn factorial_bits(n: u64) -> f64 {
     let n = n as f64;
     let ln = n * n.ln() - n + 0.5 * (std::f64::consts::TAU * n).ln();
     ln / std::f64::consts::LN_2 + 1.0
-}
-
-/// `n!` by a balanced product tree: consecutive factors are packed into machine words, then the
-/// words are multiplied pairwise, so that the big multiplications are between equal sizes.
-fn factorial(n: u64) -> Int {
-    let mut level: Vec<Int> = Vec::new();
-    let mut word: u64 = 1;
-    for k in 2..=n {
-        if let Some(product) = word.checked_mul(k) {
-            word = product;
-        } else {
-            level.push(Int::from(word));
-            word = k;
-        }
-    }
-    level.push(Int::from(word));
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [a, b] => a * b,
-                [a] => a.clone(),
-                _ => Int::ONE,
-            })
-            .collect();
-    }
-    level.pop().unwrap_or(Int::ONE)
 }

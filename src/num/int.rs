@@ -11,7 +11,7 @@ use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
 use dashu_int::{Sign, UBig};
 
 use crate::error::NumError;
-use crate::num::{Int, Limits, guard};
+use crate::num::{Int, Limits, guard, mul};
 
 /// The number of bits of `|x|` (0 for 0).
 pub(super) fn bits(x: &Int) -> u64 {
@@ -136,7 +136,7 @@ pub(super) fn pow(base: &Int, exponent: &Int, limits: &Limits) -> Result<Int, Nu
     let log2_result = log2_abs(base) * to_f64(exponent).unwrap_or(f64::INFINITY);
     guard::check_f64(log2_result.floor() + 1.0, limits)?;
     let exponent = usize::try_from(exponent).map_err(|_| guard::beyond_counting(limits))?;
-    Ok(base.pow(exponent))
+    Ok(mul::pow(base, exponent))
 }
 
 /// An approximation of `log2(|x|)` for a nonzero `x`, accurate to a few ulps.

@@ -9,14 +9,20 @@
 //! calls [`binary`], [`unary`] and [`call`] on values it already has.
 //!
 //! Files: `int.rs` (integer helpers, int/float conversion and comparison), `divide.rs`
-//! (correctly rounded int/int true division), `float.rs` (float operators and `repr`),
-//! `print.rs` (decimal printing of integers), `builtins.rs`, `guard.rs` (size limits).
+//! (correctly rounded int/int true division), `factorial.rs` (`n!` by prime swing),
+//! `float.rs` (float operators and `repr`),
+//! `mul.rs` (products and powers, choosing the algorithm by size), `ntt.rs` (the parallel
+//! transform behind huge products), `print.rs` (decimal printing of integers), `builtins.rs`,
+//! `guard.rs` (size limits).
 
 mod builtins;
 mod divide;
+mod factorial;
 mod float;
 mod guard;
 mod int;
+mod mul;
+mod ntt;
 pub(crate) mod print;
 #[cfg(test)]
 mod test;
@@ -116,7 +122,7 @@ fn int_binary(op: BinaryOp, a: &Int, b: &Int, limits: &Limits) -> Result<Value, 
         }
         BinaryOp::Mul => {
             guard::check(int::bits(a) + int::bits(b), limits)?;
-            a * b
+            mul::mul(a, b)
         }
         BinaryOp::Div => return divide::true_divide(a, b).map(Value::Float),
         BinaryOp::FloorDiv => int::floor_div_mod(a, b, "integer division or modulo by zero")?.0,
