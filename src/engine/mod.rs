@@ -11,6 +11,7 @@ pub(crate) mod future;
 pub(crate) mod grain;
 pub(crate) mod node;
 pub(crate) mod pool;
+pub mod program;
 pub(crate) mod ready;
 pub mod sequential;
 #[cfg(test)]
@@ -29,6 +30,11 @@ pub use crate::plan::{Grain, Policy};
 pub use cancel::CancelFlag;
 pub use future::Future;
 pub use pool::{MAX_WORKERS, Pool, check_workers, default_workers};
+
+/// Number of operators (nodes that are not leaves) of `ast`: what the grain counts.
+pub fn count_operators(ast: &Ast) -> usize {
+    grain::count_operators(ast)
+}
 
 /// Settings of one evaluation.
 #[derive(Clone, Debug, Default)]
