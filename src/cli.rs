@@ -141,7 +141,14 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         ..EvalOptions::default()
     };
     let n_workers = args.workers.unwrap_or_else(engine::default_workers);
-    let mut session = match Session::new(n_workers, options) {
+    let interactive = args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal();
+    // In batch mode the pool starts when a statement first needs it.
+    let session = if interactive {
+        Session::new(n_workers, options)
+    } else {
+        Session::with_lazy_pool(n_workers, options)
+    };
+    let mut session = match session {
         Ok(mut session) => {
             session.max_input_bytes = args.max_input;
             session
@@ -151,7 +158,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             return ExitCode::from(USAGE);
         }
     };
-    if args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal() {
+    if interactive {
         let color = Color::detect(io::stdout().is_terminal(), args.no_color);
         return crate::repl::run(session, color, repl_flags(&args));
     }

@@ -182,9 +182,14 @@ impl<R: Read> Reader<R> {
             self.line_no += 1;
             let has_newline = raw.last() == Some(&b'\n');
             let end = raw.len() - usize::from(has_newline);
-            for token in lex::structure(&raw[before..end]) {
-                if token.kind != TokenKind::Newline {
-                    parens.feed(token);
+            // A line that opens no parenthesis, outside a statement already continuing, cannot
+            // continue: most lines are not lexed here at all.
+            let line = &raw[before..end];
+            if parens.depth > 0 || line.contains(&b'(') {
+                for token in lex::structure(line) {
+                    if token.kind != TokenKind::Newline {
+                        parens.feed(token);
+                    }
                 }
             }
             if !has_newline || !parens.continues() {

@@ -114,6 +114,20 @@ impl Session {
         })
     }
 
+    /// [`Session::new`] with a pool whose threads start when it is first used (see
+    /// [`Pool::new_lazy`]): for batch mode, where small statements never use it.
+    pub fn with_lazy_pool(n_workers: usize, options: EvalOptions) -> Result<Session, Error> {
+        Ok(Session {
+            vars: BTreeMap::new(),
+            pool: Pool::new_lazy(n_workers)?,
+            options,
+            last_trace: None,
+            n_evaluations: 0,
+            last_value: None,
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+        })
+    }
+
     pub fn n_workers(&self) -> usize {
         self.pool.n_workers()
     }
@@ -193,7 +207,6 @@ impl Session {
             return None;
         }
         let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let parse_started = Instant::now();
             let statement = match syntax::parse_statement(line) {
                 Ok(Some(statement)) => statement,
                 Ok(None) => return Some(Ok(None)),
@@ -202,17 +215,17 @@ impl Session {
             if engine::count_operators(&statement.expr) > SMALL_STATEMENT_OPS {
                 return None;
             }
-            let parse = parse_started.elapsed();
             let Statement { target, expr } = statement;
-            let env = match self.resolve_names(&expr) {
+            let env = match self.resolve_names_in_vec(&expr) {
                 Ok(env) => env,
                 Err(error) => return Some(Err(error)),
             };
-            let eval_started = Instant::now();
             let result = engine::sequential::evaluate(&expr, &env, &self.options.limits);
+            // Not timed: reading the clock would cost a tenth of such a statement, and
+            // `--stats` evaluates every statement on the pool.
             let stats = Stats {
-                parse,
-                eval: eval_started.elapsed(),
+                parse: Duration::ZERO,
+                eval: Duration::ZERO,
                 n_nodes: expr.len(),
                 n_tasks: 0,
                 n_workers: self.pool.n_workers(),
@@ -330,9 +343,17 @@ impl Session {
 
     /// Binds the value of a statement that succeeded: to its target, or to `_`.
     fn bind(&mut self, target: Option<Box<str>>, value: Value, stats: Stats) -> Outcome {
-        let name: Box<str> = target.clone().unwrap_or_else(|| "_".into());
-        self.vars.insert(name.clone(), value.clone());
-        self.last_value = Some(name);
+        // A name already bound keeps its key: no allocation for the common `_`.
+        let name = target.as_deref().unwrap_or("_");
+        match self.vars.get_mut(name) {
+            Some(slot) => *slot = value.clone(),
+            None => {
+                self.vars.insert(name.into(), value.clone());
+            }
+        }
+        if self.last_value.as_deref() != Some(name) {
+            self.last_value = Some(name.into());
+        }
         Outcome {
             value,
             assigned: target,
@@ -505,6 +526,11 @@ impl Session {
 
     /// The values of `ast.names`, in order; an unknown name is an error at its first use.
     fn resolve_names(&self, ast: &crate::ast::Ast) -> Result<Arc<[Value]>, Error> {
+        self.resolve_names_in_vec(ast).map(Into::into)
+    }
+
+    /// [`Session::resolve_names`] into a plain vector (no allocation for a tree without names).
+    fn resolve_names_in_vec(&self, ast: &crate::ast::Ast) -> Result<Vec<Value>, Error> {
         let mut env = Vec::with_capacity(ast.names.len());
         for (index, name) in ast.names.iter().enumerate() {
             if let Some(value) = self.vars.get(name) {
@@ -520,7 +546,7 @@ impl Session {
                 return Err(Error::new(kind, span));
             }
         }
-        Ok(env.into())
+        Ok(env)
     }
 }
 
