@@ -153,6 +153,15 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             pending = Some(text);
             continue;
         }
+        // A paste, or lines typed ahead while an evaluation ran: each statement is a history
+        // entry of its own and is evaluated in turn.
+        let statements = pasted_statements(&text);
+        if statements.len() > 1 {
+            if run_pasted(&mut state, &mut editor, history.as_ref(), &statements) {
+                break;
+            }
+            continue;
+        }
         remember(&mut editor, history.as_ref(), &text);
         if let Typed::Failed(error) = typed {
             eprintln!("{}", render_error(&error, &text, state.color));
@@ -171,6 +180,47 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Remembers and handles each statement of a paste, in order; `true` when one of them quits.
+fn run_pasted(
+    state: &mut State,
+    editor: &mut Editor<ReplHelper, FileHistory>,
+    history: Option<&PathBuf>,
+    statements: &[String],
+) -> bool {
+    for statement in statements {
+        remember(editor, history, statement);
+    }
+    statements.iter().any(|statement| {
+        state.width = editor
+            .dimensions()
+            .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width));
+        state.interrupt.reset();
+        match panic::catch_unwind(AssertUnwindSafe(|| handle(state, statement))) {
+            Ok(Reply::Quit) => true,
+            Ok(Reply::Text(_)) => false,
+            Err(_) => {
+                report_panic(statement);
+                false
+            }
+        }
+    })
+}
+
+/// The statements of a text of several lines, cut as a FILE's are (a line with a `(` open
+/// continues on the next); blank lines are left out. One statement (or none) when the text is
+/// a single statement.
+fn pasted_statements(text: &str) -> Vec<String> {
+    if !text.contains('\n') {
+        return Vec::new();
+    }
+    crate::input::statements(text.as_bytes())
+        .into_iter()
+        .filter_map(|piece| piece.text.ok())
+        .filter(|statement| !statement.trim().is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Reports the panic caught while `text` was handled, with the message the hook recorded.

@@ -554,3 +554,31 @@ fn invalid_utf8_from_the_terminal_is_an_error_not_the_end() {
     repl.expect("» ");
     repl.check("20 + 22", "42");
 }
+
+/// A bracketed paste of several lines is a program: each line is evaluated in order, and each
+/// is a history entry of its own.
+#[test]
+fn a_paste_of_several_lines_evaluates_each() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session
+        .send("\x1b[200~1+1\r2+2\r3+3\x1b[201~")
+        .unwrap();
+    repl.line("");
+    repl.expect("\n2\r\n4\r\n6\r\n");
+    repl.expect("» ");
+    let (status, history) = repl.quit();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+    let entries: Vec<&str> = history.lines().filter(|line| line.contains('+')).collect();
+    assert_eq!(entries, ["1+1", "2+2", "3+3"], "{history}");
+}
+
+/// A line typed while an evaluation runs is read and evaluated after it.
+#[test]
+fn a_line_typed_during_an_evaluation_runs_after_it() {
+    let mut repl = Repl::start(&["--workers", "2", "--delay", "1s"]);
+    repl.line("20 + 22");
+    repl.line("6 * 7 - 1");
+    repl.expect("\n42\r\n");
+    repl.expect("41\r\n");
+    repl.expect("» ");
+}
