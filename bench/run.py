@@ -103,6 +103,63 @@ def repeat(runs, contenders):
     return results
 
 
+def programs_section(runs, quick, work):
+    """8. Programs: many small lines, a large pool, memory on a long file, the seed program."""
+    real_python = "/root/.pyenv/versions/3.11.7/bin/python3"
+    python = real_python if os.path.exists(real_python) else sys.executable
+    n_lines = 20_000 if quick else 200_000
+    small = os.path.join(work, f"small-{n_lines}.txt")
+    with open(small, "w") as out:
+        out.writelines(f"{123456 + i % 1000} * 789 + 42 // 5\n" for i in range(n_lines))
+    py_loop = ("import sys\nfor line in sys.stdin:\n    line = line.strip()\n"
+               "    if line:\n        print(eval(line.replace('^', '**')))\n")
+    tables = []
+    table = Table(f"8a. {n_lines:,} small lines like `123456 * 789 + 42 // 5`",
+                  ["program", "median wall", "vs parcalc 2 workers"])
+    contenders = {
+        "parcalc, 2 workers": lambda: measure([PARCALC, "-w", "2", small]),
+        "GNU bc": lambda: measure(["bc", "-q"], stdin_path=small),
+        "CPython loop of eval": lambda: measure([python, "-c", py_loop], stdin_path=small),
+    }
+    results = repeat(runs, contenders)
+    base = median(r[0] for r in results["parcalc, 2 workers"])
+    for name, rs in results.items():
+        wall = median(r[0] for r in rs)
+        table.add(name, fmt_s(wall), f"{wall / base:.2f}×")
+    tables.append(table)
+
+    # A pool of 1,024 threads loads the shared machine: a short file and few runs.
+    short = os.path.join(work, "small-20000.txt")
+    with open(short, "w") as out:
+        out.writelines(f"{123456 + i % 1000} * 789 + 42 // 5\n" for i in range(20_000))
+    table = Table("8b. 20,000 small lines, the pool's size", ["workers", "median wall", "vs 2 workers"])
+    contenders = {n: (lambda n=n: measure([PARCALC, "-w", str(n), short])) for n in (2, 1024)}
+    results = repeat(min(runs, 3), contenders)
+    base = median(r[0] for r in results[2])
+    for n, rs in results.items():
+        wall = median(r[0] for r in rs)
+        table.add(n, fmt_s(wall), f"{wall / base:.2f}×")
+    tables.append(table)
+
+    n_long = 200_000 if quick else 2_000_000
+    long_file = os.path.join(work, f"small-{n_long}.txt")
+    with open(long_file, "w") as out:
+        out.writelines(f"x{i % 7} = {i} * 3 + 1\n" if i % 3 else f"{i} // 7 + 1\n" for i in range(n_long))
+    table = Table(f"8c. Memory on a file of {n_long:,} lines", ["program", "median wall", "peak memory"])
+    for name, cmd in (("parcalc, 2 workers", [PARCALC, "-w", "2", long_file]),):
+        rs = [measure(cmd) for _ in range(1)]
+        table.add(name, fmt_s(median(r[0] for r in rs)), fmt_mib(median(r[1] for r in rs)))
+    tables.append(table)
+
+    table = Table("8d. The seed as five statements, 100 ms per operator, 4 workers",
+                  ["program", "value", "median wall"])
+    seed = ["-e", "a = 3 + 7", "-e", "b = 2 + 8", "-e", "c = 2 * 3", "-e", "d = c - 1", "-e", "a * b * d"]
+    rs = [measure([PARCALC, "-w", "4", "--delay", "100ms", *seed]) for _ in range(runs)]
+    table.add("parcalc -w 4 --delay 100ms -e … (5 statements)", rs[0][2].strip(), fmt_s(median(r[0] for r in rs)))
+    tables.append(table)
+    return tables
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -235,6 +292,8 @@ def main():
     walls = [measure([PARCALC, "-e", "1+1"])[0] for _ in range(max(20, runs * 4))]
     table.add(len(walls), f"{median(walls) * 1e3:.1f} ms")
     tables.append(table)
+
+    tables += programs_section(runs, args.quick, work)
 
     print(f"Machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
           f"{sys.version.split()[0]} CPython; runs per figure: {runs}\n")
