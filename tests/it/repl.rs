@@ -582,3 +582,21 @@ fn a_line_typed_during_an_evaluation_runs_after_it() {
     repl.expect("41\r\n");
     repl.expect("» ");
 }
+
+/// `:trace` after a paste shows the schedule of the whole paste, one program: the tasks of
+/// every statement, each labelled with its text.
+#[test]
+fn trace_after_a_paste_shows_its_program() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session
+        .send("\x1b[200~a = 3 + 7\rb = a * 2\rb - a\x1b[201~")
+        .unwrap();
+    repl.line("");
+    repl.expect("\na = 10\r\nb = 20\r\n10\r\n");
+    repl.expect("» ");
+    repl.line(":trace");
+    for label in ["3 + 7", "a * 2", "b - a", "3 tasks"] {
+        repl.expect(label);
+    }
+    repl.expect("» ");
+}
