@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """parcalc's whole-process benchmarks, side by side with GNU bc and CPython, in one run.
 
-usage: python3 bench/run.py [--runs N] [--quick]
+usage: python3 bench/run.py [--runs N] [--quick] [--programs]
 
 Builds parcalc in release mode, generates the inputs with bench/gen_expr.py, and measures each
 comparison N times (default 5), alternating the contenders so that machine noise hits them
@@ -111,6 +111,10 @@ def programs_section(runs, quick, work):
     small = os.path.join(work, f"small-{n_lines}.txt")
     with open(small, "w") as out:
         out.writelines(f"{123456 + i % 1000} * 789 + 42 // 5\n" for i in range(n_lines))
+    # bc has no `//`: its `/` at scale 0 is the same floor division on these positive numbers.
+    small_bc = small + ".bc"
+    with open(small_bc, "w") as out:
+        out.writelines(f"{123456 + i % 1000} * 789 + 42 / 5\n" for i in range(n_lines))
     py_loop = ("import sys\nfor line in sys.stdin:\n    line = line.strip()\n"
                "    if line:\n        print(eval(line.replace('^', '**')))\n")
     tables = []
@@ -118,7 +122,7 @@ def programs_section(runs, quick, work):
                   ["program", "median wall", "vs parcalc 2 workers"])
     contenders = {
         "parcalc, 2 workers": lambda: measure([PARCALC, "-w", "2", small]),
-        "GNU bc": lambda: measure(["bc", "-q"], stdin_path=small),
+        "GNU bc": lambda: measure(["bc", "-q"], stdin_path=small_bc),
         "CPython loop of eval": lambda: measure([python, "-c", py_loop], stdin_path=small),
     }
     results = repeat(runs, contenders)
@@ -164,6 +168,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller inputs, 3 runs")
+    parser.add_argument("--programs", action="store_true", help="only section 8, programs")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     ensure_tools()
@@ -175,6 +180,12 @@ def main():
         with open(path, "w") as out:
             sh([sys.executable, os.path.join(BENCH, "gen_expr.py"), shape, str(n)], stdout=out)
         return path
+
+    if args.programs:
+        for table in programs_section(runs, args.quick, work):
+            print(table.markdown())
+        shutil.rmtree(work, ignore_errors=True)
+        return
 
     py_futures = [sys.executable, os.path.join(BENCH, "py_futures.py")]
     tables = []
