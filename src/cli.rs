@@ -391,10 +391,8 @@ impl Batch<'_> {
             } else {
                 Origin::Expr(index + 1)
             };
-            if programs {
+            if (programs || !window.is_empty()) || !self.statement(session, expr, origin, true)? {
                 window.push((origin, Ok(expr.clone())));
-            } else {
-                self.statement(session, expr, origin)?;
             }
         }
         // The `-e` are one program, the FILE's statements the next ones.
@@ -439,9 +437,15 @@ impl Batch<'_> {
             } else {
                 piece
             };
+            // A statement too large for the calling thread starts a program: it and the
+            // statements after it, up to the end of the window, are one dataflow graph.
             match piece.text {
-                text if programs => window.push((origin, text)),
-                Ok(statement) => self.statement(session, &statement, origin)?,
+                text if programs || !window.is_empty() => window.push((origin, text)),
+                Ok(statement) => {
+                    if !self.statement(session, &statement, origin, true)? {
+                        window.push((origin, Ok(statement)));
+                    }
+                }
                 Err(not_utf8) => self.report_error(&not_utf8.error, &not_utf8.text, origin)?,
             }
         }
@@ -467,6 +471,19 @@ impl Batch<'_> {
         window: &mut Vec<(Origin<'_>, Result<String, NotUtf8>)>,
     ) -> io::Result<()> {
         if window.is_empty() {
+            return Ok(());
+        }
+        if window.len() == 1 && !self.runs_programs() {
+            // A lone large statement: the dataflow evaluator, as without programs.
+            match window.pop() {
+                Some((origin, Ok(text))) => {
+                    self.statement(session, &text, origin, false)?;
+                }
+                Some((origin, Err(not_utf8))) => {
+                    self.report_error(&not_utf8.error, &not_utf8.text, origin)?;
+                }
+                None => {}
+            }
             return Ok(());
         }
         let texts: Vec<&str> = window
@@ -564,13 +581,16 @@ impl Batch<'_> {
         }
     }
 
-    /// Evaluates one statement, printing its value or its error.
+    /// Evaluates one statement, printing its value or its error. With `may_defer`, a statement
+    /// too large for the calling thread is left to the caller, which evaluates it in a program
+    /// with the statements after it: `false` then, and nothing is printed.
     fn statement(
         &mut self,
         session: &mut Session,
         text: &str,
         origin: Origin<'_>,
-    ) -> io::Result<()> {
+        may_defer: bool,
+    ) -> io::Result<bool> {
         if self.args.tree
             && let Ok(Some(statement)) = crate::syntax::parse_statement(text)
         {
@@ -579,10 +599,12 @@ impl Batch<'_> {
         }
         if let Some(max_workers) = self.args.speedup {
             let max_workers = max_workers.unwrap_or_else(default_speedup_workers);
-            return self.speedup(session, text, origin, max_workers);
+            return self
+                .speedup(session, text, origin, max_workers)
+                .map(|()| true);
         }
         if self.args.python && !is_assignment(text) {
-            return self.python(session, text, origin);
+            return self.python(session, text, origin).map(|()| true);
         }
         let evaluations_before = session.n_evaluations();
         let small = if self.shows_evaluations() {
@@ -590,7 +612,12 @@ impl Batch<'_> {
         } else {
             session.eval_small(text)
         };
-        match small.unwrap_or_else(|| session.eval_line(text)) {
+        let result = match small {
+            Some(result) => result,
+            None if may_defer && !self.shows_evaluations() && !self.args.tree => return Ok(false),
+            None => session.eval_line(text),
+        };
+        match result {
             Ok(None) => {}
             Ok(Some(outcome)) => {
                 if outcome.assigned.is_none() {
@@ -620,7 +647,7 @@ impl Batch<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Whether something is shown or written after each evaluation (its trace, its figures),

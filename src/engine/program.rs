@@ -516,7 +516,7 @@ impl<'a> Program<'a> {
     }
 
     /// Each statement's result and the trace of the whole program.
-    fn finish(self, source: &Arc<str>) -> ProgramEvaluation {
+    fn finish(mut self, source: &Arc<str>) -> ProgramEvaluation {
         let mut trace = Trace::new(self.pool.n_workers(), Arc::clone(source));
         trace.context = Context {
             delay: self.options.delay,
@@ -530,7 +530,12 @@ impl<'a> Program<'a> {
         let mut wall_ns = 0;
         let mut deps = Vec::new();
         let mut failed = None;
-        for (index, state) in self.statements.iter().enumerate() {
+        let mut statements = std::mem::take(&mut self.statements);
+        let tasks_of: Vec<usize> = statements
+            .iter()
+            .map(|state| state.plan.n_tasks())
+            .collect();
+        for (index, state) in statements.iter_mut().enumerate() {
             task_base.push(n_tasks as u32);
             let offset = self.offsets[index];
             for task in 0..state.plan.n_tasks() {
@@ -544,7 +549,7 @@ impl<'a> Program<'a> {
                 );
                 for &producer in &state.reads[task] {
                     if let Some(Some((_, Some(provider)))) = &self.resolved[producer] {
-                        let provider_tasks = self.statements[*provider].plan.n_tasks();
+                        let provider_tasks = tasks_of[*provider];
                         if provider_tasks > 0 {
                             deps.push(task_base[*provider] + provider_tasks as u32 - 1);
                         }
@@ -576,7 +581,8 @@ impl<'a> Program<'a> {
                         start_ns,
                         end_ns,
                         outcome,
-                        value: state.values[task].as_deref().cloned(),
+                        // The table is not needed any more: values move into the trace.
+                        value: state.values[task].take().map(unwrap_arc),
                     },
                     &deps,
                 );
@@ -594,8 +600,7 @@ impl<'a> Program<'a> {
                 error,
             };
         }
-        let results = self
-            .statements
+        let results = statements
             .into_iter()
             .map(|state| {
                 state.result.unwrap_or_else(|| {
