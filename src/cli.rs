@@ -273,6 +273,8 @@ fn open_input(file: Option<&std::path::Path>) -> Result<Box<dyn Read>, String> {
 /// Statements evaluated as one program at most: the window in which a program is read and
 /// admitted, so that memory does not grow with the input.
 const PROGRAM_WINDOW: usize = 1024;
+/// ...and of at most this many bytes of text (a window of long statements is cut sooner).
+const PROGRAM_WINDOW_BYTES: usize = 16 << 20;
 
 /// Bytes of output kept before they are written (output is also written whenever the input
 /// would block, before an error is reported, and at the end).
@@ -405,8 +407,13 @@ impl Batch<'_> {
             _ => "<stdin>".to_string(),
         };
         let mut reader = input::Reader::new(input);
+        let mut window_bytes = 0;
         loop {
-            if reader.would_block() || window.len() >= PROGRAM_WINDOW {
+            if reader.would_block()
+                || window.len() >= PROGRAM_WINDOW
+                || window_bytes >= PROGRAM_WINDOW_BYTES
+            {
+                window_bytes = 0;
                 self.program(session, &mut window)?;
                 self.out.flush()?;
             }
@@ -440,9 +447,13 @@ impl Batch<'_> {
             // A statement too large for the calling thread starts a program: it and the
             // statements after it, up to the end of the window, are one dataflow graph.
             match piece.text {
-                text if programs || !window.is_empty() => window.push((origin, text)),
+                text if programs || !window.is_empty() => {
+                    window_bytes += text.as_ref().map_or(0, String::len);
+                    window.push((origin, text));
+                }
                 Ok(statement) => {
                     if !self.statement(session, &statement, origin, true)? {
+                        window_bytes += statement.len();
                         window.push((origin, Ok(statement)));
                     }
                 }
