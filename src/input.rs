@@ -123,6 +123,22 @@ pub struct Reader<R> {
     last_line_no: usize,
 }
 
+/// A statement continuing over lines is checked after each of its first this many lines: once
+/// it has an error no later line can mend, it ends there.
+const CHECKED_LINES: usize = 64;
+
+/// Whether the statement `text`, with `depth` parentheses open, has an error before its end
+/// even with them closed (the REPL's rule): `(1 +` may go on, `(1 $` may not. So a stray `(` in
+/// a file of garbage does not swallow the lines after it up to the end of the file, only to be
+/// cut after its first line there.
+fn cannot_continue(text: &[u8], depth: usize) -> bool {
+    let Ok(text) = std::str::from_utf8(text) else {
+        return false;
+    };
+    let closed = format!("{text}\n{}", ")".repeat(depth));
+    matches!(crate::syntax::parse_statement(&closed), Err(error) if (error.span.start as usize) < text.len())
+}
+
 /// Bytes read from the stream at a time.
 const READ_BUFFER: usize = 64 << 10;
 
@@ -193,6 +209,9 @@ impl<R: Read> Reader<R> {
                 }
             }
             if !has_newline || !parens.continues() {
+                break;
+            }
+            if n_lines <= CHECKED_LINES && cannot_continue(&raw[..end], parens.depth) {
                 break;
             }
         }
@@ -302,6 +321,14 @@ mod test {
         }
         let expected = [(2, "2"), (3, "3)"), (4, "4")];
         assert_eq!(rest, expected.map(|(line, text)| (line, text.to_string())));
+    }
+
+    #[test]
+    fn a_statement_ends_at_an_error_no_line_can_mend() {
+        assert_eq!(
+            read_all("(1 +\n2 $\n3)\n4\n"),
+            [(1, "(1 +\n2 $"), (3, "3)"), (4, "4")].map(|(line, text)| (line, text.to_string()))
+        );
     }
 
     #[test]
