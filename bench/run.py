@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """parcalc's whole-process benchmarks, side by side with GNU bc, CPython, PARI/GP and gmpy2.
 
-usage: python3 bench/run.py [--runs N] [--quick] [--sections 1,8,9] [--policies]
+usage: python3 bench/run.py [--runs N] [--quick] [--sections 1,8,9] [--policies] [--programs]
 
 Builds parcalc in release mode, generates the inputs with bench/gen_expr.py, and measures each
 comparison N times (default 5), alternating the contenders so that machine noise hits them
@@ -208,7 +208,67 @@ def policies_table(runs):
     return table
 
 
-ALL_SECTIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+def programs_section(runs, quick, work):
+    """11. Programs: many small lines, a large pool, memory on a long file, the seed program."""
+    python = PYTHON
+    n_lines = 20_000 if quick else 200_000
+    small = os.path.join(work, f"small-{n_lines}.txt")
+    with open(small, "w") as out:
+        out.writelines(f"{123456 + i % 1000} * 789 + 42 // 5\n" for i in range(n_lines))
+    # bc has no `//`: its `/` at scale 0 is the same floor division on these positive numbers.
+    small_bc = small + ".bc"
+    with open(small_bc, "w") as out:
+        out.writelines(f"{123456 + i % 1000} * 789 + 42 / 5\n" for i in range(n_lines))
+    py_loop = ("import sys\nfor line in sys.stdin:\n    line = line.strip()\n"
+               "    if line:\n        print(eval(line.replace('^', '**')))\n")
+    tables = []
+    table = Table(f"11a. {n_lines:,} small lines like `123456 * 789 + 42 // 5`",
+                  ["program", "median wall", "vs parcalc 2 workers"])
+    contenders = {
+        "parcalc, 2 workers": lambda: measure([PARCALC, "-w", "2", small]),
+        "GNU bc": lambda: measure(["bc", "-q"], stdin_path=small_bc),
+        "CPython loop of eval": lambda: measure([python, "-c", py_loop], stdin_path=small),
+    }
+    results = repeat(runs, contenders)
+    base = median(r[0] for r in results["parcalc, 2 workers"])
+    for name, rs in results.items():
+        wall = median(r[0] for r in rs)
+        table.add(name, fmt_s(wall), f"{wall / base:.2f}×")
+    tables.append(table)
+
+    # A pool of 1,024 threads loads the shared machine: a short file and few runs.
+    short = os.path.join(work, "small-20000.txt")
+    with open(short, "w") as out:
+        out.writelines(f"{123456 + i % 1000} * 789 + 42 // 5\n" for i in range(20_000))
+    table = Table("11b. 20,000 small lines, the pool's size", ["workers", "median wall", "vs 2 workers"])
+    contenders = {n: (lambda n=n: measure([PARCALC, "-w", str(n), short])) for n in (2, 1024)}
+    results = repeat(min(runs, 3), contenders)
+    base = median(r[0] for r in results[2])
+    for n, rs in results.items():
+        wall = median(r[0] for r in rs)
+        table.add(n, fmt_s(wall), f"{wall / base:.2f}×")
+    tables.append(table)
+
+    n_long = 200_000 if quick else 2_000_000
+    long_file = os.path.join(work, f"small-{n_long}.txt")
+    with open(long_file, "w") as out:
+        out.writelines(f"x{i % 7} = {i} * 3 + 1\n" if i % 3 else f"{i} // 7 + 1\n" for i in range(n_long))
+    table = Table(f"11c. Memory on a file of {n_long:,} lines", ["program", "median wall", "peak memory"])
+    for name, cmd in (("parcalc, 2 workers", [PARCALC, "-w", "2", long_file]),):
+        rs = [measure(cmd) for _ in range(1)]
+        table.add(name, fmt_s(median(r[0] for r in rs)), fmt_mib(median(r[1] for r in rs)))
+    tables.append(table)
+
+    table = Table("11d. The seed as five statements, 100 ms per operator, 4 workers",
+                  ["program", "value", "median wall"])
+    seed = ["-e", "a = 3 + 7", "-e", "b = 2 + 8", "-e", "c = 2 * 3", "-e", "d = c - 1", "-e", "a * b * d"]
+    rs = [measure([PARCALC, "-w", "4", "--delay", "100ms", *seed]) for _ in range(runs)]
+    table.add("parcalc -w 4 --delay 100ms -e … (5 statements)", rs[0][2].strip(), fmt_s(median(r[0] for r in rs)))
+    tables.append(table)
+    return tables
+
+
+ALL_SECTIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 
 
 def main():
@@ -218,10 +278,13 @@ def main():
     parser.add_argument("--sections", default=",".join(map(str, ALL_SECTIONS)),
                         help="comma-separated section numbers to run (default: all)")
     parser.add_argument("--policies", action="store_true", help="only the scheduling policies (--sections 10)")
+    parser.add_argument("--programs", action="store_true", help="only the programs of many statements (--sections 11)")
     args = parser.parse_args()
     sections = {int(part) for part in args.sections.split(",") if part.strip()}
     if args.policies:
         sections = {10}
+    if args.programs:
+        sections = {11}
     runs = 3 if args.quick else args.runs
     ensure_tools()
     sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
@@ -427,6 +490,9 @@ def main():
 
     if 10 in sections:
         tables.append(policies_table(runs))
+
+    if 11 in sections:
+        tables.extend(programs_section(runs, args.quick, work))
 
     print(f"Machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
           f"{sys.version.split()[0]} CPython; runs per figure: {runs}\n")

@@ -22,7 +22,7 @@ use clap::Parser;
 
 use crate::engine::{self, EvalOptions, Grain, Policy};
 use crate::error::{Error, ErrorKind, NumError};
-use crate::input;
+use crate::input::{self, NotUtf8};
 use crate::num::Limits;
 use crate::render::{Color, SpeedupRow, diagnostic};
 use crate::session::{Session, SpeedupOutcome};
@@ -141,7 +141,14 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         ..EvalOptions::default()
     };
     let n_workers = args.workers.unwrap_or_else(engine::default_workers);
-    let mut session = match Session::new(n_workers, options) {
+    let interactive = args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal();
+    // In batch mode the pool starts when a statement first needs it.
+    let session = if interactive {
+        Session::new(n_workers, options)
+    } else {
+        Session::with_lazy_pool(n_workers, options)
+    };
+    let mut session = match session {
         Ok(mut session) => {
             session.max_input_bytes = args.max_input;
             session
@@ -151,21 +158,15 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             return ExitCode::from(USAGE);
         }
     };
-    if args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal() {
+    if interactive {
         let color = Color::detect(io::stdout().is_terminal(), args.no_color);
         return crate::repl::run(session, color, repl_flags(&args));
     }
-    let mut batch = Batch {
-        args: &args,
-        color: Color::detect(io::stdout().is_terminal(), args.no_color),
-        error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
-        failed: false,
-    };
-    // The input is read whole before anything runs, so a FILE that cannot be read fails at
-    // once, before the `-e` are evaluated.
+    // The FILE is opened before anything runs, so a FILE that cannot be opened fails at once,
+    // before the `-e` are evaluated; its statements are then read as they are evaluated.
     let input = if args.file.is_some() || args.exprs.is_empty() {
-        match read_input(args.file.as_deref()) {
-            Ok(text) => Some(text),
+        match open_input(args.file.as_deref()) {
+            Ok(reader) => Some(reader),
             Err(message) => {
                 report(format_args!("error: {message}"));
                 return ExitCode::from(EVAL_ERROR);
@@ -174,7 +175,18 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     } else {
         None
     };
-    let outcome = batch.run(&mut session, input.as_deref());
+    let mut batch = Batch {
+        args: &args,
+        color: Color::detect(io::stdout().is_terminal(), args.no_color),
+        error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
+        failed: false,
+        out: io::BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock()),
+    };
+    let outcome = batch
+        .run(&mut session, input)
+        .and_then(|()| batch.out.flush());
+    let failed = batch.failed;
+    drop(batch);
     if let Err(message) = write_trace_files(&args, &session) {
         report(format_args!("error: {message}"));
         return ExitCode::from(EVAL_ERROR);
@@ -184,7 +196,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             report(format_args!("error: cannot write output: {error}"));
             ExitCode::from(EVAL_ERROR)
         }
-        _ if batch.failed => ExitCode::from(EVAL_ERROR),
+        _ if failed => ExitCode::from(EVAL_ERROR),
         _ => ExitCode::from(SUCCESS),
     }
 }
@@ -244,23 +256,29 @@ pub fn output_width() -> usize {
     }
 }
 
-/// The whole input of a FILE, `-` or piped stdin.
-fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
-    let mut text = Vec::new();
+/// The reader of a FILE, `-` or piped stdin, as a stream (stdin is read as it comes).
+fn open_input(file: Option<&std::path::Path>) -> Result<Box<dyn Read>, String> {
     match file {
-        None => io::stdin().lock().read_to_end(&mut text),
-        Some(path) if path.as_os_str() == "-" => io::stdin().lock().read_to_end(&mut text),
+        None => Ok(Box::new(io::stdin())),
+        Some(path) if path.as_os_str() == "-" => Ok(Box::new(io::stdin())),
         Some(path) if path.is_dir() => {
-            return Err(format!("{} is a directory, not a file", path.display()));
+            Err(format!("{} is a directory, not a file", path.display()))
         }
-        Some(path) => std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut text)),
+        Some(path) => std::fs::File::open(path)
+            .map(|file| Box::new(file) as Box<dyn Read>)
+            .map_err(|error| format!("cannot read {}: {error}", path.display())),
     }
-    .map_err(|error| match file {
-        Some(path) => format!("cannot read {}: {error}", path.display()),
-        None => format!("cannot read stdin: {error}"),
-    })?;
-    Ok(text)
 }
+
+/// Statements evaluated as one program at most: the window in which a program is read and
+/// admitted, so that memory does not grow with the input.
+const PROGRAM_WINDOW: usize = 1024;
+/// ...and of at most this many bytes of text (a window of long statements is cut sooner).
+const PROGRAM_WINDOW_BYTES: usize = 16 << 20;
+
+/// Bytes of output kept before they are written (output is also written whenever the input
+/// would block, before an error is reported, and at the end).
+const OUTPUT_BUFFER: usize = 64 << 10;
 
 /// `--speedup N` (a value in the space form) as `--speedup=N`, when N is a number (a minus
 /// sign included, so that `--speedup -1` is refused by the value parser). `--speedup` takes its
@@ -352,6 +370,9 @@ struct Batch<'a> {
     color: Color,
     error_color: Color,
     failed: bool,
+    /// Standard output, buffered: flushed when the input would block, before anything goes to
+    /// stderr (so that the two keep their order when they share a file) and at the end.
+    out: io::BufWriter<io::StdoutLock<'static>>,
 }
 
 /// Does `text` parse as an assignment (`x = …`)?
@@ -360,17 +381,24 @@ fn is_assignment(text: &str) -> bool {
 }
 
 impl Batch<'_> {
-    /// Evaluates the `-e` in order, then the statements of `input` (the FILE's or stdin's).
-    fn run(&mut self, session: &mut Session, input: Option<&[u8]>) -> io::Result<()> {
+    /// Evaluates the `-e` in order, then the statements of `input` (the FILE's or stdin's), as
+    /// they are read.
+    fn run(&mut self, session: &mut Session, input: Option<Box<dyn Read>>) -> io::Result<()> {
         let exprs = &self.args.exprs;
+        let programs = self.runs_programs();
+        let mut window: Vec<(Origin<'_>, Result<String, NotUtf8>)> = Vec::new();
         for (index, expr) in exprs.iter().enumerate() {
             let origin = if exprs.len() == 1 && input.is_none() {
                 Origin::OnlyExpr
             } else {
                 Origin::Expr(index + 1)
             };
-            self.statement(session, expr, origin)?;
+            if (programs || !window.is_empty()) || !self.statement(session, expr, origin, true)? {
+                window.push((origin, Ok(expr.clone())));
+            }
         }
+        // The `-e` are one program, the FILE's statements the next ones.
+        self.program(session, &mut window)?;
         let Some(input) = input else {
             return Ok(());
         };
@@ -378,16 +406,142 @@ impl Batch<'_> {
             Some(path) if path.as_os_str() != "-" => path.display().to_string(),
             _ => "<stdin>".to_string(),
         };
-        for piece in input::statements(input) {
+        let mut reader = input::Reader::new(input);
+        let mut window_bytes = 0;
+        loop {
+            if reader.would_block()
+                || window.len() >= PROGRAM_WINDOW
+                || window_bytes >= PROGRAM_WINDOW_BYTES
+            {
+                window_bytes = 0;
+                self.program(session, &mut window)?;
+                self.out.flush()?;
+            }
+            let piece = match reader.next_statement() {
+                Ok(Some(piece)) => piece,
+                Ok(None) => return self.program(session, &mut window),
+                Err(error) => {
+                    self.program(session, &mut window)?;
+                    self.failed = true;
+                    let name = match self.args.file.as_deref() {
+                        Some(path) if path.as_os_str() != "-" => path.display().to_string(),
+                        _ => "stdin".to_string(),
+                    };
+                    self.report(format_args!("error: cannot read {name}: {error}"))?;
+                    return Ok(());
+                }
+            };
             let origin = Origin::Line {
                 file: &file,
                 line: piece.line_no,
             };
+            let piece = if piece.n_lines > 1
+                && !matches!(&piece.text, Ok(text) if Self::parses(session, text))
+            {
+                // A statement over several lines that does not parse: its first line is
+                // reported alone, and the lines after it are read again.
+                reader.split_first_line().unwrap_or(piece)
+            } else {
+                piece
+            };
+            // A statement too large for the calling thread starts a program: it and the
+            // statements after it, up to the end of the window, are one dataflow graph.
             match piece.text {
-                Ok(statement) => self.statement(session, statement, origin)?,
-                Err(not_utf8) => self.report_error(&not_utf8.error, &not_utf8.text, origin),
+                text if programs || !window.is_empty() => {
+                    window_bytes += text.as_ref().map_or(0, String::len);
+                    window.push((origin, text));
+                }
+                Ok(statement) => {
+                    if !self.statement(session, &statement, origin, true)? {
+                        window_bytes += statement.len();
+                        window.push((origin, Ok(statement)));
+                    }
+                }
+                Err(not_utf8) => self.report_error(&not_utf8.error, &not_utf8.text, origin)?,
             }
         }
+    }
+
+    /// Whether statements run as programs, each window of them one dataflow graph whose
+    /// schedule `--trace` draws once: when a delay or `--trace` makes the schedule the point,
+    /// and no flag shows something per statement.
+    fn runs_programs(&self) -> bool {
+        let args = self.args;
+        (args.delay.is_some_and(|delay| !delay.is_zero()) || args.trace)
+            && !args.tree
+            && !args.stats
+            && !args.python
+            && args.speedup.is_none()
+    }
+
+    /// Evaluates the statements of `window` as one program, prints their values and errors in
+    /// order (and, with `--trace`, the program's schedule), and empties the window.
+    fn program(
+        &mut self,
+        session: &mut Session,
+        window: &mut Vec<(Origin<'_>, Result<String, NotUtf8>)>,
+    ) -> io::Result<()> {
+        if window.is_empty() {
+            return Ok(());
+        }
+        if window.len() == 1 && !self.runs_programs() {
+            // A lone large statement: the dataflow evaluator, as without programs.
+            match window.pop() {
+                Some((origin, Ok(text))) => {
+                    self.statement(session, &text, origin, false)?;
+                }
+                Some((origin, Err(not_utf8))) => {
+                    self.report_error(&not_utf8.error, &not_utf8.text, origin)?;
+                }
+                None => {}
+            }
+            return Ok(());
+        }
+        let texts: Vec<&str> = window
+            .iter()
+            .filter_map(|(_, text)| text.as_deref().ok())
+            .collect();
+        let evaluations_before = session.n_evaluations();
+        let mut results = session.eval_program(&texts).into_iter();
+        for (origin, text) in window.drain(..) {
+            let text = match text {
+                Ok(text) => text,
+                Err(not_utf8) => {
+                    self.report_error(&not_utf8.error, &not_utf8.text, origin)?;
+                    continue;
+                }
+            };
+            match results.next() {
+                Some(Ok(Some(outcome))) if outcome.assigned.is_none() => {
+                    let value = session.format_value(&outcome.value);
+                    writeln!(self.out, "{value}")?;
+                }
+                Some(Err(error)) => self.report_error(&error, &text, origin)?,
+                _ => {}
+            }
+        }
+        if self.args.trace
+            && session.n_evaluations() != evaluations_before
+            && let Some(trace) = session.last_trace()
+        {
+            let chart = crate::render::schedule(trace, output_width(), self.color);
+            writeln!(self.out, "{chart}")?;
+        }
+        Ok(())
+    }
+
+    /// Whether `text` parses (on the session's pool, where a long text is parsed in chunks).
+    fn parses(session: &Session, text: &str) -> bool {
+        session
+            .pool()
+            .install(|| crate::syntax::parse_statement(text))
+            .is_ok()
+    }
+
+    /// Writes `message` and a newline to stderr, after what stdout holds.
+    fn report(&mut self, message: std::fmt::Arguments<'_>) -> io::Result<()> {
+        self.out.flush()?;
+        report(message);
         Ok(())
     }
 
@@ -397,27 +551,20 @@ impl Batch<'_> {
             return Ok(());
         }
         match session.python_program(text) {
-            Ok(program) => {
-                let mut stdout = io::stdout().lock();
-                stdout.write_all(program.as_bytes())?;
-                stdout.flush()
-            }
-            Err(error) => {
-                self.report_error(&error, text, origin);
-                Ok(())
-            }
+            Ok(program) => self.out.write_all(program.as_bytes()),
+            Err(error) => self.report_error(&error, text, origin),
         }
     }
 
     /// Reports the error of the statement `text`, named by its origin; the run will exit 1.
-    fn report_error(&mut self, error: &Error, text: &str, origin: Origin<'_>) {
+    fn report_error(&mut self, error: &Error, text: &str, origin: Origin<'_>) -> io::Result<()> {
         self.failed = true;
         let message =
             diagnostic::render_error_with_hint(error, text, hint(error), self.error_color);
-        report(format_args!(
+        self.report(format_args!(
             "{}{message}",
             origin.prefix(text, error.span.start as usize)
-        ));
+        ))
     }
 
     /// `--speedup`: an expression's value, then the table of its runs on 1 to `max_workers`
@@ -433,80 +580,92 @@ impl Batch<'_> {
             Ok(None | Some(SpeedupOutcome::Assigned(_))) => Ok(()),
             Ok(Some(SpeedupOutcome::Timed { value, traces })) => {
                 let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
-                let value = session.pool().install(|| value.to_string());
-                let mut stdout = io::stdout().lock();
-                writeln!(stdout, "{value}")?;
+                let value = session.format_value(&value);
+                writeln!(self.out, "{value}")?;
                 write!(
-                    stdout,
+                    self.out,
                     "{}",
                     crate::render::speedup(&rows, output_width(), self.color)
-                )?;
-                stdout.flush()
+                )
             }
-            Err(error) => {
-                self.report_error(&error, text, origin);
-                Ok(())
-            }
+            Err(error) => self.report_error(&error, text, origin),
         }
     }
 
-    /// Evaluates one statement, printing its value or its error.
+    /// Evaluates one statement, printing its value or its error. With `may_defer`, a statement
+    /// too large for the calling thread is left to the caller, which evaluates it in a program
+    /// with the statements after it: `false` then, and nothing is printed.
     fn statement(
         &mut self,
         session: &mut Session,
         text: &str,
         origin: Origin<'_>,
-    ) -> io::Result<()> {
+        may_defer: bool,
+    ) -> io::Result<bool> {
         if self.args.tree
             && let Ok(Some(statement)) = crate::syntax::parse_statement(text)
         {
             let tree = crate::render::tree(&statement.expr, text, output_width(), self.color);
-            write!(io::stdout().lock(), "{tree}")?;
+            write!(self.out, "{tree}")?;
         }
         if let Some(max_workers) = self.args.speedup {
             let max_workers = max_workers.unwrap_or_else(default_speedup_workers);
-            return self.speedup(session, text, origin, max_workers);
+            return self
+                .speedup(session, text, origin, max_workers)
+                .map(|()| true);
         }
         if self.args.python && !is_assignment(text) {
-            return self.python(session, text, origin);
+            return self.python(session, text, origin).map(|()| true);
         }
         let evaluations_before = session.n_evaluations();
-        match session.eval_line(text) {
+        let small = if self.shows_evaluations() {
+            None
+        } else {
+            session.eval_small(text)
+        };
+        let result = match small {
+            Some(result) => result,
+            None if may_defer && !self.shows_evaluations() && !self.args.tree => return Ok(false),
+            None => session.eval_line(text),
+        };
+        match result {
             Ok(None) => {}
             Ok(Some(outcome)) => {
-                // A huge integer's digits are computed on the pool, like its value was.
-                let value = outcome
-                    .assigned
-                    .is_none()
-                    .then(|| session.pool().install(|| outcome.value.to_string()));
-                let mut stdout = io::stdout().lock();
-                if let Some(value) = value {
-                    writeln!(stdout, "{value}")?;
+                if outcome.assigned.is_none() {
+                    // A huge integer's digits are computed on the pool.
+                    let value = session.format_value(&outcome.value);
+                    writeln!(self.out, "{value}")?;
                 }
                 if self.args.trace
                     && let Some(trace) = session.last_trace()
                 {
                     let chart = crate::render::schedule(trace, output_width(), self.color);
-                    writeln!(stdout, "{chart}")?;
+                    writeln!(self.out, "{chart}")?;
                 }
-                stdout.flush()?;
                 if self.args.stats {
-                    report(format_args!("{}", outcome.stats));
+                    self.report(format_args!("{}", outcome.stats))?;
                 }
             }
             Err(error) => {
-                self.report_error(&error, text, origin);
+                self.report_error(&error, text, origin)?;
                 // The schedule of a failed evaluation says which task failed and which never ran.
                 if self.args.trace
                     && session.n_evaluations() != evaluations_before
                     && let Some(trace) = session.last_trace()
                 {
                     let chart = crate::render::schedule(trace, output_width(), self.color);
-                    writeln!(io::stdout().lock(), "{chart}")?;
+                    writeln!(self.out, "{chart}")?;
                 }
             }
         }
-        Ok(())
+        Ok(true)
+    }
+
+    /// Whether something is shown or written after each evaluation (its trace, its figures),
+    /// so that every statement must run on the pool and leave a trace.
+    fn shows_evaluations(&self) -> bool {
+        let args = self.args;
+        args.trace || args.stats || args.trace_json.is_some() || args.trace_svg.is_some()
     }
 }
 

@@ -19,6 +19,16 @@ use crate::units::plural;
 /// Trees of at least this many nodes are freed on the pool, off the path to the printed value.
 const LARGE_TREE: usize = 1 << 16;
 
+/// Statements at most this long, with at most [`SMALL_STATEMENT_OPS`] operators, are too small
+/// to gain from the pool: [`Session::eval_small`] runs them on the calling thread.
+pub const SMALL_STATEMENT_BYTES: usize = 1 << 10;
+/// See [`SMALL_STATEMENT_BYTES`].
+pub const SMALL_STATEMENT_OPS: usize = 64;
+
+/// Integers of fewer bits are printed on the calling thread; larger ones on the pool, whose
+/// workers convert the halves of a huge number in parallel.
+const SMALL_VALUE_BITS: usize = 1 << 16;
+
 /// Without a delay, a speedup run repeats each pool size at least this many times...
 pub const SPEEDUP_MIN_RUNS: usize = 7;
 /// ...and until this much wall time has been measured...
@@ -104,6 +114,20 @@ impl Session {
         })
     }
 
+    /// [`Session::new`] with a pool whose threads start when it is first used (see
+    /// [`Pool::new_lazy`]): for batch mode, where small statements never use it.
+    pub fn with_lazy_pool(n_workers: usize, options: EvalOptions) -> Result<Session, Error> {
+        Ok(Session {
+            vars: BTreeMap::new(),
+            pool: Pool::new_lazy(n_workers)?,
+            options,
+            last_trace: None,
+            n_evaluations: 0,
+            last_value: None,
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+        })
+    }
+
     pub fn n_workers(&self) -> usize {
         self.pool.n_workers()
     }
@@ -166,6 +190,177 @@ impl Session {
         self.finish(ran).map(Some)
     }
 
+    /// [`Session::eval_line`] for a statement too small to gain from the pool (at most
+    /// [`SMALL_STATEMENT_BYTES`] long, at most [`SMALL_STATEMENT_OPS`] operators, no delay):
+    /// parsed, looked up and evaluated by the sequential evaluator on the calling thread, with
+    /// no round trip to the pool and no trace. `None` when the statement is not small; the
+    /// caller then runs it through [`Session::eval_line`]. The value and the error are those
+    /// [`Session::eval_line`] gives, since both evaluators report the first failing node.
+    ///
+    /// # Panic handling
+    ///
+    /// As for [`Session::eval_line`].
+    pub fn eval_small(&mut self, line: &str) -> Option<Result<Option<Outcome>, Error>> {
+        if line.len() > SMALL_STATEMENT_BYTES.min(self.max_input_bytes)
+            || !self.options.delay.is_zero()
+        {
+            return None;
+        }
+        let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let statement = match syntax::parse_statement(line) {
+                Ok(Some(statement)) => statement,
+                Ok(None) => return Some(Ok(None)),
+                Err(error) => return Some(Err(error)),
+            };
+            if engine::count_operators(&statement.expr) > SMALL_STATEMENT_OPS {
+                return None;
+            }
+            let Statement { target, expr } = statement;
+            let env = match self.resolve_names_in_vec(&expr) {
+                Ok(env) => env,
+                Err(error) => return Some(Err(error)),
+            };
+            let result = engine::sequential::evaluate(&expr, &env, &self.options.limits);
+            // Not timed: reading the clock would cost a tenth of such a statement, and
+            // `--stats` evaluates every statement on the pool.
+            let stats = Stats {
+                parse: Duration::ZERO,
+                eval: Duration::ZERO,
+                n_nodes: expr.len(),
+                n_tasks: 0,
+                n_workers: self.pool.n_workers(),
+            };
+            let target = target.map(|(name, _)| name);
+            Some(result.map(|value| Some(self.bind(target, value, stats))))
+        }));
+        evaluated.unwrap_or_else(|payload| Some(Err(internal_error(&*payload, line))))
+    }
+
+    /// Parses and evaluates `texts`, in order, as one program: one dataflow graph in which a
+    /// name read is an edge to the statement that last assigned it and `_` an edge to the last
+    /// expression statement (see `engine::program`), so independent statements run at the
+    /// same time. The results, the variables and `_` afterwards are exactly those of
+    /// [`Session::eval_line`] on each text in turn; the program's trace, one chart of all its
+    /// statements, becomes the last trace. `Ok(None)` for a blank or a comment.
+    pub fn eval_program(&mut self, texts: &[&str]) -> Vec<Result<Option<Outcome>, Error>> {
+        self.options.cancel.reset();
+        let mut source = String::new();
+        let mut parsed = Vec::with_capacity(texts.len());
+        let mut statements = Vec::new();
+        for text in texts {
+            let offset = source.len();
+            source.push_str(text);
+            source.push('\n');
+            let parse_started = Instant::now();
+            let statement = if text.len() > self.max_input_bytes {
+                Err(Error::unplaced(ErrorKind::InputTooLong {
+                    length: text.len(),
+                    limit: self.max_input_bytes,
+                }))
+            } else {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.pool.install(|| syntax::parse_statement(text))
+                }))
+                .unwrap_or_else(|payload| Err(internal_error(&*payload, text)))
+            };
+            let parse = parse_started.elapsed();
+            parsed.push(match statement {
+                Ok(Some(Statement { target, expr })) => {
+                    let target = target.map(|(name, _)| name);
+                    let n_nodes = expr.len();
+                    statements.push(engine::program::ProgramStatement {
+                        target: target.clone(),
+                        ast: Arc::new(expr),
+                        offset,
+                    });
+                    Ok(Some((target, parse, n_nodes)))
+                }
+                Ok(None) => Ok(None),
+                Err(error) => Err(error),
+            });
+        }
+        let source: Arc<str> = Arc::from(source);
+        let n_workers = self.pool.n_workers();
+        if !statements.is_empty() {
+            let n_statements = statements.len();
+            let eval_started = Instant::now();
+            let vars = &self.vars;
+            let lookup = |name: &str| vars.get(name).cloned();
+            let evaluation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                engine::program::run(&self.pool, statements, &source, &lookup, &self.options)
+            }));
+            let eval = eval_started.elapsed();
+            let results = match evaluation {
+                Ok(evaluation) => {
+                    self.last_trace = Some(evaluation.trace);
+                    self.n_evaluations += 1;
+                    evaluation.results
+                }
+                Err(payload) => {
+                    let error = internal_error(&*payload, &source);
+                    (0..n_statements).map(|_| Err(error.clone())).collect()
+                }
+            };
+            let mut results = results.into_iter();
+            return parsed
+                .into_iter()
+                .map(|statement| {
+                    let (target, parse, n_nodes) = match statement {
+                        Ok(Some(statement)) => statement,
+                        Ok(None) => return Ok(None),
+                        Err(error) => return Err(error),
+                    };
+                    let result = results.next().unwrap_or_else(|| {
+                        Err(Error::unplaced(ErrorKind::Internal("no result".into())))
+                    })?;
+                    let stats = Stats {
+                        parse,
+                        eval,
+                        n_nodes,
+                        n_tasks: 0,
+                        n_workers,
+                    };
+                    Ok(Some(self.bind(target, result, stats)))
+                })
+                .collect();
+        }
+        parsed
+            .into_iter()
+            .map(|statement| statement.map(|_| None))
+            .collect()
+    }
+
+    /// The digits of `value`: on the calling thread for a small one, on the pool (in parallel
+    /// halves) for a huge integer.
+    pub fn format_value(&self, value: &Value) -> String {
+        match value {
+            Value::Int(int) if dashu_int::ops::BitTest::bit_len(int) >= SMALL_VALUE_BITS => {
+                self.pool.install(|| value.to_string())
+            }
+            _ => value.to_string(),
+        }
+    }
+
+    /// Binds the value of a statement that succeeded: to its target, or to `_`.
+    fn bind(&mut self, target: Option<Box<str>>, value: Value, stats: Stats) -> Outcome {
+        // A name already bound keeps its key: no allocation for the common `_`.
+        let name = target.as_deref().unwrap_or("_");
+        match self.vars.get_mut(name) {
+            Some(slot) => *slot = value.clone(),
+            None => {
+                self.vars.insert(name.into(), value.clone());
+            }
+        }
+        if self.last_value.as_deref() != Some(name) {
+            self.last_value = Some(name.into());
+        }
+        Outcome {
+            value,
+            assigned: target,
+            stats,
+        }
+    }
+
     /// Parses `line` and looks its names up: an evaluation ready to run on any thread, which
     /// shares the session's pool and cancel flag (reset here, so that a Ctrl-C that stopped an
     /// earlier evaluation does not stop this one). `Ok(None)` for a blank line or a comment.
@@ -226,14 +421,7 @@ impl Session {
             self.n_evaluations += 1;
         }
         let value = result?;
-        let name: Box<str> = target.clone().unwrap_or_else(|| "_".into());
-        self.vars.insert(name.clone(), value.clone());
-        self.last_value = Some(name);
-        Ok(Outcome {
-            value,
-            assigned: target,
-            stats,
-        })
+        Ok(self.bind(target, value, stats))
     }
 
     /// Takes in only the trace of what [`Prepared::run`] returned, for an evaluation whose
@@ -338,6 +526,11 @@ impl Session {
 
     /// The values of `ast.names`, in order; an unknown name is an error at its first use.
     fn resolve_names(&self, ast: &crate::ast::Ast) -> Result<Arc<[Value]>, Error> {
+        self.resolve_names_in_vec(ast).map(Into::into)
+    }
+
+    /// [`Session::resolve_names`] into a plain vector (no allocation for a tree without names).
+    fn resolve_names_in_vec(&self, ast: &crate::ast::Ast) -> Result<Vec<Value>, Error> {
         let mut env = Vec::with_capacity(ast.names.len());
         for (index, name) in ast.names.iter().enumerate() {
             if let Some(value) = self.vars.get(name) {
@@ -353,7 +546,7 @@ impl Session {
                 return Err(Error::new(kind, span));
             }
         }
-        Ok(env.into())
+        Ok(env)
     }
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod future;
 pub(crate) mod grain;
 pub(crate) mod node;
 pub(crate) mod pool;
+pub mod program;
 pub(crate) mod progress;
 pub(crate) mod ready;
 pub mod sequential;
@@ -31,6 +32,11 @@ pub use cancel::CancelFlag;
 pub use future::Future;
 pub use pool::{MAX_WORKERS, Pool, check_workers, default_workers};
 pub use progress::{LIVE_MAX_TASKS, Watch};
+
+/// Number of operators (nodes that are not leaves) of `ast`: what the grain counts.
+pub fn count_operators(ast: &Ast) -> usize {
+    grain::count_operators(ast)
+}
 
 /// Settings of one evaluation.
 #[derive(Clone, Debug, Default)]

@@ -156,6 +156,15 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             pending = Some(text);
             continue;
         }
+        // A paste, or lines typed ahead while an evaluation ran: each statement is a history
+        // entry of its own and is evaluated in turn.
+        let statements = pasted_statements(&text);
+        if statements.len() > 1 {
+            if run_pasted(&mut state, &mut editor, history.as_ref(), &statements) {
+                break;
+            }
+            continue;
+        }
         remember(&mut editor, history.as_ref(), &text);
         if let Typed::Failed(error) = typed {
             eprintln!("{}", render_error(&error, &text, state.color));
@@ -174,6 +183,95 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Remembers and handles each statement of a paste, in order; `true` when one of them quits.
+fn run_pasted(
+    state: &mut State,
+    editor: &mut Editor<ReplHelper, FileHistory>,
+    history: Option<&PathBuf>,
+    statements: &[String],
+) -> bool {
+    for statement in statements {
+        remember(editor, history, statement);
+    }
+    let flags = &state.flags;
+    let plain = !flags.tree && !flags.stats && flags.speedup.is_none();
+    if plain
+        && !statements
+            .iter()
+            .any(|text| is_command(word_command(&state.session, text).unwrap_or(text)))
+    {
+        evaluate_program(state, statements);
+        return false;
+    }
+    statements.iter().any(|statement| {
+        state.width = editor
+            .dimensions()
+            .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width));
+        state.interrupt.reset();
+        match panic::catch_unwind(AssertUnwindSafe(|| handle(state, statement))) {
+            Ok(Reply::Quit) => true,
+            Ok(Reply::Text(_)) => false,
+            Err(_) => {
+                report_panic(statement);
+                false
+            }
+        }
+    })
+}
+
+/// Evaluates the statements of a paste as one program (see `Session::eval_program`) and prints
+/// each value or error in order, then, with `:trace on`, the program's schedule; `:trace` shows
+/// it afterwards. Ctrl-C stops the program's tasks at their next check: the handler's flag is
+/// the program's cancel flag while it runs. (Unlike a single statement, a program is not
+/// given up on while one long operation runs: the prompt comes back when it ends.)
+fn evaluate_program(state: &mut State, statements: &[String]) {
+    let texts: Vec<&str> = statements.iter().map(String::as_str).collect();
+    let evaluations_before = state.session.n_evaluations();
+    let cancel = std::mem::replace(&mut state.session.options.cancel, state.interrupt.clone());
+    let results = state.session.eval_program(&texts);
+    state.session.options.cancel = cancel;
+    for (text, result) in texts.iter().zip(results) {
+        match result {
+            Ok(Some(outcome)) => {
+                let shown = display::abbreviate_value(&outcome.value);
+                match &outcome.assigned {
+                    Some(name) => println!("{name} = {shown}"),
+                    None => println!("{shown}"),
+                }
+            }
+            Ok(None) => {}
+            Err(Error {
+                kind: ErrorKind::Cancelled,
+                ..
+            }) => eprintln!("{}", render_failure(&CommandError::Cancelled, state.color)),
+            Err(error) => eprintln!("{}", render_error(&error, text, state.color)),
+        }
+    }
+    if state.session.n_evaluations() != evaluations_before {
+        if state.show_trace
+            && let Some(trace) = state.session.last_trace()
+        {
+            println!("{}", command::schedule_text(state, trace));
+        }
+        write_trace_files(state);
+    }
+}
+
+/// The statements of a text of several lines, cut as a FILE's are (a line with a `(` open
+/// continues on the next); blank lines are left out. One statement (or none) when the text is
+/// a single statement.
+fn pasted_statements(text: &str) -> Vec<String> {
+    if !text.contains('\n') {
+        return Vec::new();
+    }
+    crate::input::statements(text.as_bytes())
+        .into_iter()
+        .filter_map(|piece| piece.text.ok())
+        .filter(|statement| !statement.trim().is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Reports the panic caught while `text` was handled, with the message the hook recorded.

@@ -608,3 +608,63 @@ fn an_estimate_beyond_counting_is_not_printed_as_a_number() {
         run.stderr
     );
 }
+
+/// Each value is written before parcalc waits for the next line: the first value arrives while
+/// stdin is still open.
+#[test]
+fn piped_input_streams() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parcalc"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the parcalc binary runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (lines, received) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.expect("stdout is text")).is_err() {
+                break;
+            }
+        }
+    });
+    stdin
+        .write_all(b"x = 20\nx + 1 + 1\n")
+        .expect("parcalc reads");
+    stdin.flush().expect("parcalc reads");
+    let first = received.recv_timeout(std::time::Duration::from_secs(60));
+    assert_eq!(first.as_deref(), Ok("22"));
+    stdin.write_all(b"x * 2\n").expect("parcalc reads");
+    drop(stdin);
+    let second = received.recv_timeout(std::time::Duration::from_secs(60));
+    assert_eq!(second.as_deref(), Ok("40"));
+    assert!(child.wait().expect("parcalc ends").success());
+    reader.join().expect("the reader ends");
+}
+
+/// A pool of 1,024 workers gives the values and errors of a pool of 2, in order.
+#[test]
+fn the_largest_pool_gives_the_same_output() {
+    let mut input = String::new();
+    for i in 0..300 {
+        input += &(i.to_string() + " * 789 + 42 // 5\n");
+        if i % 50 == 0 {
+            input.push_str("1 / 0\nv = _ * 2\nv\n");
+        }
+    }
+    let two = Test::new()
+        .args(&["--workers", "2"])
+        .stdin(input.clone())
+        .expect_status(1);
+    let many = Test::new()
+        .args(&["--workers", "1024"])
+        .stdin(input)
+        .expect_status(1);
+    assert_eq!(many.stdout, two.stdout);
+    assert_eq!(many.stderr, two.stderr);
+    assert_eq!(two.stdout.lines().count(), 306);
+}

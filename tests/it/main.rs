@@ -4,6 +4,7 @@
 mod cli;
 mod layers;
 mod oracle;
+mod program;
 mod python;
 mod repl;
 mod robust;

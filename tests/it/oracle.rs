@@ -270,19 +270,31 @@ fn python_answers(exprs: &[Expr]) -> Option<&'static [String]> {
 /// Writes the expressions to a temporary file and runs `oracle.py` on it; `None` only when
 /// there is no `python3` to run.
 fn run_python(exprs: &[Expr]) -> Option<Vec<String>> {
+    let lines: Vec<String> = exprs.iter().map(Expr::text).collect();
+    run_oracle(&[], "expressions.txt", &lines)
+}
+
+/// Runs `oracle.py` with `args` before the file holding `lines`; one answer per line.
+fn run_oracle(args: &[&str], name: &str, lines: &[String]) -> Option<Vec<String>> {
     let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}", std::process::id()));
-    let path = dir.join("expressions.txt");
-    let text: String = exprs.iter().map(|expr| expr.text() + "\n").collect();
+    let path = dir.join(name);
+    let text: String = lines.iter().map(|line| line.clone() + "\n").collect();
     if let Err(error) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
         panic!("cannot write {}: {error}", path.display());
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/oracle.py");
-    let output = match Command::new("python3").arg(script).arg(&path).output() {
+    let output = match Command::new("python3")
+        .arg(script)
+        .args(args)
+        .arg(&path)
+        .output()
+    {
         Ok(output) => output,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
         Err(error) => panic!("cannot run python3: {error}"),
     };
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir(&dir);
     assert!(
         output.status.success(),
         "oracle.py failed: {}",
@@ -294,7 +306,7 @@ fn run_python(exprs: &[Expr]) -> Option<Vec<String>> {
         .collect();
     assert_eq!(
         answers.len(),
-        exprs.len(),
+        lines.len(),
         "oracle.py printed one line per expression"
     );
     Some(answers)
@@ -355,4 +367,74 @@ fn session_matches_python() {
             Err(_) => "error".to_owned(),
         }
     });
+}
+
+/// A program of statements built on the generated expressions: assignments to a few names
+/// (reassigned again and again), expressions reading them (some before any assignment, or
+/// after a failed one) and `_`.
+fn program(exprs: &[Expr]) -> Vec<String> {
+    let mut rng = Rng(0x00c0_ffee_d00d_f00d);
+    exprs
+        .iter()
+        .take(N_PROGRAM_STATEMENTS)
+        .map(|expr| {
+            let text = expr.text();
+            let name = rng.pick(&["v0", "v1", "v2", "v3"]);
+            let op = rng.pick(&[" + ", " - ", " * "]);
+            match rng.below(4) {
+                0 => format!("{name} = {text}"),
+                1 => text,
+                2 => format!("({text}){op}{name}"),
+                _ => format!("_{op}({text})"),
+            }
+        })
+        .collect()
+}
+
+/// How many statements the program of [`program`] has.
+const N_PROGRAM_STATEMENTS: usize = 1200;
+
+/// The program evaluated as one dataflow graph gives, statement by statement, what `CPython`
+/// gives running it line by line (`assigned` for an assignment that succeeded).
+#[test]
+fn programs_match_python() {
+    let exprs = expressions();
+    let lines = program(&exprs);
+    let Some(answers) =
+        python_answers(&exprs).and_then(|_| run_oracle(&["--program"], "program.txt", &lines))
+    else {
+        return;
+    };
+    let mut session = match Session::new(2, EvalOptions::default()) {
+        Ok(session) => session,
+        Err(error) => panic!("cannot start a session: {error}"),
+    };
+    for kind in ["assigned", "error"] {
+        let count = answers.iter().filter(|answer| *answer == kind).count();
+        assert!(count > 50 && count < lines.len() / 2, "{count} × {kind}");
+    }
+    let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let results = session.eval_program(&texts);
+    let mismatches: Vec<String> = lines
+        .iter()
+        .zip(&answers)
+        .zip(&results)
+        .filter_map(|((line, python), result)| {
+            let parcalc = match result {
+                Ok(Some(outcome)) if outcome.assigned.is_some() => "assigned".to_owned(),
+                Ok(Some(outcome)) => outcome.value.to_string(),
+                Ok(None) => "nothing".to_owned(),
+                Err(_) => "error".to_owned(),
+            };
+            (parcalc != *python)
+                .then(|| format!("{line}\n  python:  {python}\n  parcalc: {parcalc}"))
+        })
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} statements differ from python3; the first ones:\n{}",
+        mismatches.len(),
+        lines.len(),
+        mismatches[..mismatches.len().min(10)].join("\n")
+    );
 }

@@ -636,3 +636,49 @@ fn a_long_evaluation_draws_its_schedule_while_it_runs() {
     assert!(!before.contains("worker 0"), "{before:?}");
     repl.expect("» ");
 }
+
+/// A bracketed paste of several lines is a program: each line is evaluated in order, and each
+/// is a history entry of its own.
+#[test]
+fn a_paste_of_several_lines_evaluates_each() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session
+        .send("\x1b[200~1+1\r2+2\r3+3\x1b[201~")
+        .unwrap();
+    repl.line("");
+    repl.expect("\n2\r\n4\r\n6\r\n");
+    repl.expect("» ");
+    let (status, history) = repl.quit();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+    let entries: Vec<&str> = history.lines().filter(|line| line.contains('+')).collect();
+    assert_eq!(entries, ["1+1", "2+2", "3+3"], "{history}");
+}
+
+/// A line typed while an evaluation runs is read and evaluated after it.
+#[test]
+fn a_line_typed_during_an_evaluation_runs_after_it() {
+    let mut repl = Repl::start(&["--workers", "2", "--delay", "1s"]);
+    repl.line("20 + 22");
+    repl.line("6 * 7 - 1");
+    repl.expect("\n42\r\n");
+    repl.expect("41\r\n");
+    repl.expect("» ");
+}
+
+/// `:trace` after a paste shows the schedule of the whole paste, one program: the tasks of
+/// every statement, each labelled with its text.
+#[test]
+fn trace_after_a_paste_shows_its_program() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session
+        .send("\x1b[200~a = 3 + 7\rb = a * 2\rb - a\x1b[201~")
+        .unwrap();
+    repl.line("");
+    repl.expect("\na = 10\r\nb = 20\r\n10\r\n");
+    repl.expect("» ");
+    repl.line(":trace");
+    for label in ["3 + 7", "a * 2", "b - a", "3 tasks"] {
+        repl.expect(label);
+    }
+    repl.expect("» ");
+}

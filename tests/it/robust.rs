@@ -163,6 +163,12 @@ proptest! {
 /// no `=` (an assignment prints nothing) and no parenthesis left open (which would continue the
 /// statement on the next line), and is never blank.
 fn soup_line(state: &mut u64) -> Vec<u8> {
+    soup_line_closing(state, true)
+}
+
+/// [`soup_line`] that leaves its parentheses open when `close` is false. It never closes more
+/// than it opened, at any point of the line.
+fn soup_line_closing(state: &mut u64, close: bool) -> Vec<u8> {
     let mut next = || {
         *state ^= *state << 13;
         *state ^= *state >> 7;
@@ -177,11 +183,17 @@ fn soup_line(state: &mut u64) -> Vec<u8> {
         if token.contains(&b'\n') || token.contains(&b'\r') || token == b"#" || token == b"=" {
             continue;
         }
-        depth += token.iter().filter(|&&b| b == b'(').count() as i64;
-        depth -= token.iter().filter(|&&b| b == b')').count() as i64;
+        let opened = token.iter().filter(|&&b| b == b'(').count() as i64;
+        let closed = token.iter().filter(|&&b| b == b')').count() as i64;
+        if depth - closed < 0 {
+            continue;
+        }
+        depth += opened - closed;
         line.extend_from_slice(token);
     }
-    line.extend(std::iter::repeat_n(b')', depth.max(0) as usize));
+    if close {
+        line.extend(std::iter::repeat_n(b')', depth.max(0) as usize));
+    }
     if line.iter().all(u8::is_ascii_whitespace) {
         line.push(b'1');
     }
@@ -219,6 +231,61 @@ fn three_thousand_lines_of_soup_give_one_answer_each() {
         "{n_values} values and {n_errors} errors"
     );
     assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+}
+
+/// A line that leaves a `(` open continues to the end of the file (no later line closes more
+/// than it opens), fails to parse, and is reported alone: reading resumes at the next line, so
+/// the file still gives one answer per line.
+#[test]
+fn open_parentheses_in_soup_cost_one_line_each() {
+    const N_LINES: usize = 3_000;
+    let mut state = 0x2545_f491_4f6c_dd1d;
+    let mut text = Vec::new();
+    let mut n_open = 0;
+    for _ in 0..N_LINES {
+        let close = state % 16 != 0;
+        let line = soup_line_closing(&mut state, close);
+        n_open += usize::from(lex_depth(&line) > 0);
+        text.extend(line);
+        text.push(b'\n');
+    }
+    assert!(n_open > 10, "only {n_open} lines leave a parenthesis open");
+    let path = scratch_file("open-soup.calc", &text);
+    let mut run = Test::new()
+        .args(&["--workers", "2", "--max-bits", "65536", path_str(&path)])
+        .run();
+    run.stderr = without_origin(&run.stderr, &path);
+    check_normal_exit(&run);
+    let n_values = run.stdout.lines().count();
+    let n_errors = run
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("error: "))
+        .count();
+    assert_eq!(
+        n_values + n_errors,
+        N_LINES,
+        "{n_values} values and {n_errors} errors"
+    );
+    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+}
+
+/// The parentheses a line leaves open (no line here closes more than it opened).
+fn lex_depth(line: &[u8]) -> i64 {
+    let opened = line.iter().filter(|&&b| b == b'(').count() as i64;
+    opened - line.iter().filter(|&&b| b == b')').count() as i64
+}
+
+#[test]
+fn a_statement_over_lines_that_fails_is_reported_where_it_started() {
+    let run = Test::new().stdin("(1 +\n2 * 3\n4\n").expect("6\n4\n", 1);
+    assert!(
+        run.stderr
+            .starts_with("<stdin>:1: error: syntax error: unclosed '('"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("<stdin>:").count(), 1, "{}", run.stderr);
 }
 
 /// Exit status 0 or 1: not a usage error, not a panic (101), not a signal (no code at all).
