@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::ast::{Ast, Node, Statement};
+use crate::ast::{Ast, Statement};
 use crate::engine::{self, CancelFlag, EvalOptions, Pool, Watch};
 use crate::error::{Error, ErrorKind};
 use crate::num::Value;
@@ -536,12 +536,7 @@ impl Session {
             if let Some(value) = self.vars.get(name) {
                 env.push(value.clone());
             } else {
-                let span = ast
-                    .nodes
-                    .iter()
-                    .position(|node| *node == Node::Name(index as u32))
-                    .map(|i| ast.spans[i])
-                    .unwrap_or_default();
+                let span = ast.first_use(index);
                 let kind = ErrorKind::UnknownName { name: name.clone() };
                 return Err(Error::new(kind, span));
             }

@@ -34,14 +34,10 @@ use crate::engine::progress::{
     NOT_STARTED, Progress, RUNNING, Times, WORKER_BITS, outcome_of, pack, state_of, unpack,
 };
 use crate::engine::ready::ReadyQueue;
-use crate::engine::{CancelFlag, EvalOptions, Evaluation, Pool};
+use crate::engine::{CancelFlag, EvalOptions, Evaluation, Pool, cancel};
 use crate::error::{Error, ErrorKind};
 use crate::num::{Limits, Value};
 use crate::trace::{Context, Ending, TaskOutcome, TaskRecord, Trace};
-
-/// The longest single sleep of a simulated delay: the cancel flag is checked at least this
-/// often, so Ctrl-C stops a slow evaluation well within 100 ms.
-const DELAY_SLICE: Duration = Duration::from_millis(10);
 
 /// Traces of fewer tasks are assembled on the caller's thread, larger ones on the pool.
 const PARALLEL_TRACE_MIN_TASKS: usize = 4096;
@@ -539,28 +535,13 @@ impl Shared {
     /// failed, this node's value is not wanted. Returns `false` if the evaluation was
     /// cancelled or the node is no longer wanted.
     fn simulate_work(&self, index: u32) -> bool {
+        // Relaxed: a stale value only means sleeping a slice longer.
+        let wanted = || index <= self.first_error.load(Ordering::Relaxed);
+        let slept = cancel::sleep_delay(self.delay, &self.cancel, wanted);
         if self.cancel.is_cancelled() {
             self.cancelled.store(true, Ordering::Relaxed);
-            return false;
         }
-        if self.delay.is_zero() {
-            return true;
-        }
-        let deadline = Instant::now() + self.delay;
-        loop {
-            let now = Instant::now();
-            if now >= deadline {
-                return true;
-            }
-            std::thread::sleep((deadline - now).min(DELAY_SLICE));
-            if self.cancel.is_cancelled() {
-                self.cancelled.store(true, Ordering::Relaxed);
-                return false;
-            }
-            if index > self.first_error.load(Ordering::Relaxed) {
-                return false;
-            }
-        }
+        slept
     }
 
     /// Keeps the error of the smallest failing node, and the task that raised it.

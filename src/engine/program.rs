@@ -32,14 +32,11 @@ use crate::ast::{Ast, Node, NodeId};
 use crate::engine::future::panic_error;
 use crate::engine::grain::{self, Plan};
 use crate::engine::node::eval_node;
-use crate::engine::{CancelFlag, EvalOptions, Pool};
+use crate::engine::{CancelFlag, EvalOptions, Pool, cancel};
 use crate::error::{Error, ErrorKind};
 use crate::num::{Limits, Value};
 use crate::span::Span;
 use crate::trace::{Context, Ending, TaskOutcome, TaskTiming, Trace};
-
-/// The longest single sleep of a simulated delay, as in the dataflow evaluator.
-const DELAY_SLICE: Duration = Duration::from_millis(10);
 
 /// One statement of a program, parsed.
 #[derive(Debug)]
@@ -660,12 +657,7 @@ fn unwrap_arc(value: Arc<Value>) -> Value {
 /// The error of the first name (in the order of `ast.names`) without a value, at its first use.
 fn unknown_name(ast: &Ast, env: &[Option<Arc<Value>>]) -> Option<Error> {
     let index = env.iter().position(Option::is_none)?;
-    let span = ast
-        .nodes
-        .iter()
-        .position(|node| *node == Node::Name(index as u32))
-        .map(|i| ast.spans[i])
-        .unwrap_or_default();
+    let span = ast.first_use(index);
     let kind = ErrorKind::UnknownName {
         name: ast.names[index].clone(),
     };
@@ -795,19 +787,6 @@ impl Job {
 
     /// Sleeps the simulated delay in slices, checking the cancel flag; `false` if cancelled.
     fn simulate_work(&self) -> bool {
-        if self.cancel.is_cancelled() {
-            return false;
-        }
-        let deadline = Instant::now() + self.delay;
-        loop {
-            let now = Instant::now();
-            if now >= deadline {
-                return true;
-            }
-            std::thread::sleep((deadline - now).min(DELAY_SLICE));
-            if self.cancel.is_cancelled() {
-                return false;
-            }
-        }
+        cancel::sleep_delay(self.delay, &self.cancel, || true)
     }
 }
