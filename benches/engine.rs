@@ -10,14 +10,16 @@
 //!
 //! The tree is built directly in the arena, so these figures leave the parser out. The
 //! "unrecorded" variants run the same plan and dataflow without reading the clock or assembling
-//! the trace: the difference to the recorded run is what recording costs.
+//! the trace: the difference to the recorded run is what recording costs. The "fifo" and
+//! "critical-path" variants run the same plan under those policies (one shared ready queue):
+//! the difference to the default (lifo) run is what the shared queue costs.
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parcalc::ast::{Ast, Node, NodeId};
-use parcalc::engine::{self, EvalOptions, Grain, Pool, sequential};
+use parcalc::engine::{self, EvalOptions, Grain, Policy, Pool, sequential};
 use parcalc::num::{Limits, Value};
 use parcalc::ops::BinaryOp;
 use parcalc::span::Span;
@@ -116,6 +118,19 @@ fn main() {
                     &pool, &ast, &env, &source, &options,
                 ));
             });
+            for policy in [Policy::Fifo, Policy::CriticalPath] {
+                let options = EvalOptions {
+                    policy,
+                    ..options.clone()
+                };
+                let name = format!(
+                    "parallel {n_workers} workers grain {grain_name} {}",
+                    policy.name()
+                );
+                run(&name, &mut || {
+                    black_box(engine::evaluate(&pool, &ast, &env, &source, &options));
+                });
+            }
         }
     }
 }

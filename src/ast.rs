@@ -252,6 +252,15 @@ impl Ast {
         }
     }
 
+    /// Where the name `names[index]` is first read (an empty span if it is not read).
+    pub fn first_use(&self, index: usize) -> Span {
+        self.nodes
+            .iter()
+            .position(|node| *node == Node::Name(index as u32))
+            .map(|i| self.spans[i])
+            .unwrap_or_default()
+    }
+
     /// Is this node a leaf (a literal or a name)? Leaves are not tasks.
     pub fn is_leaf(&self, id: NodeId) -> bool {
         self.n_operands(id) == 0 && !matches!(self.node(id), Node::Call { .. })

@@ -3,6 +3,14 @@
 //! [`run`] is the whole program; `main` only maps its [`ExitCode`]. Values go to stdout,
 //! errors to stderr; the exit status is 0 when every statement succeeded, 1 when one failed,
 //! 2 for bad usage. A closed stdout (`parcalc … | head`) is not an error.
+//!
+//! Several `-e` and a FILE may be given together: the `-e` run first, in order, then the FILE's
+//! statements, all in one session. An error names where its statement came from, as compilers
+//! do: `calc.txt:8: error: …` for line 8 of a FILE (`<stdin>` for standard input), `-e 2:
+//! error: …` for the second `-e`, and a plain `error: …` when a single `-e` is all there is.
+//! Without FILE or `-e` on a terminal, the REPL starts and takes the flags that show or write
+//! something after every evaluation (`--trace`, `--tree`, `--stats`, `--trace-json`,
+//! `--trace-svg`, `--speedup`) as its own settings.
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
@@ -12,12 +20,12 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::engine::{self, EvalOptions, Grain};
+use crate::engine::{self, EvalOptions, Grain, Policy};
 use crate::error::{Error, ErrorKind, NumError};
-use crate::input;
+use crate::input::{self, NotUtf8};
 use crate::num::Limits;
 use crate::render::{Color, SpeedupRow, diagnostic};
-use crate::session::Session;
+use crate::session::{Session, SpeedupOutcome};
 use crate::settings::{self, default_speedup_workers};
 
 /// parcalc — a calculator in which every evaluation is a small parallel program.
@@ -41,24 +49,31 @@ pub struct Args {
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
 
+    // Numbers may be negative in the space form too (`-w -1`), so that the value parser refuses
+    // them with the message it gives `-w=-1`, instead of clap taking `-1` for a flag.
     /// Number of workers in the pool (1 to 1024) [default: available parallelism].
-    #[arg(short = 'w', long, value_name = "N", value_parser = settings::parse_workers)]
+    #[arg(short = 'w', long, value_name = "N", value_parser = settings::parse_workers, allow_negative_numbers = true)]
     pub workers: Option<usize>,
 
-    /// Simulated work slept by every operator: 100ms, 1.5s, 250us; a bare number is ms.
-    #[arg(long, value_name = "D", value_parser = crate::units::parse_duration)]
+    /// Simulated work slept by every operator: 100ms, 1.5s, 250us, off; a bare number is ms.
+    #[arg(long, value_name = "D", value_parser = crate::units::parse_duration, allow_negative_numbers = true)]
     pub delay: Option<Duration>,
 
     /// Operators per task: 1 makes every operator its own task; 'auto' chooses by tree size.
-    #[arg(long, value_name = "N|auto", value_parser = settings::parse_grain, default_value = "auto")]
+    #[arg(long, value_name = "N|auto", value_parser = settings::parse_grain, default_value = "auto", allow_negative_numbers = true)]
     pub grain: Grain,
 
+    /// The order ready tasks run in: lifo (rayon's own), fifo (as Python's thread pool executor),
+    /// critical-path (the task furthest from the end first).
+    #[arg(long, value_name = "P", value_parser = settings::parse_policy, default_value = "lifo")]
+    pub policy: Policy,
+
     /// Largest integer result, in bits, refused before it is computed.
-    #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits)]
+    #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits, allow_negative_numbers = true)]
     pub max_bits: u64,
 
     /// Longest statement accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::session::DEFAULT_MAX_INPUT_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::session::DEFAULT_MAX_INPUT_BYTES, allow_negative_numbers = true)]
     pub max_input: usize,
 
     /// Print parse and evaluation figures to stderr after each evaluation.
@@ -79,8 +94,16 @@ pub struct Args {
 
     /// Evaluate each expression on 1, 2, … MAX workers and print the speedup table
     /// [default MAX: the machine's parallelism, at least 4].
-    #[arg(long, value_name = "MAX", num_args = 0..=1, default_missing_value = "0")]
-    pub speedup: Option<usize>,
+    // `Some(None)` for a bare `--speedup`. Its value needs `=` (`--speedup=4`), so that a FILE
+    // after a bare `--speedup` is the FILE; `--speedup 4` is rewritten to `--speedup=4` before
+    // parsing (see `join_speedup_value`).
+    #[arg(long, value_name = "MAX", require_equals = true, value_parser = settings::parse_speedup_max)]
+    pub speedup: Option<Option<usize>>,
+
+    /// Print, instead of each expression's value, a Python program that computes it with
+    /// concurrent.futures as parcalc does (same workers, same delay). Assignments still bind.
+    #[arg(long)]
+    pub python: bool,
 
     /// Print the parsed tree, with node ids, before each value.
     #[arg(long)]
@@ -100,6 +123,7 @@ const USAGE: u8 = 2;
 
 /// Runs parcalc with the given arguments (the first being the program name).
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
+    let args = join_speedup_value(args.into_iter().map(Into::into).collect());
     let args = match Args::try_parse_from(args) {
         Ok(args) => args,
         Err(error) => {
@@ -109,6 +133,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     };
     let options = EvalOptions {
         grain: args.grain,
+        policy: args.policy,
         delay: args.delay.unwrap_or_default(),
         limits: Limits {
             max_bits: args.max_bits,
@@ -116,7 +141,14 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         ..EvalOptions::default()
     };
     let n_workers = args.workers.unwrap_or_else(engine::default_workers);
-    let mut session = match Session::new(n_workers, options) {
+    let interactive = args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal();
+    // In batch mode the pool starts when a statement first needs it.
+    let session = if interactive {
+        Session::new(n_workers, options)
+    } else {
+        Session::with_lazy_pool(n_workers, options)
+    };
+    let mut session = match session {
         Ok(mut session) => {
             session.max_input_bytes = args.max_input;
             session
@@ -126,29 +158,35 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             return ExitCode::from(USAGE);
         }
     };
-    if args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal() {
+    if interactive {
         let color = Color::detect(io::stdout().is_terminal(), args.no_color);
-        return crate::repl::run(session, color);
+        return crate::repl::run(session, color, repl_flags(&args));
     }
-    let mut batch = Batch {
-        args: &args,
-        color: Color::detect(io::stdout().is_terminal(), args.no_color),
-        error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
-        failed: false,
-    };
-    let outcome = if args.exprs.is_empty() {
-        match read_input(args.file.as_deref()) {
-            Ok(text) => batch.text(&mut session, &text),
+    // The FILE is opened before anything runs, so a FILE that cannot be opened fails at once,
+    // before the `-e` are evaluated; its statements are then read as they are evaluated.
+    let input = if args.file.is_some() || args.exprs.is_empty() {
+        match open_input(args.file.as_deref()) {
+            Ok(reader) => Some(reader),
             Err(message) => {
                 report(format_args!("error: {message}"));
                 return ExitCode::from(EVAL_ERROR);
             }
         }
     } else {
-        args.exprs
-            .iter()
-            .try_for_each(|expr| batch.statement(&mut session, expr, None))
+        None
     };
+    let mut batch = Batch {
+        args: &args,
+        color: Color::detect(io::stdout().is_terminal(), args.no_color),
+        error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
+        failed: false,
+        out: io::BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock()),
+    };
+    let outcome = batch
+        .run(&mut session, input)
+        .and_then(|()| batch.out.flush());
+    let failed = batch.failed;
+    drop(batch);
     if let Err(message) = write_trace_files(&args, &session) {
         report(format_args!("error: {message}"));
         return ExitCode::from(EVAL_ERROR);
@@ -158,7 +196,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
             report(format_args!("error: cannot write output: {error}"));
             ExitCode::from(EVAL_ERROR)
         }
-        _ if batch.failed => ExitCode::from(EVAL_ERROR),
+        _ if failed => ExitCode::from(EVAL_ERROR),
         _ => ExitCode::from(SUCCESS),
     }
 }
@@ -201,8 +239,16 @@ fn report(message: std::fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "{message}");
 }
 
-/// Columns available for charts: the terminal's width, or 80 when stdout is not a terminal.
+/// Columns available for charts: `COLUMNS` when set to a number, else the terminal's width,
+/// else 80 (stdout is not a terminal).
 pub fn output_width() -> usize {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .filter(|&columns| columns > 0)
+    {
+        return columns;
+    }
     if io::stdout().is_terminal() {
         terminal_size::terminal_size().map_or(80, |(width, _)| usize::from(width.0))
     } else {
@@ -210,22 +256,112 @@ pub fn output_width() -> usize {
     }
 }
 
-/// The whole input of a FILE, `-` or piped stdin.
-fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
-    let mut text = Vec::new();
+/// The reader of a FILE, `-` or piped stdin, as a stream (stdin is read as it comes).
+fn open_input(file: Option<&std::path::Path>) -> Result<Box<dyn Read>, String> {
     match file {
-        None => io::stdin().lock().read_to_end(&mut text),
-        Some(path) if path.as_os_str() == "-" => io::stdin().lock().read_to_end(&mut text),
+        None => Ok(Box::new(io::stdin())),
+        Some(path) if path.as_os_str() == "-" => Ok(Box::new(io::stdin())),
         Some(path) if path.is_dir() => {
-            return Err(format!("{} is a directory, not a file", path.display()));
+            Err(format!("{} is a directory, not a file", path.display()))
         }
-        Some(path) => std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut text)),
+        Some(path) => std::fs::File::open(path)
+            .map(|file| Box::new(file) as Box<dyn Read>)
+            .map_err(|error| format!("cannot read {}: {error}", path.display())),
     }
-    .map_err(|error| match file {
-        Some(path) => format!("cannot read {}: {error}", path.display()),
-        None => format!("cannot read stdin: {error}"),
-    })?;
-    Ok(text)
+}
+
+/// Statements evaluated as one program at most: the window in which a program is read and
+/// admitted, so that memory does not grow with the input.
+const PROGRAM_WINDOW: usize = 1024;
+/// ...and of at most this many bytes of text (a window of long statements is cut sooner).
+const PROGRAM_WINDOW_BYTES: usize = 16 << 20;
+
+/// Bytes of output kept before they are written (output is also written whenever the input
+/// would block, before an error is reported, and at the end).
+const OUTPUT_BUFFER: usize = 64 << 10;
+
+/// `--speedup N` (a value in the space form) as `--speedup=N`, when N is a number (a minus
+/// sign included, so that `--speedup -1` is refused by the value parser). `--speedup` takes its
+/// value only after `=`, so that in `--speedup calc.txt` the file is the FILE; this keeps the
+/// space form working for numbers. The value of a `-e` is left alone, and so is everything
+/// after `--`.
+fn join_speedup_value(args: Vec<OsString>) -> Vec<OsString> {
+    let is_number = |arg: &OsString| {
+        arg.to_str().is_some_and(|text| {
+            let digits = text.strip_prefix('-').unwrap_or(text);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    let mut joined = Vec::with_capacity(args.len());
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            joined.push(arg);
+            joined.extend(args.by_ref());
+            break;
+        }
+        if arg == "-e" || arg == "--expr" {
+            joined.push(arg);
+            joined.extend(args.next());
+            continue;
+        }
+        if arg == "--speedup" {
+            let mut rest = args.clone();
+            if let Some(value) = rest.next().filter(is_number) {
+                let mut with_value = OsString::from("--speedup=");
+                with_value.push(value);
+                joined.push(with_value);
+                args = rest;
+                continue;
+            }
+        }
+        joined.push(arg);
+    }
+    joined
+}
+
+/// The flags the REPL takes over from the command line.
+fn repl_flags(args: &Args) -> crate::repl::Flags {
+    crate::repl::Flags {
+        trace: args.trace,
+        tree: args.tree,
+        stats: args.stats,
+        trace_json: args.trace_json.clone(),
+        trace_svg: args.trace_svg.clone(),
+        speedup: args
+            .speedup
+            .map(|max| max.unwrap_or_else(default_speedup_workers)),
+    }
+}
+
+/// Where a statement came from, as its errors name it.
+#[derive(Clone, Copy, Debug)]
+enum Origin<'a> {
+    /// The only `-e`, with no FILE: its errors need no name.
+    OnlyExpr,
+    /// The `n`-th `-e` (from 1) of several, or of one given with a FILE.
+    Expr(usize),
+    /// The statement starting on line `line` (from 1) of `file` (`<stdin>` for stdin).
+    Line { file: &'a str, line: usize },
+}
+
+impl Origin<'_> {
+    /// The prefix of an error in the statement `text` at byte `at`: `calc.txt:8: `, `-e 2: `,
+    /// or nothing. In a FILE the line is the one holding the error (the one quoted).
+    fn prefix(self, text: &str, at: usize) -> String {
+        match self {
+            Origin::OnlyExpr => String::new(),
+            Origin::Expr(n) => format!("-e {n}: "),
+            Origin::Line { file, line } => {
+                let at = at.min(text.len());
+                let newlines = text.as_bytes()[..at]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                format!("{file}:{}: ", line + newlines)
+            }
+        }
+    }
 }
 
 /// Batch evaluation: statements in, values out.
@@ -234,109 +370,349 @@ struct Batch<'a> {
     color: Color,
     error_color: Color,
     failed: bool,
+    /// Standard output, buffered: flushed when the input would block, before anything goes to
+    /// stderr (so that the two keep their order when they share a file) and at the end.
+    out: io::BufWriter<io::StdoutLock<'static>>,
+}
+
+/// Does `text` parse as an assignment (`x = …`)?
+fn is_assignment(text: &str) -> bool {
+    matches!(crate::syntax::parse_statement(text), Ok(Some(statement)) if statement.target.is_some())
 }
 
 impl Batch<'_> {
-    /// `--speedup`: the value, then the table of runs on 1 to `max_workers` workers.
-    fn speedup(&mut self, session: &mut Session, text: &str, max_workers: usize) -> io::Result<()> {
-        if text.trim().is_empty() || text.trim_start().starts_with('#') {
-            return Ok(());
-        }
-        let max_workers = if max_workers == 0 {
-            default_speedup_workers()
-        } else {
-            max_workers
-        };
-        match session.speedup_runs(text, max_workers) {
-            Ok((value, traces)) => {
-                let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
-                let mut stdout = io::stdout().lock();
-                writeln!(stdout, "{value}")?;
-                write!(stdout, "{}", crate::render::speedup(&rows, self.color))?;
-                stdout.flush()
+    /// Evaluates the `-e` in order, then the statements of `input` (the FILE's or stdin's), as
+    /// they are read.
+    fn run(&mut self, session: &mut Session, input: Option<Box<dyn Read>>) -> io::Result<()> {
+        let exprs = &self.args.exprs;
+        let programs = self.runs_programs();
+        let mut window: Vec<(Origin<'_>, Result<String, NotUtf8>)> = Vec::new();
+        for (index, expr) in exprs.iter().enumerate() {
+            let origin = if exprs.len() == 1 && input.is_none() {
+                Origin::OnlyExpr
+            } else {
+                Origin::Expr(index + 1)
+            };
+            if (programs || !window.is_empty()) || !self.statement(session, expr, origin, true)? {
+                window.push((origin, Ok(expr.clone())));
             }
-            Err(error) => {
-                self.failed = true;
-                report(format_args!(
-                    "{}",
-                    diagnostic::render_error_with_hint(
-                        &error,
-                        text,
-                        hint(&error),
-                        self.error_color
-                    )
-                ));
-                Ok(())
+        }
+        // The `-e` are one program, the FILE's statements the next ones.
+        self.program(session, &mut window)?;
+        let Some(input) = input else {
+            return Ok(());
+        };
+        let file = match self.args.file.as_deref() {
+            Some(path) if path.as_os_str() != "-" => path.display().to_string(),
+            _ => "<stdin>".to_string(),
+        };
+        let mut reader = input::Reader::new(input);
+        let mut window_bytes = 0;
+        loop {
+            if reader.would_block()
+                || window.len() >= PROGRAM_WINDOW
+                || window_bytes >= PROGRAM_WINDOW_BYTES
+            {
+                window_bytes = 0;
+                self.program(session, &mut window)?;
+                self.out.flush()?;
+            }
+            let piece = match reader.next_statement() {
+                Ok(Some(piece)) => piece,
+                Ok(None) => return self.program(session, &mut window),
+                Err(error) => {
+                    self.program(session, &mut window)?;
+                    self.failed = true;
+                    let name = match self.args.file.as_deref() {
+                        Some(path) if path.as_os_str() != "-" => path.display().to_string(),
+                        _ => "stdin".to_string(),
+                    };
+                    self.report(format_args!("error: cannot read {name}: {error}"))?;
+                    return Ok(());
+                }
+            };
+            let origin = Origin::Line {
+                file: &file,
+                line: piece.line_no,
+            };
+            let piece = if piece.n_lines > 1
+                && !matches!(&piece.text, Ok(text) if Self::parses(session, text))
+            {
+                // A statement over several lines that does not parse: its first line is
+                // reported alone, and the lines after it are read again.
+                reader.split_first_line().unwrap_or(piece)
+            } else {
+                piece
+            };
+            // A statement too large for the calling thread starts a program: it and the
+            // statements after it, up to the end of the window, are one dataflow graph.
+            match piece.text {
+                text if programs || !window.is_empty() => {
+                    window_bytes += text.as_ref().map_or(0, String::len);
+                    window.push((origin, text));
+                }
+                Ok(statement) => {
+                    if !self.statement(session, &statement, origin, true)? {
+                        window_bytes += statement.len();
+                        window.push((origin, Ok(statement)));
+                    }
+                }
+                Err(not_utf8) => self.report_error(&not_utf8.error, &not_utf8.text, origin)?,
             }
         }
     }
 
-    fn text(&mut self, session: &mut Session, text: &[u8]) -> io::Result<()> {
-        for piece in input::statements(text) {
-            match piece.text {
-                Ok(statement) => self.statement(session, statement, Some(piece.line_no))?,
-                Err(message) => {
-                    self.failed = true;
-                    report(format_args!("error: line {}: {message}", piece.line_no));
+    /// Whether statements run as programs, each window of them one dataflow graph whose
+    /// schedule `--trace` draws once: when a delay or `--trace` makes the schedule the point,
+    /// and no flag shows something per statement.
+    fn runs_programs(&self) -> bool {
+        let args = self.args;
+        (args.delay.is_some_and(|delay| !delay.is_zero()) || args.trace)
+            && !args.tree
+            && !args.stats
+            && !args.python
+            && args.speedup.is_none()
+    }
+
+    /// Evaluates the statements of `window` as one program, prints their values and errors in
+    /// order (and, with `--trace`, the program's schedule), and empties the window.
+    fn program(
+        &mut self,
+        session: &mut Session,
+        window: &mut Vec<(Origin<'_>, Result<String, NotUtf8>)>,
+    ) -> io::Result<()> {
+        if window.is_empty() {
+            return Ok(());
+        }
+        if window.len() == 1 && !self.runs_programs() {
+            // A lone large statement: the dataflow evaluator, as without programs.
+            match window.pop() {
+                Some((origin, Ok(text))) => {
+                    self.statement(session, &text, origin, false)?;
                 }
+                Some((origin, Err(not_utf8))) => {
+                    self.report_error(&not_utf8.error, &not_utf8.text, origin)?;
+                }
+                None => {}
             }
+            return Ok(());
+        }
+        let texts: Vec<&str> = window
+            .iter()
+            .filter_map(|(_, text)| text.as_deref().ok())
+            .collect();
+        let evaluations_before = session.n_evaluations();
+        let mut results = session.eval_program(&texts).into_iter();
+        for (origin, text) in window.drain(..) {
+            let text = match text {
+                Ok(text) => text,
+                Err(not_utf8) => {
+                    self.report_error(&not_utf8.error, &not_utf8.text, origin)?;
+                    continue;
+                }
+            };
+            match results.next() {
+                Some(Ok(Some(outcome))) if outcome.assigned.is_none() => {
+                    let value = session.format_value(&outcome.value);
+                    writeln!(self.out, "{value}")?;
+                }
+                Some(Err(error)) => self.report_error(&error, &text, origin)?,
+                _ => {}
+            }
+        }
+        if self.args.trace
+            && session.n_evaluations() != evaluations_before
+            && let Some(trace) = session.last_trace()
+        {
+            let chart = crate::render::schedule(trace, output_width(), self.color);
+            writeln!(self.out, "{chart}")?;
         }
         Ok(())
     }
 
-    /// Evaluates one statement, printing its value or its error.
+    /// Whether `text` parses (on the session's pool, where a long text is parsed in chunks).
+    fn parses(session: &Session, text: &str) -> bool {
+        session
+            .pool()
+            .install(|| crate::syntax::parse_statement(text))
+            .is_ok()
+    }
+
+    /// Writes `message` and a newline to stderr, after what stdout holds.
+    fn report(&mut self, message: std::fmt::Arguments<'_>) -> io::Result<()> {
+        self.out.flush()?;
+        report(message);
+        Ok(())
+    }
+
+    /// `--python`: the program computing the expression `text`, or its error.
+    fn python(&mut self, session: &Session, text: &str, origin: Origin<'_>) -> io::Result<()> {
+        if text.trim().is_empty() || text.trim_start().starts_with('#') {
+            return Ok(());
+        }
+        match session.python_program(text) {
+            Ok(program) => self.out.write_all(program.as_bytes()),
+            Err(error) => self.report_error(&error, text, origin),
+        }
+    }
+
+    /// Reports the error of the statement `text`, named by its origin; the run will exit 1.
+    fn report_error(&mut self, error: &Error, text: &str, origin: Origin<'_>) -> io::Result<()> {
+        self.failed = true;
+        let message =
+            diagnostic::render_error_with_hint(error, text, hint(error), self.error_color);
+        self.report(format_args!(
+            "{}{message}",
+            origin.prefix(text, error.span.start as usize)
+        ))
+    }
+
+    /// `--speedup`: an expression's value, then the table of its runs on 1 to `max_workers`
+    /// workers; an assignment runs once, as without `--speedup`, and prints nothing.
+    fn speedup(
+        &mut self,
+        session: &mut Session,
+        text: &str,
+        origin: Origin<'_>,
+        max_workers: usize,
+    ) -> io::Result<()> {
+        match session.speedup_statement(text, max_workers) {
+            Ok(None | Some(SpeedupOutcome::Assigned(_))) => Ok(()),
+            Ok(Some(SpeedupOutcome::Timed { value, traces })) => {
+                let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
+                let value = session.format_value(&value);
+                writeln!(self.out, "{value}")?;
+                write!(
+                    self.out,
+                    "{}",
+                    crate::render::speedup(&rows, output_width(), self.color)
+                )
+            }
+            Err(error) => self.report_error(&error, text, origin),
+        }
+    }
+
+    /// Evaluates one statement, printing its value or its error. With `may_defer`, a statement
+    /// too large for the calling thread is left to the caller, which evaluates it in a program
+    /// with the statements after it: `false` then, and nothing is printed.
     fn statement(
         &mut self,
         session: &mut Session,
         text: &str,
-        line_no: Option<usize>,
-    ) -> io::Result<()> {
+        origin: Origin<'_>,
+        may_defer: bool,
+    ) -> io::Result<bool> {
         if self.args.tree
             && let Ok(Some(statement)) = crate::syntax::parse_statement(text)
         {
-            let tree = crate::render::tree(&statement.expr, text, self.color);
-            write!(io::stdout().lock(), "{tree}")?;
+            let tree = crate::render::tree(&statement.expr, text, output_width(), self.color);
+            write!(self.out, "{tree}")?;
         }
         if let Some(max_workers) = self.args.speedup {
-            return self.speedup(session, text, max_workers);
+            let max_workers = max_workers.unwrap_or_else(default_speedup_workers);
+            return self
+                .speedup(session, text, origin, max_workers)
+                .map(|()| true);
         }
-        match session.eval_line(text) {
+        if self.args.python && !is_assignment(text) {
+            return self.python(session, text, origin).map(|()| true);
+        }
+        let evaluations_before = session.n_evaluations();
+        let small = if self.shows_evaluations() {
+            None
+        } else {
+            session.eval_small(text)
+        };
+        let result = match small {
+            Some(result) => result,
+            None if may_defer && !self.shows_evaluations() && !self.args.tree => return Ok(false),
+            None => session.eval_line(text),
+        };
+        match result {
             Ok(None) => {}
             Ok(Some(outcome)) => {
-                // A huge integer's digits are computed on the pool, like its value was.
-                let value = outcome
-                    .assigned
-                    .is_none()
-                    .then(|| session.pool().install(|| outcome.value.to_string()));
-                let mut stdout = io::stdout().lock();
-                if let Some(value) = value {
-                    writeln!(stdout, "{value}")?;
+                if outcome.assigned.is_none() {
+                    // A huge integer's digits are computed on the pool.
+                    let value = session.format_value(&outcome.value);
+                    writeln!(self.out, "{value}")?;
                 }
                 if self.args.trace
                     && let Some(trace) = session.last_trace()
                 {
                     let chart = crate::render::schedule(trace, output_width(), self.color);
-                    writeln!(stdout, "{chart}")?;
+                    writeln!(self.out, "{chart}")?;
                 }
-                stdout.flush()?;
                 if self.args.stats {
-                    report(format_args!("{}", outcome.stats));
+                    self.report(format_args!("{}", outcome.stats))?;
                 }
             }
             Err(error) => {
-                self.failed = true;
-                let mut message = diagnostic::render_error_with_hint(
-                    &error,
-                    text,
-                    hint(&error),
-                    self.error_color,
-                );
-                if let Some(line_no) = line_no {
-                    message = message.replacen('\n', &format!(" (line {line_no})\n"), 1);
+                self.report_error(&error, text, origin)?;
+                // The schedule of a failed evaluation says which task failed and which never ran.
+                if self.args.trace
+                    && session.n_evaluations() != evaluations_before
+                    && let Some(trace) = session.last_trace()
+                {
+                    let chart = crate::render::schedule(trace, output_width(), self.color);
+                    writeln!(self.out, "{chart}")?;
                 }
-                report(format_args!("{message}"));
             }
         }
-        Ok(())
+        Ok(true)
+    }
+
+    /// Whether something is shown or written after each evaluation (its trace, its figures),
+    /// so that every statement must run on the pool and leave a trace.
+    fn shows_evaluations(&self) -> bool {
+        let args = self.args;
+        args.trace || args.stats || args.trace_json.is_some() || args.trace_svg.is_some()
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[track_caller]
+    fn check_join(args: &[&str], expected: &[&str]) {
+        let joined = join_speedup_value(args.iter().map(OsString::from).collect());
+        assert_eq!(
+            joined,
+            expected.iter().map(OsString::from).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_speedup_number_in_the_space_form_is_its_value() {
+        check_join(&["parcalc", "--speedup", "3"], &["parcalc", "--speedup=3"]);
+        check_join(
+            &["parcalc", "--speedup", "-1"],
+            &["parcalc", "--speedup=-1"],
+        );
+        check_join(
+            &["parcalc", "--speedup", "calc.txt"],
+            &["parcalc", "--speedup", "calc.txt"],
+        );
+        check_join(
+            &["parcalc", "-e", "--speedup", "3"],
+            &["parcalc", "-e", "--speedup", "3"],
+        );
+        check_join(
+            &["parcalc", "--", "--speedup", "3"],
+            &["parcalc", "--", "--speedup", "3"],
+        );
+        check_join(&["parcalc", "--speedup"], &["parcalc", "--speedup"]);
+    }
+
+    #[test]
+    fn errors_name_their_origin_and_line() {
+        let file = Origin::Line {
+            file: "calc.txt",
+            line: 7,
+        };
+        assert_eq!(file.prefix("1 / 0", 2), "calc.txt:7: ");
+        assert_eq!(file.prefix("(1 +\n 2 / 0)", 8), "calc.txt:8: ");
+        assert_eq!(Origin::Expr(2).prefix("1 / 0", 2), "-e 2: ");
+        assert_eq!(Origin::OnlyExpr.prefix("1 / 0", 2), "");
     }
 }

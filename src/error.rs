@@ -11,6 +11,7 @@ use std::fmt;
 
 use crate::ops::{Arity, Builtin};
 use crate::span::Span;
+use crate::units::plural;
 
 /// What went wrong in arithmetic, without a position. Raised by `num`, which knows no spans.
 /// The messages of Python's exceptions are Python 3.11's own.
@@ -30,7 +31,7 @@ pub enum NumError {
     Type(&'static str),
     /// The result would have more than `limit` bits; refused before computing it.
     /// `estimated_bits` is `None` when the estimate itself is beyond counting.
-    #[error("result too large: {}over the limit of {limit} bits", about(*estimated_bits))]
+    #[error("result too large: {}over the limit of {}", about(*estimated_bits), plural(limit, "bit"))]
     TooLarge {
         estimated_bits: Option<u64>,
         limit: u64,
@@ -164,14 +165,21 @@ pub enum ErrorKind {
     /// A deep line whose parsing thread could not be started or ran out of stack.
     #[error("nesting too deep to parse here ({levels} levels of parentheses)")]
     TooDeepToParse { levels: usize },
+    /// A byte of the input that is not part of a UTF-8 character.
+    #[error("invalid UTF-8: cannot decode byte {byte:#04x}")]
+    InvalidUtf8 { byte: u8 },
     /// A statement longer than the accepted input size.
-    #[error("input of {length} bytes is over the limit of {limit} bytes")]
+    #[error(
+        "input of {} is over the limit of {}",
+        plural(length, "byte"),
+        plural(limit, "byte")
+    )]
     InputTooLong { length: usize, limit: usize },
     /// A pool size out of range.
     #[error("the number of workers must be between 1 and {max}, not {requested}")]
     Workers { requested: usize, max: usize },
     /// The system refused the threads of a pool.
-    #[error("cannot start {n_workers} workers: {reason}")]
+    #[error("cannot start {}: {reason}", plural(n_workers, "worker"))]
     PoolStart { n_workers: usize, reason: String },
     #[error("evaluation cancelled")]
     Cancelled,

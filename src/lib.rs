@@ -20,6 +20,7 @@ pub mod error;
 pub mod input;
 pub mod num;
 pub mod ops;
+pub mod plan;
 pub mod render;
 pub(crate) mod repl;
 pub mod session;

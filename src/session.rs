@@ -8,17 +8,45 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::ast::{Node, Statement};
-use crate::engine::{self, EvalOptions, Pool};
+use crate::ast::{Ast, Statement};
+use crate::engine::{self, CancelFlag, EvalOptions, Pool, Watch};
 use crate::error::{Error, ErrorKind};
 use crate::num::Value;
 use crate::ops;
 use crate::suggest;
 use crate::syntax;
 use crate::trace::Trace;
+use crate::units::plural;
 
 /// Trees of at least this many nodes are freed on the pool, off the path to the printed value.
 const LARGE_TREE: usize = 1 << 16;
+
+/// Statements at most this long, with at most [`SMALL_STATEMENT_OPS`] operators, are too small
+/// to gain from the pool: [`Session::eval_small`] runs them on the calling thread.
+pub const SMALL_STATEMENT_BYTES: usize = 1 << 10;
+/// See [`SMALL_STATEMENT_BYTES`].
+pub const SMALL_STATEMENT_OPS: usize = 64;
+
+/// Integers of fewer bits are printed on the calling thread; larger ones on the pool, whose
+/// workers convert the halves of a huge number in parallel.
+const SMALL_VALUE_BITS: usize = 1 << 16;
+
+/// Without a delay, a speedup run repeats each pool size at least this many times...
+pub const SPEEDUP_MIN_RUNS: usize = 7;
+/// ...and until this much wall time has been measured...
+pub const SPEEDUP_MIN_TIME: Duration = Duration::from_millis(100);
+/// ...unless this many runs of a slow expression have taken [`SPEEDUP_SLOW_TIME`].
+const SPEEDUP_SLOW_RUNS: usize = 3;
+const SPEEDUP_SLOW_TIME: Duration = Duration::from_secs(1);
+/// At most this many runs per pool size, however short.
+const SPEEDUP_MAX_RUNS: usize = 10_000;
+
+/// Has a pool size been measured enough, after `n_runs` runs taking `measured` in all?
+fn speedup_stable(n_runs: usize, measured: Duration) -> bool {
+    (n_runs >= SPEEDUP_MIN_RUNS && measured >= SPEEDUP_MIN_TIME)
+        || (n_runs >= SPEEDUP_SLOW_RUNS && measured >= SPEEDUP_SLOW_TIME)
+        || n_runs >= SPEEDUP_MAX_RUNS
+}
 
 /// What one line produced.
 #[derive(Debug)]
@@ -44,12 +72,12 @@ impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "parse {:.3} ms · eval {:.3} ms · {} nodes · {} tasks · {} workers",
+            "parse {:.3} ms · eval {:.3} ms · {} · {} · {}",
             self.parse.as_secs_f64() * 1e3,
             self.eval.as_secs_f64() * 1e3,
-            self.n_nodes,
-            self.n_tasks,
-            self.n_workers
+            plural(self.n_nodes, "node"),
+            plural(self.n_tasks, "task"),
+            plural(self.n_workers, "worker")
         )
     }
 }
@@ -63,6 +91,9 @@ pub struct Session {
     /// Grain, delay, limits and the cancel flag used for every evaluation.
     pub options: EvalOptions,
     last_trace: Option<Trace>,
+    /// Evaluations run so far: a front door compares it before and after a line to know
+    /// whether the last trace is that line's (an error before evaluating leaves it as it was).
+    n_evaluations: u64,
     /// The variable holding the last value computed: `_`, or the name last assigned.
     last_value: Option<Box<str>>,
     /// Longest statement accepted, in bytes.
@@ -79,6 +110,21 @@ impl Session {
             pool: Pool::new(n_workers)?,
             options,
             last_trace: None,
+            n_evaluations: 0,
+            last_value: None,
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+        })
+    }
+
+    /// [`Session::new`] with a pool whose threads start when it is first used (see
+    /// [`Pool::new_lazy`]): for batch mode, where small statements never use it.
+    pub fn with_lazy_pool(n_workers: usize, options: EvalOptions) -> Result<Session, Error> {
+        Ok(Session {
+            vars: BTreeMap::new(),
+            pool: Pool::new_lazy(n_workers)?,
+            options,
+            last_trace: None,
+            n_evaluations: 0,
             last_value: None,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
         })
@@ -122,7 +168,16 @@ impl Session {
         self.last_trace.as_ref()
     }
 
+    /// How many evaluations have run (and left a trace) so far.
+    pub fn n_evaluations(&self) -> u64 {
+        self.n_evaluations
+    }
+
     /// Parses and evaluates one line. `Ok(None)` for a blank line or a comment.
+    ///
+    /// The three steps, [`Session::prepare`], [`Prepared::run`] and [`Session::finish`], are
+    /// public for a caller that runs the middle one on another thread (the REPL, which may give
+    /// up on an evaluation).
     ///
     /// # Panic handling
     ///
@@ -130,118 +185,397 @@ impl Session {
     /// returned as [`ErrorKind::Internal`] quoting the input, so the REPL goes on; the
     /// session's variables are left as they were before the line.
     pub fn eval_line(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
+        let Some(prepared) = self.prepare(line)? else {
+            return Ok(None);
+        };
+        let ran = prepared.run();
+        self.finish(ran).map(Some)
+    }
+
+    /// [`Session::eval_line`] for a statement too small to gain from the pool (at most
+    /// [`SMALL_STATEMENT_BYTES`] long, at most [`SMALL_STATEMENT_OPS`] operators, no
+    /// reduction, no delay): parsed, looked up and evaluated by the sequential evaluator on the
+    /// calling thread, with no round trip to the pool and no trace. `None` when the statement
+    /// is not small; the caller then runs it through [`Session::eval_line`]. The value and the
+    /// error are those [`Session::eval_line`] gives, since both evaluators report the first
+    /// failing node.
+    ///
+    /// # Panic handling
+    ///
+    /// As for [`Session::eval_line`].
+    pub fn eval_small(&mut self, line: &str) -> Option<Result<Option<Outcome>, Error>> {
+        if line.len() > SMALL_STATEMENT_BYTES.min(self.max_input_bytes)
+            || !self.options.delay.is_zero()
+        {
+            return None;
+        }
+        let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let statement = match syntax::parse_statement(line) {
+                Ok(Some(statement)) => statement,
+                Ok(None) => return Some(Ok(None)),
+                Err(error) => return Some(Err(error)),
+            };
+            // A reduction is small to write but may be long to run: the pool cuts it into
+            // chunks.
+            if engine::count_operators(&statement.expr) > SMALL_STATEMENT_OPS
+                || !statement.expr.reductions.is_empty()
+            {
+                return None;
+            }
+            let Statement { target, expr } = statement;
+            let env = match self.resolve_names_in_vec(&expr) {
+                Ok(env) => env,
+                Err(error) => return Some(Err(error)),
+            };
+            let result = engine::sequential::evaluate(&expr, &env, &self.options.limits);
+            // Not timed: reading the clock would cost a tenth of such a statement, and
+            // `--stats` evaluates every statement on the pool.
+            let stats = Stats {
+                parse: Duration::ZERO,
+                eval: Duration::ZERO,
+                n_nodes: expr.len(),
+                n_tasks: 0,
+                n_workers: self.pool.n_workers(),
+            };
+            let target = target.map(|(name, _)| name);
+            Some(result.map(|value| Some(self.bind(target, value, stats))))
+        }));
+        evaluated.unwrap_or_else(|payload| Some(Err(internal_error(&*payload, line))))
+    }
+
+    /// Parses and evaluates `texts`, in order, as one program: one dataflow graph in which a
+    /// name read is an edge to the statement that last assigned it and `_` an edge to the last
+    /// expression statement (see `engine::program`), so independent statements run at the
+    /// same time. The results, the variables and `_` afterwards are exactly those of
+    /// [`Session::eval_line`] on each text in turn; the program's trace, one chart of all its
+    /// statements, becomes the last trace. `Ok(None)` for a blank or a comment.
+    pub fn eval_program(&mut self, texts: &[&str]) -> Vec<Result<Option<Outcome>, Error>> {
+        self.options.cancel.reset();
+        let mut source = String::new();
+        let mut parsed = Vec::with_capacity(texts.len());
+        let mut statements = Vec::new();
+        for text in texts {
+            let offset = source.len();
+            source.push_str(text);
+            source.push('\n');
+            let parse_started = Instant::now();
+            let statement = if text.len() > self.max_input_bytes {
+                Err(Error::unplaced(ErrorKind::InputTooLong {
+                    length: text.len(),
+                    limit: self.max_input_bytes,
+                }))
+            } else {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.pool.install(|| syntax::parse_statement(text))
+                }))
+                .unwrap_or_else(|payload| Err(internal_error(&*payload, text)))
+            };
+            let parse = parse_started.elapsed();
+            parsed.push(match statement {
+                Ok(Some(Statement { target, expr })) => {
+                    let target = target.map(|(name, _)| name);
+                    let n_nodes = expr.len();
+                    statements.push(engine::program::ProgramStatement {
+                        target: target.clone(),
+                        ast: Arc::new(expr),
+                        offset,
+                    });
+                    Ok(Some((target, parse, n_nodes)))
+                }
+                Ok(None) => Ok(None),
+                Err(error) => Err(error),
+            });
+        }
+        if let ([text], [statement]) = (texts, statements.as_slice())
+            && !statement.ast.reductions.is_empty()
+        {
+            // A lone statement with a reduction: the dataflow evaluator, which cuts the range
+            // into chunks (a program folds a reduction inside its one task).
+            return vec![self.eval_line(text)];
+        }
+        let source: Arc<str> = Arc::from(source);
+        let n_workers = self.pool.n_workers();
+        if !statements.is_empty() {
+            let n_statements = statements.len();
+            let eval_started = Instant::now();
+            let vars = &self.vars;
+            let lookup = |name: &str| {
+                vars.get(name)
+                    .cloned()
+                    .or_else(|| ops::constant(name).map(Value::Float))
+            };
+            let evaluation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                engine::program::run(&self.pool, statements, &source, &lookup, &self.options)
+            }));
+            let eval = eval_started.elapsed();
+            let results = match evaluation {
+                Ok(evaluation) => {
+                    self.last_trace = Some(evaluation.trace);
+                    self.n_evaluations += 1;
+                    evaluation.results
+                }
+                Err(payload) => {
+                    let error = internal_error(&*payload, &source);
+                    (0..n_statements).map(|_| Err(error.clone())).collect()
+                }
+            };
+            let mut results = results.into_iter();
+            return parsed
+                .into_iter()
+                .map(|statement| {
+                    let (target, parse, n_nodes) = match statement {
+                        Ok(Some(statement)) => statement,
+                        Ok(None) => return Ok(None),
+                        Err(error) => return Err(error),
+                    };
+                    let result = results
+                        .next()
+                        .unwrap_or_else(|| {
+                            Err(Error::unplaced(ErrorKind::Internal("no result".into())))
+                        })
+                        .map_err(|error| self.with_suggestion(error))?;
+                    let stats = Stats {
+                        parse,
+                        eval,
+                        n_nodes,
+                        n_tasks: 0,
+                        n_workers,
+                    };
+                    Ok(Some(self.bind(target, result, stats)))
+                })
+                .collect();
+        }
+        parsed
+            .into_iter()
+            .map(|statement| statement.map(|_| None))
+            .collect()
+    }
+
+    /// The digits of `value`: on the calling thread for a small one, on the pool (in parallel
+    /// halves) for a huge integer.
+    pub fn format_value(&self, value: &Value) -> String {
+        match value {
+            Value::Int(int) if dashu_int::ops::BitTest::bit_len(int) >= SMALL_VALUE_BITS => {
+                self.pool.install(|| value.to_string())
+            }
+            _ => value.to_string(),
+        }
+    }
+
+    /// Binds the value of a statement that succeeded: to its target, or to `_`.
+    fn bind(&mut self, target: Option<Box<str>>, value: Value, stats: Stats) -> Outcome {
+        // A name already bound keeps its key: no allocation for the common `_`.
+        let name = target.as_deref().unwrap_or("_");
+        match self.vars.get_mut(name) {
+            Some(slot) => *slot = value.clone(),
+            None => {
+                self.vars.insert(name.into(), value.clone());
+            }
+        }
+        if self.last_value.as_deref() != Some(name) {
+            self.last_value = Some(name.into());
+        }
+        Outcome {
+            value,
+            assigned: target,
+            stats,
+        }
+    }
+
+    /// Parses `line` and looks its names up: an evaluation ready to run on any thread, which
+    /// shares the session's pool and cancel flag (reset here, so that a Ctrl-C that stopped an
+    /// earlier evaluation does not stop this one). `Ok(None)` for a blank line or a comment.
+    ///
+    /// # Panic handling
+    ///
+    /// As for [`Session::eval_line`].
+    pub fn prepare(&mut self, line: &str) -> Result<Option<Prepared>, Error> {
         if line.len() > self.max_input_bytes {
             return Err(Error::unplaced(ErrorKind::InputTooLong {
                 length: line.len(),
                 limit: self.max_input_bytes,
             }));
         }
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.eval_line_unguarded(line)
+        let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let parse_started = Instant::now();
+            let Some(statement) = self.pool.install(|| syntax::parse_statement(line))? else {
+                return Ok(None);
+            };
+            let parse = parse_started.elapsed();
+            self.prepare_statement(statement, line, parse).map(Some)
         }));
-        outcome.unwrap_or_else(|payload| {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(std::string::ToString::to_string)
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            let mut quoted: String = line.chars().take(200).collect();
-            if quoted.len() < line.len() {
-                quoted.push('…');
-            }
-            Err(Error::new(
-                ErrorKind::Internal(format!("{message} (input: {quoted:?})")),
-                crate::span::Span::default(),
-            ))
-        })
+        prepared.unwrap_or_else(|payload| Err(internal_error(&*payload, line)))
     }
 
-    fn eval_line_unguarded(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
-        let parse_started = Instant::now();
-        let Some(statement) = self.pool.install(|| syntax::parse_statement(line))? else {
-            return Ok(None);
-        };
-        let parse = parse_started.elapsed();
-        self.eval_statement(statement, line, parse).map(Some)
-    }
-
-    /// Evaluates an already parsed statement whose text is `source`.
-    pub fn eval_statement(
+    /// [`Session::prepare`] for an already parsed statement whose text is `source`.
+    pub fn prepare_statement(
         &mut self,
         statement: Statement,
         source: &str,
         parse: Duration,
-    ) -> Result<Outcome, Error> {
-        // A Ctrl-C that stopped an earlier evaluation must not stop this one.
+    ) -> Result<Prepared, Error> {
         self.options.cancel.reset();
         let Statement { target, expr } = statement;
         let env = self.resolve_names(&expr)?;
-        let n_nodes = expr.len();
-        let ast = Arc::new(expr);
-        let source: Arc<str> = Arc::from(source);
-        let eval_started = Instant::now();
-        let evaluation = engine::evaluate(&self.pool, &ast, &env, &source, &self.options);
-        let eval = eval_started.elapsed();
-        let stats = Stats {
+        Ok(Prepared {
+            target: target.map(|(name, _)| name),
+            ast: Arc::new(expr),
+            env,
+            source: Arc::from(source),
+            options: self.options.clone(),
+            pool: self.pool.clone(),
             parse,
-            eval,
-            n_nodes,
-            n_tasks: evaluation.trace.tasks.len(),
-            n_workers: self.pool.n_workers(),
-        };
-        self.last_trace = Some(evaluation.trace);
-        // Freeing the tree of a large line takes milliseconds: a worker does it while the
-        // value is printed.
-        if n_nodes >= LARGE_TREE {
-            let _ = self.pool.submit(move || drop(ast));
-        }
-        let value = evaluation.result?;
-        let name: Box<str> = match &target {
-            Some((name, _)) => name.clone(),
-            None => "_".into(),
-        };
-        self.vars.insert(name.clone(), value.clone());
-        self.last_value = Some(name);
-        let assigned = target.map(|(name, _)| name);
-        Ok(Outcome {
-            value,
-            assigned,
-            stats,
         })
     }
 
-    /// Evaluates the expression `line` once on each pool size from 1 to `max_workers` (with
-    /// the session's grain and delay), for the speedup table. Variables and `_` are left as
-    /// they were; the last run's trace becomes the last trace. Returns the value and the traces.
+    /// Takes in what [`Prepared::run`] returned: the trace becomes the last trace, and the
+    /// value, if any, is bound to its name (or to `_`).
+    pub fn finish(&mut self, ran: Ran) -> Result<Outcome, Error> {
+        let Ran {
+            target,
+            result,
+            trace,
+            stats,
+        } = ran;
+        if let Some(trace) = trace {
+            self.last_trace = Some(trace);
+            self.n_evaluations += 1;
+        }
+        let value = result?;
+        Ok(self.bind(target, value, stats))
+    }
+
+    /// Takes in only the trace of what [`Prepared::run`] returned, for an evaluation whose
+    /// value is not wanted (it was cancelled): it shows which tasks ran.
+    pub fn keep_trace(&mut self, ran: Ran) {
+        if let Some(trace) = ran.trace {
+            self.last_trace = Some(trace);
+            self.n_evaluations += 1;
+        }
+    }
+
+    /// Evaluates the expression `line` on each pool size from 1 to `max_workers` (with the
+    /// session's grain, delay and policy), for the speedup table. With a delay, once per size:
+    /// the delay dominates the times. Without one, the times are microseconds of scheduling, so
+    /// each size is run until the timing is stable (at least [`SPEEDUP_MIN_RUNS`] runs and
+    /// [`SPEEDUP_MIN_TIME`] of measured time, or fewer runs of a slow expression), and the run
+    /// with the median wall time stands for it. Variables and `_` are left as they were; the
+    /// last size's median run becomes the last trace. Returns the value and one trace per size.
     pub fn speedup_runs(
         &mut self,
         line: &str,
         max_workers: usize,
     ) -> Result<(Value, Vec<Trace>), Error> {
+        engine::check_workers(max_workers)?;
+        let prepared = self
+            .prepare(line)?
+            .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
+        let runs = prepared.run_speedup(max_workers);
+        self.finish_speedup(runs)
+    }
+
+    /// Takes in what [`Prepared::run_speedup`] returned: the last run's trace becomes the last
+    /// trace. Variables and `_` are left as they were.
+    pub fn finish_speedup(&mut self, runs: SpeedupRuns) -> Result<(Value, Vec<Trace>), Error> {
+        if let Some(trace) = runs.traces.last() {
+            self.last_trace = Some(trace.clone());
+            self.n_evaluations += 1;
+        }
+        Ok((runs.result?, runs.traces))
+    }
+
+    /// A statement of a program run with `--speedup`: an expression is evaluated on each pool
+    /// size from 1 to `max_workers` and its value becomes `_`, as without `--speedup`; an
+    /// assignment is evaluated once and binds its name. So a program means the same with and
+    /// without `--speedup`. `Ok(None)` for a blank line or a comment.
+    pub fn speedup_statement(
+        &mut self,
+        line: &str,
+        max_workers: usize,
+    ) -> Result<Option<SpeedupOutcome>, Error> {
+        engine::check_workers(max_workers)?;
+        let Some(prepared) = self.prepare(line)? else {
+            return Ok(None);
+        };
+        if prepared.is_assignment() {
+            let ran = prepared.run();
+            return self
+                .finish(ran)
+                .map(|outcome| Some(SpeedupOutcome::Assigned(outcome)));
+        }
+        let runs = prepared.run_speedup(max_workers);
+        let (value, traces) = self.finish_speedup(runs)?;
+        self.bind_last(value.clone());
+        Ok(Some(SpeedupOutcome::Timed { value, traces }))
+    }
+
+    /// Makes `value` the last expression's value, `_`.
+    pub fn bind_last(&mut self, value: Value) {
+        self.vars.insert("_".into(), value);
+        self.last_value = Some("_".into());
+    }
+
+    /// Gives up on an evaluation that is still running: the session takes a fresh pool of the
+    /// same size and a fresh cancel flag, and leaves the old ones to the abandoned evaluation.
+    /// The old flag stays set, so the abandoned evaluation starts no more tasks; the old pool's
+    /// threads exit, and its memory is freed, once the task running now has ended. On error
+    /// (the system refused the threads) the session keeps its pool.
+    pub fn abandon_evaluation(&mut self) -> Result<(), Error> {
+        self.options.cancel.cancel();
+        let pool = Pool::new(self.pool.n_workers())?;
+        self.pool = pool;
+        self.options.cancel = CancelFlag::default();
+        Ok(())
+    }
+
+    /// The Python program computing the expression `line` as this session would: on as many
+    /// threads as it has workers, with its delay, its variables written as their values.
+    pub fn python_program(&self, line: &str) -> Result<String, Error> {
         let statement = self
             .pool
             .install(|| syntax::parse_statement(line))?
             .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
-        engine::check_workers(max_workers)?;
-        self.options.cancel.reset();
         let env = self.resolve_names(&statement.expr)?;
-        let ast = Arc::new(statement.expr);
-        let source: Arc<str> = Arc::from(line);
-        let mut traces = Vec::with_capacity(max_workers);
-        let mut value = None;
-        for n_workers in 1..=max_workers {
-            let pool = Pool::new(n_workers)?;
-            let evaluation = engine::evaluate(&pool, &ast, &env, &source, &self.options);
-            value = Some(evaluation.result?);
-            traces.push(evaluation.trace);
-        }
-        self.last_trace = traces.last().cloned();
-        let value = value.ok_or_else(|| Error::unplaced(ErrorKind::Internal("no run".into())))?;
-        Ok((value, traces))
+        Ok(crate::render::python(
+            &statement.expr,
+            line,
+            &env,
+            self.n_workers(),
+            self.options.delay,
+        ))
     }
 
     /// The values of `ast.names`, in order; an unknown name is an error at its first use.
     fn resolve_names(&self, ast: &crate::ast::Ast) -> Result<Arc<[Value]>, Error> {
+        self.resolve_names_in_vec(ast).map(Into::into)
+    }
+
+    /// [`Session::resolve_names`] into a plain vector (no allocation for a tree without names).
+    /// The known name nearest `name`: a variable or a constant.
+    fn suggest_name(&self, name: &str) -> Option<Box<str>> {
+        let known = self
+            .vars
+            .keys()
+            .map(|name| &**name)
+            .chain(ops::CONSTANTS.iter().map(|constant| constant.name));
+        suggest::nearest(name, known)
+            .first()
+            .map(|&near| Box::from(near))
+    }
+
+    /// An unknown name's error from a program, which knows no names but its own: the
+    /// suggestion among the names known when its statement ran, as one statement after
+    /// another.
+    fn with_suggestion(&self, mut error: Error) -> Error {
+        if let ErrorKind::UnknownName { name, suggestion } = &mut error.kind
+            && suggestion.is_none()
+        {
+            *suggestion = self.suggest_name(name);
+        }
+        error
+    }
+
+    fn resolve_names_in_vec(&self, ast: &crate::ast::Ast) -> Result<Vec<Value>, Error> {
         let mut env = Vec::with_capacity(ast.names.len());
         for (index, name) in ast.names.iter().enumerate() {
             if let Some(value) = self.vars.get(name) {
@@ -249,20 +583,8 @@ impl Session {
             } else if let Some(value) = ops::constant(name) {
                 env.push(Value::Float(value));
             } else {
-                let span = ast
-                    .nodes
-                    .iter()
-                    .position(|node| *node == Node::Name(index as u32))
-                    .map(|i| ast.spans[i])
-                    .unwrap_or_default();
-                let known = self
-                    .vars
-                    .keys()
-                    .map(|name| &**name)
-                    .chain(ops::CONSTANTS.iter().map(|constant| constant.name));
-                let suggestion = suggest::nearest(name, known)
-                    .first()
-                    .map(|&near| Box::from(near));
+                let span = ast.first_use(index);
+                let suggestion = self.suggest_name(name);
                 let kind = ErrorKind::UnknownName {
                     name: name.clone(),
                     suggestion,
@@ -270,6 +592,190 @@ impl Session {
                 return Err(Error::new(kind, span));
             }
         }
-        Ok(env.into())
+        Ok(env)
     }
+}
+
+/// A statement parsed, its names looked up and its settings taken: everything an evaluation
+/// needs, detached from the session so that it can run on another thread while the session
+/// waits (or gives up, see [`Session::abandon_evaluation`]). It holds its own handle to the
+/// session's pool, so a pool replaced meanwhile lives on until the evaluation ends.
+#[derive(Debug)]
+pub struct Prepared {
+    target: Option<Box<str>>,
+    ast: Arc<Ast>,
+    env: Arc<[Value]>,
+    source: Arc<str>,
+    options: EvalOptions,
+    pool: Pool,
+    parse: Duration,
+}
+
+/// What [`Prepared::run`] produced, for [`Session::finish`].
+#[derive(Debug)]
+pub struct Ran {
+    target: Option<Box<str>>,
+    result: Result<Value, Error>,
+    /// `None` when the evaluation panicked before it had one.
+    trace: Option<Trace>,
+    stats: Stats,
+}
+
+/// What [`Prepared::run_speedup`] produced, for [`Session::finish_speedup`].
+#[derive(Debug)]
+pub struct SpeedupRuns {
+    result: Result<Value, Error>,
+    /// One per pool size that ran to the end.
+    traces: Vec<Trace>,
+}
+
+/// What [`Session::speedup_statement`] did.
+#[derive(Debug)]
+pub enum SpeedupOutcome {
+    /// An assignment, run once.
+    Assigned(Outcome),
+    /// An expression, run on each pool size: its value and one trace per size.
+    Timed { value: Value, traces: Vec<Trace> },
+}
+
+impl Prepared {
+    /// The parsed tree.
+    pub fn ast(&self) -> &Ast {
+        &self.ast
+    }
+
+    /// Is the statement `name = expr`?
+    pub fn is_assignment(&self) -> bool {
+        self.target.is_some()
+    }
+
+    /// The flag that cancels this evaluation.
+    pub fn cancel_flag(&self) -> &CancelFlag {
+        &self.options.cancel
+    }
+
+    /// Lets a live view watch this evaluation while it runs, through `watch`.
+    pub fn watch(&mut self, watch: Watch) {
+        self.options.watch = Some(watch);
+    }
+
+    /// Evaluates the statement on the session's pool.
+    ///
+    /// # Blocking
+    ///
+    /// Blocks the calling thread until the evaluation has finished, failed or been cancelled;
+    /// call it from outside the pool.
+    ///
+    /// # Panic handling
+    ///
+    /// A panic is caught and returned as [`ErrorKind::Internal`] quoting the input.
+    pub fn run(self) -> Ran {
+        let n_nodes = self.ast.len();
+        let n_workers = self.pool.n_workers();
+        let eval_started = Instant::now();
+        let evaluation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            engine::evaluate(
+                &self.pool,
+                &self.ast,
+                &self.env,
+                &self.source,
+                &self.options,
+            )
+        }));
+        let eval = eval_started.elapsed();
+        let (result, trace) = match evaluation {
+            Ok(evaluation) => (evaluation.result, Some(evaluation.trace)),
+            Err(payload) => (Err(internal_error(&*payload, &self.source)), None),
+        };
+        let stats = Stats {
+            parse: self.parse,
+            eval,
+            n_nodes,
+            n_tasks: trace.as_ref().map_or(0, |trace| trace.tasks.len()),
+            n_workers,
+        };
+        // Freeing the tree of a large line takes milliseconds: a worker does it while the
+        // value is printed.
+        if n_nodes >= LARGE_TREE {
+            let ast = self.ast;
+            let _ = self.pool.submit(move || drop(ast));
+        }
+        Ran {
+            target: self.target,
+            result,
+            trace,
+            stats,
+        }
+    }
+
+    /// Evaluates the expression on each pool size from 1 to `max_workers`, each a pool of its
+    /// own, stopping at the first error or cancellation. With a delay, once per size; without
+    /// one, until the timing is stable, the run with the median wall time standing for the
+    /// size (see [`Session::speedup_runs`]).
+    ///
+    /// # Blocking
+    ///
+    /// As [`Prepared::run`].
+    pub fn run_speedup(self, max_workers: usize) -> SpeedupRuns {
+        let mut traces = Vec::with_capacity(max_workers);
+        let mut result = Err(Error::unplaced(ErrorKind::Internal("no run".into())));
+        let runs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for n_workers in 1..=max_workers {
+                let pool = match Pool::new(n_workers) {
+                    Ok(pool) => pool,
+                    Err(error) => {
+                        result = Err(error);
+                        return;
+                    }
+                };
+                let mut runs: Vec<Trace> = Vec::new();
+                let mut measured = Duration::ZERO;
+                loop {
+                    let evaluation =
+                        engine::evaluate(&pool, &self.ast, &self.env, &self.source, &self.options);
+                    let failed = evaluation.result.is_err();
+                    result = evaluation.result;
+                    if failed {
+                        return;
+                    }
+                    measured += Duration::from_nanos(evaluation.trace.wall_ns);
+                    runs.push(evaluation.trace);
+                    if self.options.delay > Duration::ZERO || speedup_stable(runs.len(), measured) {
+                        break;
+                    }
+                }
+                runs.sort_by_key(|trace| trace.wall_ns);
+                let middle = runs.len() / 2;
+                traces.push(runs.swap_remove(middle));
+            }
+        }));
+        if let Err(payload) = runs {
+            result = Err(internal_error(&*payload, &self.source));
+        }
+        SpeedupRuns { result, traces }
+    }
+}
+
+impl Ran {
+    /// The value, if the evaluation succeeded.
+    pub fn value(&self) -> Option<&Value> {
+        self.result.as_ref().ok()
+    }
+}
+
+/// The error for a panic caught while handling `line`: the panic's message and the input.
+fn internal_error(payload: &(dyn std::any::Any + Send), line: &str) -> Error {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(std::string::ToString::to_string)
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    let mut quoted: String = line.chars().take(200).collect();
+    if quoted.len() < line.len() {
+        quoted.push('…');
+    }
+    Error::new(
+        ErrorKind::Internal(format!("{message} (input: {quoted:?})")),
+        crate::span::Span::default(),
+    )
 }

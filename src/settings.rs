@@ -1,11 +1,12 @@
-//! The settings both front doors take, parsed in one place: the number of workers, the grain
-//! and the default largest pool of a speedup run (durations are in `units`).
+//! The settings both front doors take, parsed in one place: the number of workers, the grain,
+//! the scheduling policy and the default largest pool of a speedup run (durations are in
+//! `units`).
 //!
 //! `cli` reads them from flags and `repl` from `:commands`; both call the parsers here, so a
 //! setting is spelt and refused the same way at either door, and neither door imports the
 //! other. Errors are typed; the door that has the flag or command words the hint.
 
-use crate::engine::{self, Grain, MAX_WORKERS};
+use crate::engine::{self, Grain, MAX_WORKERS, Policy};
 
 /// A setting that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -14,8 +15,12 @@ pub(crate) enum SettingError {
     NotWorkers(String),
     #[error("the number of workers must be between 1 and {MAX_WORKERS}, not {0}")]
     WorkersOutOfRange(usize),
-    #[error("grain must be 'auto' or a positive number of nodes, not '{0}'")]
+    #[error("grain must be 'auto' or a positive number of operators per task, not '{0}'")]
     Grain(String),
+    #[error("MAX must be between 1 and {MAX_WORKERS}, not {0}")]
+    SpeedupMax(String),
+    #[error("policy must be lifo, fifo or critical-path, not '{0}'")]
+    Policy(String),
 }
 
 /// A number of workers, from 1 to [`MAX_WORKERS`].
@@ -37,6 +42,20 @@ pub(crate) fn parse_grain(text: &str) -> Result<Grain, SettingError> {
         Ok(n) if n >= 1 => Ok(Grain::Fixed(n)),
         _ => Err(SettingError::Grain(text.to_string())),
     }
+}
+
+/// The largest pool of a speedup run, from 1 to [`MAX_WORKERS`].
+pub(crate) fn parse_speedup_max(text: &str) -> Result<usize, SettingError> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_WORKERS).contains(n))
+        .ok_or_else(|| SettingError::SpeedupMax(text.to_string()))
+}
+
+/// `lifo`, `fifo` or `critical-path`.
+pub(crate) fn parse_policy(text: &str) -> Result<Policy, SettingError> {
+    Policy::from_name(text.trim()).ok_or_else(|| SettingError::Policy(text.to_string()))
 }
 
 /// Default largest pool of a speedup run: the machine's parallelism, at least 4.
@@ -62,5 +81,21 @@ mod test {
         assert_eq!(parse_grain("auto"), Ok(Grain::Auto));
         assert_eq!(parse_grain("4"), Ok(Grain::Fixed(4)));
         assert_eq!(parse_grain("0"), Err(SettingError::Grain("0".into())));
+        assert_eq!(
+            parse_grain("0").map_err(|e| e.to_string()),
+            Err("grain must be 'auto' or a positive number of operators per task, not '0'".into())
+        );
+        assert_eq!(parse_speedup_max("3"), Ok(3));
+        assert_eq!(
+            parse_speedup_max("-1").map_err(|e| e.to_string()),
+            Err("MAX must be between 1 and 1024, not -1".into())
+        );
+        assert!(parse_speedup_max("1025").is_err());
+        assert_eq!(parse_policy("critical-path"), Ok(Policy::CriticalPath));
+        assert_eq!(parse_policy("lifo"), Ok(Policy::Lifo));
+        assert_eq!(
+            parse_policy("random").map_err(|e| e.to_string()),
+            Err("policy must be lifo, fifo or critical-path, not 'random'".into())
+        );
     }
 }

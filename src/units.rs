@@ -1,4 +1,6 @@
-//! Durations as people type and read them: `100ms`, `1.5s`, `250us`; a bare number is ms.
+//! Durations and counts as people type and read them: `100ms`, `1.5s`, `250us`; a bare number
+//! is ms; units in any case (`100MS`), and `off` for no delay at all. Counts are written with
+//! their noun in the right number (`1 task`, `2 tasks`) by [`plural`], everywhere.
 
 use std::time::Duration;
 
@@ -8,7 +10,7 @@ const MAX_SECONDS: f64 = 3600.0;
 /// A duration that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum DurationError {
-    #[error("invalid duration '{0}': expected e.g. 100ms, 1.5s, 250us")]
+    #[error("invalid duration '{0}': expected e.g. 100ms, 1.5s, 250us or off")]
     Invalid(String),
     #[error("invalid duration unit '{unit}' in '{text}': use s, ms, us or ns")]
     Unit { unit: String, text: String },
@@ -17,9 +19,12 @@ pub(crate) enum DurationError {
 }
 
 /// Parses `100ms`, `1.5s`, `250us` (or `250µs`), `2m` is not accepted; a bare number is
-/// milliseconds.
+/// milliseconds. Units are read in any case (`100MS`); `off` is no delay.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(Duration::ZERO);
+    }
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
         .unwrap_or(text.len());
@@ -28,14 +33,14 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, DurationError> {
         .replace('_', "")
         .parse()
         .map_err(|_| DurationError::Invalid(text.to_string()))?;
-    let seconds = match unit.trim() {
+    let seconds = match unit.trim().to_lowercase().as_str() {
         "" | "ms" => number / 1e3,
         "s" => number,
         "us" | "µs" => number / 1e6,
         "ns" => number / 1e9,
-        other => {
+        _ => {
             return Err(DurationError::Unit {
-                unit: other.to_string(),
+                unit: unit.trim().to_string(),
                 text: text.to_string(),
             });
         }
@@ -73,6 +78,17 @@ pub(crate) fn format_ns(ns: f64) -> String {
     format!("{value:.digits$} {unit}")
 }
 
+/// A count and its noun, singular for one: `1 worker`, `4 workers`, `0 tasks`. Any integer
+/// type: the count is compared as written.
+pub(crate) fn plural(n: impl std::fmt::Display, noun: &str) -> String {
+    let n = n.to_string();
+    if n == "1" {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -93,11 +109,37 @@ mod test {
     }
 
     #[test]
+    fn units_in_any_case_and_off() {
+        check("100MS", Duration::from_millis(100));
+        check("1.5S", Duration::from_millis(1500));
+        check("250Us", Duration::from_micros(250));
+        check("250µS", Duration::from_micros(250));
+        check("off", Duration::ZERO);
+        check(" OFF ", Duration::ZERO);
+        assert_eq!(
+            parse_duration("10 Parsecs"),
+            Err(DurationError::Unit {
+                unit: "Parsecs".into(),
+                text: "10 Parsecs".into()
+            })
+        );
+    }
+
+    #[test]
     fn errors() {
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("10 parsecs").is_err());
         assert!(parse_duration("-5ms").is_err());
         assert!(parse_duration("99999s").is_err());
+    }
+
+    #[test]
+    fn plurals() {
+        assert_eq!(plural(1, "task"), "1 task");
+        assert_eq!(plural(0, "task"), "0 tasks");
+        assert_eq!(plural(2usize, "node"), "2 nodes");
+        assert_eq!(plural(1u64, "bit"), "1 bit");
+        assert_eq!(plural(-1, "degree"), "-1 degrees");
     }
 
     #[test]

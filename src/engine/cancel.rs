@@ -7,6 +7,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// The longest single sleep of a simulated delay: the cancel flag is checked at least this
+/// often, so Ctrl-C stops a slow evaluation well within 100 ms.
+const DELAY_SLICE: Duration = Duration::from_millis(10);
 
 /// A shared flag that asks a running evaluation to stop. Clones share the same flag.
 #[derive(Clone, Debug, Default)]
@@ -28,5 +33,28 @@ impl CancelFlag {
     /// Has [`CancelFlag::cancel`] been called since the last reset?
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Sleeps `delay` (an operator's simulated work) in slices, checking `cancel` before and
+/// between them, and `wanted` between them. `false` as soon as the flag is set or the work is no
+/// longer `wanted`; `true` once the whole delay has been slept.
+pub(crate) fn sleep_delay(delay: Duration, cancel: &CancelFlag, wanted: impl Fn() -> bool) -> bool {
+    if cancel.is_cancelled() {
+        return false;
+    }
+    if delay.is_zero() {
+        return true;
+    }
+    let deadline = Instant::now() + delay;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return true;
+        }
+        std::thread::sleep((deadline - now).min(DELAY_SLICE));
+        if cancel.is_cancelled() || !wanted() {
+            return false;
+        }
     }
 }

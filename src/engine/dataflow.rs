@@ -2,9 +2,11 @@
 //!
 //! Each task has a counter of operand tasks still pending. Tasks with no operand tasks are
 //! submitted at the start; when a task finishes, it decrements its consumer's counter, and the
-//! worker that brings it to zero runs the consumer next (in a loop, not a recursive call). So
-//! a task only ever starts with all its operands computed, no worker ever waits on another
-//! task, and one worker cannot deadlock. The last task (the root's) resolves only after every
+//! worker that brings it to zero hands the consumer on as the policy says: under `lifo` it runs
+//! the consumer next (in a loop, not a recursive call); under `fifo` and `critical-path` it puts
+//! the consumer into the shared ready queue (`ready`) and takes the queue's next task. So a task
+//! only ever starts with all its operands computed, no worker ever waits on another task, and
+//! one worker cannot deadlock. The last task (the root's) resolves only after every
 //! other task has, and the caller's future is fulfilled when the last job lets go of the
 //! shared state, handing that state over whole to build the result and the trace.
 //!
@@ -12,16 +14,19 @@
 //! such id wins. Tasks whose nodes all come after a known error are skipped, tasks that may
 //! still hold an earlier error run on, so the error reported is the one the sequential
 //! evaluator reports (the first failing node in arena order). The cancel flag skips every task
-//! not yet started and stops running ones at their next check.
+//! not yet started and stops running ones at their next check. Each task's slot says what
+//! became of it (ran, failed, stopped part way, not run), so the trace can tell.
 //!
 //! Reductions: the task of a `sum(… for k in range(…))` node, once its bounds are known, cuts
-//! the range into chunks (by the grain) and submits one task per chunk, which maps and folds
+//! the range into chunks (by the grain) and submits one job per chunk, which maps and folds
 //! its elements; the chunk results are combined pairwise by a tree of combine tasks, run (as
-//! consumers are) by the worker that finishes the second operand. The root of that tree
-//! completes the reduction's own task, and its consumer goes on as usual. These tasks are made
-//! while the evaluation runs, so they are recorded beside the plan's and put into the trace
-//! (before the reduction's task) when it is assembled. `reduce` knows how partial results
-//! combine; this module only schedules them.
+//! consumers are) by the worker that finishes the second operand. These jobs go straight to
+//! the pool whatever the policy: the policy orders the plan's tasks. The root of that tree
+//! completes the reduction's own task, whose consumer is then handed on as the policy says.
+//! The tree's tasks are made while the evaluation runs, so they have slots of their own beside
+//! the plan's and are put into the trace (before the reduction's task) when it is assembled;
+//! a live view sees only the plan's slots, the reduction's task running until its tree's root
+//! ends. `reduce` knows how partial results combine; this module only schedules them.
 //!
 //! This module knows no arithmetic ([`eval_node`] does it) and draws nothing.
 
@@ -36,21 +41,18 @@ use crate::ast::{Ast, BodySkip, Node, NodeId};
 use crate::engine::future::{self, Promise, panic_error};
 use crate::engine::grain::{self, NO_TASK, Plan};
 use crate::engine::node::eval_node;
+use crate::engine::progress::{
+    NOT_STARTED, Progress, RUNNING, Times, WORKER_BITS, outcome_of, pack, state_of, unpack,
+};
+use crate::engine::ready::ReadyQueue;
 use crate::engine::reduce::{self, Chunking, Partial, Range, SmallBody};
-use crate::engine::{CancelFlag, EvalOptions, Evaluation, Grain, Pool};
+use crate::engine::{CancelFlag, EvalOptions, Evaluation, Grain, Pool, cancel};
 use crate::error::{Error, ErrorKind};
 use crate::num::{Int, Limits, Value};
-use crate::trace::{TaskRecord, TaskTiming, Trace};
-
-/// The longest single sleep of a simulated delay: the cancel flag is checked at least this
-/// often, so Ctrl-C stops a slow evaluation well within 100 ms.
-const DELAY_SLICE: Duration = Duration::from_millis(10);
+use crate::trace::{Context, Ending, TaskOutcome, TaskRecord, TaskTiming, Trace};
 
 /// Traces of fewer tasks are assembled on the caller's thread, larger ones on the pool.
 const PARALLEL_TRACE_MIN_TASKS: usize = 4096;
-
-/// Bits of [`Times::start`] below the start time, holding the worker's index.
-const WORKER_BITS: u32 = 16;
 
 /// Most chunks one reduction is cut into, whatever the grain: a trace of a few thousand tasks
 /// per reduction stays readable, and a range of 10^12 elements is not 10^12 tasks.
@@ -59,15 +61,21 @@ const MAX_CHUNKS: u64 = 4096;
 /// Chunks per worker of a large reduction under the automatic grain.
 const REDUCTION_CHUNKS_PER_WORKER: u64 = 64;
 
-/// Each task's instants and worker, written once by the worker that runs it: 16 bytes a task.
-/// A task's ready time is not stored: a task with operand tasks starts the moment its last
-/// operand ends (on the worker that ended it), and one without is ready at 0.
-#[derive(Debug, Default)]
-struct Times {
-    /// The start time shifted left by [`WORKER_BITS`], or'ed with the worker's index (a pool
-    /// has at most 1024 workers; 2^48 ns is 78 hours).
-    start: AtomicU64,
-    end_ns: AtomicU64,
+/// Where an error was raised: a plan task, and the task of its reduction's tree if it was one
+/// of those ([`NO_TASK`] for the plan task itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TaskAt {
+    task: usize,
+    tree: u32,
+}
+
+impl TaskAt {
+    fn plan(task: usize) -> TaskAt {
+        TaskAt {
+            task,
+            tree: NO_TASK,
+        }
+    }
 }
 
 /// What the last job hands back to the caller.
@@ -75,8 +83,9 @@ struct Times {
 struct Finished {
     plan: Plan,
     values: Vec<OnceLock<Value>>,
-    times: Vec<Times>,
-    error: Option<(u32, Error)>,
+    times: Arc<[Times]>,
+    /// The failing node, its task, and the error.
+    error: Option<(u32, TaskAt, Error)>,
     cancelled: bool,
     reductions: Vec<Arc<ReduceRun>>,
 }
@@ -95,6 +104,7 @@ struct TreeTask {
     partial: Mutex<Option<Partial>>,
     /// The value shown in the trace (the fold, where the partial is one), when recording.
     shown: OnceLock<Value>,
+    /// Its slot, as a plan task's: start, state and worker, end.
     times: Times,
     /// Operators evaluated (elements times the body's operators, or 1 for a combine).
     n_ops: AtomicU32,
@@ -130,11 +140,9 @@ impl ReduceRun {
 /// What [`Shared::run_task`] did.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ran {
-    /// Nothing (after an error, or cancelled).
-    Skipped,
-    /// The task's nodes, to a value or an error.
-    Done,
-    /// Submitted a reduction's chunks: the task completes when they are combined.
+    /// Ran or skipped the task's nodes, with this outcome.
+    Ended(TaskOutcome),
+    /// Submitted a reduction's chunks: the task ends when they are combined.
     Deferred,
 }
 
@@ -160,15 +168,18 @@ struct Shared {
     ready: Vec<u32>,
     /// Ready tasks run one after the other by a single starting job, once split.
     seed_chunk: usize,
+    /// The shared ready queue of the `fifo` and `critical-path` policies; `None` under `lifo`.
+    queue: Option<ReadyQueue>,
     /// `pending[t]`: operand tasks of task `t` not yet resolved.
     pending: Vec<AtomicU32>,
     /// `values[t]`: task `t`'s value, set once when it succeeds; read by its consumer.
     values: Vec<OnceLock<Value>>,
-    times: Vec<Times>,
+    /// Each task's slot; shared with a live view when one watches.
+    times: Arc<[Times]>,
     /// The smallest id of a node known to have failed (`u32::MAX`: none yet). A hint for
     /// skipping work; `error` holds the error itself.
     first_error: AtomicU32,
-    error: Mutex<Option<(u32, Error)>>,
+    error: Mutex<Option<(u32, TaskAt, Error)>>,
     /// Set when a task stopped because of the cancel flag.
     cancelled: AtomicBool,
     started: Instant,
@@ -196,7 +207,7 @@ impl Drop for Shared {
             promise.fulfil(Ok(Finished {
                 plan: std::mem::take(&mut self.plan),
                 values: std::mem::take(&mut self.values),
-                times: std::mem::take(&mut self.times),
+                times: std::mem::replace(&mut self.times, Arc::new([])),
                 error,
                 cancelled: *self.cancelled.get_mut(),
                 reductions: std::mem::take(
@@ -209,13 +220,16 @@ impl Drop for Shared {
     }
 }
 
-/// Evaluates `ast` by running `plan` (at least one task) on `pool`.
+/// Evaluates `ast` by running `plan` (at least one task) on `pool`; `context` is what the
+/// trace records of the settings.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     pool: &Pool,
     ast: &Arc<Ast>,
     env: &Arc<[Value]>,
     source: &Arc<str>,
     options: &EvalOptions,
+    context: Context,
     plan: Plan,
     record: bool,
 ) -> Evaluation {
@@ -229,10 +243,10 @@ pub(crate) fn run(
         .map(|task| AtomicU32::new(plan.deps(task).len() as u32))
         .collect();
     let values = (0..n_tasks).map(|_| OnceLock::new()).collect();
-    let times = if record {
+    let times: Arc<[Times]> = if record {
         (0..n_tasks).map(|_| Times::default()).collect()
     } else {
-        Vec::new()
+        Arc::new([])
     };
     // With a delay every ready task gets its own job, so the schedule shows real parallelism;
     // with many cheap ready tasks, runs of them share a job (still hundreds of jobs per worker
@@ -242,8 +256,22 @@ pub(crate) fn run(
     } else {
         ready.len().div_ceil(n_workers * 256)
     };
+    let queue = ReadyQueue::new(options.policy, &plan, &ready);
     let (promise, future) = future::channel();
     let started = Instant::now();
+    if let Some(watch) = &options.watch
+        && record
+    {
+        watch.publish(Some(Arc::new(Progress {
+            started,
+            times: Arc::clone(&times),
+            roots: plan.roots.clone(),
+            n_ops: plan.n_ops.clone(),
+            n_workers,
+            source: Arc::clone(source),
+            context,
+        })));
+    }
     let shared = Arc::new(Shared {
         ast: Arc::clone(ast),
         env: Arc::clone(env),
@@ -254,6 +282,7 @@ pub(crate) fn run(
         plan,
         ready,
         seed_chunk,
+        queue,
         pending,
         values,
         times,
@@ -270,16 +299,24 @@ pub(crate) fn run(
     let n_ready = shared.ready.len();
     pool.threads().spawn(move || seed(shared, 0, n_ready));
     let root_span = ast.span(ast.root());
-    let finished = match future.result() {
+    let outcome = future.result();
+    if let Some(watch) = &options.watch {
+        watch.publish(None);
+    }
+    let finished = match outcome {
         Ok(finished) => finished,
         Err(error) => {
+            let mut trace = Trace::new(n_workers, Arc::clone(source));
+            trace.context = context;
             return Evaluation {
                 result: Err(error),
-                trace: Trace::new(n_workers, Arc::clone(source)),
+                trace,
             };
         }
     };
-    finish(finished, pool, ast, source, root_span)
+    let mut evaluation = finish(finished, pool, ast, source, root_span);
+    evaluation.trace.context = context;
+    evaluation
 }
 
 /// Builds the result and the trace from what the jobs left. The records are assembled on the
@@ -302,10 +339,22 @@ fn finish(
     } = finished;
     let n_workers = pool.n_workers();
     let root_value = values.last().and_then(OnceLock::get);
+    // The failing task's index in the trace, given the index of each task of the plan and
+    // of each reduction's tree there.
+    let ending_at = |index: &dyn Fn(TaskAt) -> usize| match &error {
+        _ if cancelled => Ending::Cancelled,
+        Some((node, at, error)) => Ending::Failed {
+            task: index(*at),
+            node: NodeId(*node),
+            error: error.kind.clone(),
+        },
+        None => Ending::Finished,
+    };
+    let ending = ending_at(&|at: TaskAt| at.task);
     let result = if cancelled {
         Err(Error::new(ErrorKind::Cancelled, root_span))
-    } else if let Some((_, error)) = error {
-        Err(error)
+    } else if let Some((_, _, error)) = &error {
+        Err(error.clone())
     } else {
         root_value.cloned().ok_or_else(|| {
             Error::new(
@@ -316,38 +365,44 @@ fn finish(
     };
     if times.is_empty() {
         // Not recorded: no trace.
-        return Evaluation {
-            result,
-            trace: Trace::new(n_workers, Arc::clone(source)),
-        };
+        let mut trace = Trace::new(n_workers, Arc::clone(source));
+        trace.ending = ending;
+        return Evaluation { result, trace };
+    }
+    if !reductions.is_empty() {
+        let (mut trace, index) =
+            assemble_with_reductions(n_workers, ast, source, &plan, values, &times, reductions);
+        trace.ending = ending_at(&index);
+        return Evaluation { result, trace };
     }
     // Relaxed loads: the caller synchronised with every job through the future.
     let load = |atomic: &AtomicU64| atomic.load(Ordering::Relaxed);
-    let wall_ns = times.last().map_or(0, |last| load(&last.end_ns));
     let record = |task: usize| {
         let root = NodeId(plan.roots[task]);
-        let start = load(&times[task].start);
-        let start_ns = start >> WORKER_BITS;
+        let (start_ns, state, worker) = unpack(load(&times[task].start));
         let deps_start = plan.deps_start[task];
-        let deps_len = plan.deps_start[task + 1] - deps_start;
+        let deps = plan.deps(task);
         TaskRecord {
             root,
             n_nodes: plan.n_ops[task],
             span: ast.span(root),
-            worker: (start & ((1 << WORKER_BITS) - 1)) as u32,
-            ready_ns: if deps_len == 0 { 0 } else { start_ns },
+            worker,
+            ready_ns: deps
+                .iter()
+                .map(|&dep| load(&times[dep as usize].end_ns))
+                .max()
+                .unwrap_or(0),
             start_ns,
             end_ns: load(&times[task].end_ns),
+            outcome: if state == NOT_STARTED {
+                TaskOutcome::NotRun
+            } else {
+                outcome_of(state)
+            },
             deps_start,
-            deps_len,
+            deps_len: deps.len() as u32,
         }
     };
-    if !reductions.is_empty() {
-        let trace = assemble_with_reductions(
-            n_workers, ast, source, wall_ns, &plan, values, &times, reductions,
-        );
-        return Evaluation { result, trace };
-    }
     // Waking the workers costs more than a few thousand records take on the caller's thread.
     let tasks: Vec<TaskRecord> = if plan.n_tasks() < PARALLEL_TRACE_MIN_TASKS {
         (0..plan.n_tasks()).map(record).collect()
@@ -355,27 +410,40 @@ fn finish(
         pool.threads()
             .install(|| (0..plan.n_tasks()).into_par_iter().map(record).collect())
     };
+    // The last instant any task was seen: the root's end when the evaluation succeeded.
+    let wall_ns = times
+        .iter()
+        .map(|slot| load(&slot.end_ns))
+        .max()
+        .unwrap_or(0);
     let Plan { deps, .. } = plan;
-    Evaluation {
-        result,
-        trace: Trace::from_parts(n_workers, Arc::clone(source), wall_ns, tasks, deps, values),
+    let mut trace = Trace::from_parts(n_workers, Arc::clone(source), wall_ns, tasks, deps, values);
+    trace.ending = ending;
+    Evaluation { result, trace }
+}
+
+/// The outcome a slot's state word stands for.
+fn slot_outcome(state: u64) -> TaskOutcome {
+    if state == NOT_STARTED {
+        TaskOutcome::NotRun
+    } else {
+        outcome_of(state)
     }
 }
 
 /// The trace of an evaluation whose reductions made tasks of their own: each reduction's
 /// chunks and combines are put just before its task (whose record is the tree's root), so that
-/// every task still comes after those it depends on.
-#[allow(clippy::too_many_arguments)]
+/// every task still comes after those it depends on. Also returns where each task of the plan
+/// and of the trees went in the trace.
 fn assemble_with_reductions(
     n_workers: usize,
     ast: &Ast,
     source: &Arc<str>,
-    wall_ns: u64,
     plan: &Plan,
     values: Vec<OnceLock<Value>>,
     times: &[Times],
     reductions: Vec<Arc<ReduceRun>>,
-) -> Trace {
+) -> (Trace, impl Fn(TaskAt) -> usize) {
     let load = |atomic: &AtomicU64| atomic.load(Ordering::Relaxed);
     let mut runs: Vec<Option<Arc<ReduceRun>>> = vec![None; plan.n_tasks()];
     for run in reductions {
@@ -383,19 +451,20 @@ fn assemble_with_reductions(
         runs[task] = Some(run);
     }
     let mut trace = Trace::new(n_workers, Arc::clone(source));
-    trace.wall_ns = wall_ns;
     let mut global = vec![0u32; plan.n_tasks()];
-    let timing = |times: &Times, root: NodeId, n_nodes: u32, ready: Option<u64>| {
-        let start = load(&times.start);
-        let start_ns = start >> WORKER_BITS;
+    // Each tree's tasks' indices in the trace, by plan task.
+    let mut locals: Vec<Vec<u32>> = vec![Vec::new(); plan.n_tasks()];
+    let timing = |times: &Times, root: NodeId, n_nodes: u32, ready_ns: u64| {
+        let (start_ns, state, worker) = unpack(load(&times.start));
         TaskTiming {
             root,
             n_nodes,
             span: ast.span(root),
-            worker: (start & ((1 << WORKER_BITS) - 1)) as u32,
-            ready_ns: ready.unwrap_or(start_ns),
+            worker,
+            ready_ns,
             start_ns,
             end_ns: load(&times.end_ns),
+            outcome: slot_outcome(state),
             value: None,
         }
     };
@@ -406,53 +475,63 @@ fn assemble_with_reductions(
             .iter()
             .map(|&d| global[d as usize])
             .collect();
+        let ready_of = |trace: &Trace, deps: &[u32]| {
+            deps.iter()
+                .map(|&d| trace.tasks[d as usize].end_ns)
+                .max()
+                .unwrap_or(0)
+        };
+        let mut record = timing(&times[task], root, plan.n_ops[task], 0);
         let mut deps = plan_deps.clone();
-        let mut n_nodes = plan.n_ops[task];
         if let Some(run) = &runs[task] {
             let reduction = &ast.reductions[run.slot];
             let chunk_root = reduction.body.unwrap_or(run.node);
             let mut local = vec![0u32; run.tree.len()];
             for (id, tree_task) in run.tree.iter().enumerate() {
-                let end = |c: u32| load(&run.tree[c as usize].times.end_ns);
-                let (root_node, tree_deps, ready) = match tree_task.children {
-                    None => (chunk_root, plan_deps.clone(), Some(run.ready_ns)),
-                    Some((a, b)) => (
-                        run.node,
-                        vec![local[a as usize], local[b as usize]],
-                        Some(end(a).max(end(b))),
-                    ),
+                let n_ops = tree_task.n_ops.load(Ordering::Relaxed);
+                let (root_node, tree_deps) = match tree_task.children {
+                    None => (chunk_root, plan_deps.clone()),
+                    Some((a, b)) => (run.node, vec![local[a as usize], local[b as usize]]),
                 };
+                let ready_ns = match tree_task.children {
+                    None => run.ready_ns,
+                    Some(_) => ready_of(&trace, &tree_deps),
+                };
+                let mut tree_record = timing(&tree_task.times, root_node, n_ops, ready_ns);
                 if id as u32 == run.root {
+                    // The reduction's own record: the root's times and outcome.
+                    tree_record.n_nodes = n_ops;
+                    record = tree_record;
                     deps = tree_deps;
-                    n_nodes = tree_task.n_ops.load(Ordering::Relaxed);
+                    local[id] = u32::MAX;
                     continue;
                 }
-                let mut record = timing(
-                    &tree_task.times,
-                    root_node,
-                    tree_task.n_ops.load(Ordering::Relaxed),
-                    ready,
-                );
                 if tree_task.children.is_none() && reduction.body.is_none() {
-                    record.span = reduction.range_span;
+                    tree_record.span = reduction.range_span;
                 }
-                record.value = tree_task.shown.get().cloned();
-                local[id] = trace.push_task(record, &tree_deps);
+                tree_record.value = tree_task.shown.get().cloned();
+                local[id] = trace.push_task(tree_record, &tree_deps);
             }
+            locals[task] = local;
         }
-        let mut record = timing(&times[task], root, n_nodes, None);
-        if deps.is_empty() {
-            record.ready_ns = 0;
-        }
+        record.root = root;
+        record.span = ast.span(root);
+        record.ready_ns = ready_of(&trace, &deps);
         record.value = value.into_inner();
         global[task] = trace.push_task(record, &deps);
     }
-    trace
+    trace.wall_ns = trace.tasks.iter().map(|t| t.end_ns).max().unwrap_or(0);
+    let index = move |at: TaskAt| match locals[at.task].get(at.tree as usize) {
+        Some(&local) if local != u32::MAX => local as usize,
+        _ => global[at.task] as usize,
+    };
+    (trace, index)
 }
 
 /// Starts the ready tasks `shared.ready[lo..hi]`: halves the range, submitting one half as a
 /// new job, until it is one chunk, then runs that chunk's tasks (and whatever consumers they
-/// make ready).
+/// make ready). Under a shared-queue policy the range only counts the jobs: each of them
+/// serves the queue once, in the queue's order.
 // The job owns its reference to the shared state: the last job to drop one fulfils the future.
 #[allow(clippy::needless_pass_by_value)]
 fn seed(shared: Arc<Shared>, lo: usize, mut hi: usize) {
@@ -466,16 +545,17 @@ fn seed(shared: Arc<Shared>, lo: usize, mut hi: usize) {
         hi = mid;
     }
     let mut stack = Vec::new();
+    if let Some(queue) = &shared.queue {
+        for _ in lo..hi {
+            shared.serve(queue, &mut stack);
+        }
+        return;
+    }
     let mut start_ns = shared.now_ns();
     for &task in &shared.ready[lo..hi] {
         // One clock read per task: the next ready task starts when the previous chain ended.
         start_ns = shared.run_chain(task, start_ns, &mut stack);
     }
-}
-
-/// The index of the current worker in its pool, as the trace records it.
-fn worker_index() -> u64 {
-    rayon::current_thread_index().unwrap_or(0) as u64 & ((1 << WORKER_BITS) - 1)
 }
 
 /// A task's value stack: values it computed, and borrowed values of its operand tasks. Reused
@@ -490,48 +570,27 @@ impl Shared {
         self.started.elapsed().as_nanos() as u64
     }
 
+    fn worker_index() -> u64 {
+        rayon::current_thread_index().unwrap_or(0) as u64 & ((1 << WORKER_BITS) - 1)
+    }
+
     /// Runs `task`, started at `start_ns`, then, as long as finishing a task makes its consumer
-    /// ready, the consumer. Returns when the last task it ran ended.
+    /// ready, the consumer (the `lifo` policy). Returns when the last task it ran ended.
     fn run_chain<'s>(
         self: &'s Arc<Self>,
         mut task: u32,
         mut start_ns: u64,
         stack: &mut Stack<'s>,
     ) -> u64 {
-        let worker = worker_index();
+        let worker = Self::worker_index();
         loop {
-            let index = task as usize;
-            let ran = self.run_task(index, start_ns, stack);
-            if ran == Ran::Deferred {
-                // The reduction's last combine completes the task and goes on from there.
-                return start_ns;
-            }
-            let end_ns = if ran == Ran::Done {
-                self.now_ns()
-            } else {
-                start_ns
+            let (end_ns, consumer) = self.run_one(task, start_ns, worker, stack);
+            let Some(parent) = consumer else {
+                return end_ns;
             };
-            if let Some(times) = self.times.get(index) {
-                // Relaxed stores: published to the consumer by the AcqRel decrement below, and
-                // to the caller by the release of the shared state.
-                times
-                    .start
-                    .store(start_ns << WORKER_BITS | worker, Ordering::Relaxed);
-                times.end_ns.store(end_ns, Ordering::Relaxed);
-            }
-            let parent = self.plan.parent[index];
-            if parent == NO_TASK {
-                return end_ns;
-            }
-            // AcqRel: the Release half publishes this task's value to whichever worker runs the
-            // consumer; the Acquire half lets the last operand's worker see every other
-            // operand's value.
-            if self.pending[parent as usize].fetch_sub(1, Ordering::AcqRel) != 1 {
-                return end_ns;
-            }
             // The consumer became ready, and starts, when its last operand ended: the latest
-            // end among its operand tasks, whose times the Acquire above made visible (another
-            // worker's clock read may be later than ours).
+            // end among its operand tasks, whose times the Acquire in `run_one` made visible
+            // (another worker's clock read may be later than ours).
             task = parent;
             start_ns = self
                 .plan
@@ -543,54 +602,142 @@ impl Shared {
         }
     }
 
-    /// Runs one task, started at `start_ns`, or skips it.
-    fn run_task<'s>(self: &'s Arc<Self>, task: usize, start_ns: u64, stack: &mut Stack<'s>) -> Ran {
+    /// Takes one task from the shared ready queue and runs it; while finishing a task makes its
+    /// consumer ready, puts the consumer in and takes the queue's next task (the `fifo` and
+    /// `critical-path` policies).
+    fn serve<'s>(self: &'s Arc<Self>, queue: &ReadyQueue, stack: &mut Stack<'s>) {
+        let Some(task) = queue.pop() else {
+            return;
+        };
+        self.serve_from(queue, task, stack);
+    }
+
+    /// Runs `task`, taken from the shared ready queue, and serves the queue on as
+    /// [`Shared::serve`] does.
+    fn serve_from<'s>(
+        self: &'s Arc<Self>,
+        queue: &ReadyQueue,
+        mut task: u32,
+        stack: &mut Stack<'s>,
+    ) {
+        let worker = Self::worker_index();
+        loop {
+            let start_ns = self.now_ns();
+            let (_, consumer) = self.run_one(task, start_ns, worker, stack);
+            let Some(parent) = consumer else {
+                return;
+            };
+            task = queue.push_pop(parent);
+        }
+    }
+
+    /// Runs (or skips) one task started at `start_ns` on `worker`, records its times and
+    /// outcome, and resolves it for its consumer. Returns its end and, if this made the
+    /// consumer ready, the consumer. A reduction cut into chunks ends later, when its tree's
+    /// root does ([`Shared::finish_reduction`]): its slot stays running, and its consumer is
+    /// not resolved here.
+    fn run_one<'s>(
+        self: &'s Arc<Self>,
+        task: u32,
+        start_ns: u64,
+        worker: u64,
+        stack: &mut Stack<'s>,
+    ) -> (u64, Option<u32>) {
+        let index = task as usize;
+        let slot = self.times.get(index);
+        if let Some(times) = slot {
+            // Relaxed: only a live view reads a running task's slot, and a stale read shows
+            // it a moment late.
+            times
+                .start
+                .store(pack(start_ns, RUNNING, worker), Ordering::Relaxed);
+        }
+        let outcome = match self.run_task(index, stack) {
+            Ran::Ended(outcome) => outcome,
+            Ran::Deferred => return (start_ns, None),
+        };
+        let end_ns = if outcome.started() {
+            self.now_ns()
+        } else {
+            start_ns
+        };
+        if let Some(times) = slot {
+            // The end first, then the final state with Release, so that whoever sees the state
+            // (Acquire) sees the end. The consumer and the caller see both through the AcqRel
+            // decrement below and the release of the shared state.
+            times.end_ns.store(end_ns, Ordering::Relaxed);
+            times
+                .start
+                .store(pack(start_ns, state_of(outcome), worker), Ordering::Release);
+        }
+        let parent = self.plan.parent[index];
+        if parent == NO_TASK {
+            return (end_ns, None);
+        }
+        // AcqRel: the Release half publishes this task's value to whichever worker runs the
+        // consumer; the Acquire half lets the last operand's worker see every other operand's
+        // value.
+        if self.pending[parent as usize].fetch_sub(1, Ordering::AcqRel) != 1 {
+            return (end_ns, None);
+        }
+        (end_ns, Some(parent))
+    }
+
+    /// Runs one task, or skips it, and says what became of it.
+    fn run_task<'s>(self: &'s Arc<Self>, task: usize, stack: &mut Stack<'s>) -> Ran {
         let root = self.plan.roots[task];
         let first = self.ast.first_of(NodeId(root)).0;
         if self.cancel.is_cancelled() {
             self.cancelled.store(true, Ordering::Relaxed);
-            return Ran::Skipped;
+            return Ran::Ended(TaskOutcome::NotRun);
         }
         // Relaxed: a stale value only means running a task that could have been skipped.
         if first > self.first_error.load(Ordering::Relaxed) {
-            return Ran::Skipped;
+            return Ran::Ended(TaskOutcome::NotRun);
         }
         let current = Cell::new(root);
+        let worked = Cell::new(false);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            self.evaluate_group(task, root, first, &current, stack)
+            self.evaluate_group(task, root, first, &current, &worked, stack)
         }));
-        match outcome {
+        Ran::Ended(match outcome {
             Ok(Ok(Step::Value(Some(value)))) => {
                 // The slot is empty: each task runs once.
                 let _ = self.values[task].set(value);
+                TaskOutcome::Ran
             }
-            Ok(Ok(Step::Value(None))) => {}
+            Ok(Ok(Step::Value(None))) if worked.get() => TaskOutcome::Cancelled,
+            Ok(Ok(Step::Value(None))) => TaskOutcome::NotRun,
             Ok(Ok(Step::Reduce(bounds))) => {
                 let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    self.start_reduction(task, NodeId(root), &bounds, start_ns)
+                    self.start_reduction(task, NodeId(root), &bounds)
                 }));
                 match outcome {
                     Ok(ran) => return ran,
                     Err(payload) => {
                         let span = self.ast.op_span(NodeId(root));
-                        self.record_error(root, panic_error(&*payload, span));
+                        self.record_error(root, task, panic_error(&*payload, span));
+                        TaskOutcome::Failed
                     }
                 }
             }
-            Ok(Err((node, error))) => self.record_error(node, error),
+            Ok(Err((node, error))) => {
+                self.record_error(node, task, error);
+                TaskOutcome::Failed
+            }
             Err(payload) => {
                 let node = current.get();
                 let span = self.ast.op_span(NodeId(node));
-                self.record_error(node, panic_error(&*payload, span));
+                self.record_error(node, task, panic_error(&*payload, span));
+                TaskOutcome::Failed
             }
-        }
-        Ran::Done
+        })
     }
 
     /// Evaluates the nodes of task `task` in arena order, with a value stack as the sequential
     /// evaluator does, taking the values of operand tasks where their subtrees begin. `None`
     /// when it stops early: an operand task has no value, an earlier node failed, or the
-    /// evaluation was cancelled.
+    /// evaluation was cancelled. `worked` is set once it begins its first operator.
     #[allow(clippy::type_complexity)]
     fn evaluate_group<'s>(
         &'s self,
@@ -598,6 +745,7 @@ impl Shared {
         root: u32,
         first: u32,
         current: &Cell<u32>,
+        worked: &Cell<bool>,
         stack: &mut Stack<'s>,
     ) -> Result<Step, (u32, Error)> {
         let ast = &*self.ast;
@@ -632,6 +780,7 @@ impl Shared {
             let id = NodeId(index);
             if let Some(reduction) = ast.reduction(id) {
                 // Always a task's root (see `grain`): its bounds are on the stack.
+                worked.set(true);
                 let base = stack.len().saturating_sub(reduction.n_args as usize);
                 let bounds = stack.drain(base..).map(Cow::into_owned).collect();
                 return Ok(Step::Reduce(bounds));
@@ -640,7 +789,8 @@ impl Shared {
                 if index > self.first_error.load(Ordering::Relaxed) {
                     return Ok(Step::Value(None));
                 }
-                if !self.simulate_work() {
+                worked.set(true);
+                if !self.simulate_work(index) {
                     return Ok(Step::Value(None));
                 }
             }
@@ -655,55 +805,57 @@ impl Shared {
         Ok(Step::Value(stack.pop().map(Cow::into_owned)))
     }
 
-    /// Whether a fold should stop: the evaluation was cancelled (noted) or something failed.
-    fn should_stop(&self) -> bool {
+    /// Whether the tasks of reduction `node` should stop: the evaluation was cancelled (noted),
+    /// or a node at or before the reduction failed, so that its value is no longer wanted (an
+    /// error inside the reduction stops its other chunks; one after it does not, since the
+    /// reduction may still hold an earlier error).
+    fn should_stop(&self, node: NodeId) -> bool {
         if self.cancel.is_cancelled() {
             self.cancelled.store(true, Ordering::Relaxed);
             return true;
         }
-        self.first_error.load(Ordering::Relaxed) != u32::MAX
+        // Relaxed: a stale value only means working a moment longer.
+        self.first_error.load(Ordering::Relaxed) <= node.0
     }
 
-    /// The simulated delay before an element, when one is set.
-    fn per_element(&self) -> Option<impl Fn() -> bool + '_> {
-        (!self.delay.is_zero()).then_some(|| self.simulate_work())
+    /// Sleeps the simulated delay of one element or one combine of reduction `node`; `false`
+    /// if it should stop instead.
+    fn reduction_work(&self, node: NodeId) -> bool {
+        let slept = cancel::sleep_delay(self.delay, &self.cancel, || !self.should_stop(node));
+        slept && !self.should_stop(node)
+    }
+
+    /// The simulated delay before each element of reduction `node`, when one is set.
+    fn per_element(&self, node: NodeId) -> Option<impl Fn() -> bool + '_> {
+        (!self.delay.is_zero()).then_some(move || self.reduction_work(node))
     }
 
     /// The reduction of task `task` (node `node`), its bounds known: an empty range or a single
-    /// chunk is evaluated here and now; a longer one is cut into chunks, submitted as tasks.
+    /// chunk is evaluated here and now; a longer one is cut into chunks, submitted as jobs.
     // Reads as the steps of a reduction's start, in order.
     #[allow(clippy::too_many_lines)]
-    fn start_reduction(
-        self: &Arc<Self>,
-        task: usize,
-        node: NodeId,
-        bounds: &[Value],
-        start_ns: u64,
-    ) -> Ran {
+    fn start_reduction(self: &Arc<Self>, task: usize, node: NodeId, bounds: &[Value]) -> Ran {
         let ast = &*self.ast;
         let Some(Node::Reduce(slot)) = ast.nodes.get(node.index()) else {
-            return Ran::Done;
+            return Ran::Ended(TaskOutcome::Ran);
         };
         let slot = *slot as usize;
         let reduction = &ast.reductions[slot];
-        let at = |error| Error::new(error, ast.op_span(node));
+        let failed = |failed: u32, error: Error| {
+            if error.kind == ErrorKind::Cancelled {
+                TaskOutcome::Cancelled
+            } else {
+                self.record_error(failed, task, error);
+                TaskOutcome::Failed
+            }
+        };
         let bound_refs: Vec<&Value> = bounds.iter().collect();
         let range = match Range::new(&bound_refs) {
             Ok(range) => range,
             Err(error) => {
-                self.record_error(node.0, at(error));
-                return Ran::Done;
+                return Ran::Ended(failed(node.0, Error::new(error, ast.op_span(node))));
             }
         };
-        if range.len == 0 {
-            match reduce::empty(reduction.func) {
-                Ok(value) => {
-                    let _ = self.values[task].set(value);
-                }
-                Err(error) => self.record_error(node.0, at(error)),
-            }
-            return Ran::Done;
-        }
         let body_ops = reduction.body.map_or(1, |body| {
             let first = ast.first_of(body).0;
             (first..=body.0)
@@ -731,35 +883,32 @@ impl Shared {
             );
             u64::from(grain).div_ceil(u64::from(body_ops)).max(1)
         };
-        let chunk_len = chunk_len.max(range.len.div_ceil(MAX_CHUNKS));
+        let chunk_len = chunk_len.max(range.len.div_ceil(MAX_CHUNKS)).max(1);
         let n_chunks = range.len.div_ceil(chunk_len) as u32;
         let small = SmallBody::compile(ast, slot, &self.env);
-        if n_chunks == 1 {
-            let chunking = Chunking {
+        if n_chunks <= 1 {
+            let hook = self.per_element(node);
+            let per_element = hook.as_ref().map(|hook| hook as &dyn Fn() -> bool);
+            let stop = || self.should_stop(node);
+            let outcome = reduce::evaluate_whole(
                 ast,
                 node,
                 slot,
-                reduction,
-                range: &range,
-                env: &self.env,
-                limits: &self.limits,
-                small: small.as_ref(),
-            };
-            let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
-            let hook = self.per_element();
-            let per_element = hook.as_ref().map(|hook| hook as &dyn Fn() -> bool);
-            let stop = || self.should_stop();
-            match chunking.map_chunk(0, range.len, &mut locals, &stop, per_element) {
-                Ok(Some(partial)) => match reduce::finish(reduction.func, partial) {
-                    Ok(value) => {
-                        let _ = self.values[task].set(value);
-                    }
-                    Err(error) => self.record_error(node.0, at(error)),
-                },
-                Ok(None) => {}
-                Err((failed, error)) => self.record_failure(failed, error),
-            }
-            return Ran::Done;
+                &range,
+                &self.env,
+                &self.limits,
+                small.as_ref(),
+                &stop,
+                per_element,
+            );
+            return Ran::Ended(match outcome {
+                Ok(Some(value)) => {
+                    let _ = self.values[task].set(value);
+                    TaskOutcome::Ran
+                }
+                Ok(None) => TaskOutcome::Cancelled,
+                Err((node, error)) => failed(node, error),
+            });
         }
         // The tree: chunks, then combines level by level (an odd one out moves up a level).
         let new_task = |children: Option<(u32, u32)>| TreeTask {
@@ -798,7 +947,7 @@ impl Shared {
             body_ops,
             root: level[0],
             tree,
-            ready_ns: start_ns,
+            ready_ns: self.now_ns(),
             queue: Mutex::new((0..n_chunks).collect()),
         });
         self.reductions
@@ -813,82 +962,121 @@ impl Shared {
         Ran::Deferred
     }
 
-    /// Runs tree task `id` of `run`; the task that makes a combine ready submits it, and the
-    /// root completes the reduction's task.
+    /// Runs tree task `id` of `run` and records its slot; the task that makes a combine ready
+    /// submits it, and the root ends the reduction's task.
+    // Reads as the steps of a tree task, in order: start, run, result, slot, hand-over.
+    #[allow(clippy::too_many_lines)]
     fn run_tree(self: &Arc<Self>, run: &Arc<ReduceRun>, id: u32) {
-        let worker = worker_index();
+        let worker = Self::worker_index();
         let start_ns = self.now_ns();
-        let ast = &*self.ast;
-        let reduction = &ast.reductions[run.slot];
-        let chunking = Chunking {
-            ast,
-            node: run.node,
-            slot: run.slot,
-            reduction,
-            range: &run.range,
-            env: &self.env,
-            limits: &self.limits,
-            small: run.small.as_ref(),
+        let tree_task = &run.tree[id as usize];
+        // Relaxed: the slot is read after the evaluation (or racily by nobody else).
+        tree_task
+            .times
+            .start
+            .store(pack(start_ns, RUNNING, worker), Ordering::Relaxed);
+        let at = TaskAt {
+            task: run.task as usize,
+            tree: id,
         };
-        let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
-        {
-            let tree_task = &run.tree[id as usize];
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                self.run_tree_task(run, &chunking, tree_task, id, &mut locals)
+        let ast = &*self.ast;
+        let began = Cell::new(false);
+        let (mut partial, mut outcome) = if self.should_stop(run.node) {
+            (None, TaskOutcome::NotRun)
+        } else {
+            let reduction = &ast.reductions[run.slot];
+            let chunking = Chunking {
+                ast,
+                node: run.node,
+                slot: run.slot,
+                reduction,
+                range: &run.range,
+                env: &self.env,
+                limits: &self.limits,
+                small: run.small.as_ref(),
+            };
+            let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                self.run_tree_task(run, &chunking, tree_task, id, &began, &mut locals)
             }));
-            let partial = match outcome {
-                Ok(Ok(partial)) => partial,
+            match result {
+                Ok(Ok(Some(partial))) => (Some(partial), TaskOutcome::Ran),
+                Ok(Ok(None)) if began.get() => (None, TaskOutcome::Cancelled),
+                Ok(Ok(None)) => (None, TaskOutcome::NotRun),
+                Ok(Err((_, error))) if error.kind == ErrorKind::Cancelled => {
+                    (None, TaskOutcome::Cancelled)
+                }
                 Ok(Err((node, error))) => {
-                    self.record_failure(node, error);
-                    None
+                    self.record_error_at(node, at, error);
+                    (None, TaskOutcome::Failed)
                 }
                 Err(payload) => {
                     let span = ast.op_span(run.node);
-                    self.record_error(run.node.0, panic_error(&*payload, span));
-                    None
+                    self.record_error_at(run.node.0, at, panic_error(&*payload, span));
+                    (None, TaskOutcome::Failed)
                 }
-            };
-            if self.record
-                && let Some(Partial::Acc(value) | Partial::Exact { value, .. }) = &partial
-            {
-                let _ = tree_task.shown.set(value.clone());
             }
-            *tree_task
-                .partial
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = partial;
-            let end_ns = self.now_ns();
-            // Relaxed stores: published by the AcqRel decrement below.
-            tree_task
-                .times
-                .start
-                .store(start_ns << WORKER_BITS | worker, Ordering::Relaxed);
-            tree_task.times.end_ns.store(end_ns, Ordering::Relaxed);
-            let parent = tree_task.parent;
-            if parent == NO_TASK {
-                self.finish_reduction(run, start_ns, end_ns);
-                return;
-            }
-            // AcqRel, as between plan tasks: publishes this partial, sees the sibling's.
-            if run.tree[parent as usize]
-                .pending
-                .fetch_sub(1, Ordering::AcqRel)
-                != 1
-            {
-                return;
-            }
-            let mut queue = run.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            if self.delay.is_zero() {
-                // Without a delay a combine goes first: it frees its operands' results (a
-                // float chunk's values) as soon as they can be folded.
-                queue.push_front(parent);
-            } else {
-                // With one, behind the maps, as the reduction is drawn on paper.
-                queue.push_back(parent);
-            }
-            drop(queue);
-            self.submit_tree_job(run);
+        };
+        if self.record
+            && let Some(Partial::Acc(value) | Partial::Exact { value, .. }) = &partial
+        {
+            let _ = tree_task.shown.set(value.clone());
         }
+        let is_root = id == run.root;
+        if is_root && let Some(root) = partial.take() {
+            // The tree's root: the reduction's value.
+            let func = ast.reductions[run.slot].func;
+            match reduce::finish(func, root) {
+                Ok(value) => {
+                    let _ = self.values[run.task as usize].set(value);
+                }
+                Err(error) => {
+                    let span = ast.op_span(run.node);
+                    self.record_error_at(run.node.0, at, Error::new(error, span));
+                    outcome = TaskOutcome::Failed;
+                }
+            }
+        }
+        *tree_task
+            .partial
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = partial;
+        let end_ns = if outcome.started() {
+            self.now_ns()
+        } else {
+            start_ns
+        };
+        // The end first, then the final state with Release, as for a plan task; the parent
+        // sees both through the AcqRel decrement below.
+        tree_task.times.end_ns.store(end_ns, Ordering::Relaxed);
+        tree_task
+            .times
+            .start
+            .store(pack(start_ns, state_of(outcome), worker), Ordering::Release);
+        if is_root {
+            self.finish_reduction(run, outcome, end_ns);
+            return;
+        }
+        let parent = tree_task.parent;
+        // AcqRel, as between plan tasks: publishes this partial, sees the sibling's.
+        if run.tree[parent as usize]
+            .pending
+            .fetch_sub(1, Ordering::AcqRel)
+            != 1
+        {
+            return;
+        }
+        let mut queue = run.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.delay.is_zero() {
+            // Without a delay a combine goes first: it frees its operands' results (a
+            // float chunk's values) as soon as they can be folded.
+            queue.push_front(parent);
+        } else {
+            // With one, behind the maps, as the reduction is drawn on paper.
+            queue.push_back(parent);
+        }
+        drop(queue);
+        self.submit_tree_job(run);
     }
 
     /// Submits a job that runs the oldest ready task of `run`'s tree.
@@ -909,13 +1097,15 @@ impl Shared {
         });
     }
 
-    /// One chunk (map and fold) or one combine; `None` when stopped or an operand failed.
+    /// One chunk (map and fold) or one combine; `None` when stopped (`worked` set) or an
+    /// operand has no result (`worked` not set).
     fn run_tree_task(
         &self,
         run: &ReduceRun,
         chunking: &Chunking<'_>,
         tree_task: &TreeTask,
         id: u32,
+        worked: &Cell<bool>,
         locals: &mut [Value],
     ) -> Result<Option<Partial>, reduce::Failure> {
         let take = |c: u32| {
@@ -925,15 +1115,16 @@ impl Shared {
                 .unwrap_or_else(PoisonError::into_inner)
                 .take()
         };
-        let stop = || self.should_stop();
+        let stop = || self.should_stop(run.node);
         match tree_task.children {
             None => {
+                worked.set(true);
                 let (lo, hi) = run.chunk_bounds(id);
                 let n_ops = (hi - lo).saturating_mul(u64::from(run.body_ops));
                 tree_task
                     .n_ops
                     .store(u32::try_from(n_ops).unwrap_or(u32::MAX), Ordering::Relaxed);
-                let hook = self.per_element();
+                let hook = self.per_element(run.node);
                 let per_element = hook.as_ref().map(|hook| hook as &dyn Fn() -> bool);
                 chunking.map_chunk(lo, hi, locals, &stop, per_element)
             }
@@ -941,7 +1132,8 @@ impl Shared {
                 let (Some(left), Some(right)) = (take(a), take(b)) else {
                     return Ok(None);
                 };
-                if !self.simulate_work() || stop() {
+                worked.set(true);
+                if !self.reduction_work(run.node) {
                     return Ok(None);
                 }
                 let func = chunking.reduction.func;
@@ -961,86 +1153,64 @@ impl Shared {
         }
     }
 
-    /// The tree's root is done: the reduction's task gets its value (or the error) and its
-    /// times, and its consumer goes on as after any task.
-    fn finish_reduction(self: &Arc<Self>, run: &ReduceRun, start_ns: u64, end_ns: u64) {
+    /// The tree's root has ended (`outcome`, at `end_ns`; its value is set already): the
+    /// reduction's task ends with it, and its consumer is handed on as after any task.
+    fn finish_reduction(self: &Arc<Self>, run: &ReduceRun, outcome: TaskOutcome, end_ns: u64) {
         let task = run.task as usize;
-        let root = &run.tree[run.root as usize];
-        let partial = root
-            .partial
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(partial) = partial {
-            let func = self.ast.reductions[run.slot].func;
-            match reduce::finish(func, partial) {
-                Ok(value) => {
-                    let _ = self.values[task].set(value);
-                }
-                Err(error) => {
-                    let span = self.ast.op_span(run.node);
-                    self.record_error(run.node.0, Error::new(error, span));
-                }
-            }
-        }
         if let Some(times) = self.times.get(task) {
-            times
-                .start
-                .store(start_ns << WORKER_BITS | worker_index(), Ordering::Relaxed);
+            // The live view saw the task running since it started; it ends now.
+            let (start_ns, _, worker) = unpack(times.start.load(Ordering::Relaxed));
             times.end_ns.store(end_ns, Ordering::Relaxed);
+            times.start.store(
+                pack(start_ns, state_of(outcome), u64::from(worker)),
+                Ordering::Release,
+            );
         }
         let parent = self.plan.parent[task];
         if parent == NO_TASK || self.pending[parent as usize].fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
-        let start_ns = self
-            .plan
-            .deps(parent as usize)
-            .iter()
-            .filter_map(|&dep| self.times.get(dep as usize))
-            .map(|times| times.end_ns.load(Ordering::Relaxed))
-            .fold(end_ns, u64::max);
         let mut stack = Vec::new();
-        self.run_chain(parent, start_ns, &mut stack);
+        if let Some(queue) = &self.queue {
+            let next = queue.push_pop(parent);
+            self.serve_from(queue, next, &mut stack);
+        } else {
+            let start_ns = self
+                .plan
+                .deps(parent as usize)
+                .iter()
+                .filter_map(|&dep| self.times.get(dep as usize))
+                .map(|times| times.end_ns.load(Ordering::Relaxed))
+                .fold(end_ns, u64::max);
+            self.run_chain(parent, start_ns, &mut stack);
+        }
     }
 
-    /// Checks the cancel flag and sleeps the simulated delay in slices, checking the flag
-    /// between them. Returns `false` if the evaluation was cancelled.
-    fn simulate_work(&self) -> bool {
+    /// Checks the cancel flag and sleeps the simulated delay of node `index` in slices,
+    /// checking between them the flag and the first error: once a node before this one has
+    /// failed, this node's value is not wanted. Returns `false` if the evaluation was
+    /// cancelled or the node is no longer wanted.
+    fn simulate_work(&self, index: u32) -> bool {
+        // Relaxed: a stale value only means sleeping a slice longer.
+        let wanted = || index <= self.first_error.load(Ordering::Relaxed);
+        let slept = cancel::sleep_delay(self.delay, &self.cancel, wanted);
         if self.cancel.is_cancelled() {
             self.cancelled.store(true, Ordering::Relaxed);
-            return false;
         }
-        if self.delay.is_zero() {
-            return true;
-        }
-        let deadline = Instant::now() + self.delay;
-        loop {
-            let now = Instant::now();
-            if now >= deadline {
-                return true;
-            }
-            std::thread::sleep((deadline - now).min(DELAY_SLICE));
-            if self.cancel.is_cancelled() {
-                self.cancelled.store(true, Ordering::Relaxed);
-                return false;
-            }
-        }
+        slept
     }
 
-    /// A reduction's failure: an error, or a nested fold that stopped because the evaluation
-    /// was cancelled (noted already) or something else failed (recorded already).
-    fn record_failure(&self, node: u32, error: Error) {
-        if error.kind != ErrorKind::Cancelled {
-            self.record_error(node, error);
-        }
+    /// Keeps the error of the smallest failing node, and the task that raised it.
+    fn record_error(&self, node: u32, task: usize, error: Error) {
+        self.record_error_at(node, TaskAt::plan(task), error);
     }
 
-    /// Keeps the error of the smallest failing node.
-    fn record_error(&self, node: u32, error: Error) {
+    /// Keeps the error of the smallest failing node, and the task (of the plan or of a
+    /// reduction's tree) that raised it.
+    fn record_error_at(&self, node: u32, at: TaskAt, error: Error) {
         let mut slot = self.error.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.as_ref().is_none_or(|(known, _)| node < *known) {
-            *slot = Some((node, error));
+        if slot.as_ref().is_none_or(|(known, _, _)| node < *known) {
+            *slot = Some((node, at, error));
         }
         // Relaxed: only a hint for skipping; the mutex decides which error is reported.
         self.first_error.fetch_min(node, Ordering::Relaxed);

@@ -11,6 +11,9 @@ pub(crate) mod future;
 pub(crate) mod grain;
 pub(crate) mod node;
 pub(crate) mod pool;
+pub mod program;
+pub(crate) mod progress;
+pub(crate) mod ready;
 pub(crate) mod reduce;
 pub mod sequential;
 #[cfg(test)]
@@ -23,31 +26,30 @@ use crate::ast::Ast;
 use crate::error::{Error, ErrorKind};
 use crate::num::{Limits, Value};
 use crate::span::Span;
-use crate::trace::Trace;
+use crate::trace::{Context, Trace};
 
+pub use crate::plan::{Grain, Policy};
 pub use cancel::CancelFlag;
 pub use future::Future;
 pub use pool::{MAX_WORKERS, Pool, check_workers, default_workers};
+pub use progress::{LIVE_MAX_TASKS, Watch};
 
-/// How many operators one task evaluates.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Grain {
-    /// Chosen from the tree's size, the pool's size and the delay: one operator per task for
-    /// small trees and whenever a delay is set, else about 16 tasks per worker.
-    #[default]
-    Auto,
-    /// At most this many operators per task (1 = every operator its own task).
-    Fixed(u32),
+/// Number of operators (nodes that are not leaves) of `ast`: what the grain counts.
+pub fn count_operators(ast: &Ast) -> usize {
+    grain::count_operators(ast)
 }
 
 /// Settings of one evaluation.
 #[derive(Clone, Debug, Default)]
 pub struct EvalOptions {
     pub grain: Grain,
+    pub policy: Policy,
     /// Simulated work slept by every operator.
     pub delay: Duration,
     pub limits: Limits,
     pub cancel: CancelFlag,
+    /// A live view's handle on the evaluation while it runs, if one watches.
+    pub watch: Option<Watch>,
 }
 
 /// The outcome of one evaluation: its result and its trace.
@@ -100,17 +102,26 @@ fn evaluate_recorded(
     options: &EvalOptions,
     record: bool,
 ) -> Evaluation {
+    let mut context = Context {
+        delay: options.delay,
+        grain: options.grain,
+        grain_used: 1,
+        policy: options.policy,
+    };
     if ast.is_empty() {
+        let mut trace = Trace::new(pool.n_workers(), Arc::clone(source));
+        trace.context = context;
         return Evaluation {
             result: Err(Error::new(
                 ErrorKind::Internal("empty expression".into()),
                 Span::default(),
             )),
-            trace: Trace::new(pool.n_workers(), Arc::clone(source)),
+            trace,
         };
     }
     let n_ops = grain::count_operators(ast);
     let grain = grain::choose(options.grain, n_ops, pool.n_workers(), options.delay);
+    context.grain_used = grain;
     let plan = grain::Plan::build(ast, grain);
     if plan.n_tasks() == 0 {
         // A single leaf: its value is ready at once, and there is no task to run.
@@ -118,7 +129,8 @@ fn evaluate_recorded(
         let result = sequential::evaluate(ast, env, &options.limits);
         let mut trace = Trace::new(pool.n_workers(), Arc::clone(source));
         trace.wall_ns = started.elapsed().as_nanos() as u64;
+        trace.context = context;
         return Evaluation { result, trace };
     }
-    dataflow::run(pool, ast, env, source, options, plan, record)
+    dataflow::run(pool, ast, env, source, options, context, plan, record)
 }

@@ -5,7 +5,7 @@
 //! pool's threads exit on their own once their queues are empty.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::engine::future::{self, Future, panic_error};
 use crate::error::{Error, ErrorKind};
@@ -44,28 +44,57 @@ pub fn check_workers(n_workers: usize) -> Result<(), Error> {
 /// Tasks never wait for each other: the dataflow engine submits a task only once its operands
 /// are ready. The only blocking call is [`Future::result`], made by the thread that submitted
 /// the work, which is never a worker.
-#[derive(Debug)]
+///
+/// Clones share the same threads: an evaluation holds a clone, so the pool lives on until the
+/// evaluation ends even if its owner has replaced it meanwhile.
+///
+/// A pool made by [`Pool::new_lazy`] starts its threads when it is first used: a batch run
+/// whose statements are all too small for the pool never starts them, so its cost does not
+/// depend on the pool's size (rayon's threads each spin a little when they start and find
+/// nothing to do, which a thousand threads on a busy machine turn into seconds).
+#[derive(Clone, Debug)]
 pub struct Pool {
-    threads: Arc<rayon::ThreadPool>,
+    threads: Arc<OnceLock<Arc<rayon::ThreadPool>>>,
     n_workers: usize,
+}
+
+/// Starts `n_workers` threads (checked by the caller).
+fn start_threads(n_workers: usize) -> Result<rayon::ThreadPool, Error> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n_workers)
+        .thread_name(|index| format!("parcalc-worker-{index}"))
+        .build()
+        .map_err(|error| {
+            Error::unplaced(ErrorKind::PoolStart {
+                n_workers,
+                reason: error.to_string(),
+            })
+        })
 }
 
 impl Pool {
     /// Starts a pool of `n_workers` threads; from 1 to [`MAX_WORKERS`], else an error.
     pub fn new(n_workers: usize) -> Result<Pool, Error> {
         check_workers(n_workers)?;
-        let threads = rayon::ThreadPoolBuilder::new()
-            .num_threads(n_workers)
-            .thread_name(|index| format!("parcalc-worker-{index}"))
-            .build()
-            .map_err(|error| {
-                Error::unplaced(ErrorKind::PoolStart {
-                    n_workers,
-                    reason: error.to_string(),
-                })
-            })?;
+        let threads = start_threads(n_workers)?;
         Ok(Pool {
-            threads: Arc::new(threads),
+            threads: Arc::new(OnceLock::from(Arc::new(threads))),
+            n_workers,
+        })
+    }
+
+    /// A pool of `n_workers` threads (from 1 to [`MAX_WORKERS`], else an error) started when
+    /// it is first used.
+    ///
+    /// # Panic handling
+    ///
+    /// If the system then refuses the threads, the pool starts one thread instead; if it
+    /// refuses that too, the first use panics (inside the callers' `catch_unwind`, which
+    /// report an internal error).
+    pub fn new_lazy(n_workers: usize) -> Result<Pool, Error> {
+        check_workers(n_workers)?;
+        Ok(Pool {
+            threads: Arc::new(OnceLock::new()),
             n_workers,
         })
     }
@@ -98,7 +127,7 @@ impl Pool {
         F: FnOnce() -> T + Send + 'static,
     {
         let (promise, future) = future::channel();
-        self.threads.spawn(move || {
+        self.threads().spawn(move || {
             let outcome = catch_unwind(AssertUnwindSafe(task))
                 .map_err(|payload| panic_error(&*payload, Span::default()));
             promise.fulfil(outcome);
@@ -110,12 +139,17 @@ impl Pool {
     /// starts (parsing a large line in chunks) runs on this pool. A panic in `op` propagates to
     /// the caller.
     pub fn install<R: Send>(&self, op: impl FnOnce() -> R + Send) -> R {
-        self.threads.install(op)
+        self.threads().install(op)
     }
 
     /// The rayon pool itself, for the dataflow engine, which spawns its own jobs (each one
     /// catching its panics) and shares the handle with them.
     pub(crate) fn threads(&self) -> &Arc<rayon::ThreadPool> {
-        &self.threads
+        self.threads.get_or_init(|| {
+            let threads = start_threads(self.n_workers)
+                .or_else(|_| start_threads(1))
+                .unwrap_or_else(|error| panic!("{error}"));
+            Arc::new(threads)
+        })
     }
 }

@@ -1029,6 +1029,44 @@ fn cancelled(ast: &Ast, node: u32) -> Failure {
     )
 }
 
+/// A whole reduction, its range known, evaluated on the current thread as one chunk: the
+/// empty range's identity (or error), else the fold of every element. `Ok(None)` when `stop`
+/// (or `per_element`, the simulated delay) said to stop.
+// The pieces a chunk needs, passed as they are.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn evaluate_whole(
+    ast: &Ast,
+    node: NodeId,
+    slot: usize,
+    range: &Range,
+    env: &[Value],
+    limits: &Limits,
+    small: Option<&SmallBody>,
+    stop: &dyn Fn() -> bool,
+    per_element: Option<&dyn Fn() -> bool>,
+) -> Result<Option<Value>, Failure> {
+    let reduction = &ast.reductions[slot];
+    let at = |error| (node.0, Error::new(error, ast.op_span(node)));
+    if range.len == 0 {
+        return empty(reduction.func).map(Some).map_err(at);
+    }
+    let chunking = Chunking {
+        ast,
+        node,
+        slot,
+        reduction,
+        range,
+        env,
+        limits,
+        small,
+    };
+    let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
+    match chunking.map_chunk(0, range.len, &mut locals, stop, per_element)? {
+        Some(partial) => finish(reduction.func, partial).map(Some).map_err(at),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod test {
     use super::*;

@@ -10,12 +10,14 @@ use proptest::prelude::*;
 use crate::ast::{Ast, Node, NodeId};
 use crate::engine::grain::{NO_TASK, Plan};
 use crate::engine::{
-    self, CancelFlag, EvalOptions, Evaluation, Grain, MAX_WORKERS, Pool, check_workers, sequential,
+    self, CancelFlag, EvalOptions, Evaluation, Grain, MAX_WORKERS, Policy, Pool, check_workers,
+    sequential,
 };
 use crate::error::{Error, ErrorKind};
 use crate::num::{Limits, Value};
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::span::Span;
+use crate::trace::{Ending, TaskOutcome};
 
 /// One step of a program in reverse Polish notation, which is exactly a post-order arena.
 #[derive(Clone, Debug)]
@@ -221,11 +223,15 @@ fn check_parallel_matches_sequential(ast: &Ast) {
     let limits = test_limits();
     let expected = sequential::evaluate(ast, &[], &limits);
     for pool in test_pools() {
-        for grain in TEST_GRAINS {
-            let evaluation = run(pool, ast, &options(grain, limits));
+        for (grain, policy) in TEST_GRAINS.into_iter().zip(Policy::ALL.into_iter().cycle()) {
+            let options = EvalOptions {
+                policy,
+                ..options(grain, limits)
+            };
+            let evaluation = run(pool, ast, &options);
             assert!(
                 same_outcome(&evaluation.result, &expected),
-                "{} workers, {grain:?}: parallel {:?}, sequential {expected:?}",
+                "{} workers, {grain:?}, {policy:?}: parallel {:?}, sequential {expected:?}",
                 pool.n_workers(),
                 evaluation.result,
             );
@@ -470,6 +476,155 @@ fn first_error_in_arena_order_wins() {
     }
 }
 
+/// `(1 + 2) * (3 / 0) + (4 * 5)` in post-order: tasks `1 + 2`, `3 / 0`, their product,
+/// `4 * 5`, the root.
+fn failing_example() -> Ast {
+    use BinaryOp::*;
+    build(&[
+        int(1),
+        int(2),
+        bin(Add),
+        int(3),
+        int(0),
+        bin(Div),
+        bin(Mul),
+        int(4),
+        int(5),
+        bin(Mul),
+        bin(Add),
+    ])
+}
+
+#[test]
+fn the_trace_says_which_task_failed_and_which_never_ran() {
+    for pool in test_pools() {
+        for policy in Policy::ALL {
+            let options = EvalOptions {
+                policy,
+                ..options(Grain::Fixed(1), Limits::default())
+            };
+            let evaluation = run(pool, &failing_example(), &options);
+            assert!(evaluation.result.is_err());
+            let trace = &evaluation.trace;
+            let outcomes: Vec<TaskOutcome> = trace.tasks.iter().map(|task| task.outcome).collect();
+            let context = format!("{} workers, {policy:?}: {outcomes:?}", pool.n_workers());
+            // `1 + 2` comes before the failure and always runs; `3 / 0` fails; the tasks above
+            // it never start. `4 * 5` runs or not, depending on when it is reached.
+            assert_eq!(outcomes[0], TaskOutcome::Ran, "{context}");
+            assert_eq!(outcomes[1], TaskOutcome::Failed, "{context}");
+            assert_eq!(outcomes[2], TaskOutcome::NotRun, "{context}");
+            assert_eq!(outcomes[4], TaskOutcome::NotRun, "{context}");
+            assert!(
+                matches!(outcomes[3], TaskOutcome::Ran | TaskOutcome::NotRun),
+                "{context}"
+            );
+            assert!(
+                matches!(&trace.ending, Ending::Failed { task: 1, node, .. } if node.0 == 5),
+                "{context}: {:?}",
+                trace.ending
+            );
+            for task in &trace.tasks {
+                if task.outcome == TaskOutcome::NotRun {
+                    assert_eq!(task.start_ns, task.end_ns, "{context}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_trace_records_the_settings_it_ran_with() {
+    let pool = Pool::new(2).unwrap();
+    let options = EvalOptions {
+        delay: Duration::from_millis(1),
+        policy: Policy::Fifo,
+        ..EvalOptions::default()
+    };
+    let trace = run(&pool, &course_example(), &options).trace;
+    assert_eq!(trace.n_workers, 2);
+    assert_eq!(trace.context.delay, Duration::from_millis(1));
+    assert_eq!(trace.context.grain, Grain::Auto);
+    assert_eq!(trace.context.grain_used, 1);
+    assert_eq!(trace.context.policy, Policy::Fifo);
+    assert_eq!(trace.ending, Ending::Finished);
+    assert_eq!(trace.count(TaskOutcome::Ran), 6);
+    let trace = run(&pool, &balanced(1 << 12), &EvalOptions::default()).trace;
+    assert_eq!(
+        trace.context.grain_used, 128,
+        "4,095 operators on 2 workers"
+    );
+}
+
+/// `(5 * 6) + (((1 + 2) * 3) - 4)`: a short branch and a long one.
+fn lopsided() -> Ast {
+    use BinaryOp::*;
+    build(&[
+        int(5),
+        int(6),
+        bin(Mul),
+        int(1),
+        int(2),
+        bin(Add),
+        int(3),
+        bin(Mul),
+        int(4),
+        bin(Sub),
+        bin(Add),
+    ])
+}
+
+/// The tasks of `ast` in the order one worker started them under `policy`.
+fn order_on_one_worker(ast: &Ast, policy: Policy) -> Vec<u32> {
+    let pool = Pool::new(1).unwrap();
+    let options = EvalOptions {
+        delay: Duration::from_millis(1),
+        policy,
+        ..EvalOptions::default()
+    };
+    let evaluation = run(&pool, ast, &options);
+    assert!(evaluation.result.is_ok());
+    let mut order: Vec<(u64, u32)> = evaluation
+        .trace
+        .tasks
+        .iter()
+        .map(|task| (task.start_ns, task.root.0))
+        .collect();
+    order.sort_unstable();
+    order.into_iter().map(|(_, node)| node).collect()
+}
+
+#[test]
+fn fifo_runs_tasks_in_the_order_they_became_ready() {
+    // `5 * 6` and `1 + 2` are ready at once, in that order; then `* 3`, `- 4`, the root.
+    assert_eq!(
+        order_on_one_worker(&lopsided(), Policy::Fifo),
+        [2, 5, 7, 9, 10]
+    );
+    // The course example: the three ready tasks, then `(3 + 7) * (2 + 8)`, which became ready
+    // before `(2 * 3) - 1`.
+    assert_eq!(
+        order_on_one_worker(&course_example(), Policy::Fifo),
+        [2, 5, 9, 6, 11, 12]
+    );
+}
+
+#[test]
+fn critical_path_runs_the_highest_level_first() {
+    // The long branch first: `1 + 2` is four tasks from the end, `5 * 6` two.
+    assert_eq!(
+        order_on_one_worker(&lopsided(), Policy::CriticalPath),
+        [5, 7, 2, 9, 10]
+    );
+}
+
+#[test]
+fn levels_count_operators_to_the_root() {
+    use crate::engine::grain::Plan;
+    use crate::engine::ready::levels;
+    assert_eq!(levels(&Plan::build(&lopsided(), 1)), [2, 4, 3, 2, 1]);
+    assert_eq!(levels(&Plan::build(&chain(10), 4)), [10, 6, 2]);
+}
+
 #[test]
 fn cancel_flag_stops_an_evaluation() {
     let ast = balanced(64);
@@ -499,6 +654,16 @@ fn cancel_flag_stops_an_evaluation() {
         .filter(|&task| trace.value(task).is_none())
         .count();
     assert!(skipped > 0, "tasks not yet started are skipped");
+    assert_eq!(trace.ending, Ending::Cancelled);
+    assert!(trace.count(TaskOutcome::NotRun) > 0, "{:?}", trace.tasks);
+    assert_eq!(trace.count(TaskOutcome::Running), 0);
+    for (index, task) in trace.tasks.iter().enumerate() {
+        assert_eq!(
+            task.outcome == TaskOutcome::Ran,
+            trace.value(index).is_some(),
+            "{task:?}"
+        );
+    }
 
     // A flag already set cancels before any task runs.
     let evaluation = run(&pool, &course_example(), &options);
@@ -507,6 +672,7 @@ fn cancel_flag_stops_an_evaluation() {
         Err(ErrorKind::Cancelled)
     );
     assert!((0..6).all(|task| evaluation.trace.value(task).is_none()));
+    assert_eq!(evaluation.trace.count(TaskOutcome::NotRun), 6);
 }
 
 #[test]
@@ -633,6 +799,9 @@ fn reductions_match_the_sequential_fold() {
         "sum(sum(j for j in range(k)) for k in range(60))",
         "sum(1 // (k - 700) for k in range(1000))",
         "min(k for k in range(0))",
+        "sum(k for k in range(10)) + (1 + 2) * (3 + 4)",
+        "sum(1 // (k - 5) for k in range(10)) + 1 // 0",
+        "1 // 0 + sum(k for k in range(100))",
     ];
     let limits = Limits::default();
     for source in sources {
@@ -640,13 +809,20 @@ fn reductions_match_the_sequential_fold() {
         let expected = sequential::evaluate(&ast, &[], &limits);
         for pool in test_pools() {
             for grain in TEST_GRAINS {
-                let evaluation = run(pool, &ast, &options(grain, limits));
-                assert!(
-                    same_outcome(&evaluation.result, &expected),
-                    "{source} on {} workers, {grain:?}: parallel {:?}, sequential {expected:?}",
-                    pool.n_workers(),
-                    evaluation.result,
-                );
+                for policy in Policy::ALL {
+                    let options = EvalOptions {
+                        policy,
+                        ..options(grain, limits)
+                    };
+                    let evaluation = run(pool, &ast, &options);
+                    assert!(
+                        same_outcome(&evaluation.result, &expected),
+                        "{source} on {} workers, {grain:?}, {policy:?}: parallel {:?}, \
+                         sequential {expected:?}",
+                        pool.n_workers(),
+                        evaluation.result,
+                    );
+                }
             }
         }
     }
@@ -762,4 +938,88 @@ fn an_error_beside_a_nested_reduction_is_reported_not_a_cancellation() {
         "{:?}",
         evaluation.result
     );
+}
+
+/// A watched evaluation publishes its progress while it runs and withdraws it when it ends: a
+/// snapshot taken during a (cancelled) evaluation of a minute shows its tasks running.
+#[test]
+fn a_watch_sees_the_evaluation_while_it_runs() {
+    let pool = Pool::new(2).unwrap();
+    let watch = engine::Watch::default();
+    let cancel = CancelFlag::default();
+    let options = EvalOptions {
+        delay: Duration::from_secs(60),
+        cancel: cancel.clone(),
+        watch: Some(watch.clone()),
+        ..EvalOptions::default()
+    };
+    let ast = course_example();
+    let running = std::thread::spawn(move || run(&pool, &ast, &options));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let snapshot = loop {
+        if let Some(snapshot) = watch.snapshot()
+            && snapshot
+                .trace
+                .as_ref()
+                .is_some_and(|trace| trace.tasks.len() == 2)
+        {
+            break snapshot;
+        }
+        assert!(std::time::Instant::now() < deadline, "no task started");
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    cancel.cancel();
+    let evaluation = running.join().unwrap();
+    assert_eq!(snapshot.n_tasks, 6);
+    assert_eq!(snapshot.n_done, 0);
+    let trace = snapshot.trace.unwrap();
+    assert!(
+        trace
+            .tasks
+            .iter()
+            .all(|task| task.outcome == TaskOutcome::Running),
+        "{trace:?}"
+    );
+    assert_eq!(evaluation.trace.ending, Ending::Cancelled);
+    assert!(watch.snapshot().is_none());
+}
+
+/// A reduction's tree under every policy: its tasks in the trace beside the plan's, all ran;
+/// a failing element's chunk is the failed task the ending names, and the tree's root, whose
+/// operand has no value, never ran.
+#[test]
+fn a_reduction_under_every_policy_is_a_tree_and_its_failure_is_named() {
+    let pool = Pool::new(2).unwrap();
+    for policy in Policy::ALL {
+        let options = EvalOptions {
+            policy,
+            ..options(Grain::Fixed(1), Limits::default())
+        };
+        let ast = parsed("sum(k * k for k in range(8)) + (1 + 2) * (3 + 4)");
+        let evaluation = run(&pool, &ast, &options);
+        assert_eq!(evaluation.result, Ok(Value::Int(161.into())), "{policy:?}");
+        let trace = &evaluation.trace;
+        // 8 maps, 7 combines (the last is the reduction's own record), 4 other plan tasks.
+        assert_eq!(trace.tasks.len(), 8 + 7 + 4, "{policy:?}");
+        assert!(
+            trace
+                .tasks
+                .iter()
+                .all(|task| task.outcome == TaskOutcome::Ran),
+            "{policy:?}: {trace:?}"
+        );
+        let ast = parsed("sum(1 // (k - 3) for k in range(8))");
+        let evaluation = run(&pool, &ast, &options);
+        let trace = &evaluation.trace;
+        let Ending::Failed { task, .. } = trace.ending else {
+            panic!("{policy:?}: {:?}", trace.ending);
+        };
+        assert_eq!(trace.tasks[task].outcome, TaskOutcome::Failed, "{policy:?}");
+        assert_eq!(trace.tasks[task].root, ast.reductions[0].body.unwrap());
+        assert_eq!(
+            trace.tasks.last().map(|task| task.outcome),
+            Some(TaskOutcome::NotRun),
+            "{policy:?}"
+        );
+    }
 }

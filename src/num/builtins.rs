@@ -17,7 +17,7 @@ use dashu_int::ops::{BitTest, Gcd, SquareRoot, UnsignedAbs};
 
 use crate::error::NumError;
 use crate::num::math::{self, Base, float_arg, math_1, math_2};
-use crate::num::{Int, Limits, Value, divide, guard, int, libm};
+use crate::num::{Int, Limits, Value, divide, factorial, guard, int, libm};
 use crate::ops::Builtin;
 
 // One arm per function, in the order of the table.
@@ -150,7 +150,7 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
             }
             let n = u64::try_from(n).map_err(|_| guard::beyond_counting(limits))?;
             guard::check_f64(factorial_bits(n) - 2.0, limits)?;
-            guard::exact(factorial(n), limits).map(Value::Int)
+            guard::exact(factorial::factorial(n), limits).map(Value::Int)
         }
         Builtin::Perm | Builtin::Comb => {
             let n = int_arg(arg(0)?)?;
@@ -424,7 +424,7 @@ fn choose(n: &Int, k: &Int, comb: bool, limits: &Limits) -> Result<Int, NumError
     let low = n - Int::from(k) + Int::ONE;
     let falling = product(&low, k);
     let result = if comb {
-        falling / factorial(k)
+        falling / factorial::factorial(k)
     } else {
         falling
     };
@@ -467,12 +467,4 @@ fn product(low: &Int, count: u64) -> Int {
             .collect();
     }
     level.pop().unwrap_or(Int::ONE)
-}
-
-/// `n!`.
-fn factorial(n: u64) -> Int {
-    if n < 2 {
-        return Int::ONE;
-    }
-    product(&Int::from(2u8), n - 1)
 }

@@ -11,7 +11,7 @@ use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
 use dashu_int::{Sign, UBig};
 
 use crate::error::NumError;
-use crate::num::{Int, Limits, guard};
+use crate::num::{Int, Limits, guard, mul};
 
 /// The number of bits of `|x|` (0 for 0).
 pub(super) fn bits(x: &Int) -> u64 {
@@ -137,7 +137,7 @@ pub(super) fn pow(base: &Int, exponent: &Int, limits: &Limits) -> Result<Int, Nu
     let log2_result = log2_abs(base) * to_f64(exponent).unwrap_or(f64::INFINITY);
     guard::check_f64(log2_result.floor(), limits)?;
     let exponent = usize::try_from(exponent).map_err(|_| guard::beyond_counting(limits))?;
-    guard::exact(base.pow(exponent), limits)
+    guard::exact(mul::pow(base, exponent), limits)
 }
 
 fn negative_shift() -> NumError {

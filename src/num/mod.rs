@@ -9,18 +9,23 @@
 //! calls [`binary`], [`unary`] and [`call`] on values it already has.
 //!
 //! Files: `int.rs` (integer helpers, int/float conversion and comparison), `divide.rs`
-//! (correctly rounded int/int true division), `float.rs` (float operators and `repr`),
-//! `print.rs` (decimal printing of integers), `builtins.rs` (the functions, by name),
-//! `math.rs` (`math`'s float functions and their errors, as `mathmodule.c`), `libm.rs` (the C
-//! library they call), `guard.rs` (size limits).
+//! (correctly rounded int/int true division), `factorial.rs` (`n!` by prime swing),
+//! `float.rs` (float operators and `repr`), `mul.rs` (products and powers, choosing the
+//! algorithm by size), `ntt.rs` (the parallel transform behind huge products), `print.rs`
+//! (decimal printing of integers), `builtins.rs` (the functions, by name), `math.rs`
+//! (`math`'s float functions and their errors, as `mathmodule.c`), `libm.rs` (the C library
+//! they call), `guard.rs` (size limits).
 
 mod builtins;
 mod divide;
+mod factorial;
 mod float;
 mod guard;
 mod int;
 mod libm;
 mod math;
+mod mul;
+mod ntt;
 pub(crate) mod print;
 #[cfg(test)]
 mod test;
@@ -143,7 +148,7 @@ fn int_binary(op: BinaryOp, a: &Int, b: &Int, limits: &Limits) -> Result<Value, 
         BinaryOp::Mul => {
             // `bits(a) + bits(b)` or one less: refused at once only when certainly too big.
             guard::check((int::bits(a) + int::bits(b)).saturating_sub(1), limits)?;
-            guard::exact(a * b, limits)?
+            guard::exact(mul::mul(a, b), limits)?
         }
         BinaryOp::BitAnd => a & b,
         BinaryOp::BitOr => a | b,

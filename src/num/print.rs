@@ -1,57 +1,331 @@
-//! Decimal printing of integers.
+//! Decimal printing of integers: a scaled remainder tree on the current rayon pool.
 //!
-//! dashu's own conversion is subquadratic (it splits by powers of the radix), so the 1,240,516
-//! digits of `3 ^ 2600000` print in well under a second where `CPython`'s quadratic `str()` takes
-//! about 20 s. On top of it, [`to_decimal`] splits a large number once more by a power of ten
-//! and converts the two halves in parallel on the current rayon pool, down to pieces of
-//! [`PARALLEL_MIN_BITS`]. This module is the one place that turns an int into digits.
+//! A number below [`FAST_MIN_BITS`] is printed by dashu. A larger `x` of at most `N` digits
+//! becomes the binary fraction `x / 10^N`, computed once with a Newton reciprocal of `5^N`
+//! (`10^N = 5^N · 2^N`). From then on only products are needed: a node holding the fraction
+//! whose first `n` digits are its own multiplies it by `10^(n/2)` (by `5^(n/2)` and a move of
+//! the binary point), and the fractional part of that product, truncated, is its lower half;
+//! its upper half is its own fraction, truncated. The powers `5^(L · 2^k)` form one table,
+//! built by squaring and shared by every node of a level and both halves; each level's
+//! halves run as parallel jobs (`rayon::join`), and products of large halves spread over the
+//! pool themselves (`num::mul`). A leaf of `L` digits multiplies by `10^L` and prints the
+//! integer part. Every fraction carries [`GUARD_BITS`] extra bits, so each leaf knows its
+//! block to within a millionth of a unit; the one ambiguity left (a block ending in ...999 or
+//! ...000 sits next to an integer) is settled by one pass from the lowest leaf up, in which
+//! each leaf rounds `block + fraction of the blocks below` using its lower neighbour's
+//! leading digits. This module is the one place that turns an int into digits; it does not
+//! parse.
 
 use dashu_int::UBig;
-use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
+use dashu_int::ops::{BitTest, UnsignedAbs};
 
 use crate::num::Int;
+use crate::num::mul::{
+    WrappedMultiplier, mul_magnitudes, mul_words, mul_wrapped, square_magnitude,
+};
 
 /// Numbers smaller than this many bits (about 316,000 digits) are converted by dashu alone:
-/// below it, a split costs more than the parallel halves save.
-pub(crate) const PARALLEL_MIN_BITS: usize = 1 << 20;
+/// below it, on one worker, the reciprocal costs more than the tree saves.
+pub(crate) const FAST_MIN_BITS: usize = 1 << 20;
+
+/// Leaves have from this many digits to twice as many.
+const LEAF_MIN_DIGITS: usize = 4000;
+
+/// Bits kept in every fraction beyond its digits' worth: a truncation then moves a leaf's
+/// value by at most `2^-GUARD_BITS` of a unit, and a tree has fewer than 64 levels.
+const GUARD_BITS: usize = 64;
+
+/// Reciprocals of at most this precision are found by one division.
+const RECIPROCAL_DIRECT_BITS: usize = 1 << 14;
 
 /// All the decimal digits of `x`, with a leading `-` when negative (Python's `repr(int)`).
 pub fn to_decimal(x: &Int) -> String {
-    if int_bits(x) < PARALLEL_MIN_BITS {
+    let (sign, words) = x.as_sign_words();
+    if words.len() * 64 < FAST_MIN_BITS {
         return x.to_string();
     }
-    let digits = magnitude_digits(&x.clone().unsigned_abs(), None);
-    if x < &Int::ZERO {
-        format!("-{digits}")
-    } else {
-        digits
+    let mut digits = magnitude_digits(words);
+    if sign == dashu_int::Sign::Negative {
+        digits.insert(0, b'-');
     }
+    String::from_utf8(digits).expect("digits are ASCII")
 }
 
-fn int_bits(x: &Int) -> usize {
-    x.clone().unsigned_abs().bit_len()
+/// The bits of a fraction for `digits` decimal digits: `digits · log2(10)`, rounded up, and
+/// the guard bits.
+fn precision(digits: usize) -> usize {
+    (digits as f64 * std::f64::consts::LOG2_10).ceil() as usize + GUARD_BITS
 }
 
-/// The digits of `x`, left-padded with zeros to `width` digits when given: `x = hi · 10^m + lo`
-/// with `m` about half the digits, `hi` and `lo` converted in parallel, `lo` padded to `m`.
-fn magnitude_digits(x: &UBig, width: Option<usize>) -> String {
-    let bits = x.bit_len();
-    if bits < PARALLEL_MIN_BITS {
-        let digits = x.to_string();
-        return match width {
-            // Padded by hand: `format!` refuses widths above 65,535.
-            Some(width) if digits.len() < width => "0".repeat(width - digits.len()) + &digits,
-            _ => digits,
-        };
+/// Bits `from .. from + len` of `x`, as a number.
+fn bit_field(x: &UBig, from: usize, len: usize) -> UBig {
+    let words = x.as_words();
+    let first = (from / 64).min(words.len());
+    let last = (from + len).div_ceil(64).min(words.len());
+    let mut field = UBig::from_words(&words[first..last]) >> (from % 64);
+    field.clear_high_bits(len);
+    field
+}
+
+/// The shared powers of one conversion.
+struct Powers {
+    leaf_digits: usize,
+    /// `10^L`, multiplied into every leaf.
+    ten_to_leaf: UBig,
+    /// Multipliers by `5^(L · 2^k)`: a node of `L · 2^(k+1)` digits multiplies by `five[k]`.
+    five: Vec<WrappedMultiplier>,
+}
+
+/// The digits of a magnitude (little-endian words) of at least [`FAST_MIN_BITS`] bits.
+fn magnitude_digits(words: &[u64]) -> Vec<u8> {
+    let bits = (words.len() - 1) * 64 + (64 - words[words.len() - 1].leading_zeros() as usize);
+    // x < 2^bits, so it has at most this many digits.
+    let max_digits = (bits as f64 * std::f64::consts::LOG10_2).floor() as usize + 2;
+    let levels = (max_digits / LEAF_MIN_DIGITS).max(1).ilog2() as usize;
+    let leaf_digits = max_digits.div_ceil(1 << levels);
+    let n_digits = leaf_digits << levels;
+    let mut five = vec![UBig::from(5u8).pow(leaf_digits)];
+    for level in 0..levels {
+        let next = square_magnitude(&five[level]);
+        five.push(next);
     }
-    // x has about bits · log10(2) digits; the split needs no exact count.
-    let m = (bits as f64 * std::f64::consts::LOG10_2 / 2.0) as usize;
-    let (hi, lo) = x.div_rem(UBig::from(10u8).pow(m));
-    let (hi, lo) = rayon::join(
-        || magnitude_digits(&hi, width.map(|width| width.saturating_sub(m))),
-        || magnitude_digits(&lo, Some(m)),
+    // five[levels] = 5^N, needed once for the root's reciprocal.
+    let five_to_n = five.pop().unwrap_or_default();
+    let root_precision = precision(n_digits);
+    let (inverse, exponent) = reciprocal(&five_to_n, root_precision + 16);
+    drop(five_to_n);
+    // x / 10^N = x · 2^-N / 5^N, held with root_precision bits.
+    let root = mul_words(words, inverse.as_words()) >> (exponent + n_digits - root_precision);
+    drop(inverse);
+    // Each level's multiplier reads the window `start .. precision - half` of its products,
+    // the lower half's fraction; the product may wrap modulo `2^W - 1` once `W` exceeds its
+    // length less `start`: the wrapped top lands below `start` and carries at most one unit
+    // into the window, an error the guard bits absorb (the fraction is read modulo 1).
+    let five = five
+        .into_iter()
+        .enumerate()
+        .map(|(k, power)| {
+            let digits = leaf_digits << (k + 1);
+            let half = digits / 2;
+            let (precision_bits, half_precision) = (precision(digits), precision(half));
+            let start = precision_bits - half - half_precision;
+            let min_bits =
+                (precision_bits + power.bit_len() - start + 1).max(precision_bits - half);
+            WrappedMultiplier::new(power, precision_bits, min_bits)
+        })
+        .collect();
+    let powers = Powers {
+        leaf_digits,
+        ten_to_leaf: UBig::from(10u8).pow(leaf_digits),
+        five,
+    };
+    let mut out = vec![b'0'; n_digits];
+    let mut fractions = vec![0u64; 1 << levels];
+    convert(
+        &root,
+        root_precision,
+        levels,
+        &powers,
+        &mut out,
+        &mut fractions,
     );
-    hi + &lo
+    settle_blocks(&mut out, &fractions, leaf_digits);
+    let first_nonzero = out
+        .iter()
+        .position(|&digit| digit != b'0')
+        .unwrap_or(n_digits - 1);
+    out.drain(..first_nonzero);
+    out
+}
+
+/// Writes the `L · 2^level` digits of the fraction `phi / 2^precision` into `out`, and each
+/// leaf's fractional remainder (64 bits) into `fractions`, the most significant first.
+fn convert(
+    phi: &UBig,
+    precision_bits: usize,
+    level: usize,
+    powers: &Powers,
+    out: &mut [u8],
+    fractions: &mut [u64],
+) {
+    if level == 0 {
+        let value = phi * &powers.ten_to_leaf;
+        let whole = &value >> precision_bits;
+        fractions[0] = u64::try_from(&bit_field(&value, precision_bits - 64, 64))
+            .expect("a 64-bit field fits a word");
+        let text = whole.to_string();
+        out[powers.leaf_digits - text.len()..].copy_from_slice(text.as_bytes());
+        return;
+    }
+    let digits = powers.leaf_digits << level;
+    let half = digits / 2;
+    let half_precision = precision(half);
+    // phi · 10^half = phi · 5^half / 2^(precision - half): its fraction is the lower half.
+    let (upper, lower) = {
+        let scaled = powers.five[level - 1].mul(phi);
+        let start = precision_bits - half - half_precision;
+        let lower = bit_field(&scaled, start, half_precision);
+        let upper = phi >> (precision_bits - half_precision);
+        (upper, lower)
+    };
+    let (out_upper, out_lower) = out.split_at_mut(half);
+    let (fractions_upper, fractions_lower) = fractions.split_at_mut(fractions.len() / 2);
+    rayon::join(
+        || {
+            convert(
+                &upper,
+                half_precision,
+                level - 1,
+                powers,
+                out_upper,
+                fractions_upper,
+            );
+        },
+        || {
+            convert(
+                &lower,
+                half_precision,
+                level - 1,
+                powers,
+                out_lower,
+                fractions_lower,
+            );
+        },
+    );
+}
+
+/// Settles each leaf's block from the lowest up. A leaf's digits `I` and remainder `f` give
+/// `I + f`, within a tiny error of `block + F`, where `F` in `[0, 1)` is the fraction of
+/// all the digits below it, whose leading digits are its lower neighbour's (already
+/// settled). `block = I + round(f - F)`, modulo `10^L`.
+fn settle_blocks(out: &mut [u8], fractions: &[u64], leaf_digits: usize) {
+    const HALF: i128 = 1 << 63;
+    // F for the lowest leaf: nothing below it.
+    let mut below: u64 = 0;
+    for (block, &fraction) in out.chunks_exact_mut(leaf_digits).zip(fractions).rev() {
+        let difference = i128::from(fraction) - i128::from(below);
+        if difference >= HALF {
+            increment(block);
+        } else if difference < -HALF {
+            decrement(block);
+        }
+        // The block's first 19 digits as a fraction of 10^19, to 64 bits.
+        let leading = block[..19]
+            .iter()
+            .fold(0u64, |value, &digit| value * 10 + u64::from(digit - b'0'));
+        below = ((u128::from(leading) << 64) / 10_000_000_000_000_000_000u128) as u64;
+    }
+}
+
+/// Adds one to a block of digits, modulo `10^len`.
+fn increment(block: &mut [u8]) {
+    for digit in block.iter_mut().rev() {
+        if *digit == b'9' {
+            *digit = b'0';
+        } else {
+            *digit += 1;
+            return;
+        }
+    }
+}
+
+/// Subtracts one from a block of digits, modulo `10^len`.
+fn decrement(block: &mut [u8]) {
+    for digit in block.iter_mut().rev() {
+        if *digit == b'0' {
+            *digit = b'9';
+        } else {
+            *digit -= 1;
+            return;
+        }
+    }
+}
+
+/// `(r, e)` with `r` within `2^-precision` (relative) of `2^e / d`, and
+/// `e = bit_len(d) + precision` or near it: Newton's iteration `r + r · (1 - d · r)`, each
+/// step doubling the precision, on the leading bits of `d` alone.
+fn reciprocal(d: &UBig, precision_bits: usize) -> (UBig, usize) {
+    let keep = precision_bits + 32;
+    let d_bits = d.bit_len();
+    let (top, dropped) = if d_bits > keep {
+        (d >> (d_bits - keep), d_bits - keep)
+    } else {
+        (d.clone(), 0)
+    };
+    let top_bits = top.bit_len();
+    if precision_bits <= RECIPROCAL_DIRECT_BITS {
+        let exponent = top_bits + precision_bits;
+        return ((UBig::ONE << exponent) / &top, exponent + dropped);
+    }
+    let half = precision_bits / 2 + 32;
+    let (r0, e0) = reciprocal(&top, half);
+    // top · r0 = 2^e0 · (1 - delta); the correction r0 · delta, scaled to the new precision.
+    let extra = precision_bits - half;
+    let (negative, error) = newton_error(&top, &r0, e0, half);
+    let error_bits = error.bit_len();
+    let cut = error_bits.saturating_sub(half + 64);
+    let correction = mul_magnitudes(&r0, &(error >> cut));
+    // r0 · delta · 2^extra = r0 · error · 2^(extra - e0) = (r0 · (error >> cut)) · 2^(cut + extra - e0).
+    let shift = cut + extra;
+    let correction = if shift >= e0 {
+        correction << (shift - e0)
+    } else {
+        correction >> (e0 - shift)
+    };
+    let scaled = r0 << extra;
+    let r1 = if negative {
+        scaled - correction
+    } else {
+        scaled + correction
+    };
+    (r1, e0 + extra + dropped)
+}
+
+/// Wrapped products pay from operands of this many words on.
+const WRAPPED_ERROR_MIN_WORDS: usize = 400;
+
+/// `top · r0` against `2^e0`, where `r0` approximates `2^e0 / top` to `half` bits: whether the
+/// product is the larger, and the difference. The difference is below `2^(e0 - half + 2)`, so
+/// the product's top bits are known ahead and it is computed modulo `2^W - 1` for a `W` a few
+/// bits beyond `e0 - half` (about two thirds of the whole product's bits):
+/// there `2^e0` is `2^(e0 mod W)`, and of the differences in the residue class only one is
+/// below `2^(W - 2)`. Exact, as the whole product is; small operands take the whole product.
+fn newton_error(top: &UBig, r0: &UBig, e0: usize, half: usize) -> (bool, UBig) {
+    let (top_words, r0_words) = (top.as_words().len(), r0.as_words().len());
+    let len = (e0.saturating_sub(half) + 8)
+        .div_ceil(64)
+        .max(top_words)
+        .max(r0_words)
+        .next_power_of_two();
+    let wrap_bits = 64 * len;
+    if top_words.min(r0_words) >= WRAPPED_ERROR_MIN_WORDS
+        && wrap_bits < top.bit_len() + r0.bit_len()
+    {
+        let modulus = (UBig::ONE << wrap_bits) - UBig::ONE;
+        let residue = mul_wrapped(top, r0, len);
+        let power = UBig::ONE << (e0 % wrap_bits);
+        // (top · r0 - 2^e0) mod (2^W - 1).
+        let difference = if residue >= power {
+            residue - power
+        } else {
+            residue + &modulus - power
+        };
+        let (negative, error) = if difference.bit_len() <= wrap_bits - 2 {
+            (true, difference)
+        } else {
+            (false, &modulus - difference)
+        };
+        if error.bit_len() + 6 <= wrap_bits {
+            return (negative, error);
+        }
+    }
+    let product = mul_magnitudes(top, r0);
+    let power = UBig::ONE << e0;
+    if product > power {
+        (true, product - power)
+    } else {
+        (false, power - product)
+    }
 }
 
 /// The number of decimal digits of `x` (without sign), and its first and last `k` digits,
@@ -118,21 +392,86 @@ mod test {
         check(Int::from(3).pow(54_321) * Int::from(10_000));
     }
 
+    #[track_caller]
+    fn check_digits(x: &UBig) {
+        let expected = x.to_string();
+        let got = String::from_utf8(magnitude_digits(x.as_words())).unwrap_or_default();
+        if got != expected {
+            let first = got.bytes().zip(expected.bytes()).position(|(a, b)| a != b);
+            panic!("{} digits: wrong from digit {first:?}", expected.len());
+        }
+    }
+
     #[test]
-    fn parallel_conversion_matches_dashu() {
-        // Large enough to be split twice; powers of ten and their neighbours exercise the
-        // zero padding of the low halves, negative numbers the sign.
-        let ten = Int::from(10);
-        let big = Int::from(3).pow(1_500_000);
-        assert!(int_bits(&big) >= 2 * PARALLEL_MIN_BITS);
-        let digits = 700_000;
+    fn tree_conversion_matches_dashu() {
+        // Powers of ten and their neighbours: every block of zeros or nines sits next to an
+        // integer, the case the settling pass is for. Sizes around the leaf size and its
+        // doublings, and past the reciprocal's direct division.
+        let ten = UBig::from(10u8);
+        for digits in [30, 1199, 2400, 2401, 4801, 9600, 19_203, 40_000, 100_001] {
+            let power = ten.pow(digits);
+            check_digits(&power);
+            check_digits(&(&power - UBig::ONE));
+            check_digits(&(&power + UBig::ONE));
+            check_digits(&(&power * UBig::from(7u8) + UBig::from(42u8)));
+            // A run of nines in the middle, then zeros, then a tail.
+            let nines = (ten.pow(digits / 2) - UBig::ONE) * ten.pow(digits / 3) + UBig::from(5u8);
+            check_digits(&nines);
+        }
+        for exponent in [20_000, 77_777, 250_000] {
+            check_digits(&UBig::from(3u8).pow(exponent));
+        }
+    }
+
+    #[test]
+    fn the_wrapped_newton_error_is_the_exact_one() {
+        // Both signs of the difference, through the wrapped product and the whole one.
+        for (d, precision) in [
+            (UBig::from(5u8).pow(200_000), 300_000),
+            (UBig::from(7u8).pow(90_000) + UBig::ONE, 260_000),
+            (UBig::from(3u8).pow(40_000), 70_000),
+        ] {
+            let half = precision / 2 + 32;
+            let (r0, e0) = reciprocal(&d, half);
+            for r in [r0.clone(), &r0 + UBig::from(3u8), &r0 - UBig::from(3u8)] {
+                let product = &d * &r;
+                let power = UBig::ONE << e0;
+                let expected = if product > power {
+                    (true, product - power)
+                } else {
+                    (false, power - product)
+                };
+                assert_eq!(newton_error(&d, &r, e0, half), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn settling_rounds_each_block_against_the_one_below() {
+        let block = |text: &str| format!("{text:0>20}").into_bytes();
+        // The upper leaf read one too many (1235 for 1234.99..., the lower block being all
+        // nines): its small remainder is less than the fraction below by more than a half.
+        let mut out = [block("1235"), block("99999999999999999999")].concat();
+        settle_blocks(&mut out, &[1 << 20, 5 << 60], 20);
+        assert_eq!(out, [block("1234"), block("99999999999999999999")].concat());
+        // One too few (1233.99... for 1234 followed by zeros), across a carry.
+        let mut out = [block("99"), block("99999999999999999999")].concat();
+        settle_blocks(&mut out, &[u64::MAX - 5, u64::MAX - 3], 20);
+        assert_eq!(out, [block("100"), block("00000000000000000000")].concat());
+        // Nothing to settle.
+        let mut out = [block("42"), block("7")].concat();
+        settle_blocks(&mut out, &[0, 1 << 62], 20);
+        assert_eq!(out, [block("42"), block("7")].concat());
+    }
+
+    #[test]
+    fn large_numbers_print_as_dashu_prints_them() {
+        let big = Int::from(3).pow(FAST_MIN_BITS * 2 / 3);
+        assert!(big.bit_len() >= FAST_MIN_BITS);
         for x in [
             big.clone(),
-            -big.clone(),
-            ten.pow(digits),
-            ten.pow(digits) - Int::ONE,
-            ten.pow(digits) + Int::ONE,
-            ten.pow(digits) * Int::from(7) + Int::from(42),
+            -big,
+            -Int::from(10).pow(FAST_MIN_BITS * 3 / 10),
         ] {
             assert_eq!(to_decimal(&x), x.to_string());
         }

@@ -11,7 +11,7 @@ use crate::trace::analysis::Analysis;
 /// `busy[worker * columns + column]`), and the columns the critical path runs in: the data of
 /// the aggregated charts drawn for traces with more tasks than cells. `column_of(ns)` is the
 /// column an instant falls in. A task shorter than a column counts at least a nanosecond, so
-/// it still shows.
+/// it still shows; a task that never ran counts nothing.
 pub(crate) fn busy_columns(
     trace: &Trace,
     analysis: &Analysis,
@@ -22,6 +22,9 @@ pub(crate) fn busy_columns(
     let mut busy = vec![0.0f64; analysis.n_workers * columns];
     let mut critical_columns = vec![false; columns];
     for (index, task) in trace.tasks.iter().enumerate() {
+        if !task.outcome.started() {
+            continue;
+        }
         let start = task.start_ns as f64;
         let end = task.end_ns.max(task.start_ns) as f64;
         let first = column_of(task.start_ns);

@@ -1,7 +1,8 @@
 //! The trace in Chrome's Trace Event format, which Perfetto and `chrome://tracing` open.
 //!
-//! One complete event (`"ph": "X"`) per task on thread `tid` = worker index, times in
-//! microseconds; `thread_name` and `process_name` metadata events (`"ph": "M"`) name the lanes.
+//! One complete event (`"ph": "X"`) per task that started, on thread `tid` = worker index, times
+//! in microseconds, with what became of it in `args.outcome`; `thread_name` and `process_name`
+//! metadata events (`"ph": "M"`) name the lanes.
 //! Subexpressions and values are abbreviated past [`MAX_NAME_CHARS`] characters so that the file
 //! of a two-million-task trace stays proportional to the number of tasks, not to the tree's
 //! size times its depth. This module writes JSON text; it does not touch files.
@@ -9,7 +10,7 @@
 use std::fmt::Write;
 
 use crate::render::text;
-use crate::trace::Trace;
+use crate::trace::{TaskOutcome, Trace};
 
 /// Longest subexpression or value written into an event.
 const MAX_NAME_CHARS: usize = 200;
@@ -35,10 +36,17 @@ pub(crate) fn chrome_json(trace: &Trace) -> String {
         );
     }
     for (index, task) in trace.tasks.iter().enumerate() {
+        let outcome = match task.outcome {
+            TaskOutcome::NotRun => continue,
+            TaskOutcome::Ran => "ran",
+            TaskOutcome::Failed => "failed",
+            TaskOutcome::Cancelled => "cancelled",
+            TaskOutcome::Running => "running",
+        };
         let _ = write!(
             out,
             ",\n{{\"ph\":\"X\",\"name\":{},\"cat\":\"task\",\"pid\":{PID},\"tid\":{},\"ts\":{},\"dur\":{},\
-             \"args\":{{\"node\":\"{}\",\"nodes\":{},\"value\":{},\"ready_us\":{}}}}}",
+             \"args\":{{\"node\":\"{}\",\"nodes\":{},\"value\":{},\"ready_us\":{},\"outcome\":\"{outcome}\"}}}}",
             quote(&text::abbreviate(trace.label(index), MAX_NAME_CHARS)),
             task.worker,
             micros(task.start_ns),

@@ -39,6 +39,18 @@ pub fn render_error_with_hint(
     out
 }
 
+/// The source line and the caret line, each indented by two columns, then `error: message`:
+/// the order of the REPL, where the caret usually comes under the line just typed and the
+/// message after it, kept for an error in an earlier line of a statement.
+pub fn render_error_caret_first(error: &Error, source: &str, color: Color) -> String {
+    let mut out = String::new();
+    if let Some((line, carets)) = quote(source, error.span) {
+        let _ = writeln!(out, "  {line}\n  {}", paint_caret(&carets, color));
+    }
+    out.push_str(&headline(&error.to_string(), color));
+    out
+}
+
 /// Only the caret line, shifted right by `prompt_width` columns: in the REPL the line the user
 /// typed is still on screen just above, after the prompt.
 pub fn render_error_under_prompt(
@@ -50,12 +62,11 @@ pub fn render_error_under_prompt(
     let mut out = String::new();
     if let Some((line, carets)) = quote(source, error.span) {
         // A cut line no longer lines up with the screen: quote it in full then.
-        if line.chars().count() == source.lines().next().unwrap_or("").chars().count() {
-            out.push_str(&" ".repeat(prompt_width));
-            out.push_str(&paint_caret(&carets, color));
-        } else {
-            let _ = write!(out, "  {line}\n  {}", paint_caret(&carets, color));
+        if line.chars().count() != source.lines().next().unwrap_or("").chars().count() {
+            return render_error_caret_first(error, source, color);
         }
+        out.push_str(&" ".repeat(prompt_width));
+        out.push_str(&paint_caret(&carets, color));
         out.push('\n');
     }
     out.push_str(&headline(&error.to_string(), color));

@@ -9,6 +9,12 @@
 //! worker was busy (` ░▒▓█`), which costs one pass over the tasks: a two-million-task trace
 //! draws as fast as it is read.
 //!
+//! A task that failed is filled with `x`, one stopped part way with `~`, one still running (in a
+//! live frame) ends in `>` instead of `]`; a task that never ran is not drawn. So the outcome is
+//! visible without colour. A pool of more than [`ALL_LANES_MAX`] workers shows only the lanes of
+//! workers that ran a task, and counts the others on one line. Every line fits the width asked
+//! for (at least 40 columns); tick labels that would collide are left out.
+//!
 //! This module draws the chart only; the legend and the figures have their own modules, and
 //! every number it shows comes from `trace::analysis`.
 
@@ -17,9 +23,13 @@ use std::fmt::Write as _;
 use crate::render::Color;
 use crate::render::bins::busy_columns;
 use crate::render::paint::{self, Hue, Style};
-use crate::trace::Trace;
+use crate::render::text;
 use crate::trace::analysis::Analysis;
+use crate::trace::{TaskOutcome, Trace};
 use crate::units::format_ns;
+
+/// Pools up to this size show every lane, idle or not; larger ones only the lanes that ran.
+pub(crate) const ALL_LANES_MAX: usize = 8;
 
 /// Narrowest time axis drawn, whatever width the caller asks for.
 const MIN_COLUMNS: usize = 10;
@@ -38,11 +48,14 @@ const BLOCK_STYLES: [Style; 4] = [
     Style::on(Hue::White, Hue::Magenta),
 ];
 const CRITICAL_STYLE: Style = Style::on(Hue::White, Hue::Red).bold();
+const FAILED_STYLE: Style = Style::on(Hue::Black, Hue::Yellow).bold();
+const CANCELLED_STYLE: Style = Style::on(Hue::White, Hue::BrightBlack);
+const RUNNING_STYLE: Style = Style::on(Hue::Black, Hue::BrightCyan);
 const MARKER_STYLE: Style = Style::fg(Hue::Red).bold();
 const SHADE_STYLE: Style = Style::fg(Hue::Cyan);
 const AXIS_STYLE: Style = Style::fg(Hue::BrightBlack);
 
-/// How time maps onto columns.
+/// How time maps onto columns, and which lanes are drawn.
 struct Scale {
     /// Width of the lane labels (`worker 12`).
     label_width: usize,
@@ -50,13 +63,16 @@ struct Scale {
     columns: usize,
     /// The time at the right edge.
     end_ns: u64,
+    /// The workers whose lanes are drawn, in order.
+    lanes: Vec<usize>,
 }
 
 impl Scale {
     fn new(trace: &Trace, analysis: &Analysis, width: usize) -> Scale {
-        let last_worker = analysis.n_workers.saturating_sub(1);
+        let lanes = shown_lanes(trace, analysis.n_workers);
+        let last_worker = lanes.last().copied().unwrap_or(0);
         let label_width = format!("worker {last_worker}").len().max("critical".len());
-        let columns = width
+        let columns = text::view_width(width)
             .saturating_sub(label_width + 2 + BUSY_WIDTH)
             .max(MIN_COLUMNS);
         let last_end = trace.tasks.iter().map(|task| task.end_ns).max();
@@ -65,6 +81,7 @@ impl Scale {
             label_width,
             columns,
             end_ns,
+            lanes,
         }
     }
 
@@ -77,6 +94,24 @@ impl Scale {
     fn column_ns(&self) -> f64 {
         self.end_ns as f64 / self.columns as f64
     }
+}
+
+/// The lanes a chart draws: every worker of a small pool; of a large one, the workers that ran
+/// a task (at least one lane).
+fn shown_lanes(trace: &Trace, n_workers: usize) -> Vec<usize> {
+    if n_workers <= ALL_LANES_MAX {
+        return (0..n_workers).collect();
+    }
+    let mut ran = vec![false; n_workers];
+    for task in &trace.tasks {
+        if task.outcome.started()
+            && let Some(lane) = ran.get_mut(task.worker as usize)
+        {
+            *lane = true;
+        }
+    }
+    let lanes: Vec<usize> = (0..n_workers).filter(|&worker| ran[worker]).collect();
+    if lanes.is_empty() { vec![0] } else { lanes }
 }
 
 /// A task's cells in its lane: `first..end`, never empty.
@@ -97,26 +132,43 @@ pub(crate) fn chart(trace: &Trace, analysis: &Analysis, width: usize, color: Col
         draw_shades(&mut out, trace, analysis, &scale, color);
         true
     };
-    draw_axis(&mut out, &scale, color);
-    if aggregated {
-        let _ = writeln!(
-            out,
-            "{:width$}  one column = {}; shade ░▒▓█ = share of it the worker was busy",
-            "",
-            trim_zeros(&format_ns(scale.column_ns())),
+    let idle = analysis.n_workers - scale.lanes.len();
+    if idle > 0 {
+        let line = format!(
+            "{:<width$} │ {} more worker{} ran no task",
+            "idle",
+            text::thousands(idle),
+            if idle == 1 { "" } else { "s" },
             width = scale.label_width,
         );
+        out.push_str(&text::fit(&line, text::view_width(width)));
+        out.push('\n');
+    }
+    draw_axis(&mut out, &scale, color);
+    if aggregated {
+        let note = format!(
+            "one column = {}; shade ░▒▓█ = share of it the worker was busy",
+            trim_zeros(&format_ns(scale.column_ns())),
+        );
+        let indent = " ".repeat(scale.label_width + 2);
+        for line in text::wrap(&note, text::view_width(width) - indent.len(), "") {
+            let _ = writeln!(out, "{indent}{line}");
+        }
     }
     out
 }
 
-/// Each lane's blocks in time order, or `None` when two tasks of a lane would share a cell.
+/// Each shown lane's blocks in time order, or `None` when two tasks of a lane would share a
+/// cell. Tasks that never ran have no block.
 fn blocks_per_lane(trace: &Trace, analysis: &Analysis, scale: &Scale) -> Option<Vec<Vec<Block>>> {
     if trace.tasks.len() > scale.columns * analysis.n_workers.max(1) {
         return None;
     }
     let mut lanes: Vec<Vec<Block>> = (0..analysis.n_workers).map(|_| Vec::new()).collect();
     for (index, task) in trace.tasks.iter().enumerate() {
+        if !task.outcome.started() {
+            continue;
+        }
         let first = scale.column(task.start_ns);
         let end = scale.column(task.end_ns.max(task.start_ns)).max(first + 1);
         lanes[task.worker as usize].push(Block {
@@ -143,22 +195,25 @@ fn draw_blocks(
     color: Color,
 ) {
     let mut critical_columns = vec![false; scale.columns];
-    for (worker, lane) in lanes.iter().enumerate() {
+    for &worker in &scale.lanes {
         lane_label(out, worker, scale);
         let mut column = 0;
-        for block in lane {
+        for block in &lanes[worker] {
             out.push_str(&" ".repeat(block.first - column));
             let task = block.task as usize;
+            let record = &trace.tasks[task];
             let critical = analysis.on_critical_path[task];
             if critical {
                 critical_columns[block.first..block.end].fill(true);
             }
-            let label = trace.tasks[task].root.to_string();
-            let text = block_text(&label, block.end - block.first, critical);
-            let style = if critical {
-                CRITICAL_STYLE
-            } else {
-                BLOCK_STYLES[trace.tasks[task].root.index() % BLOCK_STYLES.len()]
+            let look = Look::of(record.outcome, critical);
+            let text = block_text(&record.root.to_string(), block.end - block.first, look);
+            let style = match look {
+                Look::Ran => BLOCK_STYLES[record.root.index() % BLOCK_STYLES.len()],
+                Look::Critical => CRITICAL_STYLE,
+                Look::Failed => FAILED_STYLE,
+                Look::Cancelled => CANCELLED_STYLE,
+                Look::Running => RUNNING_STYLE,
             };
             paint::push(out, &text, style, color);
             column = block.end;
@@ -169,12 +224,47 @@ fn draw_blocks(
     marker_row(out, &critical_columns, scale, color);
 }
 
-/// A block of `cells` cells: `[#7---]`, or fewer characters when it is short; `=` instead of
-/// `-` on the critical path.
-fn block_text(label: &str, cells: usize, critical: bool) -> String {
-    let fill = if critical { '=' } else { '-' };
+/// How a block is drawn, by its task's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Look {
+    Ran,
+    Critical,
+    Failed,
+    Cancelled,
+    Running,
+}
+
+impl Look {
+    fn of(outcome: TaskOutcome, critical: bool) -> Look {
+        match outcome {
+            TaskOutcome::Failed => Look::Failed,
+            TaskOutcome::Cancelled => Look::Cancelled,
+            TaskOutcome::Running => Look::Running,
+            TaskOutcome::Ran | TaskOutcome::NotRun if critical => Look::Critical,
+            TaskOutcome::Ran | TaskOutcome::NotRun => Look::Ran,
+        }
+    }
+
+    fn fill(self) -> char {
+        match self {
+            Look::Ran | Look::Running => '-',
+            Look::Critical => '=',
+            Look::Failed => 'x',
+            Look::Cancelled => '~',
+        }
+    }
+}
+
+/// A block of `cells` cells: `[#7---]`, or fewer characters when it is short; the fill says
+/// the outcome (`=` on the critical path, `x` failed, `~` stopped), and a running task ends in
+/// `>`.
+fn block_text(label: &str, cells: usize, look: Look) -> String {
+    let fill = look.fill();
+    let close = if look == Look::Running { '>' } else { ']' };
     match cells {
+        0 | 1 if look == Look::Running => close.to_string(),
         0 | 1 => fill.to_string(),
+        2 if look == Look::Running => format!("[{close}"),
         2 => format!("[{fill}"),
         _ => {
             let inner = cells - 2;
@@ -186,7 +276,7 @@ fn block_text(label: &str, cells: usize, critical: bool) -> String {
             }
             let used = if label_fits { label.len() } else { 0 };
             text.extend(std::iter::repeat_n(fill, inner - used));
-            text.push(']');
+            text.push(close);
             text
         }
     }
@@ -197,7 +287,7 @@ fn draw_shades(out: &mut String, trace: &Trace, analysis: &Analysis, scale: &Sca
     let column_ns = scale.column_ns();
     let (busy, critical_columns) =
         busy_columns(trace, analysis, columns, column_ns, |ns| scale.column(ns));
-    for worker in 0..analysis.n_workers {
+    for &worker in &scale.lanes {
         lane_label(out, worker, scale);
         let shades: String = busy[worker * columns..][..columns]
             .iter()
@@ -264,7 +354,7 @@ fn marker_row(out: &mut String, critical_columns: &[bool], scale: &Scale, color:
 /// The axis line with ticks, and the tick labels below it.
 fn draw_axis(out: &mut String, scale: &Scale, color: Color) {
     let columns = scale.columns;
-    let step_ns = tick_step(scale.end_ns as f64 / (columns / COLUMNS_PER_TICK).max(1) as f64);
+    let step_ns = tick_step(scale.end_ns as f64 / (columns / COLUMNS_PER_TICK).max(2) as f64);
     let mut line: Vec<char> = vec!['─'; columns + 1];
     let mut labels: Vec<char> = vec![' '; columns + BUSY_WIDTH];
     let mut free_from = 0;
@@ -327,18 +417,23 @@ mod test {
     use super::*;
 
     #[track_caller]
-    fn check_block(label: &str, cells: usize, critical: bool, expected: &str) {
-        assert_eq!(block_text(label, cells, critical), expected);
+    fn check_block(label: &str, cells: usize, look: Look, expected: &str) {
+        assert_eq!(block_text(label, cells, look), expected);
     }
 
     #[test]
     fn blocks() {
-        check_block("#7", 1, false, "-");
-        check_block("#7", 1, true, "=");
-        check_block("#7", 2, false, "[-");
-        check_block("#7", 4, false, "[--]");
-        check_block("#7", 5, false, "[#7-]");
-        check_block("#7", 8, true, "[#7====]");
+        check_block("#7", 1, Look::Ran, "-");
+        check_block("#7", 1, Look::Critical, "=");
+        check_block("#7", 2, Look::Ran, "[-");
+        check_block("#7", 4, Look::Ran, "[--]");
+        check_block("#7", 5, Look::Ran, "[#7-]");
+        check_block("#7", 8, Look::Critical, "[#7====]");
+        check_block("#5", 6, Look::Failed, "[#5xx]");
+        check_block("#5", 6, Look::Cancelled, "[#5~~]");
+        check_block("#5", 6, Look::Running, "[#5-->");
+        check_block("#5", 2, Look::Running, "[>");
+        check_block("#5", 1, Look::Running, ">");
     }
 
     #[test]

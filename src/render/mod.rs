@@ -1,21 +1,26 @@
 //! Drawing: errors with carets, Gantt charts, trees, figures. The only module that makes text
 //! for people out of data.
 //!
-//! The four entry points the front doors call are here; each delegates to one file: `gantt`
-//! (the chart), `legend`, `figures`, `chrome` (Trace Event JSON), `svg`, `tree` and `speedup`.
-//! Numbers come from `trace::analysis`: nothing here measures or computes a figure of the
-//! work–span model itself. Colour is the [`Color`] value passed in, never a global.
+//! The entry points the front doors call are here; each delegates to one file: `header` (how
+//! the evaluation ended and what it ran with), `gantt` (the chart), `legend`, `figures`,
+//! `chrome` (Trace Event JSON), `svg`, `tree` and `speedup`. Numbers come from
+//! `trace::analysis` and `trace::optimal`: nothing here measures or computes a figure of the
+//! work–span model itself. Colour is the [`Color`] value passed in, never a global; every view
+//! fits the width it is given, down to 40 columns.
 
 mod bins;
 mod chrome;
 pub mod diagnostic;
 mod figures;
 mod gantt;
+mod header;
 mod legend;
+mod live;
 pub(crate) mod paint;
+mod python;
 mod speedup;
 mod svg;
-mod text;
+pub(crate) mod text;
 mod tree;
 
 #[cfg(test)]
@@ -23,7 +28,10 @@ mod test;
 
 pub use speedup::{SpeedupRow, speedup};
 
+use std::time::Duration;
+
 use crate::ast::Ast;
+use crate::plan::{Grain, Policy};
 use crate::trace::Trace;
 use crate::trace::analysis;
 
@@ -50,21 +58,108 @@ impl Color {
     }
 }
 
-/// The schedule view of a trace: Gantt chart, legend and work–span figures, `width` columns
-/// wide.
+/// The settings a schedule is drawn against: those it ran with, or the current ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub n_workers: usize,
+    pub delay: Duration,
+    pub grain: Grain,
+    pub policy: Policy,
+}
+
+impl Settings {
+    /// The settings `trace` ran with.
+    pub fn of(trace: &Trace) -> Settings {
+        Settings {
+            n_workers: trace.n_workers,
+            delay: trace.context.delay,
+            grain: trace.context.grain,
+            policy: trace.context.policy,
+        }
+    }
+}
+
+/// How to draw a schedule view.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    /// Columns available (views are never drawn narrower than 40).
+    pub width: usize,
+    pub color: Color,
+    /// The settings now, when they may differ from the trace's (`:trace` in the REPL): the
+    /// view then says what has changed.
+    pub current: Option<Settings>,
+    /// How a delay is set where the view is read: `:delay` or `--delay`.
+    pub delay_hint: &'a str,
+}
+
+impl View<'_> {
+    /// A view for the command line: nothing to compare with, `--delay` in hints.
+    pub fn new(width: usize, color: Color) -> View<'static> {
+        View {
+            width,
+            color,
+            current: None,
+            delay_hint: "--delay",
+        }
+    }
+}
+
+/// The schedule view of a trace: header, Gantt chart, legend and work–span figures, `width`
+/// columns wide, for the command line.
 pub fn schedule(trace: &Trace, width: usize, color: Color) -> String {
+    schedule_view(trace, &View::new(width, color))
+}
+
+/// The schedule view of a trace, drawn as `view` says.
+pub fn schedule_view(trace: &Trace, view: &View<'_>) -> String {
     let analysis = analysis::analyze(trace);
-    let mut out = gantt::chart(trace, &analysis, width, color);
+    let mut out = header::header(trace, view.current.as_ref(), view.width, view.color);
+    out.push_str(&gantt::chart(trace, &analysis, view.width, view.color));
     out.push('\n');
-    out.push_str(&legend::legend(trace, &analysis, color));
+    out.push_str(&legend::legend(trace, &analysis, view.width, view.color));
     out.push('\n');
-    out.push_str(&figures::figures(trace, &analysis, color));
+    out.push_str(&figures::figures(
+        trace,
+        &analysis,
+        view.width,
+        view.delay_hint,
+        view.color,
+    ));
     out
 }
 
-/// The tree of `ast` with node ids, drawn with box-drawing characters.
-pub fn tree(ast: &Ast, source: &str, color: Color) -> String {
-    tree::tree(ast, source, color)
+/// A frame of the live schedule of a running evaluation, at most `width` columns and
+/// `height` lines.
+pub fn live_frame(
+    snapshot: &crate::trace::Snapshot,
+    width: usize,
+    height: usize,
+    color: Color,
+) -> String {
+    live::frame(snapshot, width, height, color)
+}
+
+/// The header and Gantt chart of a finished evaluation, left where its live frames were.
+pub fn final_chart(trace: &Trace, width: usize, color: Color) -> String {
+    live::final_chart(trace, width, color)
+}
+
+/// The tree of `ast` with node ids, drawn with box-drawing characters, `width` columns wide.
+pub fn tree(ast: &Ast, source: &str, width: usize, color: Color) -> String {
+    tree::tree(ast, source, width, color)
+}
+
+/// A runnable Python program computing `ast` (the text `source`, its names' values `env`) with
+/// `concurrent.futures` as parcalc's dataflow does, on `n_workers` threads, sleeping `delay`
+/// per operator.
+pub fn python(
+    ast: &Ast,
+    source: &str,
+    env: &[crate::num::Value],
+    n_workers: usize,
+    delay: Duration,
+) -> String {
+    python::python(ast, source, env, n_workers, delay)
 }
 
 /// The trace in Chrome's Trace Event format (JSON).

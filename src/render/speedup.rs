@@ -1,17 +1,22 @@
 //! `:speedup`: one evaluation measured on 1, 2, … P workers, drawn as a table and a small
 //! terminal plot of the measured speedup beside what the work–span model allows.
 //!
-//! For each pool size the table shows the measured wall time, the lower bound the work and span
-//! laws give (max(W/P, S): no schedule is faster) and Brent's bound ((W − S)/P + S: a greedy
-//! schedule is never slower); the plot shows the measured speedup as a bar, the ceiling
-//! min(P, W/S) as `|` and Brent's guarantee as `:`. The measuring loop lives with the front
-//! doors; this module only draws the rows it is given.
+//! For each pool size the table shows the measured wall time, the optimal makespan when it is
+//! known (with a delay: Hu's), the lower bound the work and span laws give (max(W/P, S): no
+//! schedule is faster) and Brent's bound ((W − S)/P + S: a greedy schedule is never slower); the
+//! plot shows the measured speedup as a bar, the ceiling min(P, W/S) as `|` and Brent's
+//! guarantee as `:`. A measured speedup above the ceiling is not a speedup but noise in the
+//! timing: it is marked `?`, drawn as a pale bar, and said so under the table. Columns that do
+//! not fit the width are left out (and named), most useful first kept. The measuring loop lives
+//! with the front doors; this module only draws the rows it is given.
 
 use std::fmt::Write as _;
 
 use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
+use crate::render::text;
 use crate::trace::analysis::brent_bound_ns;
+use crate::trace::optimal;
 use crate::units::format_ns;
 
 /// One measured run of the expression.
@@ -25,10 +30,18 @@ pub struct SpeedupRow {
     pub work_ns: u64,
     /// Span S of that run.
     pub span_ns: u64,
+    /// The optimal makespan on that pool, when it is known (equal tasks with a delay).
+    pub optimal_ns: Option<u64>,
 }
 
-/// Width of the plot's bars at the largest speedup shown.
+/// Widest the plot's bars get.
 const PLOT_COLUMNS: usize = 48;
+
+/// Narrowest the plot's bars get.
+const MIN_PLOT_COLUMNS: usize = 10;
+
+/// A measured speedup this much above the ceiling is noise.
+const NOISE_TOLERANCE: f64 = 1e-9;
 
 impl SpeedupRow {
     /// The row of one measured run.
@@ -39,6 +52,7 @@ impl SpeedupRow {
             wall_ns: analysis.wall_ns,
             work_ns: analysis.work_ns,
             span_ns: analysis.span_ns,
+            optimal_ns: optimal::optimal_ns(trace, trace.n_workers),
         }
     }
 
@@ -75,7 +89,79 @@ fn ratio(numerator: f64, denominator: f64) -> f64 {
     }
 }
 
-pub fn speedup(rows: &[SpeedupRow], color: Color) -> String {
+/// One column of the table: its header, width, and rank (lower is kept first when the width
+/// is short).
+struct Column {
+    header: &'static str,
+    width: usize,
+    rank: usize,
+    cell: fn(&SpeedupRow, f64, bool) -> String,
+}
+
+/// The columns in the order they are shown.
+const COLUMNS: [Column; 8] = [
+    Column {
+        header: "workers",
+        width: 7,
+        rank: 0,
+        cell: |row, _, _| row.n_workers.to_string(),
+    },
+    Column {
+        header: "wall",
+        width: 8,
+        rank: 1,
+        cell: |row, _, _| format_ns(row.wall_ns as f64),
+    },
+    Column {
+        header: "speedup",
+        width: 8,
+        rank: 2,
+        cell: |_, measured, noise| {
+            if noise {
+                format!("{measured:.2}?")
+            } else {
+                format!("{measured:.2} ")
+            }
+        },
+    },
+    Column {
+        header: "optimal",
+        width: 8,
+        rank: 4,
+        cell: |row, _, _| {
+            row.optimal_ns
+                .map_or("-".to_string(), |ns| format_ns(ns as f64))
+        },
+    },
+    Column {
+        header: "max(W/P,S)",
+        width: 10,
+        rank: 5,
+        cell: |row, _, _| format_ns(row.lower_bound_ns()),
+    },
+    Column {
+        header: "Brent",
+        width: 8,
+        rank: 6,
+        cell: |row, _, _| format_ns(row.brent_ns()),
+    },
+    Column {
+        header: "ceiling",
+        width: 7,
+        rank: 3,
+        cell: |row, _, _| format!("{:.2}", row.ceiling()),
+    },
+    Column {
+        header: "guarantee",
+        width: 9,
+        rank: 7,
+        cell: |row, _, _| format!("{:.2}", row.guaranteed()),
+    },
+];
+
+/// The table and the plot of `rows`, at most `width` columns wide.
+pub fn speedup(rows: &[SpeedupRow], width: usize, color: Color) -> String {
+    let width = text::view_width(width);
     let mut out = String::new();
     if rows.is_empty() {
         out.push_str("no runs to show\n");
@@ -92,37 +178,106 @@ pub fn speedup(rows: &[SpeedupRow], color: Color) -> String {
             row.wall_ns as f64,
         )
     };
-    let header = format!(
-        "{:>7}  {:>9}  {:>7}  {:>10}  {:>9}  {:>7}  {:>9}",
-        "workers", "wall", "speedup", "max(W/P,S)", "Brent", "ceiling", "guarantee"
-    );
-    paint::push(&mut out, &header, Style::fg(Hue::Green), color);
+    let noise = |row: &SpeedupRow| measured(row) > row.ceiling() * (1.0 + NOISE_TOLERANCE);
+    table(&mut out, rows, width, &measured, &noise, color);
+    out.push('\n');
+    plot(&mut out, rows, width, &measured, &noise, color);
+    out
+}
+
+/// The table, its columns chosen to fit `width`, and the notes under it.
+fn table(
+    out: &mut String,
+    rows: &[SpeedupRow],
+    width: usize,
+    measured: &dyn Fn(&SpeedupRow) -> f64,
+    noise: &dyn Fn(&SpeedupRow) -> bool,
+    color: Color,
+) {
+    let one_worker = rows.iter().any(|row| row.n_workers == 1);
+    let has_optimal = rows.iter().any(|row| row.optimal_ns.is_some());
+
+    // The columns that fit, by rank.
+    let mut by_rank: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|column| has_optimal || column.header != "optimal")
+        .collect();
+    by_rank.sort_by_key(|column| column.rank);
+    let mut kept: Vec<&str> = Vec::new();
+    let mut left_out: Vec<&str> = Vec::new();
+    let mut used = 0;
+    for column in by_rank {
+        let extra = column.width + if kept.is_empty() { 0 } else { 2 };
+        if left_out.is_empty() && used + extra <= width {
+            used += extra;
+            kept.push(column.header);
+        } else {
+            left_out.push(column.header);
+        }
+    }
+    let shown: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|column| kept.contains(&column.header))
+        .collect();
+    let line = |cells: &mut dyn Iterator<Item = (usize, String)>| {
+        cells
+            .map(|(width, cell)| format!("{cell:>width$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let header = line(&mut shown.iter().map(|c| (c.width, c.header.to_string())));
+    paint::push(out, &header, Style::fg(Hue::Green), color);
     out.push('\n');
     for row in rows {
-        let line = format!(
-            "{:>7}  {:>9}  {:>7.2}  {:>10}  {:>9}  {:>7.2}  {:>9.2}",
-            row.n_workers,
-            format_ns(row.wall_ns as f64),
-            measured(row),
-            format_ns(row.lower_bound_ns()),
-            format_ns(row.brent_ns()),
-            row.ceiling(),
-            row.guaranteed(),
+        let cells = line(
+            &mut shown
+                .iter()
+                .map(|c| (c.width, (c.cell)(row, measured(row), noise(row)))),
         );
-        out.push_str(&line);
+        out.push_str(cells.trim_end());
         out.push('\n');
     }
-    let basis = if one_worker_wall.is_some() {
-        "speedup = wall on 1 worker / wall on P"
+    let mut notes: Vec<String> = vec![if one_worker {
+        "speedup = wall on 1 worker / wall on P".to_string()
     } else {
-        "speedup = W / wall"
-    };
-    let _ = write!(
-        out,
-        "{basis}; max(W/P,S): no schedule is faster; Brent (W − S)/P + S: a greedy one is never slower\n\n"
-    );
+        "speedup = W / wall".to_string()
+    }];
+    if rows.iter().any(noise) {
+        notes.push(
+            "? above the ceiling min(P, W/S): noise in the timing, not a speedup".to_string(),
+        );
+    }
+    if kept.contains(&"optimal") {
+        notes.push("optimal: the best schedule of these equal tasks (Hu)".to_string());
+    }
+    if kept.contains(&"max(W/P,S)") {
+        notes.push("max(W/P,S): no schedule is faster".to_string());
+    }
+    if kept.contains(&"Brent") {
+        notes.push("Brent (W − S)/P + S: a greedy one is never slower".to_string());
+    }
+    if !left_out.is_empty() {
+        notes.push(format!("not shown at this width: {}", left_out.join(", ")));
+    }
+    for note in notes {
+        for line in text::wrap(&note, width, "  ") {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
 
-    // The plot.
+/// The plot: `P=4  ████…| 2.00`, each bar and its marks in `plot_columns + 1` cells.
+fn plot(
+    out: &mut String,
+    rows: &[SpeedupRow],
+    width: usize,
+    measured: &dyn Fn(&SpeedupRow) -> f64,
+    noise: &dyn Fn(&SpeedupRow) -> bool,
+    color: Color,
+) {
+    let plot_columns = width
+        .saturating_sub(9 + 7)
+        .clamp(MIN_PLOT_COLUMNS, PLOT_COLUMNS);
     let largest = rows
         .iter()
         .flat_map(|row| [measured(row), row.ceiling(), row.guaranteed()])
@@ -130,16 +285,20 @@ pub fn speedup(rows: &[SpeedupRow], color: Color) -> String {
         .fold(1.0f64, f64::max)
         .ceil();
     let column_of =
-        |value: f64| ((value / largest * PLOT_COLUMNS as f64).round() as usize).min(PLOT_COLUMNS);
-    let mut axis = vec![' '; PLOT_COLUMNS + 4];
+        |value: f64| ((value / largest * plot_columns as f64).round() as usize).min(plot_columns);
+    let mut axis = vec![' '; plot_columns + 4];
     let step = (largest / 8.0).ceil().max(1.0);
     let mut tick = 0.0;
+    let mut free_from = 0;
     while tick <= largest {
-        let text = format!("{tick}");
-        for (offset, c) in text.chars().enumerate() {
-            if let Some(cell) = axis.get_mut(column_of(tick) + offset) {
-                *cell = c;
+        let label = format!("{tick}");
+        let start = column_of(tick);
+        // A label that would touch the one before it is left out.
+        if start >= free_from && start + label.len() <= axis.len() {
+            for (offset, c) in label.chars().enumerate() {
+                axis[start + offset] = c;
             }
+            free_from = start + label.len() + 1;
         }
         tick += step;
     }
@@ -150,9 +309,10 @@ pub fn speedup(rows: &[SpeedupRow], color: Color) -> String {
         axis.iter().collect::<String>().trim_end()
     );
     for row in rows {
-        let mut cells = [' '; PLOT_COLUMNS + 1];
+        let mut cells = vec![' '; plot_columns + 1];
         let bar = column_of(measured(row));
-        cells[..bar].fill('█');
+        let above_ceiling = noise(row);
+        cells[..bar].fill(if above_ceiling { '░' } else { '█' });
         cells[column_of(row.guaranteed())] = ':';
         if row.ceiling().is_finite() {
             cells[column_of(row.ceiling())] = '|';
@@ -160,12 +320,24 @@ pub fn speedup(rows: &[SpeedupRow], color: Color) -> String {
         let (bar_text, rest): (String, String) =
             (cells[..bar].iter().collect(), cells[bar..].iter().collect());
         let _ = write!(out, "{:>7}  ", format!("P={}", row.n_workers));
-        paint::push(&mut out, &bar_text, Style::fg(Hue::Cyan), color);
+        paint::push(out, &bar_text, Style::fg(Hue::Cyan), color);
         out.push_str(rest.trim_end());
-        let _ = writeln!(out, " {:.2}", measured(row));
+        let _ = writeln!(
+            out,
+            " {:.2}{}",
+            measured(row),
+            if above_ceiling { "?" } else { "" }
+        );
     }
-    out.push_str(
-        "         █ measured   | ceiling min(P, W/S)   : Brent's guarantee W / ((W − S)/P + S)\n",
-    );
-    out
+    let mut keys = vec![
+        "█ measured".to_string(),
+        "| ceiling min(P, W/S)".to_string(),
+        ": Brent's guarantee W / ((W − S)/P + S)".to_string(),
+    ];
+    if rows.iter().any(noise) {
+        keys.insert(1, "░ noise".to_string());
+    }
+    for line in text::join_wrapped(&keys, "   ", width - 9) {
+        let _ = writeln!(out, "{:9}{line}", "");
+    }
 }

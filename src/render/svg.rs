@@ -4,7 +4,8 @@
 //!
 //! Like the terminal chart, a trace with more tasks than [`MAX_BLOCKS`] is drawn aggregated: each
 //! lane is cut into narrow columns whose opacity is the busy fraction, so the document stays a
-//! few hundred kilobytes whatever the trace. Every label is XML-escaped. This module returns
+//! few hundred kilobytes whatever the trace. A failed task is orange, one stopped part way grey,
+//! and tasks that never ran are not drawn. Every label is XML-escaped. This module returns
 //! the document; it does not write files.
 
 use std::fmt::Write;
@@ -12,9 +13,9 @@ use std::fmt::Write;
 use crate::render::bins::busy_columns;
 use crate::render::gantt::{tick_step, trim_zeros};
 use crate::render::{Color, figures, text};
-use crate::trace::Trace;
 use crate::trace::analysis::{Analysis, duration_ns};
-use crate::units::format_ns;
+use crate::trace::{TaskOutcome, Trace};
+use crate::units::{format_ns, plural};
 
 /// Most tasks drawn as individual blocks.
 pub(crate) const MAX_BLOCKS: usize = 4000;
@@ -35,6 +36,8 @@ const CHAR_WIDTH: f64 = 7.0;
 
 const PALETTE: [&str; 4] = ["#4e79a7", "#59a14f", "#76b7b2", "#b07aa1"];
 const CRITICAL: &str = "#d62728";
+const FAILED: &str = "#f0a30a";
+const CANCELLED: &str = "#9e9e9e";
 
 // The document written top to bottom, section by section, as it is read.
 #[allow(clippy::too_many_lines)]
@@ -44,7 +47,7 @@ pub(crate) fn svg(trace: &Trace, analysis: &Analysis) -> String {
     let lanes_bottom = TOP + n_lanes as f64 * (LANE_HEIGHT + LANE_GAP);
     let critical_y = lanes_bottom + 2.0;
     let axis_y = critical_y + CRITICAL_ROW + 6.0;
-    let figure_lines: Vec<String> = figures::figures(trace, analysis, Color::Never)
+    let figure_lines: Vec<String> = figures::figures(trace, analysis, 100, "--delay", Color::Never)
         .lines()
         .map(str::to_string)
         .collect();
@@ -74,9 +77,9 @@ pub(crate) fn svg(trace: &Trace, analysis: &Analysis) -> String {
         out,
         r#"<text x="10" y="24" font-size="15" font-weight="bold">{}</text>"#,
         escape(&format!(
-            "Schedule of {} on {n_lanes} worker{}",
+            "Schedule of {} on {}",
             text::abbreviate(&trace.source, 60),
-            if n_lanes == 1 { "" } else { "s" }
+            plural(n_lanes, "worker")
         ))
     );
 
@@ -108,18 +111,34 @@ pub(crate) fn svg(trace: &Trace, analysis: &Analysis) -> String {
     // Tasks.
     if trace.tasks.len() <= MAX_BLOCKS {
         for (index, task) in trace.tasks.iter().enumerate() {
+            if !task.outcome.started() {
+                continue;
+            }
             let x = x_of(task.start_ns as f64);
             let width = (x_of(task.end_ns.max(task.start_ns) as f64) - x).max(1.0);
             let y = lane_y(task.worker as usize);
             let critical = analysis.on_critical_path[index];
-            let (fill, stroke) = if critical {
-                (CRITICAL, r##" stroke="#7f0000" stroke-width="1.5""##)
-            } else {
-                (PALETTE[task.root.index() % PALETTE.len()], "")
+            let (fill, stroke, class) = match task.outcome {
+                TaskOutcome::Failed => (
+                    FAILED,
+                    r##" stroke="#7f0000" stroke-width="1.5""##,
+                    "task failed",
+                ),
+                TaskOutcome::Cancelled => (CANCELLED, "", "task cancelled"),
+                _ if critical => (
+                    CRITICAL,
+                    r##" stroke="#7f0000" stroke-width="1.5""##,
+                    "task critical",
+                ),
+                _ => (PALETTE[task.root.index() % PALETTE.len()], "", "task"),
             };
-            let class = if critical { "task critical" } else { "task" };
+            let what = match task.outcome {
+                TaskOutcome::Failed => "failed after ",
+                TaskOutcome::Cancelled => "stopped after ",
+                _ => "",
+            };
             let tooltip = format!(
-                "{} {} = {} ({})",
+                "{} {} = {} ({what}{})",
                 task.root,
                 text::abbreviate(trace.label(index), text::MAX_CHARS),
                 text::value(trace.value(index), text::MAX_CHARS),

@@ -3,11 +3,17 @@
 
 use crate::ast::{Ast, Node, NodeId};
 use crate::ops::{BinaryOp, UnaryOp};
+use crate::plan::{Grain, Policy};
 use crate::render::paint::strip_ansi;
-use crate::render::{Color, SpeedupRow, schedule, speedup, svg, tree};
+use crate::render::{
+    Color, Settings, SpeedupRow, View, live_frame, schedule, schedule_view, speedup, svg, tree,
+};
 use crate::span::Span;
-use crate::trace::analysis::fixtures::{MS, Schedule, balanced_reduction, course_example};
-use crate::trace::{TaskTiming, Trace};
+use crate::trace::analysis::fixtures::{
+    COURSE_SOURCE, MS, Schedule, balanced_reduction, cancelled_example, course_example,
+    failed_example, tiny_example,
+};
+use crate::trace::{TaskOutcome, TaskTiming, Trace};
 
 /// The schedule view in both colour modes; the coloured one must carry escapes and say the
 /// same thing once they are removed.
@@ -58,6 +64,217 @@ fn course_example_content() {
     }
 }
 
+/// Every line of `text` is at most `width` characters wide.
+#[track_caller]
+fn check_fits(text: &str, width: usize) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= width,
+            "wider than {width}: {line:?}\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_evaluation_says_which_task_failed_and_which_never_ran() {
+    let trace = failed_example();
+    check_schedule("failed", &trace, 80);
+    let plain = schedule(&trace, 80, Color::Never);
+    for expected in [
+        "failed at #5 (division by zero) after 1 of 5 tasks",
+        "worker 1 │[#5xxxx",
+        "x #5   3 / 0",
+        "failed after 50.0 ms on worker 1",
+        "  #6   (1 + 2) * (3 / 0)",
+        "not run",
+        "x failed (`x` blocks)",
+        "2 of 5 tasks started",
+    ] {
+        assert!(plain.contains(expected), "missing {expected:?} in\n{plain}");
+    }
+    // Tasks that never ran have no block.
+    assert!(!plain.contains("[#6"), "{plain}");
+    assert!(!plain.contains("[#10"), "{plain}");
+}
+
+#[test]
+fn a_cancelled_evaluation() {
+    let trace = cancelled_example();
+    check_schedule("cancelled", &trace, 80);
+    let plain = schedule(&trace, 80, Color::Never);
+    for expected in [
+        "cancelled after 2 of 6 tasks",
+        "[#9~~",
+        "stopped after 50.0 ms on worker 0",
+        "~ stopped part way",
+    ] {
+        assert!(plain.contains(expected), "missing {expected:?} in\n{plain}");
+    }
+    assert!(!plain.contains("optimal"), "{plain}");
+}
+
+#[test]
+fn tiny_tasks_are_named_as_such() {
+    let trace = tiny_example();
+    check_schedule("tiny_tasks", &trace, 80);
+    let plain = schedule(&trace, 80, Color::Never);
+    assert!(
+        plain.contains("tasks of ~210 ns: scheduling costs more than the arithmetic"),
+        "{plain}"
+    );
+    assert!(plain.contains("scheduling overhead"), "{plain}");
+    assert!(!plain.contains("not greedy"), "{plain}");
+    let view = View {
+        delay_hint: ":delay",
+        ..View::new(80, Color::Never)
+    };
+    assert!(schedule_view(&trace, &view).contains("set :delay to see"));
+}
+
+#[test]
+fn the_optimal_schedule_beside_the_bounds() {
+    let plain = schedule(&course_example(Schedule::Two), 80, Color::Never);
+    assert!(
+        plain.contains("optimal (Hu)            400 ms  best schedule of 6 tasks of 100 ms"),
+        "{plain}"
+    );
+    assert!(plain.contains("max(W/P, S)             300 ms"), "{plain}");
+}
+
+#[test]
+fn every_view_fits_40_60_and_80_columns() {
+    for width in [40, 60, 80] {
+        for (name, trace) in [
+            ("course", course_example(Schedule::Three)),
+            ("failed", failed_example()),
+            ("cancelled", cancelled_example()),
+            ("tiny", tiny_example()),
+            ("big", balanced_reduction(10_000, 4)),
+        ] {
+            let plain = schedule(&trace, width, Color::Never);
+            check_fits(&plain, width);
+            if name == "course" || name == "failed" {
+                insta::assert_snapshot!(format!("{name}_{width}_columns"), plain);
+            }
+        }
+        let rows = course_rows();
+        let table = speedup(&rows, width, Color::Never);
+        check_fits(&table, width);
+        insta::assert_snapshot!(format!("speedup_{width}_columns"), table);
+    }
+}
+
+#[test]
+fn settings_changed_since_the_schedule_ran() {
+    let trace = course_example(Schedule::Three);
+    let mut current = Settings::of(&trace);
+    let view = |current| View {
+        current: Some(current),
+        ..View::new(80, Color::Never)
+    };
+    let same = schedule_view(&trace, &view(current));
+    assert!(!same.contains("changed"), "{same}");
+    assert!(
+        same.starts_with("schedule on 3 workers · delay 100 ms · grain auto (1) · policy lifo\n"),
+        "{same}"
+    );
+    current.n_workers = 4;
+    current.delay = std::time::Duration::ZERO;
+    current.grain = Grain::Fixed(2);
+    current.policy = Policy::CriticalPath;
+    let changed = schedule_view(&trace, &view(current));
+    assert!(
+        changed.contains(
+            "settings changed since: now 4 workers, no delay, grain 2, policy critical-path;"
+        ),
+        "{changed}"
+    );
+}
+
+#[test]
+fn a_large_pool_draws_only_the_lanes_that_ran() {
+    let mut trace = course_example(Schedule::Three);
+    trace.n_workers = 1024;
+    for task in &mut trace.tasks {
+        task.worker = [0, 517, 1023][task.worker as usize];
+    }
+    let plain = schedule(&trace, 80, Color::Never);
+    insta::assert_snapshot!("pool_of_1024", plain);
+    assert!(plain.contains("worker 517  │"), "{plain}");
+    assert!(!plain.contains("worker 1 "), "{plain}");
+    assert!(plain.contains("1,021 more workers ran no task"), "{plain}");
+    check_fits(&plain, 80);
+}
+
+/// The course example on 3 workers at 100 ms per operator, 150 ms in: three tasks done, two
+/// running, one not started.
+fn live_snapshot() -> crate::trace::Snapshot {
+    let mut trace = Trace::new(3, COURSE_SOURCE.into());
+    for (node, worker, start_ms, end_ms, outcome) in [
+        (2, 0, 0, 100, TaskOutcome::Ran),
+        (5, 1, 0, 100, TaskOutcome::Ran),
+        (9, 2, 0, 100, TaskOutcome::Ran),
+        (6, 0, 100, 150, TaskOutcome::Running),
+        (11, 1, 100, 150, TaskOutcome::Running),
+    ] {
+        trace.push_task(
+            TaskTiming {
+                root: NodeId(node),
+                n_nodes: 1,
+                span: Span::default(),
+                worker,
+                ready_ns: start_ms * MS,
+                start_ns: start_ms * MS,
+                end_ns: end_ms * MS,
+                outcome,
+                value: None,
+            },
+            &[],
+        );
+    }
+    trace.wall_ns = 150 * MS;
+    crate::trace::Snapshot {
+        elapsed_ns: 150 * MS,
+        n_tasks: 6,
+        n_done: 3,
+        trace: Some(trace),
+    }
+}
+
+#[test]
+fn a_live_frame() {
+    let snapshot = live_snapshot();
+    let plain = live_frame(&snapshot, 80, 24, Color::Never);
+    insta::assert_snapshot!("live_frame", plain);
+    assert!(
+        plain.starts_with("running 150 ms · 3 of 6 tasks done"),
+        "{plain}"
+    );
+    assert!(plain.contains("[#6"), "{plain}");
+    assert!(
+        !plain.contains("critical"),
+        "no critical path before the end: {plain}"
+    );
+    let coloured = live_frame(&snapshot, 80, 24, Color::Always);
+    assert_eq!(strip_ansi(&coloured), plain);
+    for width in [40, 60, 80] {
+        check_fits(&live_frame(&snapshot, width, 24, Color::Never), width);
+    }
+    // A frame never takes more lines than it is given.
+    let short = live_frame(&snapshot, 80, 5, Color::Never);
+    assert!(short.lines().count() <= 5, "{short}");
+    assert!(short.contains("more lanes"), "{short}");
+    // Too many tasks to list: the status line alone.
+    let counted = crate::trace::Snapshot {
+        trace: None,
+        ..live_snapshot()
+    };
+    assert_eq!(
+        live_frame(&counted, 80, 24, Color::Never),
+        "running 150 ms · 3 of 6 tasks done · Ctrl-C cancels\n"
+    );
+}
+
 #[test]
 fn idle_workers_have_empty_lanes() {
     // A chain of three tasks on a pool of four: workers 1 to 3 never run anything.
@@ -76,6 +293,7 @@ fn idle_workers_have_empty_lanes() {
                 ready_ns: start * MS,
                 start_ns: start * MS,
                 end_ns: (start + 10) * MS,
+                outcome: crate::trace::TaskOutcome::Ran,
                 value: None,
             },
             &deps,
@@ -92,7 +310,7 @@ fn ten_thousand_tasks_aggregate() {
     let trace = balanced_reduction(10_000, 4);
     check_schedule("ten_thousand_tasks", &trace, 80);
     let plain = schedule(&trace, 80, Color::Never);
-    assert!(plain.contains("9988 more tasks not listed"), "{plain}");
+    assert!(plain.contains("9,988 more tasks not listed"), "{plain}");
     assert!(plain.contains("one column ="), "{plain}");
     assert!(
         plain.lines().count() < 40,
@@ -104,7 +322,7 @@ fn ten_thousand_tasks_aggregate() {
 fn big_traces_render() {
     let trace = balanced_reduction(200_000, 8);
     let plain = schedule(&trace, 100, Color::Never);
-    assert!(plain.contains("199988 more tasks not listed"));
+    assert!(plain.contains("199,988 more tasks not listed"));
     assert!(plain.lines().all(|line| line.chars().count() <= 130));
 }
 
@@ -116,22 +334,51 @@ fn empty_trace() {
     assert!(plain.contains("worker 1 │"), "{plain}");
 }
 
-#[test]
-fn speedup_table_and_plot() {
-    let rows: Vec<SpeedupRow> = [(1, 600), (2, 400), (3, 300), (4, 300)]
+/// The course example measured on 1 to 4 workers at 100 ms per operator.
+fn course_rows() -> Vec<SpeedupRow> {
+    [(1, 600, 600), (2, 400, 400), (3, 300, 300), (4, 300, 300)]
         .into_iter()
-        .map(|(n_workers, wall_ms)| SpeedupRow {
+        .map(|(n_workers, wall_ms, optimal_ms)| SpeedupRow {
             n_workers,
             wall_ns: wall_ms * MS,
             work_ns: 600 * MS,
             span_ns: 300 * MS,
+            optimal_ns: Some(optimal_ms * MS),
         })
-        .collect();
-    let plain = speedup(&rows, Color::Never);
+        .collect()
+}
+
+#[test]
+fn speedup_table_and_plot() {
+    let rows = course_rows();
+    let plain = speedup(&rows, 80, Color::Never);
     insta::assert_snapshot!("speedup_course", plain);
-    let coloured = speedup(&rows, Color::Always);
+    let coloured = speedup(&rows, 80, Color::Always);
     assert!(coloured.contains("\x1b["));
     assert_eq!(strip_ansi(&coloured), plain);
+}
+
+/// A speedup above the ceiling min(P, W/S) is noise in the timing: marked `?` and explained,
+/// never printed as a result (the course example without a delay once showed 3.34 on 2
+/// workers against a ceiling of 1.68).
+#[test]
+fn a_speedup_above_the_ceiling_is_marked_as_noise() {
+    let row = |n_workers, wall_ns| SpeedupRow {
+        n_workers,
+        wall_ns,
+        work_ns: 10_000,
+        span_ns: 6_000,
+        optimal_ns: None,
+    };
+    let plain = speedup(&[row(1, 10_000), row(2, 3_000)], 80, Color::Never);
+    assert!(plain.contains("3.33?"), "{plain}");
+    assert!(
+        plain.contains("? above the ceiling min(P, W/S): noise in the timing, not a speedup"),
+        "{plain}"
+    );
+    let honest = speedup(&[row(1, 10_000), row(2, 7_000)], 80, Color::Never);
+    assert!(honest.contains("1.43 "), "{honest}");
+    assert!(!honest.contains('?'), "{honest}");
 }
 
 /// An element of the SVG as a tiny parser reads it.
@@ -307,6 +554,7 @@ fn svg_escapes_labels_and_aggregates_big_traces() {
             ready_ns: 0,
             start_ns: 0,
             end_ns: 10,
+            outcome: crate::trace::TaskOutcome::Ran,
             value: None,
         },
         &[],
@@ -390,9 +638,9 @@ fn tree_of_the_course_example() {
         (31, 32),
     ];
     let ast = arena(nodes, &leaves, source.len());
-    let plain = tree(&ast, source, Color::Never);
+    let plain = tree(&ast, source, 80, Color::Never);
     insta::assert_snapshot!("tree_course", plain);
-    let coloured = tree(&ast, source, Color::Always);
+    let coloured = tree(&ast, source, 80, Color::Always);
     assert!(coloured.contains("\x1b["));
     assert_eq!(strip_ansi(&coloured), plain);
 }
@@ -415,13 +663,18 @@ fn deep_trees_are_capped_without_recursion() {
     );
     let literal = source.len() - depth as usize - 1;
     let ast = arena(nodes, &[(literal, literal + 1)], source.len());
-    let plain = tree(&ast, &source, Color::Never);
+    let plain = tree(&ast, &source, 200, Color::Never);
     let lines: Vec<&str> = plain.lines().collect();
     assert_eq!(lines[0], "#100000 -");
     assert_eq!(lines[1], "└─ #99999 -");
     let last = lines.last().copied().unwrap_or_default();
     assert!(last.ends_with("… 99960 nodes deeper"), "{last}");
     assert!(plain.len() < 100_000, "{} bytes", plain.len());
+    // At 40 columns the indentation stops early enough for every line to fit.
+    for width in [40, 60, 80] {
+        let plain = tree(&ast, &source, width, Color::Never);
+        check_fits(&plain, width);
+    }
 
     // A wide tree: 1 + 1 + … + 1, left-nested, capped by the number of lines.
     let mut nodes = vec![Node::SmallInt(1)];
@@ -435,7 +688,7 @@ fn deep_trees_are_capped_without_recursion() {
         });
     }
     let ast = arena(nodes, &[], 1);
-    let plain = tree(&ast, "1", Color::Never);
+    let plain = tree(&ast, "1", 80, Color::Never);
     assert!(
         plain.lines().count() <= crate::render::tree::MAX_LINES + 41,
         "{plain}"
@@ -461,6 +714,7 @@ fn sum_of_squares_trace() -> Trace {
                     ready_ns: if deps.is_empty() { 0 } else { start * MS },
                     start_ns: start * MS,
                     end_ns: (start + 100) * MS,
+                    outcome: TaskOutcome::Ran,
                     value: Some(crate::num::Value::Int(value.into())),
                 },
                 deps,

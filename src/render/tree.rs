@@ -2,14 +2,16 @@
 //! Gantt chart can be found in the expression.
 //!
 //! The walk is a loop with an explicit stack, never a recursion: trees may be 100,000 deep. The
-//! output is capped: at most [`MAX_LINES`] nodes, and subtrees deeper than [`MAX_DEPTH`] are
-//! summed up in one line, so even the largest tree prints a page, not gigabytes of indentation.
+//! output is capped: at most [`MAX_LINES`] nodes, and subtrees deeper than [`MAX_DEPTH`] (or than
+//! the width leaves room for) are summed up in one line, so even the largest tree prints a page,
+//! not gigabytes of indentation. Literals are cut in the middle to fit the width.
 
 use std::fmt::Write as _;
 
 use crate::ast::{Ast, Node, NodeId};
 use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
+use crate::units::plural;
 
 /// Most nodes drawn.
 pub(crate) const MAX_LINES: usize = 500;
@@ -17,7 +19,12 @@ pub(crate) const MAX_LINES: usize = 500;
 /// Deepest level drawn; below it, a subtree becomes `… N nodes deeper`.
 pub(crate) const MAX_DEPTH: usize = 40;
 
-pub(crate) fn tree(ast: &Ast, source: &str, color: Color) -> String {
+/// Columns kept free right of the deepest indentation: room for `… 99999 nodes deeper`.
+const MIN_TEXT_COLUMNS: usize = 24;
+
+pub(crate) fn tree(ast: &Ast, source: &str, width: usize, color: Color) -> String {
+    let width = crate::render::text::view_width(width);
+    let max_depth = MAX_DEPTH.min((width - MIN_TEXT_COLUMNS) / 3);
     let mut out = String::new();
     if ast.is_empty() {
         return out;
@@ -35,7 +42,7 @@ pub(crate) fn tree(ast: &Ast, source: &str, color: Color) -> String {
                 .chain(stack.iter().map(|&(id, _, _)| id))
                 .map(|id| ast.subtree_len[id.index()] as usize)
                 .sum();
-            let _ = writeln!(out, "… {rest} more nodes");
+            let _ = writeln!(out, "… {} more", plural(rest, "node"));
             break;
         }
         last_at_depth.truncate(depth);
@@ -43,9 +50,11 @@ pub(crate) fn tree(ast: &Ast, source: &str, color: Color) -> String {
         push_prefix(&mut out, &last_at_depth);
         n_drawn += 1;
 
-        paint::push(&mut out, &id.to_string(), Style::fg(Hue::Cyan), color);
+        let id_text = id.to_string();
+        paint::push(&mut out, &id_text, Style::fg(Hue::Cyan), color);
         out.push(' ');
-        let (text, style) = node_text(ast, id, source);
+        let room = width.saturating_sub(3 * depth + id_text.len() + 1);
+        let (text, style) = node_text(ast, id, source, room);
         paint::push(&mut out, &text, style, color);
         out.push('\n');
 
@@ -54,11 +63,11 @@ pub(crate) fn tree(ast: &Ast, source: &str, color: Color) -> String {
         if operands.is_empty() {
             continue;
         }
-        if depth + 1 > MAX_DEPTH {
+        if depth + 1 > max_depth {
             let below = ast.subtree_len[id.index()] as usize - 1;
             last_at_depth.push(true);
             push_prefix(&mut out, &last_at_depth);
-            let _ = writeln!(out, "… {below} nodes deeper");
+            let _ = writeln!(out, "… {} deeper", plural(below, "node"));
             continue;
         }
         let n_operands = operands.len();
@@ -83,8 +92,9 @@ fn push_prefix(out: &mut String, last_at_depth: &[bool]) {
     out.push_str(if is_last { "└─ " } else { "├─ " });
 }
 
-/// What a node shows after its id: the operator, the function, or the literal's text.
-fn node_text(ast: &Ast, id: NodeId, source: &str) -> (String, Style) {
+/// What a node shows after its id: the operator, the function, or the literal's text, cut to
+/// `room` characters.
+fn node_text(ast: &Ast, id: NodeId, source: &str, room: usize) -> (String, Style) {
     let operator = Style::fg(Hue::Yellow).bold();
     match ast.node(id) {
         Node::Unary { op, .. } => (op.symbol().to_string(), operator),
@@ -105,7 +115,7 @@ fn node_text(ast: &Ast, id: NodeId, source: &str) -> (String, Style) {
         Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) => {
             let literal = source.get(ast.span(id).range()).unwrap_or("?");
             (
-                crate::render::text::abbreviate(literal, crate::render::text::MAX_CHARS),
+                crate::render::text::abbreviate(literal, crate::render::text::MAX_CHARS.min(room)),
                 Style::PLAIN,
             )
         }

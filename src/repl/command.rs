@@ -2,22 +2,29 @@
 //! Tab completes for the argument, and the function that runs it.
 //!
 //! `:help`, Tab completion and dispatch all read the same table, so a command cannot exist in one
-//! and be missing from another. Commands return their output as text (or a [`CommandError`])
-//! and never print: the loop in `repl` decides where the text goes, which keeps them testable without
-//! a terminal. Evaluating expressions is not done here but through the session.
+//! and be missing from another; [`ALIASES`] adds the short names (`:q`, `:h`, `:?`) people type.
+//! Commands return their output as text (or a [`CommandError`]) and never print: the loop in
+//! `repl` decides where the text goes, which keeps them testable without a terminal. Evaluating
+//! expressions is not done here but through the session, on a thread that Ctrl-C can give up on
+//! ([`State::wait`]).
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use crate::ast::Ast;
-use crate::engine::Grain;
+use crate::engine::{CancelFlag, Grain, Policy};
 use crate::error::{Error, ErrorKind};
+use crate::num::Value;
 use crate::ops;
+use crate::render::text::{self, wrap};
 use crate::render::{self, Color, SpeedupRow};
-use crate::repl::display;
+use crate::repl::wait::{self, Waited};
+use crate::repl::{Flags, display};
 use crate::session::Session;
 use crate::settings::{self, SettingError};
 use crate::syntax;
-use crate::units::{self, DurationError};
+use crate::trace::Trace;
+use crate::units::{self, DurationError, plural};
 
 /// The state a command can read and change: the session and the REPL's own settings.
 #[derive(Debug)]
@@ -26,8 +33,56 @@ pub(crate) struct State {
     pub color: Color,
     /// Show the schedule after every evaluation (`:trace on`).
     pub show_trace: bool,
+    /// Draw the schedule of a long evaluation while it runs (`:trace live on`, the default).
+    pub live: bool,
     /// Width of the terminal in columns.
     pub width: usize,
+    /// Set by the Ctrl-C handler; cleared when a line is read.
+    pub interrupt: CancelFlag,
+    /// The command line's flags that apply to every evaluation.
+    pub flags: Flags,
+}
+
+/// How work run through [`State::wait`] ended.
+#[derive(Debug)]
+pub(crate) enum Finished<T> {
+    Done(T),
+    /// Ctrl-C: what the work returned if it stopped in time (only its trace is still of use),
+    /// `None` if it was abandoned.
+    Cancelled(Option<T>),
+}
+
+impl State {
+    /// Runs `work`, which uses the session's pool and cancel flag, on a thread of its own, so
+    /// that Ctrl-C brings the prompt back at once (see `wait`). Work that does not stop in time
+    /// is abandoned, and the session gets a fresh pool for the next evaluation.
+    pub(crate) fn wait<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<Finished<T>, CommandError> {
+        self.wait_between(work, || {})
+    }
+
+    /// [`State::wait`], calling `between` every few milliseconds while the work runs (to draw
+    /// the live schedule).
+    pub(crate) fn wait_between<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce() -> T + Send + 'static,
+        between: impl FnMut(),
+    ) -> Result<Finished<T>, CommandError> {
+        let cancel = self.session.options.cancel.clone();
+        match wait::run(&self.interrupt, &cancel, work, between) {
+            Waited::Done(value) => Ok(Finished::Done(value)),
+            Waited::Stopped(value) => Ok(Finished::Cancelled(Some(value))),
+            Waited::Abandoned => {
+                self.session
+                    .abandon_evaluation()
+                    .map_err(CommandError::Session)?;
+                Ok(Finished::Cancelled(None))
+            }
+            Waited::NotStarted(reason) => Err(CommandError::NoThread(reason)),
+        }
+    }
 }
 
 /// Why a command failed. The loop prints it: an error in an expression argument with its
@@ -55,12 +110,16 @@ pub(crate) enum CommandError {
     Setting(#[from] SettingError),
     #[error(transparent)]
     Duration(#[from] DurationError),
-    #[error("unknown :trace argument '{0}': expected on, off, json FILE or svg FILE")]
+    #[error("unknown :trace argument '{0}': expected on, off, live on|off, json FILE or svg FILE")]
     TraceArgument(String),
     #[error(":trace {0} takes no file")]
     TraceTakesNoFile(String),
     #[error(":trace {0} needs a FILE to write")]
     TraceNeedsFile(String),
+    #[error(":trace {0} takes one FILE (quote a name that has spaces)")]
+    TraceFiles(String),
+    #[error("unclosed quote in the FILE of :trace {0}")]
+    UnclosedQuote(String),
     #[error("no evaluation yet: type an expression first")]
     NoTrace,
     #[error("no value yet")]
@@ -70,8 +129,6 @@ pub(crate) enum CommandError {
         path: String,
         source: std::io::Error,
     },
-    #[error("MAX must be between 1 and {max}, not {text}", max = crate::engine::MAX_WORKERS)]
-    SpeedupMax { text: String },
     #[error("expected an expression, not an assignment")]
     Assignment,
     /// The session refused (a pool that cannot start, say).
@@ -86,6 +143,8 @@ pub(crate) enum CommandError {
     },
     #[error("cancelled")]
     Cancelled,
+    #[error("cannot start a thread for the evaluation: {0}")]
+    NoThread(String),
 }
 
 /// What a command asks the loop to do after it ran.
@@ -124,7 +183,7 @@ pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "help",
         args: "[functions]",
-        help: "list the commands (or the functions)",
+        help: "list commands or functions (also :h, :?)",
         completions: &["functions"],
         takes_expr: false,
         run: help,
@@ -139,9 +198,9 @@ pub(crate) const COMMANDS: &[Command] = &[
     },
     Command {
         name: "delay",
-        args: "[D]",
+        args: "[D|off]",
         help: "show or set the work slept per operator",
-        completions: &["0", "10ms", "100ms", "1s"],
+        completions: &["off", "10ms", "100ms", "1s"],
         takes_expr: false,
         run: delay,
     },
@@ -154,10 +213,18 @@ pub(crate) const COMMANDS: &[Command] = &[
         run: grain,
     },
     Command {
+        name: "policy",
+        args: "[lifo|fifo|critical-path]",
+        help: "show or set the order ready tasks run in",
+        completions: &["lifo", "fifo", "critical-path"],
+        takes_expr: false,
+        run: policy,
+    },
+    Command {
         name: "trace",
-        args: "[on|off|json FILE|svg FILE]",
+        args: "[on|off|live on|off|json FILE|svg FILE]",
         help: "show the last schedule, or write it",
-        completions: &["on", "off", "json", "svg"],
+        completions: &["on", "off", "live", "json", "svg"],
         takes_expr: false,
         run: trace,
     },
@@ -168,6 +235,14 @@ pub(crate) const COMMANDS: &[Command] = &[
         completions: &[],
         takes_expr: true,
         run: speedup,
+    },
+    Command {
+        name: "python",
+        args: "EXPR",
+        help: "print EXPR as Python concurrent.futures",
+        completions: &[],
+        takes_expr: true,
+        run: python,
     },
     Command {
         name: "tree",
@@ -196,22 +271,42 @@ pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "quit",
         args: "",
-        help: "leave (also Ctrl-D)",
+        help: "leave (also :q, quit, exit, Ctrl-D)",
         completions: &[],
         takes_expr: false,
         run: quit,
     },
 ];
 
-/// Finds a command by its exact name; otherwise an error suggesting the nearest one.
+/// Other names of commands, as people type them: `(alias, command)`.
+pub(crate) const ALIASES: &[(&str, &str)] = &[
+    ("q", "quit"),
+    ("exit", "quit"),
+    ("h", "help"),
+    ("?", "help"),
+];
+
+/// Finds a command by its exact name or an alias; otherwise an error suggesting the nearest
+/// one: a command the name begins (`:sp` → `:speedup`), else one a couple of typos away.
 pub(crate) fn find(name: &str) -> Result<&'static Command, CommandError> {
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, command)| command);
     if let Some(command) = COMMANDS.iter().find(|c| c.name == name) {
         return Ok(command);
     }
-    let nearest = COMMANDS
+    let by_prefix = COMMANDS
         .iter()
-        .map(|c| (edit_distance(name, c.name), c.name))
-        .min()
+        .find(|c| !name.is_empty() && c.name.starts_with(name))
+        .map(|c| (0, c.name));
+    let nearest = by_prefix
+        .or_else(|| {
+            COMMANDS
+                .iter()
+                .map(|c| (edit_distance(name, c.name), c.name))
+                .min()
+        })
         .filter(|&(distance, candidate)| distance <= 2.max(candidate.len() / 3));
     Err(match nearest {
         Some((_, suggestion)) => CommandError::Misspelt {
@@ -266,9 +361,9 @@ fn no_argument(name: &'static str, invocation: Invocation<'_>) -> Result<(), Com
     }
 }
 
-fn help(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+fn help(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     match invocation.arg {
-        "" => Ok(Reply::Text(help_text())),
+        "" => Ok(Reply::Text(help_text(state.width))),
         "functions" | "function" | "constants" | "fn" => Ok(Reply::Text(functions_text())),
         topic => Err(CommandError::HelpTopic(topic.to_string())),
     }
@@ -304,8 +399,10 @@ pub(crate) fn functions_text() -> String {
     out
 }
 
-/// The text of `:help`, built from [`COMMANDS`].
-pub(crate) fn help_text() -> String {
+/// The text of `:help`, built from [`COMMANDS`], at most `width` columns wide (at least 40): a
+/// command's help goes under its usage, wrapped at spaces, when the two do not fit on a line.
+pub(crate) fn help_text(width: usize) -> String {
+    let width = text::view_width(width);
     let usage: Vec<String> = COMMANDS
         .iter()
         .map(|c| match c.args {
@@ -313,13 +410,60 @@ pub(crate) fn help_text() -> String {
             args => format!(":{} {args}", c.name),
         })
         .collect();
-    let width = usage.iter().map(|u| u.chars().count()).max().unwrap_or(0);
-    let mut out = String::from("Type an expression (1 + 2, x = 3, sin(pi / 4)) or a command:\n");
-    for (usage, command) in usage.iter().zip(COMMANDS) {
-        let _ = writeln!(out, "  {usage:width$}  {}", command.help);
+    // The help column starts after the widest usage that fits beside its help; a longer one
+    // has its help on the lines below.
+    let usage_width = usage
+        .iter()
+        .zip(COMMANDS)
+        .map(|(usage, command)| (usage.chars().count(), command.help.chars().count()))
+        .filter(|(usage_columns, help_columns)| 2 + usage_columns + 2 + help_columns <= width)
+        .map(|(usage_columns, _)| usage_columns)
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for line in wrap(
+        "Type an expression (1 + 2, x = 3, sin(pi/4)) or a command:",
+        width,
+        "",
+    ) {
+        let _ = writeln!(out, "{line}");
     }
-    out.push_str("Keys: Tab completes, Ctrl-R searches, Ctrl-C cancels, Ctrl-D quits.");
+    for (usage, command) in usage.iter().zip(COMMANDS) {
+        if usage.chars().count() <= usage_width
+            && 2 + usage_width + 2 + command.help.chars().count() <= width
+        {
+            let _ = writeln!(out, "  {usage:usage_width$}  {}", command.help);
+        } else {
+            for line in break_usage(usage, width - 2) {
+                let _ = writeln!(out, "  {line}");
+            }
+            for line in wrap(command.help, width - 6, "") {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+    }
+    let keys = "Keys: Tab completes, Ctrl-R searches, Ctrl-C cancels, Ctrl-D quits.";
+    out.push_str(&wrap(keys, width, "  ").join("\n"));
     out
+}
+
+/// A command's usage on lines of at most `width` columns, broken after a `|` when it is too
+/// long for one (`:trace` at 40 columns); the lines after the first are indented by two.
+fn break_usage(usage: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest = usage;
+    let mut indent = "";
+    while indent.len() + rest.chars().count() > width {
+        let room = width.saturating_sub(indent.len());
+        let Some(cut) = rest.get(..room).and_then(|head| head.rfind('|')) else {
+            break;
+        };
+        lines.push(format!("{indent}{}", &rest[..=cut]));
+        rest = &rest[cut + 1..];
+        indent = "  ";
+    }
+    lines.push(format!("{indent}{rest}"));
+    lines
 }
 
 fn workers(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
@@ -350,22 +494,37 @@ fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
         state.session.options.grain = settings::parse_grain(invocation.arg)?;
     }
     Ok(Reply::Text(match state.session.options.grain {
-        Grain::Auto => "grain auto".to_string(),
-        Grain::Fixed(n) => format!("grain {n} ({} per task)", plural(n as usize, "node")),
+        Grain::Auto => "grain auto (operators per task chosen by tree size)".to_string(),
+        Grain::Fixed(n) => format!("grain {n} (up to {} per task)", plural(n, "operator")),
     }))
+}
+
+fn policy(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    if !invocation.arg.is_empty() {
+        state.session.options.policy = settings::parse_policy(invocation.arg)?;
+    }
+    Ok(Reply::Text(format!(
+        "policy {}: {}",
+        state.session.options.policy.name(),
+        match state.session.options.policy {
+            Policy::Lifo => "a worker runs the task it made ready next (rayon's order)",
+            Policy::Fifo => "one queue, oldest ready task first (Python's executor)",
+            Policy::CriticalPath => "one queue, the task furthest from the end first (Hu)",
+        }
+    )))
 }
 
 fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     let mut words = invocation.arg.splitn(2, char::is_whitespace);
     let word = words.next().unwrap_or("");
     let file = words.next().map_or("", str::trim);
+    let format = match word {
+        "json" => TraceFormat::Json,
+        _ => TraceFormat::Svg,
+    };
     match word {
         "" => match state.session.last_trace() {
-            Some(trace) => Ok(Reply::Text(render::schedule(
-                trace,
-                state.width,
-                state.color,
-            ))),
+            Some(trace) => Ok(Reply::Text(schedule_text(state, trace))),
             None => Err(CommandError::NoTrace),
         },
         "on" | "off" => {
@@ -382,24 +541,126 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
                 }
             )))
         }
+        "live" => {
+            match file {
+                "on" | "off" => state.live = file == "on",
+                "" => {}
+                other => return Err(CommandError::TraceArgument(format!("live {other}"))),
+            }
+            Ok(Reply::Text(format!(
+                "the schedule of an evaluation over {} ms is {}",
+                crate::repl::live::START_AFTER.as_millis(),
+                if state.live {
+                    "drawn while it runs"
+                } else {
+                    "not drawn while it runs"
+                }
+            )))
+        }
         "json" | "svg" => {
             if file.is_empty() {
                 return Err(CommandError::TraceNeedsFile(word.to_string()));
             }
+            let path = parse_path(file, word)?;
             let trace = state.session.last_trace().ok_or(CommandError::NoTrace)?;
-            let text = if word == "json" {
-                render::chrome_json(trace)
-            } else {
-                render::svg(trace)
-            };
-            std::fs::write(file, text).map_err(|source| CommandError::Write {
-                path: file.to_string(),
-                source,
-            })?;
-            Ok(Reply::Text(format!("wrote {file}")))
+            write_trace(trace, format, &path)?;
+            Ok(Reply::Text(format!("wrote {}", path.display())))
         }
         other => Err(CommandError::TraceArgument(other.to_string())),
     }
+}
+
+/// The two files a schedule can be written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TraceFormat {
+    /// Chrome's Trace Event format.
+    Json,
+    Svg,
+}
+
+/// Writes `trace` to `path` in `format`.
+pub(crate) fn write_trace(
+    trace: &Trace,
+    format: TraceFormat,
+    path: &std::path::Path,
+) -> Result<(), CommandError> {
+    let text = match format {
+        TraceFormat::Json => render::chrome_json(trace),
+        TraceFormat::Svg => render::svg(trace),
+    };
+    std::fs::write(path, text).map_err(|source| CommandError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Whether Tab completes file names after `:command word` (`:trace json`, `:trace svg`).
+pub(crate) fn takes_file(command: &str, word: &str) -> bool {
+    command == "trace" && matches!(word, "json" | "svg")
+}
+
+/// The FILE argument of `:trace json|svg` as a shell reads one word: `'…'` and `"…"` quote
+/// (inside double quotes a backslash escapes `"`, `\`, `$` and `` ` ``), a backslash outside quotes escapes the
+/// next character (Tab completion writes `my\ file.svg`), and a leading unquoted `~` or `~/` is
+/// the home folder. `word` is the subcommand, for the messages.
+pub(crate) fn parse_path(text: &str, word: &str) -> Result<PathBuf, CommandError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Quote {
+        None,
+        Single,
+        Double,
+    }
+    let mut path = String::new();
+    let mut quote = Quote::None;
+    let mut chars = text.trim().chars().peekable();
+    let home = match (chars.peek(), text.trim().chars().nth(1)) {
+        (Some('~'), None | Some('/')) => std::env::var("HOME").ok(),
+        _ => None,
+    };
+    if let Some(home) = home {
+        chars.next();
+        path.push_str(home.trim_end_matches('/'));
+        if path.is_empty() {
+            path.push('/');
+        }
+    }
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Quote::None, '\'') => quote = Quote::Single,
+            (Quote::None, '"') => quote = Quote::Double,
+            (Quote::Single, '\'') | (Quote::Double, '"') => quote = Quote::None,
+            (Quote::None, '\\') => path.extend(chars.next()),
+            (Quote::Double, '\\') if matches!(chars.peek(), Some('"' | '\\' | '$' | '`')) => {
+                path.extend(chars.next());
+            }
+            (Quote::None, c) if c.is_whitespace() => {
+                return Err(CommandError::TraceFiles(word.to_string()));
+            }
+            (_, c) => path.push(c),
+        }
+    }
+    if quote != Quote::None {
+        return Err(CommandError::UnclosedQuote(word.to_string()));
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// The schedule view of `trace` as the REPL shows it: at the terminal's width, saying which
+/// settings have changed since it ran, with `:delay` in hints.
+pub(crate) fn schedule_text(state: &State, trace: &crate::trace::Trace) -> String {
+    let options = &state.session.options;
+    let view = render::View {
+        width: state.width,
+        color: state.color,
+        current: Some(render::Settings {
+            n_workers: state.session.n_workers(),
+            delay: options.delay,
+            grain: options.grain,
+            policy: options.policy,
+        }),
+        delay_hint: ":delay",
+    };
+    render::schedule_view(trace, &view)
 }
 
 /// The error `error` in the expression argument `text`, typed from screen column `column`.
@@ -433,7 +694,28 @@ fn tree(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
         });
     }
     let ast = parse_expr(invocation.arg, invocation.column)?;
-    Ok(Reply::Text(render::tree(&ast, invocation.arg, state.color)))
+    Ok(Reply::Text(render::tree(
+        &ast,
+        invocation.arg,
+        state.width,
+        state.color,
+    )))
+}
+
+fn python(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    if invocation.arg.is_empty() {
+        return Err(CommandError::MissingArgument {
+            command: "python",
+            what: "an expression, e.g. :python (3 + 7) * (2 + 8)",
+        });
+    }
+    // Parse first, so that a syntax error gets its caret under the text typed.
+    parse_expr(invocation.arg, invocation.column)?;
+    let program = state
+        .session
+        .python_program(invocation.arg)
+        .map_err(|error| expr_error(error, invocation.arg, invocation.column))?;
+    Ok(Reply::Text(program.trim_end().to_string()))
 }
 
 /// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
@@ -457,32 +739,63 @@ fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Comma
     }
     let (expr_text, max_text) = split_speedup_arg(invocation.arg);
     let max_workers = match max_text {
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=crate::engine::MAX_WORKERS).contains(n))
-            .ok_or_else(|| CommandError::SpeedupMax {
-                text: text.to_string(),
-            })?,
+        Some(text) => settings::parse_speedup_max(text)?,
         None => settings::default_speedup_workers(),
     };
     // Parse first, so that a syntax error gets its caret under the text typed.
     parse_expr(expr_text, invocation.column)?;
-    let (value, traces) = match state.session.speedup_runs(expr_text, max_workers) {
-        Ok(traces) => traces,
-        Err(Error {
-            kind: ErrorKind::Cancelled,
-            ..
-        }) => return Err(CommandError::Cancelled),
-        Err(error) => return Err(expr_error(error, expr_text, invocation.column)),
-    };
+    let in_expr = |error| expr_error(error, expr_text, invocation.column);
+    let prepared = state
+        .session
+        .prepare(expr_text)
+        .map_err(in_expr)?
+        .ok_or(CommandError::Assignment)?;
+    let (value, traces) =
+        run_speedup(state, prepared, max_workers).map_err(|error| match error {
+            SpeedupError::Eval(error) => in_expr(error),
+            SpeedupError::Command(error) => error,
+        })?;
+    Ok(Reply::Text(speedup_report(state, &value, &traces)))
+}
+
+/// Why [`run_speedup`] failed: an error of the expression, or of the command.
+#[derive(Debug)]
+pub(crate) enum SpeedupError {
+    Eval(Error),
+    Command(CommandError),
+}
+
+/// Runs `prepared` once on each pool size from 1 to `max_workers`, so that Ctrl-C can give up
+/// on it; returns the value and the traces.
+pub(crate) fn run_speedup(
+    state: &mut State,
+    prepared: crate::session::Prepared,
+    max_workers: usize,
+) -> Result<(Value, Vec<Trace>), SpeedupError> {
+    match state.wait(move || prepared.run_speedup(max_workers)) {
+        Ok(Finished::Done(runs)) => match state.session.finish_speedup(runs) {
+            Ok(done) => Ok(done),
+            Err(Error {
+                kind: ErrorKind::Cancelled,
+                ..
+            }) => Err(SpeedupError::Command(CommandError::Cancelled)),
+            Err(error) => Err(SpeedupError::Eval(error)),
+        },
+        Ok(Finished::Cancelled(_)) => Err(SpeedupError::Command(CommandError::Cancelled)),
+        Err(error) => Err(SpeedupError::Command(error)),
+    }
+}
+
+/// The value and table of a speedup run, as `:speedup` (and `--speedup` in the REPL) print it.
+pub(crate) fn speedup_report(state: &State, value: &Value, traces: &[Trace]) -> String {
     let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
-    let table = render::speedup(&rows, state.color);
-    Ok(Reply::Text(format!(
-        "{value}\n{}\n{}",
+    let table = render::speedup(&rows, state.width, state.color);
+    format!(
+        "{}\n{}\n{}",
+        display::abbreviate_value(value),
         table.trim_end(),
         delay_note(state.session.options.delay)
-    )))
+    )
 }
 
 /// The note under `:speedup`'s table.
@@ -510,24 +823,23 @@ fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
 
 fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("show", invocation)?;
-    let value = state.session.last_value().ok_or(CommandError::NoValue)?;
-    // A huge integer's digits are computed on the session's pool, as in batch mode.
-    let text = state.session.pool().install(|| value.to_string());
-    Ok(Reply::Text(text))
+    let value = state
+        .session
+        .last_value()
+        .ok_or(CommandError::NoValue)?
+        .clone();
+    // A huge integer's digits are computed on the session's pool, as in batch mode, and take
+    // seconds for millions of digits: Ctrl-C gives up on them.
+    let pool = state.session.pool().clone();
+    match state.wait(move || pool.install(|| value.to_string()))? {
+        Finished::Done(text) => Ok(Reply::Text(text)),
+        Finished::Cancelled(_) => Err(CommandError::Cancelled),
+    }
 }
 
 fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("quit", invocation)?;
     Ok(Reply::Quit)
-}
-
-/// `1 worker`, `4 workers`.
-pub(crate) fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("{n} {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 #[cfg(test)]
@@ -540,7 +852,10 @@ mod test {
             session: Session::new(2, EvalOptions::default()).unwrap(),
             color: Color::Never,
             show_trace: false,
+            live: true,
             width: 80,
+            interrupt: CancelFlag::default(),
+            flags: Flags::default(),
         }
     }
 
@@ -570,12 +885,37 @@ mod test {
         check(&[":workers 4", ":workers"], Ok("4 workers"));
         check(&[":workers 1"], Ok("1 worker"));
         check(&[":delay"], Ok("no delay"));
-        check(&[":grain"], Ok("grain auto"));
-        check(&[":grain 1"], Ok("grain 1 (1 node per task)"));
-        check(&[":grain 3", ":grain auto"], Ok("grain auto"));
+        check(
+            &[":grain"],
+            Ok("grain auto (operators per task chosen by tree size)"),
+        );
+        check(&[":grain 1"], Ok("grain 1 (up to 1 operator per task)"));
+        check(&[":grain 3"], Ok("grain 3 (up to 3 operators per task)"));
+        check(
+            &[":grain 3", ":grain auto"],
+            Ok("grain auto (operators per task chosen by tree size)"),
+        );
+        check(&[":delay 100MS"], Ok("delay 100 ms per operator"));
+        check(&[":delay 100ms", ":delay off"], Ok("no delay"));
+        check(
+            &[":policy"],
+            Ok("policy lifo: a worker runs the task it made ready next (rayon's order)"),
+        );
+        check(
+            &[":policy critical-path"],
+            Ok("policy critical-path: one queue, the task furthest from the end first (Hu)"),
+        );
         check(
             &[":trace on"],
             Ok("the schedule is shown after every evaluation"),
+        );
+        check(
+            &[":trace live off"],
+            Ok("the schedule of an evaluation over 300 ms is not drawn while it runs"),
+        );
+        check(
+            &[":trace live on"],
+            Ok("the schedule of an evaluation over 300 ms is drawn while it runs"),
         );
         check(&[":quit"], Ok("<quit>"));
         check(&["  :quit  "], Ok("<quit>"));
@@ -590,20 +930,69 @@ mod test {
         );
         check(
             &[":grain 0"],
-            Err("grain must be 'auto' or a positive number of nodes, not '0'"),
+            Err("grain must be 'auto' or a positive number of operators per task, not '0'"),
         );
         check(
             &[":trace sideways"],
-            Err("unknown :trace argument 'sideways': expected on, off, json FILE or svg FILE"),
+            Err(
+                "unknown :trace argument 'sideways': expected on, off, live on|off, json FILE or \
+                 svg FILE",
+            ),
         );
         check(&[":trace json"], Err(":trace json needs a FILE to write"));
         check(&[":quit now"], Err(":quit takes no argument"));
+        check(
+            &[":policy random"],
+            Err("policy must be lifo, fifo or critical-path, not 'random'"),
+        );
         check(&[":show"], Err("no value yet"));
         check(
             &[":trace"],
             Err("no evaluation yet: type an expression first"),
         );
         assert!(dispatch(&mut state(), ":delay 3 weeks", 2).is_err());
+    }
+
+    #[test]
+    fn short_names_and_aliases() {
+        check(&[":q"], Ok("<quit>"));
+        check(&[":exit"], Ok("<quit>"));
+        for name in [":h", ":?"] {
+            let mut state = state();
+            let reply = dispatch(&mut state, name, 2);
+            assert!(
+                matches!(&reply, Ok(Reply::Text(text)) if *text == help_text(state.width)),
+                "{name}: {reply:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn trace_files_are_read_as_a_shell_reads_a_word() {
+        let in_home = std::env::var("HOME").map_or("~/x.svg".to_string(), |home| {
+            format!("{}/x.svg", home.trim_end_matches('/'))
+        });
+        for (text, expected) in [
+            ("x.svg", "x.svg".to_string()),
+            ("'my file.svg'", "my file.svg".to_string()),
+            ("\"my file.svg\"", "my file.svg".to_string()),
+            ("my\\ file.svg", "my file.svg".to_string()),
+            ("\"a\\\"b\"", "a\"b".to_string()),
+            ("'~/x.svg'", "~/x.svg".to_string()),
+            ("~/x.svg", in_home),
+            ("~x.svg", "~x.svg".to_string()),
+        ] {
+            let path = parse_path(text, "svg").map(|path| path.display().to_string());
+            assert_eq!(path.ok(), Some(expected), "{text}");
+        }
+        assert_eq!(
+            parse_path("a.svg b.svg", "svg").map_err(|e| e.to_string()),
+            Err(":trace svg takes one FILE (quote a name that has spaces)".to_string())
+        );
+        assert_eq!(
+            parse_path("'a.svg", "json").map_err(|e| e.to_string()),
+            Err("unclosed quote in the FILE of :trace json".to_string())
+        );
     }
 
     #[test]
@@ -615,6 +1004,14 @@ mod test {
         check(
             &[":hlep"],
             Err("unknown command ':hlep', did you mean ':help'?"),
+        );
+        check(
+            &[":sp"],
+            Err("unknown command ':sp', did you mean ':speedup'?"),
+        );
+        check(
+            &[":qiut"],
+            Err("unknown command ':qiut', did you mean ':quit'?"),
         );
         check(
             &[":zzzzzzzz"],
@@ -639,14 +1036,18 @@ mod test {
     }
 
     #[test]
-    fn help_lists_every_command_within_80_columns() {
-        let text = help_text();
-        for command in COMMANDS {
-            assert!(text.contains(&format!(":{}", command.name)), "{text}");
+    fn help_lists_every_command_within_the_width() {
+        for width in [40, 60, 80] {
+            let text = help_text(width);
+            for command in COMMANDS {
+                assert!(text.contains(&format!(":{}", command.name)), "{text}");
+            }
+            for line in text.lines() {
+                assert!(line.chars().count() <= width, "{line}");
+            }
         }
-        for line in text.lines() {
-            assert!(line.chars().count() < 80, "{line}");
-        }
+        insta::assert_snapshot!("help_40_columns", help_text(40));
+        insta::assert_snapshot!("help_80_columns", help_text(80));
     }
 
     #[test]
@@ -683,8 +1084,28 @@ mod test {
         assert!(text.ends_with("try :delay 100ms)"), "{text}");
         assert!(matches!(
             dispatch(&mut state, ":speedup 1 + 2 0", 2),
-            Err(CommandError::SpeedupMax { text }) if text == "0"
+            Err(CommandError::Setting(SettingError::SpeedupMax(text))) if text == "0"
         ));
+    }
+
+    #[test]
+    fn python_prints_a_program_with_the_session_settings() {
+        let mut state = state();
+        state.session.eval_line("x = 4").unwrap();
+        let reply = dispatch(&mut state, ":python (1 + 2) * x", 2);
+        let Ok(Reply::Text(program)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(program.starts_with("#!/usr/bin/env python3\n"), "{program}");
+        assert!(program.contains("\nWORKERS = 2\n"), "{program}");
+        assert!(
+            program.contains("(4, \"(1 + 2) * x\", operator.mul, [Task(0), 4]),"),
+            "{program}"
+        );
+        check(
+            &[":python"],
+            Err(":python needs an expression, e.g. :python (3 + 7) * (2 + 8)"),
+        );
     }
 
     #[test]

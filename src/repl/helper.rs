@@ -1,9 +1,11 @@
 //! The rustyline helper: completion, highlighting, the live preview and the validator.
 //!
-//! One struct, [`ReplHelper`], implements each rustyline trait by hand. Highlighting runs on a
-//! small hand-written lexer ([`tokens`]) that is linear in the line and accepts any text, so it
-//! never disagrees with itself on a half-typed line and never fails; it is not the parser and
-//! knows nothing about precedence. The preview (the hint) evaluates short expressions with the
+//! One struct, [`ReplHelper`], implements each rustyline trait by hand. Completion offers the
+//! commands, their arguments, file names after `:trace json` and `:trace svg` (rustyline's own
+//! file name completer, which quotes and escapes as a shell does), variables and functions.
+//! Highlighting runs on a small hand-written lexer ([`tokens`]) that is linear in the line and
+//! accepts any text, so it never disagrees with itself on a half-typed line and never fails; it
+//! is not the parser and knows nothing about precedence. The preview (the hint) evaluates short expressions with the
 //! sequential evaluator on a copy of the variables under a small size limit, so it is instant; it
 //! is never accepted by the right arrow, and is off when a delay is set or colour is off (without
 //! dimming a preview would look like typed text).
@@ -15,7 +17,7 @@ use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 
 use dashu_int::ops::BitTest;
-use rustyline::completion::{Completer, Pair};
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
@@ -27,7 +29,7 @@ use crate::num::{Limits, Value};
 use crate::ops::{self, Builtin};
 use crate::render::Color;
 use crate::render::paint::{self, Hue, Style};
-use crate::repl::command::COMMANDS;
+use crate::repl::command::{self, COMMANDS};
 use crate::repl::display;
 use crate::syntax;
 use crate::syntax::lex::{self, TokenKind, matching_paren};
@@ -154,9 +156,16 @@ impl ReplHelper {
                     return (start, pairs);
                 }
                 Some((name, rest)) => {
-                    let Some(command) = COMMANDS.iter().find(|c| c.name == name) else {
+                    let Ok(command) = command::find(name) else {
                         return (pos, Vec::new());
                     };
+                    if let Some((word, _)) = rest.trim_start().split_once(char::is_whitespace)
+                        && command::takes_file(command.name, word)
+                    {
+                        return FilenameCompleter::new()
+                            .complete_path(line, pos)
+                            .unwrap_or((pos, Vec::new()));
+                    }
                     if !command.takes_expr {
                         let rest = rest.trim_start();
                         if rest.contains(char::is_whitespace) {
@@ -231,7 +240,7 @@ impl ReplHelper {
                 Highlight::Function => Style::fg(Hue::Blue),
                 Highlight::Operator => Style::fg(Hue::Yellow),
                 Highlight::Comment => Style::PLAIN.dimmed(),
-                Highlight::Command if COMMANDS.iter().any(|c| c.name == &text[1..]) => {
+                Highlight::Command if command::find(&text[1..]).is_ok() => {
                     Style::fg(Hue::Green).bold()
                 }
                 Highlight::Command => Style::fg(Hue::Red),
@@ -279,7 +288,7 @@ pub(crate) fn tokens(line: &str) -> Vec<(Highlight, Range<usize>)> {
             + 1
             + line[leading + 1..]
                 .bytes()
-                .take_while(u8::is_ascii_alphanumeric)
+                .take_while(|&b| b.is_ascii_alphanumeric() || b == b'?')
                 .count();
         if leading > 0 {
             out.push((Highlight::Plain, 0..leading));
@@ -489,7 +498,13 @@ mod test {
         check_completion(
             &helper,
             ":trace ",
-            &[":trace on", ":trace off", ":trace json", ":trace svg"],
+            &[
+                ":trace on",
+                ":trace off",
+                ":trace live",
+                ":trace json",
+                ":trace svg",
+            ],
         );
         check_completion(&helper, ":trace o", &[":trace on", ":trace off"]);
         check_completion(&helper, ":grain a", &[":grain auto"]);

@@ -6,13 +6,18 @@
 //! are not done here but by the session and `render`.
 //!
 //! A statement with open parentheses continues on the next line after a `… ` prompt, as in
-//! Python. A panic while one line is handled is caught and reported with the input that caused
-//! it; the REPL goes on.
+//! Python, unless it already has an error of its own (`(1 $`), which is reported at once.
+//! `quit`, `exit` and `help` (also `quit()`, …) are the commands they name unless a variable
+//! has that name. Every evaluation runs on a thread the loop waits on (`wait`), so Ctrl-C
+//! brings the prompt back at once even inside one long big-integer operation. A panic while
+//! one line is handled is caught and reported with the input that caused it; the REPL goes on.
 
 pub(crate) mod command;
 pub(crate) mod display;
 pub(crate) mod helper;
 pub(crate) mod history;
+pub(crate) mod live;
+pub(crate) mod wait;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -24,13 +29,15 @@ use rustyline::config::{ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 
+use crate::engine::CancelFlag;
 use crate::error::{Error, ErrorKind};
 use crate::render::{self, Color, diagnostic};
-use crate::repl::command::{CommandError, Reply, State};
+use crate::repl::command::{CommandError, Finished, Reply, State, TraceFormat};
 use crate::repl::helper::ReplHelper;
-use crate::session::Session;
+use crate::repl::live::Live;
+use crate::session::{Prepared, Session};
 use crate::span::Span;
-use crate::syntax::lex::{self, TokenKind};
+use crate::syntax::lex::{self, Parens, TokenKind};
 
 /// The prompt of a new statement.
 pub(crate) const PROMPT: &str = "» ";
@@ -45,8 +52,28 @@ const DEFAULT_WIDTH: usize = 80;
 /// The message of the last panic, recorded by the REPL's panic hook instead of printed.
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
+/// The flags of the command line that the REPL applies to every evaluation, as batch mode
+/// does: each acts as the REPL setting of the same meaning.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Flags {
+    /// `--trace`: `:trace on` from the start.
+    pub trace: bool,
+    /// `--tree`: the tree with node ids before each value.
+    pub tree: bool,
+    /// `--stats`: one line of figures on stderr after each evaluation.
+    pub stats: bool,
+    /// `--trace-json FILE`: `:trace json FILE` after each evaluation, so the file always holds
+    /// the last schedule.
+    pub trace_json: Option<PathBuf>,
+    /// `--trace-svg FILE`: `:trace svg FILE` after each evaluation.
+    pub trace_svg: Option<PathBuf>,
+    /// `--speedup[=MAX]`: each expression is run as `:speedup EXPR MAX` (and its value becomes
+    /// `_`); assignments run once.
+    pub speedup: Option<usize>,
+}
+
 /// Runs the REPL on the terminal until `:quit` or Ctrl-D.
-pub(crate) fn run(session: Session, color: Color) -> ExitCode {
+pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
     let mut editor = match new_editor(color) {
         Ok(editor) => editor,
         Err(error) => {
@@ -55,8 +82,11 @@ pub(crate) fn run(session: Session, color: Color) -> ExitCode {
         }
     };
     let history = open_history(&mut editor);
-    let cancel = session.options.cancel.clone();
-    if let Err(error) = ctrlc::set_handler(move || cancel.cancel()) {
+    // The handler only raises a flag; the loop, waiting on the evaluation, passes it on to
+    // the evaluation's own cancel flag (see `wait`).
+    let interrupt = CancelFlag::default();
+    let raised = interrupt.clone();
+    if let Err(error) = ctrlc::set_handler(move || raised.cancel()) {
         eprintln!("warning: Ctrl-C will not cancel evaluations: {error}");
     }
     panic::set_hook(Box::new(|info| {
@@ -69,8 +99,11 @@ pub(crate) fn run(session: Session, color: Color) -> ExitCode {
     let mut state = State {
         session,
         color,
-        show_trace: false,
+        show_trace: flags.trace,
+        live: true,
         width: DEFAULT_WIDTH,
+        interrupt,
+        flags,
     };
     let mut pending: Option<String> = None;
     loop {
@@ -91,6 +124,20 @@ pub(crate) fn run(session: Session, color: Color) -> ExitCode {
                 continue;
             }
             Err(ReadlineError::Eof) => break,
+            // A byte that is not UTF-8 (a terminal not set to UTF-8): the line is lost, the
+            // REPL is not.
+            Err(ReadlineError::Io(error)) if error.kind() == std::io::ErrorKind::InvalidData => {
+                pending = None;
+                eprintln!(
+                    "{}",
+                    diagnostic::headline(
+                        "invalid UTF-8: the terminal sent a byte that is not part of a \
+                         character, and the line was dropped",
+                        color
+                    )
+                );
+                continue;
+            }
             Err(error) => {
                 eprintln!("error: cannot read the terminal: {error}");
                 return ExitCode::from(1);
@@ -104,29 +151,137 @@ pub(crate) fn run(session: Session, color: Color) -> ExitCode {
             }
             None => line,
         };
-        if !is_command(&text) && lex::continues(&text) {
+        let typed = typed(&state.session, &text);
+        if typed == Typed::Continues {
             pending = Some(text);
             continue;
         }
+        // A paste, or lines typed ahead while an evaluation ran: each statement is a history
+        // entry of its own and is evaluated in turn.
+        let statements = pasted_statements(&text);
+        if statements.len() > 1 {
+            if run_pasted(&mut state, &mut editor, history.as_ref(), &statements) {
+                break;
+            }
+            continue;
+        }
         remember(&mut editor, history.as_ref(), &text);
+        if let Typed::Failed(error) = typed {
+            eprintln!("{}", render_error(&error, &text, state.color));
+            continue;
+        }
         state.width = editor
             .dimensions()
             .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width));
+        // A Ctrl-C pressed before this line was read is not meant for it.
+        state.interrupt.reset();
         let flow = panic::catch_unwind(AssertUnwindSafe(|| handle(&mut state, &text)));
         match flow {
             Ok(Reply::Quit) => break,
             Ok(Reply::Text(_)) => {}
-            Err(_) => {
-                let message = LAST_PANIC
-                    .lock()
-                    .ok()
-                    .and_then(|mut last| last.take())
-                    .unwrap_or_else(|| "a panic".to_string());
-                eprintln!("internal error: {message}\n  while handling: {text:?}");
-            }
+            Err(_) => report_panic(&text),
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Remembers and handles each statement of a paste, in order; `true` when one of them quits.
+fn run_pasted(
+    state: &mut State,
+    editor: &mut Editor<ReplHelper, FileHistory>,
+    history: Option<&PathBuf>,
+    statements: &[String],
+) -> bool {
+    for statement in statements {
+        remember(editor, history, statement);
+    }
+    let flags = &state.flags;
+    let plain = !flags.tree && !flags.stats && flags.speedup.is_none();
+    if plain
+        && !statements
+            .iter()
+            .any(|text| is_command(word_command(&state.session, text).unwrap_or(text)))
+    {
+        evaluate_program(state, statements);
+        return false;
+    }
+    statements.iter().any(|statement| {
+        state.width = editor
+            .dimensions()
+            .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width));
+        state.interrupt.reset();
+        match panic::catch_unwind(AssertUnwindSafe(|| handle(state, statement))) {
+            Ok(Reply::Quit) => true,
+            Ok(Reply::Text(_)) => false,
+            Err(_) => {
+                report_panic(statement);
+                false
+            }
+        }
+    })
+}
+
+/// Evaluates the statements of a paste as one program (see `Session::eval_program`) and prints
+/// each value or error in order, then, with `:trace on`, the program's schedule; `:trace` shows
+/// it afterwards. Ctrl-C stops the program's tasks at their next check: the handler's flag is
+/// the program's cancel flag while it runs. (Unlike a single statement, a program is not
+/// given up on while one long operation runs: the prompt comes back when it ends.)
+fn evaluate_program(state: &mut State, statements: &[String]) {
+    let texts: Vec<&str> = statements.iter().map(String::as_str).collect();
+    let evaluations_before = state.session.n_evaluations();
+    let cancel = std::mem::replace(&mut state.session.options.cancel, state.interrupt.clone());
+    let results = state.session.eval_program(&texts);
+    state.session.options.cancel = cancel;
+    for (text, result) in texts.iter().zip(results) {
+        match result {
+            Ok(Some(outcome)) => {
+                let shown = display::abbreviate_value(&outcome.value);
+                match &outcome.assigned {
+                    Some(name) => println!("{name} = {shown}"),
+                    None => println!("{shown}"),
+                }
+            }
+            Ok(None) => {}
+            Err(Error {
+                kind: ErrorKind::Cancelled,
+                ..
+            }) => eprintln!("{}", render_failure(&CommandError::Cancelled, state.color)),
+            Err(error) => eprintln!("{}", render_error(&error, text, state.color)),
+        }
+    }
+    if state.session.n_evaluations() != evaluations_before {
+        if state.show_trace
+            && let Some(trace) = state.session.last_trace()
+        {
+            println!("{}", command::schedule_text(state, trace));
+        }
+        write_trace_files(state);
+    }
+}
+
+/// The statements of a text of several lines, cut as a FILE's are (a line with a `(` open
+/// continues on the next); blank lines are left out. One statement (or none) when the text is
+/// a single statement.
+fn pasted_statements(text: &str) -> Vec<String> {
+    if !text.contains('\n') {
+        return Vec::new();
+    }
+    crate::input::statements(text.as_bytes())
+        .into_iter()
+        .filter_map(|piece| piece.text.ok())
+        .filter(|statement| !statement.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Reports the panic caught while `text` was handled, with the message the hook recorded.
+fn report_panic(text: &str) {
+    let message = LAST_PANIC
+        .lock()
+        .ok()
+        .and_then(|mut last| last.take())
+        .unwrap_or_else(|| "a panic".to_string());
+    eprintln!("internal error: {message}\n  while handling: {text:?}");
 }
 
 fn new_editor(color: Color) -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
@@ -209,7 +364,7 @@ pub(crate) fn banner(n_workers: usize) -> String {
     format!(
         "parcalc {} · {} · :help lists the commands, Ctrl-D quits",
         env!("CARGO_PKG_VERSION"),
-        command::plural(n_workers, "worker")
+        crate::units::plural(n_workers, "worker")
     )
 }
 
@@ -217,10 +372,67 @@ fn is_command(text: &str) -> bool {
     text.trim_start().starts_with(':')
 }
 
+/// What the statement typed so far asks for.
+#[derive(Debug, PartialEq)]
+enum Typed {
+    /// Evaluate it.
+    Complete,
+    /// Read its next line: a `(` is open.
+    Continues,
+    /// Report this error at once: the statement has an error that no next line can mend.
+    Failed(Error),
+}
+
+/// Whether the statement (or command) typed so far, `text`, is complete. It continues only when a `(` is
+/// still open and closing the open parentheses would leave no error before the end of the text:
+/// `(1 +` waits for more, `(1 $` is an error now. The parser decides, on the text with the
+/// missing `)` added on a line of their own (so that a comment cannot swallow them).
+fn typed(session: &Session, text: &str) -> Typed {
+    if is_command(text) || !lex::continues(text) || text.len() > session.max_input_bytes {
+        return Typed::Complete;
+    }
+    let mut parens = Parens::default();
+    lex::tokens(text).for_each(|token| parens.feed(token));
+    let closed = format!("{text}\n{}", ")".repeat(parens.depth));
+    match session
+        .pool()
+        .install(|| crate::syntax::parse_statement(&closed))
+    {
+        Err(error) if (error.span.start as usize) < text.len() => Typed::Failed(error),
+        _ => Typed::Continues,
+    }
+}
+
+/// The command that `quit`, `exit` or `help` typed as a statement names, alone or called with
+/// no argument (`quit()`, as in Python), unless a variable has that name.
+fn word_command(session: &Session, text: &str) -> Option<&'static str> {
+    let tokens: Vec<lex::Token> = lex::tokens(text)
+        .filter(|token| token.kind.is_significant())
+        .collect();
+    let name = match tokens.as_slice() {
+        [name] if name.kind == TokenKind::Name => name.text(text),
+        [name, open, close]
+            if name.kind == TokenKind::Name
+                && open.kind == TokenKind::Open
+                && close.kind == TokenKind::Close =>
+        {
+            name.text(text)
+        }
+        _ => return None,
+    };
+    let command = match name {
+        "quit" | "exit" => ":quit",
+        "help" => ":help",
+        _ => return None,
+    };
+    session.var(name).is_none().then_some(command)
+}
+
 /// Handles one complete statement or command, printing what it produced.
 fn handle(state: &mut State, text: &str) -> Reply {
-    if is_command(text) {
-        return match command::dispatch(state, text, PROMPT_WIDTH) {
+    let command = word_command(&state.session, text).unwrap_or(text);
+    if is_command(command) {
+        return match command::dispatch(state, command, PROMPT_WIDTH) {
             Ok(Reply::Text(output)) => {
                 if !output.is_empty() {
                     println!("{output}");
@@ -234,10 +446,81 @@ fn handle(state: &mut State, text: &str) -> Reply {
             }
         };
     }
-    match state.session.eval_line(text) {
-        Ok(None) => {}
-        Ok(Some(outcome)) => {
-            let shown = display::abbreviate_value(&outcome.value);
+    evaluate(state, text);
+    Reply::Text(String::new())
+}
+
+/// Evaluates the statement `text` on a thread the loop waits on, and prints its value (with
+/// what the flags of the command line ask for) or its error. Ctrl-C prints `cancelled`, and
+/// the value of an evaluation given up on is never printed.
+fn evaluate(state: &mut State, text: &str) {
+    let evaluations_before = state.session.n_evaluations();
+    let mut prepared = match state.session.prepare(text) {
+        Ok(Some(prepared)) => prepared,
+        Ok(None) => return,
+        Err(error) => {
+            eprintln!("{}", render_error(&error, text, state.color));
+            return;
+        }
+    };
+    if state.flags.tree {
+        print!(
+            "{}",
+            render::tree(prepared.ast(), text, state.width, state.color)
+        );
+    }
+    if let Some(max_workers) = state.flags.speedup
+        && !prepared.is_assignment()
+    {
+        evaluate_speedup(state, prepared, max_workers, text);
+        return;
+    }
+    let mut live = Live::start(state);
+    if let Some(live) = &live {
+        prepared.watch(live.watch());
+    }
+    let cancel = prepared.cancel_flag().clone();
+    let drawing = || {
+        if let Some(live) = live.as_mut() {
+            live.tick();
+        }
+    };
+    let waited = state.wait_between(
+        move || {
+            let ran = prepared.run();
+            // Not wanted once cancelled; skipping it lets an abandoned evaluation end sooner.
+            let shown = if cancel.is_cancelled() {
+                None
+            } else {
+                ran.value().map(display::abbreviate_value)
+            };
+            (ran, shown)
+        },
+        drawing,
+    );
+    let (ran, shown) = match waited {
+        Ok(Finished::Done(done)) => done,
+        Ok(Finished::Cancelled(stopped)) => {
+            // A cancelled evaluation's trace still shows what ran; its value is not wanted.
+            if let Some((ran, _)) = stopped {
+                state.session.keep_trace(ran);
+            }
+            finish_live(state, live, evaluations_before);
+            eprintln!("{}", render_failure(&CommandError::Cancelled, state.color));
+            show_failed_trace(state, evaluations_before);
+            return;
+        }
+        Err(error) => {
+            finish_live(state, live, evaluations_before);
+            eprintln!("{}", render_failure(&error, state.color));
+            return;
+        }
+    };
+    let finished = state.session.finish(ran);
+    finish_live(state, live, evaluations_before);
+    match finished {
+        Ok(outcome) => {
+            let shown = shown.unwrap_or_else(|| display::abbreviate_value(&outcome.value));
             match &outcome.assigned {
                 Some(name) => println!("{name} = {shown}"),
                 None => println!("{shown}"),
@@ -245,19 +528,87 @@ fn handle(state: &mut State, text: &str) -> Reply {
             if state.show_trace
                 && let Some(trace) = state.session.last_trace()
             {
-                println!("{}", render::schedule(trace, state.width, state.color));
+                println!("{}", command::schedule_text(state, trace));
             }
+            if state.flags.stats {
+                eprintln!("{}", outcome.stats);
+            }
+            write_trace_files(state);
         }
         Err(Error {
             kind: ErrorKind::Cancelled,
             ..
         }) => {
-            // The terminal has just echoed `^C`: start a line of our own.
-            eprintln!("\ncancelled");
+            eprintln!("{}", render_failure(&CommandError::Cancelled, state.color));
+            show_failed_trace(state, evaluations_before);
         }
-        Err(error) => eprintln!("{}", render_error(&error, text, state.color)),
+        Err(error) => {
+            eprintln!("{}", render_error(&error, text, state.color));
+            show_failed_trace(state, evaluations_before);
+        }
     }
-    Reply::Text(String::new())
+}
+
+/// `--speedup`: the expression `prepared` (whose text is `text`) on 1 to `max_workers`
+/// workers, and its speedup table.
+fn evaluate_speedup(state: &mut State, prepared: Prepared, max_workers: usize, text: &str) {
+    match command::run_speedup(state, prepared, max_workers) {
+        Ok((value, traces)) => {
+            state.session.bind_last(value.clone());
+            println!("{}", command::speedup_report(state, &value, &traces));
+            write_trace_files(state);
+        }
+        Err(command::SpeedupError::Eval(error)) => {
+            eprintln!("{}", render_error(&error, text, state.color));
+        }
+        Err(command::SpeedupError::Command(error)) => {
+            eprintln!("{}", render_failure(&error, state.color));
+        }
+    }
+}
+
+/// Ends the live schedule, if one was drawn: the final chart of the evaluation takes the place
+/// of the last frame, unless the whole schedule view follows (`:trace on`) or the evaluation
+/// left no trace (it was given up on).
+fn finish_live(state: &State, live: Option<Live>, evaluations_before: u64) {
+    let Some(live) = live else {
+        return;
+    };
+    let last = state
+        .session
+        .last_trace()
+        .filter(|_| !state.show_trace && state.session.n_evaluations() != evaluations_before);
+    live.finish(last);
+}
+
+/// `--trace-json FILE` and `--trace-svg FILE`: the last schedule, written after every
+/// evaluation.
+fn write_trace_files(state: &State) {
+    let Some(trace) = state.session.last_trace() else {
+        return;
+    };
+    let files = [
+        (&state.flags.trace_json, TraceFormat::Json),
+        (&state.flags.trace_svg, TraceFormat::Svg),
+    ];
+    for (path, format) in files {
+        if let Some(path) = path
+            && let Err(error) = command::write_trace(trace, format, path)
+        {
+            eprintln!("{}", render_failure(&error, state.color));
+        }
+    }
+}
+
+/// With `:trace on`, the schedule of an evaluation that failed or was cancelled: which task
+/// failed, which never ran. Nothing when the line failed before evaluating.
+fn show_failed_trace(state: &State, evaluations_before: u64) {
+    if state.show_trace
+        && state.session.n_evaluations() != evaluations_before
+        && let Some(trace) = state.session.last_trace()
+    {
+        println!("{}", command::schedule_text(state, trace));
+    }
 }
 
 /// A command's error as the REPL prints it: an error in an expression argument with its caret
@@ -276,7 +627,8 @@ pub(crate) fn render_failure(error: &CommandError, color: Color) -> String {
 }
 
 /// The error of the statement `text` with its caret under the text typed: under the last line
-/// on screen when the error is in it, else under a quote of the line it is in.
+/// on screen when the error is in it, else under a quote of the line it is in. Either way the
+/// caret comes first and the message after it.
 pub(crate) fn render_error(error: &Error, text: &str, color: Color) -> String {
     let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
     let start = error.span.start as usize;
@@ -295,7 +647,7 @@ pub(crate) fn render_error(error: &Error, text: &str, color: Color) -> String {
             color,
         )
     } else {
-        diagnostic::render_error(error, text, color)
+        diagnostic::render_error_caret_first(error, text, color)
     }
 }
 
@@ -321,10 +673,12 @@ mod test {
             (5, 6),
             "  ^\nerror: syntax error: unexpected ')'",
         );
+        // An error in an earlier line: its quote, the caret, then the message, as for the
+        // line just typed.
         check_error(
             "(1 +) *\n(5)",
             (4, 5),
-            "error: syntax error: unexpected ')'\n  (1 +) *\n      ^",
+            "  (1 +) *\n      ^\nerror: syntax error: unexpected ')'",
         );
     }
 

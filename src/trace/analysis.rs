@@ -1,5 +1,13 @@
 //! The work–span model of one trace: work W, span S (the critical path), parallelism, speedup,
-//! efficiency, per-worker busy time and Brent's bound.
+//! efficiency, per-worker busy time and Brent's bound; and what the model leaves out: the
+//! scheduling overhead, and whether the tasks were too short to tell a schedule by.
+//!
+//! Only tasks that started count (a task that never ran has no duration and is on no path), so
+//! the figures of a failed or cancelled evaluation cover the tasks that ran. The *scheduling
+//! overhead* is the wall time minus what the tasks account for: the length of the measured
+//! schedule with its gaps closed (each task moved as early as its operands and the previous task
+//! on its worker allow). Tasks are *too short* when their median lasts less than a microsecond or
+//! less than the overhead per task: then the chart shows the scheduler, not the arithmetic.
 //!
 //! Everything here is a pure function of a [`Trace`]: no clock, no threads, no drawing. The
 //! span is the longest path through the task graph weighted by the measured task durations,
@@ -10,6 +18,13 @@
 //! panicking.
 
 use crate::trace::Trace;
+
+/// Tasks with a median duration below this are too short to time a schedule by.
+pub const SHORT_TASK_NS: u64 = 1_000;
+
+/// How far above Brent's bound the schedule with its gaps closed may be before it is called
+/// not greedy: durations measured on a shared machine carry that much noise.
+const GREEDY_TOLERANCE: f64 = 0.02;
 
 /// The figures of the work–span model for one trace.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +43,27 @@ pub struct Analysis {
     pub on_critical_path: Vec<bool>,
     /// The critical path as task indices, first task first.
     pub critical_path: Vec<u32>,
+    /// Tasks that started (ran, failed or stopped part way).
+    pub n_started: usize,
+    /// The median duration of the tasks that started.
+    pub median_task_ns: u64,
+    /// What the tasks account for: the length of the measured schedule with its gaps closed.
+    pub compressed_ns: u64,
+}
+
+/// What a trace's wall time says about its schedule, beside Brent's bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The tasks are too short to tell: scheduling costs more than they do.
+    TooShort,
+    /// Wall ≤ (W − S)/P + S.
+    WithinBound,
+    /// Above the bound, but only by the scheduling overhead: with the gaps closed, the schedule
+    /// is within it.
+    Overhead,
+    /// Even with the gaps closed the schedule is above the bound: it left a worker idle while a
+    /// task was ready.
+    NotGreedy,
 }
 
 /// The duration of task `index`, zero if its end precedes its start.
@@ -43,8 +79,13 @@ pub fn analyze(trace: &Trace) -> Analysis {
 
     let mut work_ns: u64 = 0;
     let mut busy_ns = vec![0u64; n_workers];
+    let mut durations: Vec<u64> = Vec::new();
     for (index, task) in trace.tasks.iter().enumerate() {
+        if !task.outcome.started() {
+            continue;
+        }
         let duration = duration_ns(trace, index);
+        durations.push(duration);
         work_ns = work_ns.saturating_add(duration);
         busy_ns[task.worker as usize] = busy_ns[task.worker as usize].saturating_add(duration);
     }
@@ -55,6 +96,15 @@ pub fn analyze(trace: &Trace) -> Analysis {
         on_critical_path[index as usize] = true;
     }
 
+    let n_started = durations.len();
+    let median_task_ns = if durations.is_empty() {
+        0
+    } else {
+        // The lower median: of two tasks, the shorter. The first task of an evaluation often
+        // waits for a worker to wake up, and must not make tiny tasks look long enough to tell.
+        let middle = (durations.len() - 1) / 2;
+        *durations.select_nth_unstable(middle).1
+    };
     Analysis {
         n_workers,
         wall_ns: trace.wall_ns,
@@ -63,7 +113,42 @@ pub fn analyze(trace: &Trace) -> Analysis {
         busy_ns,
         on_critical_path,
         critical_path,
+        n_started,
+        median_task_ns,
+        compressed_ns: compressed_makespan(trace, n_workers),
     }
+}
+
+/// The measured schedule with its gaps closed: the tasks that started, in the order they
+/// started, each on its own worker, moved as early as its operands and the previous task on its
+/// worker allow. Its length is what the tasks themselves account for.
+fn compressed_makespan(trace: &Trace, n_lanes: usize) -> u64 {
+    let n_tasks = trace.tasks.len();
+    let mut order: Vec<u32> = (0..n_tasks as u32)
+        .filter(|&index| trace.tasks[index as usize].outcome.started())
+        .collect();
+    order.sort_unstable_by_key(|&index| (trace.tasks[index as usize].start_ns, index));
+    let mut end = vec![0u64; n_tasks];
+    let mut lane_free = vec![0u64; n_lanes];
+    let mut makespan = 0;
+    for &index in &order {
+        let index = index as usize;
+        let lane = trace.tasks[index].worker as usize;
+        let ready = trace
+            .deps(index)
+            .iter()
+            .filter_map(|&dep| end.get(dep as usize))
+            .copied()
+            .max()
+            .unwrap_or(0);
+        let start = ready.max(lane_free.get(lane).copied().unwrap_or(0));
+        end[index] = start.saturating_add(duration_ns(trace, index));
+        if let Some(free) = lane_free.get_mut(lane) {
+            *free = end[index];
+        }
+        makespan = makespan.max(end[index]);
+    }
+    makespan
 }
 
 /// The longest path through the task graph, weighted by measured durations, and its length.
@@ -74,6 +159,7 @@ pub fn analyze(trace: &Trace) -> Analysis {
 fn critical_path(trace: &Trace) -> (Vec<u32>, u64) {
     let n_tasks = trace.tasks.len();
     let valid = |dep: u32| (dep as usize) < n_tasks;
+    let started = |index: usize| trace.tasks[index].outcome.started();
 
     // Dependents in a flat adjacency table (counting sort by dependency).
     let mut n_waiting = vec![0u32; n_tasks];
@@ -112,7 +198,8 @@ fn critical_path(trace: &Trace) -> (Vec<u32>, u64) {
         let range = offsets[index] as usize..offsets[index + 1] as usize;
         for &dependent in &dependents[range] {
             let dependent = dependent as usize;
-            if best_dep[dependent] == u32::MAX || finish[index] > finish[dependent] {
+            let better = best_dep[dependent] == u32::MAX || finish[index] > finish[dependent];
+            if started(index) && better {
                 finish[dependent] = finish[index];
                 best_dep[dependent] = index as u32;
             }
@@ -123,11 +210,12 @@ fn critical_path(trace: &Trace) -> (Vec<u32>, u64) {
         }
     }
 
-    // The end of the critical path is a reached task with the largest finish; ties go to the
-    // task submitted last (at grain 1, the root).
+    // The end of the critical path is a reached task that started with the largest finish;
+    // ties go to the task submitted last (at grain 1, the root).
     let Some(last) = queue
         .iter()
         .copied()
+        .filter(|&index| started(index as usize))
         .max_by_key(|&index| (finish[index as usize], index))
     else {
         return (Vec::new(), 0);
@@ -167,6 +255,40 @@ impl Analysis {
         brent_bound_ns(self.work_ns, self.span_ns, self.n_workers)
     }
 
+    /// The scheduling overhead: wall time minus what the tasks account for.
+    pub fn overhead_ns(&self) -> u64 {
+        self.wall_ns.saturating_sub(self.compressed_ns)
+    }
+
+    /// Are the tasks too short to time a schedule by? Their median lasts less than
+    /// [`SHORT_TASK_NS`], or less than the scheduling overhead per task.
+    pub fn tasks_too_short(&self) -> bool {
+        if self.n_started == 0 {
+            return false;
+        }
+        let overhead_per_task = self.overhead_ns() / self.n_started as u64;
+        self.median_task_ns < SHORT_TASK_NS.max(overhead_per_task)
+    }
+
+    /// What the wall time says beside Brent's bound.
+    pub fn verdict(&self) -> Verdict {
+        let brent = self.brent_bound_ns();
+        if self.tasks_too_short() {
+            Verdict::TooShort
+        } else if self.wall_ns as f64 <= brent * (1.0 + 1e-9) {
+            Verdict::WithinBound
+        } else if self.compressed_ns as f64 <= brent * (1.0 + GREEDY_TOLERANCE) {
+            Verdict::Overhead
+        } else {
+            Verdict::NotGreedy
+        }
+    }
+
+    /// max(W/P, S): the work law and the span law; no schedule on P workers is faster.
+    pub fn lower_bound_ns(&self) -> f64 {
+        (self.work_ns as f64 / self.n_workers.max(1) as f64).max(self.span_ns as f64)
+    }
+
     /// Fraction of the wall time worker `worker` spent running tasks.
     pub fn busy_fraction(&self, worker: usize) -> Option<f64> {
         ratio(self.busy_ns[worker] as f64, self.wall_ns as f64)
@@ -185,7 +307,7 @@ fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::trace::analysis::fixtures::{Schedule, course_example};
+    use crate::trace::analysis::fixtures::{self, Schedule, course_example};
 
     const MS: u64 = 1_000_000;
 
@@ -315,6 +437,74 @@ mod test {
         assert_eq!(analysis.critical_path.len(), n_tasks as usize);
     }
 
+    #[test]
+    fn failed_runs_count_only_the_tasks_that_started() {
+        let trace = fixtures::failed_example();
+        let analysis = analyze(&trace);
+        assert_eq!(analysis.n_started, 2);
+        assert_eq!(analysis.work_ns, 100_020_000);
+        // The path ends at a task that ran, never at one that was skipped.
+        assert_eq!(analysis.critical_path, vec![1]);
+        assert_eq!(analysis.span_ns, 50_020_000);
+        assert_eq!(analysis.verdict(), Verdict::WithinBound);
+    }
+
+    #[test]
+    fn tiny_tasks_are_too_short_to_tell() {
+        let analysis = analyze(&fixtures::tiny_example());
+        assert!(analysis.median_task_ns < SHORT_TASK_NS, "{analysis:?}");
+        assert!(analysis.tasks_too_short());
+        // The tasks account for well under a microsecond each: the rest of the 30 µs is
+        // handing them from worker to worker.
+        assert!(analysis.compressed_ns < 1_000, "{analysis:?}");
+        assert_eq!(analysis.overhead_ns(), 30_000 - analysis.compressed_ns);
+        assert!(analysis.wall_ns as f64 > analysis.brent_bound_ns());
+        assert_eq!(analysis.verdict(), Verdict::TooShort);
+    }
+
+    #[test]
+    fn a_slow_first_task_does_not_make_tiny_tasks_long_enough_to_tell() {
+        // As a failed run without a delay: the first task waited 10 µs for its worker to wake
+        // up, the second took 700 ns, and the wall time is mostly handing them over.
+        let mut trace = Trace::new(2, "(1 + 2) * (3 / 0)".into());
+        push(&mut trace, 0, 0, 10_000, &[]);
+        push(&mut trace, 0, 12_000, 12_700, &[]);
+        trace.wall_ns = 17_000;
+        let analysis = analyze(&trace);
+        assert_eq!(analysis.median_task_ns, 700);
+        assert_eq!(analysis.verdict(), Verdict::TooShort);
+    }
+
+    #[test]
+    fn gaps_are_overhead_and_an_idle_worker_is_not_greedy() {
+        // The two-worker course schedule with a gap of 20 ms more before each task: above Brent's
+        // bound only by the gaps.
+        let mut gapped = course_example(Schedule::Two);
+        for (index, task) in gapped.tasks.iter_mut().enumerate() {
+            let shift = (index as u64 + 1) * 20 * MS;
+            task.start_ns += shift;
+            task.end_ns += shift;
+        }
+        gapped.wall_ns = gapped.tasks.iter().map(|task| task.end_ns).max().unwrap();
+        let analysis = analyze(&gapped);
+        assert_eq!(analysis.compressed_ns, 400 * MS);
+        assert_eq!(analysis.overhead_ns(), analysis.wall_ns - 400 * MS);
+        assert!(analysis.wall_ns as f64 > analysis.brent_bound_ns());
+        assert_eq!(analysis.verdict(), Verdict::Overhead);
+
+        // Every task on worker 0 of a pool of two: worker 1 idles while tasks are ready.
+        let mut serial = course_example(Schedule::One);
+        serial.n_workers = 2;
+        let analysis = analyze(&serial);
+        assert_eq!(analysis.compressed_ns, 600 * MS);
+        assert_eq!(analysis.verdict(), Verdict::NotGreedy);
+
+        assert_eq!(
+            analyze(&course_example(Schedule::Three)).verdict(),
+            Verdict::WithinBound
+        );
+    }
+
     fn push(trace: &mut Trace, worker: u32, start_ns: u64, end_ns: u64, deps: &[u32]) -> u32 {
         trace.push_task(
             crate::trace::TaskTiming {
@@ -325,6 +515,7 @@ mod test {
                 ready_ns: start_ns,
                 start_ns,
                 end_ns,
+                outcome: crate::trace::TaskOutcome::Ran,
                 value: None,
             },
             deps,
@@ -337,9 +528,10 @@ mod test {
 #[cfg(test)]
 pub(crate) mod fixtures {
     use crate::ast::NodeId;
+    use crate::error::{ErrorKind, NumError};
     use crate::num::Value;
     use crate::span::Span;
-    use crate::trace::{TaskTiming, Trace};
+    use crate::trace::{Ending, TaskOutcome, TaskTiming, Trace};
 
     pub(crate) const MS: u64 = 1_000_000;
 
@@ -356,7 +548,8 @@ pub(crate) mod fixtures {
         Four,
     }
 
-    /// The course example's six operator tasks at 100 ms each, scheduled as `schedule` says.
+    /// The course example's six operator tasks at 100 ms each (a delay of 100 ms), scheduled as
+    /// `schedule` says.
     ///
     /// Node ids are the post-order ids the parser gives: `#2` is `3 + 7`, `#5` is `2 + 8`, `#6`
     /// is `(3 + 7) * (2 + 8)`, `#9` is `2 * 3`, `#11` is `(2 * 3) - 1`, `#12` the root.
@@ -384,6 +577,7 @@ pub(crate) mod fixtures {
             (12, (0, 33), 500, &[3, 4]),
         ];
         let mut trace = Trace::new(n_workers, COURSE_SOURCE.into());
+        trace.context.delay = std::time::Duration::from_millis(100);
         let mut ends = [0u64; 6];
         for (index, ((node, span, value, deps), (worker, slot))) in
             tasks.into_iter().zip(placement).enumerate()
@@ -404,6 +598,7 @@ pub(crate) mod fixtures {
                     ready_ns,
                     start_ns,
                     end_ns: ends[index],
+                    outcome: TaskOutcome::Ran,
                     value: Some(Value::Int(value.into())),
                 },
                 deps,
@@ -464,12 +659,164 @@ pub(crate) mod fixtures {
                     ready_ns,
                     start_ns,
                     end_ns,
+                    outcome: crate::trace::TaskOutcome::Ran,
                     value: Some(Value::Int((heap_index as i64 * 31).into())),
                 },
                 &deps,
             );
         }
         trace.wall_ns = end_of.first().copied().unwrap_or(0);
+        trace
+    }
+
+    /// One task of a hand-written trace: node id, span, value, operand tasks, worker, start and
+    /// end in microseconds, outcome.
+    pub(crate) struct Task {
+        pub(crate) node: u32,
+        pub(crate) span: (usize, usize),
+        pub(crate) value: Option<i64>,
+        pub(crate) deps: &'static [u32],
+        pub(crate) worker: u32,
+        pub(crate) start_us: u64,
+        pub(crate) end_us: u64,
+        pub(crate) outcome: TaskOutcome,
+    }
+
+    /// A trace of `tasks` on `n_workers`, its wall time the latest end.
+    pub(crate) fn hand_written(source: &str, n_workers: usize, tasks: &[Task]) -> Trace {
+        let mut trace = Trace::new(n_workers, source.into());
+        let mut ends: Vec<u64> = Vec::new();
+        for task in tasks {
+            let ready_ns = task
+                .deps
+                .iter()
+                .map(|&dep| ends[dep as usize])
+                .max()
+                .unwrap_or(0);
+            ends.push(task.end_us * 1_000);
+            trace.push_task(
+                TaskTiming {
+                    root: NodeId(task.node),
+                    n_nodes: 1,
+                    span: Span::new(task.span.0, task.span.1),
+                    worker: task.worker,
+                    ready_ns,
+                    start_ns: task.start_us * 1_000,
+                    end_ns: task.end_us * 1_000,
+                    outcome: task.outcome,
+                    value: task.value.map(|value| Value::Int(value.into())),
+                },
+                task.deps,
+            );
+        }
+        trace.wall_ns = ends.into_iter().max().unwrap_or(0);
+        trace
+    }
+
+    /// `(1 + 2) * (3 / 0) + (4 * 5)` on 2 workers at 50 ms per operator: `3 / 0` fails when
+    /// its delay is over, `4 * 5` and the two tasks above the failure never start.
+    pub(crate) fn failed_example() -> Trace {
+        use TaskOutcome::{Failed, NotRun, Ran};
+        let task = |node, span, value, deps, worker, start_us, end_us, outcome| Task {
+            node,
+            span,
+            value,
+            deps,
+            worker,
+            start_us,
+            end_us,
+            outcome,
+        };
+        let mut trace = hand_written(
+            "(1 + 2) * (3 / 0) + (4 * 5)",
+            2,
+            &[
+                task(2, (1, 6), Some(3), &[], 0, 0, 50_000, Ran),
+                task(5, (11, 16), None, &[], 1, 0, 50_020, Failed),
+                task(6, (0, 17), None, &[0, 1], 1, 50_020, 50_020, NotRun),
+                task(9, (21, 26), None, &[], 0, 50_030, 50_030, NotRun),
+                task(10, (0, 27), None, &[2, 3], 0, 50_030, 50_030, NotRun),
+            ],
+        );
+        trace.context.delay = std::time::Duration::from_millis(50);
+        trace.ending = Ending::Failed {
+            task: 1,
+            node: NodeId(5),
+            error: ErrorKind::Num(NumError::ZeroDivision("division by zero")),
+        };
+        trace
+    }
+
+    /// The course example on 2 workers at 100 ms per operator, cancelled at 150 ms: two tasks
+    /// ran, two were stopped half way, two never started.
+    pub(crate) fn cancelled_example() -> Trace {
+        use TaskOutcome::{Cancelled, NotRun, Ran};
+        let task = |node, span, value, deps, worker, start_us, end_us, outcome| Task {
+            node,
+            span,
+            value,
+            deps,
+            worker,
+            start_us,
+            end_us,
+            outcome,
+        };
+        let mut trace = hand_written(
+            COURSE_SOURCE,
+            2,
+            &[
+                task(2, (1, 6), Some(10), &[], 0, 0, 100_000, Ran),
+                task(5, (11, 16), Some(10), &[], 1, 0, 100_000, Ran),
+                task(9, (22, 27), None, &[], 0, 100_000, 150_000, Cancelled),
+                task(6, (0, 17), None, &[0, 1], 1, 100_000, 150_000, Cancelled),
+                task(11, (21, 32), None, &[2], 0, 150_000, 150_000, NotRun),
+                task(12, (0, 33), None, &[3, 4], 0, 150_000, 150_000, NotRun),
+            ],
+        );
+        trace.context.delay = std::time::Duration::from_millis(100);
+        trace.ending = Ending::Cancelled;
+        trace
+    }
+
+    /// The course example on 2 workers without a delay: tasks of about 200 ns, spread over
+    /// 30 µs by the cost of handing them from worker to worker.
+    pub(crate) fn tiny_example() -> Trace {
+        // (node, span, value, operand tasks, worker, start in ns)
+        type Tiny = (u32, (usize, usize), i64, &'static [u32], u32, u64);
+        let tasks: [Tiny; 6] = [
+            (2, (1, 6), 10, &[], 0, 12_000),
+            (5, (11, 16), 10, &[], 1, 19_000),
+            (9, (22, 27), 6, &[], 0, 12_400),
+            (6, (0, 17), 100, &[0, 1], 1, 19_300),
+            (11, (21, 32), 5, &[2], 0, 12_700),
+            (12, (0, 33), 500, &[3, 4], 1, 29_500),
+        ];
+        let mut trace = Trace::new(2, COURSE_SOURCE.into());
+        let mut ends = Vec::new();
+        for (node, span, value, deps, worker, start_ns) in tasks {
+            let end_ns = start_ns + 180 + u64::from(node) * 5;
+            let ready_ns = deps
+                .iter()
+                .map(|&dep| ends[dep as usize])
+                .max()
+                .unwrap_or(0);
+            ends.push(end_ns);
+            trace.push_task(
+                TaskTiming {
+                    root: NodeId(node),
+                    n_nodes: 1,
+                    span: Span::new(span.0, span.1),
+                    worker,
+                    ready_ns,
+                    start_ns,
+                    end_ns,
+                    outcome: TaskOutcome::Ran,
+                    value: Some(Value::Int(value.into())),
+                },
+                deps,
+            );
+        }
+        trace.wall_ns = 30_000;
         trace
     }
 }

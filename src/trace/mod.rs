@@ -4,15 +4,88 @@
 //! the critical path from it; `render` draws it. Tests build traces by hand, with no threads and
 //! no clock.
 //!
-//! Times are nanoseconds on a monotonic clock, relative to the start of the evaluation.
+//! Times are nanoseconds on a monotonic clock, relative to the start of the evaluation. A trace
+//! also says what the evaluation ran with ([`Context`]), how it ended ([`Ending`]) and what became
+//! of each task ([`TaskOutcome`]), so that a view of it can say which task failed and which never
+//! ran, and whether the settings have changed since.
 
 pub mod analysis;
+pub mod optimal;
 
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use crate::ast::NodeId;
+use crate::error::ErrorKind;
 use crate::num::Value;
+use crate::plan::{Grain, Policy};
 use crate::span::Span;
+
+/// What became of a task.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TaskOutcome {
+    /// It ran to its end and produced its value.
+    #[default]
+    Ran,
+    /// It raised an error (the trace's [`Ending::Failed`] names the one reported).
+    Failed,
+    /// It had started when the evaluation was cancelled, or when an error elsewhere made its
+    /// value useless, and stopped part way.
+    Cancelled,
+    /// It never started: skipped after an error or a cancellation. Its times are those of the
+    /// moment it was skipped, and it counts for no work.
+    NotRun,
+    /// Still running: only in a snapshot of an evaluation in progress, whose `end_ns` is the
+    /// moment of the snapshot.
+    Running,
+}
+
+impl TaskOutcome {
+    /// Did the task occupy its worker (ran, failed, stopped or still running)?
+    pub fn started(self) -> bool {
+        self != TaskOutcome::NotRun
+    }
+}
+
+/// The settings an evaluation ran with, besides the size of the pool ([`Trace::n_workers`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// Simulated work slept by every operator.
+    pub delay: Duration,
+    /// The grain asked for.
+    pub grain: Grain,
+    /// The operators per task the plan was cut with (what [`Grain::Auto`] chose).
+    pub grain_used: u32,
+    pub policy: Policy,
+}
+
+impl Default for Context {
+    /// No delay, the automatic grain at one operator per task, `lifo`.
+    fn default() -> Context {
+        Context {
+            delay: Duration::ZERO,
+            grain: Grain::Auto,
+            grain_used: 1,
+            policy: Policy::Lifo,
+        }
+    }
+}
+
+/// How an evaluation ended.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Ending {
+    /// The root's task produced the value.
+    #[default]
+    Finished,
+    /// The error reported, raised at `node` by task `task` (an index into [`Trace::tasks`]).
+    Failed {
+        task: usize,
+        node: NodeId,
+        error: ErrorKind,
+    },
+    /// The cancel flag stopped it.
+    Cancelled,
+}
 
 /// One task: a group of operators (at grain 1, a single operator) run by one worker. Its value
 /// is [`Trace::value`]: values live in their own table, so the records of a million tasks stay
@@ -33,8 +106,9 @@ pub struct TaskRecord {
     /// When a worker started it.
     pub start_ns: u64,
     /// When it finished. A task skipped after an error or a cancellation has
-    /// `start_ns == end_ns` and no value.
+    /// `start_ns == end_ns`, no value and the outcome [`TaskOutcome::NotRun`].
     pub end_ns: u64,
+    pub outcome: TaskOutcome,
     pub(crate) deps_start: u32,
     pub(crate) deps_len: u32,
 }
@@ -44,6 +118,10 @@ pub struct TaskRecord {
 pub struct Trace {
     /// Size of the pool the evaluation ran on.
     pub n_workers: usize,
+    /// The other settings it ran with.
+    pub context: Context,
+    /// How it ended.
+    pub ending: Ending,
     /// From the start of the evaluation to the root's completion.
     pub wall_ns: u64,
     /// The statement's text; task labels are slices of it.
@@ -57,6 +135,21 @@ pub struct Trace {
     values: Vec<OnceLock<Value>>,
 }
 
+/// A look at an evaluation still running, for the live schedule: the engine takes it from the
+/// slots its tasks write, `render` draws it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    /// Time since the evaluation started.
+    pub elapsed_ns: u64,
+    /// Tasks in the plan.
+    pub n_tasks: usize,
+    /// Tasks that have ended, however.
+    pub n_done: usize,
+    /// The tasks started so far (running ones end at `elapsed_ns`), with no values and no
+    /// dependencies; `None` when the plan has too many tasks to copy for every frame.
+    pub trace: Option<Trace>,
+}
+
 /// What a task did, without its dependencies; [`Trace::push_task`] adds them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskTiming {
@@ -67,6 +160,7 @@ pub struct TaskTiming {
     pub ready_ns: u64,
     pub start_ns: u64,
     pub end_ns: u64,
+    pub outcome: TaskOutcome,
     pub value: Option<Value>,
 }
 
@@ -93,6 +187,7 @@ impl Trace {
             ready_ns: timing.ready_ns,
             start_ns: timing.start_ns,
             end_ns: timing.end_ns,
+            outcome: timing.outcome,
             deps_start,
             deps_len: deps.len() as u32,
         });
@@ -114,6 +209,8 @@ impl Trace {
         debug_assert_eq!(tasks.len(), values.len());
         Trace {
             n_workers,
+            context: Context::default(),
+            ending: Ending::Finished,
             wall_ns,
             source,
             tasks,
@@ -143,6 +240,14 @@ impl Trace {
             .max()
             .unwrap_or(0)
             .max(self.n_workers)
+    }
+
+    /// How many tasks had `outcome`.
+    pub fn count(&self, outcome: TaskOutcome) -> usize {
+        self.tasks
+            .iter()
+            .filter(|task| task.outcome == outcome)
+            .count()
     }
 
     /// The source text of task `task`'s subexpression.

@@ -79,7 +79,8 @@ fn evaluation_error_points_at_the_operator() {
 fn errors_do_not_stop_later_lines() {
     let run = Test::new().stdin("1 / 0\n2 + 2\n").expect("4\n", 1);
     assert!(
-        run.stderr.starts_with("error: division by zero (line 1)\n"),
+        run.stderr
+            .starts_with("<stdin>:1: error: division by zero\n"),
         "{}",
         run.stderr
     );
@@ -161,6 +162,163 @@ fn stats_go_to_stderr() {
     );
 }
 
+/// Issue 15: counts of one are singular everywhere.
+#[test]
+fn counts_of_one_are_singular() {
+    let run = Test::new()
+        .args(&["--stats", "--workers", "1", "--grain", "1", "-e", "1 + 2"])
+        .expect("3\n", 0);
+    assert!(
+        run.stderr
+            .trim_end()
+            .ends_with(" · 3 nodes · 1 task · 1 worker"),
+        "{}",
+        run.stderr
+    );
+    let run = Test::new()
+        .args(&["--stats", "--workers", "1", "-e", "7"])
+        .expect("7\n", 0);
+    assert!(
+        run.stderr
+            .trim_end()
+            .ends_with(" · 1 node · 0 tasks · 1 worker"),
+        "{}",
+        run.stderr
+    );
+    let run = Test::new()
+        .args(&["--trace", "--workers", "1", "-e", "1 + 2"])
+        .expect_status(0);
+    assert!(run.stdout.contains("1 task on 1 worker"), "{}", run.stdout);
+    let run = Test::new()
+        .args(&["--max-input", "1", "-e", "12"])
+        .expect("", 1);
+    assert!(
+        run.stderr
+            .starts_with("error: input of 2 bytes is over the limit of 1 byte"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 15: `-e` and FILE together run both, the `-e` first.
+#[test]
+fn expressions_run_before_the_file() {
+    let dir = tempdir();
+    let path = dir.join("program.calc");
+    std::fs::write(&path, "n * 2\n_ + 1\n").unwrap();
+    Test::new()
+        .args(&["-e", "n = 20", "-e", "n + 1", path.to_str().unwrap()])
+        .expect("21\n40\n41\n", 0);
+    Test::new()
+        .args(&["-e", "n = 5", "-"])
+        .stdin("n * n\n")
+        .expect("25\n", 0);
+}
+
+/// Issue 15: an error in a FILE names the file and the line, as compilers do; an error in a
+/// `-e` says which.
+#[test]
+fn errors_name_their_file_and_line_or_their_expression() {
+    let dir = tempdir();
+    let path = dir.join("bad.calc");
+    std::fs::write(&path, "1\n2 +\n(3 +\n 1 / 0)\n4\n").unwrap();
+    let file = path.to_str().unwrap();
+    let run = Test::new().args(&[file]).expect("1\n4\n", 1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "{file}:2: error: syntax error: expected an operand, found end of input\n  2 +\n     ^\n\
+             {file}:4: error: division by zero\n   1 / 0)\n     ^\n"
+        )
+    );
+    let run = Test::new()
+        .args(&["-e", "1", "-e", "2 // 0", "-e", "3"])
+        .expect("1\n3\n", 1);
+    assert_eq!(
+        run.stderr,
+        "-e 2: error: integer division or modulo by zero\n  2 // 0\n    ^^\n"
+    );
+    let run = Test::new().args(&["-e", "1 / 0", file]).expect("1\n4\n", 1);
+    assert!(
+        run.stderr.starts_with("-e 1: error: division by zero\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 15: `--speedup` kept the value but not the program: `x = 2 * 3` was timed and not
+/// bound, so `x` was not defined.
+#[test]
+fn speedup_keeps_the_programs_meaning() {
+    let run = Test::new()
+        .args(&["--speedup=2", "-e", "x = 2 * 3", "-e", "x", "-e", "_ + 1"])
+        .expect_status(0);
+    let values: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.parse::<i64>().is_ok())
+        .collect();
+    assert_eq!(values, ["6", "7"], "{}", run.stdout);
+    assert_eq!(run.stdout.matches("workers ").count(), 2, "{}", run.stdout);
+    assert_eq!(run.stderr, "");
+}
+
+/// Issue 15: a value-less `--speedup` before a FILE took the FILE for its value.
+#[test]
+fn speedup_without_a_value_before_a_file() {
+    let dir = tempdir();
+    let path = dir.join("speedup.calc");
+    std::fs::write(&path, "(1 + 2) * (3 + 4)\n").unwrap();
+    let run = Test::new()
+        .args(&["--speedup", path.to_str().unwrap()])
+        .expect_status(0);
+    assert!(run.stdout.starts_with("21\n"), "{}", run.stdout);
+    // A number after `--speedup` is still its value.
+    let run = Test::new()
+        .args(&["--speedup", "2", "-e", "1 + 2"])
+        .expect_status(0);
+    // The table's rows are indented, the value is not.
+    let sizes: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with(' '))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|word| word.parse::<usize>().is_ok())
+        .collect();
+    assert!(run.stdout.starts_with("3\n"), "{}", run.stdout);
+    assert_eq!(sizes, ["1", "2"], "{}", run.stdout);
+}
+
+/// Issue 15: `-w -1` was "unexpected argument '-1'"; now it is refused as `-w=-1` is.
+#[test]
+fn negative_numbers_get_the_same_message_in_both_forms() {
+    for (spaced, joined) in [
+        (&["-w", "-1"][..], &["-w=-1"][..]),
+        (&["--grain", "-3"], &["--grain=-3"]),
+        (&["--speedup", "-1"], &["--speedup=-1"]),
+    ] {
+        let spaced_run = Test::new().args(spaced).args(&["-e", "1"]).expect("", 2);
+        let joined_run = Test::new().args(joined).args(&["-e", "1"]).expect("", 2);
+        let message = |stderr: &str| stderr.lines().next().unwrap_or("").to_string();
+        assert_eq!(message(&spaced_run.stderr), message(&joined_run.stderr));
+        assert!(
+            spaced_run.stderr.starts_with("error: invalid value '-"),
+            "{}",
+            spaced_run.stderr
+        );
+    }
+}
+
+/// Issue 15: `--delay off` is no delay, and units are read in any case.
+#[test]
+fn delay_off_and_units_in_any_case() {
+    for delay in ["off", "OFF", "100MS", "1Ms", "250US"] {
+        Test::new()
+            .args(&["--delay", delay, "-e", "1 + 1"])
+            .expect("2\n", 0);
+    }
+}
+
 /// A fresh directory under the system's temp dir, unique to the calling test.
 #[track_caller]
 fn tempdir() -> std::path::PathBuf {
@@ -191,7 +349,7 @@ fn input_over_the_length_limit_is_refused_and_later_lines_go_on() {
         .expect("42\n", 1);
     assert!(
         run.stderr.starts_with(
-            "error: input of 17 bytes is over the limit of 10 bytes (raise it with --max-input)"
+            "<stdin>:1: error: input of 17 bytes is over the limit of 10 bytes (raise it with --max-input)"
         ),
         "{}",
         run.stderr
@@ -319,6 +477,126 @@ fn speedup_prints_one_row_per_pool_size() {
     assert!(rows >= 3, "{}", run.stdout);
 }
 
+/// Every line of `text` is at most `width` characters wide.
+#[track_caller]
+fn check_fits(text: &str, width: usize) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= width,
+            "wider than {width}: {line:?}\n{text}"
+        );
+    }
+}
+
+#[test]
+fn trace_and_speedup_fit_the_columns() {
+    for columns in ["40", "60", "80"] {
+        let width: usize = columns.parse().unwrap();
+        for args in [
+            &["-w", "2", "--delay", "20ms", "--trace", "-e", COURSE][..],
+            &["-w", "2", "--trace", "-e", "(1 + 2) * (3 / 0) + (4 * 5)"],
+            &["--speedup=3", "--delay", "5ms", "-e", COURSE],
+            &["--tree", "-e", COURSE],
+        ] {
+            let run = Test::new().args(args).env("COLUMNS", columns).run();
+            check_fits(&run.stdout, width);
+        }
+    }
+}
+
+#[test]
+fn a_failed_evaluation_shows_which_task_failed_and_which_never_ran() {
+    let run = Test::new()
+        .args(&["-w", "2", "--trace", "-e", "(1 + 2) * (3 / 0) + (4 * 5)"])
+        .expect_status(1);
+    assert!(
+        run.stderr.starts_with("error: division by zero"),
+        "{}",
+        run.stderr
+    );
+    let out = run.stdout;
+    assert!(
+        out.starts_with("failed at #5 (division by zero) after "),
+        "{out}"
+    );
+    for expected in [
+        "x #5   3 / 0",
+        "failed after",
+        "not run",
+        "x failed (`x` blocks)",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    // The task above the failure never ran, so it has no block in the chart.
+    assert!(!out.contains("[#6"), "{out}");
+    assert!(!out.contains("[#10"), "{out}");
+}
+
+#[test]
+fn the_optimal_makespan_of_the_course_example() {
+    let run = Test::new()
+        .args(&["-w", "2", "--delay", "50ms", "--trace", "-e", COURSE])
+        .expect_status(0);
+    assert!(
+        run.stdout
+            .contains("optimal (Hu)            200 ms  best schedule of 6 tasks of 50 ms"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("schedule on 2 workers · delay 50 ms · grain auto (1) · policy lifo"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn without_a_delay_no_speedup_above_the_ceiling_is_claimed() {
+    let run = Test::new()
+        .args(&["--speedup=4", "-e", COURSE])
+        .expect_status(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let header: Vec<&str> = lines[1].split_whitespace().collect();
+    let column = |name: &str| header.iter().position(|&h| h == name).unwrap();
+    let (speedup, ceiling) = (column("speedup"), column("ceiling"));
+    for row in &lines[2..6] {
+        // `wall` is two words (`5.19 µs`): the figures after it shift by one.
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        let measured = cells[speedup + 1];
+        let limit: f64 = cells[ceiling + 1].parse().unwrap();
+        let marked = measured.ends_with('?');
+        let value: f64 = measured.trim_end_matches('?').parse().unwrap();
+        assert!(value <= limit || marked, "{row}\n{}", run.stdout);
+        assert!(!marked || value > limit, "{row}");
+    }
+}
+
+#[test]
+fn policies_are_chosen_by_name() {
+    for policy in ["lifo", "fifo", "critical-path"] {
+        let run = Test::new()
+            .args(&[
+                "--policy", policy, "-w", "2", "--delay", "10ms", "--trace", "-e", COURSE,
+            ])
+            .expect_status(0);
+        assert!(run.stdout.starts_with("500\n"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("policy {policy}")),
+            "{}",
+            run.stdout
+        );
+    }
+    let run = Test::new()
+        .args(&["--policy", "random", "-e", "1"])
+        .expect_status(2);
+    assert!(
+        run.stderr.contains("lifo, fifo or critical-path"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn an_estimate_beyond_counting_is_not_printed_as_a_number() {
     let run = Test::new().args(&["-e", "2 ^ 2 ^ 70"]).expect("", 1);
@@ -409,4 +687,64 @@ fn prod_of_a_range_is_the_factorial() {
     Test::new()
         .args(&["-e", "prod(range(1, 100001)) - factorial(100000)"])
         .expect("0\n", 0);
+}
+
+/// Each value is written before parcalc waits for the next line: the first value arrives while
+/// stdin is still open.
+#[test]
+fn piped_input_streams() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parcalc"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the parcalc binary runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (lines, received) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.expect("stdout is text")).is_err() {
+                break;
+            }
+        }
+    });
+    stdin
+        .write_all(b"x = 20\nx + 1 + 1\n")
+        .expect("parcalc reads");
+    stdin.flush().expect("parcalc reads");
+    let first = received.recv_timeout(std::time::Duration::from_secs(60));
+    assert_eq!(first.as_deref(), Ok("22"));
+    stdin.write_all(b"x * 2\n").expect("parcalc reads");
+    drop(stdin);
+    let second = received.recv_timeout(std::time::Duration::from_secs(60));
+    assert_eq!(second.as_deref(), Ok("40"));
+    assert!(child.wait().expect("parcalc ends").success());
+    reader.join().expect("the reader ends");
+}
+
+/// A pool of 1,024 workers gives the values and errors of a pool of 2, in order.
+#[test]
+fn the_largest_pool_gives_the_same_output() {
+    let mut input = String::new();
+    for i in 0..300 {
+        input += &(i.to_string() + " * 789 + 42 // 5\n");
+        if i % 50 == 0 {
+            input.push_str("1 / 0\nv = _ * 2\nv\n");
+        }
+    }
+    let two = Test::new()
+        .args(&["--workers", "2"])
+        .stdin(input.clone())
+        .expect_status(1);
+    let many = Test::new()
+        .args(&["--workers", "1024"])
+        .stdin(input)
+        .expect_status(1);
+    assert_eq!(many.stdout, two.stdout);
+    assert_eq!(many.stderr, two.stderr);
+    assert_eq!(two.stdout.lines().count(), 306);
 }

@@ -2,7 +2,10 @@
 //! it (batch and REPL), and the library checked against `python3`.
 
 mod cli;
+mod layers;
 mod oracle;
+mod program;
+mod python;
 mod repl;
 mod robust;
 mod util;

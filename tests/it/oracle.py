@@ -1,6 +1,7 @@
 """Evaluates parcalc expressions with CPython, one per line, printing repr() or the error.
 
-Usage: python3 oracle.py FILE (Python 3.11 or later: math.cbrt and math.exp2 are 3.11's).
+Usage: python3 oracle.py FILE, or python3 oracle.py --program FILE (see run_program), with
+Python 3.11 or later (math.cbrt and math.exp2 are 3.11's).
 `^` is Python's `**` (parcalc has no exclusive or); the names are Python's builtins abs, min,
 max, round, pow, int, float, sum and range, math's functions of the same names as parcalc's
 (math.prod as prod), and math's constants. An error prints as `error:` and the exception's
@@ -10,6 +11,7 @@ arithmetic on one, count as a ValueError, as parcalc raises one there.
 """
 
 import math
+import re
 import sys
 
 sys.set_int_max_str_digits(0)
@@ -47,6 +49,30 @@ if sys.version_info >= (3, 12):
         return total
 
     NAMES["sum"] = sum_as_in_3_11
+
+
+def run_program(path):
+    """`--program FILE`: the lines are the statements of one program, run as parcalc runs them:
+    `name = expr` binds name and prints `assigned`, an expression binds `_` and prints its
+    repr, and a statement that fails prints `error` and binds nothing."""
+    variables = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)", line)
+            target, text = (match.group(1), match.group(2)) if match else (None, line)
+            try:
+                value = eval(text.replace("^", "**"), NAMES, variables)
+                if isinstance(value, complex):
+                    raise ValueError("complex")
+                variables[target or "_"] = value
+                print("assigned" if target else repr(value))
+            except Exception:
+                print("error")
+
+
+if sys.argv[1] == "--program":
+    run_program(sys.argv[2])
+    sys.exit()
 
 with open(sys.argv[1], encoding="utf-8") as lines:
     for line in lines:

@@ -20,6 +20,8 @@ use parcalc::num::{self, Limits, Value};
 use parcalc::ops::{BinaryOp, Builtin, UnaryOp};
 use parcalc::session::Session;
 
+use crate::util::python_required;
+
 /// How many expressions each run compares.
 const N_EXPRESSIONS: usize = 2500;
 
@@ -278,14 +280,6 @@ fn python_answers(exprs: &[Expr]) -> Option<&'static [String]> {
     answers
 }
 
-/// Whether a missing python3 is a failure: `PARCALC_REQUIRE_PYTHON` or `CI` is set to anything
-/// but nothing, `0` or `false`.
-fn python_required() -> bool {
-    ["PARCALC_REQUIRE_PYTHON", "CI"].iter().any(|name| {
-        std::env::var(name).is_ok_and(|value| !["", "0", "false"].contains(&value.as_str()))
-    })
-}
-
 /// Writes the expressions to a temporary file and runs `oracle.py` on it; `None` only when
 /// there is no `python3` to run.
 fn run_python(exprs: &[Expr]) -> Option<Vec<String>> {
@@ -296,19 +290,31 @@ fn run_python(exprs: &[Expr]) -> Option<Vec<String>> {
 /// Runs `oracle.py` on `lines`, one Python answer per line; `None` only when there is no
 /// `python3` to run. `name` tells apart the files of the tests running at once.
 fn run_python_lines(lines: &[String], name: &str) -> Option<Vec<String>> {
+    run_oracle(&[], name, lines)
+}
+
+/// Runs `oracle.py` with `args` before the file holding `lines`; one answer per line. `name`
+/// tells apart the files of the tests running at once.
+fn run_oracle(args: &[&str], name: &str, lines: &[String]) -> Option<Vec<String>> {
     let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}-{name}", std::process::id()));
-    let path = dir.join("expressions.txt");
+    let path = dir.join("lines.txt");
     let text: String = lines.iter().map(|line| line.clone() + "\n").collect();
     if let Err(error) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
         panic!("cannot write {}: {error}", path.display());
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/oracle.py");
-    let output = match Command::new("python3").arg(script).arg(&path).output() {
+    let output = match Command::new("python3")
+        .arg(script)
+        .args(args)
+        .arg(&path)
+        .output()
+    {
         Ok(output) => output,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
         Err(error) => panic!("cannot run python3: {error}"),
     };
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir(&dir);
     assert!(
         output.status.success(),
         "oracle.py failed: {}",
@@ -1064,5 +1070,75 @@ fn language_matches_python() {
             .cloned()
             .collect::<Vec<_>>()
             .join("\n")
+    );
+}
+
+/// A program of statements built on the generated expressions: assignments to a few names
+/// (reassigned again and again), expressions reading them (some before any assignment, or
+/// after a failed one) and `_`.
+fn program(exprs: &[Expr]) -> Vec<String> {
+    let mut rng = Rng(0x00c0_ffee_d00d_f00d);
+    exprs
+        .iter()
+        .take(N_PROGRAM_STATEMENTS)
+        .map(|expr| {
+            let text = expr.text();
+            let name = rng.pick(&["v0", "v1", "v2", "v3"]);
+            let op = rng.pick(&[" + ", " - ", " * "]);
+            match rng.below(4) {
+                0 => format!("{name} = {text}"),
+                1 => text,
+                2 => format!("({text}){op}{name}"),
+                _ => format!("_{op}({text})"),
+            }
+        })
+        .collect()
+}
+
+/// How many statements the program of [`program`] has.
+const N_PROGRAM_STATEMENTS: usize = 1200;
+
+/// The program evaluated as one dataflow graph gives, statement by statement, what `CPython`
+/// gives running it line by line (`assigned` for an assignment that succeeded).
+#[test]
+fn programs_match_python() {
+    let exprs = expressions();
+    let lines = program(&exprs);
+    let Some(answers) =
+        python_answers(&exprs).and_then(|_| run_oracle(&["--program"], "program", &lines))
+    else {
+        return;
+    };
+    let mut session = match Session::new(2, EvalOptions::default()) {
+        Ok(session) => session,
+        Err(error) => panic!("cannot start a session: {error}"),
+    };
+    for kind in ["assigned", "error"] {
+        let count = answers.iter().filter(|answer| *answer == kind).count();
+        assert!(count > 50 && count < lines.len() / 2, "{count} × {kind}");
+    }
+    let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let results = session.eval_program(&texts);
+    let mismatches: Vec<String> = lines
+        .iter()
+        .zip(&answers)
+        .zip(&results)
+        .filter_map(|((line, python), result)| {
+            let parcalc = match result {
+                Ok(Some(outcome)) if outcome.assigned.is_some() => "assigned".to_owned(),
+                Ok(Some(outcome)) => outcome.value.to_string(),
+                Ok(None) => "nothing".to_owned(),
+                Err(_) => "error".to_owned(),
+            };
+            (parcalc != *python)
+                .then(|| format!("{line}\n  python:  {python}\n  parcalc: {parcalc}"))
+        })
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} statements differ from python3; the first ones:\n{}",
+        mismatches.len(),
+        lines.len(),
+        mismatches[..mismatches.len().min(10)].join("\n")
     );
 }

@@ -1,8 +1,9 @@
 //! The REPL in a pseudo-terminal, typed as a new user would.
 //!
-//! Each test starts the real binary with `HOME` and `XDG_STATE_HOME` in a fresh temporary folder
-//! (so the history file is the test's own) and `NO_COLOR=1`, so the screen holds plain text.
-//! Timeouts are generous: the machine is shared, and nothing here measures speed.
+//! Each test starts the real binary with `HOME`, `XDG_STATE_HOME` and the working folder in a
+//! fresh temporary folder (so the history file and any file written are the test's own) and
+//! `NO_COLOR=1`, so the screen holds plain text. Timeouts are generous: the machine is shared,
+//! and nothing here measures speed.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -26,6 +27,12 @@ impl Repl {
     /// Starts `parcalc` with the given extra arguments and waits for its first prompt.
     #[track_caller]
     fn start(args: &[&str]) -> Repl {
+        Repl::start_with(args, &[("NO_COLOR", "1")])
+    }
+
+    /// [`Repl::start`] with these environment variables instead of `NO_COLOR=1`.
+    #[track_caller]
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Repl {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let home = std::env::temp_dir().join(format!(
             "parcalc-repl-{}-{}",
@@ -37,10 +44,14 @@ impl Repl {
         let mut command = Command::new(env!("CARGO_BIN_EXE_parcalc"));
         command
             .args(args)
+            .current_dir(&home)
             .env("HOME", &home)
             .env("XDG_STATE_HOME", home.join("state"))
-            .env("NO_COLOR", "1")
+            .env_remove("NO_COLOR")
             .env("TERM", "xterm-256color");
+        for (key, value) in env {
+            command.env(key, value);
+        }
         let mut session = Session::spawn(command).unwrap();
         session.set_expect_timeout(Some(TIMEOUT));
         let mut repl = Repl { session, home };
@@ -49,11 +60,34 @@ impl Repl {
         repl
     }
 
+    /// Waits for `text`; returns what the screen showed before it.
     #[track_caller]
-    fn expect(&mut self, text: &str) {
-        if let Err(error) = self.session.expect(text) {
-            panic!("expected {text:?}: {error}");
+    fn expect(&mut self, text: &str) -> String {
+        match self.session.expect(text) {
+            Ok(captures) => String::from_utf8_lossy(captures.before()).into_owned(),
+            Err(error) => panic!("expected {text:?}: {error}"),
         }
+    }
+
+    /// Presses Ctrl-C until `text` appears, as the evaluation reports its cancellation: nothing
+    /// on the screen shows the moment an evaluation begins, and a press that comes before it
+    /// reaches the line editor as a keystroke (where it clears an empty line).
+    #[track_caller]
+    fn interrupt_until(&mut self, text: &str) {
+        self.session
+            .set_expect_timeout(Some(Duration::from_millis(200)));
+        let seen = (0..100).any(|_| {
+            self.session.send(ControlCode::EndOfText).unwrap();
+            self.session.expect(text).is_ok()
+        });
+        self.session.set_expect_timeout(Some(TIMEOUT));
+        assert!(seen, "Ctrl-C did not bring {text:?}");
+    }
+
+    /// Waits for the process to end; its status.
+    #[track_caller]
+    fn exit_status(self) -> WaitStatus {
+        self.session.get_process().wait().unwrap()
     }
 
     /// Types a line and presses Enter.
@@ -158,18 +192,8 @@ fn ctrl_c_cancels_a_running_evaluation() {
     let mut repl = Repl::start(&["--workers", "1"]);
     repl.check(":delay 10s", "delay 10.0 s per operator");
     repl.line("1 + 2 + 3 + 4");
-    // The evaluation would take 30 s. Ctrl-C cancels it only once the line editor has given
-    // the terminal back and the evaluation has begun, a moment nothing on the screen shows: so
-    // press it until the evaluation says it was cancelled. A press that comes too early reaches
-    // the next prompt as a keystroke, where it clears an empty line.
-    repl.session
-        .set_expect_timeout(Some(Duration::from_millis(200)));
-    let cancelled = (0..100).any(|_| {
-        repl.session.send(ControlCode::EndOfText).unwrap();
-        repl.session.expect("cancelled").is_ok()
-    });
-    repl.session.set_expect_timeout(Some(TIMEOUT));
-    assert!(cancelled, "Ctrl-C did not cancel the evaluation");
+    // The evaluation would take 30 s.
+    repl.interrupt_until("cancelled");
     repl.expect("» ");
     repl.check(":delay 0", "no delay");
     repl.check("20 + 22", "42");
@@ -291,4 +315,387 @@ fn errors_are_coloured_on_a_terminal_with_stdout_redirected() {
         .unwrap();
     session.expect("done").unwrap();
     let _ = std::fs::remove_file(out);
+}
+
+/// With stdout going to a file, a long evaluation in the REPL is not drawn while it runs: the
+/// file holds the value, and no frame.
+#[test]
+fn no_live_schedule_when_stdout_is_not_a_terminal() {
+    let home = std::env::temp_dir().join(format!("parcalc-live-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let out = home.join("out");
+    let script = format!(
+        "{} --workers 2 --delay 200ms > {}; echo done",
+        env!("CARGO_BIN_EXE_parcalc"),
+        out.display()
+    );
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", &script])
+        .env("HOME", &home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm-256color");
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(TIMEOUT));
+    // The prompt goes to the file: a line typed before it would be lost.
+    let prompted = |text: &str| text.matches("» ").count();
+    let wait_for_prompts = |n: usize| {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while prompted(&std::fs::read_to_string(&out).unwrap_or_default()) < n {
+            assert!(std::time::Instant::now() < deadline, "no prompt {n}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_for_prompts(1);
+    session.send_line("(((1 + 1) * 2) + 1) * 2").unwrap();
+    wait_for_prompts(2);
+    session.send_line(":quit").unwrap();
+    session.expect("done").unwrap();
+    let written = std::fs::read_to_string(&out).unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+    assert!(written.contains("\n10\n"), "{written:?}");
+    assert!(!written.contains("running"), "{written:?}");
+    assert!(!written.contains("worker 0"), "{written:?}");
+}
+
+/// Issue 15: `quit`, `exit` and `help` as people type them, with or without `()`.
+#[test]
+fn quit_exit_and_help_as_words() {
+    for word in ["quit", "exit", "quit()", "exit()", ":q", ":exit"] {
+        let mut repl = Repl::start(&["--workers", "2"]);
+        repl.line(word);
+        let status = repl.exit_status();
+        assert!(
+            matches!(status, WaitStatus::Exited(_, 0)),
+            "{word}: {status:?}"
+        );
+    }
+    for word in ["help", "help()", ":h", ":?"] {
+        let mut repl = Repl::start(&["--workers", "2"]);
+        repl.line(word);
+        repl.expect(":workers [N]");
+        repl.expect("» ");
+        repl.check("20 + 22", "42");
+    }
+}
+
+/// A variable named `quit` is a variable: the word leaves only when no variable has its name.
+#[test]
+fn a_variable_named_quit_is_a_variable() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("quit = 5", "quit = 5");
+    repl.check("quit + 1", "6");
+    repl.check("quit", "5");
+    repl.line("quit()");
+    repl.expect("error: unknown function 'quit'");
+    repl.expect("» ");
+    repl.line(":q");
+    let status = repl.exit_status();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+}
+
+#[test]
+fn an_unknown_command_suggests_the_nearest() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line(":sp (1 + 2) 2");
+    repl.expect("unknown command ':sp', did you mean ':speedup'?");
+    repl.expect("» ");
+    repl.line(":qiut");
+    repl.expect("unknown command ':qiut', did you mean ':quit'?");
+    repl.expect("» ");
+}
+
+/// Issue 15: `parcalc -w 3 --delay 50ms --trace` printed only the value.
+#[test]
+fn trace_flag_draws_the_schedule_after_every_value() {
+    let mut repl = Repl::start(&["--workers", "2", "--delay", "20ms", "--trace"]);
+    repl.line("(1 + 2) * (3 + 4)");
+    repl.expect("\n21\r\n");
+    for text in ["worker 0", "worker 1", "3 tasks on 2 workers", "span S"] {
+        repl.expect(text);
+    }
+    repl.expect("» ");
+    repl.check(
+        ":trace off",
+        "the schedule is not shown after every evaluation",
+    );
+    repl.line("6 * 7");
+    let shown = repl.expect("» ");
+    assert!(
+        shown.contains("42") && !shown.contains("worker 0"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn tree_and_stats_flags_apply_to_every_evaluation() {
+    let mut repl = Repl::start(&["--workers", "1", "--tree", "--stats", "--grain", "1"]);
+    repl.line("(1 + 2) * 3");
+    repl.expect("#4");
+    repl.expect("\n9\r\n");
+    repl.expect(" · 5 nodes · 2 tasks · 1 worker\r\n");
+    repl.expect("» ");
+    repl.line("1 + 2");
+    repl.expect("\n3\r\n");
+    repl.expect(" · 3 nodes · 1 task · 1 worker\r\n");
+}
+
+#[test]
+fn trace_file_flags_write_the_last_schedule() {
+    let mut repl = Repl::start(&[
+        "--workers",
+        "2",
+        "--trace-json",
+        "schedule.json",
+        "--trace-svg",
+        "schedule.svg",
+    ]);
+    repl.check("(1 + 2) * (3 + 4)", "21");
+    let json = std::fs::read_to_string(repl.home.join("schedule.json")).unwrap();
+    assert!(json.contains("\"traceEvents\""), "{json}");
+    let svg = std::fs::read_to_string(repl.home.join("schedule.svg")).unwrap();
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{svg}");
+    // The files follow the last evaluation.
+    repl.check("100 + 23", "123");
+    let json = std::fs::read_to_string(repl.home.join("schedule.json")).unwrap();
+    assert!(json.contains("100 + 23"), "{json}");
+}
+
+/// `--speedup` at the REPL times every expression; an assignment runs once.
+#[test]
+fn speedup_flag_times_each_expression() {
+    let mut repl = Repl::start(&["--workers", "2", "--speedup=2"]);
+    repl.check("x = 2 * 3", "x = 6");
+    repl.line("x * 7");
+    repl.expect("\n42\r\n");
+    repl.expect("workers");
+    repl.expect("try :delay 100ms)");
+    repl.expect("» ");
+    repl.line("_ + 1");
+    repl.expect("\n43\r\n");
+}
+
+/// Issue 15: `factorial(3000000)` then Ctrl-C printed the 18M-digit value after ~10 s. One
+/// multiplication of it cannot be interrupted: the evaluation is given up on, the next one
+/// runs on a fresh pool at once, and the abandoned value is never printed.
+#[test]
+fn ctrl_c_gives_up_on_one_long_big_integer_operation() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("factorial(3000000)");
+    repl.interrupt_until("cancelled");
+    repl.expect("» ");
+    repl.line("20 + 22");
+    let before = repl.expect("\n42\r\n");
+    assert!(!before.contains("digits"), "{before}");
+    repl.expect("» ");
+    repl.line(":speedup 1 + 2 2");
+    let before = repl.expect("\n3\r\n");
+    assert!(!before.contains("digits"), "{before}");
+    repl.expect("workers");
+    repl.expect("» ");
+    repl.check(":workers", "2 workers");
+    let (status, _) = repl.quit();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+}
+
+/// Ctrl-C during `:speedup` prints `cancelled` on a line of its own, and the next `:speedup`
+/// works.
+#[test]
+fn ctrl_c_cancels_a_speedup_run() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check(":delay 10s", "delay 10.0 s per operator");
+    repl.line(":speedup (1 + 2) * (3 + 4) 2");
+    repl.interrupt_until("\ncancelled\r\n");
+    repl.expect("» ");
+    repl.check(":delay off", "no delay");
+    repl.line(":speedup 1 + 2 2");
+    repl.expect("\n3\r\n");
+    repl.expect("workers");
+}
+
+/// Issue 15: `(1 $` waited for a `)` that could not mend it.
+#[test]
+fn an_error_inside_open_parentheses_is_reported_at_once() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("(1 $");
+    repl.expect("\n     ^\r\nerror: syntax error: expected an operator, found '$'\r\n");
+    let before = repl.expect("» ");
+    assert!(!before.contains('…'), "{before}");
+    // An unclosed `(` alone still continues.
+    repl.line("(1 +");
+    repl.expect("… ");
+    repl.check("2)", "3");
+}
+
+/// An error in an earlier line of a statement: the quoted line, the caret, then the message,
+/// the order of an error in the line just typed.
+#[test]
+fn multi_line_errors_put_the_caret_before_the_message() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("(1 + foo");
+    repl.expect("… ");
+    repl.line(")");
+    repl.expect("\n  (1 + foo\r\n       ^^^\r\nerror: name 'foo' is not defined\r\n");
+    repl.expect("» ");
+}
+
+/// no-color.org: an empty `NO_COLOR` is as if it were not set.
+#[test]
+fn an_empty_no_color_is_ignored() {
+    let mut repl = Repl::start_with(&["--workers", "2"], &[("NO_COLOR", "")]);
+    repl.line("1 / 0");
+    repl.expect("\x1b[1;31merror:\x1b[0m division by zero");
+    let mut repl = Repl::start_with(&["--workers", "2"], &[("NO_COLOR", "1")]);
+    repl.line("1 / 0");
+    // The line editor's own escape sequences (bracketed paste on, off) are no colours.
+    let before = repl.expect("division by zero");
+    assert!(!before.contains("\x1b[1;31m"), "{before:?}");
+    assert!(!before.contains("\x1b[36m"), "{before:?}");
+}
+
+/// The REPL cannot take a flag, so its errors never suggest one.
+#[test]
+fn errors_suggest_no_command_line_flag() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("2 ^ 2 ^ 70");
+    let shown = repl.expect("» ");
+    assert!(shown.contains("error: result too large"), "{shown}");
+    assert!(!shown.contains("--"), "{shown}");
+}
+
+#[test]
+fn settings_speak_of_operators_and_take_off_and_any_case() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check(":grain 1", "grain 1 (up to 1 operator per task)");
+    repl.check(":grain 4", "grain 4 (up to 4 operators per task)");
+    repl.line(":grain 0");
+    repl.expect("error: grain must be 'auto' or a positive number of operators per task, not '0'");
+    repl.check(":delay 100MS", "delay 100 ms per operator");
+    repl.check(":delay off", "no delay");
+    repl.check(":workers 1", "1 worker");
+}
+
+#[test]
+fn trace_files_take_a_tilde_and_quotes() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("(1 + 2) * 3", "9");
+    repl.line(":trace svg ~/tilde.svg");
+    repl.expect("wrote ");
+    repl.expect("tilde.svg\r\n");
+    assert!(repl.home.join("tilde.svg").is_file());
+    repl.line(":trace json \"my schedule.json\"");
+    repl.expect("wrote my schedule.json\r\n");
+    assert!(repl.home.join("my schedule.json").is_file());
+    repl.line(":trace json 'it''s.json'");
+    repl.expect("wrote its.json\r\n");
+}
+
+#[test]
+fn tab_completes_file_names_after_trace_json_and_svg() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    std::fs::write(repl.home.join("schedule-for-tab.json"), "{}").unwrap();
+    repl.check("(1 + 2) * 3", "9");
+    repl.session.send(":trace json sched\t").unwrap();
+    repl.expect("schedule-for-tab.json");
+    repl.line("");
+    repl.expect("wrote schedule-for-tab.json\r\n");
+    let json = std::fs::read_to_string(repl.home.join("schedule-for-tab.json")).unwrap();
+    assert!(json.contains("\"traceEvents\""), "{json}");
+}
+
+/// A byte that is not UTF-8 from the terminal is an error like any other, not the end.
+#[test]
+fn invalid_utf8_from_the_terminal_is_an_error_not_the_end() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session.send(b"\xff").unwrap();
+    repl.expect("error: invalid UTF-8");
+    repl.expect("» ");
+    repl.check("20 + 22", "42");
+}
+
+/// An evaluation of 1.2 s (six operators one after the other, 200 ms each) draws its schedule
+/// while it runs: a frame (`running …`) with the workers' lanes comes before the final chart,
+/// which stays above the value. Ctrl-C during a frame cancels at once, and the chart of what ran
+/// stays. With `:trace live off` nothing is drawn before the value.
+#[test]
+fn a_long_evaluation_draws_its_schedule_while_it_runs() {
+    const SIX_LEVELS: &str = "((((((1 + 1) * 2) + 1) * 2) + 1) * 2)";
+    let mut repl = Repl::start(&["--workers", "2", "--delay", "200ms"]);
+    repl.line(SIX_LEVELS);
+    repl.expect("running ");
+    repl.expect("tasks done · Ctrl-C cancels");
+    let frame = repl.expect("worker 1 │");
+    assert!(frame.contains("worker 0 │"), "{frame:?}");
+    assert!(!frame.contains("schedule on"), "{frame:?}");
+    let chart = repl.expect("\n22\r\n");
+    assert!(
+        chart.contains("schedule on 2 workers · delay 200 ms"),
+        "{chart:?}"
+    );
+    assert!(chart.contains("worker 0 │"), "{chart:?}");
+    repl.expect("» ");
+
+    repl.line(SIX_LEVELS);
+    repl.expect("tasks done · Ctrl-C cancels");
+    repl.session.send(ControlCode::EndOfText).unwrap();
+    let chart = repl.expect("\ncancelled\r\n");
+    assert!(chart.contains("cancelled after"), "{chart:?}");
+    repl.expect("» ");
+
+    repl.check(
+        ":trace live off",
+        "the schedule of an evaluation over 300 ms is not drawn while it runs",
+    );
+    repl.line(SIX_LEVELS);
+    let before = repl.expect("\n22\r\n");
+    assert!(!before.contains("running"), "{before:?}");
+    assert!(!before.contains("worker 0"), "{before:?}");
+    repl.expect("» ");
+}
+
+/// A bracketed paste of several lines is a program: each line is evaluated in order, and each
+/// is a history entry of its own.
+#[test]
+fn a_paste_of_several_lines_evaluates_each() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session
+        .send("\x1b[200~1+1\r2+2\r3+3\x1b[201~")
+        .unwrap();
+    repl.line("");
+    repl.expect("\n2\r\n4\r\n6\r\n");
+    repl.expect("» ");
+    let (status, history) = repl.quit();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+    let entries: Vec<&str> = history.lines().filter(|line| line.contains('+')).collect();
+    assert_eq!(entries, ["1+1", "2+2", "3+3"], "{history}");
+}
+
+/// A line typed while an evaluation runs is read and evaluated after it.
+#[test]
+fn a_line_typed_during_an_evaluation_runs_after_it() {
+    let mut repl = Repl::start(&["--workers", "2", "--delay", "1s"]);
+    repl.line("20 + 22");
+    repl.line("6 * 7 - 1");
+    repl.expect("\n42\r\n");
+    repl.expect("41\r\n");
+    repl.expect("» ");
+}
+
+/// `:trace` after a paste shows the schedule of the whole paste, one program: the tasks of
+/// every statement, each labelled with its text.
+#[test]
+fn trace_after_a_paste_shows_its_program() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.session
+        .send("\x1b[200~a = 3 + 7\rb = a * 2\rb - a\x1b[201~")
+        .unwrap();
+    repl.line("");
+    repl.expect("\na = 10\r\nb = 20\r\n10\r\n");
+    repl.expect("» ");
+    repl.line(":trace");
+    for label in ["3 + 7", "a * 2", "b - a", "3 tasks"] {
+        repl.expect(label);
+    }
+    repl.expect("» ");
 }

@@ -163,6 +163,12 @@ proptest! {
 /// no `=` (an assignment prints nothing) and no parenthesis left open (which would continue the
 /// statement on the next line), and is never blank.
 fn soup_line(state: &mut u64) -> Vec<u8> {
+    soup_line_closing(state, true)
+}
+
+/// [`soup_line`] that leaves its parentheses open when `close` is false. It never closes more
+/// than it opened, at any point of the line.
+fn soup_line_closing(state: &mut u64, close: bool) -> Vec<u8> {
     let mut next = || {
         *state ^= *state << 13;
         *state ^= *state >> 7;
@@ -177,11 +183,17 @@ fn soup_line(state: &mut u64) -> Vec<u8> {
         if token.contains(&b'\n') || token.contains(&b'\r') || token == b"#" || token == b"=" {
             continue;
         }
-        depth += token.iter().filter(|&&b| b == b'(').count() as i64;
-        depth -= token.iter().filter(|&&b| b == b')').count() as i64;
+        let opened = token.iter().filter(|&&b| b == b'(').count() as i64;
+        let closed = token.iter().filter(|&&b| b == b')').count() as i64;
+        if depth - closed < 0 {
+            continue;
+        }
+        depth += opened - closed;
         line.extend_from_slice(token);
     }
-    line.extend(std::iter::repeat_n(b')', depth.max(0) as usize));
+    if close {
+        line.extend(std::iter::repeat_n(b')', depth.max(0) as usize));
+    }
     if line.iter().all(u8::is_ascii_whitespace) {
         line.push(b'1');
     }
@@ -198,9 +210,10 @@ fn three_thousand_lines_of_soup_give_one_answer_each() {
         text.push(b'\n');
     }
     let path = scratch_file("soup.calc", &text);
-    let run = Test::new()
+    let mut run = Test::new()
         .args(&["--workers", "2", "--max-bits", "65536", path_str(&path)])
         .run();
+    run.stderr = without_origin(&run.stderr, &path);
     check_normal_exit(&run);
     let n_values = run.stdout.lines().count();
     let n_errors = run
@@ -218,6 +231,61 @@ fn three_thousand_lines_of_soup_give_one_answer_each() {
         "{n_values} values and {n_errors} errors"
     );
     assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+}
+
+/// A line that leaves a `(` open continues to the end of the file (no later line closes more
+/// than it opens), fails to parse, and is reported alone: reading resumes at the next line, so
+/// the file still gives one answer per line.
+#[test]
+fn open_parentheses_in_soup_cost_one_line_each() {
+    const N_LINES: usize = 3_000;
+    let mut state = 0x2545_f491_4f6c_dd1d;
+    let mut text = Vec::new();
+    let mut n_open = 0;
+    for _ in 0..N_LINES {
+        let close = state % 16 != 0;
+        let line = soup_line_closing(&mut state, close);
+        n_open += usize::from(lex_depth(&line) > 0);
+        text.extend(line);
+        text.push(b'\n');
+    }
+    assert!(n_open > 10, "only {n_open} lines leave a parenthesis open");
+    let path = scratch_file("open-soup.calc", &text);
+    let mut run = Test::new()
+        .args(&["--workers", "2", "--max-bits", "65536", path_str(&path)])
+        .run();
+    run.stderr = without_origin(&run.stderr, &path);
+    check_normal_exit(&run);
+    let n_values = run.stdout.lines().count();
+    let n_errors = run
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("error: "))
+        .count();
+    assert_eq!(
+        n_values + n_errors,
+        N_LINES,
+        "{n_values} values and {n_errors} errors"
+    );
+    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+}
+
+/// The parentheses a line leaves open (no line here closes more than it opened).
+fn lex_depth(line: &[u8]) -> i64 {
+    let opened = line.iter().filter(|&&b| b == b'(').count() as i64;
+    opened - line.iter().filter(|&&b| b == b')').count() as i64
+}
+
+#[test]
+fn a_statement_over_lines_that_fails_is_reported_where_it_started() {
+    let run = Test::new().stdin("(1 +\n2 * 3\n4\n").expect("6\n4\n", 1);
+    assert!(
+        run.stderr
+            .starts_with("<stdin>:1: error: syntax error: unclosed '('"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("<stdin>:").count(), 1, "{}", run.stderr);
 }
 
 /// Exit status 0 or 1: not a usage error, not a panic (101), not a signal (no code at all).
@@ -270,15 +338,36 @@ fn check_file(name: &str, bytes: &[u8], stdout: &str, status: i32) -> String {
         "{:?}",
         run.stderr
     );
-    run.stderr
+    without_origin(&run.stderr, &path)
+}
+
+/// `stderr` without the `FILE:LINE: ` that names where each error is (checked by the CLI's
+/// tests), so that these tests read the errors themselves.
+#[track_caller]
+fn without_origin(stderr: &str, path: &std::path::Path) -> String {
+    let prefix = format!("{}:", path_str(path));
+    let mut out = String::with_capacity(stderr.len());
+    for line in stderr.split_inclusive('\n') {
+        let rest = line.strip_prefix(&prefix).and_then(|rest| {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            rest[digits..].strip_prefix(": ").filter(|_| digits > 0)
+        });
+        out.push_str(rest.unwrap_or(line));
+    }
+    out
 }
 
 #[test]
 fn invalid_utf8_fails_its_line_only() {
-    let stderr = check_file("latin1.calc", b"1 + 1\ncaf\xe9 * 2\n3\n", "2\n3\n", 1);
+    let path = scratch_file("latin1.calc", b"1 + 1\ncaf\xe9 * 2\n3\n");
+    let run = Test::new().args(&[path_str(&path)]).expect("2\n3\n", 1);
+    // The layout of every other error: where, the message, the line quoted, a caret.
     assert_eq!(
-        stderr,
-        "error: line 2: invalid UTF-8 at byte 4 of the statement\n"
+        run.stderr,
+        format!(
+            "{}:2: error: invalid UTF-8: cannot decode byte 0xe9\n  caf\u{fffd} * 2\n     ^\n",
+            path_str(&path)
+        )
     );
 }
 
@@ -286,7 +375,7 @@ fn invalid_utf8_fails_its_line_only() {
 fn nul_and_control_characters_are_quoted_harmlessly() {
     let stderr = check_file("nul.calc", b"1 +\0 2\n4\n", "4\n", 1);
     assert!(
-        stderr.starts_with("error: syntax error: expected an operand, found '\\u{0}' (line 1)\n"),
+        stderr.starts_with("error: syntax error: expected an operand, found '\\u{0}'\n"),
         "{stderr}"
     );
     let stderr = check_file("escape.calc", b"6 * 7\x1b[2J\n", "", 1);
@@ -323,10 +412,14 @@ fn a_lone_carriage_return_is_a_blank() {
 
 #[test]
 fn crlf_error_names_the_line_and_quotes_no_carriage_return() {
-    let stderr = check_file("crlf.calc", b"1\r\n2 // 0\r\n3\r\n", "1\n3\n", 1);
+    let path = scratch_file("crlf.calc", b"1\r\n2 // 0\r\n3\r\n");
+    let run = Test::new().args(&[path_str(&path)]).expect("1\n3\n", 1);
     assert_eq!(
-        stderr,
-        "error: integer division or modulo by zero (line 2)\n  2 // 0\n    ^^\n"
+        run.stderr,
+        format!(
+            "{}:2: error: integer division or modulo by zero\n  2 // 0\n    ^^\n",
+            path_str(&path)
+        )
     );
 }
 
@@ -354,7 +447,8 @@ fn enormous_results_are_refused_before_they_are_computed() {
 #[track_caller]
 fn check_huge(name: &str, text: &str) -> Run {
     let path = scratch_file(name, text.as_bytes());
-    let run = Test::new().args(&["--workers", "2", path_str(&path)]).run();
+    let mut run = Test::new().args(&["--workers", "2", path_str(&path)]).run();
+    run.stderr = without_origin(&run.stderr, &path);
     check_normal_exit(&run);
     assert!(run.stderr.chars().count() < 2_000, "{}", run.stderr);
     let n_errors = run

@@ -49,6 +49,8 @@ impl Test {
         command
             .args(&self.args)
             .env("NO_COLOR", "1")
+            // Charts are drawn to COLUMNS when it is set: tests choose it themselves.
+            .env_remove("COLUMNS")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -73,6 +75,20 @@ impl Test {
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
             status: status.code(),
         }
+    }
+
+    /// Runs and checks the exit status only; returns the run for further checks.
+    #[track_caller]
+    pub(crate) fn expect_status(self, status: i32) -> Run {
+        let run = self.run();
+        assert_eq!(
+            run.status,
+            Some(status),
+            "stdout:\n{}\nstderr:\n{}",
+            run.stdout,
+            run.stderr
+        );
+        run
     }
 
     /// Runs and checks stdout and the exit status; returns the run for further checks.
@@ -105,4 +121,12 @@ pub(crate) fn unindent(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
+}
+
+/// Whether a missing python3 is a failure: `PARCALC_REQUIRE_PYTHON` or `CI` is set to anything
+/// but nothing, `0` or `false`.
+pub(crate) fn python_required() -> bool {
+    ["PARCALC_REQUIRE_PYTHON", "CI"].iter().any(|name| {
+        std::env::var(name).is_ok_and(|value| !["", "0", "false"].contains(&value.as_str()))
+    })
 }

@@ -1,0 +1,114 @@
+//! The live schedule in the REPL: once an evaluation has run for [`START_AFTER`], its Gantt
+//! chart is drawn and redrawn in place every [`FRAME_EVERY`], and when it ends the final chart
+//! is left in place of the last frame.
+//!
+//! The REPL's thread draws, from the engine's [`Watch`], while it waits on the evaluation (the
+//! `between` of `wait::run`): no thread of its own, and Ctrl-C is looked at between two frames
+//! as between two slices of waiting. A frame is redrawn by moving the cursor up over the
+//! previous one and clearing to the end of the screen, so frames are kept narrower than the
+//! terminal (no line wraps) and shorter than it (none scrolls away). Nothing is drawn when
+//! stdout is not a terminal or after `:trace live off`.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use crate::engine::Watch;
+use crate::render::{self, Color};
+use crate::repl::command::State;
+use crate::trace::Trace;
+
+/// Evaluations shorter than this are never drawn live.
+pub(crate) const START_AFTER: Duration = Duration::from_millis(300);
+
+/// Time between two frames: more than ten frames a second.
+pub(crate) const FRAME_EVERY: Duration = Duration::from_millis(80);
+
+/// Height assumed when the terminal does not tell its own.
+const DEFAULT_HEIGHT: usize = 24;
+
+/// The live schedule of one evaluation: the watch handed to it, and what is on the screen.
+#[derive(Debug)]
+pub(crate) struct Live {
+    watch: Watch,
+    /// When the next frame is due (the first one [`START_AFTER`] after the start).
+    next_frame: Instant,
+    /// Lines of the frame on the screen (0: none drawn yet).
+    lines: usize,
+    width: usize,
+    height: usize,
+    color: Color,
+}
+
+impl Live {
+    /// The live schedule of the evaluation about to start, if it is on (`:trace live on`) and
+    /// stdout is a terminal; hand [`Live::watch`] to the evaluation.
+    pub(crate) fn start(state: &State) -> Option<Live> {
+        if !state.live || !io::stdout().is_terminal() {
+            return None;
+        }
+        let height = terminal_size::terminal_size()
+            .map_or(DEFAULT_HEIGHT, |(_, height)| usize::from(height.0))
+            .max(8);
+        Some(Live {
+            watch: Watch::default(),
+            next_frame: Instant::now() + START_AFTER,
+            lines: 0,
+            width: state.width,
+            height,
+            color: state.color,
+        })
+    }
+
+    /// The handle the evaluation fills while it runs.
+    pub(crate) fn watch(&self) -> Watch {
+        self.watch.clone()
+    }
+
+    /// Draws a frame if one is due; called while waiting on the evaluation.
+    pub(crate) fn tick(&mut self) {
+        let now = Instant::now();
+        if now < self.next_frame {
+            return;
+        }
+        self.next_frame = now + FRAME_EVERY;
+        let Some(snapshot) = self.watch.snapshot() else {
+            return;
+        };
+        // A column and a line less than the screen, so that no line wraps and the frame never
+        // scrolls its own top away.
+        let frame = render::live_frame(
+            &snapshot,
+            self.width.saturating_sub(1),
+            self.height - 1,
+            self.color,
+        );
+        let mut out = io::stdout().lock();
+        let _ = write!(out, "{}{frame}", erase(self.lines));
+        let _ = out.flush();
+        self.lines = frame.lines().count();
+    }
+
+    /// Ends the live schedule: if a frame is on the screen, replaces it with `last`, the
+    /// final chart of the evaluation (`None`: with nothing, when the evaluation left no trace
+    /// or the whole schedule view follows).
+    pub(crate) fn finish(self, last: Option<&Trace>) {
+        if self.lines == 0 {
+            return;
+        }
+        let mut out = io::stdout().lock();
+        let _ = out.write_all(erase(self.lines).as_bytes());
+        if let Some(trace) = last {
+            let _ = out.write_all(render::final_chart(trace, self.width, self.color).as_bytes());
+        }
+        let _ = out.flush();
+    }
+}
+
+/// Moves the cursor to the start of the frame `lines` lines up and clears from there down.
+fn erase(lines: usize) -> String {
+    if lines == 0 {
+        "\r".to_string()
+    } else {
+        format!("\r\x1b[{lines}A\x1b[J")
+    }
+}
