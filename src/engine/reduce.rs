@@ -842,17 +842,7 @@ pub(crate) fn product(low: &Int, count: u64, limits: &Limits) -> Result<Int, Num
             factor += Int::ONE;
         }
     }
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [a, b] => a * b,
-                [a] => a.clone(),
-                _ => Int::ONE,
-            })
-            .collect();
-    }
-    let result = level.pop().unwrap_or(Int::ONE);
+    let result = num::pairwise_product(level, Int::ONE);
     if result.bit_len() as u64 > limits.max_bits {
         return Err(NumError::TooLarge {
             estimated_bits: Some(result.bit_len() as u64),

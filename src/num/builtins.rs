@@ -456,15 +456,5 @@ fn product(low: &Int, count: u64) -> Int {
             factor += Int::ONE;
         }
     }
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [a, b] => a * b,
-                [a] => a.clone(),
-                _ => Int::ONE,
-            })
-            .collect();
-    }
-    level.pop().unwrap_or(Int::ONE)
+    crate::num::mul::pairwise_product(level, Int::ONE)
 }

@@ -119,18 +119,8 @@ fn product_tree(factors: &[u64]) -> UBig {
 
 /// The product of a few factors, pairwise so that the operands stay balanced.
 fn balanced(factors: &[u64]) -> UBig {
-    let mut level: Vec<UBig> = factors.iter().map(|&factor| UBig::from(factor)).collect();
-    while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [a, b] => a * b,
-                [a] => a.clone(),
-                _ => UBig::ONE,
-            })
-            .collect();
-    }
-    level.pop().unwrap_or(UBig::ONE)
+    let level: Vec<UBig> = factors.iter().map(|&factor| UBig::from(factor)).collect();
+    crate::num::mul::pairwise_product(level, UBig::ONE)
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ use crate::error::NumError;
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 
 pub use float::repr as float_repr;
+pub(crate) use mul::pairwise_product;
 pub use print::to_decimal;
 
 /// The arbitrary-size integer type. A type alias, so that the choice of crate is one line

@@ -227,6 +227,25 @@ fn pow_magnitude(base: &UBig, exponent: usize) -> UBig {
     result
 }
 
+/// The product of `level`, multiplied pairwise, level after level, so that the operands of each
+/// product stay about the same size; `one` for an empty list.
+pub(crate) fn pairwise_product<T: Clone>(mut level: Vec<T>, one: T) -> T
+where
+    for<'a> &'a T: std::ops::Mul<&'a T, Output = T>,
+{
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [a, b] => a * b,
+                [a] => a.clone(),
+                _ => one.clone(),
+            })
+            .collect();
+    }
+    level.pop().unwrap_or(one)
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
