@@ -592,13 +592,7 @@ impl Shared {
             // end among its operand tasks, whose times the Acquire in `run_one` made visible
             // (another worker's clock read may be later than ours).
             task = parent;
-            start_ns = self
-                .plan
-                .deps(parent as usize)
-                .iter()
-                .filter_map(|&dep| self.times.get(dep as usize))
-                .map(|times| times.end_ns.load(Ordering::Relaxed))
-                .fold(end_ns, u64::max);
+            start_ns = self.ready_at(parent, end_ns);
         }
     }
 
@@ -1175,15 +1169,20 @@ impl Shared {
             let next = queue.push_pop(parent);
             self.serve_from(queue, next, &mut stack);
         } else {
-            let start_ns = self
-                .plan
-                .deps(parent as usize)
-                .iter()
-                .filter_map(|&dep| self.times.get(dep as usize))
-                .map(|times| times.end_ns.load(Ordering::Relaxed))
-                .fold(end_ns, u64::max);
+            let start_ns = self.ready_at(parent, end_ns);
             self.run_chain(parent, start_ns, &mut stack);
         }
+    }
+
+    /// When `task` became ready, its last operand having ended at `end_ns` on this worker: the
+    /// latest end among its operand tasks (another worker's clock read may be later than ours).
+    fn ready_at(&self, task: u32, end_ns: u64) -> u64 {
+        self.plan
+            .deps(task as usize)
+            .iter()
+            .filter_map(|&dep| self.times.get(dep as usize))
+            .map(|times| times.end_ns.load(Ordering::Relaxed))
+            .fold(end_ns, u64::max)
     }
 
     /// Checks the cancel flag and sleeps the simulated delay of node `index` in slices,

@@ -405,14 +405,19 @@ impl<'a> Program<'a> {
         }
     }
 
-    /// A statement without tasks (a single number or name) ends once its name has resolved.
-    fn end_leaf_statement(&mut self, statement: usize) {
-        let state = &self.statements[statement];
-        let env: Vec<Option<Arc<Value>>> = state
+    /// The values of `statement`'s names as resolved so far (`None`: unknown, or not yet).
+    fn inputs_of(&self, statement: usize) -> Vec<Option<Arc<Value>>> {
+        self.statements[statement]
             .inputs
             .iter()
             .map(|&version| self.resolution(version).flatten().map(|(value, _)| value))
-            .collect();
+            .collect()
+    }
+
+    /// A statement without tasks (a single number or name) ends once its name has resolved.
+    fn end_leaf_statement(&mut self, statement: usize) {
+        let state = &self.statements[statement];
+        let env = self.inputs_of(statement);
         let result = if let Some(error) = unknown_name(&state.ast, &env) {
             Err(error)
         } else {
@@ -426,11 +431,7 @@ impl<'a> Program<'a> {
     /// All of a statement's tasks have ended: its result, as the sequential evaluator's.
     fn end_statement(&mut self, statement: usize) {
         let state = &self.statements[statement];
-        let env: Vec<Option<Arc<Value>>> = state
-            .inputs
-            .iter()
-            .map(|&version| self.resolution(version).flatten().map(|(value, _)| value))
-            .collect();
+        let env = self.inputs_of(statement);
         let root_span = state.ast.span(state.ast.root());
         let cancelled = state
             .timings
