@@ -364,38 +364,69 @@ fn no_argument(name: &'static str, invocation: Invocation<'_>) -> Result<(), Com
 fn help(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     match invocation.arg {
         "" => Ok(Reply::Text(help_text(state.width))),
-        "functions" | "function" | "constants" | "fn" => Ok(Reply::Text(functions_text())),
+        "functions" | "function" | "constants" | "fn" => {
+            Ok(Reply::Text(functions_text(state.width)))
+        }
         topic => Err(CommandError::HelpTopic(topic.to_string())),
     }
 }
 
 /// The text of `:help functions`: every function by group, then every constant, from the
-/// tables of `ops`.
-pub(crate) fn functions_text() -> String {
+/// tables of `ops`, at most `width` columns wide (at least 40); a summary is wrapped at spaces
+/// beside its signature, or under it when the column beside it would be too narrow.
+pub(crate) fn functions_text(width: usize) -> String {
+    /// The narrowest summary column beside the signatures.
+    const MIN_SUMMARY: usize = 24;
+    let width = text::view_width(width);
     let signature = |function: &ops::Function| format!("{}({})", function.name, function.params);
-    let width = ops::FUNCTIONS
+    let sig_width = ops::FUNCTIONS
         .iter()
         .map(|function| signature(function).chars().count())
         .max()
         .unwrap_or(0);
-    let mut out =
-        String::from("Functions, as Python 3.11's builtins and math module (angles in radians):\n");
+    let beside = width >= 2 + sig_width + 2 + MIN_SUMMARY;
+    let entry = |out: &mut String, name: &str, summary: &str| {
+        if beside {
+            let indent = " ".repeat(2 + sig_width + 2);
+            for (index, line) in wrap(summary, width - indent.len(), "").iter().enumerate() {
+                if index == 0 {
+                    let _ = writeln!(out, "  {name:sig_width$}  {line}");
+                } else {
+                    let _ = writeln!(out, "{indent}{line}");
+                }
+            }
+        } else {
+            let _ = writeln!(out, "  {}", text::fit(name, width - 2));
+            for line in wrap(summary, width - 6, "") {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+    };
+    let mut out = String::new();
+    let title = "Functions, as Python 3.11's builtins and math module (angles in radians):";
+    for line in wrap(title, width, "") {
+        let _ = writeln!(out, "{line}");
+    }
     for group in ops::Group::ALL {
-        let _ = writeln!(out, "{}", group.title());
+        for line in wrap(group.title(), width, "  ") {
+            let _ = writeln!(out, "{line}");
+        }
         for function in ops::FUNCTIONS.iter().filter(|f| f.group == group) {
-            let _ = writeln!(
-                out,
-                "  {:width$}  {}",
-                signature(function),
-                function.summary
-            );
+            entry(&mut out, &signature(function), function.summary);
         }
     }
-    out.push_str("constants (names that an assignment may rebind)\n");
-    for constant in ops::CONSTANTS {
-        let _ = writeln!(out, "  {:width$}  {}", constant.name, constant.summary);
+    for line in wrap(
+        "constants (names that an assignment may rebind)",
+        width,
+        "  ",
+    ) {
+        let _ = writeln!(out, "{line}");
     }
-    out.push_str("Operators: + - * / // % ^ (or **, the power) & | << >> and unary - + ~.");
+    for constant in ops::CONSTANTS {
+        entry(&mut out, constant.name, constant.summary);
+    }
+    let operators = "Operators: + - * / // % ^ (or **, the power) & | << >> and unary - + ~.";
+    out.push_str(&wrap(operators, width, "").join("\n"));
     out
 }
 
@@ -1021,17 +1052,29 @@ mod test {
 
     #[test]
     fn help_functions_lists_every_function_and_constant() {
-        let text = functions_text();
+        let text = functions_text(80);
+        // Words as the lines hold them, so that a summary wrapped at spaces still reads whole.
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for function in ops::FUNCTIONS {
             let line = format!("  {}({})", function.name, function.params);
             assert!(text.contains(&line), "{line} missing in\n{text}");
-            assert!(text.contains(function.summary), "{text}");
+            assert!(words.contains(function.summary), "{text}");
         }
         for constant in ops::CONSTANTS {
             assert!(text.contains(&format!("  {} ", constant.name)), "{text}");
         }
         for group in ops::Group::ALL {
-            assert!(text.contains(group.title()), "{text}");
+            assert!(words.contains(group.title()), "{text}");
+        }
+        for width in [40, 60, 80, 90] {
+            let text = functions_text(width);
+            for line in text.lines() {
+                assert!(line.chars().count() <= width, "{width}: {line:?}");
+            }
+            let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            for function in ops::FUNCTIONS {
+                assert!(words.contains(function.summary), "{width}: {text}");
+            }
         }
     }
 
