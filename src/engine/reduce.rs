@@ -20,7 +20,7 @@
 
 use std::cmp::Ordering;
 
-use dashu_int::ops::{BitTest as _, UnsignedAbs};
+use dashu_int::ops::UnsignedAbs;
 
 use crate::ast::{Ast, BodySkip, Node, NodeId, Reducer, Reduction};
 use crate::engine::node::eval_node;
@@ -791,7 +791,10 @@ impl Chunking<'_> {
                 if self.range.step != Int::ONE || first <= Int::ZERO {
                     return Ok(None);
                 }
-                Value::Int(product(&first, hi - lo, self.limits).map_err(|e| self.at(e))?)
+                Value::Int(
+                    num::range_product(&first, hi - lo, self.limits.max_bits)
+                        .map_err(|e| self.at(e))?,
+                )
             }
         };
         Ok(Some(match func {
@@ -803,53 +806,6 @@ impl Chunking<'_> {
             _ => Partial::Exact { lo, hi, value },
         }))
     }
-}
-
-/// The product of the `count` consecutive integers from `low` (positive) by a balanced tree,
-/// refused as soon as the factors alone are known to exceed the size limit.
-pub(crate) fn product(low: &Int, count: u64, limits: &Limits) -> Result<Int, NumError> {
-    let mut level: Vec<Int> = Vec::new();
-    let mut bits: u64 = 0;
-    let mut push = |level: &mut Vec<Int>, factor: Int| -> Result<(), NumError> {
-        // A product has at least the bits of its factors, less one per factor.
-        bits += (factor.bit_len() as u64).saturating_sub(1);
-        if bits > limits.max_bits {
-            return Err(NumError::TooLarge {
-                estimated_bits: Some(bits),
-                limit: limits.max_bits,
-            });
-        }
-        level.push(factor);
-        Ok(())
-    };
-    if let Ok(start) = u64::try_from(low)
-        && start.checked_add(count).is_some()
-    {
-        let mut word: u64 = 1;
-        for k in start..start + count {
-            if let Some(product) = word.checked_mul(k) {
-                word = product;
-            } else {
-                push(&mut level, Int::from(word))?;
-                word = k;
-            }
-        }
-        push(&mut level, Int::from(word))?;
-    } else {
-        let mut factor = low.clone();
-        for _ in 0..count {
-            push(&mut level, factor.clone())?;
-            factor += Int::ONE;
-        }
-    }
-    let result = num::pairwise_product(level, Int::ONE);
-    if result.bit_len() as u64 > limits.max_bits {
-        return Err(NumError::TooLarge {
-            estimated_bits: Some(result.bit_len() as u64),
-            limit: limits.max_bits,
-        });
-    }
-    Ok(result)
 }
 
 /// A reduction being evaluated by [`eval_nodes`].

@@ -422,7 +422,8 @@ fn choose(n: &Int, k: &Int, comb: bool, limits: &Limits) -> Result<Int, NumError
     // measure the rest.
     guard::check_f64(estimate * 0.999 - 64.0, limits)?;
     let low = n - Int::from(k) + Int::ONE;
-    let falling = product(&low, k);
+    // The size of the result was checked above; the falling product is only a step of it.
+    let falling = range_product(&low, k, u64::MAX)?;
     let result = if comb {
         falling / factorial::factorial(k)
     } else {
@@ -433,9 +434,25 @@ fn choose(n: &Int, k: &Int, comb: bool, limits: &Limits) -> Result<Int, NumError
 
 /// The product of the `count` consecutive integers from `low` (positive), by a balanced tree:
 /// factors that fit a machine word are packed into words, then the words are multiplied
-/// pairwise, so that the big multiplications are between equal sizes.
-fn product(low: &Int, count: u64) -> Int {
+/// pairwise, so that the big multiplications are between equal sizes. Refused as soon as the
+/// factors alone are known to exceed `max_bits`, or when the product does (`u64::MAX` for a
+/// product that is only a step, checked by its caller).
+pub(crate) fn range_product(low: &Int, count: u64, max_bits: u64) -> Result<Int, NumError> {
+    let too_large = |bits: u64| NumError::TooLarge {
+        estimated_bits: Some(bits),
+        limit: max_bits,
+    };
     let mut level: Vec<Int> = Vec::new();
+    let mut bits: u64 = 0;
+    let mut push = |level: &mut Vec<Int>, factor: Int| -> Result<(), NumError> {
+        // A product has at least the bits of its factors, less one per factor.
+        bits += (factor.bit_len() as u64).saturating_sub(1);
+        if bits > max_bits {
+            return Err(too_large(bits));
+        }
+        level.push(factor);
+        Ok(())
+    };
     if let Ok(start) = u64::try_from(low)
         && start.checked_add(count).is_some()
     {
@@ -444,17 +461,22 @@ fn product(low: &Int, count: u64) -> Int {
             if let Some(product) = word.checked_mul(k) {
                 word = product;
             } else {
-                level.push(Int::from(word));
+                push(&mut level, Int::from(word))?;
                 word = k;
             }
         }
-        level.push(Int::from(word));
+        push(&mut level, Int::from(word))?;
     } else {
         let mut factor = low.clone();
         for _ in 0..count {
-            level.push(factor.clone());
+            push(&mut level, factor.clone())?;
             factor += Int::ONE;
         }
     }
-    crate::num::mul::pairwise_product(level, Int::ONE)
+    let result = crate::num::mul::pairwise_product(level, Int::ONE);
+    let result_bits = result.bit_len() as u64;
+    if result_bits > max_bits {
+        return Err(too_large(result_bits));
+    }
+    Ok(result)
 }

@@ -33,8 +33,8 @@ mod test;
 use crate::error::NumError;
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 
+pub(crate) use builtins::range_product;
 pub use float::repr as float_repr;
-pub(crate) use mul::pairwise_product;
 pub use print::to_decimal;
 
 /// The arbitrary-size integer type. A type alias, so that the choice of crate is one line
