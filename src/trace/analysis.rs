@@ -682,6 +682,30 @@ pub(crate) mod fixtures {
         pub(crate) outcome: TaskOutcome,
     }
 
+    /// A [`Task`] from its fields in order, so that a table of tasks reads as one row each.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn task(
+        node: u32,
+        span: (usize, usize),
+        value: Option<i64>,
+        deps: &'static [u32],
+        worker: u32,
+        start_us: u64,
+        end_us: u64,
+        outcome: TaskOutcome,
+    ) -> Task {
+        Task {
+            node,
+            span,
+            value,
+            deps,
+            worker,
+            start_us,
+            end_us,
+            outcome,
+        }
+    }
+
     /// A trace of `tasks` on `n_workers`, its wall time the latest end.
     pub(crate) fn hand_written(source: &str, n_workers: usize, tasks: &[Task]) -> Trace {
         let mut trace = Trace::new(n_workers, source.into());
@@ -717,16 +741,6 @@ pub(crate) mod fixtures {
     /// its delay is over, `4 * 5` and the two tasks above the failure never start.
     pub(crate) fn failed_example() -> Trace {
         use TaskOutcome::{Failed, NotRun, Ran};
-        let task = |node, span, value, deps, worker, start_us, end_us, outcome| Task {
-            node,
-            span,
-            value,
-            deps,
-            worker,
-            start_us,
-            end_us,
-            outcome,
-        };
         let mut trace = hand_written(
             "(1 + 2) * (3 / 0) + (4 * 5)",
             2,
@@ -751,16 +765,6 @@ pub(crate) mod fixtures {
     /// ran, two were stopped half way, two never started.
     pub(crate) fn cancelled_example() -> Trace {
         use TaskOutcome::{Cancelled, NotRun, Ran};
-        let task = |node, span, value, deps, worker, start_us, end_us, outcome| Task {
-            node,
-            span,
-            value,
-            deps,
-            worker,
-            start_us,
-            end_us,
-            outcome,
-        };
         let mut trace = hand_written(
             COURSE_SOURCE,
             2,
