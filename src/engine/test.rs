@@ -863,9 +863,11 @@ fn a_reduction_is_a_tree_of_tasks_in_the_trace() {
     );
 }
 
-#[test]
-fn cancel_flag_stops_a_long_reduction() {
-    let ast = parsed("sum(k for k in range(10 ^ 12))");
+/// Evaluates `source` on 2 workers, sets the cancel flag 50 ms in, and checks that the
+/// evaluation ends cancelled.
+#[track_caller]
+fn assert_cancelled_after_50_ms(source: &str) {
+    let ast = parsed(source);
     let pool = Pool::new(2).unwrap();
     let cancel = CancelFlag::default();
     let options = EvalOptions {
@@ -885,6 +887,11 @@ fn cancel_flag_stops_a_long_reduction() {
         evaluation.result.map_err(|error| error.kind),
         Err(ErrorKind::Cancelled)
     );
+}
+
+#[test]
+fn cancel_flag_stops_a_long_reduction() {
+    assert_cancelled_after_50_ms("sum(k for k in range(10 ^ 12))");
 }
 
 #[test]
@@ -901,26 +908,7 @@ fn the_first_failing_element_stops_the_other_chunks() {
 
 #[test]
 fn cancel_flag_stops_a_nested_reduction() {
-    let ast = parsed("sum(sum(j for j in range(10 ^ 12)) for k in range(4))");
-    let pool = Pool::new(2).unwrap();
-    let cancel = CancelFlag::default();
-    let options = EvalOptions {
-        cancel: cancel.clone(),
-        ..EvalOptions::default()
-    };
-    let canceller = {
-        let cancel = cancel.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(50));
-            cancel.cancel();
-        })
-    };
-    let evaluation = run(&pool, &ast, &options);
-    canceller.join().unwrap();
-    assert_eq!(
-        evaluation.result.map_err(|error| error.kind),
-        Err(ErrorKind::Cancelled)
-    );
+    assert_cancelled_after_50_ms("sum(sum(j for j in range(10 ^ 12)) for k in range(4))");
 }
 
 #[test]
