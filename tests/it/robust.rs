@@ -209,7 +209,19 @@ fn three_thousand_lines_of_soup_give_one_answer_each() {
         text.extend(soup_line(&mut state));
         text.push(b'\n');
     }
-    let path = scratch_file("soup.calc", &text);
+    let (n_values, n_errors) = answers_per_line("soup.calc", &text, N_LINES);
+    assert!(
+        n_values > 0 && n_errors > 0,
+        "{n_values} values and {n_errors} errors"
+    );
+}
+
+/// Runs the file `text` (written as `name`) on 2 workers and checks that each of its `n_lines`
+/// lines gave exactly one answer, a value or an error, and none an internal error; returns the
+/// numbers of values and errors.
+#[track_caller]
+fn answers_per_line(name: &str, text: &[u8], n_lines: usize) -> (usize, usize) {
+    let path = scratch_file(name, text);
     let mut run = Test::new()
         .args(&["--workers", "2", "--max-bits", "65536", path_str(&path)])
         .run();
@@ -223,14 +235,11 @@ fn three_thousand_lines_of_soup_give_one_answer_each() {
         .count();
     assert_eq!(
         n_values + n_errors,
-        N_LINES,
-        "{n_values} values and {n_errors} errors"
-    );
-    assert!(
-        n_values > 0 && n_errors > 0,
+        n_lines,
         "{n_values} values and {n_errors} errors"
     );
     assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+    (n_values, n_errors)
 }
 
 /// A line that leaves a `(` open continues to the end of the file (no later line closes more
@@ -250,24 +259,7 @@ fn open_parentheses_in_soup_cost_one_line_each() {
         text.push(b'\n');
     }
     assert!(n_open > 10, "only {n_open} lines leave a parenthesis open");
-    let path = scratch_file("open-soup.calc", &text);
-    let mut run = Test::new()
-        .args(&["--workers", "2", "--max-bits", "65536", path_str(&path)])
-        .run();
-    run.stderr = without_origin(&run.stderr, &path);
-    check_normal_exit(&run);
-    let n_values = run.stdout.lines().count();
-    let n_errors = run
-        .stderr
-        .lines()
-        .filter(|line| line.starts_with("error: "))
-        .count();
-    assert_eq!(
-        n_values + n_errors,
-        N_LINES,
-        "{n_values} values and {n_errors} errors"
-    );
-    assert!(!run.stderr.contains("internal error"), "{}", run.stderr);
+    answers_per_line("open-soup.calc", &text, N_LINES);
 }
 
 /// The parentheses a line leaves open (no line here closes more than it opened).
