@@ -79,7 +79,7 @@ pub(crate) fn parse_with_chunking(
 ) -> Result<Option<Statement>, Error> {
     let long_enough = source.len() >= PARALLEL_MIN_LEN.min(chunking.min);
     let (shape, groups) = scan::scan(source, long_enough.then_some(chunking))?;
-    let blanked = scan::blank_comments(source);
+    let blanked = scan::blank(source);
     let source: &str = &blanked;
     if shape.max_nesting <= INLINE_NESTING {
         // A group of a `sum(range(…))` parsed on its own would not know what reduces its

@@ -619,16 +619,18 @@ proptest! {
 }
 
 #[test]
-fn comments_become_blanks_of_the_same_length() {
-    let source = "1 + # é ü\n 2 # end";
-    let blanked = crate::syntax::scan::blank_comments(source);
-    let expected = format!("1 + {}\n 2 {}", " ".repeat("# é ü".len()), " ".repeat(5));
+fn comments_tabs_and_newlines_become_spaces() {
+    let source = "1 +\t# é ü\r\n 2 # end";
+    let blanked = crate::syntax::scan::blank(source);
+    let expected = format!("1 + {}   2 {}", " ".repeat("# é ü".len()), " ".repeat(5));
     assert_eq!(blanked, expected);
+    assert_eq!(blanked.len(), source.len());
     assert!(matches!(
-        crate::syntax::scan::blank_comments("1 + 2"),
+        crate::syntax::scan::blank("1 + 2"),
         std::borrow::Cow::Borrowed(_)
     ));
     check("(1 + # é ü\n 2)", "(+ 1 2)");
+    check("(1\t+\r\n\t2)", "(+ 1 2)");
     check_error(
         "1 + # c",
         "syntax error: expected an operand, found end of input",
@@ -677,7 +679,7 @@ fn lexer_soup(max_tokens: usize) -> impl Strategy<Value = String> {
 fn pest_parens(source: &str) -> Option<Vec<(usize, usize)>> {
     use crate::syntax::grammar::{CalcParser, Rule};
     use pest::Parser;
-    let blanked = crate::syntax::scan::blank_comments(source);
+    let blanked = crate::syntax::scan::blank(source);
     let pairs = CalcParser::parse(Rule::statement, &blanked).ok()?;
     let mut parens = Vec::new();
     for pair in pairs.flatten() {
