@@ -1,18 +1,20 @@
 //! Parallel parsing of large lines: big parenthesised groups parsed as independent chunks.
 //!
-//! The scan (`scan::scan_picking`) finds the grouping parentheses and picks the largest groups
-//! no longer than `Chunking::max` (and no shorter than `Chunking::min`). Each picked group is parsed by pest
-//! with the grammar's `paren` rule and lowered into an arena of its own, on the rayon pool; the
-//! rest of the line, the skeleton, is the line with every picked group replaced by `(0)` and is
-//! parsed with the `statement` rule like any line. The skeleton's arena is then walked once in
-//! post-order and each `0` standing for a group is replaced by that group's arena, renumbered,
-//! so the result is the arena a sequential parse builds, node for node. Only one chunk's pest
-//! token queue exists per worker at a time, never the whole line's.
+//! The scan ([`scan::scan_emitting`]) finds the grouping parentheses and picks the largest
+//! groups no longer than `Chunking::max` (and no shorter than `Chunking::min`). Each picked group
+//! is parsed by pest with the grammar's `paren` rule and lowered into an arena of its own, on the
+//! rayon pool, from the moment the scan knows it is final: the scan of a 6 MB line takes a
+//! sixth of the time of its parse, and the other workers parse meanwhile. The rest of the line,
+//! the skeleton, is the line with every picked group replaced by `(0)` and is parsed with the
+//! `statement` rule like any line. The skeleton's arena is then walked once in post-order and
+//! each `0` standing for a group is replaced by that group's arena, renumbered, so the result
+//! is the arena a sequential parse builds, node for node. Only a window of chunks' arenas
+//! exists at a time, never the whole line's pest token queue.
 //!
-//! Errors are those of a sequential parse too: a pest error anywhere wins over the errors found
-//! while lowering, and among errors of the same stage the first in the text wins, which is the
-//! one a left-to-right parse meets first. Lines with deep nesting or few large groups
-//! take the sequential path; this module does not decide that, `syntax` does.
+//! Errors are those of a sequential parse too: the scan's first, then a pest error anywhere
+//! over the errors found while lowering, and among errors of the same stage the first in the
+//! text, which is the one a left-to-right parse meets first. Lines without large groups, with
+//! deep nesting or with ranges are declined and parsed another way by `syntax`.
 
 use std::collections::HashMap;
 
@@ -24,7 +26,7 @@ use crate::span::Span;
 use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lower::Lowerer;
 use crate::syntax::pipeline;
-use crate::syntax::scan::Group;
+use crate::syntax::scan::{self, Chunking, Group, Shape};
 use crate::syntax::{parse_pairs, pest_error};
 
 /// What a chunk produced: its arena, or an error and whether pest raised it.
@@ -49,15 +51,56 @@ fn parse_group(source: &str, group: Group) -> ChunkResult {
         .map_err(|error| (false, error))
 }
 
-/// Parses `source` with its large groups as parallel chunks, on the current rayon pool; `None`
-/// when no group qualifies (the caller then parses sequentially).
+/// What [`parse_chunked`] did.
+pub(crate) enum Chunked {
+    /// The statement, parsed in chunks (or its error).
+    Parsed(Box<Result<Option<Statement>, Error>>),
+    /// No group qualifies, or the line is too deep for the pool's stacks: the caller parses it
+    /// another way, with the shape the scan measured.
+    Declined(Shape),
+}
+
+/// Text that the pool may parse ahead of the scan, in bytes: while the scan goes on, the other
+/// workers parse up to this much of the line's groups (the join takes none yet).
+const SCAN_AHEAD: usize = 2 << 20;
+
+/// Scans `source` (see [`scan::scan_emitting`]) and parses its large groups as parallel chunks
+/// of `text` (the same statement, blanked), on the current rayon pool: each group is submitted
+/// as soon as the scan knows it is final, so the pool parses while the scan goes on. Only lines
+/// no deeper than `max_nesting` are chunked (a group parsed on a worker recurses on its stack);
+/// an error is the scan's.
 pub(crate) fn parse_chunked(
     source: &str,
+    text: &str,
+    chunking: Chunking,
+    max_nesting: usize,
+) -> Result<Chunked, Error> {
+    let ahead = (SCAN_AHEAD / chunking.max).max(1);
+    pipeline::streamed(
+        Vec::new(),
+        |group| parse_group(text, group),
+        |feed| {
+            let (shape, groups) =
+                scan::scan_emitting(source, Some(chunking), &mut |group, shape| {
+                    if shape.max_nesting <= max_nesting {
+                        feed.push(group, ahead);
+                    }
+                })?;
+            if groups.is_empty() || shape.max_nesting > max_nesting {
+                return Ok(Chunked::Declined(shape));
+            }
+            Ok(Chunked::Parsed(Box::new(join(text, &groups, feed))))
+        },
+    )
+}
+
+/// Parses the skeleton of `source` and stitches the groups' arenas, which `results` gives in
+/// order, into it.
+fn join(
+    source: &str,
     groups: &[Group],
-) -> Option<Result<Option<Statement>, Error>> {
-    if groups.is_empty() {
-        return None;
-    }
+    results: &mut dyn Iterator<Item = ChunkResult>,
+) -> Result<Option<Statement>, Error> {
     // The skeleton: the line with each group replaced by `(0)`.
     let mut skeleton = String::with_capacity(source.len() / 8);
     let mut copied = 0;
@@ -71,33 +114,26 @@ pub(crate) fn parse_chunked(
 
     // The groups are parsed on the pool while this thread parses the skeleton, then joined in
     // order as they come. A group that fails yields an empty arena and leaves its error.
-    let (skeleton_result, stitched, errors) = pipeline::in_order(
-        groups.len(),
-        |index| parse_group(source, groups[index]),
-        |results| {
-            let skeleton_result = parse_pairs(&skeleton);
-            let mut errors: Vec<(bool, Error)> = Vec::new();
-            let mut chunks = results.map(|result| {
-                result.unwrap_or_else(|error| {
-                    errors.push(error);
-                    Ast::default()
-                })
-            });
-            let stitched = match &skeleton_result {
-                Ok(Some(statement)) => Some(stitch(
-                    source.len(),
-                    &statement.expr,
-                    &map,
-                    groups,
-                    &mut chunks,
-                )),
-                _ => None,
-            };
-            // Groups not consumed by the stitch (after a skeleton error) are parsed for errors.
-            chunks.for_each(drop);
-            (skeleton_result, stitched, errors)
-        },
-    );
+    let skeleton_result = parse_pairs(&skeleton);
+    let mut errors: Vec<(bool, Error)> = Vec::new();
+    let mut chunks = results.map(|result| {
+        result.unwrap_or_else(|error| {
+            errors.push(error);
+            Ast::default()
+        })
+    });
+    let stitched = match &skeleton_result {
+        Ok(Some(statement)) => Some(stitch(
+            source.len(),
+            &statement.expr,
+            &map,
+            groups,
+            &mut chunks,
+        )),
+        _ => None,
+    };
+    // Groups not consumed by the stitch (after a skeleton error) are parsed for errors.
+    chunks.for_each(drop);
 
     // Errors: pest's first, then lowering's; the first in the text within each stage.
     let skeleton_error = skeleton_result.as_ref().err().map(|(from_pest, error)| {
@@ -108,15 +144,15 @@ pub(crate) fn parse_chunked(
     let errors = errors.into_iter().chain(skeleton_error);
     if let Some((_, error)) = errors.min_by_key(|(from_pest, error)| (!from_pest, error.span.start))
     {
-        return Some(Err(error));
+        return Err(error);
     }
     match (skeleton_result, stitched) {
         (Ok(Some(statement)), Some(expr)) => {
             let target = statement.target.map(|(name, span)| (name, map.span(span)));
-            Some(expr.map(|expr| Some(Statement { target, expr })))
+            expr.map(|expr| Some(Statement { target, expr }))
         }
-        (Ok(None), _) => Some(Ok(None)),
-        _ => Some(Err(super::internal_error())),
+        (Ok(None), _) => Ok(None),
+        _ => Err(super::internal_error()),
     }
 }
 

@@ -34,6 +34,7 @@ use crate::ast::Statement;
 use crate::error::{Error, ErrorKind, Expected, Found};
 use crate::ops::{self, Builtin};
 use crate::span::Span;
+use crate::syntax::chunk::Chunked;
 use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lex::TokenKind;
 use crate::syntax::lower::Lowerer;
@@ -78,33 +79,34 @@ pub(crate) fn parse_with_chunking(
     chunking: Chunking,
 ) -> Result<Option<Statement>, Error> {
     let long_enough = source.len() >= PARALLEL_MIN_LEN.min(chunking.min);
-    let (shape, groups) = scan::scan(source, long_enough.then_some(chunking))?;
     let blanked = scan::blank(source);
-    let source: &str = &blanked;
-    if shape.max_nesting <= INLINE_NESTING {
-        // A group of a `sum(range(…))` parsed on its own would not know what reduces its
-        // range: lines with ranges are not cut into groups (chain segments keep every call
-        // whole, so they may).
-        if long_enough
-            && !source.contains("range")
-            && let Some(result) = chunk::parse_chunked(source, &groups)
-        {
-            return result;
+    let text: &str = &blanked;
+    // A group of a `sum(range(…))` parsed on its own would not know what reduces its range:
+    // lines with ranges are not cut into groups (chain segments keep every call whole, so they
+    // may).
+    let shape = if long_enough && !source.contains("range") {
+        match chunk::parse_chunked(source, text, chunking, INLINE_NESTING)? {
+            Chunked::Parsed(result) => return *result,
+            Chunked::Declined(shape) => shape,
         }
+    } else {
+        scan::scan(source, None)?.0
+    };
+    if shape.max_nesting <= INLINE_NESTING {
         if long_enough
-            && !source.contains('=')
-            && let Some(expr) = chain::parse_chain(source, chunking)
+            && !text.contains('=')
+            && let Some(expr) = chain::parse_chain(text, chunking)
         {
             return Ok(Some(Statement { target: None, expr }));
         }
-        return parse_scanned(source);
+        return parse_scanned(text);
     }
     let stack_size = STACK_BASE + shape.max_nesting * STACK_PER_NESTING;
     std::thread::scope(|scope| {
         let parser = std::thread::Builder::new()
             .name("parcalc-parse".to_string())
             .stack_size(stack_size)
-            .spawn_scoped(scope, || parse_scanned(source));
+            .spawn_scoped(scope, || parse_scanned(text));
         match parser {
             Ok(handle) => handle.join().unwrap_or_else(|_| Err(deep_failure(shape))),
             Err(_) => Err(deep_failure(shape)),

@@ -8,6 +8,10 @@
 //! (oldest first, so usually the very piece it waits for), and only when none is left does it
 //! sleep until a job finishes. So every worker parses, the join overlaps the parsing, and the
 //! results waiting to be joined hold at most a window of pieces in memory.
+//!
+//! The pieces need not be known at the start: [`streamed`] lets the joining code add them as it
+//! finds them ([`Feed::push`]), with a wider window meanwhile, so the chunk parser's scan of a
+//! line and the parsing of the groups it has found so far run at the same time.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -20,12 +24,21 @@ struct Slots<T> {
     ready: Condvar,
 }
 
-/// The pieces' results in order; see [`in_order`].
-pub(crate) struct Ordered<'a, 'scope, T, W> {
+/// The pieces' results in order, and more pieces as the caller finds them: what [`streamed`]
+/// gives its `join`.
+pub(crate) trait Feed<P, T>: Iterator<Item = T> {
+    /// Adds a piece after those given so far. It is parsed as soon as it is at most `ahead`
+    /// pieces past the next one to hand over: while the caller is still finding pieces and
+    /// takes none, a window wider than the join's keeps the other workers busy.
+    fn push(&mut self, piece: P, ahead: usize);
+}
+
+/// See [`Feed`] and [`in_order`].
+struct Ordered<'a, 'scope, P, T, W> {
     scope: &'a rayon::ScopeFifo<'scope>,
     slots: &'scope Slots<T>,
     work: &'scope W,
-    n: usize,
+    pieces: Vec<P>,
     /// The next piece to hand over.
     next: usize,
     /// Pieces submitted so far.
@@ -33,18 +46,19 @@ pub(crate) struct Ordered<'a, 'scope, T, W> {
     window: usize,
 }
 
-impl<'scope, T, W> Ordered<'_, 'scope, T, W>
+impl<'scope, P, T, W> Ordered<'_, 'scope, P, T, W>
 where
+    P: Copy + Send + 'scope,
     T: Send + 'scope,
-    W: Fn(usize) -> T + Sync + 'scope,
+    W: Fn(P) -> T + Sync + 'scope,
 {
     /// Submits pieces until `window` of them are ahead of the next one to hand over.
-    fn fill(&mut self) {
-        while self.submitted < self.n && self.submitted < self.next + self.window {
-            let index = self.submitted;
+    fn fill(&mut self, window: usize) {
+        while self.submitted < self.pieces.len() && self.submitted < self.next + window {
+            let (index, piece) = (self.submitted, self.pieces[self.submitted]);
             let (slots, work) = (self.slots, self.work);
             self.scope.spawn_fifo(move |_| {
-                let result = catch_unwind(AssertUnwindSafe(|| work(index)));
+                let result = catch_unwind(AssertUnwindSafe(|| work(piece)));
                 let mut results = slots.results.lock().unwrap_or_else(PoisonError::into_inner);
                 results[index] = Some(result);
                 slots.ready.notify_all();
@@ -85,20 +99,21 @@ where
     }
 }
 
-impl<'scope, T, W> Iterator for Ordered<'_, 'scope, T, W>
+impl<'scope, P, T, W> Iterator for Ordered<'_, 'scope, P, T, W>
 where
+    P: Copy + Send + 'scope,
     T: Send + 'scope,
-    W: Fn(usize) -> T + Sync + 'scope,
+    W: Fn(P) -> T + Sync + 'scope,
 {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
-        if self.next >= self.n {
+        if self.next >= self.pieces.len() {
             return None;
         }
         let result = self.wait(self.next);
         self.next += 1;
-        self.fill();
+        self.fill(self.window);
         match result {
             Ok(value) => Some(value),
             // A job's panic is the caller's: it surfaces where the parse was called.
@@ -107,11 +122,25 @@ where
     }
 }
 
+impl<'scope, P, T, W> Feed<P, T> for Ordered<'_, 'scope, P, T, W>
+where
+    P: Copy + Send + 'scope,
+    T: Send + 'scope,
+    W: Fn(P) -> T + Sync + 'scope,
+{
+    fn push(&mut self, piece: P, ahead: usize) {
+        self.slots
+            .results
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(None);
+        self.pieces.push(piece);
+        self.fill(ahead.max(self.window));
+    }
+}
+
 /// Parses pieces `0..n` with `work` on the current rayon pool and lets `join` take their
-/// results in order through the iterator it is given. The first pieces are submitted before
-/// `join` is called, so it can do work of its own (parse the skeleton) before it takes any.
-/// Pieces `join` does not take are not parsed, except those already submitted, which finish
-/// (and are dropped) before this returns.
+/// results in order through the iterator it is given; see [`streamed`].
 pub(crate) fn in_order<T, W, R>(
     n: usize,
     work: W,
@@ -121,8 +150,26 @@ where
     T: Send,
     W: Fn(usize) -> T + Sync,
 {
+    streamed((0..n).collect(), work, |feed| join(feed))
+}
+
+/// Parses `pieces`, and those `join` adds with [`Feed::push`], with `work` on the current
+/// rayon pool, and lets `join` take their results in order through the same [`Feed`]. The
+/// first pieces are submitted before `join` is called, so it can do work of its own (find more
+/// pieces, parse the skeleton) before it takes any. Pieces `join` does not take are not
+/// parsed, except those already submitted, which finish (and are dropped) before this returns.
+pub(crate) fn streamed<P, T, W, R>(
+    pieces: Vec<P>,
+    work: W,
+    join: impl FnOnce(&mut dyn Feed<P, T>) -> R,
+) -> R
+where
+    P: Copy + Send,
+    T: Send,
+    W: Fn(P) -> T + Sync,
+{
     let slots = Slots {
-        results: Mutex::new((0..n).map(|_| None).collect()),
+        results: Mutex::new((0..pieces.len()).map(|_| None).collect()),
         ready: Condvar::new(),
     };
     let window = 2 * rayon::current_num_threads() + 2;
@@ -131,12 +178,12 @@ where
             scope,
             slots: &slots,
             work: &work,
-            n,
+            pieces,
             next: 0,
             submitted: 0,
             window,
         };
-        ordered.fill();
+        ordered.fill(window);
         join(&mut ordered)
     })
 }
@@ -166,6 +213,31 @@ mod test {
         // Outside any pool: the global one.
         let got = in_order(50, work, |results| results.collect::<Vec<_>>());
         assert_eq!(got, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn pieces_pushed_by_the_join_come_in_order_after_the_first() {
+        for n_threads in [1, 2, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n_threads)
+                .build()
+                .expect("a pool");
+            let got = pool.install(|| {
+                super::streamed(vec![0, 1], work, |feed| {
+                    // Some pushed far ahead of what the join takes, some within its window.
+                    for piece in 2..100 {
+                        feed.push(piece, 1 + piece % 40);
+                    }
+                    let mut taken: Vec<usize> = feed.take(50).collect();
+                    for piece in 100..150 {
+                        feed.push(piece, 0);
+                    }
+                    taken.extend(feed);
+                    taken
+                })
+            });
+            assert_eq!(got, (0..150).collect::<Vec<_>>(), "{n_threads} threads");
+        }
     }
 
     #[test]

@@ -52,8 +52,25 @@ pub(crate) struct Group {
 /// A `(` right after a name, number or `)` is not a group (it is a call, or an error the
 /// skeleton must report itself), nor is one after a character the lexer does not know.
 pub(crate) fn scan(source: &str, chunking: Option<Chunking>) -> Result<(Shape, Vec<Group>), Error> {
+    scan_emitting(source, chunking, &mut |_, _| {})
+}
+
+/// [`scan`], which also gives `emit` each picked group as soon as it is final, in text order,
+/// with the shape measured so far: a group is final once the scan is `chunking.max` bytes past
+/// its start, since no group that could swallow it can close after that. So the pool can parse
+/// the groups while the scan goes on. The groups returned are those emitted, and the last ones
+/// (emitted at the end); when the scan fails, some groups may have been emitted.
+pub(crate) fn scan_emitting(
+    source: &str,
+    chunking: Option<Chunking>,
+    emit: &mut dyn FnMut(Group, Shape),
+) -> Result<(Shape, Vec<Group>), Error> {
     let mut shape = Shape::default();
-    let mut picked: Vec<Group> = Vec::new();
+    let mut picker = chunking.map(|chunking| Picker {
+        chunking,
+        picked: Vec::new(),
+        emitted: 0,
+    });
     // The open parentheses, innermost last: offset and whether it opens a group; and the chain
     // of each outer level.
     let mut opens: Vec<(u32, bool)> = Vec::new();
@@ -98,20 +115,10 @@ pub(crate) fn scan(source: &str, chunking: Option<Chunking>) -> Result<(Shape, V
                 let Some((start, is_group)) = opens.pop() else {
                     return Err(Error::new(ErrorKind::UnexpectedClose, span_of(token)));
                 };
-                if let Some(chunking) = chunking
+                if let Some(picker) = &mut picker
                     && is_group
                 {
-                    let start = start as usize;
-                    if (chunking.min..=chunking.max).contains(&(token.end - start)) {
-                        // Groups close inner first: this one swallows those picked inside it.
-                        while picked.last().is_some_and(|group| group.start > start) {
-                            picked.pop();
-                        }
-                        picked.push(Group {
-                            start,
-                            end: token.end,
-                        });
-                    }
+                    picker.close(start as usize, token.end, shape, emit);
                 }
                 chain = outer_chains.pop().unwrap_or(0);
                 after_operand = true;
@@ -145,12 +152,57 @@ pub(crate) fn scan(source: &str, chunking: Option<Chunking>) -> Result<(Shape, V
             previous = token.kind;
         }
     }
-    match opens.last() {
-        Some(&(open, _)) => Err(Error::new(
+    if let Some(&(open, _)) = opens.last() {
+        return Err(Error::new(
             ErrorKind::UnclosedParen,
             Span::new(open as usize, open as usize + 1),
-        )),
-        None => Ok((shape, picked)),
+        ));
+    }
+    let groups = picker.map_or_else(Vec::new, |picker| picker.finish(shape, emit));
+    Ok((shape, groups))
+}
+
+/// The groups picked so far, and how many of them are emitted.
+struct Picker {
+    chunking: Chunking,
+    picked: Vec<Group>,
+    emitted: usize,
+}
+
+impl Picker {
+    /// A grouping parenthesis opened at `start` closes at `end`.
+    fn close(
+        &mut self,
+        start: usize,
+        end: usize,
+        shape: Shape,
+        emit: &mut dyn FnMut(Group, Shape),
+    ) {
+        if !(self.chunking.min..=self.chunking.max).contains(&(end - start)) {
+            return;
+        }
+        // Groups close inner first: this one swallows those picked inside it.
+        while self.picked.last().is_some_and(|group| group.start > start) {
+            self.picked.pop();
+        }
+        self.picked.push(Group { start, end });
+        // A group that could still swallow one picked earlier would end after `end` and start
+        // less than `chunking.max` before it: those starting earlier than that are final. (And a
+        // group this one swallowed started after `start`, after any already emitted.)
+        while let Some(&group) = self.picked.get(self.emitted)
+            && group.start + self.chunking.max < end
+        {
+            emit(group, shape);
+            self.emitted += 1;
+        }
+    }
+
+    /// Emits the groups not emitted yet, at the end of the scan, and returns all.
+    fn finish(self, shape: Shape, emit: &mut dyn FnMut(Group, Shape)) -> Vec<Group> {
+        for &group in &self.picked[self.emitted..] {
+            emit(group, shape);
+        }
+        self.picked
     }
 }
 

@@ -587,20 +587,52 @@ fn chunked_equals_sequential_examples() {
     ] {
         // The chunked path runs (some group qualifies) and agrees with the sequential one.
         assert!(
-            {
-                let (_, groups) = crate::syntax::scan::scan(source, Some(TINY_CHUNKS)).unwrap();
-                crate::syntax::chunk::parse_chunked(source, &groups).is_some()
-            },
+            matches!(
+                crate::syntax::chunk::parse_chunked(
+                    source,
+                    &crate::syntax::scan::blank(source),
+                    TINY_CHUNKS,
+                    crate::syntax::INLINE_NESTING
+                ),
+                Ok(crate::syntax::chunk::Chunked::Parsed(_))
+            ),
             "{source:?}"
         );
         check_chunked(source);
     }
 }
 
+#[test]
+fn the_scan_emits_groups_before_it_ends() {
+    // Groups, then a `(` never closed: the scan fails at the end, after emitting the groups
+    // it had passed by more than the largest group's length.
+    let source = format!("{} + (1", vec!["(1 + 2)"; 20].join(" + "));
+    let mut emitted = Vec::new();
+    let scanned =
+        crate::syntax::scan::scan_emitting(&source, Some(TINY_CHUNKS), &mut |group, _| {
+            emitted.push(group);
+        });
+    assert!(scanned.is_err());
+    assert!(emitted.len() >= 10, "{emitted:?}");
+    assert!(emitted.windows(2).all(|pair| pair[0].end <= pair[1].start));
+}
+
 proptest! {
     #[test]
     fn chunked_equals_sequential(seed in any::<u64>(), size in 1usize..80) {
         check_chunked(&random_expression(seed, size));
+    }
+
+    /// The groups emitted while scanning are those the scan picks, in the same order.
+    #[test]
+    fn the_scan_emits_exactly_the_groups_it_picks(seed in any::<u64>(), size in 1usize..80) {
+        let source = random_expression(seed, size);
+        let mut emitted = Vec::new();
+        let scanned = crate::syntax::scan::scan_emitting(&source, Some(TINY_CHUNKS), &mut |group, _| {
+            emitted.push(group);
+        });
+        let (_, groups) = scanned.expect("a random expression scans");
+        prop_assert_eq!(emitted, groups);
     }
 
     #[test]
