@@ -63,6 +63,17 @@ pub enum Node {
     Local(u32),
 }
 
+impl Node {
+    /// Whether the node is a leaf: a literal or a name, with no operands. (A call without
+    /// arguments is an operator, and a reduction always has the bounds of its range.)
+    pub fn is_leaf(&self) -> bool {
+        matches!(
+            self,
+            Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) | Node::Local(_)
+        )
+    }
+}
+
 /// What a [`Node::Reduce`] reduces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Reducer {
@@ -263,7 +274,7 @@ impl Ast {
 
     /// Is this node a leaf (a literal or a name)? Leaves are not tasks.
     pub fn is_leaf(&self, id: NodeId) -> bool {
-        self.n_operands(id) == 0 && !matches!(self.node(id), Node::Call { .. })
+        self.node(id).is_leaf()
     }
 
     /// The bounds of a reduction's range, 1 to 3 node ids.

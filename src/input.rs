@@ -139,6 +139,27 @@ fn cannot_continue(text: &[u8], depth: usize) -> bool {
     matches!(crate::syntax::parse_statement(&closed), Err(error) if (error.span.start as usize) < text.len())
 }
 
+/// Feeds the parentheses of `line` to `parens`. A line without comments that has at least as
+/// many `)` as the `(` it opens and those open before it leaves none open at its end, whatever
+/// their order: two counts tell, without lexing it (a generated line of megabytes is one).
+fn feed_line(parens: &mut Parens, line: &[u8]) {
+    if !line.contains(&b'#') {
+        let count = |paren: u8| line.iter().filter(|&&byte| byte == paren).count();
+        let (opens, closes) = (count(b'('), count(b')'));
+        if parens.depth + opens <= closes {
+            // More `)` than that means one closed nothing.
+            parens.stray_close |= parens.depth + opens < closes;
+            parens.depth = 0;
+            return;
+        }
+    }
+    for token in lex::structure(line) {
+        if token.kind != TokenKind::Newline {
+            parens.feed(token);
+        }
+    }
+}
+
 /// Bytes read from the stream at a time.
 const READ_BUFFER: usize = 64 << 10;
 
@@ -202,11 +223,7 @@ impl<R: Read> Reader<R> {
             // continue: most lines are not lexed here at all.
             let line = &raw[before..end];
             if parens.depth > 0 || line.contains(&b'(') {
-                for token in lex::structure(line) {
-                    if token.kind != TokenKind::Newline {
-                        parens.feed(token);
-                    }
-                }
+                feed_line(&mut parens, line);
             }
             if !has_newline || !parens.continues() {
                 break;
@@ -298,6 +315,13 @@ mod test {
             "1 # (\n2\n",
             "(1 +\r\n 2)\r\n3",
             "((\n1\n)\n)\n",
+            // Lines whose parentheses two counts settle, and lines they do not.
+            ")(\n1\n",
+            "(1) + (\n2)\n3\n",
+            "((1)\n)\n",
+            "(1 # )\n)\n",
+            "(1\n) + (\n2)\n4",
+            "())(\n1",
         ] {
             let split: Vec<(usize, String)> = statements(input.as_bytes())
                 .into_iter()

@@ -45,6 +45,15 @@ pub(crate) fn choose(grain: Grain, n_ops: usize, n_workers: usize, delay: Durati
 
 /// Number of operator (non-leaf) nodes of `ast`, the bodies of reductions left out.
 pub(crate) fn count_operators(ast: &Ast) -> usize {
+    if ast.bodies.is_empty() {
+        // Every node is planned: one pass without a branch per node (leaves and operators
+        // alternate unpredictably in the arena).
+        return ast
+            .nodes
+            .iter()
+            .map(|node| usize::from(!node.is_leaf()))
+            .sum();
+    }
     planned_nodes(ast)
         .filter(|&index| !ast.is_leaf(NodeId(index)))
         .count()

@@ -230,7 +230,7 @@ fn stitch(
         if is_hole {
             let chunk = chunks.next().unwrap_or_default();
             let base = ast.nodes.len() as u32;
-            append(&mut ast, &chunk, &mut names, &|id| id + base);
+            append(&mut ast, &chunk, &mut names, base);
             new_first.push(base);
             new_id.push((ast.nodes.len() as u32).saturating_sub(1));
             next_group += 1;
@@ -255,21 +255,29 @@ fn stitch(
     Ok(ast)
 }
 
-/// Appends `chunk`'s nodes to `ast`, operands renumbered by `renumber`.
-fn append(
-    ast: &mut Ast,
-    chunk: &Ast,
-    names: &mut HashMap<Box<str>, u32>,
-    renumber: &dyn Fn(u32) -> u32,
-) {
-    for (index, node) in chunk.nodes.iter().enumerate() {
-        let node = copy_node(ast, chunk, node, names, renumber);
-        ast.push(
-            node,
-            chunk.spans[index],
-            chunk.op_spans[index],
-            chunk.subtree_len[index],
-        );
+/// Appends `chunk`'s nodes to `ast`, their operands moved up by `base`: the node ids of the
+/// chunk's arena become ids in `ast` from `base` on. Spans and subtree sizes are copied whole;
+/// only nodes are rewritten, most of them (numbers and operators) in place.
+fn append(ast: &mut Ast, chunk: &Ast, names: &mut HashMap<Box<str>, u32>, base: u32) {
+    ast.spans.extend_from_slice(&chunk.spans);
+    ast.op_spans.extend_from_slice(&chunk.op_spans);
+    ast.subtree_len.extend_from_slice(&chunk.subtree_len);
+    ast.nodes.reserve(chunk.nodes.len());
+    for node in &chunk.nodes {
+        let node = match *node {
+            Node::Binary { op, lhs, rhs } => Node::Binary {
+                op,
+                lhs: NodeId(lhs.0 + base),
+                rhs: NodeId(rhs.0 + base),
+            },
+            Node::Unary { op, operand } => Node::Unary {
+                op,
+                operand: NodeId(operand.0 + base),
+            },
+            Node::SmallInt(value) => Node::SmallInt(value),
+            ref node => copy_node(ast, chunk, node, names, &|id| id + base),
+        };
+        ast.nodes.push(node);
     }
 }
 
