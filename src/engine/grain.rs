@@ -166,8 +166,19 @@ impl Plan {
         let mut operand_groups: Vec<(u32, u32)> = Vec::new();
         for index in planned_nodes(ast) {
             let id = NodeId(index);
-            if ast.is_leaf(id) {
+            let node = ast.node(id);
+            if node.is_leaf() {
                 open.push((0, index));
+                continue;
+            }
+            // Most nodes: two operands whose groups fit in this one's (what follows would
+            // find the same, at twice the cost).
+            if let Node::Binary { .. } = node
+                && let [.., (lhs, _), (rhs, _)] = open[..]
+                && u64::from(lhs) + u64::from(rhs) < grain
+            {
+                open.truncate(open.len() - 2);
+                open.push((lhs + rhs + 1, index));
                 continue;
             }
             // A reduction's body is not among its planned operands.
