@@ -62,7 +62,7 @@ pub(crate) enum Chunked {
 
 /// Text that the pool may parse ahead of the scan, in bytes: while the scan goes on, the other
 /// workers parse up to this much of the line's groups (the join takes none yet).
-const SCAN_AHEAD: usize = 2 << 20;
+const SCAN_AHEAD: usize = 1 << 20;
 
 /// Scans `source` (see [`scan::scan_emitting`]) and parses its large groups as parallel chunks
 /// of `text` (the same statement, blanked), on the current rayon pool: each group is submitted
