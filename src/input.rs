@@ -157,13 +157,11 @@ fn feed_line(parens: &mut Parens, line: &[u8]) {
         closes += usize::from(close);
         hashes += usize::from(hash);
     }
-    if hashes == 0 {
-        if parens.depth + opens <= closes {
-            // More `)` than that means one closed nothing.
-            parens.stray_close |= parens.depth + opens < closes;
-            parens.depth = 0;
-            return;
-        }
+    if hashes == 0 && parens.depth + opens <= closes {
+        // More `)` than that means one closed nothing.
+        parens.stray_close |= parens.depth + opens < closes;
+        parens.depth = 0;
+        return;
     }
     for token in lex::structure(line) {
         if token.kind != TokenKind::Newline {
