@@ -18,6 +18,11 @@ use crate::ops::Builtin;
 
 /// Finishes the reductions of `ast` (nothing to do without any).
 pub(crate) fn bind(ast: &mut Ast) -> Result<(), Error> {
+    // Without arguments there is no call of `range` (which takes one to three): an arena of
+    // millions of operators is not searched.
+    if ast.call_args.is_empty() {
+        return Ok(());
+    }
     if let Some(index) = ast.nodes.iter().position(|node| {
         matches!(
             node,
