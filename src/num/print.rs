@@ -8,8 +8,9 @@
 //! its upper half is its own fraction, truncated. The powers `5^(L · 2^k)` form one table,
 //! built by squaring and shared by every node of a level and both halves; each level's
 //! halves run as parallel jobs (`rayon::join`), and products of large halves spread over the
-//! pool themselves (`num::mul`). A leaf of `L` digits multiplies by `10^L` and prints the
-//! integer part. Every fraction carries [`GUARD_BITS`] extra bits, so each leaf knows its
+//! pool themselves (`num::mul`). A leaf of `L` digits takes its digits 19 at a time, each
+//! the word carried out of multiplying its fraction by `10^19` (no division, no conversion of
+//! an integer). Every fraction carries [`GUARD_BITS`] extra bits, so each leaf knows its
 //! block to within a millionth of a unit; the one ambiguity left (a block ending in ...999 or
 //! ...000 sits next to an integer) is settled by one pass from the lowest leaf up, in which
 //! each leaf rounds `block + fraction of the blocks below` using its lower neighbour's
@@ -70,8 +71,6 @@ fn bit_field(x: &UBig, from: usize, len: usize) -> UBig {
 /// The shared powers of one conversion.
 struct Powers {
     leaf_digits: usize,
-    /// `10^L`, multiplied into every leaf.
-    ten_to_leaf: UBig,
     /// Multipliers by `5^(L · 2^k)`: a node of `L · 2^(k+1)` digits multiplies by `five[k]`.
     five: Vec<WrappedMultiplier>,
 }
@@ -114,11 +113,7 @@ fn magnitude_digits(words: &[u64]) -> Vec<u8> {
             WrappedMultiplier::new(power, precision_bits, min_bits)
         })
         .collect();
-    let powers = Powers {
-        leaf_digits,
-        ten_to_leaf: UBig::from(10u8).pow(leaf_digits),
-        five,
-    };
+    let powers = Powers { leaf_digits, five };
     let mut out = vec![b'0'; n_digits];
     let mut fractions = vec![0u64; 1 << levels];
     convert(
@@ -149,12 +144,7 @@ fn convert(
     fractions: &mut [u64],
 ) {
     if level == 0 {
-        let value = phi * &powers.ten_to_leaf;
-        let whole = &value >> precision_bits;
-        fractions[0] = u64::try_from(&bit_field(&value, precision_bits - 64, 64))
-            .expect("a 64-bit field fits a word");
-        let text = whole.to_string();
-        out[powers.leaf_digits - text.len()..].copy_from_slice(text.as_bytes());
+        fractions[0] = leaf_digits(phi, precision_bits, out);
         return;
     }
     let digits = powers.leaf_digits << level;
@@ -192,6 +182,55 @@ fn convert(
             );
         },
     );
+}
+
+/// Digits found by one multiplication of a leaf's fraction: `10^19` is the largest power of
+/// ten below `2^64`.
+const CHUNK_DIGITS: usize = 19;
+
+/// Writes the first `out.len()` digits of the fraction `phi / 2^precision_bits` (below 1)
+/// into `out`, and returns the 64 bits of fraction left below them. The fraction, as whole
+/// words below the point, is multiplied by `10^19` again and again (by a smaller power first
+/// when the digits are not a multiple of 19): each time the word carried out of the top is
+/// the next 19 digits. The low words stop mattering as the digits left get fewer: a word is
+/// dropped once the ones above it carry all the bits the remaining digits need and 64 more,
+/// so the truncation moves the final value by less than `2^-64` of a unit each time, and the
+/// work is half that of keeping the whole fraction.
+fn leaf_digits(phi: &UBig, precision_bits: usize, out: &mut [u8]) -> u64 {
+    let n_words = precision_bits.div_ceil(64);
+    let aligned = phi << (64 * n_words - precision_bits);
+    let mut fraction = aligned.as_words().to_vec();
+    debug_assert!(fraction.len() <= n_words, "the fraction is below 1");
+    fraction.resize(n_words.max(1), 0);
+    let mut low = 0;
+    let mut done = 0;
+    while done < out.len() {
+        let remaining = out.len() - done;
+        let needed = (precision(remaining) + 64).div_ceil(64);
+        low = low.max(fraction.len().saturating_sub(needed));
+        let chunk = match remaining % CHUNK_DIGITS {
+            0 => CHUNK_DIGITS,
+            first => first,
+        };
+        let multiplier = 10u64.pow(chunk as u32);
+        let mut carry = 0u64;
+        for word in &mut fraction[low..] {
+            let product = u128::from(*word) * u128::from(multiplier) + u128::from(carry);
+            *word = product as u64;
+            carry = (product >> 64) as u64;
+        }
+        write_chunk(carry, &mut out[done..done + chunk]);
+        done += chunk;
+    }
+    fraction[fraction.len() - 1]
+}
+
+/// Writes `value` (below `10^out.len()`) into `out` as decimal digits, with leading zeros.
+fn write_chunk(mut value: u64, out: &mut [u8]) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
 }
 
 /// Settles each leaf's block from the lowest up. A leaf's digits `I` and remainder `f` give
@@ -442,6 +481,36 @@ mod test {
                     (false, power - product)
                 };
                 assert_eq!(newton_error(&d, &r, e0, half), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn leaves_read_the_digits_of_their_fraction() {
+        // phi / 2^precision against floor(phi · 10^L / 2^precision) and the bits below it,
+        // for digit counts around multiples of 19 and fractions with all bits set or few.
+        let ten = UBig::from(10u8);
+        for digits in [1, 18, 19, 20, 37, 38, 39, 400, 4000] {
+            let precision_bits = precision(digits);
+            let one = UBig::ONE << precision_bits;
+            for phi in [
+                &one - UBig::ONE,
+                UBig::ONE,
+                UBig::ZERO,
+                UBig::from(3u8).pow(precision_bits * 5 / 8),
+                (&one - UBig::ONE) / UBig::from(7u8),
+            ] {
+                let mut out = vec![b'?'; digits];
+                let fraction = leaf_digits(&phi, precision_bits, &mut out);
+                let text = String::from_utf8(out).unwrap_or_default();
+                assert_eq!(text.len(), digits);
+                let got = (UBig::from_str_radix(&text, 10).unwrap_or_default() << 64)
+                    + UBig::from(fraction);
+                // The same number exactly, to 64 bits below the digits: the dropped words may
+                // make the leaf's a few units of 2^-64 smaller, never larger.
+                let expected = (&phi * ten.pow(digits)) >> (precision_bits - 64);
+                assert!(got <= expected, "{digits} digits");
+                assert!(expected - got < UBig::from(1u32 << 16), "{digits} digits");
             }
         }
     }
