@@ -6,7 +6,8 @@
 //! use Harvey's lazy butterflies (values kept below `4p`, reduced once at the end), Montgomery
 //! multiplication, and one universal twiddle sequence: block `s` of any level uses the same
 //! root, so the forward transform takes natural order to bit-reversed order and the inverse
-//! takes it back without a permutation. The three primes, the two operands and the halves of
+//! takes it back without a permutation. Levels go two at a time (radix-4 butterflies: each
+//! value loaded and stored once per pair of levels). The three primes, the two operands and the halves of
 //! every large transform are independent jobs (`rayon::join`), so one product uses every
 //! worker of the pool it runs on.
 //!
@@ -196,75 +197,166 @@ fn inverse_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: u64) {
     }
 }
 
-/// A butterfly pass, split into parallel chunks when long.
-fn pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: u64, inverse: bool) {
-    let run = if inverse {
-        inverse_pass::<M>
-    } else {
-        forward_pass::<M>
+/// Two forward levels at once over four quarters `q0 .. q3` of blocks (a radix-4 butterfly):
+/// the outer level pairs `(q0, q2)` and `(q1, q3)` by `w1`, the inner one `(q0, q1)` by `w2`
+/// and `(q2, q3)` by `w3`. The same arithmetic as two [`forward_pass`]es, with each value
+/// loaded and stored once instead of twice. Inputs and outputs below `4P`.
+#[inline]
+fn forward_quarters<M: Prime>([q0, q1, q2, q3]: [&mut [u64]; 4], [w1, w2, w3]: [u64; 3]) {
+    let butterfly = |u: u64, v: u64, w: u64| {
+        let x = if u >= 2 * M::P { u - 2 * M::P } else { u };
+        let y = M::mont_mul(v, w);
+        (x + y, x + 2 * M::P - y)
     };
-    if lo.len() >= PARALLEL_PASS_LEN {
-        let mid = lo.len() / 2;
-        let (lo_a, lo_b) = lo.split_at_mut(mid);
-        let (hi_a, hi_b) = hi.split_at_mut(mid);
+    for (((a0, a1), a2), a3) in q0
+        .iter_mut()
+        .zip(q1.iter_mut())
+        .zip(q2.iter_mut())
+        .zip(q3.iter_mut())
+    {
+        let (b0, b2) = butterfly(*a0, *a2, w1);
+        let (b1, b3) = butterfly(*a1, *a3, w1);
+        (*a0, *a1) = butterfly(b0, b1, w2);
+        (*a2, *a3) = butterfly(b2, b3, w3);
+    }
+}
+
+/// The inverse of [`forward_quarters`]: the inner level by `w2` and `w3`, then the outer one
+/// by `w1` (twiddles of the inverse sequence). Inputs and outputs below `2P`.
+#[inline]
+fn inverse_quarters<M: Prime>([q0, q1, q2, q3]: [&mut [u64]; 4], [w1, w2, w3]: [u64; 3]) {
+    let butterfly = |u: u64, v: u64, w: u64| {
+        let sum = u + v;
+        let sum = if sum >= 2 * M::P { sum - 2 * M::P } else { sum };
+        (sum, M::mont_mul(u + 2 * M::P - v, w))
+    };
+    for (((a0, a1), a2), a3) in q0
+        .iter_mut()
+        .zip(q1.iter_mut())
+        .zip(q2.iter_mut())
+        .zip(q3.iter_mut())
+    {
+        let (b0, b1) = butterfly(*a0, *a1, w2);
+        let (b2, b3) = butterfly(*a2, *a3, w3);
+        (*a0, *a2) = butterfly(b0, b2, w1);
+        (*a1, *a3) = butterfly(b1, b3, w1);
+    }
+}
+
+/// A block's four quarters.
+fn quarters(block: &mut [u64]) -> [&mut [u64]; 4] {
+    let quarter = block.len() / 4;
+    let (low, high) = block.split_at_mut(2 * quarter);
+    let (q0, q1) = low.split_at_mut(quarter);
+    let (q2, q3) = high.split_at_mut(quarter);
+    [q0, q1, q2, q3]
+}
+
+/// A radix-4 pass over four long quarters, split into parallel chunks when long.
+fn pass<M: Prime>(q: [&mut [u64]; 4], w: [u64; 3], inverse: bool) {
+    if q[0].len() >= PARALLEL_PASS_LEN / 2 {
+        let mid = q[0].len() / 2;
+        let [q0, q1, q2, q3] = q;
+        let (a0, b0) = q0.split_at_mut(mid);
+        let (a1, b1) = q1.split_at_mut(mid);
+        let (a2, b2) = q2.split_at_mut(mid);
+        let (a3, b3) = q3.split_at_mut(mid);
         rayon::join(
-            || pass::<M>(lo_a, hi_a, w, inverse),
-            || pass::<M>(lo_b, hi_b, w, inverse),
+            || pass::<M>([a0, a1, a2, a3], w, inverse),
+            || pass::<M>([b0, b1, b2, b3], w, inverse),
         );
+    } else if inverse {
+        inverse_quarters::<M>(q, w);
     } else {
-        run(lo, hi, w);
+        forward_quarters::<M>(q, w);
     }
 }
 
-/// The forward passes over blocks of `2 · HALF` values, block `k` by `table[k]`: the last
-/// levels of a transform, where blocks are short. A constant `HALF` lets the compiler unroll
-/// the butterflies of a block, so that the loop's cost is not paid for one or two of them.
+/// The forward radix-4 passes over blocks of `4 · QUARTER` values, block `k` by `outer[k]`
+/// and `inner[2k], inner[2k + 1]`: a constant `QUARTER` lets the compiler unroll the short
+/// blocks of the last levels, so that the loop's cost is not paid for one or two butterflies.
 #[inline]
-fn forward_blocks<M: Prime, const HALF: usize>(a: &mut [u64], table: &[u64]) {
-    for (block, &w) in a.chunks_exact_mut(2 * HALF).zip(table) {
-        let (lo, hi) = block.split_at_mut(HALF);
-        forward_pass::<M>(lo, hi, w);
+fn forward_blocks<M: Prime, const QUARTER: usize>(a: &mut [u64], outer: &[u64], inner: &[u64]) {
+    forward_blocks_of::<M>(a, QUARTER, outer, inner);
+}
+
+#[inline]
+fn forward_blocks_of<M: Prime>(a: &mut [u64], quarter: usize, outer: &[u64], inner: &[u64]) {
+    for ((block, &w1), w23) in a
+        .chunks_exact_mut(4 * quarter)
+        .zip(outer)
+        .zip(inner.chunks_exact(2))
+    {
+        forward_quarters::<M>(quarters(block), [w1, w23[0], w23[1]]);
     }
 }
 
-/// The inverse passes over blocks of `2 · HALF` values (see [`forward_blocks`]).
+/// The inverse radix-4 passes over blocks of `4 · QUARTER` values (see [`forward_blocks`]).
 #[inline]
-fn inverse_blocks<M: Prime, const HALF: usize>(a: &mut [u64], table: &[u64]) {
-    for (block, &w) in a.chunks_exact_mut(2 * HALF).zip(table) {
-        let (lo, hi) = block.split_at_mut(HALF);
-        inverse_pass::<M>(lo, hi, w);
+fn inverse_blocks<M: Prime, const QUARTER: usize>(a: &mut [u64], outer: &[u64], inner: &[u64]) {
+    inverse_blocks_of::<M>(a, QUARTER, outer, inner);
+}
+
+#[inline]
+fn inverse_blocks_of<M: Prime>(a: &mut [u64], quarter: usize, outer: &[u64], inner: &[u64]) {
+    for ((block, &w1), w23) in a
+        .chunks_exact_mut(4 * quarter)
+        .zip(outer)
+        .zip(inner.chunks_exact(2))
+    {
+        inverse_quarters::<M>(quarters(block), [w1, w23[0], w23[1]]);
     }
 }
 
 /// The forward transform of `a`, block `s` of its level: natural order in, bit-reversed out.
+/// Levels go two at a time (radix 4); an odd one out is the last, of blocks of two.
 fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
     let len = a.len();
     if len <= SERIAL_LEN {
+        // Levels `half` and `half / 2` together; block `k` of level `half` uses
+        // `table[first + k]`, and its halves those of `2 · first` on.
         let mut half = len / 2;
         let mut first = s;
-        while half >= 1 {
-            let level = &table[first..first + len / (2 * half)];
-            match half {
-                1 => forward_blocks::<M, 1>(a, level),
-                2 => forward_blocks::<M, 2>(a, level),
-                4 => forward_blocks::<M, 4>(a, level),
-                _ => {
-                    for (block, &w) in a.chunks_exact_mut(2 * half).zip(level) {
-                        let (lo, hi) = block.split_at_mut(half);
-                        forward_pass::<M>(lo, hi, w);
-                    }
-                }
+        while half >= 2 {
+            let n_blocks = len / (2 * half);
+            let outer = &table[first..first + n_blocks];
+            let inner = &table[2 * first..2 * first + 2 * n_blocks];
+            match half / 2 {
+                1 => forward_blocks::<M, 1>(a, outer, inner),
+                2 => forward_blocks::<M, 2>(a, outer, inner),
+                4 => forward_blocks::<M, 4>(a, outer, inner),
+                quarter => forward_blocks_of::<M>(a, quarter, outer, inner),
             }
-            first *= 2;
-            half /= 2;
+            first *= 4;
+            half /= 4;
+        }
+        if half == 1 {
+            for (pair, &w) in a.chunks_exact_mut(2).zip(&table[first..first + len / 2]) {
+                let (lo, hi) = pair.split_at_mut(1);
+                forward_pass::<M>(lo, hi, w);
+            }
         }
         return;
     }
-    let (lo, hi) = a.split_at_mut(len / 2);
-    pass::<M>(lo, hi, table[s], false);
+    pass::<M>(
+        quarters(a),
+        [table[s], table[2 * s], table[2 * s + 1]],
+        false,
+    );
+    let [q0, q1, q2, q3] = quarters(a);
     rayon::join(
-        || forward::<M>(lo, 2 * s, table),
-        || forward::<M>(hi, 2 * s + 1, table),
+        || {
+            rayon::join(
+                || forward::<M>(q0, 4 * s, table),
+                || forward::<M>(q1, 4 * s + 1, table),
+            )
+        },
+        || {
+            rayon::join(
+                || forward::<M>(q2, 4 * s + 2, table),
+                || forward::<M>(q3, 4 * s + 3, table),
+            )
+        },
     );
 }
 
@@ -272,32 +364,55 @@ fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
 fn inverse<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
     let len = a.len();
     if len <= SERIAL_LEN {
+        // Levels `half` and `2 · half` together; block `k` of level `half` uses
+        // `table[first + k]`, the blocks of the level above those of `first / 2` on.
         let mut half = 1;
         let mut first = s * (len / 2);
-        while half < len {
-            let level = &table[first..first + len / (2 * half)];
-            match half {
-                1 => inverse_blocks::<M, 1>(a, level),
-                2 => inverse_blocks::<M, 2>(a, level),
-                4 => inverse_blocks::<M, 4>(a, level),
-                _ => {
-                    for (block, &w) in a.chunks_exact_mut(2 * half).zip(level) {
-                        let (lo, hi) = block.split_at_mut(half);
-                        inverse_pass::<M>(lo, hi, w);
-                    }
-                }
+        if len.trailing_zeros() % 2 == 1 {
+            for (pair, &w) in a.chunks_exact_mut(2).zip(&table[first..first + len / 2]) {
+                let (lo, hi) = pair.split_at_mut(1);
+                inverse_pass::<M>(lo, hi, w);
             }
             first /= 2;
-            half *= 2;
+            half = 2;
+        }
+        while half < len {
+            let n_blocks = len / (4 * half);
+            let inner = &table[first..first + 2 * n_blocks];
+            let outer = &table[first / 2..first / 2 + n_blocks];
+            match half {
+                1 => inverse_blocks::<M, 1>(a, outer, inner),
+                2 => inverse_blocks::<M, 2>(a, outer, inner),
+                4 => inverse_blocks::<M, 4>(a, outer, inner),
+                quarter => inverse_blocks_of::<M>(a, quarter, outer, inner),
+            }
+            first /= 4;
+            half *= 4;
         }
         return;
     }
-    let (lo, hi) = a.split_at_mut(len / 2);
-    rayon::join(
-        || inverse::<M>(lo, 2 * s, table),
-        || inverse::<M>(hi, 2 * s + 1, table),
+    {
+        let [q0, q1, q2, q3] = quarters(a);
+        rayon::join(
+            || {
+                rayon::join(
+                    || inverse::<M>(q0, 4 * s, table),
+                    || inverse::<M>(q1, 4 * s + 1, table),
+                )
+            },
+            || {
+                rayon::join(
+                    || inverse::<M>(q2, 4 * s + 2, table),
+                    || inverse::<M>(q3, 4 * s + 3, table),
+                )
+            },
+        );
+    }
+    pass::<M>(
+        quarters(a),
+        [table[s], table[2 * s], table[2 * s + 1]],
+        true,
     );
-    pass::<M>(lo, hi, table[s], true);
 }
 
 /// The words of `x` modulo `M`, zero-padded to `len`.
@@ -605,6 +720,38 @@ mod test {
         }
         assert_eq!(got, expected);
         assert_eq!(square(&[u64::MAX]), [1, u64::MAX - 1]);
+    }
+
+    /// Pseudo-random words (xorshift) from a seed.
+    fn words(n: usize, seed: u64) -> Vec<u64> {
+        let mut state = seed | 1;
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_transform_length_multiplies_exactly() {
+        // Each power of two up to past the serial length and the parallel passes (odd and
+        // even numbers of levels, so that the radix-4 passes end on either kind), with
+        // operands filling the length and all-ones operands for the largest coefficients.
+        for log_len in 1..=17 {
+            let len = 1usize << log_len;
+            let (a, b) = (words(len / 2 + 1, log_len), words(len / 2 - 1, 3 * log_len));
+            let b = if b.is_empty() { vec![5] } else { b };
+            let expected = dashu_int::UBig::from_words(&a) * dashu_int::UBig::from_words(&b);
+            let got = dashu_int::UBig::from_words(&mul(&a, &b));
+            assert_eq!(got, expected, "length {len}");
+            let ones = vec![u64::MAX; len / 2];
+            let ones_big = dashu_int::UBig::from_words(&ones);
+            let got = dashu_int::UBig::from_words(&square(&ones));
+            assert_eq!(got, &ones_big * &ones_big, "length {len}, square");
+        }
     }
 
     #[test]
