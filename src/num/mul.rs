@@ -29,15 +29,6 @@ pub(crate) fn mul_magnitudes(a: &UBig, b: &UBig) -> UBig {
     UBig::from_words(&mul_large(a_words, b_words))
 }
 
-/// The product of two magnitudes given by their words, without copying operands that go
-/// through the transform.
-pub(crate) fn mul_words(a: &[u64], b: &[u64]) -> UBig {
-    if a.len().min(b.len()) < NTT_MIN_WORDS {
-        return UBig::from_words(a) * UBig::from_words(b);
-    }
-    UBig::from_words(&mul_large(a, b))
-}
-
 /// The words of `a · b` by the transform, whole or in pieces of the longer operand.
 fn mul_large(a: &[u64], b: &[u64]) -> Vec<u64> {
     let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
@@ -127,7 +118,9 @@ const WRAPPED_NTT_MIN_WORDS: usize = 400;
 /// below some `min_bits` are read and a wrapped top can be absorbed as a carry: each product
 /// is `a · b` modulo `2^W - 1` for some `W >= min_bits`, or `a · b` itself when the operands
 /// are small. Transformed once, so each product costs two transforms instead of three, and
-/// the wrap halves their length.
+/// the wrap halves their length. With `min_bits` at least both operands' bits together
+/// nothing wraps: the products are exact, and from [`NTT_MIN_WORDS`] on they still share the
+/// transform.
 pub(crate) struct WrappedMultiplier {
     factor: UBig,
     transformed: Option<ntt::Transformed>,
@@ -143,8 +136,12 @@ impl WrappedMultiplier {
             .max(factor_words)
             .max(other_words)
             .next_power_of_two();
-        let transformed = (factor_words.min(other_words) >= WRAPPED_NTT_MIN_WORDS
-            && len < factor_words + other_words)
+        let min_words = if len < factor_words + other_words {
+            WRAPPED_NTT_MIN_WORDS
+        } else {
+            NTT_MIN_WORDS
+        };
+        let transformed = (factor_words.min(other_words) >= min_words)
             .then(|| ntt::transform(factor.as_words(), len));
         WrappedMultiplier {
             factor,

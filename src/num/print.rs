@@ -1,8 +1,8 @@
 //! Decimal printing of integers: a scaled remainder tree on the current rayon pool.
 //!
 //! A number below [`FAST_MIN_BITS`] is printed by dashu. A larger `x` of at most `N` digits
-//! becomes the binary fraction `x / 10^N`, computed once with a Newton reciprocal of `5^N`
-//! (`10^N = 5^N · 2^N`). From then on only products are needed: a node holding the fraction
+//! becomes the binary fraction `x / 10^N`, computed once by a division by `5^N`
+//! (`10^N = 5^N · 2^N`) with a Newton reciprocal of half the precision. From then on only products are needed: a node holding the fraction
 //! whose first `n` digits are its own multiplies it by `10^(n/2)` (by `5^(n/2)` and a move of
 //! the binary point), and the fractional part of that product, truncated, is its lower half;
 //! its upper half is its own fraction, truncated. The powers `5^(L · 2^k)` form one table,
@@ -21,9 +21,7 @@ use dashu_int::UBig;
 use dashu_int::ops::{BitTest, UnsignedAbs};
 
 use crate::num::Int;
-use crate::num::mul::{
-    WrappedMultiplier, mul_magnitudes, mul_words, mul_wrapped, square_magnitude,
-};
+use crate::num::mul::{WrappedMultiplier, mul_magnitudes, mul_wrapped, square_magnitude};
 
 /// Numbers smaller than this many bits (about 316,000 digits) are converted by dashu alone:
 /// below it, on one worker, the reciprocal costs more than the tree saves.
@@ -91,11 +89,8 @@ fn magnitude_digits(words: &[u64]) -> Vec<u8> {
     // five[levels] = 5^N, needed once for the root's reciprocal.
     let five_to_n = five.pop().unwrap_or_default();
     let root_precision = precision(n_digits);
-    let (inverse, exponent) = reciprocal(&five_to_n, root_precision + 16);
+    let root = root_fraction(words, &five_to_n, n_digits, root_precision);
     drop(five_to_n);
-    // x / 10^N = x · 2^-N / 5^N, held with root_precision bits.
-    let root = mul_words(words, inverse.as_words()) >> (exponent + n_digits - root_precision);
-    drop(inverse);
     // Each level's multiplier reads the window `start .. precision - half` of its products,
     // the lower half's fraction; the product may wrap modulo `2^W - 1` once `W` exceeds its
     // length less `start`: the wrapped top lands below `start` and carries at most one unit
@@ -277,6 +272,101 @@ fn decrement(block: &mut [u8]) {
             *digit -= 1;
             return;
         }
+    }
+}
+
+/// `x · 2^s` for a signed `s`, truncated.
+fn shift(x: &UBig, s: isize) -> UBig {
+    if s >= 0 {
+        x << s.unsigned_abs()
+    } else {
+        x >> s.unsigned_abs()
+    }
+}
+
+/// `x / 10^N` for `x < 10^N` given by its words and `d = 5^N`, as a fraction of
+/// `precision_bits` bits, within a few units of its last place: Karp and Markstein's
+/// division, with a reciprocal `r` of half the precision. A quotient `q` to about half the
+/// bits, from the leading bits of `x` times `r`; the remainder `x · 2^k - d · q`, small though
+/// both terms are large, so computed modulo `2^W - 1` for a `W` just above its size; and `q`
+/// corrected by the remainder's leading bits times `r`. The two products by `r` have the same
+/// length and share its transform. Compared with a reciprocal to the full precision and a
+/// whole product by it, this saves the reciprocal's last Newton step (two products) and the
+/// whole product, of twice `x`'s length, for three products of `x`'s length, each two or
+/// three transforms long. Small fractions are one division.
+fn root_fraction(words: &[u64], d: &UBig, n_digits: usize, precision_bits: usize) -> UBig {
+    let x = UBig::from_words(words);
+    if precision_bits <= 2 * RECIPROCAL_DIRECT_BITS {
+        return (x << (precision_bits - n_digits)) / d;
+    }
+    // `inverse` is 2^exponent / d within 2^-half; `quotient · 2^unit` is the fraction within
+    // 2^(unit + 17).
+    let half = precision_bits / 2 + 64;
+    let (inverse, exponent) = reciprocal(d, half);
+    let unit = precision_bits - half - 16;
+    let x_cut = x.bit_len().saturating_sub(half + 32);
+    let inverse_bits = inverse.bit_len();
+    let by_inverse = WrappedMultiplier::new(inverse, half + 32, inverse_bits + half + 32);
+    // x · 2^(precision - N) / d = (x >> x_cut) · inverse · 2^(x_cut + precision - N - exponent).
+    let quotient = shift(
+        &by_inverse.mul(&(&x >> x_cut)),
+        (x_cut + precision_bits) as isize - (n_digits + exponent + unit) as isize,
+    );
+    // The remainder in units of 2^unit, below d · 2^18 in magnitude.
+    let (negative, remainder) = remainder(&x, precision_bits - n_digits - unit, d, &quotient);
+    // The correction remainder · 2^unit / d, to the inverse's precision.
+    let cut = remainder.bit_len().saturating_sub(half + 32);
+    let correction = shift(
+        &by_inverse.mul(&(remainder >> cut)),
+        (cut + unit) as isize - exponent as isize,
+    );
+    let quotient = quotient << unit;
+    if !negative {
+        quotient + correction
+    } else if quotient >= correction {
+        quotient - correction
+    } else {
+        UBig::ZERO
+    }
+}
+
+/// `x · 2^k - d · q` as a sign (whether negative) and a magnitude, for a difference known to be
+/// below `d · 2^20` in magnitude: from operands of [`WRAPPED_ERROR_MIN_WORDS`] on, modulo
+/// `2^W - 1` with `W` at least 64 bits beyond `d`, where of the differences in the residue class
+/// only one is that small.
+fn remainder(x: &UBig, k: usize, d: &UBig, q: &UBig) -> (bool, UBig) {
+    let (d_words, q_words) = (d.as_words().len(), q.as_words().len());
+    let len = (d_words + 1).max(q_words).next_power_of_two();
+    let wrap_bits = 64 * len;
+    let scaled = x << k;
+    if d_words.min(q_words) >= WRAPPED_ERROR_MIN_WORDS && wrap_bits < d.bit_len() + q.bit_len() {
+        let modulus = (UBig::ONE << wrap_bits) - UBig::ONE;
+        let mut folded = scaled;
+        while folded.bit_len() > wrap_bits {
+            let high = &folded >> wrap_bits;
+            folded.clear_high_bits(wrap_bits);
+            folded += high;
+        }
+        if folded == modulus {
+            folded = UBig::ZERO;
+        }
+        let product = mul_wrapped(d, q, len);
+        let difference = if folded >= product {
+            folded - product
+        } else {
+            folded + &modulus - product
+        };
+        return if difference.bit_len() < wrap_bits - 1 {
+            (false, difference)
+        } else {
+            (true, modulus - difference)
+        };
+    }
+    let product = mul_magnitudes(d, q);
+    if scaled >= product {
+        (false, scaled - product)
+    } else {
+        (true, product - scaled)
     }
 }
 
@@ -481,6 +571,36 @@ mod test {
                     (false, power - product)
                 };
                 assert_eq!(newton_error(&d, &r, e0, half), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn the_root_fraction_is_within_a_few_units() {
+        // floor(x · 2^precision / 10^N) exactly, against the division by a half-precision
+        // reciprocal, for the largest x, a small one and a power of three; sizes on both sides
+        // of the wrapped remainder's threshold.
+        let ten = UBig::from(10u8);
+        for n_digits in [40, 3000, 20_000, 90_001] {
+            let precision_bits = precision(n_digits);
+            let power = ten.pow(n_digits);
+            let d = UBig::from(5u8).pow(n_digits);
+            for x in [
+                &power - UBig::ONE,
+                ten.pow(n_digits - 7) + UBig::from(3u8),
+                UBig::from(3u8).pow(n_digits * 2),
+            ] {
+                let got = root_fraction(x.as_words(), &d, n_digits, precision_bits);
+                let expected = (&x << precision_bits) / &power;
+                let error = if got > expected {
+                    &got - &expected
+                } else {
+                    &expected - &got
+                };
+                assert!(
+                    error <= UBig::from(4u8),
+                    "{n_digits} digits: off by {error}"
+                );
             }
         }
     }
