@@ -3,11 +3,13 @@
 //! An operand's 64-bit words are the coefficients of a polynomial; the product's coefficients
 //! (each below `2^128 · n`) are found modulo three primes `p < 2^62` by cyclic convolutions of
 //! power-of-two length, and put back together by the Chinese remainder theorem. The transforms
-//! use Harvey's lazy butterflies (values kept below `4p`, reduced once at the end), Montgomery
-//! multiplication, and one universal twiddle sequence: block `s` of any level uses the same
-//! root, so the forward transform takes natural order to bit-reversed order and the inverse
-//! takes it back without a permutation. Levels go two at a time (radix-4 butterflies: each
-//! value loaded and stored once per pair of levels). The three primes, the two operands and the halves of
+//! use Harvey's lazy butterflies (values kept below `4p`, reduced once at the end), Shoup's
+//! multiplication by a twiddle (with `floor(w · 2^64 / p)` stored beside it: one wide multiply
+//! and two low ones, against Montgomery's two wide ones, which the pointwise products keep),
+//! and one universal twiddle sequence: block `s` of any level uses the same root, so the
+//! forward transform takes natural order to bit-reversed order and the inverse takes it back
+//! without a permutation. Levels go two at a time (radix-4 butterflies: each value loaded and
+//! stored once per pair of levels). The three primes, the two operands and the quarters of
 //! every large transform are independent jobs (`rayon::join`), so one product uses every
 //! worker of the pool it runs on.
 //!
@@ -127,10 +129,38 @@ const fn inverse_mod_word(x: u64) -> u64 {
     inverse
 }
 
-/// The twiddle sequence `T_s` in Montgomery form, for `s < len`: `T_0 = 1` and
-/// `T_(2^l + s) = T_s · w_l` with `w_l` a root of order `2^(l+2)` (its inverse for the inverse
-/// transform). Block `s` of every level multiplies its upper half by `T_s`.
-fn twiddles<M: Prime>(len: usize, inverse: bool) -> Vec<u64> {
+/// A twiddle factor `w < P` with `floor(w · 2^64 / P)`, for Shoup's multiplication by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Twiddle {
+    w: u64,
+    quotient: u64,
+}
+
+impl Twiddle {
+    /// The twiddle of the residue whose Montgomery form is `mont` (`w · 2^64 mod P`, reduced).
+    /// `w · 2^64 - mont` is a multiple of `P` by the quotient, which is below `2^64`: that
+    /// multiple's low word times `P^-1` modulo `2^64` is the quotient, without a division.
+    fn from_mont<M: Prime>(mont: u64) -> Twiddle {
+        Twiddle {
+            w: M::reduce(M::mont_mul(mont, 1)),
+            quotient: mont.wrapping_neg().wrapping_mul(M::P_INV),
+        }
+    }
+
+    /// `v · w mod P` in `[0, 2P)` for any `v < 2^64` (Shoup): the quotient estimate is at
+    /// most one short, and the wrapping difference is exact because it is below `2^64`.
+    #[inline]
+    fn mul<M: Prime>(self, v: u64) -> u64 {
+        let q = ((u128::from(v) * u128::from(self.quotient)) >> 64) as u64;
+        v.wrapping_mul(self.w).wrapping_sub(q.wrapping_mul(M::P))
+    }
+}
+
+/// The twiddle sequence `T_s`, for `s < len`: `T_0 = 1` and `T_(2^l + s) = T_s · w_l` with
+/// `w_l` a root of order `2^(l+2)` (its inverse for the inverse transform). Block `s` of every
+/// level multiplies its upper half by `T_s`.
+fn twiddles<M: Prime>(len: usize, inverse: bool) -> Vec<Twiddle> {
+    // In Montgomery form while the sequence is built.
     let mut table = Vec::with_capacity(len);
     table.push(M::to_mont(1));
     let mut level = 0;
@@ -148,7 +178,7 @@ fn twiddles<M: Prime>(len: usize, inverse: bool) -> Vec<u64> {
         }
         level += 1;
     }
-    table
+    table.into_iter().map(Twiddle::from_mont::<M>).collect()
 }
 
 /// The longest twiddle sequence made so far for each prime and direction (index
@@ -157,10 +187,10 @@ fn twiddles<M: Prime>(len: usize, inverse: bool) -> Vec<u64> {
 /// a product tree) makes each sequence once per doubling of the length instead of once per
 /// product. The lock is held only to read or replace the pointer, never while a table is
 /// computed.
-static SHARED_TWIDDLES: [Mutex<Option<Arc<Vec<u64>>>>; 6] = [const { Mutex::new(None) }; 6];
+static SHARED_TWIDDLES: [Mutex<Option<Arc<Vec<Twiddle>>>>; 6] = [const { Mutex::new(None) }; 6];
 
 /// `twiddles::<M>(len, inverse)`, or a longer sequence it is a prefix of.
-fn shared_twiddles<M: Prime>(len: usize, inverse: bool) -> Arc<Vec<u64>> {
+fn shared_twiddles<M: Prime>(len: usize, inverse: bool) -> Arc<Vec<Twiddle>> {
     let slot = &SHARED_TWIDDLES[2 * M::INDEX + usize::from(inverse)];
     let known = slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
     if let Some(table) = known
@@ -178,22 +208,22 @@ fn shared_twiddles<M: Prime>(len: usize, inverse: bool) -> Arc<Vec<u64>> {
 
 /// One forward butterfly pass: `(u, v) -> (u + w·v, u - w·v)`, inputs below `4P`, outputs
 /// below `4P`.
-fn forward_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: u64) {
+fn forward_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: Twiddle) {
     for (u, v) in lo.iter_mut().zip(hi.iter_mut()) {
         let x = if *u >= 2 * M::P { *u - 2 * M::P } else { *u };
-        let y = M::mont_mul(*v, w);
+        let y = w.mul::<M>(*v);
         *u = x + y;
         *v = x + 2 * M::P - y;
     }
 }
 
 /// One inverse butterfly pass: `(u, v) -> (u + v, (u - v)·w)`, inputs and outputs below `2P`.
-fn inverse_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: u64) {
+fn inverse_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: Twiddle) {
     for (u, v) in lo.iter_mut().zip(hi.iter_mut()) {
         let sum = *u + *v;
         let difference = *u + 2 * M::P - *v;
         *u = if sum >= 2 * M::P { sum - 2 * M::P } else { sum };
-        *v = M::mont_mul(difference, w);
+        *v = w.mul::<M>(difference);
     }
 }
 
@@ -202,10 +232,10 @@ fn inverse_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: u64) {
 /// and `(q2, q3)` by `w3`. The same arithmetic as two [`forward_pass`]es, with each value
 /// loaded and stored once instead of twice. Inputs and outputs below `4P`.
 #[inline]
-fn forward_quarters<M: Prime>([q0, q1, q2, q3]: [&mut [u64]; 4], [w1, w2, w3]: [u64; 3]) {
-    let butterfly = |u: u64, v: u64, w: u64| {
+fn forward_quarters<M: Prime>([q0, q1, q2, q3]: [&mut [u64]; 4], [w1, w2, w3]: [Twiddle; 3]) {
+    let butterfly = |u: u64, v: u64, w: Twiddle| {
         let x = if u >= 2 * M::P { u - 2 * M::P } else { u };
-        let y = M::mont_mul(v, w);
+        let y = w.mul::<M>(v);
         (x + y, x + 2 * M::P - y)
     };
     for (((a0, a1), a2), a3) in q0
@@ -224,11 +254,11 @@ fn forward_quarters<M: Prime>([q0, q1, q2, q3]: [&mut [u64]; 4], [w1, w2, w3]: [
 /// The inverse of [`forward_quarters`]: the inner level by `w2` and `w3`, then the outer one
 /// by `w1` (twiddles of the inverse sequence). Inputs and outputs below `2P`.
 #[inline]
-fn inverse_quarters<M: Prime>([q0, q1, q2, q3]: [&mut [u64]; 4], [w1, w2, w3]: [u64; 3]) {
-    let butterfly = |u: u64, v: u64, w: u64| {
+fn inverse_quarters<M: Prime>([q0, q1, q2, q3]: [&mut [u64]; 4], [w1, w2, w3]: [Twiddle; 3]) {
+    let butterfly = |u: u64, v: u64, w: Twiddle| {
         let sum = u + v;
         let sum = if sum >= 2 * M::P { sum - 2 * M::P } else { sum };
-        (sum, M::mont_mul(u + 2 * M::P - v, w))
+        (sum, w.mul::<M>(u + 2 * M::P - v))
     };
     for (((a0, a1), a2), a3) in q0
         .iter_mut()
@@ -253,7 +283,7 @@ fn quarters(block: &mut [u64]) -> [&mut [u64]; 4] {
 }
 
 /// A radix-4 pass over four long quarters, split into parallel chunks when long.
-fn pass<M: Prime>(q: [&mut [u64]; 4], w: [u64; 3], inverse: bool) {
+fn pass<M: Prime>(q: [&mut [u64]; 4], w: [Twiddle; 3], inverse: bool) {
     if q[0].len() >= PARALLEL_PASS_LEN / 2 {
         let mid = q[0].len() / 2;
         let [q0, q1, q2, q3] = q;
@@ -276,12 +306,21 @@ fn pass<M: Prime>(q: [&mut [u64]; 4], w: [u64; 3], inverse: bool) {
 /// and `inner[2k], inner[2k + 1]`: a constant `QUARTER` lets the compiler unroll the short
 /// blocks of the last levels, so that the loop's cost is not paid for one or two butterflies.
 #[inline]
-fn forward_blocks<M: Prime, const QUARTER: usize>(a: &mut [u64], outer: &[u64], inner: &[u64]) {
+fn forward_blocks<M: Prime, const QUARTER: usize>(
+    a: &mut [u64],
+    outer: &[Twiddle],
+    inner: &[Twiddle],
+) {
     forward_blocks_of::<M>(a, QUARTER, outer, inner);
 }
 
 #[inline]
-fn forward_blocks_of<M: Prime>(a: &mut [u64], quarter: usize, outer: &[u64], inner: &[u64]) {
+fn forward_blocks_of<M: Prime>(
+    a: &mut [u64],
+    quarter: usize,
+    outer: &[Twiddle],
+    inner: &[Twiddle],
+) {
     for ((block, &w1), w23) in a
         .chunks_exact_mut(4 * quarter)
         .zip(outer)
@@ -293,12 +332,21 @@ fn forward_blocks_of<M: Prime>(a: &mut [u64], quarter: usize, outer: &[u64], inn
 
 /// The inverse radix-4 passes over blocks of `4 · QUARTER` values (see [`forward_blocks`]).
 #[inline]
-fn inverse_blocks<M: Prime, const QUARTER: usize>(a: &mut [u64], outer: &[u64], inner: &[u64]) {
+fn inverse_blocks<M: Prime, const QUARTER: usize>(
+    a: &mut [u64],
+    outer: &[Twiddle],
+    inner: &[Twiddle],
+) {
     inverse_blocks_of::<M>(a, QUARTER, outer, inner);
 }
 
 #[inline]
-fn inverse_blocks_of<M: Prime>(a: &mut [u64], quarter: usize, outer: &[u64], inner: &[u64]) {
+fn inverse_blocks_of<M: Prime>(
+    a: &mut [u64],
+    quarter: usize,
+    outer: &[Twiddle],
+    inner: &[Twiddle],
+) {
     for ((block, &w1), w23) in a
         .chunks_exact_mut(4 * quarter)
         .zip(outer)
@@ -310,7 +358,7 @@ fn inverse_blocks_of<M: Prime>(a: &mut [u64], quarter: usize, outer: &[u64], inn
 
 /// The forward transform of `a`, block `s` of its level: natural order in, bit-reversed out.
 /// Levels go two at a time (radix 4); an odd one out is the last, of blocks of two.
-fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
+fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[Twiddle]) {
     let len = a.len();
     if len <= SERIAL_LEN {
         // Levels `half` and `half / 2` together; block `k` of level `half` uses
@@ -361,7 +409,7 @@ fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
 }
 
 /// The inverse of [`forward`] (without the division by the length).
-fn inverse<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
+fn inverse<M: Prime>(a: &mut [u64], s: usize, table: &[Twiddle]) {
     let len = a.len();
     if len <= SERIAL_LEN {
         // Levels `half` and `2 · half` together; block `k` of level `half` uses
@@ -452,7 +500,7 @@ pub(crate) fn transform(x: &[u64], len: usize) -> Transformed {
 }
 
 /// The forward transform of `x` modulo `M` at length `len`.
-fn forward_of<M: Prime>(x: &[u64], len: usize, table: Option<&[u64]>) -> Vec<u64> {
+fn forward_of<M: Prime>(x: &[u64], len: usize, table: Option<&[Twiddle]>) -> Vec<u64> {
     let own_table;
     let table = if let Some(table) = table {
         table
@@ -686,6 +734,33 @@ mod test {
             let shared = shared_twiddles::<P1>(len, true);
             assert_eq!(shared[..len], twiddles::<P1>(len, true)[..], "length {len}");
         }
+    }
+
+    #[test]
+    fn shoup_products_by_twiddles_are_exact() {
+        fn check<M: Prime>() {
+            for (i, w) in [1, 2, M::P - 1, M::P / 3]
+                .into_iter()
+                .chain(words(20, 7))
+                .enumerate()
+            {
+                let w = w % M::P;
+                let twiddle = Twiddle::from_mont::<M>(M::to_mont(w));
+                assert_eq!(twiddle.w, w);
+                assert_eq!(
+                    u128::from(twiddle.quotient),
+                    (u128::from(w) << 64) / u128::from(M::P)
+                );
+                for v in [0, 1, M::P, 4 * M::P - 1, u64::MAX, (i as u64) << 40] {
+                    let got = twiddle.mul::<M>(v);
+                    assert!(got < 2 * M::P);
+                    assert_eq!(got % M::P, mul_mod(v, w, M::P), "{v} · {w}");
+                }
+            }
+        }
+        check::<P0>();
+        check::<P1>();
+        check::<P2>();
     }
 
     #[test]
