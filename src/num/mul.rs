@@ -26,7 +26,15 @@ pub(crate) fn mul_magnitudes(a: &UBig, b: &UBig) -> UBig {
     if a_words.len().min(b_words.len()) < NTT_MIN_WORDS {
         return a * b;
     }
-    UBig::from_words(&mul_large(a_words, b_words))
+    from_product(mul_large(a_words, b_words))
+}
+
+/// The number whose words a transform's product gives, the words' buffer going back for the
+/// next products.
+fn from_product(words: Vec<u64>) -> UBig {
+    let number = UBig::from_words(&words);
+    ntt::recycle(words);
+    number
 }
 
 /// The words of `a · b` by the transform, whole or in pieces of the longer operand.
@@ -79,9 +87,10 @@ fn mul_in_pieces(long: &[u64], short: &[u64], len: usize) -> Vec<u64> {
         })
         .collect();
     let mut out = vec![0u64; long.len() + short.len()];
-    for (index, product) in products.iter().enumerate() {
+    for (index, product) in products.into_iter().enumerate() {
         if let Some(product) = product {
-            add_words(&mut out[index * piece..], product);
+            add_words(&mut out[index * piece..], &product);
+            ntt::recycle(product);
         }
     }
     out
@@ -153,7 +162,7 @@ impl WrappedMultiplier {
     pub(crate) fn mul(&self, a: &UBig) -> UBig {
         match &self.transformed {
             Some(transformed) => {
-                UBig::from_words(&ntt::mul_cyclic_transformed(a.as_words(), transformed))
+                from_product(ntt::mul_cyclic_transformed(a.as_words(), transformed))
             }
             None => mul_magnitudes(a, &self.factor),
         }
@@ -165,7 +174,7 @@ impl WrappedMultiplier {
 /// of them. `len` is a power of two, at least each operand's length; the result is reduced
 /// (0, never `2^(64 · len) - 1`).
 pub(crate) fn mul_wrapped(a: &UBig, b: &UBig, len: usize) -> UBig {
-    let product = UBig::from_words(&ntt::mul_cyclic(a.as_words(), b.as_words(), len));
+    let product = from_product(ntt::mul_cyclic(a.as_words(), b.as_words(), len));
     if product.as_words().len() == len && product.as_words().iter().all(|&word| word == u64::MAX) {
         UBig::ZERO
     } else {
@@ -179,7 +188,7 @@ pub(crate) fn square_magnitude(a: &UBig) -> UBig {
     if words.len() < NTT_MIN_WORDS {
         return a.sqr();
     }
-    UBig::from_words(&ntt::square(words))
+    from_product(ntt::square(words))
 }
 
 /// `a · b`, the `*` of two ints.
@@ -189,10 +198,7 @@ pub(crate) fn mul(a: &Int, b: &Int) -> Int {
     if a_words.len().min(b_words.len()) < NTT_MIN_WORDS {
         return a * b;
     }
-    Int::from_parts(
-        a_sign * b_sign,
-        UBig::from_words(&mul_large(a_words, b_words)),
-    )
+    Int::from_parts(a_sign * b_sign, from_product(mul_large(a_words, b_words)))
 }
 
 /// `base ^ exponent`. Squarings of numbers past [`NTT_MIN_WORDS`] use the transform; a power

@@ -463,32 +463,100 @@ fn inverse<M: Prime>(a: &mut [u64], s: usize, table: &[Twiddle]) {
     );
 }
 
-/// The words of `x` modulo `M`, zero-padded to `len`.
-fn residues<M: Prime>(x: &[u64], len: usize) -> Vec<u64> {
-    let mut out = Vec::with_capacity(len);
-    out.extend(x.iter().map(|&word| word % M::P));
+/// Spare buffers of transform values, at most [`SPARE_WORDS`] words in all: a product's
+/// buffers go back here when it is done and serve the next products. Big buffers fresh from
+/// the allocator are mapped pages, each faulted in and zeroed on first use and unmapped
+/// again on release (an unmapping stops the other cores to flush their address caches);
+/// printing or a product tree makes thousands of such buffers of a few sizes.
+static SPARE: Mutex<Vec<Vec<u64>>> = Mutex::new(Vec::new());
+
+/// The most words [`SPARE`] keeps (32 MiB): the buffers of a few products of a million words.
+const SPARE_WORDS: usize = 1 << 22;
+
+/// An empty buffer with room for `len` words: the smallest spare one that has it, or a new
+/// one.
+fn buffer(len: usize) -> Vec<u64> {
+    let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+    let best = spare
+        .iter()
+        .enumerate()
+        .filter(|(_, buffer)| buffer.capacity() >= len)
+        .min_by_key(|(_, buffer)| buffer.capacity())
+        .map(|(index, _)| index);
+    match best {
+        Some(index) => {
+            let mut buffer = spare.swap_remove(index);
+            buffer.clear();
+            buffer
+        }
+        None => Vec::with_capacity(len),
+    }
+}
+
+/// Gives a buffer back to [`SPARE`], which drops its smallest ones beyond [`SPARE_WORDS`].
+pub(crate) fn recycle(buffer: Vec<u64>) {
+    if buffer.capacity() < SERIAL_LEN || buffer.capacity() > SPARE_WORDS / 4 {
+        return;
+    }
+    let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+    spare.push(buffer);
+    let mut total: usize = spare.iter().map(Vec::capacity).sum();
+    while total > SPARE_WORDS {
+        let smallest = (0..spare.len())
+            .min_by_key(|&index| spare[index].capacity())
+            .unwrap_or_default();
+        total -= spare.swap_remove(smallest).capacity();
+    }
+}
+
+/// The words of `x` modulo `M`, zero-padded to `len`; each times `scale · R^-1` when a scale
+/// is given (in `(0, 2P)` then, which the forward transform takes).
+fn residues<M: Prime>(x: &[u64], len: usize, scale: Option<u64>) -> Vec<u64> {
+    let mut out = buffer(len);
+    match scale {
+        // word · scale < 2^64 · P, which Montgomery's reduction takes.
+        Some(scale) => out.extend(x.iter().map(|&word| M::mont_mul(word, scale))),
+        None => out.extend(x.iter().map(|&word| word % M::P)),
+    }
     out.resize(len, 0);
     out
 }
 
+/// `len^-1 · R^2 mod P`: an operand's residues multiplied by it (times `R^-1`) make the
+/// product's inverse transform come out divided by the length, and the pointwise product's
+/// `R^-1` undone.
+fn scale<M: Prime>(len: usize) -> u64 {
+    let len_inverse = M::P - (M::P - 1) / len as u64;
+    M::to_mont(M::to_mont(len_inverse))
+}
+
 /// An operand's forward transforms modulo the three primes at one length, made once to
 /// multiply it into several others of that length (a power of ten into every node of a level
-/// when printing).
+/// when printing). Its residues carry the length's [`scale`], so that products by it need no
+/// pass of their own for it.
 pub(crate) struct Transformed {
     len: usize,
     n_words: usize,
     values: [Vec<u64>; 3],
 }
 
+impl Drop for Transformed {
+    fn drop(&mut self) {
+        for values in &mut self.values {
+            recycle(std::mem::take(values));
+        }
+    }
+}
+
 /// The transforms of `x` at length `len` (a power of two, at least `x.len()`).
 pub(crate) fn transform(x: &[u64], len: usize) -> Transformed {
     assert!(len.is_power_of_two() && len >= x.len().max(2) && len.trailing_zeros() <= MAX_LOG_LEN);
     let (v0, (v1, v2)) = rayon::join(
-        || forward_of::<P0>(x, len, None),
+        || forward_of::<P0>(x, len, None, true),
         || {
             rayon::join(
-                || forward_of::<P1>(x, len, None),
-                || forward_of::<P2>(x, len, None),
+                || forward_of::<P1>(x, len, None, true),
+                || forward_of::<P2>(x, len, None, true),
             )
         },
     );
@@ -499,8 +567,14 @@ pub(crate) fn transform(x: &[u64], len: usize) -> Transformed {
     }
 }
 
-/// The forward transform of `x` modulo `M` at length `len`.
-fn forward_of<M: Prime>(x: &[u64], len: usize, table: Option<&[Twiddle]>) -> Vec<u64> {
+/// The forward transform of `x` modulo `M` at length `len`, its residues multiplied by the
+/// length's [`scale`] when `scaled`.
+fn forward_of<M: Prime>(
+    x: &[u64],
+    len: usize,
+    table: Option<&[Twiddle]>,
+    scaled: bool,
+) -> Vec<u64> {
     let own_table;
     let table = if let Some(table) = table {
         table
@@ -508,7 +582,7 @@ fn forward_of<M: Prime>(x: &[u64], len: usize, table: Option<&[Twiddle]>) -> Vec
         own_table = shared_twiddles::<M>(len / 2, false);
         &own_table
     };
-    let mut values = residues::<M>(x, len);
+    let mut values = residues::<M>(x, len, scaled.then(|| scale::<M>(len)));
     forward::<M>(&mut values, 0, table);
     values
 }
@@ -523,7 +597,8 @@ enum Operand<'a> {
 }
 
 /// The cyclic convolution of `a` and `b` modulo `M`, of length `len`, each coefficient
-/// reduced below `M::P`.
+/// below `2 · M::P`. The length's [`scale`] rides on the second operand's residues, or for a
+/// square on the pointwise product.
 fn convolution<M: Prime>(a: &[u64], b: Operand<'_>, len: usize) -> Vec<u64> {
     let (forward_table, inverse_table) = rayon::join(
         || shared_twiddles::<M>(len / 2, false),
@@ -532,39 +607,42 @@ fn convolution<M: Prime>(a: &[u64], b: Operand<'_>, len: usize) -> Vec<u64> {
     let mut values = match b {
         Operand::Words(b) => {
             let (mut x, y) = rayon::join(
-                || forward_of::<M>(a, len, Some(&forward_table)),
-                || forward_of::<M>(b, len, Some(&forward_table)),
+                || forward_of::<M>(a, len, Some(&forward_table), false),
+                || forward_of::<M>(b, len, Some(&forward_table), true),
             );
-            pointwise::<M>(&mut x, Some(&y));
+            pointwise::<M>(&mut x, Pointwise::By(&y));
+            recycle(y);
             x
         }
         Operand::Transformed(b) => {
-            let mut x = forward_of::<M>(a, len, Some(&forward_table));
-            pointwise::<M>(&mut x, Some(&b.values[M::INDEX]));
+            let mut x = forward_of::<M>(a, len, Some(&forward_table), false);
+            pointwise::<M>(&mut x, Pointwise::By(&b.values[M::INDEX]));
             x
         }
         Operand::Same => {
-            let mut x = forward_of::<M>(a, len, Some(&forward_table));
-            pointwise::<M>(&mut x, None);
+            let mut x = forward_of::<M>(a, len, Some(&forward_table), false);
+            pointwise::<M>(&mut x, Pointwise::Square(scale::<M>(len)));
             x
         }
     };
     inverse::<M>(&mut values, 0, &inverse_table);
-    // The values are len · c · R^-1; multiplying by len^-1 · R^2 leaves c.
-    let len_inverse = M::P - (M::P - 1) / len as u64;
-    let scale = M::to_mont(M::to_mont(len_inverse));
-    values.par_chunks_mut(CRT_CHUNK).for_each(|chunk| {
-        for value in chunk {
-            *value = M::reduce(M::mont_mul(*value, scale));
-        }
-    });
     values
 }
 
-/// `x <- x · y · R^-1` (or `x · x · R^-1`), inputs below `4P`, outputs below `2P`.
-fn pointwise<M: Prime>(x: &mut [u64], y: Option<&[u64]>) {
+/// The other factor of a pointwise product.
+#[derive(Clone, Copy)]
+enum Pointwise<'a> {
+    /// Another transform.
+    By(&'a [u64]),
+    /// The values themselves, and the product times this `scale · R^-1`.
+    Square(u64),
+}
+
+/// `x <- x · y · R^-1` (or `x · x · R^-1 · scale · R^-1`), inputs below `4P`, outputs below
+/// `2P`.
+fn pointwise<M: Prime>(x: &mut [u64], y: Pointwise<'_>) {
     match y {
-        Some(y) => x
+        Pointwise::By(y) => x
             .par_chunks_mut(CRT_CHUNK)
             .zip(y.par_chunks(CRT_CHUNK))
             .for_each(|(x, y)| {
@@ -572,10 +650,10 @@ fn pointwise<M: Prime>(x: &mut [u64], y: Option<&[u64]>) {
                     *a = M::redc(u128::from(M::reduce(*a)) * u128::from(M::reduce(b)));
                 }
             }),
-        None => x.par_chunks_mut(CRT_CHUNK).for_each(|x| {
+        Pointwise::Square(scale) => x.par_chunks_mut(CRT_CHUNK).for_each(|x| {
             for a in x {
                 let r = M::reduce(*a);
-                *a = M::redc(u128::from(r) * u128::from(r));
+                *a = M::mont_mul(M::redc(u128::from(r) * u128::from(r)), scale);
             }
         }),
     }
@@ -665,7 +743,8 @@ fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
     let k1 = P1::to_mont(P0_INV_MOD_P1);
     let k20 = P2::to_mont(P0_MOD_P2);
     let k21 = P2::to_mont(P01_INV_MOD_P2);
-    let mut out = vec![0u64; n_words];
+    let mut out = buffer(n_words);
+    out.resize(n_words, 0);
     let carries: Vec<u128> = out
         .par_chunks_mut(CRT_CHUNK)
         .enumerate()
@@ -676,7 +755,8 @@ fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
             for (offset, word) in chunk.iter_mut().enumerate() {
                 let i = start + offset;
                 let (low, high) = if i < n_coefficients {
-                    combine(c0[i], c1[i], c2[i], k1, k20, k21)
+                    let (r0, r1, r2) = (P0::reduce(c0[i]), P1::reduce(c1[i]), P2::reduce(c2[i]));
+                    combine(r0, r1, r2, k1, k20, k21)
                 } else {
                     (0, 0)
                 };
@@ -687,6 +767,9 @@ fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
             carry
         })
         .collect();
+    for values in [c0, c1, c2] {
+        recycle(values);
+    }
     for (chunk_index, carry) in carries.into_iter().enumerate() {
         let at = (chunk_index + 1) * CRT_CHUNK;
         if carry != 0 {
@@ -826,6 +909,27 @@ mod test {
             let ones_big = dashu_int::UBig::from_words(&ones);
             let got = dashu_int::UBig::from_words(&square(&ones));
             assert_eq!(got, &ones_big * &ones_big, "length {len}, square");
+        }
+    }
+
+    #[test]
+    fn recycled_buffers_carry_nothing_over() {
+        // A long product leaves its buffers spare; shorter ones then write into them.
+        let expect =
+            |a: &[u64], b: &[u64]| dashu_int::UBig::from_words(a) * dashu_int::UBig::from_words(b);
+        for (a_len, b_len) in [
+            (40_000, 30_000),
+            (9000, 100),
+            (20_000, 20_000),
+            (3000, 2999),
+        ] {
+            let (a, b) = (vec![u64::MAX; a_len], words(b_len, a_len as u64));
+            let got = mul(&a, &b);
+            assert_eq!(dashu_int::UBig::from_words(&got), expect(&a, &b));
+            recycle(got);
+            let got = square(&b);
+            assert_eq!(dashu_int::UBig::from_words(&got), expect(&b, &b));
+            recycle(got);
         }
     }
 
