@@ -158,6 +158,19 @@ impl WrappedMultiplier {
         }
     }
 
+    /// The number multiplied by.
+    pub(crate) fn factor(&self) -> &UBig {
+        &self.factor
+    }
+
+    /// The `W` of the products modulo `2^W - 1` (exact when shorter than `W` bits), or `None`
+    /// when they are computed whole.
+    pub(crate) fn wrap_bits(&self) -> Option<usize> {
+        self.transformed
+            .as_ref()
+            .map(|transformed| 64 * transformed.len())
+    }
+
     /// `a · factor`, possibly wrapped; `a` has at most the `other_bits` given to `new`.
     pub(crate) fn mul(&self, a: &UBig) -> UBig {
         match &self.transformed {

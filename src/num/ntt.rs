@@ -540,6 +540,13 @@ pub(crate) struct Transformed {
     values: [Vec<u64>; 3],
 }
 
+impl Transformed {
+    /// The transform's length.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
 impl Drop for Transformed {
     fn drop(&mut self) {
         for values in &mut self.values {

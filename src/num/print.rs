@@ -388,12 +388,13 @@ fn reciprocal(d: &UBig, precision_bits: usize) -> (UBig, usize) {
     }
     let half = precision_bits / 2 + 32;
     let (r0, e0) = reciprocal(&top, half);
+    let by_r0 = newton_multiplier(r0, top_bits, e0, half);
     // top · r0 = 2^e0 · (1 - delta); the correction r0 · delta, scaled to the new precision.
     let extra = precision_bits - half;
-    let (negative, error) = newton_error(&top, &r0, e0, half);
+    let (negative, error) = newton_error(&top, &by_r0, e0, half);
     let error_bits = error.bit_len();
     let cut = error_bits.saturating_sub(half + 64);
-    let correction = mul_magnitudes(&r0, &(error >> cut));
+    let correction = by_r0.mul(&(error >> cut));
     // r0 · delta · 2^extra = r0 · error · 2^(extra - e0) = (r0 · (error >> cut)) · 2^(cut + extra - e0).
     let shift = cut + extra;
     let correction = if shift >= e0 {
@@ -401,7 +402,7 @@ fn reciprocal(d: &UBig, precision_bits: usize) -> (UBig, usize) {
     } else {
         correction >> (e0 - shift)
     };
-    let scaled = r0 << extra;
+    let scaled = by_r0.factor() << extra;
     let r1 = if negative {
         scaled - correction
     } else {
@@ -413,25 +414,33 @@ fn reciprocal(d: &UBig, precision_bits: usize) -> (UBig, usize) {
 /// Wrapped products pay from operands of this many words on.
 const WRAPPED_ERROR_MIN_WORDS: usize = 400;
 
-/// `top · r0` against `2^e0`, where `r0` approximates `2^e0 / top` to `half` bits: whether the
-/// product is the larger, and the difference. The difference is below `2^(e0 - half + 2)`, so
-/// the product's top bits are known ahead and it is computed modulo `2^W - 1` for a `W` a few
-/// bits beyond `e0 - half` (about two thirds of the whole product's bits):
-/// there `2^e0` is `2^(e0 mod W)`, and of the differences in the residue class only one is
-/// below `2^(W - 2)`. Exact, as the whole product is; small operands take the whole product.
-fn newton_error(top: &UBig, r0: &UBig, e0: usize, half: usize) -> (bool, UBig) {
-    let (top_words, r0_words) = (top.as_words().len(), r0.as_words().len());
-    let len = (e0.saturating_sub(half) + 8)
-        .div_ceil(64)
-        .max(top_words)
-        .max(r0_words)
-        .next_power_of_two();
-    let wrap_bits = 64 * len;
-    if top_words.min(r0_words) >= WRAPPED_ERROR_MIN_WORDS
+/// A multiplier by the `half`-bit reciprocal `r0` of a `top_bits`-bit `top` (`2^e0 / top`),
+/// for both products of a Newton step, which have about the same length and share its
+/// transform: `top · r0` read modulo `2^W - 1` for a `W` a few bits beyond `e0 - half` (see
+/// [`newton_error`]), and `r0` times the error's leading `half + 64` bits, exact.
+fn newton_multiplier(r0: UBig, top_bits: usize, e0: usize, half: usize) -> WrappedMultiplier {
+    let min_bits = (e0.saturating_sub(half) + 8).max(r0.bit_len() + half + 64);
+    WrappedMultiplier::new(r0, top_bits.max(half + 64), min_bits)
+}
+
+/// `top · r0` against `2^e0`, where `r0` (the factor of `by_r0`, from [`newton_multiplier`])
+/// approximates `2^e0 / top` to `half` bits: whether the product is the larger, and the
+/// difference. The difference is below `2^(e0 - half + 2)`, so the product's top bits are
+/// known ahead and it is computed modulo `2^W - 1` for a `W` a few bits beyond `e0 - half`
+/// (about two thirds of the whole product's bits): there `2^e0` is `2^(e0 mod W)`, and of the
+/// differences in the residue class only one is below `2^(W - 2)`. Exact, as the whole product
+/// is; small operands take the whole product.
+fn newton_error(top: &UBig, by_r0: &WrappedMultiplier, e0: usize, half: usize) -> (bool, UBig) {
+    let r0 = by_r0.factor();
+    if let Some(wrap_bits) = by_r0.wrap_bits()
         && wrap_bits < top.bit_len() + r0.bit_len()
+        && wrap_bits >= e0.saturating_sub(half) + 8
     {
         let modulus = (UBig::ONE << wrap_bits) - UBig::ONE;
-        let residue = mul_wrapped(top, r0, len);
+        let mut residue = by_r0.mul(top);
+        if residue == modulus {
+            residue = UBig::ZERO;
+        }
         let power = UBig::ONE << (e0 % wrap_bits);
         // (top · r0 - 2^e0) mod (2^W - 1).
         let difference = if residue >= power {
@@ -448,7 +457,14 @@ fn newton_error(top: &UBig, r0: &UBig, e0: usize, half: usize) -> (bool, UBig) {
             return (negative, error);
         }
     }
-    let product = mul_magnitudes(top, r0);
+    let product = if by_r0
+        .wrap_bits()
+        .is_none_or(|wrap_bits| wrap_bits >= top.bit_len() + r0.bit_len())
+    {
+        by_r0.mul(top)
+    } else {
+        mul_magnitudes(top, r0)
+    };
     let power = UBig::ONE << e0;
     if product > power {
         (true, product - power)
@@ -563,6 +579,7 @@ mod test {
             let half = precision / 2 + 32;
             let (r0, e0) = reciprocal(&d, half);
             for r in [r0.clone(), &r0 + UBig::from(3u8), &r0 - UBig::from(3u8)] {
+                let by_r = newton_multiplier(r.clone(), d.bit_len(), e0, half);
                 let product = &d * &r;
                 let power = UBig::ONE << e0;
                 let expected = if product > power {
@@ -570,7 +587,7 @@ mod test {
                 } else {
                     (false, power - product)
                 };
-                assert_eq!(newton_error(&d, &r, e0, half), expected);
+                assert_eq!(newton_error(&d, &by_r, e0, half), expected);
             }
         }
     }
