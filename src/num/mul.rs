@@ -138,6 +138,17 @@ pub(crate) struct WrappedMultiplier {
 impl WrappedMultiplier {
     /// A multiplier by `factor` for operands of at most `other_bits` bits.
     pub(crate) fn new(factor: UBig, other_bits: usize, min_bits: usize) -> WrappedMultiplier {
+        WrappedMultiplier::reusing(factor, None, other_bits, min_bits)
+    }
+
+    /// As [`WrappedMultiplier::new`], taking `known`, the factor transformed already, when it
+    /// has the length the multiplier would give it.
+    pub(crate) fn reusing(
+        factor: UBig,
+        known: Option<ntt::Transformed>,
+        other_bits: usize,
+        min_bits: usize,
+    ) -> WrappedMultiplier {
         let factor_words = factor.as_words().len();
         let other_words = other_bits.div_ceil(64);
         let len = min_bits
@@ -150,8 +161,10 @@ impl WrappedMultiplier {
         } else {
             NTT_MIN_WORDS
         };
-        let transformed = (factor_words.min(other_words) >= min_words)
-            .then(|| ntt::transform(factor.as_words(), len));
+        let transformed = (factor_words.min(other_words) >= min_words).then(|| match known {
+            Some(known) if known.len() == len => known,
+            _ => ntt::transform(factor.as_words(), len),
+        });
         WrappedMultiplier {
             factor,
             transformed,
@@ -193,6 +206,17 @@ pub(crate) fn mul_wrapped(a: &UBig, b: &UBig, len: usize) -> UBig {
     } else {
         product
     }
+}
+
+/// `a²` of a magnitude, and `a` transformed at the square's length when the square went
+/// through the transform (for [`WrappedMultiplier::reusing`]).
+pub(crate) fn square_keeping_transform(a: &UBig) -> (UBig, Option<ntt::Transformed>) {
+    let words = a.as_words();
+    if words.len() < NTT_MIN_WORDS {
+        return (a.sqr(), None);
+    }
+    let (square, transformed) = ntt::square_keeping(words);
+    (from_product(square), Some(transformed))
 }
 
 /// `a²` of a magnitude.
@@ -339,6 +363,30 @@ mod test {
         let modulus = (UBig::ONE << (64 * len)) - UBig::ONE;
         assert_eq!(mul_wrapped(&a, &b, len), (&a * &b) % &modulus);
         assert_eq!(mul_wrapped(&UBig::ZERO, &b, len), UBig::ZERO);
+    }
+
+    #[test]
+    fn a_square_keeps_the_transform_a_multiplier_reuses() {
+        let a = number(3000, 37);
+        let (square, known) = square_keeping_transform(&a);
+        assert_eq!(square, a.sqr());
+        let known = known.expect("a square of 3000 words goes through the transform");
+        assert_eq!(known.len(), 8192);
+        // Operands of up to 5000 words, products read below 8192 words: the same length.
+        let by_a = WrappedMultiplier::reusing(a.clone(), Some(known), 5000 * 64, 8000 * 64);
+        assert_eq!(by_a.wrap_bits(), Some(8192 * 64));
+        let modulus = (UBig::ONE << (64 * 8192)) - UBig::ONE;
+        for b in [number(5000, 41), number(2500, 43)] {
+            let got = by_a.mul(&b) % &modulus;
+            assert_eq!(got, (&a * &b) % &modulus);
+        }
+        // A transform of another length is not taken.
+        let (_, known) = square_keeping_transform(&a);
+        let by_a = WrappedMultiplier::reusing(a.clone(), known, 9000 * 64, 16_000 * 64);
+        assert_eq!(by_a.wrap_bits(), Some(16_384 * 64));
+        let modulus = (UBig::ONE << (64 * 16_384)) - UBig::ONE;
+        let b = number(9000, 53);
+        assert_eq!(by_a.mul(&b) % &modulus, (&a * &b) % &modulus);
     }
 
     #[test]

@@ -605,8 +605,15 @@ enum Operand<'a> {
 
 /// The cyclic convolution of `a` and `b` modulo `M`, of length `len`, each coefficient
 /// below `2 · M::P`. The length's [`scale`] rides on the second operand's residues, or for a
-/// square on the pointwise product.
-fn convolution<M: Prime>(a: &[u64], b: Operand<'_>, len: usize) -> Vec<u64> {
+/// square on the pointwise product. For a square when `keep`, also the operand's forward
+/// transform with the scale, as [`Transformed`] holds it.
+fn convolution<M: Prime>(
+    a: &[u64],
+    b: Operand<'_>,
+    len: usize,
+    keep: bool,
+) -> (Vec<u64>, Option<Vec<u64>>) {
+    let mut kept = None;
     let (forward_table, inverse_table) = rayon::join(
         || shared_twiddles::<M>(len / 2, false),
         || shared_twiddles::<M>(len / 2, true),
@@ -628,12 +635,18 @@ fn convolution<M: Prime>(a: &[u64], b: Operand<'_>, len: usize) -> Vec<u64> {
         }
         Operand::Same => {
             let mut x = forward_of::<M>(a, len, Some(&forward_table), false);
-            pointwise::<M>(&mut x, Pointwise::Square(scale::<M>(len)));
+            let scale = scale::<M>(len);
+            if keep {
+                let mut copy = buffer(len);
+                copy.extend(x.iter().map(|&value| M::mont_mul(value, scale)));
+                kept = Some(copy);
+            }
+            pointwise::<M>(&mut x, Pointwise::Square(scale));
             x
         }
     };
     inverse::<M>(&mut values, 0, &inverse_table);
-    values
+    (values, kept)
 }
 
 /// The other factor of a pointwise product.
@@ -722,6 +735,16 @@ fn add_cyclic(words: &mut [u64], at: usize, value: u128) {
 /// `None`, else the product modulo `2^(64 · cyclic_len) - 1` in `cyclic_len` words (a power of
 /// two, at least each operand's length).
 fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
+    product_keeping(a, b, cyclic_len, false).0
+}
+
+/// [`product`], and for a square when `keep`, the operand transformed at the product's length.
+fn product_keeping(
+    a: &[u64],
+    b: Operand<'_>,
+    cyclic_len: Option<usize>,
+    keep: bool,
+) -> (Vec<u64>, Option<Transformed>) {
     let b_len = match b {
         Operand::Same => a.len(),
         Operand::Words(b) => b.len(),
@@ -738,15 +761,23 @@ fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
         len.is_power_of_two() && len.trailing_zeros() <= MAX_LOG_LEN && a.len().max(b_len) <= len,
         "product too large for the transform"
     );
-    let (c0, (c1, c2)) = rayon::join(
-        || convolution::<P0>(a, b, len),
+    let ((c0, k0), ((c1, k1), (c2, k2))) = rayon::join(
+        || convolution::<P0>(a, b, len, keep),
         || {
             rayon::join(
-                || convolution::<P1>(a, b, len),
-                || convolution::<P2>(a, b, len),
+                || convolution::<P1>(a, b, len, keep),
+                || convolution::<P2>(a, b, len, keep),
             )
         },
     );
+    let kept = match (k0, k1, k2) {
+        (Some(v0), Some(v1), Some(v2)) => Some(Transformed {
+            len,
+            n_words: a.len(),
+            values: [v0, v1, v2],
+        }),
+        _ => None,
+    };
     let k1 = P1::to_mont(P0_INV_MOD_P1);
     let k20 = P2::to_mont(P0_MOD_P2);
     let k21 = P2::to_mont(P01_INV_MOD_P2);
@@ -787,7 +818,7 @@ fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
             }
         }
     }
-    out
+    (out, kept)
 }
 
 /// The words of `a · b`, `a.len() + b.len()` of them.
@@ -810,6 +841,16 @@ pub(crate) fn mul_cyclic_transformed(a: &[u64], b: &Transformed) -> Vec<u64> {
 /// The words of `a²`, `2 · a.len()` of them.
 pub(crate) fn square(a: &[u64]) -> Vec<u64> {
     product(a, Operand::Same, None)
+}
+
+/// [`square`], and `a` transformed at the square's length: the forward transforms the square
+/// makes anyway, kept to multiply `a` into other numbers later.
+pub(crate) fn square_keeping(a: &[u64]) -> (Vec<u64>, Transformed) {
+    let (words, kept) = product_keeping(a, Operand::Same, None, true);
+    (
+        words,
+        kept.expect("a square keeps its transforms when asked"),
+    )
 }
 
 #[cfg(test)]

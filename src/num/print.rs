@@ -21,7 +21,7 @@ use dashu_int::UBig;
 use dashu_int::ops::{BitTest, UnsignedAbs};
 
 use crate::num::Int;
-use crate::num::mul::{WrappedMultiplier, mul_magnitudes, mul_wrapped, square_magnitude};
+use crate::num::mul::{WrappedMultiplier, mul_magnitudes, mul_wrapped, square_keeping_transform};
 
 /// Numbers smaller than this many bits (about 316,000 digits) are converted by dashu alone:
 /// below it, on one worker, the reciprocal costs more than the tree saves.
@@ -82,9 +82,12 @@ fn magnitude_digits(words: &[u64]) -> Vec<u8> {
     let leaf_digits = max_digits.div_ceil(1 << levels);
     let n_digits = leaf_digits << levels;
     let mut five = vec![UBig::from(5u8).pow(leaf_digits)];
+    // Each power's transform from the square that makes the next, for its multiplier.
+    let mut transformed = Vec::with_capacity(levels);
     for level in 0..levels {
-        let next = square_magnitude(&five[level]);
+        let (next, known) = square_keeping_transform(&five[level]);
         five.push(next);
+        transformed.push(known);
     }
     // five[levels] = 5^N, needed once for the root's reciprocal.
     let five_to_n = five.pop().unwrap_or_default();
@@ -97,15 +100,16 @@ fn magnitude_digits(words: &[u64]) -> Vec<u8> {
     // into the window, an error the guard bits absorb (the fraction is read modulo 1).
     let five = five
         .into_iter()
+        .zip(transformed)
         .enumerate()
-        .map(|(k, power)| {
+        .map(|(k, (power, known))| {
             let digits = leaf_digits << (k + 1);
             let half = digits / 2;
             let (precision_bits, half_precision) = (precision(digits), precision(half));
             let start = precision_bits - half - half_precision;
             let min_bits =
                 (precision_bits + power.bit_len() - start + 1).max(precision_bits - half);
-            WrappedMultiplier::new(power, precision_bits, min_bits)
+            WrappedMultiplier::reusing(power, known, precision_bits, min_bits)
         })
         .collect();
     let powers = Powers { leaf_digits, five };
