@@ -23,9 +23,9 @@ use dashu_int::ops::{BitTest, UnsignedAbs};
 use crate::num::Int;
 use crate::num::mul::{WrappedMultiplier, mul_magnitudes, mul_wrapped, square_keeping_transform};
 
-/// Numbers smaller than this many bits (about 316,000 digits) are converted by dashu alone:
+/// Numbers smaller than this many bits (about 237,000 digits) are converted by dashu alone:
 /// below it, on one worker, the reciprocal costs more than the tree saves.
-pub(crate) const FAST_MIN_BITS: usize = 1 << 20;
+pub(crate) const FAST_MIN_BITS: usize = 3 << 18;
 
 /// Leaves have from this many digits to twice as many.
 const LEAF_MIN_DIGITS: usize = 4000;
