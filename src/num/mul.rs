@@ -26,16 +26,15 @@ pub(crate) fn mul_magnitudes(a: &UBig, b: &UBig) -> UBig {
     if a_words.len().min(b_words.len()) < NTT_MIN_WORDS {
         return a * b;
     }
-    UBig::from_words(&mul_large(a_words, b_words))
+    from_product(mul_large(a_words, b_words))
 }
 
-/// The product of two magnitudes given by their words, without copying operands that go
-/// through the transform.
-pub(crate) fn mul_words(a: &[u64], b: &[u64]) -> UBig {
-    if a.len().min(b.len()) < NTT_MIN_WORDS {
-        return UBig::from_words(a) * UBig::from_words(b);
-    }
-    UBig::from_words(&mul_large(a, b))
+/// The number whose words a transform's product gives, the words' buffer going back for the
+/// next products.
+fn from_product(words: Vec<u64>) -> UBig {
+    let number = UBig::from_words(&words);
+    ntt::recycle(words);
+    number
 }
 
 /// The words of `a · b` by the transform, whole or in pieces of the longer operand.
@@ -88,9 +87,10 @@ fn mul_in_pieces(long: &[u64], short: &[u64], len: usize) -> Vec<u64> {
         })
         .collect();
     let mut out = vec![0u64; long.len() + short.len()];
-    for (index, product) in products.iter().enumerate() {
+    for (index, product) in products.into_iter().enumerate() {
         if let Some(product) = product {
-            add_words(&mut out[index * piece..], product);
+            add_words(&mut out[index * piece..], &product);
+            ntt::recycle(product);
         }
     }
     out
@@ -127,7 +127,9 @@ const WRAPPED_NTT_MIN_WORDS: usize = 400;
 /// below some `min_bits` are read and a wrapped top can be absorbed as a carry: each product
 /// is `a · b` modulo `2^W - 1` for some `W >= min_bits`, or `a · b` itself when the operands
 /// are small. Transformed once, so each product costs two transforms instead of three, and
-/// the wrap halves their length.
+/// the wrap halves their length. With `min_bits` at least both operands' bits together
+/// nothing wraps: the products are exact, and from [`NTT_MIN_WORDS`] on they still share the
+/// transform.
 pub(crate) struct WrappedMultiplier {
     factor: UBig,
     transformed: Option<ntt::Transformed>,
@@ -136,6 +138,17 @@ pub(crate) struct WrappedMultiplier {
 impl WrappedMultiplier {
     /// A multiplier by `factor` for operands of at most `other_bits` bits.
     pub(crate) fn new(factor: UBig, other_bits: usize, min_bits: usize) -> WrappedMultiplier {
+        WrappedMultiplier::reusing(factor, None, other_bits, min_bits)
+    }
+
+    /// As [`WrappedMultiplier::new`], taking `known`, the factor transformed already, when it
+    /// has the length the multiplier would give it.
+    pub(crate) fn reusing(
+        factor: UBig,
+        known: Option<ntt::Transformed>,
+        other_bits: usize,
+        min_bits: usize,
+    ) -> WrappedMultiplier {
         let factor_words = factor.as_words().len();
         let other_words = other_bits.div_ceil(64);
         let len = min_bits
@@ -143,20 +156,39 @@ impl WrappedMultiplier {
             .max(factor_words)
             .max(other_words)
             .next_power_of_two();
-        let transformed = (factor_words.min(other_words) >= WRAPPED_NTT_MIN_WORDS
-            && len < factor_words + other_words)
-            .then(|| ntt::transform(factor.as_words(), len));
+        let min_words = if len < factor_words + other_words {
+            WRAPPED_NTT_MIN_WORDS
+        } else {
+            NTT_MIN_WORDS
+        };
+        let transformed = (factor_words.min(other_words) >= min_words).then(|| match known {
+            Some(known) if known.len() == len => known,
+            _ => ntt::transform(factor.as_words(), len),
+        });
         WrappedMultiplier {
             factor,
             transformed,
         }
     }
 
+    /// The number multiplied by.
+    pub(crate) fn factor(&self) -> &UBig {
+        &self.factor
+    }
+
+    /// The `W` of the products modulo `2^W - 1` (exact when shorter than `W` bits), or `None`
+    /// when they are computed whole.
+    pub(crate) fn wrap_bits(&self) -> Option<usize> {
+        self.transformed
+            .as_ref()
+            .map(|transformed| 64 * transformed.len())
+    }
+
     /// `a · factor`, possibly wrapped; `a` has at most the `other_bits` given to `new`.
     pub(crate) fn mul(&self, a: &UBig) -> UBig {
         match &self.transformed {
             Some(transformed) => {
-                UBig::from_words(&ntt::mul_cyclic_transformed(a.as_words(), transformed))
+                from_product(ntt::mul_cyclic_transformed(a.as_words(), transformed))
             }
             None => mul_magnitudes(a, &self.factor),
         }
@@ -168,12 +200,23 @@ impl WrappedMultiplier {
 /// of them. `len` is a power of two, at least each operand's length; the result is reduced
 /// (0, never `2^(64 · len) - 1`).
 pub(crate) fn mul_wrapped(a: &UBig, b: &UBig, len: usize) -> UBig {
-    let product = UBig::from_words(&ntt::mul_cyclic(a.as_words(), b.as_words(), len));
+    let product = from_product(ntt::mul_cyclic(a.as_words(), b.as_words(), len));
     if product.as_words().len() == len && product.as_words().iter().all(|&word| word == u64::MAX) {
         UBig::ZERO
     } else {
         product
     }
+}
+
+/// `a²` of a magnitude, and `a` transformed at the square's length when the square went
+/// through the transform (for [`WrappedMultiplier::reusing`]).
+pub(crate) fn square_keeping_transform(a: &UBig) -> (UBig, Option<ntt::Transformed>) {
+    let words = a.as_words();
+    if words.len() < NTT_MIN_WORDS {
+        return (a.sqr(), None);
+    }
+    let (square, transformed) = ntt::square_keeping(words);
+    (from_product(square), Some(transformed))
 }
 
 /// `a²` of a magnitude.
@@ -182,7 +225,7 @@ pub(crate) fn square_magnitude(a: &UBig) -> UBig {
     if words.len() < NTT_MIN_WORDS {
         return a.sqr();
     }
-    UBig::from_words(&ntt::square(words))
+    from_product(ntt::square(words))
 }
 
 /// `a · b`, the `*` of two ints.
@@ -192,10 +235,7 @@ pub(crate) fn mul(a: &Int, b: &Int) -> Int {
     if a_words.len().min(b_words.len()) < NTT_MIN_WORDS {
         return a * b;
     }
-    Int::from_parts(
-        a_sign * b_sign,
-        UBig::from_words(&mul_large(a_words, b_words)),
-    )
+    Int::from_parts(a_sign * b_sign, from_product(mul_large(a_words, b_words)))
 }
 
 /// `base ^ exponent`. Squarings of numbers past [`NTT_MIN_WORDS`] use the transform; a power
@@ -323,6 +363,30 @@ mod test {
         let modulus = (UBig::ONE << (64 * len)) - UBig::ONE;
         assert_eq!(mul_wrapped(&a, &b, len), (&a * &b) % &modulus);
         assert_eq!(mul_wrapped(&UBig::ZERO, &b, len), UBig::ZERO);
+    }
+
+    #[test]
+    fn a_square_keeps_the_transform_a_multiplier_reuses() {
+        let a = number(3000, 37);
+        let (square, known) = square_keeping_transform(&a);
+        assert_eq!(square, a.sqr());
+        let known = known.expect("a square of 3000 words goes through the transform");
+        assert_eq!(known.len(), 8192);
+        // Operands of up to 5000 words, products read below 8192 words: the same length.
+        let by_a = WrappedMultiplier::reusing(a.clone(), Some(known), 5000 * 64, 8000 * 64);
+        assert_eq!(by_a.wrap_bits(), Some(8192 * 64));
+        let modulus = (UBig::ONE << (64 * 8192)) - UBig::ONE;
+        for b in [number(5000, 41), number(2500, 43)] {
+            let got = by_a.mul(&b) % &modulus;
+            assert_eq!(got, (&a * &b) % &modulus);
+        }
+        // A transform of another length is not taken.
+        let (_, known) = square_keeping_transform(&a);
+        let by_a = WrappedMultiplier::reusing(a.clone(), known, 9000 * 64, 16_000 * 64);
+        assert_eq!(by_a.wrap_bits(), Some(16_384 * 64));
+        let modulus = (UBig::ONE << (64 * 16_384)) - UBig::ONE;
+        let b = number(9000, 53);
+        assert_eq!(by_a.mul(&b) % &modulus, (&a * &b) % &modulus);
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //! An operand's 64-bit words are the coefficients of a polynomial; the product's coefficients
 //! (each below `2^128 · n`) are found modulo three primes `p < 2^62` by cyclic convolutions of
 //! power-of-two length, and put back together by the Chinese remainder theorem. The transforms
-//! use Harvey's lazy butterflies (values kept below `4p`, reduced once at the end), Montgomery
-//! multiplication, and one universal twiddle sequence: block `s` of any level uses the same
-//! root, so the forward transform takes natural order to bit-reversed order and the inverse
-//! takes it back without a permutation. The three primes, the two operands and the halves of
+//! use Harvey's lazy butterflies (values kept below `4p`, reduced once at the end), Shoup's
+//! multiplication by a twiddle (with `floor(w · 2^64 / p)` stored beside it: one wide multiply
+//! and two low ones, against Montgomery's two wide ones, which the pointwise products keep),
+//! and one universal twiddle sequence: block `s` of any level uses the same root, so the
+//! forward transform takes natural order to bit-reversed order and the inverse takes it back
+//! without a permutation. Levels go two at a time (radix-4 butterflies: each value loaded and
+//! stored once per pair of levels). The three primes, the two operands and the quarters of
 //! every large transform are independent jobs (`rayon::join`), so one product uses every
 //! worker of the pool it runs on.
 //!
@@ -126,10 +129,38 @@ const fn inverse_mod_word(x: u64) -> u64 {
     inverse
 }
 
-/// The twiddle sequence `T_s` in Montgomery form, for `s < len`: `T_0 = 1` and
-/// `T_(2^l + s) = T_s · w_l` with `w_l` a root of order `2^(l+2)` (its inverse for the inverse
-/// transform). Block `s` of every level multiplies its upper half by `T_s`.
-fn twiddles<M: Prime>(len: usize, inverse: bool) -> Vec<u64> {
+/// A twiddle factor `w < P` with `floor(w · 2^64 / P)`, for Shoup's multiplication by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Twiddle {
+    w: u64,
+    quotient: u64,
+}
+
+impl Twiddle {
+    /// The twiddle of the residue whose Montgomery form is `mont` (`w · 2^64 mod P`, reduced).
+    /// `w · 2^64 - mont` is a multiple of `P` by the quotient, which is below `2^64`: that
+    /// multiple's low word times `P^-1` modulo `2^64` is the quotient, without a division.
+    fn from_mont<M: Prime>(mont: u64) -> Twiddle {
+        Twiddle {
+            w: M::reduce(M::mont_mul(mont, 1)),
+            quotient: mont.wrapping_neg().wrapping_mul(M::P_INV),
+        }
+    }
+
+    /// `v · w mod P` in `[0, 2P)` for any `v < 2^64` (Shoup): the quotient estimate is at
+    /// most one short, and the wrapping difference is exact because it is below `2^64`.
+    #[inline]
+    fn mul<M: Prime>(self, v: u64) -> u64 {
+        let q = ((u128::from(v) * u128::from(self.quotient)) >> 64) as u64;
+        v.wrapping_mul(self.w).wrapping_sub(q.wrapping_mul(M::P))
+    }
+}
+
+/// The twiddle sequence `T_s`, for `s < len`: `T_0 = 1` and `T_(2^l + s) = T_s · w_l` with
+/// `w_l` a root of order `2^(l+2)` (its inverse for the inverse transform). Block `s` of every
+/// level multiplies its upper half by `T_s`.
+fn twiddles<M: Prime>(len: usize, inverse: bool) -> Vec<Twiddle> {
+    // In Montgomery form while the sequence is built.
     let mut table = Vec::with_capacity(len);
     table.push(M::to_mont(1));
     let mut level = 0;
@@ -147,7 +178,7 @@ fn twiddles<M: Prime>(len: usize, inverse: bool) -> Vec<u64> {
         }
         level += 1;
     }
-    table
+    table.into_iter().map(Twiddle::from_mont::<M>).collect()
 }
 
 /// The longest twiddle sequence made so far for each prime and direction (index
@@ -156,10 +187,10 @@ fn twiddles<M: Prime>(len: usize, inverse: bool) -> Vec<u64> {
 /// a product tree) makes each sequence once per doubling of the length instead of once per
 /// product. The lock is held only to read or replace the pointer, never while a table is
 /// computed.
-static SHARED_TWIDDLES: [Mutex<Option<Arc<Vec<u64>>>>; 6] = [const { Mutex::new(None) }; 6];
+static SHARED_TWIDDLES: [Mutex<Option<Arc<Vec<Twiddle>>>>; 6] = [const { Mutex::new(None) }; 6];
 
 /// `twiddles::<M>(len, inverse)`, or a longer sequence it is a prefix of.
-fn shared_twiddles<M: Prime>(len: usize, inverse: bool) -> Arc<Vec<u64>> {
+fn shared_twiddles<M: Prime>(len: usize, inverse: bool) -> Arc<Vec<Twiddle>> {
     let slot = &SHARED_TWIDDLES[2 * M::INDEX + usize::from(inverse)];
     let known = slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
     if let Some(table) = known
@@ -177,155 +208,362 @@ fn shared_twiddles<M: Prime>(len: usize, inverse: bool) -> Arc<Vec<u64>> {
 
 /// One forward butterfly pass: `(u, v) -> (u + w·v, u - w·v)`, inputs below `4P`, outputs
 /// below `4P`.
-fn forward_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: u64) {
+fn forward_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: Twiddle) {
     for (u, v) in lo.iter_mut().zip(hi.iter_mut()) {
         let x = if *u >= 2 * M::P { *u - 2 * M::P } else { *u };
-        let y = M::mont_mul(*v, w);
+        let y = w.mul::<M>(*v);
         *u = x + y;
         *v = x + 2 * M::P - y;
     }
 }
 
 /// One inverse butterfly pass: `(u, v) -> (u + v, (u - v)·w)`, inputs and outputs below `2P`.
-fn inverse_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: u64) {
+fn inverse_pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: Twiddle) {
     for (u, v) in lo.iter_mut().zip(hi.iter_mut()) {
         let sum = *u + *v;
         let difference = *u + 2 * M::P - *v;
         *u = if sum >= 2 * M::P { sum - 2 * M::P } else { sum };
-        *v = M::mont_mul(difference, w);
+        *v = w.mul::<M>(difference);
     }
 }
 
-/// A butterfly pass, split into parallel chunks when long.
-fn pass<M: Prime>(lo: &mut [u64], hi: &mut [u64], w: u64, inverse: bool) {
-    let run = if inverse {
-        inverse_pass::<M>
-    } else {
-        forward_pass::<M>
+/// Two forward levels at once over four quarters `q0 .. q3` of blocks (a radix-4 butterfly):
+/// the outer level pairs `(q0, q2)` and `(q1, q3)` by `w1`, the inner one `(q0, q1)` by `w2`
+/// and `(q2, q3)` by `w3`. The same arithmetic as two [`forward_pass`]es, with each value
+/// loaded and stored once instead of twice. Inputs and outputs below `4P`.
+#[inline]
+fn forward_quarters<M: Prime>([q0, q1, q2, q3]: [&mut [u64]; 4], [w1, w2, w3]: [Twiddle; 3]) {
+    let butterfly = |u: u64, v: u64, w: Twiddle| {
+        let x = if u >= 2 * M::P { u - 2 * M::P } else { u };
+        let y = w.mul::<M>(v);
+        (x + y, x + 2 * M::P - y)
     };
-    if lo.len() >= PARALLEL_PASS_LEN {
-        let mid = lo.len() / 2;
-        let (lo_a, lo_b) = lo.split_at_mut(mid);
-        let (hi_a, hi_b) = hi.split_at_mut(mid);
+    for (((a0, a1), a2), a3) in q0
+        .iter_mut()
+        .zip(q1.iter_mut())
+        .zip(q2.iter_mut())
+        .zip(q3.iter_mut())
+    {
+        let (b0, b2) = butterfly(*a0, *a2, w1);
+        let (b1, b3) = butterfly(*a1, *a3, w1);
+        (*a0, *a1) = butterfly(b0, b1, w2);
+        (*a2, *a3) = butterfly(b2, b3, w3);
+    }
+}
+
+/// The inverse of [`forward_quarters`]: the inner level by `w2` and `w3`, then the outer one
+/// by `w1` (twiddles of the inverse sequence). Inputs and outputs below `2P`.
+#[inline]
+fn inverse_quarters<M: Prime>([q0, q1, q2, q3]: [&mut [u64]; 4], [w1, w2, w3]: [Twiddle; 3]) {
+    let butterfly = |u: u64, v: u64, w: Twiddle| {
+        let sum = u + v;
+        let sum = if sum >= 2 * M::P { sum - 2 * M::P } else { sum };
+        (sum, w.mul::<M>(u + 2 * M::P - v))
+    };
+    for (((a0, a1), a2), a3) in q0
+        .iter_mut()
+        .zip(q1.iter_mut())
+        .zip(q2.iter_mut())
+        .zip(q3.iter_mut())
+    {
+        let (b0, b1) = butterfly(*a0, *a1, w2);
+        let (b2, b3) = butterfly(*a2, *a3, w3);
+        (*a0, *a2) = butterfly(b0, b2, w1);
+        (*a1, *a3) = butterfly(b1, b3, w1);
+    }
+}
+
+/// A block's four quarters.
+fn quarters(block: &mut [u64]) -> [&mut [u64]; 4] {
+    let quarter = block.len() / 4;
+    let (low, high) = block.split_at_mut(2 * quarter);
+    let (q0, q1) = low.split_at_mut(quarter);
+    let (q2, q3) = high.split_at_mut(quarter);
+    [q0, q1, q2, q3]
+}
+
+/// A radix-4 pass over four long quarters, split into parallel chunks when long.
+fn pass<M: Prime>(q: [&mut [u64]; 4], w: [Twiddle; 3], inverse: bool) {
+    if q[0].len() >= PARALLEL_PASS_LEN / 2 {
+        let mid = q[0].len() / 2;
+        let [q0, q1, q2, q3] = q;
+        let (a0, b0) = q0.split_at_mut(mid);
+        let (a1, b1) = q1.split_at_mut(mid);
+        let (a2, b2) = q2.split_at_mut(mid);
+        let (a3, b3) = q3.split_at_mut(mid);
         rayon::join(
-            || pass::<M>(lo_a, hi_a, w, inverse),
-            || pass::<M>(lo_b, hi_b, w, inverse),
+            || pass::<M>([a0, a1, a2, a3], w, inverse),
+            || pass::<M>([b0, b1, b2, b3], w, inverse),
         );
+    } else if inverse {
+        inverse_quarters::<M>(q, w);
     } else {
-        run(lo, hi, w);
+        forward_quarters::<M>(q, w);
     }
 }
 
-/// The forward passes over blocks of `2 · HALF` values, block `k` by `table[k]`: the last
-/// levels of a transform, where blocks are short. A constant `HALF` lets the compiler unroll
-/// the butterflies of a block, so that the loop's cost is not paid for one or two of them.
+/// The forward radix-4 passes over blocks of `4 · QUARTER` values, block `k` by `outer[k]`
+/// and `inner[2k], inner[2k + 1]`: a constant `QUARTER` lets the compiler unroll the short
+/// blocks of the last levels, so that the loop's cost is not paid for one or two butterflies.
 #[inline]
-fn forward_blocks<M: Prime, const HALF: usize>(a: &mut [u64], table: &[u64]) {
-    for (block, &w) in a.chunks_exact_mut(2 * HALF).zip(table) {
-        let (lo, hi) = block.split_at_mut(HALF);
-        forward_pass::<M>(lo, hi, w);
+fn forward_blocks<M: Prime, const QUARTER: usize>(
+    a: &mut [u64],
+    outer: &[Twiddle],
+    inner: &[Twiddle],
+) {
+    forward_blocks_of::<M>(a, QUARTER, outer, inner);
+}
+
+#[inline]
+fn forward_blocks_of<M: Prime>(
+    a: &mut [u64],
+    quarter: usize,
+    outer: &[Twiddle],
+    inner: &[Twiddle],
+) {
+    for ((block, &w1), w23) in a
+        .chunks_exact_mut(4 * quarter)
+        .zip(outer)
+        .zip(inner.chunks_exact(2))
+    {
+        forward_quarters::<M>(quarters(block), [w1, w23[0], w23[1]]);
     }
 }
 
-/// The inverse passes over blocks of `2 · HALF` values (see [`forward_blocks`]).
+/// The inverse radix-4 passes over blocks of `4 · QUARTER` values (see [`forward_blocks`]).
 #[inline]
-fn inverse_blocks<M: Prime, const HALF: usize>(a: &mut [u64], table: &[u64]) {
-    for (block, &w) in a.chunks_exact_mut(2 * HALF).zip(table) {
-        let (lo, hi) = block.split_at_mut(HALF);
-        inverse_pass::<M>(lo, hi, w);
+fn inverse_blocks<M: Prime, const QUARTER: usize>(
+    a: &mut [u64],
+    outer: &[Twiddle],
+    inner: &[Twiddle],
+) {
+    inverse_blocks_of::<M>(a, QUARTER, outer, inner);
+}
+
+#[inline]
+fn inverse_blocks_of<M: Prime>(
+    a: &mut [u64],
+    quarter: usize,
+    outer: &[Twiddle],
+    inner: &[Twiddle],
+) {
+    for ((block, &w1), w23) in a
+        .chunks_exact_mut(4 * quarter)
+        .zip(outer)
+        .zip(inner.chunks_exact(2))
+    {
+        inverse_quarters::<M>(quarters(block), [w1, w23[0], w23[1]]);
     }
 }
 
 /// The forward transform of `a`, block `s` of its level: natural order in, bit-reversed out.
-fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
+/// Levels go two at a time (radix 4); an odd one out is the last, of blocks of two.
+fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[Twiddle]) {
     let len = a.len();
     if len <= SERIAL_LEN {
+        // Levels `half` and `half / 2` together; block `k` of level `half` uses
+        // `table[first + k]`, and its halves those of `2 · first` on.
         let mut half = len / 2;
         let mut first = s;
-        while half >= 1 {
-            let level = &table[first..first + len / (2 * half)];
-            match half {
-                1 => forward_blocks::<M, 1>(a, level),
-                2 => forward_blocks::<M, 2>(a, level),
-                4 => forward_blocks::<M, 4>(a, level),
-                _ => {
-                    for (block, &w) in a.chunks_exact_mut(2 * half).zip(level) {
-                        let (lo, hi) = block.split_at_mut(half);
-                        forward_pass::<M>(lo, hi, w);
-                    }
-                }
+        while half >= 2 {
+            let n_blocks = len / (2 * half);
+            let outer = &table[first..first + n_blocks];
+            let inner = &table[2 * first..2 * first + 2 * n_blocks];
+            match half / 2 {
+                1 => forward_blocks::<M, 1>(a, outer, inner),
+                2 => forward_blocks::<M, 2>(a, outer, inner),
+                4 => forward_blocks::<M, 4>(a, outer, inner),
+                quarter => forward_blocks_of::<M>(a, quarter, outer, inner),
             }
-            first *= 2;
-            half /= 2;
+            first *= 4;
+            half /= 4;
+        }
+        if half == 1 {
+            for (pair, &w) in a.chunks_exact_mut(2).zip(&table[first..first + len / 2]) {
+                let (lo, hi) = pair.split_at_mut(1);
+                forward_pass::<M>(lo, hi, w);
+            }
         }
         return;
     }
-    let (lo, hi) = a.split_at_mut(len / 2);
-    pass::<M>(lo, hi, table[s], false);
+    pass::<M>(
+        quarters(a),
+        [table[s], table[2 * s], table[2 * s + 1]],
+        false,
+    );
+    let [q0, q1, q2, q3] = quarters(a);
     rayon::join(
-        || forward::<M>(lo, 2 * s, table),
-        || forward::<M>(hi, 2 * s + 1, table),
+        || {
+            rayon::join(
+                || forward::<M>(q0, 4 * s, table),
+                || forward::<M>(q1, 4 * s + 1, table),
+            )
+        },
+        || {
+            rayon::join(
+                || forward::<M>(q2, 4 * s + 2, table),
+                || forward::<M>(q3, 4 * s + 3, table),
+            )
+        },
     );
 }
 
 /// The inverse of [`forward`] (without the division by the length).
-fn inverse<M: Prime>(a: &mut [u64], s: usize, table: &[u64]) {
+fn inverse<M: Prime>(a: &mut [u64], s: usize, table: &[Twiddle]) {
     let len = a.len();
     if len <= SERIAL_LEN {
+        // Levels `half` and `2 · half` together; block `k` of level `half` uses
+        // `table[first + k]`, the blocks of the level above those of `first / 2` on.
         let mut half = 1;
         let mut first = s * (len / 2);
-        while half < len {
-            let level = &table[first..first + len / (2 * half)];
-            match half {
-                1 => inverse_blocks::<M, 1>(a, level),
-                2 => inverse_blocks::<M, 2>(a, level),
-                4 => inverse_blocks::<M, 4>(a, level),
-                _ => {
-                    for (block, &w) in a.chunks_exact_mut(2 * half).zip(level) {
-                        let (lo, hi) = block.split_at_mut(half);
-                        inverse_pass::<M>(lo, hi, w);
-                    }
-                }
+        if len.trailing_zeros() % 2 == 1 {
+            for (pair, &w) in a.chunks_exact_mut(2).zip(&table[first..first + len / 2]) {
+                let (lo, hi) = pair.split_at_mut(1);
+                inverse_pass::<M>(lo, hi, w);
             }
             first /= 2;
-            half *= 2;
+            half = 2;
+        }
+        while half < len {
+            let n_blocks = len / (4 * half);
+            let inner = &table[first..first + 2 * n_blocks];
+            let outer = &table[first / 2..first / 2 + n_blocks];
+            match half {
+                1 => inverse_blocks::<M, 1>(a, outer, inner),
+                2 => inverse_blocks::<M, 2>(a, outer, inner),
+                4 => inverse_blocks::<M, 4>(a, outer, inner),
+                quarter => inverse_blocks_of::<M>(a, quarter, outer, inner),
+            }
+            first /= 4;
+            half *= 4;
         }
         return;
     }
-    let (lo, hi) = a.split_at_mut(len / 2);
-    rayon::join(
-        || inverse::<M>(lo, 2 * s, table),
-        || inverse::<M>(hi, 2 * s + 1, table),
+    {
+        let [q0, q1, q2, q3] = quarters(a);
+        rayon::join(
+            || {
+                rayon::join(
+                    || inverse::<M>(q0, 4 * s, table),
+                    || inverse::<M>(q1, 4 * s + 1, table),
+                )
+            },
+            || {
+                rayon::join(
+                    || inverse::<M>(q2, 4 * s + 2, table),
+                    || inverse::<M>(q3, 4 * s + 3, table),
+                )
+            },
+        );
+    }
+    pass::<M>(
+        quarters(a),
+        [table[s], table[2 * s], table[2 * s + 1]],
+        true,
     );
-    pass::<M>(lo, hi, table[s], true);
 }
 
-/// The words of `x` modulo `M`, zero-padded to `len`.
-fn residues<M: Prime>(x: &[u64], len: usize) -> Vec<u64> {
-    let mut out = Vec::with_capacity(len);
-    out.extend(x.iter().map(|&word| word % M::P));
+/// Spare buffers of transform values, at most [`SPARE_WORDS`] words in all: a product's
+/// buffers go back here when it is done and serve the next products. Big buffers fresh from
+/// the allocator are mapped pages, each faulted in and zeroed on first use and unmapped
+/// again on release (an unmapping stops the other cores to flush their address caches);
+/// printing or a product tree makes thousands of such buffers of a few sizes.
+static SPARE: Mutex<Vec<Vec<u64>>> = Mutex::new(Vec::new());
+
+/// The most words [`SPARE`] keeps (32 MiB): the buffers of a few products of a million words.
+const SPARE_WORDS: usize = 1 << 22;
+
+/// An empty buffer with room for `len` words: the smallest spare one that has it, or a new
+/// one.
+fn buffer(len: usize) -> Vec<u64> {
+    let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+    let best = spare
+        .iter()
+        .enumerate()
+        .filter(|(_, buffer)| buffer.capacity() >= len)
+        .min_by_key(|(_, buffer)| buffer.capacity())
+        .map(|(index, _)| index);
+    match best {
+        Some(index) => {
+            let mut buffer = spare.swap_remove(index);
+            buffer.clear();
+            buffer
+        }
+        None => Vec::with_capacity(len),
+    }
+}
+
+/// Gives a buffer back to [`SPARE`], which drops its smallest ones beyond [`SPARE_WORDS`].
+pub(crate) fn recycle(buffer: Vec<u64>) {
+    if buffer.capacity() < SERIAL_LEN || buffer.capacity() > SPARE_WORDS / 4 {
+        return;
+    }
+    let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+    spare.push(buffer);
+    let mut total: usize = spare.iter().map(Vec::capacity).sum();
+    while total > SPARE_WORDS {
+        let smallest = (0..spare.len())
+            .min_by_key(|&index| spare[index].capacity())
+            .unwrap_or_default();
+        total -= spare.swap_remove(smallest).capacity();
+    }
+}
+
+/// The words of `x` modulo `M`, zero-padded to `len`; each times `scale · R^-1` when a scale
+/// is given (in `(0, 2P)` then, which the forward transform takes).
+fn residues<M: Prime>(x: &[u64], len: usize, scale: Option<u64>) -> Vec<u64> {
+    let mut out = buffer(len);
+    match scale {
+        // word · scale < 2^64 · P, which Montgomery's reduction takes.
+        Some(scale) => out.extend(x.iter().map(|&word| M::mont_mul(word, scale))),
+        None => out.extend(x.iter().map(|&word| word % M::P)),
+    }
     out.resize(len, 0);
     out
 }
 
+/// `len^-1 · R^2 mod P`: an operand's residues multiplied by it (times `R^-1`) make the
+/// product's inverse transform come out divided by the length, and the pointwise product's
+/// `R^-1` undone.
+fn scale<M: Prime>(len: usize) -> u64 {
+    let len_inverse = M::P - (M::P - 1) / len as u64;
+    M::to_mont(M::to_mont(len_inverse))
+}
+
 /// An operand's forward transforms modulo the three primes at one length, made once to
 /// multiply it into several others of that length (a power of ten into every node of a level
-/// when printing).
+/// when printing). Its residues carry the length's [`scale`], so that products by it need no
+/// pass of their own for it.
 pub(crate) struct Transformed {
     len: usize,
     n_words: usize,
     values: [Vec<u64>; 3],
 }
 
+impl Transformed {
+    /// The transform's length.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl Drop for Transformed {
+    fn drop(&mut self) {
+        for values in &mut self.values {
+            recycle(std::mem::take(values));
+        }
+    }
+}
+
 /// The transforms of `x` at length `len` (a power of two, at least `x.len()`).
 pub(crate) fn transform(x: &[u64], len: usize) -> Transformed {
     assert!(len.is_power_of_two() && len >= x.len().max(2) && len.trailing_zeros() <= MAX_LOG_LEN);
     let (v0, (v1, v2)) = rayon::join(
-        || forward_of::<P0>(x, len, None),
+        || forward_of::<P0>(x, len, None, true),
         || {
             rayon::join(
-                || forward_of::<P1>(x, len, None),
-                || forward_of::<P2>(x, len, None),
+                || forward_of::<P1>(x, len, None, true),
+                || forward_of::<P2>(x, len, None, true),
             )
         },
     );
@@ -336,8 +574,14 @@ pub(crate) fn transform(x: &[u64], len: usize) -> Transformed {
     }
 }
 
-/// The forward transform of `x` modulo `M` at length `len`.
-fn forward_of<M: Prime>(x: &[u64], len: usize, table: Option<&[u64]>) -> Vec<u64> {
+/// The forward transform of `x` modulo `M` at length `len`, its residues multiplied by the
+/// length's [`scale`] when `scaled`.
+fn forward_of<M: Prime>(
+    x: &[u64],
+    len: usize,
+    table: Option<&[Twiddle]>,
+    scaled: bool,
+) -> Vec<u64> {
     let own_table;
     let table = if let Some(table) = table {
         table
@@ -345,7 +589,7 @@ fn forward_of<M: Prime>(x: &[u64], len: usize, table: Option<&[u64]>) -> Vec<u64
         own_table = shared_twiddles::<M>(len / 2, false);
         &own_table
     };
-    let mut values = residues::<M>(x, len);
+    let mut values = residues::<M>(x, len, scaled.then(|| scale::<M>(len)));
     forward::<M>(&mut values, 0, table);
     values
 }
@@ -360,8 +604,16 @@ enum Operand<'a> {
 }
 
 /// The cyclic convolution of `a` and `b` modulo `M`, of length `len`, each coefficient
-/// reduced below `M::P`.
-fn convolution<M: Prime>(a: &[u64], b: Operand<'_>, len: usize) -> Vec<u64> {
+/// below `2 · M::P`. The length's [`scale`] rides on the second operand's residues, or for a
+/// square on the pointwise product. For a square when `keep`, also the operand's forward
+/// transform with the scale, as [`Transformed`] holds it.
+fn convolution<M: Prime>(
+    a: &[u64],
+    b: Operand<'_>,
+    len: usize,
+    keep: bool,
+) -> (Vec<u64>, Option<Vec<u64>>) {
+    let mut kept = None;
     let (forward_table, inverse_table) = rayon::join(
         || shared_twiddles::<M>(len / 2, false),
         || shared_twiddles::<M>(len / 2, true),
@@ -369,39 +621,48 @@ fn convolution<M: Prime>(a: &[u64], b: Operand<'_>, len: usize) -> Vec<u64> {
     let mut values = match b {
         Operand::Words(b) => {
             let (mut x, y) = rayon::join(
-                || forward_of::<M>(a, len, Some(&forward_table)),
-                || forward_of::<M>(b, len, Some(&forward_table)),
+                || forward_of::<M>(a, len, Some(&forward_table), false),
+                || forward_of::<M>(b, len, Some(&forward_table), true),
             );
-            pointwise::<M>(&mut x, Some(&y));
+            pointwise::<M>(&mut x, Pointwise::By(&y));
+            recycle(y);
             x
         }
         Operand::Transformed(b) => {
-            let mut x = forward_of::<M>(a, len, Some(&forward_table));
-            pointwise::<M>(&mut x, Some(&b.values[M::INDEX]));
+            let mut x = forward_of::<M>(a, len, Some(&forward_table), false);
+            pointwise::<M>(&mut x, Pointwise::By(&b.values[M::INDEX]));
             x
         }
         Operand::Same => {
-            let mut x = forward_of::<M>(a, len, Some(&forward_table));
-            pointwise::<M>(&mut x, None);
+            let mut x = forward_of::<M>(a, len, Some(&forward_table), false);
+            let scale = scale::<M>(len);
+            if keep {
+                let mut copy = buffer(len);
+                copy.extend(x.iter().map(|&value| M::mont_mul(value, scale)));
+                kept = Some(copy);
+            }
+            pointwise::<M>(&mut x, Pointwise::Square(scale));
             x
         }
     };
     inverse::<M>(&mut values, 0, &inverse_table);
-    // The values are len · c · R^-1; multiplying by len^-1 · R^2 leaves c.
-    let len_inverse = M::P - (M::P - 1) / len as u64;
-    let scale = M::to_mont(M::to_mont(len_inverse));
-    values.par_chunks_mut(CRT_CHUNK).for_each(|chunk| {
-        for value in chunk {
-            *value = M::reduce(M::mont_mul(*value, scale));
-        }
-    });
-    values
+    (values, kept)
 }
 
-/// `x <- x · y · R^-1` (or `x · x · R^-1`), inputs below `4P`, outputs below `2P`.
-fn pointwise<M: Prime>(x: &mut [u64], y: Option<&[u64]>) {
+/// The other factor of a pointwise product.
+#[derive(Clone, Copy)]
+enum Pointwise<'a> {
+    /// Another transform.
+    By(&'a [u64]),
+    /// The values themselves, and the product times this `scale · R^-1`.
+    Square(u64),
+}
+
+/// `x <- x · y · R^-1` (or `x · x · R^-1 · scale · R^-1`), inputs below `4P`, outputs below
+/// `2P`.
+fn pointwise<M: Prime>(x: &mut [u64], y: Pointwise<'_>) {
     match y {
-        Some(y) => x
+        Pointwise::By(y) => x
             .par_chunks_mut(CRT_CHUNK)
             .zip(y.par_chunks(CRT_CHUNK))
             .for_each(|(x, y)| {
@@ -409,10 +670,10 @@ fn pointwise<M: Prime>(x: &mut [u64], y: Option<&[u64]>) {
                     *a = M::redc(u128::from(M::reduce(*a)) * u128::from(M::reduce(b)));
                 }
             }),
-        None => x.par_chunks_mut(CRT_CHUNK).for_each(|x| {
+        Pointwise::Square(scale) => x.par_chunks_mut(CRT_CHUNK).for_each(|x| {
             for a in x {
                 let r = M::reduce(*a);
-                *a = M::redc(u128::from(r) * u128::from(r));
+                *a = M::mont_mul(M::redc(u128::from(r) * u128::from(r)), scale);
             }
         }),
     }
@@ -474,6 +735,16 @@ fn add_cyclic(words: &mut [u64], at: usize, value: u128) {
 /// `None`, else the product modulo `2^(64 · cyclic_len) - 1` in `cyclic_len` words (a power of
 /// two, at least each operand's length).
 fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
+    product_keeping(a, b, cyclic_len, false).0
+}
+
+/// [`product`], and for a square when `keep`, the operand transformed at the product's length.
+fn product_keeping(
+    a: &[u64],
+    b: Operand<'_>,
+    cyclic_len: Option<usize>,
+    keep: bool,
+) -> (Vec<u64>, Option<Transformed>) {
     let b_len = match b {
         Operand::Same => a.len(),
         Operand::Words(b) => b.len(),
@@ -490,19 +761,28 @@ fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
         len.is_power_of_two() && len.trailing_zeros() <= MAX_LOG_LEN && a.len().max(b_len) <= len,
         "product too large for the transform"
     );
-    let (c0, (c1, c2)) = rayon::join(
-        || convolution::<P0>(a, b, len),
+    let ((c0, k0), ((c1, k1), (c2, k2))) = rayon::join(
+        || convolution::<P0>(a, b, len, keep),
         || {
             rayon::join(
-                || convolution::<P1>(a, b, len),
-                || convolution::<P2>(a, b, len),
+                || convolution::<P1>(a, b, len, keep),
+                || convolution::<P2>(a, b, len, keep),
             )
         },
     );
+    let kept = match (k0, k1, k2) {
+        (Some(v0), Some(v1), Some(v2)) => Some(Transformed {
+            len,
+            n_words: a.len(),
+            values: [v0, v1, v2],
+        }),
+        _ => None,
+    };
     let k1 = P1::to_mont(P0_INV_MOD_P1);
     let k20 = P2::to_mont(P0_MOD_P2);
     let k21 = P2::to_mont(P01_INV_MOD_P2);
-    let mut out = vec![0u64; n_words];
+    let mut out = buffer(n_words);
+    out.resize(n_words, 0);
     let carries: Vec<u128> = out
         .par_chunks_mut(CRT_CHUNK)
         .enumerate()
@@ -513,7 +793,8 @@ fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
             for (offset, word) in chunk.iter_mut().enumerate() {
                 let i = start + offset;
                 let (low, high) = if i < n_coefficients {
-                    combine(c0[i], c1[i], c2[i], k1, k20, k21)
+                    let (r0, r1, r2) = (P0::reduce(c0[i]), P1::reduce(c1[i]), P2::reduce(c2[i]));
+                    combine(r0, r1, r2, k1, k20, k21)
                 } else {
                     (0, 0)
                 };
@@ -524,6 +805,9 @@ fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
             carry
         })
         .collect();
+    for values in [c0, c1, c2] {
+        recycle(values);
+    }
     for (chunk_index, carry) in carries.into_iter().enumerate() {
         let at = (chunk_index + 1) * CRT_CHUNK;
         if carry != 0 {
@@ -534,7 +818,7 @@ fn product(a: &[u64], b: Operand<'_>, cyclic_len: Option<usize>) -> Vec<u64> {
             }
         }
     }
-    out
+    (out, kept)
 }
 
 /// The words of `a · b`, `a.len() + b.len()` of them.
@@ -559,6 +843,16 @@ pub(crate) fn square(a: &[u64]) -> Vec<u64> {
     product(a, Operand::Same, None)
 }
 
+/// [`square`], and `a` transformed at the square's length: the forward transforms the square
+/// makes anyway, kept to multiply `a` into other numbers later.
+pub(crate) fn square_keeping(a: &[u64]) -> (Vec<u64>, Transformed) {
+    let (words, kept) = product_keeping(a, Operand::Same, None, true);
+    (
+        words,
+        kept.expect("a square keeps its transforms when asked"),
+    )
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -571,6 +865,33 @@ mod test {
             let shared = shared_twiddles::<P1>(len, true);
             assert_eq!(shared[..len], twiddles::<P1>(len, true)[..], "length {len}");
         }
+    }
+
+    #[test]
+    fn shoup_products_by_twiddles_are_exact() {
+        fn check<M: Prime>() {
+            for (i, w) in [1, 2, M::P - 1, M::P / 3]
+                .into_iter()
+                .chain(words(20, 7))
+                .enumerate()
+            {
+                let w = w % M::P;
+                let twiddle = Twiddle::from_mont::<M>(M::to_mont(w));
+                assert_eq!(twiddle.w, w);
+                assert_eq!(
+                    u128::from(twiddle.quotient),
+                    (u128::from(w) << 64) / u128::from(M::P)
+                );
+                for v in [0, 1, M::P, 4 * M::P - 1, u64::MAX, (i as u64) << 40] {
+                    let got = twiddle.mul::<M>(v);
+                    assert!(got < 2 * M::P);
+                    assert_eq!(got % M::P, mul_mod(v, w, M::P), "{v} · {w}");
+                }
+            }
+        }
+        check::<P0>();
+        check::<P1>();
+        check::<P2>();
     }
 
     #[test]
@@ -605,6 +926,59 @@ mod test {
         }
         assert_eq!(got, expected);
         assert_eq!(square(&[u64::MAX]), [1, u64::MAX - 1]);
+    }
+
+    /// Pseudo-random words (xorshift) from a seed.
+    fn words(n: usize, seed: u64) -> Vec<u64> {
+        let mut state = seed | 1;
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_transform_length_multiplies_exactly() {
+        // Each power of two up to past the serial length and the parallel passes (odd and
+        // even numbers of levels, so that the radix-4 passes end on either kind), with
+        // operands filling the length and all-ones operands for the largest coefficients.
+        for log_len in 1..=17 {
+            let len = 1usize << log_len;
+            let (a, b) = (words(len / 2 + 1, log_len), words(len / 2 - 1, 3 * log_len));
+            let b = if b.is_empty() { vec![5] } else { b };
+            let expected = dashu_int::UBig::from_words(&a) * dashu_int::UBig::from_words(&b);
+            let got = dashu_int::UBig::from_words(&mul(&a, &b));
+            assert_eq!(got, expected, "length {len}");
+            let ones = vec![u64::MAX; len / 2];
+            let ones_big = dashu_int::UBig::from_words(&ones);
+            let got = dashu_int::UBig::from_words(&square(&ones));
+            assert_eq!(got, &ones_big * &ones_big, "length {len}, square");
+        }
+    }
+
+    #[test]
+    fn recycled_buffers_carry_nothing_over() {
+        // A long product leaves its buffers spare; shorter ones then write into them.
+        let expect =
+            |a: &[u64], b: &[u64]| dashu_int::UBig::from_words(a) * dashu_int::UBig::from_words(b);
+        for (a_len, b_len) in [
+            (40_000, 30_000),
+            (9000, 100),
+            (20_000, 20_000),
+            (3000, 2999),
+        ] {
+            let (a, b) = (vec![u64::MAX; a_len], words(b_len, a_len as u64));
+            let got = mul(&a, &b);
+            assert_eq!(dashu_int::UBig::from_words(&got), expect(&a, &b));
+            recycle(got);
+            let got = square(&b);
+            assert_eq!(dashu_int::UBig::from_words(&got), expect(&b, &b));
+            recycle(got);
+        }
     }
 
     #[test]

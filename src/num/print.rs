@@ -1,15 +1,16 @@
 //! Decimal printing of integers: a scaled remainder tree on the current rayon pool.
 //!
 //! A number below [`FAST_MIN_BITS`] is printed by dashu. A larger `x` of at most `N` digits
-//! becomes the binary fraction `x / 10^N`, computed once with a Newton reciprocal of `5^N`
-//! (`10^N = 5^N · 2^N`). From then on only products are needed: a node holding the fraction
+//! becomes the binary fraction `x / 10^N`, computed once by a division by `5^N`
+//! (`10^N = 5^N · 2^N`) with a Newton reciprocal of half the precision. From then on only products are needed: a node holding the fraction
 //! whose first `n` digits are its own multiplies it by `10^(n/2)` (by `5^(n/2)` and a move of
 //! the binary point), and the fractional part of that product, truncated, is its lower half;
 //! its upper half is its own fraction, truncated. The powers `5^(L · 2^k)` form one table,
 //! built by squaring and shared by every node of a level and both halves; each level's
 //! halves run as parallel jobs (`rayon::join`), and products of large halves spread over the
-//! pool themselves (`num::mul`). A leaf of `L` digits multiplies by `10^L` and prints the
-//! integer part. Every fraction carries [`GUARD_BITS`] extra bits, so each leaf knows its
+//! pool themselves (`num::mul`). A leaf of `L` digits takes its digits 19 at a time, each
+//! the word carried out of multiplying its fraction by `10^19` (no division, no conversion of
+//! an integer). Every fraction carries [`GUARD_BITS`] extra bits, so each leaf knows its
 //! block to within a millionth of a unit; the one ambiguity left (a block ending in ...999 or
 //! ...000 sits next to an integer) is settled by one pass from the lowest leaf up, in which
 //! each leaf rounds `block + fraction of the blocks below` using its lower neighbour's
@@ -20,13 +21,11 @@ use dashu_int::UBig;
 use dashu_int::ops::{BitTest, UnsignedAbs};
 
 use crate::num::Int;
-use crate::num::mul::{
-    WrappedMultiplier, mul_magnitudes, mul_words, mul_wrapped, square_magnitude,
-};
+use crate::num::mul::{WrappedMultiplier, mul_magnitudes, mul_wrapped, square_keeping_transform};
 
-/// Numbers smaller than this many bits (about 316,000 digits) are converted by dashu alone:
+/// Numbers smaller than this many bits (about 237,000 digits) are converted by dashu alone:
 /// below it, on one worker, the reciprocal costs more than the tree saves.
-pub(crate) const FAST_MIN_BITS: usize = 1 << 20;
+pub(crate) const FAST_MIN_BITS: usize = 3 << 18;
 
 /// Leaves have from this many digits to twice as many.
 const LEAF_MIN_DIGITS: usize = 4000;
@@ -70,8 +69,6 @@ fn bit_field(x: &UBig, from: usize, len: usize) -> UBig {
 /// The shared powers of one conversion.
 struct Powers {
     leaf_digits: usize,
-    /// `10^L`, multiplied into every leaf.
-    ten_to_leaf: UBig,
     /// Multipliers by `5^(L · 2^k)`: a node of `L · 2^(k+1)` digits multiplies by `five[k]`.
     five: Vec<WrappedMultiplier>,
 }
@@ -85,40 +82,37 @@ fn magnitude_digits(words: &[u64]) -> Vec<u8> {
     let leaf_digits = max_digits.div_ceil(1 << levels);
     let n_digits = leaf_digits << levels;
     let mut five = vec![UBig::from(5u8).pow(leaf_digits)];
+    // Each power's transform from the square that makes the next, for its multiplier.
+    let mut transformed = Vec::with_capacity(levels);
     for level in 0..levels {
-        let next = square_magnitude(&five[level]);
+        let (next, known) = square_keeping_transform(&five[level]);
         five.push(next);
+        transformed.push(known);
     }
     // five[levels] = 5^N, needed once for the root's reciprocal.
     let five_to_n = five.pop().unwrap_or_default();
     let root_precision = precision(n_digits);
-    let (inverse, exponent) = reciprocal(&five_to_n, root_precision + 16);
+    let root = root_fraction(words, &five_to_n, n_digits, root_precision);
     drop(five_to_n);
-    // x / 10^N = x · 2^-N / 5^N, held with root_precision bits.
-    let root = mul_words(words, inverse.as_words()) >> (exponent + n_digits - root_precision);
-    drop(inverse);
     // Each level's multiplier reads the window `start .. precision - half` of its products,
     // the lower half's fraction; the product may wrap modulo `2^W - 1` once `W` exceeds its
     // length less `start`: the wrapped top lands below `start` and carries at most one unit
     // into the window, an error the guard bits absorb (the fraction is read modulo 1).
     let five = five
         .into_iter()
+        .zip(transformed)
         .enumerate()
-        .map(|(k, power)| {
+        .map(|(k, (power, known))| {
             let digits = leaf_digits << (k + 1);
             let half = digits / 2;
             let (precision_bits, half_precision) = (precision(digits), precision(half));
             let start = precision_bits - half - half_precision;
             let min_bits =
                 (precision_bits + power.bit_len() - start + 1).max(precision_bits - half);
-            WrappedMultiplier::new(power, precision_bits, min_bits)
+            WrappedMultiplier::reusing(power, known, precision_bits, min_bits)
         })
         .collect();
-    let powers = Powers {
-        leaf_digits,
-        ten_to_leaf: UBig::from(10u8).pow(leaf_digits),
-        five,
-    };
+    let powers = Powers { leaf_digits, five };
     let mut out = vec![b'0'; n_digits];
     let mut fractions = vec![0u64; 1 << levels];
     convert(
@@ -149,12 +143,7 @@ fn convert(
     fractions: &mut [u64],
 ) {
     if level == 0 {
-        let value = phi * &powers.ten_to_leaf;
-        let whole = &value >> precision_bits;
-        fractions[0] = u64::try_from(&bit_field(&value, precision_bits - 64, 64))
-            .expect("a 64-bit field fits a word");
-        let text = whole.to_string();
-        out[powers.leaf_digits - text.len()..].copy_from_slice(text.as_bytes());
+        fractions[0] = leaf_digits(phi, precision_bits, out);
         return;
     }
     let digits = powers.leaf_digits << level;
@@ -192,6 +181,55 @@ fn convert(
             );
         },
     );
+}
+
+/// Digits found by one multiplication of a leaf's fraction: `10^19` is the largest power of
+/// ten below `2^64`.
+const CHUNK_DIGITS: usize = 19;
+
+/// Writes the first `out.len()` digits of the fraction `phi / 2^precision_bits` (below 1)
+/// into `out`, and returns the 64 bits of fraction left below them. The fraction, as whole
+/// words below the point, is multiplied by `10^19` again and again (by a smaller power first
+/// when the digits are not a multiple of 19): each time the word carried out of the top is
+/// the next 19 digits. The low words stop mattering as the digits left get fewer: a word is
+/// dropped once the ones above it carry all the bits the remaining digits need and 64 more,
+/// so the truncation moves the final value by less than `2^-64` of a unit each time, and the
+/// work is half that of keeping the whole fraction.
+fn leaf_digits(phi: &UBig, precision_bits: usize, out: &mut [u8]) -> u64 {
+    let n_words = precision_bits.div_ceil(64);
+    let aligned = phi << (64 * n_words - precision_bits);
+    let mut fraction = aligned.as_words().to_vec();
+    debug_assert!(fraction.len() <= n_words, "the fraction is below 1");
+    fraction.resize(n_words.max(1), 0);
+    let mut low = 0;
+    let mut done = 0;
+    while done < out.len() {
+        let remaining = out.len() - done;
+        let needed = (precision(remaining) + 64).div_ceil(64);
+        low = low.max(fraction.len().saturating_sub(needed));
+        let chunk = match remaining % CHUNK_DIGITS {
+            0 => CHUNK_DIGITS,
+            first => first,
+        };
+        let multiplier = 10u64.pow(chunk as u32);
+        let mut carry = 0u64;
+        for word in &mut fraction[low..] {
+            let product = u128::from(*word) * u128::from(multiplier) + u128::from(carry);
+            *word = product as u64;
+            carry = (product >> 64) as u64;
+        }
+        write_chunk(carry, &mut out[done..done + chunk]);
+        done += chunk;
+    }
+    fraction[fraction.len() - 1]
+}
+
+/// Writes `value` (below `10^out.len()`) into `out` as decimal digits, with leading zeros.
+fn write_chunk(mut value: u64, out: &mut [u8]) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
 }
 
 /// Settles each leaf's block from the lowest up. A leaf's digits `I` and remainder `f` give
@@ -241,6 +279,101 @@ fn decrement(block: &mut [u8]) {
     }
 }
 
+/// `x · 2^s` for a signed `s`, truncated.
+fn shift(x: &UBig, s: isize) -> UBig {
+    if s >= 0 {
+        x << s.unsigned_abs()
+    } else {
+        x >> s.unsigned_abs()
+    }
+}
+
+/// `x / 10^N` for `x < 10^N` given by its words and `d = 5^N`, as a fraction of
+/// `precision_bits` bits, within a few units of its last place: Karp and Markstein's
+/// division, with a reciprocal `r` of half the precision. A quotient `q` to about half the
+/// bits, from the leading bits of `x` times `r`; the remainder `x · 2^k - d · q`, small though
+/// both terms are large, so computed modulo `2^W - 1` for a `W` just above its size; and `q`
+/// corrected by the remainder's leading bits times `r`. The two products by `r` have the same
+/// length and share its transform. Compared with a reciprocal to the full precision and a
+/// whole product by it, this saves the reciprocal's last Newton step (two products) and the
+/// whole product, of twice `x`'s length, for three products of `x`'s length, each two or
+/// three transforms long. Small fractions are one division.
+fn root_fraction(words: &[u64], d: &UBig, n_digits: usize, precision_bits: usize) -> UBig {
+    let x = UBig::from_words(words);
+    if precision_bits <= 2 * RECIPROCAL_DIRECT_BITS {
+        return (x << (precision_bits - n_digits)) / d;
+    }
+    // `inverse` is 2^exponent / d within 2^-half; `quotient · 2^unit` is the fraction within
+    // 2^(unit + 17).
+    let half = precision_bits / 2 + 64;
+    let (inverse, exponent) = reciprocal(d, half);
+    let unit = precision_bits - half - 16;
+    let x_cut = x.bit_len().saturating_sub(half + 32);
+    let inverse_bits = inverse.bit_len();
+    let by_inverse = WrappedMultiplier::new(inverse, half + 32, inverse_bits + half + 32);
+    // x · 2^(precision - N) / d = (x >> x_cut) · inverse · 2^(x_cut + precision - N - exponent).
+    let quotient = shift(
+        &by_inverse.mul(&(&x >> x_cut)),
+        (x_cut + precision_bits) as isize - (n_digits + exponent + unit) as isize,
+    );
+    // The remainder in units of 2^unit, below d · 2^18 in magnitude.
+    let (negative, remainder) = remainder(&x, precision_bits - n_digits - unit, d, &quotient);
+    // The correction remainder · 2^unit / d, to the inverse's precision.
+    let cut = remainder.bit_len().saturating_sub(half + 32);
+    let correction = shift(
+        &by_inverse.mul(&(remainder >> cut)),
+        (cut + unit) as isize - exponent as isize,
+    );
+    let quotient = quotient << unit;
+    if !negative {
+        quotient + correction
+    } else if quotient >= correction {
+        quotient - correction
+    } else {
+        UBig::ZERO
+    }
+}
+
+/// `x · 2^k - d · q` as a sign (whether negative) and a magnitude, for a difference known to be
+/// below `d · 2^20` in magnitude: from operands of [`WRAPPED_ERROR_MIN_WORDS`] on, modulo
+/// `2^W - 1` with `W` at least 64 bits beyond `d`, where of the differences in the residue class
+/// only one is that small.
+fn remainder(x: &UBig, k: usize, d: &UBig, q: &UBig) -> (bool, UBig) {
+    let (d_words, q_words) = (d.as_words().len(), q.as_words().len());
+    let len = (d_words + 1).max(q_words).next_power_of_two();
+    let wrap_bits = 64 * len;
+    let scaled = x << k;
+    if d_words.min(q_words) >= WRAPPED_ERROR_MIN_WORDS && wrap_bits < d.bit_len() + q.bit_len() {
+        let modulus = (UBig::ONE << wrap_bits) - UBig::ONE;
+        let mut folded = scaled;
+        while folded.bit_len() > wrap_bits {
+            let high = &folded >> wrap_bits;
+            folded.clear_high_bits(wrap_bits);
+            folded += high;
+        }
+        if folded == modulus {
+            folded = UBig::ZERO;
+        }
+        let product = mul_wrapped(d, q, len);
+        let difference = if folded >= product {
+            folded - product
+        } else {
+            folded + &modulus - product
+        };
+        return if difference.bit_len() < wrap_bits - 1 {
+            (false, difference)
+        } else {
+            (true, modulus - difference)
+        };
+    }
+    let product = mul_magnitudes(d, q);
+    if scaled >= product {
+        (false, scaled - product)
+    } else {
+        (true, product - scaled)
+    }
+}
+
 /// `(r, e)` with `r` within `2^-precision` (relative) of `2^e / d`, and
 /// `e = bit_len(d) + precision` or near it: Newton's iteration `r + r · (1 - d · r)`, each
 /// step doubling the precision, on the leading bits of `d` alone.
@@ -259,12 +392,13 @@ fn reciprocal(d: &UBig, precision_bits: usize) -> (UBig, usize) {
     }
     let half = precision_bits / 2 + 32;
     let (r0, e0) = reciprocal(&top, half);
+    let by_r0 = newton_multiplier(r0, top_bits, e0, half);
     // top · r0 = 2^e0 · (1 - delta); the correction r0 · delta, scaled to the new precision.
     let extra = precision_bits - half;
-    let (negative, error) = newton_error(&top, &r0, e0, half);
+    let (negative, error) = newton_error(&top, &by_r0, e0, half);
     let error_bits = error.bit_len();
     let cut = error_bits.saturating_sub(half + 64);
-    let correction = mul_magnitudes(&r0, &(error >> cut));
+    let correction = by_r0.mul(&(error >> cut));
     // r0 · delta · 2^extra = r0 · error · 2^(extra - e0) = (r0 · (error >> cut)) · 2^(cut + extra - e0).
     let shift = cut + extra;
     let correction = if shift >= e0 {
@@ -272,7 +406,7 @@ fn reciprocal(d: &UBig, precision_bits: usize) -> (UBig, usize) {
     } else {
         correction >> (e0 - shift)
     };
-    let scaled = r0 << extra;
+    let scaled = by_r0.factor() << extra;
     let r1 = if negative {
         scaled - correction
     } else {
@@ -284,25 +418,33 @@ fn reciprocal(d: &UBig, precision_bits: usize) -> (UBig, usize) {
 /// Wrapped products pay from operands of this many words on.
 const WRAPPED_ERROR_MIN_WORDS: usize = 400;
 
-/// `top · r0` against `2^e0`, where `r0` approximates `2^e0 / top` to `half` bits: whether the
-/// product is the larger, and the difference. The difference is below `2^(e0 - half + 2)`, so
-/// the product's top bits are known ahead and it is computed modulo `2^W - 1` for a `W` a few
-/// bits beyond `e0 - half` (about two thirds of the whole product's bits):
-/// there `2^e0` is `2^(e0 mod W)`, and of the differences in the residue class only one is
-/// below `2^(W - 2)`. Exact, as the whole product is; small operands take the whole product.
-fn newton_error(top: &UBig, r0: &UBig, e0: usize, half: usize) -> (bool, UBig) {
-    let (top_words, r0_words) = (top.as_words().len(), r0.as_words().len());
-    let len = (e0.saturating_sub(half) + 8)
-        .div_ceil(64)
-        .max(top_words)
-        .max(r0_words)
-        .next_power_of_two();
-    let wrap_bits = 64 * len;
-    if top_words.min(r0_words) >= WRAPPED_ERROR_MIN_WORDS
+/// A multiplier by the `half`-bit reciprocal `r0` of a `top_bits`-bit `top` (`2^e0 / top`),
+/// for both products of a Newton step, which have about the same length and share its
+/// transform: `top · r0` read modulo `2^W - 1` for a `W` a few bits beyond `e0 - half` (see
+/// [`newton_error`]), and `r0` times the error's leading `half + 64` bits, exact.
+fn newton_multiplier(r0: UBig, top_bits: usize, e0: usize, half: usize) -> WrappedMultiplier {
+    let min_bits = (e0.saturating_sub(half) + 8).max(r0.bit_len() + half + 64);
+    WrappedMultiplier::new(r0, top_bits.max(half + 64), min_bits)
+}
+
+/// `top · r0` against `2^e0`, where `r0` (the factor of `by_r0`, from [`newton_multiplier`])
+/// approximates `2^e0 / top` to `half` bits: whether the product is the larger, and the
+/// difference. The difference is below `2^(e0 - half + 2)`, so the product's top bits are
+/// known ahead and it is computed modulo `2^W - 1` for a `W` a few bits beyond `e0 - half`
+/// (about two thirds of the whole product's bits): there `2^e0` is `2^(e0 mod W)`, and of the
+/// differences in the residue class only one is below `2^(W - 2)`. Exact, as the whole product
+/// is; small operands take the whole product.
+fn newton_error(top: &UBig, by_r0: &WrappedMultiplier, e0: usize, half: usize) -> (bool, UBig) {
+    let r0 = by_r0.factor();
+    if let Some(wrap_bits) = by_r0.wrap_bits()
         && wrap_bits < top.bit_len() + r0.bit_len()
+        && wrap_bits >= e0.saturating_sub(half) + 8
     {
         let modulus = (UBig::ONE << wrap_bits) - UBig::ONE;
-        let residue = mul_wrapped(top, r0, len);
+        let mut residue = by_r0.mul(top);
+        if residue == modulus {
+            residue = UBig::ZERO;
+        }
         let power = UBig::ONE << (e0 % wrap_bits);
         // (top · r0 - 2^e0) mod (2^W - 1).
         let difference = if residue >= power {
@@ -319,7 +461,14 @@ fn newton_error(top: &UBig, r0: &UBig, e0: usize, half: usize) -> (bool, UBig) {
             return (negative, error);
         }
     }
-    let product = mul_magnitudes(top, r0);
+    let product = if by_r0
+        .wrap_bits()
+        .is_none_or(|wrap_bits| wrap_bits >= top.bit_len() + r0.bit_len())
+    {
+        by_r0.mul(top)
+    } else {
+        mul_magnitudes(top, r0)
+    };
     let power = UBig::ONE << e0;
     if product > power {
         (true, product - power)
@@ -434,6 +583,7 @@ mod test {
             let half = precision / 2 + 32;
             let (r0, e0) = reciprocal(&d, half);
             for r in [r0.clone(), &r0 + UBig::from(3u8), &r0 - UBig::from(3u8)] {
+                let by_r = newton_multiplier(r.clone(), d.bit_len(), e0, half);
                 let product = &d * &r;
                 let power = UBig::ONE << e0;
                 let expected = if product > power {
@@ -441,7 +591,67 @@ mod test {
                 } else {
                     (false, power - product)
                 };
-                assert_eq!(newton_error(&d, &r, e0, half), expected);
+                assert_eq!(newton_error(&d, &by_r, e0, half), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn the_root_fraction_is_within_a_few_units() {
+        // floor(x · 2^precision / 10^N) exactly, against the division by a half-precision
+        // reciprocal, for the largest x, a small one and a power of three; sizes on both sides
+        // of the wrapped remainder's threshold.
+        let ten = UBig::from(10u8);
+        for n_digits in [40, 3000, 20_000, 90_001] {
+            let precision_bits = precision(n_digits);
+            let power = ten.pow(n_digits);
+            let d = UBig::from(5u8).pow(n_digits);
+            for x in [
+                &power - UBig::ONE,
+                ten.pow(n_digits - 7) + UBig::from(3u8),
+                UBig::from(3u8).pow(n_digits * 2),
+            ] {
+                let got = root_fraction(x.as_words(), &d, n_digits, precision_bits);
+                let expected = (&x << precision_bits) / &power;
+                let error = if got > expected {
+                    &got - &expected
+                } else {
+                    &expected - &got
+                };
+                assert!(
+                    error <= UBig::from(4u8),
+                    "{n_digits} digits: off by {error}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn leaves_read_the_digits_of_their_fraction() {
+        // phi / 2^precision against floor(phi · 10^L / 2^precision) and the bits below it,
+        // for digit counts around multiples of 19 and fractions with all bits set or few.
+        let ten = UBig::from(10u8);
+        for digits in [1, 18, 19, 20, 37, 38, 39, 400, 4000] {
+            let precision_bits = precision(digits);
+            let one = UBig::ONE << precision_bits;
+            for phi in [
+                &one - UBig::ONE,
+                UBig::ONE,
+                UBig::ZERO,
+                UBig::from(3u8).pow(precision_bits * 5 / 8),
+                (&one - UBig::ONE) / UBig::from(7u8),
+            ] {
+                let mut out = vec![b'?'; digits];
+                let fraction = leaf_digits(&phi, precision_bits, &mut out);
+                let text = String::from_utf8(out).unwrap_or_default();
+                assert_eq!(text.len(), digits);
+                let got = (UBig::from_str_radix(&text, 10).unwrap_or_default() << 64)
+                    + UBig::from(fraction);
+                // The same number exactly, to 64 bits below the digits: the dropped words may
+                // make the leaf's a few units of 2^-64 smaller, never larger.
+                let expected = (&phi * ten.pow(digits)) >> (precision_bits - 64);
+                assert!(got <= expected, "{digits} digits");
+                assert!(expected - got < UBig::from(1u32 << 16), "{digits} digits");
             }
         }
     }
