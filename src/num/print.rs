@@ -2,7 +2,8 @@
 //!
 //! A number below [`FAST_MIN_BITS`] is printed by dashu. A larger `x` of at most `N` digits
 //! becomes the binary fraction `x / 10^N`, computed once by a division by `5^N`
-//! (`10^N = 5^N · 2^N`) with a Newton reciprocal of half the precision. From then on only products are needed: a node holding the fraction
+//! (`10^N = 5^N · 2^N`) with a Newton reciprocal of half the precision. From then on only
+//! products are needed: a node holding the fraction
 //! whose first `n` digits are its own multiplies it by `10^(n/2)` (by `5^(n/2)` and a move of
 //! the binary point), and the fractional part of that product, truncated, is its lower half;
 //! its upper half is its own fraction, truncated. The powers `5^(L · 2^k)` form one table,
