@@ -311,23 +311,7 @@ fn forward_blocks<M: Prime, const QUARTER: usize>(
     outer: &[Twiddle],
     inner: &[Twiddle],
 ) {
-    forward_blocks_of::<M>(a, QUARTER, outer, inner);
-}
-
-#[inline]
-fn forward_blocks_of<M: Prime>(
-    a: &mut [u64],
-    quarter: usize,
-    outer: &[Twiddle],
-    inner: &[Twiddle],
-) {
-    for ((block, &w1), w23) in a
-        .chunks_exact_mut(4 * quarter)
-        .zip(outer)
-        .zip(inner.chunks_exact(2))
-    {
-        forward_quarters::<M>(quarters(block), [w1, w23[0], w23[1]]);
-    }
+    blocks_of(a, QUARTER, outer, inner, forward_quarters::<M>);
 }
 
 /// The inverse radix-4 passes over blocks of `4 · QUARTER` values (see [`forward_blocks`]).
@@ -337,22 +321,24 @@ fn inverse_blocks<M: Prime, const QUARTER: usize>(
     outer: &[Twiddle],
     inner: &[Twiddle],
 ) {
-    inverse_blocks_of::<M>(a, QUARTER, outer, inner);
+    blocks_of(a, QUARTER, outer, inner, inverse_quarters::<M>);
 }
 
+/// The radix-4 passes of `butterfly` (forward or inverse) over blocks of `4 · quarter` values.
 #[inline]
-fn inverse_blocks_of<M: Prime>(
+fn blocks_of(
     a: &mut [u64],
     quarter: usize,
     outer: &[Twiddle],
     inner: &[Twiddle],
+    butterfly: impl Fn([&mut [u64]; 4], [Twiddle; 3]),
 ) {
     for ((block, &w1), w23) in a
         .chunks_exact_mut(4 * quarter)
         .zip(outer)
         .zip(inner.chunks_exact(2))
     {
-        inverse_quarters::<M>(quarters(block), [w1, w23[0], w23[1]]);
+        butterfly(quarters(block), [w1, w23[0], w23[1]]);
     }
 }
 
@@ -373,7 +359,7 @@ fn forward<M: Prime>(a: &mut [u64], s: usize, table: &[Twiddle]) {
                 1 => forward_blocks::<M, 1>(a, outer, inner),
                 2 => forward_blocks::<M, 2>(a, outer, inner),
                 4 => forward_blocks::<M, 4>(a, outer, inner),
-                quarter => forward_blocks_of::<M>(a, quarter, outer, inner),
+                quarter => blocks_of(a, quarter, outer, inner, forward_quarters::<M>),
             }
             first *= 4;
             half /= 4;
@@ -432,7 +418,7 @@ fn inverse<M: Prime>(a: &mut [u64], s: usize, table: &[Twiddle]) {
                 1 => inverse_blocks::<M, 1>(a, outer, inner),
                 2 => inverse_blocks::<M, 2>(a, outer, inner),
                 4 => inverse_blocks::<M, 4>(a, outer, inner),
-                quarter => inverse_blocks_of::<M>(a, quarter, outer, inner),
+                quarter => blocks_of(a, quarter, outer, inner, inverse_quarters::<M>),
             }
             first /= 4;
             half *= 4;

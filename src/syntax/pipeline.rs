@@ -200,14 +200,18 @@ mod test {
         index
     }
 
+    fn pool(n_threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n_threads)
+            .build()
+            .expect("a pool")
+    }
+
     #[test]
     fn results_come_in_order_on_any_pool() {
         for n_threads in [1, 2, 4] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(n_threads)
-                .build()
-                .expect("a pool");
-            let got = pool.install(|| in_order(200, work, |results| results.collect::<Vec<_>>()));
+            let got = pool(n_threads)
+                .install(|| in_order(200, work, |results| results.collect::<Vec<_>>()));
             assert_eq!(got, (0..200).collect::<Vec<_>>(), "{n_threads} threads");
         }
         // Outside any pool: the global one.
@@ -218,11 +222,7 @@ mod test {
     #[test]
     fn pieces_pushed_by_the_join_come_in_order_after_the_first() {
         for n_threads in [1, 2, 4] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(n_threads)
-                .build()
-                .expect("a pool");
-            let got = pool.install(|| {
+            let got = pool(n_threads).install(|| {
                 super::streamed(vec![0, 1], work, |feed| {
                     // Some pushed far ahead of what the join takes, some within its window.
                     for piece in 2..100 {
@@ -242,12 +242,8 @@ mod test {
 
     #[test]
     fn the_join_may_stop_early_and_never_waits_for_unsubmitted_pieces() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .expect("a pool");
         let first =
-            pool.install(|| in_order(1_000_000, work, |results| results.take(3).sum::<usize>()));
+            pool(1).install(|| in_order(1_000_000, work, |results| results.take(3).sum::<usize>()));
         assert_eq!(first, 3);
     }
 
