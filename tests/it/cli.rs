@@ -162,7 +162,7 @@ fn stats_go_to_stderr() {
     );
 }
 
-/// Issue 15: counts of one are singular everywhere.
+/// Regression: counts of one are singular everywhere.
 #[test]
 fn counts_of_one_are_singular() {
     let run = Test::new()
@@ -200,7 +200,7 @@ fn counts_of_one_are_singular() {
     );
 }
 
-/// Issue 15: `-e` and FILE together run both, the `-e` first.
+/// Regression: `-e` and FILE together run both, the `-e` first.
 #[test]
 fn expressions_run_before_the_file() {
     let dir = tempdir();
@@ -215,7 +215,7 @@ fn expressions_run_before_the_file() {
         .expect("25\n", 0);
 }
 
-/// Issue 15: an error in a FILE names the file and the line, as compilers do; an error in a
+/// Regression: an error in a FILE names the file and the line, as compilers do; an error in a
 /// `-e` says which.
 #[test]
 fn errors_name_their_file_and_line_or_their_expression() {
@@ -246,7 +246,7 @@ fn errors_name_their_file_and_line_or_their_expression() {
     );
 }
 
-/// Issue 15: `--speedup` kept the value but not the program: `x = 2 * 3` was timed and not
+/// Regression: `--speedup` kept the value but not the program: `x = 2 * 3` was timed and not
 /// bound, so `x` was not defined.
 #[test]
 fn speedup_keeps_the_programs_meaning() {
@@ -263,7 +263,7 @@ fn speedup_keeps_the_programs_meaning() {
     assert_eq!(run.stderr, "");
 }
 
-/// Issue 15: a value-less `--speedup` before a FILE took the FILE for its value.
+/// Regression: a value-less `--speedup` before a FILE took the FILE for its value.
 #[test]
 fn speedup_without_a_value_before_a_file() {
     let dir = tempdir();
@@ -289,7 +289,7 @@ fn speedup_without_a_value_before_a_file() {
     assert_eq!(sizes, ["1", "2"], "{}", run.stdout);
 }
 
-/// Issue 15: `-w -1` was "unexpected argument '-1'"; now it is refused as `-w=-1` is.
+/// Regression: `-w -1` was "unexpected argument '-1'"; now it is refused as `-w=-1` is.
 #[test]
 fn negative_numbers_get_the_same_message_in_both_forms() {
     for (spaced, joined) in [
@@ -309,7 +309,7 @@ fn negative_numbers_get_the_same_message_in_both_forms() {
     }
 }
 
-/// Issue 15: `--delay off` is no delay, and units are read in any case.
+/// Regression: `--delay off` is no delay, and units are read in any case.
 #[test]
 fn delay_off_and_units_in_any_case() {
     for delay in ["off", "OFF", "100MS", "1Ms", "250US"] {

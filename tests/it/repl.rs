@@ -359,7 +359,7 @@ fn no_live_schedule_when_stdout_is_not_a_terminal() {
     assert!(!written.contains("worker 0"), "{written:?}");
 }
 
-/// Issue 15: `quit`, `exit` and `help` as people type them, with or without `()`.
+/// Regression: `quit`, `exit` and `help` as people type them, with or without `()`.
 #[test]
 fn quit_exit_and_help_as_words() {
     for word in ["quit", "exit", "quit()", "exit()", ":q", ":exit"] {
@@ -406,7 +406,7 @@ fn an_unknown_command_suggests_the_nearest() {
     repl.expect("» ");
 }
 
-/// Issue 15: `parcalc -w 3 --delay 50ms --trace` printed only the value.
+/// Regression: `parcalc -w 3 --delay 50ms --trace` printed only the value.
 #[test]
 fn trace_flag_draws_the_schedule_after_every_value() {
     let mut repl = Repl::start(&["--workers", "2", "--delay", "20ms", "--trace"]);
@@ -476,7 +476,7 @@ fn speedup_flag_times_each_expression() {
     repl.expect("\n43\r\n");
 }
 
-/// Issue 15: `factorial(3000000)` then Ctrl-C printed the 18M-digit value after ~10 s. One
+/// Regression: `factorial(3000000)` then Ctrl-C printed the 18M-digit value after ~10 s. One
 /// multiplication of it cannot be interrupted: the evaluation is given up on, the next one
 /// runs on a fresh pool at once, and the abandoned value is never printed.
 #[test]
@@ -514,7 +514,7 @@ fn ctrl_c_cancels_a_speedup_run() {
     repl.expect("workers");
 }
 
-/// Issue 15: `(1 $` waited for a `)` that could not mend it.
+/// Regression: `(1 $` waited for a `)` that could not mend it.
 #[test]
 fn an_error_inside_open_parentheses_is_reported_at_once() {
     let mut repl = Repl::start(&["--workers", "2"]);
