@@ -627,27 +627,12 @@ fn levels_count_operators_to_the_root() {
 
 #[test]
 fn cancel_flag_stops_an_evaluation() {
-    let ast = balanced(64);
     let pool = Pool::new(2).unwrap();
-    let cancel = CancelFlag::default();
     let options = EvalOptions {
         delay: Duration::from_secs(1),
-        cancel: cancel.clone(),
         ..EvalOptions::default()
     };
-    let canceller = {
-        let cancel = cancel.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(50));
-            cancel.cancel();
-        })
-    };
-    let evaluation = run(&pool, &ast, &options);
-    canceller.join().unwrap();
-    assert_eq!(
-        evaluation.result.map_err(|error| error.kind),
-        Err(ErrorKind::Cancelled)
-    );
+    let evaluation = cancelled_after_50_ms(&pool, &balanced(64), &options);
     let trace = &evaluation.trace;
     assert_eq!(trace.tasks.len(), 63);
     let skipped = (0..trace.tasks.len())
@@ -863,30 +848,34 @@ fn a_reduction_is_a_tree_of_tasks_in_the_trace() {
     );
 }
 
-/// Evaluates `source` on 2 workers, sets the cancel flag 50 ms in, and checks that the
-/// evaluation ends cancelled.
+/// Evaluates `ast` on `pool` with `options`, whose cancel flag is set 50 ms in, checks that
+/// the evaluation ends cancelled, and returns it.
 #[track_caller]
-fn assert_cancelled_after_50_ms(source: &str) {
-    let ast = parsed(source);
-    let pool = Pool::new(2).unwrap();
-    let cancel = CancelFlag::default();
-    let options = EvalOptions {
-        cancel: cancel.clone(),
-        ..EvalOptions::default()
-    };
+fn cancelled_after_50_ms(pool: &Pool, ast: &Ast, options: &EvalOptions) -> Evaluation {
     let canceller = {
-        let cancel = cancel.clone();
+        let cancel = options.cancel.clone();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(50));
             cancel.cancel();
         })
     };
-    let evaluation = run(&pool, &ast, &options);
+    let evaluation = run(pool, ast, options);
     canceller.join().unwrap();
     assert_eq!(
-        evaluation.result.map_err(|error| error.kind),
+        evaluation
+            .result
+            .as_ref()
+            .map_err(|error| error.kind.clone()),
         Err(ErrorKind::Cancelled)
     );
+    evaluation
+}
+
+/// [`cancelled_after_50_ms`] of `source` on 2 workers, without a delay.
+#[track_caller]
+fn assert_cancelled_after_50_ms(source: &str) {
+    let pool = Pool::new(2).unwrap();
+    cancelled_after_50_ms(&pool, &parsed(source), &EvalOptions::default());
 }
 
 #[test]

@@ -27,6 +27,14 @@ fn check_schedule(name: &str, trace: &Trace, width: usize) {
     insta::assert_snapshot!(name, plain);
 }
 
+/// Checks that `plain` shows every one of `expected`.
+#[track_caller]
+fn assert_shows(plain: &str, expected: &[&str]) {
+    for expected in expected {
+        assert!(plain.contains(expected), "missing {expected:?} in\n{plain}");
+    }
+}
+
 #[test]
 fn course_example_on_one_to_four_workers() {
     check_schedule("course_1_worker", &course_example(Schedule::One), 80);
@@ -46,18 +54,19 @@ fn coloured_snapshots() {
 #[test]
 fn course_example_content() {
     let plain = schedule(&course_example(Schedule::Three), 80, Color::Never);
-    for expected in [
-        "worker 0 │[#2",
-        "worker 2 │[#9",
-        "work W                  600 ms",
-        "span S                  300 ms  critical path",
-        "parallelism W/S           2.00",
-        "Brent (W − S)/P + S     400 ms  measured wall 300 ms",
-        "#12  (3 + 7) * (2 + 8) * ((2 * 3) - 1)  = 500",
-        "critical │^",
-    ] {
-        assert!(plain.contains(expected), "missing {expected:?} in\n{plain}");
-    }
+    assert_shows(
+        &plain,
+        &[
+            "worker 0 │[#2",
+            "worker 2 │[#9",
+            "work W                  600 ms",
+            "span S                  300 ms  critical path",
+            "parallelism W/S           2.00",
+            "Brent (W − S)/P + S     400 ms  measured wall 300 ms",
+            "#12  (3 + 7) * (2 + 8) * ((2 * 3) - 1)  = 500",
+            "critical │^",
+        ],
+    );
     // Every line fits the width asked for.
     for line in plain.lines().take(6) {
         assert!(line.chars().count() <= 80, "too wide: {line:?}");
@@ -80,18 +89,19 @@ fn a_failed_evaluation_says_which_task_failed_and_which_never_ran() {
     let trace = failed_example();
     check_schedule("failed", &trace, 80);
     let plain = schedule(&trace, 80, Color::Never);
-    for expected in [
-        "failed at #5 (division by zero) after 1 of 5 tasks",
-        "worker 1 │[#5xxxx",
-        "x #5   3 / 0",
-        "failed after 50.0 ms on worker 1",
-        "  #6   (1 + 2) * (3 / 0)",
-        "not run",
-        "x failed (`x` blocks)",
-        "2 of 5 tasks started",
-    ] {
-        assert!(plain.contains(expected), "missing {expected:?} in\n{plain}");
-    }
+    assert_shows(
+        &plain,
+        &[
+            "failed at #5 (division by zero) after 1 of 5 tasks",
+            "worker 1 │[#5xxxx",
+            "x #5   3 / 0",
+            "failed after 50.0 ms on worker 1",
+            "  #6   (1 + 2) * (3 / 0)",
+            "not run",
+            "x failed (`x` blocks)",
+            "2 of 5 tasks started",
+        ],
+    );
     // Tasks that never ran have no block.
     assert!(!plain.contains("[#6"), "{plain}");
     assert!(!plain.contains("[#10"), "{plain}");
@@ -102,14 +112,15 @@ fn a_cancelled_evaluation() {
     let trace = cancelled_example();
     check_schedule("cancelled", &trace, 80);
     let plain = schedule(&trace, 80, Color::Never);
-    for expected in [
-        "cancelled after 2 of 6 tasks",
-        "[#9~~",
-        "stopped after 50.0 ms on worker 0",
-        "~ stopped part way",
-    ] {
-        assert!(plain.contains(expected), "missing {expected:?} in\n{plain}");
-    }
+    assert_shows(
+        &plain,
+        &[
+            "cancelled after 2 of 6 tasks",
+            "[#9~~",
+            "stopped after 50.0 ms on worker 0",
+            "~ stopped part way",
+        ],
+    );
     assert!(!plain.contains("optimal"), "{plain}");
 }
 
@@ -739,13 +750,14 @@ fn a_reduction_draws_its_maps_side_by_side_and_its_tree() {
     let trace = sum_of_squares_trace();
     check_schedule("sum_of_squares_4_workers", &trace, 80);
     let plain = schedule(&trace, 80, Color::Never);
-    for expected in [
-        "15 tasks on 4 workers",
-        "work W                  1.50 s",
-        "span S                  400 ms",
-        "critical path #2 → #4 → #4 → #4",
-        "#4  sum(k * k for k in range(8))  = 85",
-    ] {
-        assert!(plain.contains(expected), "missing {expected:?} in\n{plain}");
-    }
+    assert_shows(
+        &plain,
+        &[
+            "15 tasks on 4 workers",
+            "work W                  1.50 s",
+            "span S                  400 ms",
+            "critical path #2 → #4 → #4 → #4",
+            "#4  sum(k * k for k in range(8))  = 85",
+        ],
+    );
 }

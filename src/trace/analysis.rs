@@ -555,7 +555,7 @@ pub(crate) mod fixtures {
     /// is `(3 + 7) * (2 + 8)`, `#9` is `2 * 3`, `#11` is `(2 * 3) - 1`, `#12` the root.
     pub(crate) fn course_example(schedule: Schedule) -> Trace {
         // (node id, span, value, dependencies as task indices)
-        type Task = (u32, (usize, usize), i64, &'static [u32]);
+        type Row = (u32, (usize, usize), i64, &'static [u32]);
         // (worker, start in units of 100 ms) for the tasks #2, #5, #9, #6, #11, #12.
         let placement: [(u32, u64); 6] = match schedule {
             Schedule::One => [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5)],
@@ -568,7 +568,7 @@ pub(crate) mod fixtures {
             Schedule::Three => 3,
             Schedule::Four => 4,
         };
-        let tasks: [Task; 6] = [
+        let rows: [Row; 6] = [
             (2, (1, 6), 10, &[]),
             (5, (11, 16), 10, &[]),
             (9, (22, 27), 6, &[]),
@@ -576,35 +576,22 @@ pub(crate) mod fixtures {
             (11, (21, 32), 5, &[2]),
             (12, (0, 33), 500, &[3, 4]),
         ];
-        let mut trace = Trace::new(n_workers, COURSE_SOURCE.into());
-        trace.context.delay = std::time::Duration::from_millis(100);
-        let mut ends = [0u64; 6];
-        for (index, ((node, span, value, deps), (worker, slot))) in
-            tasks.into_iter().zip(placement).enumerate()
-        {
-            let start_ns = slot * 100 * MS;
-            let ready_ns = deps
-                .iter()
-                .map(|&dep| ends[dep as usize])
-                .max()
-                .unwrap_or(0);
-            ends[index] = start_ns + 100 * MS;
-            trace.push_task(
-                TaskTiming {
-                    root: NodeId(node),
-                    n_nodes: 1,
-                    span: Span::new(span.0, span.1),
-                    worker,
-                    ready_ns,
-                    start_ns,
-                    end_ns: ends[index],
-                    outcome: TaskOutcome::Ran,
-                    value: Some(Value::Int(value.into())),
-                },
+        let tasks: Vec<Task> = rows
+            .into_iter()
+            .zip(placement)
+            .map(|((node, span, value, deps), (worker, slot))| Task {
+                node,
+                span,
+                value: Some(value),
                 deps,
-            );
-        }
-        trace.wall_ns = ends.into_iter().max().unwrap_or(0);
+                worker,
+                start_ns: slot * 100 * MS,
+                end_ns: (slot + 1) * 100 * MS,
+                outcome: TaskOutcome::Ran,
+            })
+            .collect();
+        let mut trace = hand_written(COURSE_SOURCE, n_workers, &tasks);
+        trace.context.delay = std::time::Duration::from_millis(100);
         trace
     }
 
@@ -670,19 +657,20 @@ pub(crate) mod fixtures {
     }
 
     /// One task of a hand-written trace: node id, span, value, operand tasks, worker, start and
-    /// end in microseconds, outcome.
+    /// end in nanoseconds, outcome.
     pub(crate) struct Task {
         pub(crate) node: u32,
         pub(crate) span: (usize, usize),
         pub(crate) value: Option<i64>,
         pub(crate) deps: &'static [u32],
         pub(crate) worker: u32,
-        pub(crate) start_us: u64,
-        pub(crate) end_us: u64,
+        pub(crate) start_ns: u64,
+        pub(crate) end_ns: u64,
         pub(crate) outcome: TaskOutcome,
     }
 
-    /// A [`Task`] from its fields in order, so that a table of tasks reads as one row each.
+    /// A [`Task`] from its fields in order (times in microseconds), so that a table of tasks
+    /// reads as one row each.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn task(
         node: u32,
@@ -700,8 +688,8 @@ pub(crate) mod fixtures {
             value,
             deps,
             worker,
-            start_us,
-            end_us,
+            start_ns: start_us * 1_000,
+            end_ns: end_us * 1_000,
             outcome,
         }
     }
@@ -717,7 +705,7 @@ pub(crate) mod fixtures {
                 .map(|&dep| ends[dep as usize])
                 .max()
                 .unwrap_or(0);
-            ends.push(task.end_us * 1_000);
+            ends.push(task.end_ns);
             trace.push_task(
                 TaskTiming {
                     root: NodeId(task.node),
@@ -725,8 +713,8 @@ pub(crate) mod fixtures {
                     span: Span::new(task.span.0, task.span.1),
                     worker: task.worker,
                     ready_ns,
-                    start_ns: task.start_us * 1_000,
-                    end_ns: task.end_us * 1_000,
+                    start_ns: task.start_ns,
+                    end_ns: task.end_ns,
                     outcome: task.outcome,
                     value: task.value.map(|value| Value::Int(value.into())),
                 },
@@ -795,31 +783,20 @@ pub(crate) mod fixtures {
             (11, (21, 32), 5, &[2], 0, 12_700),
             (12, (0, 33), 500, &[3, 4], 1, 29_500),
         ];
-        let mut trace = Trace::new(2, COURSE_SOURCE.into());
-        let mut ends = Vec::new();
-        for (node, span, value, deps, worker, start_ns) in tasks {
-            let end_ns = start_ns + 180 + u64::from(node) * 5;
-            let ready_ns = deps
-                .iter()
-                .map(|&dep| ends[dep as usize])
-                .max()
-                .unwrap_or(0);
-            ends.push(end_ns);
-            trace.push_task(
-                TaskTiming {
-                    root: NodeId(node),
-                    n_nodes: 1,
-                    span: Span::new(span.0, span.1),
-                    worker,
-                    ready_ns,
-                    start_ns,
-                    end_ns,
-                    outcome: TaskOutcome::Ran,
-                    value: Some(Value::Int(value.into())),
-                },
+        let tasks: Vec<Task> = tasks
+            .into_iter()
+            .map(|(node, span, value, deps, worker, start_ns)| Task {
+                node,
+                span,
+                value: Some(value),
                 deps,
-            );
-        }
+                worker,
+                start_ns,
+                end_ns: start_ns + 180 + u64::from(node) * 5,
+                outcome: TaskOutcome::Ran,
+            })
+            .collect();
+        let mut trace = hand_written(COURSE_SOURCE, 2, &tasks);
         trace.wall_ns = 30_000;
         trace
     }
