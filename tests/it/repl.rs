@@ -52,8 +52,7 @@ impl Repl {
         for (key, value) in env {
             command.env(key, value);
         }
-        let mut session = Session::spawn(command).unwrap();
-        session.set_expect_timeout(Some(TIMEOUT));
+        let session = spawn(command);
         let mut repl = Repl { session, home };
         repl.expect(":help");
         repl.expect("» ");
@@ -119,6 +118,14 @@ impl Drop for Repl {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.home);
     }
+}
+
+/// `command` on a terminal of its own, waiting at most [`TIMEOUT`] for what is expected.
+#[track_caller]
+fn spawn(command: Command) -> OsSession {
+    let mut session = Session::spawn(command).unwrap();
+    session.set_expect_timeout(Some(TIMEOUT));
+    session
 }
 
 #[test]
@@ -267,8 +274,7 @@ fn an_unwritable_history_is_only_a_warning() {
         .env("XDG_STATE_HOME", home.join("state"))
         .env("NO_COLOR", "1")
         .env("TERM", "xterm-256color");
-    let mut session = Session::spawn(command).unwrap();
-    session.set_expect_timeout(Some(TIMEOUT));
+    let mut session = spawn(command);
     session.expect("warning: no history").unwrap();
     session.expect("» ").unwrap();
     session.send_line(":workers").unwrap();
@@ -308,8 +314,7 @@ fn errors_are_coloured_on_a_terminal_with_stdout_redirected() {
         .args(["-c", &script])
         .env_remove("NO_COLOR")
         .env("TERM", "xterm-256color");
-    let mut session = Session::spawn(command).unwrap();
-    session.set_expect_timeout(Some(TIMEOUT));
+    let mut session = spawn(command);
     session
         .expect("\x1b[1;31merror:\x1b[0m division by zero")
         .unwrap();
@@ -336,8 +341,7 @@ fn no_live_schedule_when_stdout_is_not_a_terminal() {
         .env("XDG_STATE_HOME", home.join("state"))
         .env("NO_COLOR", "1")
         .env("TERM", "xterm-256color");
-    let mut session = Session::spawn(command).unwrap();
-    session.set_expect_timeout(Some(TIMEOUT));
+    let mut session = spawn(command);
     // The prompt goes to the file: a line typed before it would be lost.
     let prompted = |text: &str| text.matches("» ").count();
     let wait_for_prompts = |n: usize| {

@@ -125,8 +125,23 @@ pub(crate) fn unindent(text: &str) -> String {
 
 /// Whether a missing python3 is a failure: `PARCALC_REQUIRE_PYTHON` or `CI` is set to anything
 /// but nothing, `0` or `false`.
-pub(crate) fn python_required() -> bool {
+fn python_required() -> bool {
     ["PARCALC_REQUIRE_PYTHON", "CI"].iter().any(|name| {
         std::env::var(name).is_ok_and(|value| !["", "0", "false"].contains(&value.as_str()))
     })
+}
+
+/// What a test does without python3: it fails where python3 is required ([`python_required`]),
+/// and otherwise says on stderr that it is skipped.
+#[track_caller]
+pub(crate) fn python_missing() {
+    assert!(
+        !python_required(),
+        "python3 not found, and PARCALC_REQUIRE_PYTHON or CI is set"
+    );
+    // Written to the real stderr, past the test harness's capture, so that it is seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: python3 not found (PARCALC_REQUIRE_PYTHON=1 makes this a failure)"
+    );
 }
