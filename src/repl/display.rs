@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use crate::num::print::digit_summary;
 use crate::num::{Int, Value};
+use crate::render::text::thousands;
 
 /// Values with more digits than this are abbreviated.
 pub(crate) const MAX_DIGITS: usize = 10_000;
@@ -41,19 +42,6 @@ pub(crate) fn abbreviate_to(text: &str, max_digits: usize) -> Cow<'_, str> {
         "{sign}{head}…{tail} ({} digits)",
         thousands(digits.len())
     ))
-}
-
-/// `1234172` as `1,234,172`.
-pub(crate) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
