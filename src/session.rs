@@ -223,11 +223,14 @@ impl Session {
                 return None;
             }
             let Statement { target, expr } = statement;
-            let env = match self.resolve_names_in_vec(&expr) {
-                Ok(env) => env,
-                Err(error) => return Some(Err(error)),
-            };
-            let result = engine::sequential::evaluate(&expr, &env, &self.options.limits);
+            let env = self.resolve_names(&expr);
+            let result = engine::sequential::evaluate_subtree(
+                &expr,
+                expr.root(),
+                &env,
+                &self.options.limits,
+            )
+            .map_err(|error| self.with_suggestion(error));
             // Not timed: reading the clock would cost a tenth of such a statement, and
             // `--stats` evaluates every statement on the pool.
             let stats = Stats {
@@ -275,7 +278,7 @@ impl Session {
                 Ok(Some(Statement { target, expr })) => {
                     let target = target.map(|(name, _)| name);
                     let n_nodes = expr.len();
-                    statements.push(engine::program::ProgramStatement {
+                    statements.push(engine::ProgramStatement {
                         target: target.clone(),
                         ast: Arc::new(expr),
                         offset,
@@ -305,7 +308,7 @@ impl Session {
                     .or_else(|| ops::constant(name).map(Value::Float))
             };
             let evaluation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                engine::program::run(&self.pool, statements, &source, &lookup, &self.options)
+                engine::run_program(&self.pool, statements, &source, &lookup, &self.options)
             }));
             let eval = eval_started.elapsed();
             let results = match evaluation {
@@ -416,7 +419,7 @@ impl Session {
     ) -> Result<Prepared, Error> {
         self.options.cancel.reset();
         let Statement { target, expr } = statement;
-        let env = self.resolve_names(&expr)?;
+        let env = self.resolve_names(&expr).into();
         Ok(Prepared {
             target: target.map(|(name, _)| name),
             ast: Arc::new(expr),
@@ -441,7 +444,7 @@ impl Session {
             self.last_trace = Some(trace);
             self.n_evaluations += 1;
         }
-        let value = result?;
+        let value = result.map_err(|error| self.with_suggestion(error))?;
         Ok(self.bind(target, value, stats))
     }
 
@@ -481,7 +484,8 @@ impl Session {
             self.last_trace = Some(trace.clone());
             self.n_evaluations += 1;
         }
-        Ok((runs.result?, runs.traces))
+        let value = runs.result.map_err(|error| self.with_suggestion(error))?;
+        Ok((value, runs.traces))
     }
 
     /// A statement of a program run with `--speedup`: an expression is evaluated on each pool
@@ -535,7 +539,7 @@ impl Session {
             .pool
             .install(|| syntax::parse_statement(line))?
             .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
-        let env = self.resolve_names(&statement.expr)?;
+        let env = self.resolve_known_names(&statement.expr)?;
         Ok(crate::render::python(
             &statement.expr,
             line,
@@ -545,12 +549,36 @@ impl Session {
         ))
     }
 
-    /// The values of `ast.names`, in order; an unknown name is an error at its first use.
-    fn resolve_names(&self, ast: &crate::ast::Ast) -> Result<Arc<[Value]>, Error> {
-        self.resolve_names_in_vec(ast).map(Into::into)
+    /// The values of `ast.names`, in order: a variable's, a constant's, or `None` for a name
+    /// without one (an error only where the evaluation reads it).
+    fn resolve_names(&self, ast: &crate::ast::Ast) -> Vec<Option<Value>> {
+        ast.names
+            .iter()
+            .map(|name| {
+                self.vars
+                    .get(name)
+                    .cloned()
+                    .or_else(|| ops::constant(name).map(Value::Float))
+            })
+            .collect()
     }
 
-    /// [`Session::resolve_names`] into a plain vector (no allocation for a tree without names).
+    /// The values of `ast.names`, in order; an unknown name is an error at its first use.
+    fn resolve_known_names(&self, ast: &crate::ast::Ast) -> Result<Vec<Value>, Error> {
+        let mut env = Vec::with_capacity(ast.names.len());
+        for (index, value) in self.resolve_names(ast).into_iter().enumerate() {
+            let Some(value) = value else {
+                let kind = ErrorKind::UnknownName {
+                    name: ast.names[index].clone(),
+                    suggestion: None,
+                };
+                return Err(self.with_suggestion(Error::new(kind, ast.first_use(index))));
+            };
+            env.push(value);
+        }
+        Ok(env)
+    }
+
     /// The known name nearest `name`: a variable or a constant.
     fn suggest_name(&self, name: &str) -> Option<Box<str>> {
         let known = self
@@ -563,9 +591,8 @@ impl Session {
             .map(|&near| Box::from(near))
     }
 
-    /// An unknown name's error from a program, which knows no names but its own: the
-    /// suggestion among the names known when its statement ran, as one statement after
-    /// another.
+    /// An unknown name's error, raised by the engine, which knows no names but the
+    /// evaluation's: the suggestion among the names the session knows.
     fn with_suggestion(&self, mut error: Error) -> Error {
         if let ErrorKind::UnknownName { name, suggestion } = &mut error.kind
             && suggestion.is_none()
@@ -573,26 +600,6 @@ impl Session {
             *suggestion = self.suggest_name(name);
         }
         error
-    }
-
-    fn resolve_names_in_vec(&self, ast: &crate::ast::Ast) -> Result<Vec<Value>, Error> {
-        let mut env = Vec::with_capacity(ast.names.len());
-        for (index, name) in ast.names.iter().enumerate() {
-            if let Some(value) = self.vars.get(name) {
-                env.push(value.clone());
-            } else if let Some(value) = ops::constant(name) {
-                env.push(Value::Float(value));
-            } else {
-                let span = ast.first_use(index);
-                let suggestion = self.suggest_name(name);
-                let kind = ErrorKind::UnknownName {
-                    name: name.clone(),
-                    suggestion,
-                };
-                return Err(Error::new(kind, span));
-            }
-        }
-        Ok(env)
     }
 }
 
@@ -604,7 +611,7 @@ impl Session {
 pub struct Prepared {
     target: Option<Box<str>>,
     ast: Arc<Ast>,
-    env: Arc<[Value]>,
+    env: Arc<[Option<Value>]>,
     source: Arc<str>,
     options: EvalOptions,
     pool: Pool,
@@ -674,7 +681,7 @@ impl Prepared {
         let n_workers = self.pool.n_workers();
         let eval_started = Instant::now();
         let evaluation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            engine::evaluate(
+            engine::evaluate_with(
                 &self.pool,
                 &self.ast,
                 &self.env,
@@ -731,8 +738,13 @@ impl Prepared {
                 let mut runs: Vec<Trace> = Vec::new();
                 let mut measured = Duration::ZERO;
                 loop {
-                    let evaluation =
-                        engine::evaluate(&pool, &self.ast, &self.env, &self.source, &self.options);
+                    let evaluation = engine::evaluate_with(
+                        &pool,
+                        &self.ast,
+                        &self.env,
+                        &self.source,
+                        &self.options,
+                    );
                     let failed = evaluation.result.is_err();
                     result = evaluation.result;
                     if failed {

@@ -1,38 +1,45 @@
-//! The evaluation engine: a pool of workers, futures, and the evaluators of an arena.
+//! The evaluation engine: a pool of workers, futures, and the one executor that runs every
+//! evaluation on them.
 //!
-//! [`evaluate`] plans the tasks of a tree (`grain`) and runs them as a dataflow program on the
-//! [`Pool`] (`dataflow`), recording a [`Trace`]; `sequential` is the one-loop reference
-//! evaluator beside it. Both call `node::eval_node` for the arithmetic, which lives in `num`.
-//! Nothing here recurses over the tree, and no worker ever blocks on another task.
+//! [`run_program`] runs a program (one statement or several) as one task graph on the
+//! [`Pool`] (`executor`), recording a [`Trace`]; [`evaluate`] is the same for one expression.
+//! The graph is planned by the grain (`grain`), each task evaluates its nodes with the
+//! interpreter (`interp`, which calls `node::eval_node` for the arithmetic, which lives in
+//! `num`), and reductions fold by the rules of `reduce`. `sequential` is the reference beside
+//! it: the interpreter over a whole tree on the calling thread, which the property tests
+//! compare the executor with. Nothing here recurses over a tree, and no worker ever blocks on
+//! another task.
 
 pub(crate) mod cancel;
-pub(crate) mod dataflow;
+pub(crate) mod env;
+pub(crate) mod executor;
+pub(crate) mod failure;
 pub(crate) mod future;
 pub(crate) mod grain;
+pub(crate) mod interp;
 pub(crate) mod node;
 pub(crate) mod pool;
-pub mod program;
 pub(crate) mod progress;
-pub(crate) mod ready;
 pub(crate) mod reduce;
 pub mod sequential;
 #[cfg(test)]
 mod test;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::ast::Ast;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::num::{Limits, Value};
-use crate::span::Span;
-use crate::trace::{Context, Trace};
+use crate::trace::Trace;
 
 pub use crate::plan::{Grain, Policy};
 pub use cancel::CancelFlag;
+pub use executor::{Input as ProgramStatement, ProgramEvaluation};
 pub use future::Future;
 pub use pool::{MAX_WORKERS, Pool, check_workers, default_workers};
 pub use progress::{LIVE_MAX_TASKS, Watch};
+pub use sequential::run_sequential;
 
 /// Number of operators (nodes that are not leaves) of `ast`: what the grain counts.
 pub fn count_operators(ast: &Ast) -> usize {
@@ -59,17 +66,47 @@ pub struct Evaluation {
     pub trace: Trace,
 }
 
-/// Evaluates `ast` on `pool`. `env` holds the values of `ast.names`; `source` is the
-/// statement's text, which the trace's labels slice.
+/// Evaluates the statements of a program on `pool` as one task graph: `source` is the
+/// program's text, which each statement's offset indexes; `lookup` gives the value a name has
+/// before the program (`None`: the name is unknown, an error where it is read). The results,
+/// in order, are those of [`run_sequential`]; the trace is the whole program's.
 ///
 /// # Blocking
 ///
-/// Blocks the calling thread until the evaluation has finished, failed or been cancelled;
-/// call it from outside the pool, never from one of its tasks.
+/// Blocks the calling thread until every statement has ended; call it from outside the pool,
+/// never from one of its tasks.
 ///
 /// # Panic handling
 ///
-/// A panic while evaluating a node becomes an [`ErrorKind::Internal`] error at that node.
+/// A panic while evaluating a node becomes an [`crate::error::ErrorKind::Internal`] error of
+/// its statement.
+pub fn run_program(
+    pool: &Pool,
+    statements: Vec<ProgramStatement>,
+    source: &Arc<str>,
+    lookup: &dyn Fn(&str) -> Option<Value>,
+    options: &EvalOptions,
+) -> ProgramEvaluation {
+    executor::run(
+        pool,
+        statements,
+        source,
+        &executor::Before::Lookup(lookup),
+        options,
+        true,
+    )
+}
+
+/// Evaluates the expression `ast` on `pool`: a program of one statement. `env` holds the
+/// values of `ast.names`; `source` is the expression's text, which the trace's labels slice.
+///
+/// # Blocking
+///
+/// As [`run_program`].
+///
+/// # Panic handling
+///
+/// As [`run_program`].
 pub fn evaluate(
     pool: &Pool,
     ast: &Arc<Ast>,
@@ -77,12 +114,24 @@ pub fn evaluate(
     source: &Arc<str>,
     options: &EvalOptions,
 ) -> Evaluation {
+    let env: Vec<Option<Value>> = env.iter().cloned().map(Some).collect();
+    evaluate_recorded(pool, ast, &env, source, options, true)
+}
+
+/// [`evaluate`] where a name may have no value (`None` in `env`: an error where it is read).
+pub fn evaluate_with(
+    pool: &Pool,
+    ast: &Arc<Ast>,
+    env: &[Option<Value>],
+    source: &Arc<str>,
+    options: &EvalOptions,
+) -> Evaluation {
     evaluate_recorded(pool, ast, env, source, options, true)
 }
 
 /// [`evaluate`] without reading the clock or assembling the trace (the trace it returns has
-/// no tasks): the same plan and dataflow otherwise, so that a benchmark can measure what
-/// recording costs. Not part of the interface.
+/// no tasks): the same graph otherwise, so that a benchmark can measure what recording costs.
+/// Not part of the interface.
 #[doc(hidden)]
 pub fn evaluate_unrecorded(
     pool: &Pool,
@@ -91,46 +140,32 @@ pub fn evaluate_unrecorded(
     source: &Arc<str>,
     options: &EvalOptions,
 ) -> Evaluation {
-    evaluate_recorded(pool, ast, env, source, options, false)
+    let env: Vec<Option<Value>> = env.iter().cloned().map(Some).collect();
+    evaluate_recorded(pool, ast, &env, source, options, false)
 }
 
 fn evaluate_recorded(
     pool: &Pool,
     ast: &Arc<Ast>,
-    env: &Arc<[Value]>,
+    env: &[Option<Value>],
     source: &Arc<str>,
     options: &EvalOptions,
     record: bool,
 ) -> Evaluation {
-    let mut context = Context {
-        delay: options.delay,
-        grain: options.grain,
-        grain_used: 1,
-        policy: options.policy,
+    let statement = ProgramStatement {
+        target: None,
+        ast: Arc::clone(ast),
+        offset: 0,
     };
-    if ast.is_empty() {
-        let mut trace = Trace::new(pool.n_workers(), Arc::clone(source));
-        trace.context = context;
-        return Evaluation {
-            result: Err(Error::new(
-                ErrorKind::Internal("empty expression".into()),
-                Span::default(),
-            )),
-            trace,
-        };
+    let before = executor::Before::Given(env);
+    let mut evaluation = executor::run(pool, vec![statement], source, &before, options, record);
+    let result = evaluation.results.pop().unwrap_or_else(|| {
+        Err(Error::unplaced(crate::error::ErrorKind::Internal(
+            "no result".into(),
+        )))
+    });
+    Evaluation {
+        result,
+        trace: evaluation.trace,
     }
-    let n_ops = grain::count_operators(ast);
-    let grain = grain::choose(options.grain, n_ops, pool.n_workers(), options.delay);
-    context.grain_used = grain;
-    let plan = grain::Plan::build(ast, grain);
-    if plan.n_tasks() == 0 {
-        // A single leaf: its value is ready at once, and there is no task to run.
-        let started = Instant::now();
-        let result = sequential::evaluate(ast, env, &options.limits);
-        let mut trace = Trace::new(pool.n_workers(), Arc::clone(source));
-        trace.wall_ns = started.elapsed().as_nanos() as u64;
-        trace.context = context;
-        return Evaluation { result, trace };
-    }
-    dataflow::run(pool, ast, env, source, options, context, plan, record)
 }

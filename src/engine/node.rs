@@ -1,21 +1,24 @@
 //! Evaluation of one node, given its operands' values: the unit of work every evaluator shares.
 //!
-//! The sequential evaluator, the parallel dataflow and grouped tasks all call [`eval_node`];
-//! none of them knows any arithmetic.
+//! The interpreter calls [`eval_node`] for every node that is not a reduction, whichever
+//! evaluator runs it (the sequential reference, a task, a chunk of a reduction); none of them
+//! knows any arithmetic.
 
 use crate::ast::{Ast, Node, NodeId};
+use crate::engine::env::Env;
 use crate::error::{Error, ErrorKind};
 use crate::num::{self, Limits, Value};
 
 /// Evaluates node `id` of `ast`. `operand(k)` returns the value already computed for the
 /// node's `k`-th operand, in the order [`Ast::for_each_operand`] lists them; `env` holds the
-/// values of `ast.names`, `locals` those of the generators' variables (one per reduction).
-/// Errors carry the span of the node's operator. A reduction is not one node's work: its
-/// evaluators (`reduce`, `dataflow`) run it, and here it is an internal error.
-pub(crate) fn eval_node<'v>(
+/// values of `ast.names` (a name without one is Python's `NameError`, raised here, where it is
+/// read), `locals` those of the generators' variables (one per reduction). Errors carry the
+/// span of the node's operator. A reduction is not one node's work: the interpreter runs it,
+/// and here it is an internal error.
+pub(crate) fn eval_node<'v, E: Env + ?Sized>(
     ast: &Ast,
     id: NodeId,
-    env: &[Value],
+    env: &E,
     locals: &[Value],
     limits: &Limits,
     operand: impl Fn(usize) -> &'v Value,
@@ -25,7 +28,13 @@ pub(crate) fn eval_node<'v>(
         Node::SmallInt(i) => Ok(Value::Int((*i).into())),
         Node::Float(x) => Ok(Value::Float(*x)),
         Node::Literal(index) => Ok(ast.literals[*index as usize].clone()),
-        Node::Name(index) => Ok(env[*index as usize].clone()),
+        Node::Name(index) => env.get(*index).cloned().ok_or_else(|| {
+            let kind = ErrorKind::UnknownName {
+                name: ast.names[*index as usize].clone(),
+                suggestion: None,
+            };
+            Error::new(kind, ast.span(id))
+        }),
         Node::Local(slot) => locals.get(*slot as usize).cloned().ok_or_else(|| {
             Error::new(
                 ErrorKind::Internal("a generator's variable outside its body".into()),

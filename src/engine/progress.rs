@@ -18,8 +18,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use crate::ast::NodeId;
+use crate::engine::executor::block::Block;
 use crate::span::Span;
-use crate::trace::{Context, Snapshot, TaskOutcome, TaskTiming, Trace};
+use crate::trace::{Context, Snapshot, TaskKind, TaskOutcome, TaskTiming, Trace};
 
 /// Bits of [`Times::start`] below the start time: the task's state, then the worker's index.
 const TIME_SHIFT: u32 = 16;
@@ -33,6 +34,9 @@ const RAN: u64 = 2;
 const FAILED: u64 = 3;
 const CANCELLED: u64 = 4;
 const NOT_RUN: u64 = 5;
+/// A task that did no work of its own: its record is the task that gave it its value (a
+/// reduction cut into chunks, whose record is its tree's root).
+pub(crate) const ELIDED: u64 = 6;
 
 /// Snapshots of evaluations with more tasks than this count the tasks instead of listing them:
 /// a chart of so many tasks is shades anyway, and the copy would cost more than the frame.
@@ -87,17 +91,22 @@ pub(crate) fn state_of(outcome: TaskOutcome) -> u64 {
     }
 }
 
-/// What a live view may read of a running evaluation: the slots, and what labels them.
-#[derive(Debug)]
+/// What a live view may read of a running evaluation: the blocks of tasks made so far, with
+/// their slots.
 pub(crate) struct Progress {
     pub(crate) started: Instant,
-    pub(crate) times: Arc<[Times]>,
-    /// `roots[t]`, `n_ops[t]`: task `t`'s root node and operators, as the plan has them.
-    pub(crate) roots: Vec<u32>,
-    pub(crate) n_ops: Vec<u32>,
+    pub(crate) blocks: Arc<Mutex<Vec<Arc<Block>>>>,
     pub(crate) n_workers: usize,
     pub(crate) source: Arc<str>,
     pub(crate) context: Context,
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Progress")
+            .field("n_workers", &self.n_workers)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A handle through which a live view watches an evaluation: given to the engine in
@@ -125,7 +134,12 @@ impl Watch {
 impl Progress {
     fn snapshot(&self) -> Snapshot {
         let elapsed_ns = self.started.elapsed().as_nanos() as u64;
-        let n_tasks = self.times.len();
+        let blocks: Vec<Arc<Block>> = self
+            .blocks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let n_tasks: usize = blocks.iter().map(|block| block.times.len()).sum();
         let listed = n_tasks <= LIVE_MAX_TASKS;
         let mut trace = listed.then(|| {
             let mut trace = Trace::new(self.n_workers, Arc::clone(&self.source));
@@ -134,42 +148,50 @@ impl Progress {
             trace
         });
         let mut n_done = 0;
-        for (task, slot) in self.times.iter().enumerate() {
-            // Acquire: pairs with the Release of the final state, so its end is in place.
-            let (start_ns, state, worker) = unpack(slot.start.load(Ordering::Acquire));
-            if state == NOT_STARTED {
-                continue;
+        let mut n_listed = 0;
+        for block in &blocks {
+            for (task, slot) in block.times.iter().enumerate() {
+                if !block.shows(task) {
+                    continue;
+                }
+                n_listed += 1;
+                // Acquire: pairs with the Release of the final state, so its end is in place.
+                let (start_ns, state, worker) = unpack(slot.start.load(Ordering::Acquire));
+                if state == NOT_STARTED || state == ELIDED {
+                    continue;
+                }
+                let outcome = outcome_of(state);
+                if outcome != TaskOutcome::Running {
+                    n_done += 1;
+                }
+                let Some(trace) = trace.as_mut() else {
+                    continue;
+                };
+                let end_ns = if outcome == TaskOutcome::Running {
+                    elapsed_ns.max(start_ns)
+                } else {
+                    slot.end_ns.load(Ordering::Relaxed)
+                };
+                trace.push_task(
+                    TaskTiming {
+                        root: NodeId(block.root_node(task)),
+                        n_nodes: block.n_ops(task),
+                        span: Span::default(),
+                        worker,
+                        ready_ns: start_ns,
+                        start_ns,
+                        end_ns,
+                        outcome,
+                        kind: TaskKind::Nodes,
+                        value: None,
+                    },
+                    &[],
+                );
             }
-            let outcome = outcome_of(state);
-            if outcome != TaskOutcome::Running {
-                n_done += 1;
-            }
-            let Some(trace) = trace.as_mut() else {
-                continue;
-            };
-            let end_ns = if outcome == TaskOutcome::Running {
-                elapsed_ns.max(start_ns)
-            } else {
-                slot.end_ns.load(Ordering::Relaxed)
-            };
-            trace.push_task(
-                TaskTiming {
-                    root: NodeId(self.roots[task]),
-                    n_nodes: self.n_ops[task],
-                    span: Span::default(),
-                    worker,
-                    ready_ns: start_ns,
-                    start_ns,
-                    end_ns,
-                    outcome,
-                    value: None,
-                },
-                &[],
-            );
         }
         Snapshot {
             elapsed_ns,
-            n_tasks,
+            n_tasks: n_listed,
             n_done,
             trace,
         }
@@ -183,7 +205,7 @@ mod test {
     /// Four tasks: one ran on worker 1, one failed on worker 0, one is running on worker 1,
     /// one has not started.
     fn progress() -> Progress {
-        let times: Arc<[Times]> = (0..4).map(|_| Times::default()).collect();
+        let block = crate::engine::executor::block::test_block(&[2, 5, 6, 9]);
         let slots = [
             (0, Some((0, RAN, 1, 100))),
             (1, Some((10, FAILED, 0, 50))),
@@ -192,7 +214,7 @@ mod test {
         ];
         for (task, slot) in slots {
             if let Some((start_ns, state, worker, end_ns)) = slot {
-                let times: &Times = &times[task];
+                let times: &Times = &block.times[task];
                 times.end_ns.store(end_ns, Ordering::Relaxed);
                 times
                     .start
@@ -201,9 +223,7 @@ mod test {
         }
         Progress {
             started: Instant::now(),
-            times,
-            roots: vec![2, 5, 6, 9],
-            n_ops: vec![1, 1, 1, 1],
+            blocks: Arc::new(Mutex::new(vec![block])),
             n_workers: 2,
             source: "(3 + 7) * (2 + 8)".into(),
             context: Context::default(),

@@ -619,8 +619,13 @@ fn critical_path_runs_the_highest_level_first() {
 
 #[test]
 fn levels_count_operators_to_the_root() {
+    use crate::engine::executor::block::Graph;
     use crate::engine::grain::Plan;
-    use crate::engine::ready::levels;
+    let levels = |plan: &Plan| {
+        Graph::of_plan(plan)
+            .levels(|task| plan.n_ops[task])
+            .to_vec()
+    };
     assert_eq!(levels(&Plan::build(&lopsided(), 1)), [2, 4, 3, 2, 1]);
     assert_eq!(levels(&Plan::build(&chain(10), 4)), [10, 6, 2]);
 }

@@ -87,6 +87,34 @@ pub enum Ending {
     Cancelled,
 }
 
+/// What a task computed, beside its value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TaskKind {
+    /// A group of operators of the tree under its root (at grain 1, a single operator).
+    #[default]
+    Nodes,
+    /// A chunk of a reduction ([`Trace::reductions`]`[reduction]`): its elements `lo..hi`,
+    /// mapped and folded.
+    Chunk { reduction: u32, lo: u64, hi: u64 },
+    /// A combine of two neighbouring partial results of a reduction, covering its elements
+    /// `lo..hi`.
+    Combine { reduction: u32, lo: u64, hi: u64 },
+}
+
+/// A reduction cut into chunks, for the labels of its chunks and combines.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReductionInfo {
+    /// `sum`, `prod`, `min` or `max`.
+    pub func: &'static str,
+    /// The generator's variable; `None` for a plain `range`.
+    pub var: Option<Box<str>>,
+    /// The range's first element and its step: element `i` is `start + i * step`.
+    pub start: Value,
+    pub step: Value,
+    /// The body (or, without one, the range) in [`Trace::source`].
+    pub body: Span,
+}
+
 /// One task: a group of operators (at grain 1, a single operator) run by one worker. Its value
 /// is [`Trace::value`]: values live in their own table, so the records of a million tasks stay
 /// small.
@@ -109,6 +137,7 @@ pub struct TaskRecord {
     /// `start_ns == end_ns`, no value and the outcome [`TaskOutcome::NotRun`].
     pub end_ns: u64,
     pub outcome: TaskOutcome,
+    pub kind: TaskKind,
     pub(crate) deps_start: u32,
     pub(crate) deps_len: u32,
 }
@@ -126,8 +155,11 @@ pub struct Trace {
     pub wall_ns: u64,
     /// The statement's text; task labels are slices of it.
     pub source: Arc<str>,
-    /// Tasks, in the order they were submitted.
+    /// Tasks: each block of tasks in the order it was made (a statement's tree, then what its
+    /// tasks added as they ran), and the tasks of a block in the order of their roots.
     pub tasks: Vec<TaskRecord>,
+    /// The reductions whose chunks and combines are among the tasks.
+    pub reductions: Vec<ReductionInfo>,
     /// Flat table of dependencies, indexed through each record.
     deps: Vec<u32>,
     /// `values[t]`: the value task `t` produced; empty if it failed or was skipped. The engine
@@ -161,6 +193,7 @@ pub struct TaskTiming {
     pub start_ns: u64,
     pub end_ns: u64,
     pub outcome: TaskOutcome,
+    pub kind: TaskKind,
     pub value: Option<Value>,
 }
 
@@ -188,6 +221,7 @@ impl Trace {
             start_ns: timing.start_ns,
             end_ns: timing.end_ns,
             outcome: timing.outcome,
+            kind: timing.kind,
             deps_start,
             deps_len: deps.len() as u32,
         });
@@ -214,6 +248,7 @@ impl Trace {
             wall_ns,
             source,
             tasks,
+            reductions: Vec::new(),
             deps,
             values,
         }

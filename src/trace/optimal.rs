@@ -137,6 +137,7 @@ mod test {
                     start_ns: 0,
                     end_ns: 0,
                     outcome: TaskOutcome::Ran,
+                    kind: crate::trace::TaskKind::Nodes,
                     value: None,
                 },
                 deps,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use parcalc::engine::program::{self, ProgramStatement};
+use parcalc::engine::{self as program, ProgramStatement};
 use parcalc::engine::{EvalOptions, Grain, Pool};
 use parcalc::num::Value;
 use proptest::prelude::*;
@@ -132,7 +132,7 @@ proptest! {
             for grain in [Grain::Fixed(1), Grain::Fixed(3), Grain::Auto] {
                 let (statements, source) = parse_program(&program);
                 let options = EvalOptions { grain, ..EvalOptions::default() };
-                let evaluation = program::run(&pool, statements, &source, &lookup, &options);
+                let evaluation = program::run_program(&pool, statements, &source, &lookup, &options);
                 prop_assert_eq!(&evaluation.results, &reference, "{} workers, grain {:?}", workers, grain);
             }
         }

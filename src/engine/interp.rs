@@ -1,0 +1,411 @@
+//! The interpreter: evaluates a stretch of the arena, reductions inside it included, with a
+//! value stack and a stack of frames instead of recursion.
+//!
+//! Every evaluator runs its nodes here: the sequential reference (the whole tree), a task of
+//! the executor (its group of nodes, with the values of its operand tasks handed in where their
+//! subtrees begin), and a chunk of a reduction (the body, once per element). Because the arena
+//! is in post-order, a node finds its operands on top of the value stack; a reduction met on
+//! the way pushes a frame and evaluates its body once per element, folding as Python does
+//! ([`Fold`]); the bodies it owns are skipped by the plain loop (`BodySkip`). Memory is bounded
+//! by the tree's depth and the nesting of reductions, not by the tree's size.
+//!
+//! What is not arithmetic is asked of [`Hooks`]: the simulated work before each operator of the
+//! stretch or each element of a reduction, and whether to stop (a cancellation, an earlier
+//! error elsewhere). A failure carries its [`Path`] in the sequential order: the failing node,
+//! under the reductions (and their elements) it was met in.
+//!
+//! This module evaluates; it neither schedules nor records. A task that may hand part of its
+//! work to other tasks (a reduction cut into chunks) asks to stop before its root and gets the
+//! root's operands back ([`Outcome::Fork`]); the executor does the rest.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+
+use crate::ast::{Ast, BodySkip, Node, NodeId, Reducer};
+use crate::engine::env::Env;
+use crate::engine::failure::{Failure, Path};
+use crate::engine::node::eval_node;
+use crate::engine::reduce::fold::{Fold, empty};
+use crate::engine::reduce::range::Range;
+use crate::error::{Error, ErrorKind, NumError};
+use crate::num::{Int, Limits, Value};
+
+/// How often (in elements) a long fold asks whether to stop.
+pub(crate) const STOP_CHECK_ELEMENTS: u64 = 1024;
+
+/// What an evaluation asks of whoever runs it.
+pub(crate) trait Hooks {
+    /// Whether a simulated delay paces the work (then [`Hooks::element`] runs before every
+    /// element of a reduction evaluated in place).
+    fn paced(&self) -> bool;
+    /// Runs before operator `index` of the stretch (not before the nodes of a body evaluated
+    /// per element): the simulated work, and the checks. `false`: stop.
+    fn operator(&self, index: u32) -> bool;
+    /// Runs before each element of a reduction evaluated in place, when paced. `false`: stop.
+    fn element(&self) -> bool;
+    /// Asked every [`STOP_CHECK_ELEMENTS`] elements of a fold: `true` to stop.
+    fn stop(&self) -> bool;
+}
+
+/// The hooks of an evaluation that is never paced and never stopped: the sequential reference.
+pub(crate) struct Unhooked;
+
+impl Hooks for Unhooked {
+    fn paced(&self) -> bool {
+        false
+    }
+    fn operator(&self, _index: u32) -> bool {
+        true
+    }
+    fn element(&self) -> bool {
+        true
+    }
+    fn stop(&self) -> bool {
+        false
+    }
+}
+
+/// The value of an operand computed by another task: the subtree `first..=root`, whose value
+/// the stretch takes instead of evaluating it (`None` when that task failed or never ran).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Operand<'v> {
+    pub(crate) first: u32,
+    pub(crate) root: u32,
+    pub(crate) value: Option<&'v Value>,
+}
+
+/// What evaluating a stretch ended with, short of a failure.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Value(Value),
+    /// An operand task has no value: a failure before it will be reported, not this stretch.
+    Missing,
+    /// The hooks said to stop.
+    Stopped,
+    /// The stretch's root is to be handed on (see [`Stretch::fork`]): its operands' values.
+    Fork(Vec<Value>),
+}
+
+/// The part of a tree to evaluate, and what it reads.
+pub(crate) struct Stretch<'a, E: ?Sized> {
+    pub(crate) ast: &'a Ast,
+    /// Nodes `first..=root`: a subtree, or a reduction's body (see `own`).
+    pub(crate) first: u32,
+    pub(crate) root: u32,
+    /// The body this stretch is, when it is a reduction's (so that it is not skipped).
+    pub(crate) own: Option<(u32, u32)>,
+    pub(crate) env: &'a E,
+    pub(crate) limits: &'a Limits,
+    /// Stop before a root that is a reduction, and hand back its operands.
+    pub(crate) fork: bool,
+    /// The node of the stretch being evaluated (outside bodies), for the error of a panic.
+    pub(crate) current: Cell<u32>,
+}
+
+impl<'a, E: Env + ?Sized> Stretch<'a, E> {
+    /// The whole subtree rooted at `root`.
+    pub(crate) fn subtree(ast: &'a Ast, root: u32, env: &'a E, limits: &'a Limits) -> Self {
+        Stretch {
+            ast,
+            first: ast.first_of(NodeId(root)).0,
+            root,
+            own: None,
+            env,
+            limits,
+            fork: false,
+            current: Cell::new(root),
+        }
+    }
+
+    /// The body `first..=root` of a reduction, evaluated for one element.
+    pub(crate) fn body(ast: &'a Ast, body: NodeId, env: &'a E, limits: &'a Limits) -> Self {
+        let first = ast.first_of(body).0;
+        Stretch {
+            ast,
+            first,
+            root: body.0,
+            own: Some((first, body.0)),
+            env,
+            limits,
+            fork: false,
+            current: Cell::new(body.0),
+        }
+    }
+}
+
+/// A reduction being folded in place.
+struct Frame<'a> {
+    node: u32,
+    slot: usize,
+    fold: Fold,
+    body_first: u32,
+    body_root: u32,
+    range: Range,
+    /// The element being evaluated.
+    element: u64,
+    /// The cursor of the loop around the reduction, restored after it.
+    outer_skip: BodySkip<'a>,
+}
+
+/// The path of a failure at `node` under the open frames, outermost first.
+fn under_frames(frames: &[Frame<'_>], failure: Failure) -> Failure {
+    frames.iter().rev().fold(failure, |failure, frame| {
+        failure.in_element(frame.node, frame.element)
+    })
+}
+
+/// Evaluates `stretch`, taking `operands` (sorted by `first`) where their subtrees begin.
+/// `locals` holds the generators' variables; `stack` is scratch space the caller may reuse.
+// One loop with the frames' cases (end of a body, a reduction, an operand, any other node).
+#[allow(clippy::too_many_lines)]
+pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
+    stretch: &Stretch<'_, E>,
+    operands: &[Operand<'v>],
+    locals: &mut [Value],
+    hooks: &H,
+    stack: &mut Vec<Cow<'v, Value>>,
+) -> Result<Outcome, Failure> {
+    let ast = stretch.ast;
+    let limits = stretch.limits;
+    let root = stretch.root;
+    stack.clear();
+    let mut frames: Vec<Frame<'_>> = Vec::new();
+    let mut skip = BodySkip::new(ast, stretch.first, stretch.own);
+    let mut next_operand = 0;
+    let mut operand_first = operands.first().map_or(u32::MAX, |operand| operand.first);
+    let mut index = stretch.first;
+    loop {
+        let end = frames.last().map_or(root, |frame| frame.body_root);
+        if index > end {
+            let Some(frame) = frames.last_mut() else {
+                break;
+            };
+            // An element's value: folded in, then the next element, or the reduction's value.
+            let value = stack
+                .pop()
+                .ok_or_else(|| internal(ast, frame.node))?
+                .into_owned();
+            let (node, element) = (frame.node, frame.element);
+            let folded = frame.fold.push(value, limits);
+            if let Err(error) = folded {
+                let error = Error::new(error, ast.op_span(NodeId(node)));
+                let failure = Failure::in_fold(node, element, error);
+                frames.pop();
+                return Err(under_frames(&frames, failure));
+            }
+            let frame = frames.last_mut().ok_or_else(|| internal(ast, node))?;
+            if frame.element + 1 < frame.range.len {
+                frame.element += 1;
+                if hooks.paced() && !hooks.element() {
+                    return Ok(Outcome::Stopped);
+                }
+                if frame.element.is_multiple_of(STOP_CHECK_ELEMENTS) && hooks.stop() {
+                    return Ok(Outcome::Stopped);
+                }
+                locals[frame.slot] = Value::Int(frame.range.at(frame.element));
+                index = frame.body_first;
+                skip = BodySkip::new(
+                    ast,
+                    frame.body_first,
+                    Some((frame.body_first, frame.body_root)),
+                );
+                continue;
+            }
+            let Some(frame) = frames.pop() else {
+                break;
+            };
+            let value = frame.fold.finish(limits).map_err(|error| {
+                let error = Error::new(error, ast.op_span(NodeId(frame.node)));
+                under_frames(&frames, Failure::after_elements(frame.node, error))
+            })?;
+            stack.push(Cow::Owned(value));
+            index = frame.node + 1;
+            skip = frame.outer_skip;
+            continue;
+        }
+        if index == operand_first && frames.is_empty() {
+            let operand = operands[next_operand];
+            let Some(value) = operand.value else {
+                return Ok(Outcome::Missing);
+            };
+            stack.push(Cow::Borrowed(value));
+            index = operand.root + 1;
+            next_operand += 1;
+            operand_first = operands
+                .get(next_operand)
+                .map_or(u32::MAX, |operand| operand.first);
+            continue;
+        }
+        // A reduction's body is evaluated by the reduction, never in passing.
+        if let Some(body_root) = skip.skip_at(index) {
+            index = body_root + 1;
+            continue;
+        }
+        let id = NodeId(index);
+        let node = ast.node(id);
+        if frames.is_empty() {
+            stretch.current.set(index);
+        }
+        if frames.is_empty() && !node.is_leaf() {
+            if stretch.fork && index == root && matches!(node, Node::Reduce(_)) {
+                let values = stack.drain(..).map(Cow::into_owned).collect();
+                return Ok(Outcome::Fork(values));
+            }
+            if !hooks.operator(index) {
+                return Ok(Outcome::Stopped);
+            }
+        }
+        if let Node::Reduce(slot) = node {
+            let slot = *slot as usize;
+            let reduction = &ast.reductions[slot];
+            let at = |error: NumError| {
+                under_frames(
+                    &frames,
+                    Failure::at(index, Error::new(error, ast.op_span(id))),
+                )
+            };
+            let base = stack
+                .len()
+                .checked_sub(reduction.n_args as usize)
+                .ok_or_else(|| internal(ast, index))?;
+            let bounds: Vec<&Value> = stack[base..].iter().map(|value| &**value).collect();
+            let range = Range::new(&bounds).map_err(at)?;
+            stack.truncate(base);
+            let fold = Fold::new(reduction.func, None);
+            let Some(body) = reduction.body else {
+                // The elements themselves: a formula where one applies, else one by one.
+                let value =
+                    fold_plain(&range, fold, limits, hooks).map_err(|(element, error)| {
+                        let error = Error::new(error, ast.op_span(id));
+                        under_frames(&frames, Failure::in_fold(index, element, error))
+                    })?;
+                let Some(value) = value else {
+                    return Ok(Outcome::Stopped);
+                };
+                let value = value.map_err(|error| {
+                    let error = Error::new(error, ast.op_span(id));
+                    under_frames(&frames, Failure::after_elements(index, error))
+                })?;
+                stack.push(Cow::Owned(value));
+                index += 1;
+                continue;
+            };
+            if range.len == 0 {
+                let value = if matches!(reduction.func, Reducer::Min | Reducer::Max) {
+                    empty(reduction.func)
+                } else {
+                    fold.finish(limits)
+                };
+                stack.push(Cow::Owned(value.map_err(at)?));
+                index += 1;
+                continue;
+            }
+            if hooks.paced() && !hooks.element() {
+                return Ok(Outcome::Stopped);
+            }
+            let body_first = ast.first_of(body).0;
+            locals[slot] = Value::Int(range.at(0));
+            let outer_skip = std::mem::replace(
+                &mut skip,
+                BodySkip::new(ast, body_first, Some((body_first, body.0))),
+            );
+            frames.push(Frame {
+                node: index,
+                slot,
+                fold,
+                body_first,
+                body_root: body.0,
+                range,
+                element: 0,
+                outer_skip,
+            });
+            index = body_first;
+            continue;
+        }
+        let base = stack
+            .len()
+            .checked_sub(ast.n_operands(id))
+            .ok_or_else(|| internal(ast, index))?;
+        let value = eval_node(ast, id, stretch.env, locals, limits, |k| &*stack[base + k])
+            .map_err(|error| under_frames(&frames, Failure::at(index, error)))?;
+        stack.truncate(base);
+        stack.push(Cow::Owned(value));
+        index += 1;
+    }
+    let value = stack.pop().ok_or_else(|| internal(ast, root))?;
+    Ok(Outcome::Value(value.into_owned()))
+}
+
+/// The fold of a plain `range`'s elements: by formula where one applies, else element by
+/// element. `None` when told to stop; the inner result is the fold's end (its check against
+/// the limit); a failing step is `Err((element, error))`.
+#[allow(clippy::type_complexity)]
+fn fold_plain<H: Hooks>(
+    range: &Range,
+    mut fold: Fold,
+    limits: &Limits,
+    hooks: &H,
+) -> Result<Option<Result<Value, NumError>>, (u64, NumError)> {
+    let func = fold.func();
+    if range.len == 0 {
+        return Ok(Some(if matches!(func, Reducer::Min | Reducer::Max) {
+            empty(func)
+        } else {
+            fold.finish(limits)
+        }));
+    }
+    if !hooks.paced() {
+        match range.formula(func, 0, range.len, limits.max_bits) {
+            Ok(Some(value)) => {
+                fold.push(Value::Int(value), limits)
+                    .map_err(|error| (range.len - 1, error))?;
+                return Ok(Some(fold.finish(limits)));
+            }
+            Ok(None) => {}
+            // A product of positive ints over the limit: no zero can come to save it.
+            Err(error) => return Ok(Some(Err(error))),
+        }
+    }
+    for element in 0..range.len {
+        if hooks.paced() && !hooks.element() {
+            return Ok(None);
+        }
+        if element.is_multiple_of(STOP_CHECK_ELEMENTS) && element > 0 && hooks.stop() {
+            return Ok(None);
+        }
+        fold.push(Value::Int(range.at(element)), limits)
+            .map_err(|error| (element, error))?;
+    }
+    Ok(Some(fold.finish(limits)))
+}
+
+fn internal(ast: &Ast, node: u32) -> Failure {
+    let error = Error::new(
+        ErrorKind::Internal("an evaluation stack ran out".into()),
+        ast.span(NodeId(node)),
+    );
+    Failure::at(node, error)
+}
+
+/// Evaluates the subtree rooted at `root` on the calling thread, unpaced and never stopped:
+/// the sequential reference, and the whole evaluation of a statement too small for the pool.
+pub(crate) fn evaluate_subtree<E: Env + ?Sized>(
+    ast: &Ast,
+    root: NodeId,
+    env: &E,
+    limits: &Limits,
+) -> Result<Value, Failure> {
+    let stretch = Stretch::subtree(ast, root.0, env, limits);
+    let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
+    let mut stack = Vec::new();
+    match run(&stretch, &[], &mut locals, &Unhooked, &mut stack)? {
+        Outcome::Value(value) => Ok(value),
+        Outcome::Missing | Outcome::Stopped | Outcome::Fork(_) => Err(Failure {
+            path: Path::node(root.0),
+            error: Error::new(
+                ErrorKind::Internal("an unhooked evaluation stopped".into()),
+                ast.span(root),
+            ),
+        }),
+    }
+}
