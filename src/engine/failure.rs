@@ -51,11 +51,12 @@ impl Path {
     }
 }
 
-/// An error and where, in the sequential order, it was raised.
+/// An error and where, in the sequential order, it was raised. The error is boxed: a failure
+/// travels in the `Err` of every evaluation step, which then stays small on the common path.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Failure {
     pub(crate) path: Path,
-    pub(crate) error: Error,
+    pub(crate) error: Box<Error>,
 }
 
 impl Failure {
@@ -63,7 +64,7 @@ impl Failure {
     pub(crate) fn at(node: u32, error: Error) -> Failure {
         Failure {
             path: Path::node(node),
-            error,
+            error: Box::new(error),
         }
     }
 
@@ -71,7 +72,7 @@ impl Failure {
     pub(crate) fn in_fold(node: u32, element: u64, error: Error) -> Failure {
         Failure {
             path: Path(vec![u64::from(node), element, FOLD]),
-            error,
+            error: Box::new(error),
         }
     }
 
@@ -79,7 +80,7 @@ impl Failure {
     pub(crate) fn after_elements(node: u32, error: Error) -> Failure {
         Failure {
             path: Path(vec![u64::from(node), FOLD]),
-            error,
+            error: Box::new(error),
         }
     }
 

@@ -23,12 +23,12 @@ pub fn evaluate_subtree(
     env: &[Option<Value>],
     limits: &Limits,
 ) -> Result<Value, Error> {
-    interp::evaluate_subtree(ast, root, env, limits).map_err(|failure| failure.error)
+    interp::evaluate_subtree(ast, root, env, limits).map_err(|failure| *failure.error)
 }
 
 /// Evaluates the whole tree, every name known.
 pub fn evaluate(ast: &Ast, env: &[Value], limits: &Limits) -> Result<Value, Error> {
-    interp::evaluate_subtree(ast, ast.root(), env, limits).map_err(|failure| failure.error)
+    interp::evaluate_subtree(ast, ast.root(), env, limits).map_err(|failure| *failure.error)
 }
 
 /// The reference for [`crate::engine::run_program`]: the statements one after the other, each

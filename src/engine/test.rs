@@ -622,7 +622,7 @@ fn levels_count_operators_to_the_root() {
     use crate::engine::executor::block::Graph;
     use crate::engine::grain::Plan;
     let levels = |plan: &Plan| {
-        Graph::of_plan(plan)
+        Graph::take_from(&mut plan.clone())
             .levels(|task| plan.n_ops[task])
             .to_vec()
     };

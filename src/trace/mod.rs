@@ -101,6 +101,16 @@ pub enum TaskKind {
     Combine { reduction: u32, lo: u64, hi: u64 },
 }
 
+/// What kind of task a record is, in one byte; a chunk's or a combine's elements are in
+/// [`Trace::pieces`], so that the records of a million plain tasks stay small.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) enum Piece {
+    #[default]
+    Nodes,
+    Chunk,
+    Combine,
+}
+
 /// A reduction cut into chunks, for the labels of its chunks and combines.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReductionInfo {
@@ -137,7 +147,8 @@ pub struct TaskRecord {
     /// `start_ns == end_ns`, no value and the outcome [`TaskOutcome::NotRun`].
     pub end_ns: u64,
     pub outcome: TaskOutcome,
-    pub kind: TaskKind,
+    /// Whether it is a reduction's chunk or combine ([`Trace::kind`] says which elements).
+    pub(crate) piece: Piece,
     pub(crate) deps_start: u32,
     pub(crate) deps_len: u32,
 }
@@ -160,6 +171,8 @@ pub struct Trace {
     pub tasks: Vec<TaskRecord>,
     /// The reductions whose chunks and combines are among the tasks.
     pub reductions: Vec<ReductionInfo>,
+    /// The kinds of the tasks that are chunks or combines, by task index, in order.
+    pieces: Vec<(u32, TaskKind)>,
     /// Flat table of dependencies, indexed through each record.
     deps: Vec<u32>,
     /// `values[t]`: the value task `t` produced; empty if it failed or was skipped. The engine
@@ -221,13 +234,31 @@ impl Trace {
             start_ns: timing.start_ns,
             end_ns: timing.end_ns,
             outcome: timing.outcome,
-            kind: timing.kind,
+            piece: match timing.kind {
+                TaskKind::Nodes => Piece::Nodes,
+                TaskKind::Chunk { .. } => Piece::Chunk,
+                TaskKind::Combine { .. } => Piece::Combine,
+            },
             deps_start,
             deps_len: deps.len() as u32,
         });
         self.values
             .push(timing.value.map_or_else(OnceLock::new, OnceLock::from));
+        if timing.kind != TaskKind::Nodes {
+            self.pieces.push((index, timing.kind));
+        }
         index
+    }
+
+    /// What task `task` computed: a group of operators, or a reduction's chunk or combine.
+    pub fn kind(&self, task: usize) -> TaskKind {
+        if self.tasks[task].piece == Piece::Nodes {
+            return TaskKind::Nodes;
+        }
+        let at = self
+            .pieces
+            .binary_search_by_key(&(task as u32), |&(index, _)| index);
+        at.map_or(TaskKind::Nodes, |at| self.pieces[at].1)
     }
 
     /// A trace from its parts, as the engine records them: `tasks[t]` indexes `deps` through
@@ -249,6 +280,7 @@ impl Trace {
             source,
             tasks,
             reductions: Vec::new(),
+            pieces: Vec::new(),
             deps,
             values,
         }

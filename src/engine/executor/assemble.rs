@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
-use crate::ast::{Ast, NodeId};
+use crate::ast::NodeId;
 use crate::engine::Pool;
 use crate::engine::executor::Finished;
 use crate::engine::executor::block::{Block, ReductionWork, Work};
@@ -68,19 +68,20 @@ fn recorded(block: &Block, task: usize) -> bool {
 }
 
 /// The trace of a finished evaluation.
-pub(crate) fn assemble(finished: &Finished, pool: &Pool, layout: &Layout<'_>) -> Trace {
+pub(crate) fn assemble(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>) -> Trace {
     let mut trace = Trace::new(layout.n_workers, Arc::clone(layout.source));
     if !layout.record {
-        trace.ending = ending(finished, &HashMap::new(), layout);
+        trace.ending = ending(finished, &|_, _| None, layout);
         return trace;
     }
     if let [block] = finished.blocks.as_slice()
-        && let Work::Tree(tree) = &block.work
+        && matches!(block.work, Work::Tree(_))
         && (0..block.n_tasks()).all(|task| recorded(block, task))
     {
         // One statement and nothing added: the plan is the graph, numbered as the trace is.
-        return single_tree(finished, block, &tree.ast, pool, layout);
+        return single_tree(finished, pool, layout);
     }
+    let finished = &*finished;
     let graph = Edges::new(finished);
     let mut reductions: HashMap<u32, u32> = HashMap::new();
     let mut deps: Vec<u32> = Vec::new();
@@ -112,13 +113,11 @@ pub(crate) fn assemble(finished: &Finished, pool: &Pool, layout: &Layout<'_>) ->
         .map(|task| task.end_ns)
         .max()
         .unwrap_or(0);
-    let places: HashMap<(u32, u32), u32> = graph
-        .emission
-        .iter()
-        .enumerate()
-        .map(|(place, &at)| (at, place as u32))
-        .collect();
-    trace.ending = ending(finished, &places, layout);
+    trace.ending = ending(
+        finished,
+        &|block, task| graph.index[block as usize][task as usize],
+        layout,
+    );
     trace
 }
 
@@ -374,8 +373,12 @@ fn ready(trace: &Trace, deps: &[u32]) -> u64 {
 }
 
 /// How the evaluation ended: cancelled, or failed at the first failure of the first statement
-/// that failed (its task's place in the trace from `places`), or finished.
-fn ending(finished: &Finished, places: &HashMap<(u32, u32), u32>, layout: &Layout<'_>) -> Ending {
+/// that failed (its task's place in the trace from `place`), or finished.
+fn ending(
+    finished: &Finished,
+    place: &dyn Fn(u32, u32) -> Option<u32>,
+    layout: &Layout<'_>,
+) -> Ending {
     if finished.cancelled {
         return Ending::Cancelled;
     }
@@ -393,9 +396,7 @@ fn ending(finished: &Finished, places: &HashMap<(u32, u32), u32>, layout: &Layou
             .next_back()
             .unwrap_or(0);
         return Ending::Failed {
-            task: places
-                .get(&(block, task))
-                .map_or(0, |&place| place as usize),
+            task: place(block, task).map_or(0, |place| place as usize),
             node: NodeId(layout.node_bases[index] + node as u32),
             error: failure.error.kind,
         };
@@ -405,24 +406,30 @@ fn ending(finished: &Finished, places: &HashMap<(u32, u32), u32>, layout: &Layou
 
 /// The trace of one statement whose tasks are exactly its plan: its records in the plan's
 /// order, assembled on the pool when there are many.
-fn single_tree(
-    finished: &Finished,
-    block: &Block,
-    ast: &Ast,
-    pool: &Pool,
-    layout: &Layout<'_>,
-) -> Trace {
+fn single_tree(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>) -> Trace {
     use rayon::prelude::*;
+    // The values move into the trace when nothing else holds the block (always, once the
+    // evaluation has ended); they are copied otherwise.
+    let values: Option<Vec<OnceLock<Value>>> = finished
+        .blocks
+        .first_mut()
+        .and_then(Arc::get_mut)
+        .map(|block| std::mem::take(&mut block.values).into_vec());
+    let finished = &*finished;
+    let Some(block) = finished.blocks.first() else {
+        return Trace::new(layout.n_workers, Arc::clone(layout.source));
+    };
     let Work::Tree(tree) = &block.work else {
         return Trace::new(layout.n_workers, Arc::clone(layout.source));
     };
+    let ast = &tree.ast;
     let plan = &tree.plan;
     let offset = layout.offsets[0];
     let shift = |span: Span| Span::new(offset + span.start as usize, offset + span.end as usize);
     let record = |task: usize| {
         let root = NodeId(plan.roots[task]);
         let (start_ns, state, worker, end_ns) = slot(block, task);
-        let deps = plan.deps(task);
+        let deps = block.deps(task as u32);
         TaskRecord {
             root,
             n_nodes: plan.n_ops[task],
@@ -436,8 +443,8 @@ fn single_tree(
             start_ns,
             end_ns,
             outcome: outcome(state),
-            kind: TaskKind::Nodes,
-            deps_start: plan.deps_start[task],
+            piece: crate::trace::Piece::Nodes,
+            deps_start: block.deps_start[task],
             deps_len: deps.len() as u32,
         }
     };
@@ -450,24 +457,24 @@ fn single_tree(
             .install(|| (0..n_tasks).into_par_iter().map(record).collect())
     };
     let wall_ns = tasks.iter().map(|task| task.end_ns).max().unwrap_or(0);
-    let values: Vec<OnceLock<Value>> = (0..n_tasks)
-        .map(|task| {
-            block.values[task]
-                .get()
-                .cloned()
-                .map_or_else(OnceLock::new, OnceLock::from)
-        })
-        .collect();
+    let values = values.unwrap_or_else(|| {
+        (0..n_tasks)
+            .map(|task| {
+                block.values[task]
+                    .get()
+                    .cloned()
+                    .map_or_else(OnceLock::new, OnceLock::from)
+            })
+            .collect()
+    });
     let mut trace = Trace::from_parts(
         layout.n_workers,
         Arc::clone(layout.source),
         wall_ns,
         tasks,
-        plan.deps.clone(),
+        block.deps.to_vec(),
         values,
     );
-    let places: HashMap<(u32, u32), u32> =
-        (0..n_tasks as u32).map(|task| ((0, task), task)).collect();
-    trace.ending = ending(finished, &places, layout);
+    trace.ending = ending(finished, &|_, task| Some(task), layout);
     trace
 }

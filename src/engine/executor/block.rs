@@ -189,12 +189,13 @@ pub(crate) struct Graph {
 }
 
 impl Graph {
-    /// The graph of a plan.
-    pub(crate) fn of_plan(plan: &Plan) -> Graph {
+    /// The graph of a plan, which keeps its tasks' roots and sizes (the block holds its
+    /// graph, once).
+    pub(crate) fn take_from(plan: &mut Plan) -> Graph {
         Graph {
-            parent: plan.parent.clone().into_boxed_slice(),
-            deps_start: plan.deps_start.clone().into_boxed_slice(),
-            deps: plan.deps.clone().into_boxed_slice(),
+            parent: std::mem::take(&mut plan.parent).into_boxed_slice(),
+            deps_start: std::mem::take(&mut plan.deps_start).into_boxed_slice(),
+            deps: std::mem::take(&mut plan.deps).into_boxed_slice(),
         }
     }
 

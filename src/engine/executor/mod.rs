@@ -216,8 +216,9 @@ pub(crate) fn run(
             };
         }
     };
+    let mut finished = finished;
     let assembled = assemble::assemble(
-        &finished,
+        &mut finished,
         pool,
         &assemble::Layout {
             source,
@@ -235,6 +236,14 @@ pub(crate) fn run(
         .map(|statement| statement.result(finished.cancelled))
         .collect();
     ProgramEvaluation { results, trace }
+}
+
+/// The task to run next on this worker, if finishing one made it ready.
+enum Next {
+    Nothing,
+    /// A task of the same block.
+    Here(u32),
+    There(TaskRef),
 }
 
 /// What running a task left to do.
@@ -300,9 +309,12 @@ impl Run {
             }
             return;
         }
-        let mut spare = Spare::default();
+        let mut scratch = Scratch::default();
+        let mut start_ns = self.now_ns();
         for &task in &tasks[lo..hi] {
-            self.chain(Arc::clone(&block), task, &mut spare);
+            // One clock read per chain: the next ready task starts when the previous chain
+            // ended.
+            start_ns = self.chain(&block, task, start_ns, &mut scratch);
         }
     }
 
@@ -329,26 +341,74 @@ impl Run {
         for task in tasks.into_iter().rev() {
             let run = Arc::clone(self);
             threads.spawn(move || {
-                let mut spare = Spare::default();
-                run.chain(task.block, task.task, &mut spare);
+                let start_ns = run.now_ns();
+                run.chain(&task.block, task.task, start_ns, &mut Scratch::default());
             });
         }
     }
 
-    /// Runs `task`, then, as long as finishing a task makes its consumer ready, the consumer
-    /// (the `lifo` policy).
-    fn chain(self: &Arc<Self>, mut block: Arc<Block>, mut task: u32, spare: &mut Spare) {
+    /// Runs `task`, started at `start_ns`, then, as long as finishing a task makes its consumer
+    /// ready, the consumer (the `lifo` policy). Returns when the last task it ran ended.
+    fn chain<'b>(
+        self: &Arc<Self>,
+        block: &'b Arc<Block>,
+        task: u32,
+        start_ns: u64,
+        scratch: &mut Scratch<'b>,
+    ) -> u64 {
+        let mut next = self.run_block(block, task, start_ns, scratch);
         loop {
-            match self.run_one(&block, task, spare) {
-                Some(next) => {
-                    if !Arc::ptr_eq(&next.block, &block) {
-                        block = next.block;
-                    }
-                    task = next.task;
+            match next {
+                Err(end_ns) => return end_ns,
+                // A consumer in another block: scratch space of its own for that block.
+                Ok((task, start_ns)) => {
+                    next =
+                        self.run_block(&task.block, task.task, start_ns, &mut Scratch::default());
                 }
-                None => return,
             }
         }
+    }
+
+    /// Runs `task` of `block`, then its consumers while they are in the same block and
+    /// become ready. Returns the consumer in another block that became ready and when it
+    /// became ready, or when the last task ended.
+    fn run_block<'b>(
+        self: &Arc<Self>,
+        block: &'b Arc<Block>,
+        mut task: u32,
+        mut start_ns: u64,
+        scratch: &mut Scratch<'b>,
+    ) -> Result<(TaskRef, u64), u64> {
+        loop {
+            let (next, end_ns) = self.run_one(block, task, start_ns, scratch);
+            match next {
+                Next::Nothing => return Err(end_ns),
+                Next::Here(next) => {
+                    // The consumer became ready, and starts, when its last operand ended.
+                    task = next;
+                    start_ns = self.ready_at(block, next, end_ns);
+                }
+                Next::There(next) => {
+                    let start_ns = self.ready_at(&next.block, next.task, end_ns);
+                    return Ok((next, start_ns));
+                }
+            }
+        }
+    }
+
+    /// When `task` became ready, its last operand having ended at `end_ns` on this worker: the
+    /// latest end among its operand tasks (another worker's clock read may be later than
+    /// ours), so that a consumer run next costs no clock read of its own.
+    fn ready_at(&self, block: &Block, task: u32, end_ns: u64) -> u64 {
+        if !self.record {
+            return 0;
+        }
+        block
+            .deps(task)
+            .iter()
+            .filter_map(|&dep| block.times.get(dep as usize))
+            .map(|times| times.end_ns.load(Ordering::Relaxed))
+            .fold(end_ns, u64::max)
     }
 
     /// Takes one task from the shared ready queue and runs it; while finishing a task makes its
@@ -358,26 +418,35 @@ impl Run {
         let Some(mut task) = queue.pop() else {
             return;
         };
-        let mut spare = Spare::default();
         loop {
-            let Some(next) = self.run_one(&task.block, task.task, &mut spare) else {
-                return;
-            };
-            task = queue.push_pop(next);
+            let block = Arc::clone(&task.block);
+            let mut scratch = Scratch::default();
+            loop {
+                let start_ns = self.now_ns();
+                let next = match self.run_one(&block, task.task, start_ns, &mut scratch).0 {
+                    Next::Nothing => return,
+                    Next::Here(next) => TaskRef::new(&block, next),
+                    Next::There(next) => next,
+                };
+                task = queue.push_pop(next);
+                if !Arc::ptr_eq(&task.block, &block) {
+                    break;
+                }
+            }
         }
     }
 
-    /// Runs (or skips) one task, records its times and outcome, and resolves it for its
-    /// consumer. Returns the consumer if this made it ready. A task that added a block ends
-    /// later, when the block's root gives it its value.
-    fn run_one(
+    /// Runs (or skips) one task started at `start_ns`, records its times and outcome, and
+    /// resolves it for its consumer. Returns the consumer if this made it ready, and the task's
+    /// end. A task that added a block ends later, when the block's root gives it its value.
+    fn run_one<'b>(
         self: &Arc<Self>,
-        block: &Arc<Block>,
+        block: &'b Arc<Block>,
         task: u32,
-        spare: &mut Spare,
-    ) -> Option<TaskRef> {
+        start_ns: u64,
+        scratch: &mut Scratch<'b>,
+    ) -> (Next, u64) {
         let worker = Self::worker_index();
-        let start_ns = self.now_ns();
         let slot = block.times.get(task as usize);
         if let Some(times) = slot {
             // Relaxed: only a live view reads a running task's slot, and a stale read shows
@@ -386,19 +455,12 @@ impl Run {
                 .start
                 .store(pack(start_ns, RUNNING, worker), Ordering::Relaxed);
         }
-        let ran = catch_unwind(AssertUnwindSafe(|| match &block.work {
-            Work::Tree(_) => self.run_tree_task(block, task, spare),
-            Work::Reduction(_) => self.run_reduction_task(block, task),
-        }))
-        .unwrap_or_else(|payload| {
-            let span = block
-                .tree()
-                .map(|tree| tree.ast.op_span(NodeId(tree.plan.roots[task as usize])))
-                .unwrap_or_default();
-            let error = panic_error(&*payload, span);
-            self.record_failure(block, task, Failure::at(0, error));
-            Ran::Ended(TaskOutcome::Failed)
-        });
+        let ran = match &block.work {
+            Work::Tree(_) => self.run_tree_task(block, task, scratch),
+            Work::Reduction(_) => {
+                self.guarded(block, task, || self.run_reduction_task(block, task))
+            }
+        };
         let outcome = match ran {
             Ran::Ended(outcome) => outcome,
             Ran::Deferred => {
@@ -407,7 +469,7 @@ impl Run {
                         .start
                         .store(pack(start_ns, ELIDED, worker), Ordering::Release);
                 }
-                return None;
+                return (Next::Nothing, start_ns);
             }
         };
         let end_ns = if outcome.started() {
@@ -424,22 +486,36 @@ impl Run {
                 .start
                 .store(pack(start_ns, state_of(outcome), worker), Ordering::Release);
         }
-        self.resolve(Arc::clone(block), task)
+        (self.resolve(block, task), end_ns)
     }
 
     /// Task `task` of `block` has its value (or will never have one): counts it as arrived at
     /// its consumer, delivering a block's root to the task that made the block (and on up, as
     /// long as that task is its own block's root). Returns the consumer if it became ready.
-    fn resolve(self: &Arc<Self>, mut block: Arc<Block>, mut task: u32) -> Option<TaskRef> {
+    fn resolve(self: &Arc<Self>, block: &Arc<Block>, task: u32) -> Next {
+        // The common case, a consumer in the same block, touches no reference count.
+        let parent = block.parent[task as usize];
+        if parent != NO_TASK {
+            return if block.arrive(parent) {
+                Next::Here(parent)
+            } else {
+                Next::Nothing
+            };
+        }
+        let (mut block, mut task) = (Arc::clone(block), task);
         loop {
             let parent = block.parent[task as usize];
             if parent != NO_TASK {
-                return block.arrive(parent).then(|| TaskRef::new(&block, parent));
+                return if block.arrive(parent) {
+                    Next::There(TaskRef::new(&block, parent))
+                } else {
+                    Next::Nothing
+                };
             }
             match &block.deliver {
                 Deliver::Statement => {
                     self.end_statement(&block);
-                    return None;
+                    return Next::Nothing;
                 }
                 Deliver::Task(target) => {
                     if let Some(value) = block.values[task as usize].get() {
@@ -452,6 +528,24 @@ impl Run {
                 }
             }
         }
+    }
+
+    /// Runs `work` for task `task` of `block`; a panic in it becomes the task's failure, an
+    /// internal error at the task's node.
+    ///
+    /// # Panic handling
+    ///
+    /// The panic is caught here: a rayon job that panics would abort the process.
+    fn guarded(&self, block: &Block, task: u32, work: impl FnOnce() -> Ran) -> Ran {
+        catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|payload| {
+            let node = block.root_node(task as usize);
+            let span = match &block.work {
+                Work::Tree(tree) => tree.ast.op_span(NodeId(node)),
+                Work::Reduction(work) => work.ast.op_span(NodeId(node)),
+            };
+            self.record_failure(block, task, Failure::at(node, panic_error(&*payload, span)));
+            Ran::Ended(TaskOutcome::Failed)
+        })
     }
 
     /// A statement's root has resolved: its result is known, and so is the version of the name
@@ -508,7 +602,12 @@ impl Run {
     }
 
     /// Runs one task of a tree block: its group of nodes, with its operand tasks' values.
-    fn run_tree_task(self: &Arc<Self>, block: &Arc<Block>, task: u32, spare: &mut Spare) -> Ran {
+    fn run_tree_task<'b>(
+        self: &Arc<Self>,
+        block: &'b Arc<Block>,
+        task: u32,
+        scratch: &mut Scratch<'b>,
+    ) -> Ran {
         let Work::Tree(tree) = &block.work else {
             return Ran::Ended(TaskOutcome::NotRun);
         };
@@ -518,15 +617,6 @@ impl Run {
         let first = ast.first_of(NodeId(root)).0;
         if self.is_cancelled() || u64::from(first) > statement.first_error() {
             return Ran::Ended(TaskOutcome::NotRun);
-        }
-        let mut operands = spare.operands();
-        for &dep in block.deps(task) {
-            let dep_root = tree.plan.roots[dep as usize];
-            operands.push(Operand {
-                first: ast.first_of(NodeId(dep_root)).0,
-                root: dep_root,
-                value: block.values[dep as usize].get(),
-            });
         }
         let worked = Cell::new(false);
         let hooks = TaskHooks {
@@ -544,17 +634,45 @@ impl Run {
             fork: true,
             current: Cell::new(root),
         };
-        let mut locals = vec![Value::Int(crate::num::Int::ZERO); ast.reductions.len()];
-        let mut stack = spare.stack();
+        let deps = block.deps(task);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            interp::run(&stretch, &operands, &mut locals, &hooks, &mut stack)
+            // The commonest task at grain 1, one operator of at most two operand tasks, without
+            // the interpreter's loop.
+            if deps.len() <= 2 {
+                let mut given: [interp::Given<'_>; 2] = [(u32::MAX, None); 2];
+                for (slot, &dep) in given.iter_mut().zip(deps) {
+                    *slot = (
+                        tree.plan.roots[dep as usize],
+                        block.values[dep as usize].get(),
+                    );
+                }
+                if let Some(outcome) = interp::run_operator(&stretch, &given[..deps.len()], &hooks)
+                {
+                    return outcome;
+                }
+            }
+            let operands = &mut scratch.operands;
+            operands.clear();
+            for &dep in deps {
+                let dep_root = tree.plan.roots[dep as usize];
+                operands.push(Operand {
+                    first: ast.first_of(NodeId(dep_root)).0,
+                    root: dep_root,
+                    value: block.values[dep as usize].get(),
+                });
+            }
+            let mut locals = if ast.reductions.is_empty() {
+                Vec::new()
+            } else {
+                vec![Value::Int(crate::num::Int::ZERO); ast.reductions.len()]
+            };
+            interp::run(&stretch, operands, &mut locals, &hooks, &mut scratch.stack)
         }))
         .unwrap_or_else(|payload| {
             let node = stretch.current.get();
             let error = panic_error(&*payload, ast.op_span(NodeId(node)));
             Err(Failure::at(node, error))
         });
-        spare.keep(stack, operands);
         let stopped = || {
             if worked.get() {
                 TaskOutcome::Cancelled
@@ -570,7 +688,9 @@ impl Run {
             }
             Ok(Outcome::Missing | Outcome::Stopped) => stopped(),
             Ok(Outcome::Fork(bounds)) => {
-                return self.start_reduction(block, task, NodeId(root), &bounds);
+                return self.guarded(block, task, || {
+                    self.start_reduction(block, task, NodeId(root), &bounds)
+                });
             }
             Err(failure) if failure.error.kind == ErrorKind::Cancelled => TaskOutcome::Cancelled,
             Err(failure) => {
@@ -593,6 +713,7 @@ impl Hooks for TaskHooks<'_> {
         !self.run.delay.is_zero()
     }
 
+    #[inline]
     fn operator(&self, index: u32) -> bool {
         // Once a failure before this node is known, this node's value is not wanted.
         let wanted = || u64::from(index) <= self.statement.first_error();
@@ -600,6 +721,9 @@ impl Hooks for TaskHooks<'_> {
             return false;
         }
         self.worked.set(true);
+        if self.run.delay.is_zero() {
+            return !self.run.is_cancelled();
+        }
         self.run.work(wanted)
     }
 
@@ -613,45 +737,11 @@ impl Hooks for TaskHooks<'_> {
     }
 }
 
-/// Scratch space a worker reuses from task to task: the value stack and the operand list, kept
-/// empty between tasks (so that a task allocates nothing but its value).
+/// Scratch space a worker reuses from task to task of one block: the value stack and the
+/// operand list, which borrow the block's values (so that a task allocates nothing but its
+/// value).
 #[derive(Default)]
-struct Spare {
-    stack: Vec<Cow<'static, Value>>,
-    operands: Vec<Operand<'static>>,
-}
-
-impl Spare {
-    fn stack<'v>(&mut self) -> Vec<Cow<'v, Value>> {
-        recycle(std::mem::take(&mut self.stack))
-    }
-
-    fn operands<'v>(&mut self) -> Vec<Operand<'v>> {
-        recycle(std::mem::take(&mut self.operands))
-    }
-
-    fn keep(&mut self, stack: Vec<Cow<'_, Value>>, operands: Vec<Operand<'_>>) {
-        self.stack = recycle(stack);
-        self.operands = recycle(operands);
-    }
-}
-
-/// An emptied vector as a vector of the same element type with another lifetime, keeping its
-/// allocation (collecting in place: the element types have the same layout).
-fn recycle<'a, 'b, T: Relifetime<'a, 'b>>(mut items: Vec<T>) -> Vec<T::Other> {
-    items.clear();
-    items.into_iter().filter_map(|_| None).collect()
-}
-
-/// A type that differs from [`Relifetime::Other`] only by a lifetime.
-trait Relifetime<'a, 'b> {
-    type Other;
-}
-
-impl<'a, 'b> Relifetime<'a, 'b> for Cow<'a, Value> {
-    type Other = Cow<'b, Value>;
-}
-
-impl<'a, 'b> Relifetime<'a, 'b> for Operand<'a> {
-    type Other = Operand<'b>;
+struct Scratch<'b> {
+    stack: Vec<Cow<'b, Value>>,
+    operands: Vec<Operand<'b>>,
 }

@@ -46,7 +46,7 @@ pub(crate) struct Statement {
     /// The block of its tree.
     pub(crate) block: u32,
     /// For each task of its block, the names it reads that earlier statements bind:
-    /// `(name index, statement)`.
+    /// `(name index, statement)`; empty when it reads none.
     pub(crate) reads: Vec<Vec<(u32, u32)>>,
     /// The first failure (by path), and the task that raised it: `(block, task)`.
     failure: Mutex<Option<(Failure, u32, u32)>>,
@@ -99,7 +99,7 @@ impl Statement {
     /// The statement's result: its first failure, else its value, else a cancellation.
     pub(crate) fn result(&self, cancelled: bool) -> Result<Value, Error> {
         if let Some((failure, _, _)) = self.failure() {
-            return Err(failure.error);
+            return Err(*failure.error);
         }
         if let Some(Some(value)) = self.value.get() {
             return Ok(value.clone());
@@ -321,15 +321,14 @@ pub(crate) fn setup(
             record,
         );
         registry.push(Arc::clone(&block));
-        let mut ready_now = Vec::new();
         for (task, task_reads) in name_reads.iter().enumerate() {
             for &(name, producer) in task_reads {
                 versions.waiters[producer as usize].push((TaskRef::new(&block, task as u32), name));
             }
-            if block.pending[task].load(Ordering::Relaxed) == 0 {
-                ready_now.push(task as u32);
-            }
         }
+        let ready_now = (0..block.n_tasks() as u32)
+            .filter(|&task| block.pending[task as usize].load(Ordering::Relaxed) == 0)
+            .collect();
         ready.push((Arc::clone(&block), ready_now));
         let len = ast.len() as u32;
         statements.push(Statement {
@@ -373,13 +372,16 @@ fn statement_block(
         order,
         statement,
         ast,
-        plan,
+        mut plan,
         names,
     } = tree;
-    let graph = Graph::of_plan(&plan);
     let pending: Box<[AtomicU32]> = (0..plan.n_tasks())
-        .map(|task| AtomicU32::new((plan.deps(task).len() + reads[task].len()) as u32))
+        .map(|task| {
+            let n_reads = reads.get(task).map_or(0, Vec::len);
+            AtomicU32::new((plan.deps(task).len() + n_reads) as u32)
+        })
         .collect();
+    let graph = Graph::take_from(&mut plan);
     let levels = if policy == Policy::CriticalPath {
         graph.levels(|task| plan.n_ops[task])
     } else {
@@ -425,7 +427,7 @@ fn plan_of(ast: &Ast, grain: u32) -> Plan {
 }
 
 /// For each task of `plan`, the names its group reads whose versions other statements bind:
-/// `(name index, statement)`, each name once.
+/// `(name index, statement)`, each name once; empty when no name is bound by another.
 fn task_reads(ast: &Ast, plan: &Plan, inputs: &[Version]) -> Vec<Vec<(u32, u32)>> {
     let mut reads = vec![Vec::new(); plan.n_tasks()];
     if !inputs
