@@ -159,7 +159,12 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
                 None => None,
             };
             if n < &Int::ZERO {
-                return Err(NumError::Domain("n must be a non-negative integer"));
+                // `perm(n)` is `factorial(n)`, and says so.
+                return Err(NumError::Domain(if k.is_none() {
+                    "factorial() not defined for negative values"
+                } else {
+                    "n must be a non-negative integer"
+                }));
             }
             if k.is_some_and(|k| k < &Int::ZERO) {
                 return Err(NumError::Domain("k must be a non-negative integer"));

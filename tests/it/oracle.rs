@@ -1077,6 +1077,57 @@ fn language_matches_python() {
     );
 }
 
+/// Errors whose message, not only its class, is Python's own: arguments of `perm` and `comb`,
+/// and bit operations with a float operand (whatever the size of the int beside it).
+const MESSAGE_CASES: &[&str] = &[
+    "perm(-1)",
+    "perm(-2^70)",
+    "perm(-1, 2)",
+    "perm(5, -1)",
+    "perm(-1, -1)",
+    "perm(1.0)",
+    "perm(5, 1.0)",
+    "perm(-1, 1.0)",
+    "comb(-1, 2)",
+    "comb(5, -1)",
+    "comb(5.0, 2)",
+    "comb(5, 2.0)",
+    "comb(-1, 1.0)",
+    "factorial(-1)",
+    "factorial(1.5)",
+    "10^400 >> 0.0",
+    "10^400 << 0.0",
+    "10^400 & 0.0",
+    "10^400 | 1.5",
+    "1.5 | 10^400",
+    "-10^400 >> 1.0",
+    "0.0 >> 1",
+    "1 << 2.0",
+    "1.0 & 2.0",
+    "~1.5",
+];
+
+#[test]
+fn messages_match_python() {
+    let lines: Vec<String> = MESSAGE_CASES.iter().map(|&line| line.to_owned()).collect();
+    let Some(answers) = run_oracle(&["--messages"], "messages", &lines) else {
+        python_missing();
+        return;
+    };
+    let mut session = match Session::new(1, EvalOptions::default()) {
+        Ok(session) => session,
+        Err(error) => panic!("cannot start a session: {error}"),
+    };
+    for (line, python) in lines.iter().zip(&answers) {
+        let ours = match session.eval_line(line) {
+            Ok(Some(outcome)) => outcome.value.to_string(),
+            Ok(None) => "nothing".to_owned(),
+            Err(error) => format!("{}: {}", error_class(&error.kind), error.kind),
+        };
+        assert_eq!(&ours, python, "{line}");
+    }
+}
+
 /// A program of statements built on the generated expressions: assignments to a few names
 /// (reassigned again and again), expressions reading them (some before any assignment, or
 /// after a failed one) and `_`.
