@@ -10,9 +10,9 @@
 //! candidate whose length alone is further from the name's than any suggestion may be is
 //! skipped without measuring, names longer than [`MAX_NAME_CHARS`] are not measured at all (as
 //! in `CPython`, whose limit this is), and at most [`MAX_MEASURED`] candidates are measured. A
-//! suggestion must be plausible: at most a third of the characters of the two names are edited
-//! (so `x` is not one edit from `e`: a one-letter name keeps nothing of it), and never more
-//! than [`MAX_DISTANCE`].
+//! suggestion must be plausible: few edits for the length of the two names, as `CPython`
+//! decides it (so `x` is not one edit from `e`: a one-letter name keeps nothing of it), and
+//! never more than [`MAX_DISTANCE`].
 
 /// Names longer than this, in characters, are not measured: a misspelling of a longer name is
 /// not what a suggestion is for, and measuring it would cost the product of the lengths.
@@ -46,10 +46,11 @@ pub(crate) fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
 }
 
 /// The largest distance at which a candidate of `candidate_length` characters is a plausible
-/// suggestion for a name of `name_length`: a third of their characters, at most
-/// [`MAX_DISTANCE`].
+/// suggestion for a name of `name_length`: CPython's rule, at most one edit per six characters
+/// of the two names and three more, and never more than [`MAX_DISTANCE`]. So `sine` is one edit
+/// from `sin` and may be it, while `foo` is two from `pow` and `x` one from `e`, too many.
 fn plausible_distance(name_length: usize, candidate_length: usize) -> usize {
-    ((name_length + candidate_length) / 3).min(MAX_DISTANCE)
+    ((name_length + candidate_length + 3) / 6).min(MAX_DISTANCE)
 }
 
 /// The candidates nearest to `name`, in the order given: those at the smallest plausible edit
@@ -142,6 +143,7 @@ mod test {
         assert_eq!(nearest("pii", names), ["pi"]);
         assert_eq!(nearest("X", ["x", "e"]), Vec::<&str>::new());
         assert_eq!(nearest("pj", names), ["pi"]);
+        assert!(nearest("foo", ["pow", "log", "cos"]).is_empty());
     }
 
     #[test]
