@@ -331,6 +331,7 @@ fn num_error_class(error: &NumError) -> String {
         NumError::Domain(_) => "error:ValueError",
         NumError::Type(_) => "error:TypeError",
         NumError::TooLarge { .. } => "error:too large",
+        NumError::OutOfMemory { .. } => "error:MemoryError",
     }
     .to_owned()
 }
