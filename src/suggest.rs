@@ -46,7 +46,7 @@ pub(crate) fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
 }
 
 /// The largest distance at which a candidate of `candidate_length` characters is a plausible
-/// suggestion for a name of `name_length`: CPython's rule, at most one edit per six characters
+/// suggestion for a name of `name_length`: `CPython`'s rule, at most one edit per six characters
 /// of the two names and three more, and never more than [`MAX_DISTANCE`]. So `sine` is one edit
 /// from `sin` and may be it, while `foo` is two from `pow` and `x` one from `e`, too many.
 fn plausible_distance(name_length: usize, candidate_length: usize) -> usize {
