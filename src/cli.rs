@@ -530,12 +530,18 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Whether `text` parses (on the session's pool, where a long text is parsed in chunks).
+    /// Whether `text`, a statement over several lines, was rightly read whole: it parses, or
+    /// its error is one its later lines could have mended (a wrong number of arguments), which
+    /// is then the whole statement's. Parsed on the session's pool, where a long text is parsed
+    /// in chunks.
     fn parses(session: &Session, text: &str) -> bool {
-        session
+        match session
             .pool()
             .install(|| crate::syntax::parse_statement(text))
-            .is_ok()
+        {
+            Ok(_) => true,
+            Err(error) => crate::syntax::continuation::lines_may_mend(&error.kind),
+        }
     }
 
     /// Writes `message` and a newline to stderr, after what stdout holds.

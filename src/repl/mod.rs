@@ -37,7 +37,8 @@ use crate::repl::helper::ReplHelper;
 use crate::repl::live::Live;
 use crate::session::{Prepared, Session};
 use crate::span::Span;
-use crate::syntax::lex::{self, Parens, TokenKind};
+use crate::syntax::continuation::{Continuation, continuation};
+use crate::syntax::lex::{self, TokenKind};
 
 /// The prompt of a new statement.
 pub(crate) const PROMPT: &str = "» ";
@@ -152,7 +153,7 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             None => line,
         };
         let typed = typed(&state.session, &text);
-        if typed == Typed::Continues {
+        if typed == Continuation::Continues {
             pending = Some(text);
             continue;
         }
@@ -166,7 +167,7 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             continue;
         }
         remember(&mut editor, history.as_ref(), &text);
-        if let Typed::Failed(error) = typed {
+        if let Continuation::Failed(error) = typed {
             eprintln!("{}", render_error(&error, &text, state.color));
             continue;
         }
@@ -372,35 +373,15 @@ fn is_command(text: &str) -> bool {
     text.trim_start().starts_with(':')
 }
 
-/// What the statement typed so far asks for.
-#[derive(Debug, PartialEq)]
-enum Typed {
-    /// Evaluate it.
-    Complete,
-    /// Read its next line: a `(` is open.
-    Continues,
-    /// Report this error at once: the statement has an error that no next line can mend.
-    Failed(Error),
-}
-
-/// Whether the statement (or command) typed so far, `text`, is complete. It continues only when a `(` is
-/// still open and closing the open parentheses would leave no error before the end of the text:
-/// `(1 +` waits for more, `(1 $` is an error now. The parser decides, on the text with the
-/// missing `)` added on a line of their own (so that a comment cannot swallow them).
-fn typed(session: &Session, text: &str) -> Typed {
-    if is_command(text) || !lex::continues(text) || text.len() > session.max_input_bytes {
-        return Typed::Complete;
+/// Whether the statement (or command) typed so far, `text`, is complete, continues on the next
+/// line, or has an error to report at once: `syntax::continuation`'s rule, on the session's
+/// pool (where a long text is parsed in chunks). A command is always complete, and so is a
+/// text over the input limit, which evaluating it reports.
+fn typed(session: &Session, text: &str) -> Continuation {
+    if is_command(text) || text.len() > session.max_input_bytes {
+        return Continuation::Complete;
     }
-    let mut parens = Parens::default();
-    lex::tokens(text).for_each(|token| parens.feed(token));
-    let closed = format!("{text}\n{}", ")".repeat(parens.depth));
-    match session
-        .pool()
-        .install(|| crate::syntax::parse_statement(&closed))
-    {
-        Err(error) if (error.span.start as usize) < text.len() => Typed::Failed(error),
-        _ => Typed::Continues,
-    }
+    session.pool().install(|| continuation(text))
 }
 
 /// The command that `quit`, `exit` or `help` typed as a statement names, alone or called with

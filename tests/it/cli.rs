@@ -52,6 +52,23 @@ fn file_with_comments_blank_lines_crlf_and_no_final_newline() {
         .expect("3\n20\n3\n", 0);
 }
 
+/// Regression: a call left open at the end of a line was cut there, for its wrong number of
+/// arguments, and both of its lines were syntax errors.
+#[test]
+fn an_open_call_continues_on_the_next_line() {
+    Test::new()
+        .stdin("abs(\n-3)\npow(2,\n10)\nmax(1,\n  5, 2)\n")
+        .expect("3\n1024\n5\n", 0);
+    // Read whole, a call with the wrong number of arguments is reported once, at its start.
+    let run = Test::new().stdin("abs(\n1, 2)\n7\n").expect("7\n", 1);
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some("<stdin>:1: error: abs() takes exactly one argument (2 given)"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn error_shows_line_and_caret_and_exits_1() {
     let run = Test::new().args(&["-e", "1 +* 2"]).expect("", 1);

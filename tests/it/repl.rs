@@ -532,6 +532,18 @@ fn an_error_inside_open_parentheses_is_reported_at_once() {
     repl.check("2)", "3");
 }
 
+/// Regression: `abs(` and Enter answered "takes exactly one argument" at once.
+#[test]
+fn an_open_call_waits_for_its_arguments() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("abs(");
+    repl.expect("… ");
+    repl.check("-3)", "3");
+    repl.line("pow(2,");
+    repl.expect("… ");
+    repl.check("10)", "1024");
+}
+
 /// An error in an earlier line of a statement: the quoted line, the caret, then the message,
 /// the order of an error in the line just typed.
 #[test]
