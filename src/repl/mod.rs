@@ -311,13 +311,15 @@ fn open_history(editor: &mut Editor<ReplHelper, FileHistory>) -> Option<PathBuf>
             return None;
         }
     };
-    if path.exists()
-        && let Err(error) = editor.load_history(&path)
-    {
-        eprintln!(
-            "warning: cannot read the history {}: {error}",
-            path.display()
-        );
+    if path.exists() {
+        match history::load(editor, &path) {
+            Ok(0) => {}
+            Ok(dropped) => eprintln!(
+                "warning: the history {} had lines that were not UTF-8: {dropped} dropped",
+                path.display()
+            ),
+            Err(message) => eprintln!("warning: {message}"),
+        }
     }
     Some(path)
 }
@@ -333,12 +335,9 @@ fn remember(editor: &mut Editor<ReplHelper, FileHistory>, path: Option<&PathBuf>
         return;
     }
     if let Some(path) = path
-        && let Err(error) = editor.append_history(path)
+        && let Err(message) = history::append(editor, path)
     {
-        eprintln!(
-            "warning: cannot write the history {}: {error}",
-            path.display()
-        );
+        eprintln!("warning: {message}");
     }
 }
 

@@ -33,6 +33,12 @@ impl Repl {
     /// [`Repl::start`] with these environment variables instead of `NO_COLOR=1`.
     #[track_caller]
     fn start_with(args: &[&str], env: &[(&str, &str)]) -> Repl {
+        Repl::start_with_history(args, env, None)
+    }
+
+    /// [`Repl::start_with`], with a history file holding `history` before the REPL starts.
+    #[track_caller]
+    fn start_with_history(args: &[&str], env: &[(&str, &str)], history: Option<&[u8]>) -> Repl {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let home = std::env::temp_dir().join(format!(
             "parcalc-repl-{}-{}",
@@ -41,6 +47,11 @@ impl Repl {
         ));
         let _ = std::fs::remove_dir_all(&home);
         std::fs::create_dir_all(&home).unwrap();
+        if let Some(history) = history {
+            let folder = home.join("state/parcalc");
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join("history"), history).unwrap();
+        }
         let mut command = Command::new(env!("CARGO_BIN_EXE_parcalc"));
         command
             .args(args)
@@ -258,6 +269,46 @@ fn long_values_are_abbreviated_and_shown_whole() {
     repl.check("10 ** 20000", "1000…0000 (20,001 digits)");
     repl.line(":show");
     repl.expect(&format!("\n1{}\r\n", "0".repeat(20_000)));
+}
+
+/// Regression: one byte that is not UTF-8 in the history file stopped the history from ever
+/// being saved again, with a warning after every line.
+#[test]
+fn a_history_entry_that_is_not_utf8_is_dropped_and_the_history_goes_on() {
+    let history = b"#V2\n1 + 1\nbad \xff entry\n2 + 2\n";
+    let mut repl =
+        Repl::start_with_history(&["--workers", "2"], &[("NO_COLOR", "1")], Some(history));
+    let path = repl.home.join("state/parcalc/history");
+    for (input, output) in [("20 + 22", "42"), ("x = 5", "x = 5"), ("3 * 3", "9")] {
+        if input == "3 * 3" {
+            // A bad byte written meanwhile by something else is dropped when appending.
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            std::io::Write::write_all(&mut file, b"\xfe\n").unwrap();
+        }
+        repl.line(input);
+        let screen = repl.expect("» ");
+        assert!(
+            screen.contains(output) && !screen.contains("warning"),
+            "{screen}"
+        );
+    }
+    // The entries of the old file are recalled, the bad one is not.
+    repl.session.send("\x1b[A\x1b[A\x1b[A\x1b[A").unwrap();
+    repl.expect("2 + 2");
+    // Ctrl-C clears the recalled line, so that Ctrl-D quits.
+    repl.session.send(ControlCode::EndOfText).unwrap();
+    repl.expect("» ");
+    let (status, history) = repl.quit();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+    let lines: Vec<&str> = history.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        ["1 + 1", "2 + 2", "20 + 22", "x = 5", "3 * 3"],
+        "{history}"
+    );
 }
 
 #[test]
