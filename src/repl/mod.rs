@@ -22,7 +22,9 @@ pub(crate) mod wait;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use rustyline::Editor;
 use rustyline::config::{ColorMode, CompletionType, Config};
@@ -49,6 +51,64 @@ pub(crate) const PROMPT_WIDTH: usize = 2;
 
 /// Width assumed when the terminal does not tell its own.
 const DEFAULT_WIDTH: usize = 80;
+
+/// A signal that comes after the prompt has waited this long is not a Ctrl-C typed at the
+/// terminal (the line editor, once it reads, takes Ctrl-C as a key), so it ends the REPL.
+const OUTSIDE_SIGNAL_MS: u64 = 100;
+
+/// Since when the line editor has waited at the prompt, for the signal handler.
+struct PromptClock {
+    /// Milliseconds from `epoch` to when the prompt began to wait, from 1; 0 when it does not.
+    since: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+impl PromptClock {
+    /// Milliseconds from the epoch to now, from 1.
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64 + 1
+    }
+
+    /// Records that the prompt begins (`true`) or ends (`false`) to wait.
+    fn waits(&self, waiting: bool) {
+        let since = if waiting { self.now() } else { 0 };
+        self.since.store(since, Ordering::Relaxed);
+    }
+
+    /// Whether the prompt has waited at least [`OUTSIDE_SIGNAL_MS`].
+    fn waited_long(&self) -> bool {
+        let since = self.since.load(Ordering::Relaxed);
+        since != 0 && self.now().saturating_sub(since) >= OUTSIDE_SIGNAL_MS
+    }
+}
+
+/// Sets the handler of Ctrl-C, which only raises `interrupt`: the loop, waiting on the
+/// evaluation, passes it on to the evaluation's own cancel flag (see `wait`). SIGTERM and
+/// SIGHUP reach the same handler (batch mode needs them there). At the prompt the line editor
+/// reads Ctrl-C as a key, so a signal that comes once the prompt has waited a while was sent
+/// from outside (`kill`, a closed terminal): it ends the REPL, as it would without a handler.
+/// Returns the clock the loop keeps the prompt's waiting on.
+fn on_interrupt(interrupt: &CancelFlag) -> PromptClock {
+    let prompt = PromptClock {
+        since: Arc::new(AtomicU64::new(0)),
+        epoch: Instant::now(),
+    };
+    let seen_by_handler = PromptClock {
+        since: Arc::clone(&prompt.since),
+        epoch: prompt.epoch,
+    };
+    let raised = interrupt.clone();
+    let handler = move || {
+        if seen_by_handler.waited_long() {
+            std::process::exit(130);
+        }
+        raised.cancel();
+    };
+    if let Err(error) = ctrlc::set_handler(handler) {
+        eprintln!("warning: Ctrl-C will not cancel evaluations: {error}");
+    }
+    prompt
+}
 
 /// The message of the last panic, recorded by the REPL's panic hook instead of printed.
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
@@ -83,13 +143,8 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
         }
     };
     let history = open_history(&mut editor);
-    // The handler only raises a flag; the loop, waiting on the evaluation, passes it on to
-    // the evaluation's own cancel flag (see `wait`).
     let interrupt = CancelFlag::default();
-    let raised = interrupt.clone();
-    if let Err(error) = ctrlc::set_handler(move || raised.cancel()) {
-        eprintln!("warning: Ctrl-C will not cancel evaluations: {error}");
-    }
+    let prompt = on_interrupt(&interrupt);
     panic::set_hook(Box::new(|info| {
         if let Ok(mut last) = LAST_PANIC.lock() {
             *last = Some(info.to_string());
@@ -112,12 +167,15 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             helper.set_vars(state.session.vars());
             helper.preview = state.session.options.delay.is_zero();
         }
-        let prompt = if pending.is_some() {
+        let prompt_text = if pending.is_some() {
             CONTINUATION
         } else {
             PROMPT
         };
-        let line = match editor.readline(prompt) {
+        prompt.waits(true);
+        let line = editor.readline(prompt_text);
+        prompt.waits(false);
+        let line = match line {
             Ok(line) => line,
             // Ctrl-C while editing clears the line (and any statement being continued).
             Err(ReadlineError::Interrupted) => {

@@ -263,6 +263,22 @@ fn quit_command_exits_with_success() {
     assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
 }
 
+/// SIGTERM reaches the handler that cancels evaluations (batch mode needs it there); at the
+/// prompt, where Ctrl-C is a key, it still ends the REPL.
+#[test]
+fn sigterm_at_the_prompt_ends_the_repl() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("20 + 22", "42");
+    // Once the prompt has waited a while, a signal cannot be a Ctrl-C typed for the
+    // evaluation before.
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = repl.session.get_process().pid().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = repl.exit_status();
+    assert!(matches!(status, WaitStatus::Exited(_, 130)), "{status:?}");
+}
+
 #[test]
 fn long_values_are_abbreviated_and_shown_whole() {
     let mut repl = Repl::start(&["--workers", "2"]);
