@@ -780,8 +780,13 @@ impl Batch<'_> {
     /// long to compute (an integer of 64 Kbit or more, whose digits the session computes on the
     /// pool).
     fn value(&mut self, session: &Session, value: &crate::num::Value) -> io::Result<()> {
-        if matches!(value, crate::num::Value::Int(int) if dashu_int::ops::BitTest::bit_len(int) >= LONG_DIGITS_BITS)
-        {
+        let long_digits = match value {
+            crate::num::Value::Int(int) => {
+                dashu_int::ops::BitTest::bit_len(int) >= LONG_DIGITS_BITS
+            }
+            crate::num::Value::Float(_) => false,
+        };
+        if long_digits {
             self.out.flush()?;
         }
         let digits = session.format_value(value);

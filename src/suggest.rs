@@ -16,14 +16,14 @@
 
 /// Names longer than this, in characters, are not measured: a misspelling of a longer name is
 /// not what a suggestion is for, and measuring it would cost the product of the lengths.
-pub(crate) const MAX_NAME_CHARS: usize = 40;
+const MAX_NAME_CHARS: usize = 40;
 
 /// The most candidates measured for one name (a program may define any number of variables);
 /// the ones after them are not considered.
-pub(crate) const MAX_MEASURED: usize = 1000;
+const MAX_MEASURED: usize = 1000;
 
 /// The largest edit distance ever worth suggesting.
-pub(crate) const MAX_DISTANCE: usize = 3;
+const MAX_DISTANCE: usize = 3;
 
 /// The length of `text` in characters when it is at most [`MAX_NAME_CHARS`], counted without
 /// reading far into a long text (a character has at most 4 bytes).

@@ -28,7 +28,7 @@ const UNCHECKED_BITS: u64 = 64 << 20;
 /// or factorial, measured at 14 to 20 times its result (`3 ^ 10 ^ 9`: 2.7 GB for a result of
 /// 198 MB), is mostly transforms of the operands of its last products; a shift takes twice its
 /// result, and printing the decimal digits takes about 2.4 times as much again.
-pub(crate) const WORK_PER_RESULT_BYTE: u64 = 16;
+const WORK_PER_RESULT_BYTE: u64 = 16;
 
 /// Refuses a computed result with more bits than the limit: the exact check after an estimate
 /// that could be one or two bits high let the computation through.
@@ -58,7 +58,7 @@ pub(super) fn check(estimated_bits: u64, limits: &Limits) -> Result<(), NumError
 /// Refuses a result of `bits` bits, above [`UNCHECKED_BITS`], when the allocator cannot provide
 /// [`WORK_PER_RESULT_BYTE`] times its size: the memory is reserved and released at once, never
 /// touched.
-pub(crate) fn check_memory(bits: u64) -> Result<(), NumError> {
+fn check_memory(bits: u64) -> Result<(), NumError> {
     if bits <= UNCHECKED_BITS {
         return Ok(());
     }
