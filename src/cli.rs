@@ -2,7 +2,9 @@
 //!
 //! [`run`] is the whole program; `main` only maps its [`ExitCode`]. Values go to stdout,
 //! errors to stderr; the exit status is 0 when every statement succeeded, 1 when one failed,
-//! 2 for bad usage. A closed stdout (`parcalc … | head`) is not an error.
+//! 2 for bad usage, 130 when SIGINT, SIGTERM or SIGHUP stopped the run (every value computed
+//! before it is written out all the same). A closed stdout (`parcalc … | head`) is not an
+//! error.
 //!
 //! Several `-e` and a FILE may be given together: the `-e` run first, in order, then the FILE's
 //! statements, all in one session. An error names where its statement came from, as compilers
@@ -16,11 +18,12 @@ use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-use crate::engine::{self, EvalOptions, Grain, Policy};
+use crate::engine::{self, CancelFlag, EvalOptions, Grain, Policy};
 use crate::error::{Error, ErrorKind, NumError};
 use crate::input::{self, NotUtf8};
 use crate::num::Limits;
@@ -120,6 +123,9 @@ const SUCCESS: u8 = 0;
 const EVAL_ERROR: u8 = 1;
 /// Exit status for bad usage.
 const USAGE: u8 = 2;
+/// Exit status after SIGINT or SIGTERM: 128 + 2, the shell's status of a command ended by
+/// Ctrl-C (the handler cannot tell the two signals apart).
+const INTERRUPTED: u8 = 130;
 
 /// Runs parcalc with the given arguments (the first being the program name).
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
@@ -175,18 +181,26 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     } else {
         None
     };
+    let out = Output::new();
+    let stop = CancelFlag::default();
+    on_signal(&stop, &session.options.cancel, &out);
     let mut batch = Batch {
         args: &args,
         color: Color::detect(io::stdout().is_terminal(), args.no_color),
         error_color: Color::detect(io::stderr().is_terminal(), args.no_color),
         failed: false,
-        out: io::BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock()),
+        out,
+        flush_every_value: io::stdout().is_terminal(),
+        stop: stop.clone(),
     };
     let outcome = batch
         .run(&mut session, input)
         .and_then(|()| batch.out.flush());
     let failed = batch.failed;
     drop(batch);
+    if stop.is_cancelled() {
+        return ExitCode::from(INTERRUPTED);
+    }
     if let Err(message) = write_trace_files(&args, &session) {
         report(format_args!("error: {message}"));
         return ExitCode::from(EVAL_ERROR);
@@ -222,6 +236,77 @@ fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
             .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     }
     Ok(())
+}
+
+/// How long the signal handler gives the evaluation to stop before it ends the process itself.
+const SIGNAL_GRACE: Duration = Duration::from_millis(200);
+
+/// Batch mode's answer to SIGINT and SIGTERM (and SIGHUP): nothing already computed is lost.
+/// The handler raises `stop`, which the main thread reads between statements, and the session's
+/// `cancel` flag, which stops a running evaluation at its next check; the main thread then
+/// writes out what is buffered and exits with [`INTERRUPTED`]. One big-integer operation
+/// checks no flag (a product inside `factorial(10 ^ 7)` takes seconds): if the process is still
+/// there after [`SIGNAL_GRACE`], the handler writes out the buffered values itself and ends the
+/// process. Without a handler (one is already set) the signals keep their default action.
+fn on_signal(stop: &CancelFlag, cancel: &CancelFlag, out: &Output) {
+    let (stop, cancel, out) = (stop.clone(), cancel.clone(), out.clone());
+    let _ = ctrlc::set_handler(move || {
+        stop.cancel();
+        cancel.cancel();
+        std::thread::sleep(SIGNAL_GRACE);
+        // The main thread may be writing (to a pipe nobody reads, say): wait for it a while,
+        // never for ever.
+        let deadline = Instant::now() + SIGNAL_GRACE;
+        loop {
+            if let Ok(mut out) = out.0.try_lock() {
+                let _ = out.flush();
+                break;
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::process::exit(i32::from(INTERRUPTED));
+    });
+}
+
+/// Standard output as batch mode writes it: buffered, and shared with the signal handler, which
+/// writes out what is buffered when the main thread cannot (see [`on_signal`]). Each write
+/// takes the lock once; nobody else holds it but for a moment.
+#[derive(Clone)]
+struct Output(Arc<Mutex<io::BufWriter<io::Stdout>>>);
+
+impl Output {
+    fn new() -> Output {
+        Output(Arc::new(Mutex::new(io::BufWriter::with_capacity(
+            OUTPUT_BUFFER,
+            io::stdout(),
+        ))))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, io::BufWriter<io::Stdout>> {
+        // A panic while writing leaves the buffer as it was: still worth writing out.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.lock().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.lock().write_all(buf)
+    }
+
+    fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> io::Result<()> {
+        self.lock().write_fmt(args)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.lock().flush()
+    }
 }
 
 /// The flag that would have avoided `error`, worded as a hint.
@@ -276,8 +361,13 @@ const PROGRAM_WINDOW: usize = 1024;
 /// ...and of at most this many bytes of text (a window of long statements is cut sooner).
 const PROGRAM_WINDOW_BYTES: usize = 16 << 20;
 
+/// Integers of at least this many bits take long enough to print that what is buffered is
+/// written before them.
+const LONG_DIGITS_BITS: usize = 1 << 16;
+
 /// Bytes of output kept before they are written (output is also written whenever the input
-/// would block, before an error is reported, and at the end).
+/// would block, before a statement that may take long, after every value on a terminal, before
+/// an error is reported, and at the end).
 const OUTPUT_BUFFER: usize = 64 << 10;
 
 /// `--speedup N` (a value in the space form) as `--speedup=N`, when N is a number (a minus
@@ -370,9 +460,15 @@ struct Batch<'a> {
     color: Color,
     error_color: Color,
     failed: bool,
-    /// Standard output, buffered: flushed when the input would block, before anything goes to
-    /// stderr (so that the two keep their order when they share a file) and at the end.
-    out: io::BufWriter<io::StdoutLock<'static>>,
+    /// Standard output, buffered: flushed when the input would block, before a statement that
+    /// may take long (anything that goes to the pool), before anything goes to stderr (so that
+    /// the two keep their order when they share a file) and at the end; shared with the signal
+    /// handler.
+    out: Output,
+    /// Whether every value is written at once: stdout is a terminal, where someone watches.
+    flush_every_value: bool,
+    /// Raised by SIGINT or SIGTERM: no further statement is started.
+    stop: CancelFlag,
 }
 
 /// Does `text` parse as an assignment (`x = …`)?
@@ -388,6 +484,9 @@ impl Batch<'_> {
         let programs = self.runs_programs();
         let mut window: Vec<(Origin<'_>, Result<String, NotUtf8>)> = Vec::new();
         for (index, expr) in exprs.iter().enumerate() {
+            if self.stop.is_cancelled() {
+                return Ok(());
+            }
             let origin = if exprs.len() == 1 && input.is_none() {
                 Origin::OnlyExpr
             } else {
@@ -409,6 +508,9 @@ impl Batch<'_> {
         let mut reader = input::Reader::new(input);
         let mut window_bytes = 0;
         loop {
+            if self.stop.is_cancelled() {
+                return Ok(());
+            }
             if reader.would_block()
                 || window.len() >= PROGRAM_WINDOW
                 || window_bytes >= PROGRAM_WINDOW_BYTES
@@ -497,11 +599,17 @@ impl Batch<'_> {
             }
             return Ok(());
         }
+        if self.stop.is_cancelled() {
+            window.clear();
+            return Ok(());
+        }
         let texts: Vec<&str> = window
             .iter()
             .filter_map(|(_, text)| text.as_deref().ok())
             .collect();
         let evaluations_before = session.n_evaluations();
+        // The program runs on the pool and may take long: what is done is written first.
+        self.out.flush()?;
         let mut results = session.eval_program(&texts).into_iter();
         for (origin, text) in window.drain(..) {
             let text = match text {
@@ -513,8 +621,7 @@ impl Batch<'_> {
             };
             match results.next() {
                 Some(Ok(Some(outcome))) if outcome.assigned.is_none() => {
-                    let value = session.format_value(&outcome.value);
-                    writeln!(self.out, "{value}")?;
+                    self.value(session, &outcome.value)?;
                 }
                 Some(Err(error)) => self.report_error(&error, &text, origin)?,
                 _ => {}
@@ -530,12 +637,18 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Whether `text` parses (on the session's pool, where a long text is parsed in chunks).
+    /// Whether `text`, a statement over several lines, was rightly read whole: it parses, or
+    /// its error is one its later lines could have mended (a wrong number of arguments), which
+    /// is then the whole statement's. Parsed on the session's pool, where a long text is parsed
+    /// in chunks.
     fn parses(session: &Session, text: &str) -> bool {
-        session
+        match session
             .pool()
             .install(|| crate::syntax::parse_statement(text))
-            .is_ok()
+        {
+            Ok(_) => true,
+            Err(error) => crate::syntax::continuation::lines_may_mend(&error.kind),
+        }
     }
 
     /// Writes `message` and a newline to stderr, after what stdout holds.
@@ -580,8 +693,7 @@ impl Batch<'_> {
             Ok(None | Some(SpeedupOutcome::Assigned(_))) => Ok(()),
             Ok(Some(SpeedupOutcome::Timed { value, traces })) => {
                 let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
-                let value = session.format_value(&value);
-                writeln!(self.out, "{value}")?;
+                self.value(session, &value)?;
                 write!(
                     self.out,
                     "{}",
@@ -610,6 +722,7 @@ impl Batch<'_> {
         }
         if let Some(max_workers) = self.args.speedup {
             let max_workers = max_workers.unwrap_or_else(default_speedup_workers);
+            self.out.flush()?;
             return self
                 .speedup(session, text, origin, max_workers)
                 .map(|()| true);
@@ -626,15 +739,17 @@ impl Batch<'_> {
         let result = match small {
             Some(result) => result,
             None if may_defer && !self.shows_evaluations() && !self.args.tree => return Ok(false),
-            None => session.eval_line(text),
+            None => {
+                // On the pool, and maybe long: what is done is written first.
+                self.out.flush()?;
+                session.eval_line(text)
+            }
         };
         match result {
             Ok(None) => {}
             Ok(Some(outcome)) => {
                 if outcome.assigned.is_none() {
-                    // A huge integer's digits are computed on the pool.
-                    let value = session.format_value(&outcome.value);
-                    writeln!(self.out, "{value}")?;
+                    self.value(session, &outcome.value)?;
                 }
                 if self.args.trace
                     && let Some(trace) = session.last_trace()
@@ -659,6 +774,27 @@ impl Batch<'_> {
             }
         }
         Ok(true)
+    }
+
+    /// Writes a value: at once on a terminal, and after what is buffered when its digits take
+    /// long to compute (an integer of 64 Kbit or more, whose digits the session computes on the
+    /// pool).
+    fn value(&mut self, session: &Session, value: &crate::num::Value) -> io::Result<()> {
+        let long_digits = match value {
+            crate::num::Value::Int(int) => {
+                dashu_int::ops::BitTest::bit_len(int) >= LONG_DIGITS_BITS
+            }
+            crate::num::Value::Float(_) => false,
+        };
+        if long_digits {
+            self.out.flush()?;
+        }
+        let digits = session.format_value(value);
+        writeln!(self.out, "{digits}")?;
+        if self.flush_every_value {
+            self.out.flush()?;
+        }
+        Ok(())
     }
 
     /// Whether something is shown or written after each evaluation (its trace, its figures),

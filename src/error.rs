@@ -36,6 +36,15 @@ pub enum NumError {
         estimated_bits: Option<u64>,
         limit: u64,
     },
+    /// The result is within the limit, but the memory to compute it (about `bytes`) cannot be
+    /// had: Python's `MemoryError`, raised before computing it.
+    #[error("out of memory: a result of about {} needs about {} of memory to compute, more than can be had", plural(bits, "bit"), gib(*bytes))]
+    OutOfMemory { bits: u64, bytes: u64 },
+}
+
+/// A number of bytes in GiB, as a message says it.
+fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / f64::from(1u32 << 30))
 }
 
 fn about(estimated_bits: Option<u64>) -> String {
@@ -304,6 +313,14 @@ mod test {
                 limit: 64,
             },
             "result too large: about 100 bits, over the limit of 64 bits",
+        );
+        check(
+            NumError::OutOfMemory {
+                bits: 1 << 40,
+                bytes: 1 << 41,
+            },
+            "out of memory: a result of about 1099511627776 bits needs about 2048.0 GiB of \
+             memory to compute, more than can be had",
         );
         let arity = |function, given, min, max| ErrorKind::Arity {
             function,

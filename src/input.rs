@@ -1,7 +1,7 @@
 //! Splitting a file or piped stdin into statements.
 //!
 //! One statement per line, except that a line with unclosed parentheses continues on the next
-//! (as in Python), decided as the REPL decides it (`lex::continues`). Lines end with `\n` or
+//! (as in Python), decided as the REPL decides it (`syntax::continuation`). Lines end with `\n` or
 //! `\r\n`; a last line without a newline counts. Bytes that are not UTF-8 make their statement
 //! an error ([`NotUtf8`], which says where, so that it is drawn with a caret like any other);
 //! they never stop the others.
@@ -16,6 +16,7 @@ use std::io::{self, BufRead, BufReader, Read};
 
 use crate::error::{Error, ErrorKind};
 use crate::span::Span;
+use crate::syntax::continuation::{self, Continuation};
 use crate::syntax::lex::{self, Parens, TokenKind};
 
 /// One statement of a batch input.
@@ -127,16 +128,18 @@ pub struct Reader<R> {
 /// it has an error no later line can mend, it ends there.
 const CHECKED_LINES: usize = 64;
 
-/// Whether the statement `text`, with `depth` parentheses open, has an error before its end
-/// even with them closed (the REPL's rule): `(1 +` may go on, `(1 $` may not. So a stray `(` in
-/// a file of garbage does not swallow the lines after it up to the end of the file, only to be
-/// cut after its first line there.
+/// Whether the statement `text`, with `depth` parentheses open, has an error no later line can
+/// mend (`syntax::continuation`'s rule, the REPL's): `(1 +` may go on, `(1 $` may not. So a
+/// stray `(` in a file of garbage does not swallow the lines after it up to the end of the
+/// file, only to be cut after its first line there.
 fn cannot_continue(text: &[u8], depth: usize) -> bool {
     let Ok(text) = std::str::from_utf8(text) else {
         return false;
     };
-    let closed = format!("{text}\n{}", ")".repeat(depth));
-    matches!(crate::syntax::parse_statement(&closed), Err(error) if (error.span.start as usize) < text.len())
+    matches!(
+        continuation::open_continuation(text, depth),
+        Continuation::Failed(_)
+    )
 }
 
 /// Feeds the parentheses of `line` to `parens`. A line without comments that has at least as
@@ -355,6 +358,15 @@ mod test {
         }
         let expected = [(2, "2"), (3, "3)"), (4, "4")];
         assert_eq!(rest, expected.map(|(line, text)| (line, text.to_string())));
+    }
+
+    #[test]
+    fn an_open_call_continues_until_its_arguments_come() {
+        assert_eq!(
+            read_all("abs(\n-3)\npow(2,\n10)\n4\n"),
+            [(1, "abs(\n-3)"), (3, "pow(2,\n10)"), (5, "4")]
+                .map(|(line, text)| (line, text.to_string()))
+        );
     }
 
     #[test]

@@ -159,7 +159,12 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
                 None => None,
             };
             if n < &Int::ZERO {
-                return Err(NumError::Domain("n must be a non-negative integer"));
+                // `perm(n)` is `factorial(n)`, and says so.
+                return Err(NumError::Domain(if k.is_none() {
+                    "factorial() not defined for negative values"
+                } else {
+                    "n must be a non-negative integer"
+                }));
             }
             if k.is_some_and(|k| k < &Int::ZERO) {
                 return Err(NumError::Domain("k must be a non-negative integer"));
@@ -270,58 +275,71 @@ fn float_parts(x: f64) -> (bool, UBig, i64) {
 /// here exactly with integers instead of through a decimal string.
 fn round_digits(value: &Value, ndigits: &Value, limits: &Limits) -> Result<Value, NumError> {
     let ndigits = int_arg(ndigits)?;
-    // `PyNumber_AsSsize_t` clips a huge count; anything beyond ±400 acts the same.
-    let n = i64::try_from(ndigits).unwrap_or(if ndigits < &Int::ZERO { -400 } else { 400 });
-    let n = n.clamp(-400, 400);
     match value {
-        Value::Int(i) => {
-            if n >= 0 {
-                return Ok(Value::Int(i.clone()));
-            }
-            let k = n.unsigned_abs() as usize;
-            // 10^k > 2|i|: the nearest multiple is 0.
-            if (k as f64) * std::f64::consts::LOG2_10 > int::bits(i) as f64 + 2.0 {
-                return Ok(Value::Int(Int::ZERO));
-            }
-            let power = UBig::from(10u8).pow(k);
-            let rounded = round_div(&i.unsigned_abs(), &power) * power;
-            let rounded = guard::exact(Int::from(rounded), limits)?;
-            Ok(Value::Int(if i < &Int::ZERO { -rounded } else { rounded }))
-        }
-        Value::Float(x) => {
-            let x = *x;
-            // NDIGITS_MAX and NDIGITS_MIN of `floatobject.c`.
-            if n > 323 || !x.is_finite() {
-                return Ok(Value::Float(x));
-            }
-            if n < -308 {
-                return Ok(Value::Float(0.0 * x));
-            }
-            let (negative, mantissa, exponent) = float_parts(x);
-            let magnitude = if n >= 0 {
-                if exponent >= 0 {
-                    return Ok(Value::Float(x));
-                }
-                let scaled = mantissa * UBig::from(10u8).pow(n as usize);
-                let rounded = round_div(&scaled, &(UBig::ONE << exponent.unsigned_abs() as usize));
-                let power = Int::from(UBig::from(10u8).pow(n as usize));
-                divide::true_divide(&Int::from(rounded), &power)?
-            } else {
-                let power = UBig::from(10u8).pow(n.unsigned_abs() as usize);
-                let rounded = if exponent >= 0 {
-                    round_div(&(mantissa << exponent as usize), &power)
-                } else {
-                    round_div(
-                        &mantissa,
-                        &(power.clone() << exponent.unsigned_abs() as usize),
-                    )
-                };
-                int::to_f64(&Int::from(rounded * power))
-                    .map_err(|_| NumError::Overflow("rounded value too large to represent"))?
-            };
-            Ok(Value::Float(if negative { -magnitude } else { magnitude }))
-        }
+        Value::Int(i) => round_int(i, ndigits, limits),
+        Value::Float(x) => round_float(*x, ndigits),
     }
+}
+
+/// `int.__round__(n)`: `i` itself for `n >= 0`, else the multiple of `10^-n` nearest to `i`,
+/// the even multiple on a tie, for any `n` (no clamping: `round(5 * 10 ^ 400, -401)` is 0).
+fn round_int(i: &Int, ndigits: &Int, limits: &Limits) -> Result<Value, NumError> {
+    if ndigits >= &Int::ZERO {
+        return Ok(Value::Int(i.clone()));
+    }
+    // 10^k > 2|i|: the nearest multiple is 0 (on a tie, 10^k = 2|i|, 0 is the even one).
+    // A `k` that does not fit a machine word is always that large.
+    let Ok(k) = usize::try_from(ndigits.unsigned_abs()) else {
+        return Ok(Value::Int(Int::ZERO));
+    };
+    if (k as f64) * std::f64::consts::LOG2_10 > int::bits(i) as f64 + 2.0 {
+        return Ok(Value::Int(Int::ZERO));
+    }
+    let power = UBig::from(10u8).pow(k);
+    let rounded = round_div(&i.unsigned_abs(), &power) * power;
+    let rounded = guard::exact(Int::from(rounded), limits)?;
+    Ok(Value::Int(if i < &Int::ZERO { -rounded } else { rounded }))
+}
+
+/// `float.__round__(n)`, as `floatobject.c` does it: `ndigits` clipped to a machine word,
+/// which changes nothing since every `n` beyond `NDIGITS_MAX` (323) leaves `x` as it is and
+/// every `n` below `NDIGITS_MIN` (-308) gives a zero of `x`'s sign.
+fn round_float(x: f64, ndigits: &Int) -> Result<Value, NumError> {
+    let n = i64::try_from(ndigits).unwrap_or(if ndigits < &Int::ZERO {
+        i64::MIN
+    } else {
+        i64::MAX
+    });
+    // NDIGITS_MAX and NDIGITS_MIN of `floatobject.c`.
+    if n > 323 || !x.is_finite() {
+        return Ok(Value::Float(x));
+    }
+    if n < -308 {
+        return Ok(Value::Float(0.0 * x));
+    }
+    let (negative, mantissa, exponent) = float_parts(x);
+    let magnitude = if n >= 0 {
+        if exponent >= 0 {
+            return Ok(Value::Float(x));
+        }
+        let scaled = mantissa * UBig::from(10u8).pow(n as usize);
+        let rounded = round_div(&scaled, &(UBig::ONE << exponent.unsigned_abs() as usize));
+        let power = Int::from(UBig::from(10u8).pow(n as usize));
+        divide::true_divide(&Int::from(rounded), &power)?
+    } else {
+        let power = UBig::from(10u8).pow(n.unsigned_abs() as usize);
+        let rounded = if exponent >= 0 {
+            round_div(&(mantissa << exponent as usize), &power)
+        } else {
+            round_div(
+                &mantissa,
+                &(power.clone() << exponent.unsigned_abs() as usize),
+            )
+        };
+        int::to_f64(&Int::from(rounded * power))
+            .map_err(|_| NumError::Overflow("rounded value too large to represent"))?
+    };
+    Ok(Value::Float(if negative { -magnitude } else { magnitude }))
 }
 
 /// `pow(x, y, m)` on ints: `x^y mod m` with the sign of `m`; a negative `y` takes the inverse

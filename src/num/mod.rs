@@ -86,20 +86,21 @@ pub fn binary(op: BinaryOp, lhs: &Value, rhs: &Value, limits: &Limits) -> Result
     if let (Value::Int(a), Value::Int(b)) = (lhs, rhs) {
         return int_binary(op, a, b, limits);
     }
-    let (a, b) = (lhs.to_float()?, rhs.to_float()?);
-    let result = match op {
-        BinaryOp::Add => a + b,
-        BinaryOp::Sub => a - b,
-        BinaryOp::Mul => a * b,
-        BinaryOp::Div => float::div(a, b)?,
-        BinaryOp::FloorDiv => float::floor_div(a, b)?,
-        BinaryOp::Mod => float::modulo(a, b)?,
-        BinaryOp::Pow => float::pow(a, b)?,
+    // A bit operation is not defined on floats: Python's `TypeError` comes before any
+    // conversion, so an int too large for a float does not change the error.
+    let float_op: fn(f64, f64) -> Result<f64, NumError> = match op {
+        BinaryOp::Add => |a, b| Ok(a + b),
+        BinaryOp::Sub => |a, b| Ok(a - b),
+        BinaryOp::Mul => |a, b| Ok(a * b),
+        BinaryOp::Div => float::div,
+        BinaryOp::FloorDiv => float::floor_div,
+        BinaryOp::Mod => float::modulo,
+        BinaryOp::Pow => float::pow,
         BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::Shl | BinaryOp::Shr => {
             return Err(NumError::Type(bit_operand_error(op, lhs, rhs)));
         }
     };
-    Ok(Value::Float(result))
+    float_op(lhs.to_float()?, rhs.to_float()?).map(Value::Float)
 }
 
 /// Results below this many bits are never refused, whatever the operands.

@@ -452,3 +452,27 @@ fn literals() {
     }
     assert_eq!(num::parse_float("1e400"), f64::INFINITY);
 }
+
+#[test]
+fn round_takes_any_ndigits() {
+    // CPython computes 10^(2^70) here and never finishes; the nearest multiple is 0 all the
+    // same, and so is it for every int smaller than half that power.
+    let huge_negative = Value::Int(-(Int::ONE << 70));
+    check_call(
+        Builtin::Round,
+        &[int_pow(10, 500), huge_negative.clone()],
+        "0",
+    );
+    check_call(Builtin::Round, &[int("-7"), huge_negative.clone()], "0");
+    check_call(Builtin::Round, &[float(5.5), huge_negative], "0.0");
+    check_call(Builtin::Round, &[int("7"), Value::Int(Int::ONE << 70)], "7");
+    // Just past the old clamp at -400.
+    let product = num::binary(
+        BinaryOp::Mul,
+        &int("5"),
+        &int_pow(10, 400),
+        &Limits::default(),
+    );
+    let five_times = product.expect("5 * 10^400 is within the limit");
+    check_call(Builtin::Round, &[five_times, int("-401")], "0");
+}

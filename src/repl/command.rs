@@ -300,14 +300,16 @@ pub(crate) fn find(name: &str) -> Result<&'static Command, CommandError> {
         .iter()
         .find(|c| !name.is_empty() && c.name.starts_with(name))
         .map(|c| (0, c.name));
-    let nearest = by_prefix
-        .or_else(|| {
-            COMMANDS
-                .iter()
-                .map(|c| (edit_distance(name, c.name), c.name))
-                .min()
-        })
-        .filter(|&(distance, candidate)| distance <= 2.max(candidate.len() / 3));
+    let nearest = by_prefix.or_else(|| {
+        COMMANDS
+            .iter()
+            .filter_map(|c| {
+                let max = 2.max(c.name.len() / 3);
+                crate::suggest::distance_within(name, c.name, max)
+                    .map(|distance| (distance, c.name))
+            })
+            .min()
+    });
     Err(match nearest {
         Some((_, suggestion)) => CommandError::Misspelt {
             name: name.to_string(),
@@ -336,21 +338,6 @@ pub(crate) fn dispatch(
             .chars()
             .count();
     (command.run)(state, Invocation { arg, column })
-}
-
-/// Levenshtein distance, in characters.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 fn no_argument(name: &'static str, invocation: Invocation<'_>) -> Result<(), CommandError> {
@@ -1048,6 +1035,10 @@ mod test {
             &[":zzzzzzzz"],
             Err("unknown command ':zzzzzzzz' (:help lists the commands)"),
         );
+        // A name far longer than any command is not measured against them.
+        let long = format!(":{}", "w".repeat(100_000));
+        let expected = format!("unknown command '{long}' (:help lists the commands)");
+        check(&[long.as_str()], Err(expected.as_str()));
     }
 
     #[test]
@@ -1091,13 +1082,6 @@ mod test {
         }
         insta::assert_snapshot!("help_40_columns", help_text(40));
         insta::assert_snapshot!("help_80_columns", help_text(80));
-    }
-
-    #[test]
-    fn edit_distances() {
-        assert_eq!(edit_distance("wokers", "workers"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -22,7 +22,9 @@ pub(crate) mod wait;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use rustyline::Editor;
 use rustyline::config::{ColorMode, CompletionType, Config};
@@ -37,7 +39,8 @@ use crate::repl::helper::ReplHelper;
 use crate::repl::live::Live;
 use crate::session::{Prepared, Session};
 use crate::span::Span;
-use crate::syntax::lex::{self, Parens, TokenKind};
+use crate::syntax::continuation::{Continuation, continuation};
+use crate::syntax::lex::{self, TokenKind};
 
 /// The prompt of a new statement.
 pub(crate) const PROMPT: &str = "» ";
@@ -48,6 +51,64 @@ pub(crate) const PROMPT_WIDTH: usize = 2;
 
 /// Width assumed when the terminal does not tell its own.
 const DEFAULT_WIDTH: usize = 80;
+
+/// A signal that comes after the prompt has waited this long is not a Ctrl-C typed at the
+/// terminal (the line editor, once it reads, takes Ctrl-C as a key), so it ends the REPL.
+const OUTSIDE_SIGNAL_MS: u64 = 100;
+
+/// Since when the line editor has waited at the prompt, for the signal handler.
+struct PromptClock {
+    /// Milliseconds from `epoch` to when the prompt began to wait, from 1; 0 when it does not.
+    since: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+impl PromptClock {
+    /// Milliseconds from the epoch to now, from 1.
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64 + 1
+    }
+
+    /// Records that the prompt begins (`true`) or ends (`false`) to wait.
+    fn waits(&self, waiting: bool) {
+        let since = if waiting { self.now() } else { 0 };
+        self.since.store(since, Ordering::Relaxed);
+    }
+
+    /// Whether the prompt has waited at least [`OUTSIDE_SIGNAL_MS`].
+    fn waited_long(&self) -> bool {
+        let since = self.since.load(Ordering::Relaxed);
+        since != 0 && self.now().saturating_sub(since) >= OUTSIDE_SIGNAL_MS
+    }
+}
+
+/// Sets the handler of Ctrl-C, which only raises `interrupt`: the loop, waiting on the
+/// evaluation, passes it on to the evaluation's own cancel flag (see `wait`). SIGTERM and
+/// SIGHUP reach the same handler (batch mode needs them there). At the prompt the line editor
+/// reads Ctrl-C as a key, so a signal that comes once the prompt has waited a while was sent
+/// from outside (`kill`, a closed terminal): it ends the REPL, as it would without a handler.
+/// Returns the clock the loop keeps the prompt's waiting on.
+fn on_interrupt(interrupt: &CancelFlag) -> PromptClock {
+    let prompt = PromptClock {
+        since: Arc::new(AtomicU64::new(0)),
+        epoch: Instant::now(),
+    };
+    let seen_by_handler = PromptClock {
+        since: Arc::clone(&prompt.since),
+        epoch: prompt.epoch,
+    };
+    let raised = interrupt.clone();
+    let handler = move || {
+        if seen_by_handler.waited_long() {
+            std::process::exit(130);
+        }
+        raised.cancel();
+    };
+    if let Err(error) = ctrlc::set_handler(handler) {
+        eprintln!("warning: Ctrl-C will not cancel evaluations: {error}");
+    }
+    prompt
+}
 
 /// The message of the last panic, recorded by the REPL's panic hook instead of printed.
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
@@ -82,13 +143,8 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
         }
     };
     let history = open_history(&mut editor);
-    // The handler only raises a flag; the loop, waiting on the evaluation, passes it on to
-    // the evaluation's own cancel flag (see `wait`).
     let interrupt = CancelFlag::default();
-    let raised = interrupt.clone();
-    if let Err(error) = ctrlc::set_handler(move || raised.cancel()) {
-        eprintln!("warning: Ctrl-C will not cancel evaluations: {error}");
-    }
+    let prompt = on_interrupt(&interrupt);
     panic::set_hook(Box::new(|info| {
         if let Ok(mut last) = LAST_PANIC.lock() {
             *last = Some(info.to_string());
@@ -111,12 +167,15 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             helper.set_vars(state.session.vars());
             helper.preview = state.session.options.delay.is_zero();
         }
-        let prompt = if pending.is_some() {
+        let prompt_text = if pending.is_some() {
             CONTINUATION
         } else {
             PROMPT
         };
-        let line = match editor.readline(prompt) {
+        prompt.waits(true);
+        let line = editor.readline(prompt_text);
+        prompt.waits(false);
+        let line = match line {
             Ok(line) => line,
             // Ctrl-C while editing clears the line (and any statement being continued).
             Err(ReadlineError::Interrupted) => {
@@ -152,7 +211,7 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             None => line,
         };
         let typed = typed(&state.session, &text);
-        if typed == Typed::Continues {
+        if typed == Continuation::Continues {
             pending = Some(text);
             continue;
         }
@@ -166,7 +225,7 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             continue;
         }
         remember(&mut editor, history.as_ref(), &text);
-        if let Typed::Failed(error) = typed {
+        if let Continuation::Failed(error) = typed {
             eprintln!("{}", render_error(&error, &text, state.color));
             continue;
         }
@@ -310,13 +369,15 @@ fn open_history(editor: &mut Editor<ReplHelper, FileHistory>) -> Option<PathBuf>
             return None;
         }
     };
-    if path.exists()
-        && let Err(error) = editor.load_history(&path)
-    {
-        eprintln!(
-            "warning: cannot read the history {}: {error}",
-            path.display()
-        );
+    if path.exists() {
+        match history::load(editor, &path) {
+            Ok(0) => {}
+            Ok(dropped) => eprintln!(
+                "warning: the history {} had lines that were not UTF-8: {dropped} dropped",
+                path.display()
+            ),
+            Err(message) => eprintln!("warning: {message}"),
+        }
     }
     Some(path)
 }
@@ -332,12 +393,9 @@ fn remember(editor: &mut Editor<ReplHelper, FileHistory>, path: Option<&PathBuf>
         return;
     }
     if let Some(path) = path
-        && let Err(error) = editor.append_history(path)
+        && let Err(message) = history::append(editor, path)
     {
-        eprintln!(
-            "warning: cannot write the history {}: {error}",
-            path.display()
-        );
+        eprintln!("warning: {message}");
     }
 }
 
@@ -372,35 +430,15 @@ fn is_command(text: &str) -> bool {
     text.trim_start().starts_with(':')
 }
 
-/// What the statement typed so far asks for.
-#[derive(Debug, PartialEq)]
-enum Typed {
-    /// Evaluate it.
-    Complete,
-    /// Read its next line: a `(` is open.
-    Continues,
-    /// Report this error at once: the statement has an error that no next line can mend.
-    Failed(Error),
-}
-
-/// Whether the statement (or command) typed so far, `text`, is complete. It continues only when a `(` is
-/// still open and closing the open parentheses would leave no error before the end of the text:
-/// `(1 +` waits for more, `(1 $` is an error now. The parser decides, on the text with the
-/// missing `)` added on a line of their own (so that a comment cannot swallow them).
-fn typed(session: &Session, text: &str) -> Typed {
-    if is_command(text) || !lex::continues(text) || text.len() > session.max_input_bytes {
-        return Typed::Complete;
+/// Whether the statement (or command) typed so far, `text`, is complete, continues on the next
+/// line, or has an error to report at once: `syntax::continuation`'s rule, on the session's
+/// pool (where a long text is parsed in chunks). A command is always complete, and so is a
+/// text over the input limit, which evaluating it reports.
+fn typed(session: &Session, text: &str) -> Continuation {
+    if is_command(text) || text.len() > session.max_input_bytes {
+        return Continuation::Complete;
     }
-    let mut parens = Parens::default();
-    lex::tokens(text).for_each(|token| parens.feed(token));
-    let closed = format!("{text}\n{}", ")".repeat(parens.depth));
-    match session
-        .pool()
-        .install(|| crate::syntax::parse_statement(&closed))
-    {
-        Err(error) if (error.span.start as usize) < text.len() => Typed::Failed(error),
-        _ => Typed::Continues,
-    }
+    session.pool().install(|| continuation(text))
 }
 
 /// The command that `quit`, `exit` or `help` typed as a statement names, alone or called with

@@ -13,10 +13,12 @@
 //!
 //! This module reports syntax errors and the errors a parser can see (an unknown function, a
 //! wrong number of arguments, assigning to a function name); it does not look names up and
-//! does not evaluate.
+//! does not evaluate. `continuation` holds the rule by which a statement goes on over several
+//! lines, for the REPL and for files alike.
 
 pub(crate) mod chain;
 pub(crate) mod chunk;
+pub(crate) mod continuation;
 pub(crate) mod generator;
 pub mod grammar;
 pub(crate) mod lex;

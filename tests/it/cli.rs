@@ -52,6 +52,23 @@ fn file_with_comments_blank_lines_crlf_and_no_final_newline() {
         .expect("3\n20\n3\n", 0);
 }
 
+/// Regression: a call left open at the end of a line was cut there, for its wrong number of
+/// arguments, and both of its lines were syntax errors.
+#[test]
+fn an_open_call_continues_on_the_next_line() {
+    Test::new()
+        .stdin("abs(\n-3)\npow(2,\n10)\nmax(1,\n  5, 2)\n")
+        .expect("3\n1024\n5\n", 0);
+    // Read whole, a call with the wrong number of arguments is reported once, at its start.
+    let run = Test::new().stdin("abs(\n1, 2)\n7\n").expect("7\n", 1);
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some("<stdin>:1: error: abs() takes exactly one argument (2 given)"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn error_shows_line_and_caret_and_exits_1() {
     let run = Test::new().args(&["-e", "1 +* 2"]).expect("", 1);
@@ -747,4 +764,135 @@ fn the_largest_pool_gives_the_same_output() {
     assert_eq!(many.stdout, two.stdout);
     assert_eq!(many.stderr, two.stderr);
     assert_eq!(two.stdout.lines().count(), 306);
+}
+
+/// A file of 20 quick statements (`1 * 11` to `20 * 11`) and then `last`, and the values the
+/// 20 print.
+#[track_caller]
+fn twenty_quick_then(last: &str) -> (std::path::PathBuf, Vec<String>) {
+    let dir = tempdir();
+    let path = dir.join("twenty.calc");
+    let quick: Vec<String> = (1..=20).map(|i| format!("{i} * 11")).collect();
+    std::fs::write(&path, quick.join("\n") + "\n" + last + "\n").unwrap();
+    let values = (1..=20).map(|i| (i * 11).to_string()).collect();
+    (path, values)
+}
+
+/// Sends `signal` (`INT`, `TERM`) to the process `pid`.
+fn send_signal(signal: &str, pid: u32) {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+/// Regression: values already computed stayed in the output buffer while a long statement ran,
+/// and Ctrl-C lost them. A statement that goes to the pool is preceded by what is done, and
+/// SIGINT stops it: the 20 values are out before it, and the exit status says interrupted.
+#[test]
+fn values_before_a_long_statement_are_out_and_sigint_keeps_them() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let (path, values) = twenty_quick_then("sum(k for k in range(10 ^ 12))");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parcalc"))
+        .args(["--workers", "2", path.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the parcalc binary runs");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (lines, received) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.expect("stdout is text")).is_err() {
+                break;
+            }
+        }
+    });
+    // The 20 values arrive while the reduction runs, before any signal.
+    let mut seen = Vec::new();
+    while seen.len() < values.len() {
+        match received.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(line) => seen.push(line),
+            Err(error) => panic!("after {seen:?}: {error}"),
+        }
+    }
+    assert_eq!(seen, values);
+    send_signal("INT", child.id());
+    let status = child.wait().expect("parcalc ends");
+    reader.join().expect("the reader ends");
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert_eq!(
+        received.try_iter().count(),
+        0,
+        "nothing after the 20 values"
+    );
+}
+
+/// The CPU time the process `pid` has used, in clock ticks, from `/proc` (`None` where there
+/// is no `/proc`).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command's name, which is in parentheses: utime and stime are the
+    // 12th and 13th of them.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// One long big-integer operation checks no cancel flag, and a small statement runs on the
+/// calling thread, so its values before it may still be buffered: on SIGTERM the handler
+/// writes them out and ends the process after a short grace.
+#[test]
+fn sigterm_during_one_long_operation_keeps_the_values_before_it() {
+    use std::process::{Command, Stdio};
+    let (path, values) = twenty_quick_then("factorial(10 ^ 7)");
+    let child = Command::new(env!("CARGO_BIN_EXE_parcalc"))
+        .args(["--max-bits", "1000000000", path.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the parcalc binary runs");
+    // The factorial has begun once the process has used a fifth of a second of CPU time (the
+    // 20 quick statements take a few milliseconds); without `/proc`, a second is plenty.
+    let started = std::time::Instant::now();
+    loop {
+        match cpu_ticks(child.id()) {
+            Some(ticks) if ticks >= 20 => break,
+            Some(_) if started.elapsed() < std::time::Duration::from_secs(60) => {}
+            Some(ticks) => panic!("{ticks} ticks of CPU time in a minute"),
+            None if started.elapsed() >= std::time::Duration::from_secs(1) => break,
+            None => {}
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    send_signal("TERM", child.id());
+    let output = child.wait_with_output().expect("parcalc ends");
+    assert_eq!(output.status.code(), Some(130), "{:?}", output.status);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), values);
+}
+
+/// On a terminal every value is written at once, also before a long statement that runs on
+/// the calling thread.
+#[test]
+fn on_a_terminal_each_value_is_written_at_once() {
+    use expectrl::Expect;
+    let (path, _) = twenty_quick_then("factorial(10 ^ 8)");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_parcalc"));
+    command
+        .args(["--max-bits", "10000000000", path.to_str().unwrap()])
+        .env("NO_COLOR", "1");
+    let mut session = expectrl::Session::spawn(command).expect("parcalc starts on a terminal");
+    session.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    session
+        .expect("220\r\n")
+        .expect("the 20th value comes before the factorial ends");
+    // The factorial would take minutes: end it.
+    let pid = session.get_process().pid().to_string();
+    send_signal("KILL", pid.parse().expect("a process id"));
 }

@@ -1,6 +1,7 @@
 """Evaluates parcalc expressions with CPython, one per line, printing repr() or the error.
 
-Usage: python3 oracle.py FILE, or python3 oracle.py --program FILE (see run_program), with
+Usage: python3 oracle.py FILE, or python3 oracle.py --program FILE (see run_program), or
+python3 oracle.py --messages FILE (see run_messages), with
 Python 3.11 or later (math.cbrt and math.exp2 are 3.11's).
 `^` is Python's `**` (parcalc has no exclusive or); the names are Python's builtins abs, min,
 max, round, pow, int, float, sum and range, math's functions of the same names as parcalc's
@@ -70,8 +71,22 @@ def run_program(path):
                 print("error")
 
 
+def run_messages(path):
+    """`--messages FILE`: each line's repr, or its error as `error:Class: message`, for the
+    lines whose message parcalc words as Python does."""
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                print(repr(eval(line.replace("^", "**"), dict(NAMES))))
+            except Exception as error:
+                print(f"error:{type(error).__name__}: {error}")
+
+
 if sys.argv[1] == "--program":
     run_program(sys.argv[2])
+    sys.exit()
+if sys.argv[1] == "--messages":
+    run_messages(sys.argv[2])
     sys.exit()
 
 with open(sys.argv[1], encoding="utf-8") as lines:

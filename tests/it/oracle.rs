@@ -331,6 +331,7 @@ fn num_error_class(error: &NumError) -> String {
         NumError::Domain(_) => "error:ValueError",
         NumError::Type(_) => "error:TypeError",
         NumError::TooLarge { .. } => "error:too large",
+        NumError::OutOfMemory { .. } => "error:MemoryError",
     }
     .to_owned()
 }
@@ -746,6 +747,22 @@ const EDGE_CASES: &[&str] = &[
     "round(123456789, -3)",
     "round(5.5, 400)",
     "round(5.5, -400)",
+    // An int's ndigits is never clamped: far below -400 it still rounds, half to even.
+    "round(5 * 10^400, -401)",
+    "round(10^500, -501)",
+    "round(-5 * 10^400, -401)",
+    "round(15 * 10^400, -401)",
+    "round(25 * 10^400, -401)",
+    "round(10^500 - 1, -500)",
+    "round(5 * 10^999, -1000)",
+    "round(7, 2^70)",
+    "round(5.5, -2^70)",
+    "round(-5.5, -2^70)",
+    "round(5.5, 2^70)",
+    "round(inf, -2^70)",
+    "round(1e300, -309)",
+    "round(1e300, -308)",
+    "round(123.456, 324)",
     "round(-0.5)",
     "round(0.5, 0)",
     "round(1e-320, 320)",
@@ -1059,6 +1076,57 @@ fn language_matches_python() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// Errors whose message, not only its class, is Python's own: arguments of `perm` and `comb`,
+/// and bit operations with a float operand (whatever the size of the int beside it).
+const MESSAGE_CASES: &[&str] = &[
+    "perm(-1)",
+    "perm(-2^70)",
+    "perm(-1, 2)",
+    "perm(5, -1)",
+    "perm(-1, -1)",
+    "perm(1.0)",
+    "perm(5, 1.0)",
+    "perm(-1, 1.0)",
+    "comb(-1, 2)",
+    "comb(5, -1)",
+    "comb(5.0, 2)",
+    "comb(5, 2.0)",
+    "comb(-1, 1.0)",
+    "factorial(-1)",
+    "factorial(1.5)",
+    "10^400 >> 0.0",
+    "10^400 << 0.0",
+    "10^400 & 0.0",
+    "10^400 | 1.5",
+    "1.5 | 10^400",
+    "-10^400 >> 1.0",
+    "0.0 >> 1",
+    "1 << 2.0",
+    "1.0 & 2.0",
+    "~1.5",
+];
+
+#[test]
+fn messages_match_python() {
+    let lines: Vec<String> = MESSAGE_CASES.iter().map(|&line| line.to_owned()).collect();
+    let Some(answers) = run_oracle(&["--messages"], "messages", &lines) else {
+        python_missing();
+        return;
+    };
+    let mut session = match Session::new(1, EvalOptions::default()) {
+        Ok(session) => session,
+        Err(error) => panic!("cannot start a session: {error}"),
+    };
+    for (line, python) in lines.iter().zip(&answers) {
+        let ours = match session.eval_line(line) {
+            Ok(Some(outcome)) => outcome.value.to_string(),
+            Ok(None) => "nothing".to_owned(),
+            Err(error) => format!("{}: {}", error_class(&error.kind), error.kind),
+        };
+        assert_eq!(&ours, python, "{line}");
+    }
 }
 
 /// A program of statements built on the generated expressions: assignments to a few names

@@ -202,9 +202,9 @@ fn a_failed_assignment_leaves_the_name_and_later_statements_run() {
         lines,
         [
             "<stdin>:2: error: division by zero",
-            "<stdin>:5: error: name 'y' is not defined (did you mean '_'?)",
-            "<stdin>:6: error: name 'y' is not defined (did you mean '_'?)",
-            "<stdin>:7: error: name 'z' is not defined (did you mean '_'?)",
+            "<stdin>:5: error: name 'y' is not defined",
+            "<stdin>:6: error: name 'y' is not defined",
+            "<stdin>:7: error: name 'z' is not defined",
         ]
     );
 }

@@ -33,6 +33,12 @@ impl Repl {
     /// [`Repl::start`] with these environment variables instead of `NO_COLOR=1`.
     #[track_caller]
     fn start_with(args: &[&str], env: &[(&str, &str)]) -> Repl {
+        Repl::start_with_history(args, env, None)
+    }
+
+    /// [`Repl::start_with`], with a history file holding `history` before the REPL starts.
+    #[track_caller]
+    fn start_with_history(args: &[&str], env: &[(&str, &str)], history: Option<&[u8]>) -> Repl {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let home = std::env::temp_dir().join(format!(
             "parcalc-repl-{}-{}",
@@ -41,6 +47,11 @@ impl Repl {
         ));
         let _ = std::fs::remove_dir_all(&home);
         std::fs::create_dir_all(&home).unwrap();
+        if let Some(history) = history {
+            let folder = home.join("state/parcalc");
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join("history"), history).unwrap();
+        }
         let mut command = Command::new(env!("CARGO_BIN_EXE_parcalc"));
         command
             .args(args)
@@ -252,12 +263,68 @@ fn quit_command_exits_with_success() {
     assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
 }
 
+/// SIGTERM reaches the handler that cancels evaluations (batch mode needs it there); at the
+/// prompt, where Ctrl-C is a key, it still ends the REPL.
+#[test]
+fn sigterm_at_the_prompt_ends_the_repl() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("20 + 22", "42");
+    // Once the prompt has waited a while, a signal cannot be a Ctrl-C typed for the
+    // evaluation before.
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = repl.session.get_process().pid().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = repl.exit_status();
+    assert!(matches!(status, WaitStatus::Exited(_, 130)), "{status:?}");
+}
+
 #[test]
 fn long_values_are_abbreviated_and_shown_whole() {
     let mut repl = Repl::start(&["--workers", "2"]);
     repl.check("10 ** 20000", "1000…0000 (20,001 digits)");
     repl.line(":show");
     repl.expect(&format!("\n1{}\r\n", "0".repeat(20_000)));
+}
+
+/// Regression: one byte that is not UTF-8 in the history file stopped the history from ever
+/// being saved again, with a warning after every line.
+#[test]
+fn a_history_entry_that_is_not_utf8_is_dropped_and_the_history_goes_on() {
+    let history = b"#V2\n1 + 1\nbad \xff entry\n2 + 2\n";
+    let mut repl =
+        Repl::start_with_history(&["--workers", "2"], &[("NO_COLOR", "1")], Some(history));
+    let path = repl.home.join("state/parcalc/history");
+    for (input, output) in [("20 + 22", "42"), ("x = 5", "x = 5"), ("3 * 3", "9")] {
+        if input == "3 * 3" {
+            // A bad byte written meanwhile by something else is dropped when appending.
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            std::io::Write::write_all(&mut file, b"\xfe\n").unwrap();
+        }
+        repl.line(input);
+        let screen = repl.expect("» ");
+        assert!(
+            screen.contains(output) && !screen.contains("warning"),
+            "{screen}"
+        );
+    }
+    // The entries of the old file are recalled, the bad one is not.
+    repl.session.send("\x1b[A\x1b[A\x1b[A\x1b[A").unwrap();
+    repl.expect("2 + 2");
+    // Ctrl-C clears the recalled line, so that Ctrl-D quits.
+    repl.session.send(ControlCode::EndOfText).unwrap();
+    repl.expect("» ");
+    let (status, history) = repl.quit();
+    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
+    let lines: Vec<&str> = history.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        ["1 + 1", "2 + 2", "20 + 22", "x = 5", "3 * 3"],
+        "{history}"
+    );
 }
 
 #[test]
@@ -530,6 +597,18 @@ fn an_error_inside_open_parentheses_is_reported_at_once() {
     repl.line("(1 +");
     repl.expect("… ");
     repl.check("2)", "3");
+}
+
+/// Regression: `abs(` and Enter answered "takes exactly one argument" at once.
+#[test]
+fn an_open_call_waits_for_its_arguments() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("abs(");
+    repl.expect("… ");
+    repl.check("-3)", "3");
+    repl.line("pow(2,");
+    repl.expect("… ");
+    repl.check("10)", "1024");
 }
 
 /// An error in an earlier line of a statement: the quoted line, the caret, then the message,

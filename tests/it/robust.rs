@@ -434,6 +434,71 @@ fn enormous_results_are_refused_before_they_are_computed() {
     }
 }
 
+/// Runs parcalc with `args` under a limit of `limit_kib` KiB of address space (`ulimit -v`), so
+/// that a test of memory exhaustion neither depends on the machine's memory nor takes any of it.
+fn run_with_address_space(limit_kib: u64, args: &[&str]) -> Run {
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {limit_kib} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_parcalc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("sh runs parcalc");
+    Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        status: output.status.code(),
+    }
+}
+
+/// The largest `--max-bits`: every result passes the limit, so the memory check alone stands
+/// between a huge result and a failed allocation (a panic in the big-integer crate, or an
+/// abort).
+const NO_LIMIT: &str = "18446744073709551615";
+
+#[test]
+fn results_beyond_memory_are_refused_under_a_raised_limit() {
+    for expr in [
+        "1 << 10 ^ 12",
+        "factorial(10 ^ 10)",
+        "2 ^ 10 ^ 12",
+        "comb(10 ^ 12, 10 ^ 11)",
+    ] {
+        let run = run_with_address_space(1 << 22, &["--max-bits", NO_LIMIT, "-e", expr]);
+        assert_eq!(
+            (run.stdout.as_str(), run.status),
+            ("", Some(1)),
+            "{expr}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .starts_with("error: out of memory: a result of about ")
+                && !run.stderr.contains("panicked"),
+            "{expr}: {}",
+            run.stderr
+        );
+    }
+    // A result the memory allows is computed: 2^27 bits, twice the default limit.
+    let run = run_with_address_space(
+        1 << 22,
+        &[
+            "--max-bits",
+            NO_LIMIT,
+            "-e",
+            "(1 << 2 ^ 27) >> (2 ^ 27 - 3)",
+        ],
+    );
+    assert_eq!(
+        (run.stdout.as_str(), run.status),
+        ("8\n", Some(0)),
+        "{}",
+        run.stderr
+    );
+}
+
 /// Runs a generated one-line file: it ends in a value or a clear error, with a normal exit and
 /// under 2,000 characters of error text. Returns the run.
 #[track_caller]
