@@ -24,7 +24,7 @@ use crate::engine::{self, EvalOptions, Grain, Policy};
 use crate::error::{Error, ErrorKind, NumError};
 use crate::input::{self, NotUtf8};
 use crate::num::Limits;
-use crate::render::{Color, SpeedupRow, diagnostic};
+use crate::render::{Color, PythonForm, SpeedupRow, diagnostic};
 use crate::session::{Session, SpeedupOutcome};
 use crate::settings::{self, default_speedup_workers};
 
@@ -100,10 +100,13 @@ pub struct Args {
     #[arg(long, value_name = "MAX", require_equals = true, value_parser = settings::parse_speedup_max)]
     pub speedup: Option<Option<usize>>,
 
-    /// Print, instead of each expression's value, a Python program that computes it with
-    /// concurrent.futures as parcalc does (same workers, same delay). Assignments still bind.
-    #[arg(long)]
-    pub python: bool,
+    /// Print, instead of each expression's value, a Python program that computes it on the
+    /// same workers with the same delay: futures (the default) with concurrent.futures' submit
+    /// and result, dataflow with done-callbacks as parcalc schedules, dask on Dask's futures.
+    /// Assignments still bind.
+    // `Some(form)`; a bare `--python` is `futures`. Its value needs `=`, as `--speedup`'s.
+    #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "futures", value_parser = parse_python_form)]
+    pub python: Option<PythonForm>,
 
     /// Print the parsed tree, with node ids, before each value.
     #[arg(long)]
@@ -112,6 +115,11 @@ pub struct Args {
     /// Never colour the output (also: the `NO_COLOR` environment variable).
     #[arg(long)]
     pub no_color: bool,
+}
+
+/// The FORM of `--python`: futures, dataflow or dask.
+fn parse_python_form(text: &str) -> Result<PythonForm, String> {
+    text.parse()
 }
 
 /// Exit status of a run whose statements all succeeded.
@@ -470,7 +478,7 @@ impl Batch<'_> {
         (args.delay.is_some_and(|delay| !delay.is_zero()) || args.trace)
             && !args.tree
             && !args.stats
-            && !args.python
+            && args.python.is_none()
             && args.speedup.is_none()
     }
 
@@ -550,7 +558,8 @@ impl Batch<'_> {
         if text.trim().is_empty() || text.trim_start().starts_with('#') {
             return Ok(());
         }
-        match session.python_program(text) {
+        let form = self.args.python.unwrap_or_default();
+        match session.python_program(text, form) {
             Ok(program) => self.out.write_all(program.as_bytes()),
             Err(error) => self.report_error(&error, text, origin),
         }
@@ -614,7 +623,7 @@ impl Batch<'_> {
                 .speedup(session, text, origin, max_workers)
                 .map(|()| true);
         }
-        if self.args.python && !is_assignment(text) {
+        if self.args.python.is_some() && !is_assignment(text) {
             return self.python(session, text, origin).map(|()| true);
         }
         let evaluations_before = session.n_evaluations();
@@ -625,7 +634,15 @@ impl Batch<'_> {
         };
         let result = match small {
             Some(result) => result,
-            None if may_defer && !self.shows_evaluations() && !self.args.tree => return Ok(false),
+            // Under `--python` every statement is handled on its own, assignments included, so
+            // that the expressions after them are written, not evaluated in a program.
+            None if may_defer
+                && !self.shows_evaluations()
+                && !self.args.tree
+                && self.args.python.is_none() =>
+            {
+                return Ok(false);
+            }
             None => session.eval_line(text),
         };
         match result {

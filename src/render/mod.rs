@@ -14,6 +14,7 @@ pub mod diagnostic;
 mod figures;
 mod gantt;
 mod header;
+mod label;
 mod legend;
 mod live;
 pub(crate) mod paint;
@@ -26,6 +27,7 @@ mod tree;
 #[cfg(test)]
 mod test;
 
+pub use python::Form as PythonForm;
 pub use speedup::{SpeedupRow, speedup};
 
 use std::time::Duration;
@@ -149,17 +151,22 @@ pub fn tree(ast: &Ast, source: &str, width: usize, color: Color) -> String {
     tree::tree(ast, source, width, color)
 }
 
-/// A runnable Python program computing `ast` (the text `source`, its names' values `env`) with
-/// `concurrent.futures` as parcalc's dataflow does, on `n_workers` threads, sleeping `delay`
-/// per operator.
+/// A runnable Python program computing `ast` (the text `source`, its names' values `env`) in
+/// `form`, on a pool of `settings.n_workers`, sleeping `settings.delay` per operator; the
+/// program's docstring names `settings.policy` where its order differs.
 pub fn python(
     ast: &Ast,
     source: &str,
     env: &[crate::num::Value],
-    n_workers: usize,
-    delay: Duration,
+    form: PythonForm,
+    settings: &Settings,
 ) -> String {
-    python::python(ast, source, env, n_workers, delay)
+    let setup = python::Setup {
+        n_workers: settings.n_workers,
+        delay: settings.delay,
+        policy: settings.policy,
+    };
+    python::python(ast, source, env, form, setup)
 }
 
 /// The trace in Chrome's Trace Event format (JSON).

@@ -238,9 +238,9 @@ pub(crate) const COMMANDS: &[Command] = &[
     },
     Command {
         name: "python",
-        args: "EXPR",
-        help: "print EXPR as Python concurrent.futures",
-        completions: &[],
+        args: "[dataflow|dask] EXPR",
+        help: "print EXPR as a Python futures program",
+        completions: &["dataflow", "dask"],
         takes_expr: true,
         run: python,
     },
@@ -740,13 +740,32 @@ fn python(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Comman
             what: "an expression, e.g. :python (3 + 7) * (2 + 8)",
         });
     }
+    let (form, expr_text, column) = split_python_arg(invocation);
     // Parse first, so that a syntax error gets its caret under the text typed.
-    parse_expr(invocation.arg, invocation.column)?;
+    parse_expr(expr_text, column)?;
     let program = state
         .session
-        .python_program(invocation.arg)
-        .map_err(|error| expr_error(error, invocation.arg, invocation.column))?;
+        .python_program(expr_text, form)
+        .map_err(|error| expr_error(error, expr_text, column))?;
     Ok(Reply::Text(program.trim_end().to_string()))
+}
+
+/// Splits `[FORM] EXPR`: a first word that names a form of the program (`futures`, `dataflow`,
+/// `dask`) is one when an expression follows it; otherwise the whole argument is the
+/// expression (a variable may be called `dask`). Returns the form, the expression and the
+/// screen column it starts at.
+fn split_python_arg(invocation: Invocation<'_>) -> (render::PythonForm, &str, usize) {
+    let arg = invocation.arg;
+    if let Some((word, rest)) = arg.split_once(char::is_whitespace)
+        && let Ok(form) = word.parse::<render::PythonForm>()
+        && !rest.trim().is_empty()
+    {
+        let rest_trimmed = rest.trim_start();
+        let offset = arg.len() - rest_trimmed.len();
+        let column = invocation.column + text::columns(&arg[..offset]);
+        return (form, rest_trimmed, column);
+    }
+    (render::PythonForm::default(), arg, invocation.column)
 }
 
 /// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
@@ -1142,9 +1161,36 @@ mod test {
         assert!(program.starts_with("#!/usr/bin/env python3\n"), "{program}");
         assert!(program.contains("\nWORKERS = 2\n"), "{program}");
         assert!(
+            program.contains("f4 = e.submit(mul, f2.result(), 4)"),
+            "{program}"
+        );
+        // The first word may name the form; the expression's caret stays under its text.
+        let reply = dispatch(&mut state, ":python dataflow (1 + 2) * x", 2);
+        let Ok(Reply::Text(program)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(
             program.contains("(4, \"(1 + 2) * x\", operator.mul, [Task(0), 4]),"),
             "{program}"
         );
+        let reply = dispatch(&mut state, ":python dask (1 + 2) * x", 2);
+        let Ok(Reply::Text(program)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(program.contains("client.submit(mul, f2, 4, key=\"node-4\")"), "{program}");
+        // A variable named like a form is still a variable when nothing follows it.
+        state.session.eval_line("dask = 7").unwrap();
+        let reply = dispatch(&mut state, ":python dask", 2);
+        let Ok(Reply::Text(program)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(program.contains("return 7"), "{program}");
+        match dispatch(&mut state, ":python dataflow (1 +", 2) {
+            Err(CommandError::Expr { text, column, .. }) => {
+                assert_eq!((text.as_str(), column), ("(1 +", 2 + ":python dataflow ".len()));
+            }
+            other => panic!("{other:?}"),
+        }
         check(
             &[":python"],
             Err(":python needs an expression, e.g. :python (3 + 7) * (2 + 8)"),
