@@ -355,6 +355,8 @@ fn course_rows() -> Vec<SpeedupRow> {
             work_ns: 600 * MS,
             span_ns: 300 * MS,
             optimal_ns: Some(optimal_ms * MS),
+            n_tasks: 6,
+            delay_ns: 100 * MS,
         })
         .collect()
 }
@@ -380,6 +382,8 @@ fn a_speedup_above_the_ceiling_is_marked_as_noise() {
         work_ns: 10_000,
         span_ns: 6_000,
         optimal_ns: None,
+        n_tasks: 3,
+        delay_ns: 0,
     };
     let plain = speedup(&[row(1, 10_000), row(2, 3_000)], 80, Color::Never);
     assert!(plain.contains("3.33?"), "{plain}");
@@ -390,6 +394,79 @@ fn a_speedup_above_the_ceiling_is_marked_as_noise() {
     let honest = speedup(&[row(1, 10_000), row(2, 7_000)], 80, Color::Never);
     assert!(honest.contains("1.43 "), "{honest}");
     assert!(!honest.contains('?'), "{honest}");
+}
+
+/// With a delay, the perfect result is not noise: 601 ms of work in 300 ms on a span of
+/// 300 ms is a speedup of 2.00, the ceiling, within the timer's noise (the one-worker run took
+/// 601.5 ms), not `2.00?`; one far above the ceiling is still marked.
+#[test]
+fn with_a_delay_the_ceiling_within_the_timers_noise_is_the_ceiling() {
+    let row = |n_workers, wall_us: u64, work_us: u64, span_us: u64| SpeedupRow {
+        n_workers,
+        wall_ns: wall_us * 1_000,
+        work_ns: work_us * 1_000,
+        span_ns: span_us * 1_000,
+        optimal_ns: None,
+        n_tasks: 6,
+        delay_ns: 100 * MS,
+    };
+    let rows = [
+        row(1, 601_500, 601_200, 601_200),
+        row(2, 400_600, 601_000, 300_500),
+        row(4, 300_100, 601_000, 300_300),
+    ];
+    let plain = speedup(&rows, 80, Color::Never);
+    assert!(!plain.contains('?'), "{plain}");
+    assert!(plain.contains("P=4  "), "{plain}");
+    assert!(
+        plain
+            .lines()
+            .any(|line| line.starts_with("      4  ") && line.contains(" 2.00 ")),
+        "{plain}"
+    );
+    // Far above the ceiling: not the timer's noise.
+    let disturbed = [
+        row(1, 700_000, 601_200, 601_200),
+        row(4, 300_100, 601_000, 300_300),
+    ];
+    let plain = speedup(&disturbed, 80, Color::Never);
+    assert!(plain.contains("2.33?"), "{plain}");
+}
+
+/// A speedup that prints as the ceiling carries no `?`, with or without a delay.
+#[test]
+fn a_speedup_printed_as_the_ceiling_is_not_marked() {
+    let row = |n_workers, wall_ns| SpeedupRow {
+        n_workers,
+        wall_ns,
+        work_ns: 600_000,
+        span_ns: 300_000,
+        optimal_ns: None,
+        n_tasks: 6,
+        delay_ns: 0,
+    };
+    // 600,400 / 300,000 = 2.0013, above the ceiling 2.00 but printed as 2.00.
+    let plain = speedup(&[row(1, 600_400), row(3, 300_000)], 80, Color::Never);
+    assert!(!plain.contains('?'), "{plain}");
+}
+
+/// An expression without an operator has nothing to schedule.
+#[test]
+fn no_operator_nothing_to_schedule() {
+    let row = |n_workers| SpeedupRow {
+        n_workers,
+        wall_ns: 1_000,
+        work_ns: 0,
+        span_ns: 0,
+        optimal_ns: None,
+        n_tasks: 0,
+        delay_ns: 0,
+    };
+    let plain = speedup(&[row(1), row(2)], 80, Color::Never);
+    assert_eq!(
+        plain,
+        "nothing to schedule: the expression has no operator\n"
+    );
 }
 
 /// An element of the SVG as a tiny parser reads it.

@@ -1177,7 +1177,10 @@ mod test {
         let Ok(Reply::Text(program)) = reply else {
             panic!("{reply:?}");
         };
-        assert!(program.contains("client.submit(mul, f2, 4, key=\"node-4\")"), "{program}");
+        assert!(
+            program.contains("client.submit(mul, f2, 4, key=\"node-4\")"),
+            "{program}"
+        );
         // A variable named like a form is still a variable when nothing follows it.
         state.session.eval_line("dask = 7").unwrap();
         let reply = dispatch(&mut state, ":python dask", 2);
@@ -1187,7 +1190,10 @@ mod test {
         assert!(program.contains("return 7"), "{program}");
         match dispatch(&mut state, ":python dataflow (1 +", 2) {
             Err(CommandError::Expr { text, column, .. }) => {
-                assert_eq!((text.as_str(), column), ("(1 +", 2 + ":python dataflow ".len()));
+                assert_eq!(
+                    (text.as_str(), column),
+                    ("(1 +", 2 + ":python dataflow ".len())
+                );
             }
             other => panic!("{other:?}"),
         }

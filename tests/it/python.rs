@@ -130,7 +130,12 @@ fn check_forms(forms: &[&str], exprs: &[&str]) {
             return;
         };
         let expected_status = if ours.status == Some(0) { 0 } else { 1 };
-        assert_eq!(ran.status, Some(expected_status), "{}\n{program}", ran.stderr);
+        assert_eq!(
+            ran.status,
+            Some(expected_status),
+            "{}\n{program}",
+            ran.stderr
+        );
         assert_eq!(ran.stdout, ours.stdout, "{form}: {exprs:?}\n{program}");
         if expected_status == 0 {
             assert!(ran.stderr.contains(" on 2 workers in "), "{}", ran.stderr);
@@ -220,7 +225,11 @@ fn errors_are_pythons() {
 #[test]
 fn the_course_idiom_submits_a_level_before_it_waits() {
     for workers in ["3", "1"] {
-        let program = program("futures", &["--workers", workers, "--delay", "50ms"], &[COURSE]);
+        let program = program(
+            "futures",
+            &["--workers", workers, "--delay", "50ms"],
+            &[COURSE],
+        );
         assert!(
             program.contains(&format!("\nWORKERS = {workers}\n")),
             "{program}"
@@ -258,7 +267,8 @@ fn the_course_idiom_submits_a_level_before_it_waits() {
         // Each node's future is named in the comment block.
         assert!(program.contains("#   f11  #11    (2 * 3) - 1"), "{program}");
         // Only the main thread waits: no function a worker runs calls .result().
-        let functions = &program[program.find("\nWORKERS =").unwrap()..program.find("def evaluate").unwrap()];
+        let functions =
+            &program[program.find("\nWORKERS =").unwrap()..program.find("def evaluate").unwrap()];
         assert!(!functions.contains(".result()"), "{program}");
         if let Some(ran) = run_python(&program) {
             assert_eq!(
@@ -280,7 +290,11 @@ fn the_course_idiom_submits_a_level_before_it_waits() {
 /// A reduction in the idiom: `e.map` over chunks of its range, then a fold.
 #[test]
 fn a_reduction_is_a_map_and_a_fold() {
-    let program = program("futures", &["--delay", "1ms"], &["sum(k*k for k in range(8))"]);
+    let program = program(
+        "futures",
+        &["--delay", "1ms"],
+        &["sum(k*k for k in range(8))"],
+    );
     for expected in [
         "m4 = e.map(map_4, chunks(8))",
         "return fold_sum(m4)",
@@ -308,7 +322,9 @@ fn the_dataflow_program_names_its_policy() {
     let docstring = &program[..program.find("import").unwrap()];
     let one_line = docstring.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        one_line.contains("the order of parcalc's --policy fifo, not lifo's, which parcalc ran with (its default)"),
+        one_line.contains(
+            "the order of parcalc's --policy fifo, not lifo's, which parcalc ran with (its default)"
+        ),
         "{docstring}"
     );
     let fifo = Test::new()
@@ -344,7 +360,10 @@ fn the_dask_program_prints_what_parcalc_prints() {
     }
     check_forms(
         &["dask"],
-        &["x = 2", "(3 + 7) * (2 + 8) * ((2 * 3) - x) + sum(k*k for k in range(8))"],
+        &[
+            "x = 2",
+            "(3 + 7) * (2 + 8) * ((2 * 3) - x) + sum(k*k for k in range(8))",
+        ],
     );
     check_forms(&["dask"], &["sum(1 / k for k in range(1, 50)) + sqrt(2)"]);
     check_forms(&["dask"], &["(1 + 2) * (3 / 0) + (4 * 5)"]);

@@ -22,8 +22,8 @@ use crate::ast::{Ast, BodySkip, Node, NodeId, Reducer};
 use crate::num::Value;
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::render::python::{
-    DOCSTRING_COLUMNS, MAX_LABEL_CHARS, Setup, delay_sentence, docstring_safe, expression,
-    literal, quoted_text, reducer,
+    DOCSTRING_COLUMNS, MAX_LABEL_CHARS, Setup, delay_sentence, docstring_safe, expression, literal,
+    quoted_text, reducer,
 };
 use crate::render::text;
 
@@ -79,7 +79,9 @@ fn tasks(ast: &Ast) -> Vec<Task> {
             _ => continue,
         };
         let mut deepest = 0;
-        for_each_operand(ast, id, |operand| deepest = deepest.max(level[operand.index()]));
+        for_each_operand(ast, id, |operand| {
+            deepest = deepest.max(level[operand.index()])
+        });
         level[id.index()] = deepest + 1;
         tasks.push(Task {
             id,
