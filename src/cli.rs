@@ -10,7 +10,7 @@
 //! error: …` for the second `-e`, and a plain `error: …` when a single `-e` is all there is.
 //! Without FILE or `-e` on a terminal, the REPL starts and takes the flags that show or write
 //! something after every evaluation (`--trace`, `--tree`, `--stats`, `--trace-json`,
-//! `--trace-svg`, `--speedup`) as its own settings.
+//! `--trace-svg`, `--trace-html`, `--speedup`) as its own settings.
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
@@ -88,9 +88,15 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub trace_json: Option<PathBuf>,
 
-    /// Write the last evaluation's Gantt chart to FILE as an SVG image.
+    /// Write the last evaluation's schedule to FILE as an SVG image (chart, key, legend,
+    /// figures).
     #[arg(long, value_name = "FILE")]
     pub trace_svg: Option<PathBuf>,
+
+    /// Write the last evaluation's schedule to FILE as one self-contained HTML page, with a
+    /// replay.
+    #[arg(long, value_name = "FILE")]
+    pub trace_html: Option<PathBuf>,
 
     /// Evaluate each expression on 1, 2, … MAX workers and print the speedup table
     /// [default MAX: the machine's parallelism, at least 4].
@@ -209,7 +215,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     }
 }
 
-/// Writes `--trace-json` and `--trace-svg` files for the last evaluation.
+/// Writes `--trace-json`, `--trace-svg` and `--trace-html` files for the last evaluation.
 fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
     let outputs = [
         (
@@ -217,6 +223,7 @@ fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
             crate::render::chrome_json as fn(&_) -> String,
         ),
         (&args.trace_svg, crate::render::svg),
+        (&args.trace_html, crate::render::html),
     ];
     for (path, render) in outputs {
         let Some(path) = path else { continue };
@@ -336,6 +343,7 @@ fn repl_flags(args: &Args) -> crate::repl::Flags {
         stats: args.stats,
         trace_json: args.trace_json.clone(),
         trace_svg: args.trace_svg.clone(),
+        trace_html: args.trace_html.clone(),
         speedup: args
             .speedup
             .map(|max| max.unwrap_or_else(default_speedup_workers)),
@@ -682,7 +690,11 @@ impl Batch<'_> {
     /// so that every statement must run on the pool and leave a trace.
     fn shows_evaluations(&self) -> bool {
         let args = self.args;
-        args.trace || args.stats || args.trace_json.is_some() || args.trace_svg.is_some()
+        args.trace
+            || args.stats
+            || args.trace_json.is_some()
+            || args.trace_svg.is_some()
+            || args.trace_html.is_some()
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! The entry points the front doors call are here; each delegates to one file: `header` (how
 //! the evaluation ended and what it ran with), `gantt` (the chart), `legend`, `figures`,
-//! `chrome` (Trace Event JSON), `svg`, `tree` and `speedup`. Numbers come from
+//! `chrome` (Trace Event JSON), `svg`, `html` (the page with its replay), `tree`, `speedup` and
+//! `python`; `label` says what a task computed, for every view. Numbers come from
 //! `trace::analysis` and `trace::optimal`: nothing here measures or computes a figure of the
 //! work–span model itself. Colour is the [`Color`] value passed in, never a global; every view
 //! fits the width it is given, down to 40 columns.
@@ -14,6 +15,7 @@ pub mod diagnostic;
 mod figures;
 mod gantt;
 mod header;
+mod html;
 mod label;
 mod legend;
 mod live;
@@ -174,7 +176,14 @@ pub fn chrome_json(trace: &Trace) -> String {
     chrome::chrome_json(trace)
 }
 
-/// The Gantt chart of the trace as a standalone SVG document.
+/// The schedule of the trace as a standalone SVG document: title, chart, key, critical path,
+/// legend table and figures.
 pub fn svg(trace: &Trace) -> String {
     svg::svg(trace, &analysis::analyze(trace))
+}
+
+/// The schedule of the trace as one self-contained HTML page, with tooltips, the tree of tasks
+/// and a replay.
+pub fn html(trace: &Trace) -> String {
+    html::html(trace, &analysis::analyze(trace))
 }

@@ -110,7 +110,10 @@ pub(crate) enum CommandError {
     Setting(#[from] SettingError),
     #[error(transparent)]
     Duration(#[from] DurationError),
-    #[error("unknown :trace argument '{0}': expected on, off, live on|off, json FILE or svg FILE")]
+    #[error(
+        "unknown :trace argument '{0}': expected on, off, live on|off, json FILE, svg FILE or \
+         html FILE"
+    )]
     TraceArgument(String),
     #[error(":trace {0} takes no file")]
     TraceTakesNoFile(String),
@@ -222,9 +225,9 @@ pub(crate) const COMMANDS: &[Command] = &[
     },
     Command {
         name: "trace",
-        args: "[on|off|live on|off|json FILE|svg FILE]",
+        args: "[on|off|live on|off|json|svg|html FILE]",
         help: "show the last schedule, or write it",
-        completions: &["on", "off", "live", "json", "svg"],
+        completions: &["on", "off", "live", "json", "svg", "html"],
         takes_expr: false,
         run: trace,
     },
@@ -551,6 +554,7 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     let file = words.next().map_or("", str::trim);
     let format = match word {
         "json" => TraceFormat::Json,
+        "html" => TraceFormat::Html,
         _ => TraceFormat::Svg,
     };
     match word {
@@ -588,7 +592,7 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
                 }
             )))
         }
-        "json" | "svg" => {
+        "json" | "svg" | "html" => {
             if file.is_empty() {
                 return Err(CommandError::TraceNeedsFile(word.to_string()));
             }
@@ -601,12 +605,14 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     }
 }
 
-/// The two files a schedule can be written to.
+/// The files a schedule can be written to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TraceFormat {
     /// Chrome's Trace Event format.
     Json,
     Svg,
+    /// One self-contained page, with a replay.
+    Html,
 }
 
 /// Writes `trace` to `path` in `format`.
@@ -618,6 +624,7 @@ pub(crate) fn write_trace(
     let text = match format {
         TraceFormat::Json => render::chrome_json(trace),
         TraceFormat::Svg => render::svg(trace),
+        TraceFormat::Html => render::html(trace),
     };
     std::fs::write(path, text).map_err(|source| CommandError::Write {
         path: path.display().to_string(),
@@ -625,12 +632,13 @@ pub(crate) fn write_trace(
     })
 }
 
-/// Whether Tab completes file names after `:command word` (`:trace json`, `:trace svg`).
+/// Whether Tab completes file names after `:command word` (`:trace json`, `:trace svg`,
+/// `:trace html`).
 pub(crate) fn takes_file(command: &str, word: &str) -> bool {
-    command == "trace" && matches!(word, "json" | "svg")
+    command == "trace" && matches!(word, "json" | "svg" | "html")
 }
 
-/// The FILE argument of `:trace json|svg` as a shell reads one word: `'…'` and `"…"` quote
+/// The FILE argument of `:trace json|svg|html` as a shell reads one word: `'…'` and `"…"` quote
 /// (inside double quotes a backslash escapes `"`, `\`, `$` and `` ` ``), a backslash outside quotes escapes the
 /// next character (Tab completion writes `my\ file.svg`), and a leading unquoted `~` or `~/` is
 /// the home folder. `word` is the subcommand, for the messages.
@@ -985,8 +993,8 @@ mod test {
         check(
             &[":trace sideways"],
             Err(
-                "unknown :trace argument 'sideways': expected on, off, live on|off, json FILE or \
-                 svg FILE",
+                "unknown :trace argument 'sideways': expected on, off, live on|off, json FILE, svg \
+                 FILE or html FILE",
             ),
         );
         check(&[":trace json"], Err(":trace json needs a FILE to write"));
