@@ -437,6 +437,8 @@ function state(task, t) {
 function show(t) {
   t = Math.max(0, Math.min(data.end, t));
   slider.value = t;
+  // The instant shown, for whoever reads the page's DOM (the browser test).
+  document.getElementById("replay").dataset.t = t;
   clock.textContent = instant(t);
   const running = [];
   let done = 0;
