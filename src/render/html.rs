@@ -146,11 +146,11 @@ fn tree(out: &mut String, trace: &Trace, analysis: &Analysis) {
     }
     let layout = layout(trace);
     let width = (layout.n_columns as f64 - 1.0).max(0.0) * TREE_COLUMN + 2.0 * TREE_MARGIN + 40.0;
-    let height = layout.depth_max as f64 * TREE_ROW + 2.0 * TREE_MARGIN + 20.0;
+    let height = f64::from(layout.depth_max) * TREE_ROW + 2.0 * TREE_MARGIN + 20.0;
     let position = |task: usize| {
         (
             TREE_MARGIN + 20.0 + layout.column[task] * TREE_COLUMN,
-            TREE_MARGIN + layout.depth[task] as f64 * TREE_ROW,
+            TREE_MARGIN + f64::from(layout.depth[task]) * TREE_ROW,
         )
     };
     let _ = writeln!(
@@ -253,12 +253,13 @@ fn layout(trace: &Trace) -> Layout {
         stack.push((root, false));
         while let Some((task, children_done)) = stack.pop() {
             if children_done {
-                column[task] = match (children[task].first(), children[task].last()) {
-                    (Some(&first), Some(&last)) => (column[first] + column[last]) / 2.0,
-                    _ => {
-                        next_column += 1;
-                        (next_column - 1) as f64
-                    }
+                column[task] = if let (Some(&first), Some(&last)) =
+                    (children[task].first(), children[task].last())
+                {
+                    f64::midpoint(column[first], column[last])
+                } else {
+                    next_column += 1;
+                    (next_column - 1) as f64
                 };
                 continue;
             }
@@ -364,7 +365,7 @@ fn data(trace: &Trace, analysis: &Analysis) -> String {
 }
 
 /// The page's styles: the replay's states, the tree, the table, printing.
-const STYLE: &str = r#"
+const STYLE: &str = r"
 body { font-family: sans-serif; margin: 1.5em; color: #212121; max-width: 1040px; }
 h1 { font-size: 1.4em; margin-bottom: 0.2em; }
 h2 { font-size: 1.1em; margin-top: 1.4em; }
@@ -405,7 +406,7 @@ tr.running { background: #fff3c4; }
 #tooltip { position: fixed; background: #fffde7; border: 1px solid #9e9e9e; padding: 0.3em 0.6em;
   font-size: 0.95em; pointer-events: none; max-width: 36em; box-shadow: 0 2px 6px #0003; }
 @media print { #replay, #tooltip { display: none; } }
-"#;
+";
 
 /// The replay and the tooltips, in plain JavaScript.
 const SCRIPT: &str = r#"

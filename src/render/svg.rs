@@ -284,13 +284,13 @@ fn blocks(
                     let label_y = if two_lines { mid_y - 7.0 } else { mid_y };
                     let _ = writeln!(
                         out,
-                        r##"<text class="task-label failure-label" x="{:.2}" y="{label_y:.1}" text-anchor="middle" font-weight="bold" fill="black" stroke="white" stroke-width="3" paint-order="stroke">{failed}</text>"##,
+                        r#"<text class="task-label failure-label" x="{:.2}" y="{label_y:.1}" text-anchor="middle" font-weight="bold" fill="black" stroke="white" stroke-width="3" paint-order="stroke">{failed}</text>"#,
                         x + width / 2.0
                     );
                     if two_lines {
                         let _ = writeln!(
                             out,
-                            r##"<text class="failure-error" x="{:.2}" y="{:.1}" text-anchor="middle" fill="black" stroke="white" stroke-width="3" paint-order="stroke">{}</text>"##,
+                            r#"<text class="failure-error" x="{:.2}" y="{:.1}" text-anchor="middle" fill="black" stroke="white" stroke-width="3" paint-order="stroke">{}</text>"#,
                             x + width / 2.0,
                             mid_y + 8.0,
                             escape(&text::abbreviate(&error, room))
@@ -333,7 +333,7 @@ fn arcs(
 ) {
     let centre = |index: u32| {
         let task = &trace.tasks[index as usize];
-        let middle = (task.start_ns as f64 + task.end_ns.max(task.start_ns) as f64) / 2.0;
+        let middle = f64::midpoint(task.start_ns as f64, task.end_ns.max(task.start_ns) as f64);
         (scale.x(middle), lane_y(task.worker as usize))
     };
     for pair in analysis.critical_path.windows(2) {
@@ -342,7 +342,7 @@ fn arcs(
         let _ = writeln!(
             out,
             r#"<path class="critical-arrow" d="M{x1:.2},{y1:.2} Q{:.2},{control_y:.2} {x2:.2},{y2:.2}" fill="none" stroke="{CRITICAL_DARK}" stroke-width="2" marker-end="url(#arrow)"/>"#,
-            (x1 + x2) / 2.0
+            f64::midpoint(x1, x2)
         );
     }
 }

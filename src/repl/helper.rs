@@ -518,6 +518,13 @@ mod test {
         let total = Value::Int(crate::num::Int::from(3));
         helper.set_vars([("total", &total)].into_iter());
         check_completion(&helper, ":wor", &[":workers "]);
+        // The first word of `:python` is a form or a name.
+        check_completion(
+            &helper,
+            ":python da",
+            &[":python dataflow ", ":python dask "],
+        );
+        check_completion(&helper, ":python tot", &[":python total"]);
         check_completion(&helper, ":s", &[":speedup ", ":show"]);
         check_completion(
             &helper,
@@ -528,6 +535,7 @@ mod test {
                 ":trace live",
                 ":trace json",
                 ":trace svg",
+                ":trace html",
             ],
         );
         check_completion(&helper, ":trace o", &[":trace on", ":trace off"]);

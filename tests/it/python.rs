@@ -129,7 +129,7 @@ fn check_forms(forms: &[&str], exprs: &[&str]) {
         let Some(ran) = run_python(&program) else {
             return;
         };
-        let expected_status = if ours.status == Some(0) { 0 } else { 1 };
+        let expected_status = i32::from(ours.status != Some(0));
         assert_eq!(
             ran.status,
             Some(expected_status),

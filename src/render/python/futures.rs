@@ -80,7 +80,7 @@ fn tasks(ast: &Ast) -> Vec<Task> {
         };
         let mut deepest = 0;
         for_each_operand(ast, id, |operand| {
-            deepest = deepest.max(level[operand.index()])
+            deepest = deepest.max(level[operand.index()]);
         });
         level[id.index()] = deepest + 1;
         tasks.push(Task {
@@ -338,28 +338,7 @@ fn evaluate(out: &mut String, ast: &Ast, source: &str, env: &[Value], dask: bool
         "    \"\"\"The value of the expression, computed on the {}.\"\"\"",
         if dask { "cluster" } else { "pool" }
     );
-    if !tasks.is_empty() {
-        out.push_str(
-            "    # Each future is named after the node of parcalc's tree it computes (parcalc \
-             --tree\n    # shows the ids; m is a reduction's map):\n",
-        );
-        let name_width = tasks
-            .iter()
-            .map(|task| future_name(ast, task.id).len())
-            .max()
-            .unwrap_or(0);
-        let mut by_id: Vec<&Task> = tasks.iter().collect();
-        by_id.sort_by_key(|task| task.id);
-        for task in by_id {
-            let _ = writeln!(
-                out,
-                "    #   {:<name_width$}  {:<6} {}",
-                future_name(ast, task.id),
-                task.id.to_string(),
-                quoted_text(ast, source, task.id)
-            );
-        }
-    }
+    comment_block(out, ast, source, tasks);
     let _ = writeln!(out, "    {open}");
     let mut level = 0;
     let is_reduction = |id: NodeId| ast.reduction(id).is_some();
@@ -435,6 +414,32 @@ fn evaluate(out: &mut String, ast: &Ast, source: &str, env: &[Value], dask: bool
         operand(ast.root(), true)
     };
     let _ = writeln!(out, "        return {value}");
+}
+
+/// The comment that names the future of each node of parcalc's tree, in order of id.
+fn comment_block(out: &mut String, ast: &Ast, source: &str, tasks: &[Task]) {
+    if !tasks.is_empty() {
+        out.push_str(
+            "    # Each future is named after the node of parcalc's tree it computes (parcalc \
+         --tree\n    # shows the ids; m is a reduction's map):\n",
+        );
+        let name_width = tasks
+            .iter()
+            .map(|task| future_name(ast, task.id).len())
+            .max()
+            .unwrap_or(0);
+        let mut by_id: Vec<&Task> = tasks.iter().collect();
+        by_id.sort_by_key(|task| task.id);
+        for task in by_id {
+            let _ = writeln!(
+                out,
+                "    #   {:<name_width$}  {:<6} {}",
+                future_name(ast, task.id),
+                task.id.to_string(),
+                quoted_text(ast, source, task.id)
+            );
+        }
+    }
 }
 
 /// The name of the future (or map) of task `id` in the program.
