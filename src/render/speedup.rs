@@ -187,7 +187,13 @@ pub fn speedup(rows: &[SpeedupRow], width: usize, color: Color) -> String {
         return out;
     }
     if rows.iter().all(|row| row.n_tasks == 0) {
-        out.push_str("nothing to schedule: the expression has no operator\n");
+        for line in text::wrap(
+            "nothing to schedule: the expression has no operator",
+            width,
+            "  ",
+        ) {
+            let _ = writeln!(out, "{line}");
+        }
         return out;
     }
     // The measured speedup is T1/TP when a one-worker run is among the rows, W/TP otherwise.

@@ -468,6 +468,11 @@ fn no_operator_nothing_to_schedule() {
         plain,
         "nothing to schedule: the expression has no operator\n"
     );
+    let narrow = speedup(&[row(1), row(2)], 40, Color::Never);
+    assert_eq!(
+        narrow,
+        "nothing to schedule: the expression has\n  no operator\n"
+    );
 }
 
 /// An element of the SVG as a tiny parser reads it.
