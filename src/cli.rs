@@ -12,7 +12,7 @@
 //! error: …` for the second `-e`, and a plain `error: …` when a single `-e` is all there is.
 //! Without FILE or `-e` on a terminal, the REPL starts and takes the flags that show or write
 //! something after every evaluation (`--trace`, `--tree`, `--stats`, `--trace-json`,
-//! `--trace-svg`, `--speedup`) as its own settings.
+//! `--trace-svg`, `--trace-html`, `--speedup`) as its own settings.
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Read, Write};
@@ -27,7 +27,7 @@ use crate::engine::{self, CancelFlag, EvalOptions, Grain, Policy};
 use crate::error::{Error, ErrorKind, NumError};
 use crate::input::{self, NotUtf8};
 use crate::num::Limits;
-use crate::render::{Color, SpeedupRow, diagnostic};
+use crate::render::{Color, PythonForm, SpeedupRow, diagnostic};
 use crate::session::{Session, SpeedupOutcome};
 use crate::settings::{self, default_speedup_workers};
 
@@ -91,9 +91,15 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub trace_json: Option<PathBuf>,
 
-    /// Write the last evaluation's Gantt chart to FILE as an SVG image.
+    /// Write the last evaluation's schedule to FILE as an SVG image (chart, key, legend,
+    /// figures).
     #[arg(long, value_name = "FILE")]
     pub trace_svg: Option<PathBuf>,
+
+    /// Write the last evaluation's schedule to FILE as one self-contained HTML page, with a
+    /// replay.
+    #[arg(long, value_name = "FILE")]
+    pub trace_html: Option<PathBuf>,
 
     /// Evaluate each expression on 1, 2, … MAX workers and print the speedup table
     /// [default MAX: the machine's parallelism, at least 4].
@@ -103,10 +109,13 @@ pub struct Args {
     #[arg(long, value_name = "MAX", require_equals = true, value_parser = settings::parse_speedup_max)]
     pub speedup: Option<Option<usize>>,
 
-    /// Print, instead of each expression's value, a Python program that computes it with
-    /// concurrent.futures as parcalc does (same workers, same delay). Assignments still bind.
-    #[arg(long)]
-    pub python: bool,
+    /// Print, instead of each expression's value, a Python program that computes it on the
+    /// same workers with the same delay: futures (the default) with concurrent.futures' submit
+    /// and result, dataflow with done-callbacks as parcalc schedules, dask on Dask's futures.
+    /// Assignments still bind.
+    // `Some(form)`; a bare `--python` is `futures`. Its value needs `=`, as `--speedup`'s.
+    #[arg(long, value_name = "FORM", num_args = 0..=1, require_equals = true, default_missing_value = "futures", value_parser = parse_python_form)]
+    pub python: Option<PythonForm>,
 
     /// Print the parsed tree, with node ids, before each value.
     #[arg(long)]
@@ -115,6 +124,11 @@ pub struct Args {
     /// Never colour the output (also: the `NO_COLOR` environment variable).
     #[arg(long)]
     pub no_color: bool,
+}
+
+/// The FORM of `--python`: futures, dataflow or dask.
+fn parse_python_form(text: &str) -> Result<PythonForm, String> {
+    text.parse()
 }
 
 /// Exit status of a run whose statements all succeeded.
@@ -215,7 +229,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     }
 }
 
-/// Writes `--trace-json` and `--trace-svg` files for the last evaluation.
+/// Writes `--trace-json`, `--trace-svg` and `--trace-html` files for the last evaluation.
 fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
     let outputs = [
         (
@@ -223,6 +237,7 @@ fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
             crate::render::chrome_json as fn(&_) -> String,
         ),
         (&args.trace_svg, crate::render::svg),
+        (&args.trace_html, crate::render::html),
     ];
     for (path, render) in outputs {
         let Some(path) = path else { continue };
@@ -418,6 +433,7 @@ fn repl_flags(args: &Args) -> crate::repl::Flags {
         stats: args.stats,
         trace_json: args.trace_json.clone(),
         trace_svg: args.trace_svg.clone(),
+        trace_html: args.trace_html.clone(),
         speedup: args
             .speedup
             .map(|max| max.unwrap_or_else(default_speedup_workers)),
@@ -572,7 +588,7 @@ impl Batch<'_> {
         (args.delay.is_some_and(|delay| !delay.is_zero()) || args.trace)
             && !args.tree
             && !args.stats
-            && !args.python
+            && args.python.is_none()
             && args.speedup.is_none()
     }
 
@@ -663,7 +679,8 @@ impl Batch<'_> {
         if text.trim().is_empty() || text.trim_start().starts_with('#') {
             return Ok(());
         }
-        match session.python_program(text) {
+        let form = self.args.python.unwrap_or_default();
+        match session.python_program(text, form) {
             Ok(program) => self.out.write_all(program.as_bytes()),
             Err(error) => self.report_error(&error, text, origin),
         }
@@ -727,7 +744,7 @@ impl Batch<'_> {
                 .speedup(session, text, origin, max_workers)
                 .map(|()| true);
         }
-        if self.args.python && !is_assignment(text) {
+        if self.args.python.is_some() && !is_assignment(text) {
             return self.python(session, text, origin).map(|()| true);
         }
         let evaluations_before = session.n_evaluations();
@@ -738,7 +755,15 @@ impl Batch<'_> {
         };
         let result = match small {
             Some(result) => result,
-            None if may_defer && !self.shows_evaluations() && !self.args.tree => return Ok(false),
+            // Under `--python` every statement is handled on its own, assignments included, so
+            // that the expressions after them are written, not evaluated in a program.
+            None if may_defer
+                && !self.shows_evaluations()
+                && !self.args.tree
+                && self.args.python.is_none() =>
+            {
+                return Ok(false);
+            }
             None => {
                 // On the pool, and maybe long: what is done is written first.
                 self.out.flush()?;
@@ -801,7 +826,11 @@ impl Batch<'_> {
     /// so that every statement must run on the pool and leave a trace.
     fn shows_evaluations(&self) -> bool {
         let args = self.args;
-        args.trace || args.stats || args.trace_json.is_some() || args.trace_svg.is_some()
+        args.trace
+            || args.stats
+            || args.trace_json.is_some()
+            || args.trace_svg.is_some()
+            || args.trace_html.is_some()
     }
 }
 

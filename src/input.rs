@@ -113,7 +113,7 @@ pub struct ReadStatement {
 #[derive(Debug)]
 pub struct Reader<R> {
     inner: BufReader<R>,
-    /// Lines given back by [`Reader::reread_after_first_line`], read again before `inner`.
+    /// Lines given back by [`Reader::split_first_line`], read again before `inner`.
     replay: Vec<u8>,
     replay_at: usize,
     /// The number of the next line to be read.

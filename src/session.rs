@@ -532,20 +532,30 @@ impl Session {
         Ok(())
     }
 
-    /// The Python program computing the expression `line` as this session would: on as many
-    /// threads as it has workers, with its delay, its variables written as their values.
-    pub fn python_program(&self, line: &str) -> Result<String, Error> {
+    /// The Python program computing the expression `line` in `form` as this session would: on
+    /// as many threads as it has workers, with its delay, its variables written as their values.
+    pub fn python_program(
+        &self,
+        line: &str,
+        form: crate::render::PythonForm,
+    ) -> Result<String, Error> {
         let statement = self
             .pool
             .install(|| syntax::parse_statement(line))?
             .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
         let env = self.resolve_known_names(&statement.expr)?;
+        let settings = crate::render::Settings {
+            n_workers: self.n_workers(),
+            delay: self.options.delay,
+            grain: self.options.grain,
+            policy: self.options.policy,
+        };
         Ok(crate::render::python(
             &statement.expr,
             line,
             &env,
-            self.n_workers(),
-            self.options.delay,
+            form,
+            &settings,
         ))
     }
 

@@ -1,6 +1,8 @@
 //! Fuzz target: any bytes, as one or several statements, through parse, evaluation on a small
-//! pool and the renderers a user sees (the error with its caret, the schedule of a small
-//! evaluation). Every input must give values or errors, never a panic, a hang or a crash.
+//! pool and every renderer a user sees: the error with its caret; the tree of a statement that
+//! parses and its Python program in each form; and, for a small evaluation, the schedule, the
+//! SVG, the HTML page and the Chrome trace. Every input must give values or errors, never a
+//! panic, a hang or a crash.
 //!
 //! libFuzzer's panic hook aborts before unwinding, so a panic is reported as a crash even though
 //! `Session::eval_line` would catch it and turn it into an internal error.
@@ -17,7 +19,7 @@ use libfuzzer_sys::fuzz_target;
 use parcalc::engine::EvalOptions;
 use parcalc::error::ErrorKind;
 use parcalc::num::Limits;
-use parcalc::render::{self, Color, diagnostic};
+use parcalc::render::{self, Color, PythonForm, diagnostic};
 use parcalc::session::Session;
 
 /// Largest trace whose schedule is drawn (drawing is linear, but keeps the run fast).
@@ -43,12 +45,23 @@ fuzz_target!(|data: &[u8]| {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     for piece in parcalc::input::statements(data) {
         let Ok(text) = piece.text else { continue };
+        if let Ok(Some(statement)) = parcalc::syntax::parse_statement(text) {
+            let _ = render::tree(&statement.expr, text, 40, Color::Never);
+            for form in PythonForm::ALL {
+                // An unknown name is an error, which is fine; anything else must give a program.
+                let _ = session.python_program(text, form);
+            }
+        }
         match session.eval_line(text) {
             Ok(Some(_)) => {
                 if let Some(trace) = session.last_trace()
                     && trace.tasks.len() <= MAX_DRAWN_TASKS
                 {
                     let _ = render::schedule(trace, 80, Color::Never);
+                    let _ = render::schedule(trace, 40, Color::Never);
+                    let _ = render::svg(trace);
+                    let _ = render::html(trace);
+                    let _ = render::chrome_json(trace);
                 }
             }
             Ok(None) => {}

@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use crate::render::text;
+use crate::render::label;
 use crate::trace::{TaskOutcome, Trace};
 
 /// Longest subexpression or value written into an event.
@@ -36,6 +36,7 @@ pub(crate) fn chrome_json(trace: &Trace) -> String {
         );
     }
     for (index, task) in trace.tasks.iter().enumerate() {
+        let label = label::label(trace, index);
         let outcome = match task.outcome {
             TaskOutcome::NotRun => continue,
             TaskOutcome::Ran => "ran",
@@ -47,13 +48,13 @@ pub(crate) fn chrome_json(trace: &Trace) -> String {
             out,
             ",\n{{\"ph\":\"X\",\"name\":{},\"cat\":\"task\",\"pid\":{PID},\"tid\":{},\"ts\":{},\"dur\":{},\
              \"args\":{{\"node\":\"{}\",\"nodes\":{},\"value\":{},\"ready_us\":{},\"outcome\":\"{outcome}\"}}}}",
-            quote(&text::abbreviate(trace.label(index), MAX_NAME_CHARS)),
+            quote(&label.what(MAX_NAME_CHARS)),
             task.worker,
             micros(task.start_ns),
             micros(task.end_ns.saturating_sub(task.start_ns)),
-            task.root,
+            label.id(),
             task.n_nodes,
-            quote(&text::value(trace.value(index), MAX_NAME_CHARS)),
+            quote(&label.value(MAX_NAME_CHARS)),
             micros(task.ready_ns),
         );
     }

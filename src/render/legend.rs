@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 
 use crate::render::Color;
+use crate::render::label;
 use crate::render::paint::{self, Hue, Style};
 use crate::render::text;
 use crate::trace::analysis::{Analysis, duration_ns};
@@ -117,11 +118,12 @@ fn row(trace: &Trace, analysis: &Analysis, index: usize) -> Row {
             (' ', detail.clone(), detail.clone(), detail)
         }
     };
+    let label = label::label(trace, index);
     Row {
         marker,
-        id: task.root.to_string(),
-        label: trace.label(index).to_string(),
-        value: text::value(trace.value(index), text::MAX_CHARS),
+        id: label.id(),
+        label: label.what.to_string(),
+        value: label.value(text::MAX_CHARS),
         long_detail,
         detail,
         short_detail,

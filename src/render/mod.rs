@@ -3,7 +3,8 @@
 //!
 //! The entry points the front doors call are here; each delegates to one file: `header` (how
 //! the evaluation ended and what it ran with), `gantt` (the chart), `legend`, `figures`,
-//! `chrome` (Trace Event JSON), `svg`, `tree` and `speedup`. Numbers come from
+//! `chrome` (Trace Event JSON), `svg`, `html` (the page with its replay), `tree`, `speedup` and
+//! `python`; `label` says what a task computed, for every view. Numbers come from
 //! `trace::analysis` and `trace::optimal`: nothing here measures or computes a figure of the
 //! work–span model itself. Colour is the [`Color`] value passed in, never a global; every view
 //! fits the width it is given, down to 40 columns.
@@ -14,6 +15,8 @@ pub mod diagnostic;
 mod figures;
 mod gantt;
 mod header;
+mod html;
+mod label;
 mod legend;
 mod live;
 pub(crate) mod paint;
@@ -26,6 +29,7 @@ mod tree;
 #[cfg(test)]
 mod test;
 
+pub use python::Form as PythonForm;
 pub use speedup::{SpeedupRow, speedup};
 
 use std::time::Duration;
@@ -149,17 +153,22 @@ pub fn tree(ast: &Ast, source: &str, width: usize, color: Color) -> String {
     tree::tree(ast, source, width, color)
 }
 
-/// A runnable Python program computing `ast` (the text `source`, its names' values `env`) with
-/// `concurrent.futures` as parcalc's dataflow does, on `n_workers` threads, sleeping `delay`
-/// per operator.
+/// A runnable Python program computing `ast` (the text `source`, its names' values `env`) in
+/// `form`, on a pool of `settings.n_workers`, sleeping `settings.delay` per operator; the
+/// program's docstring names `settings.policy` where its order differs.
 pub fn python(
     ast: &Ast,
     source: &str,
     env: &[crate::num::Value],
-    n_workers: usize,
-    delay: Duration,
+    form: PythonForm,
+    settings: &Settings,
 ) -> String {
-    python::python(ast, source, env, n_workers, delay)
+    let setup = python::Setup {
+        n_workers: settings.n_workers,
+        delay: settings.delay,
+        policy: settings.policy,
+    };
+    python::python(ast, source, env, form, setup)
 }
 
 /// The trace in Chrome's Trace Event format (JSON).
@@ -167,7 +176,14 @@ pub fn chrome_json(trace: &Trace) -> String {
     chrome::chrome_json(trace)
 }
 
-/// The Gantt chart of the trace as a standalone SVG document.
+/// The schedule of the trace as a standalone SVG document: title, chart, key, critical path,
+/// legend table and figures.
 pub fn svg(trace: &Trace) -> String {
     svg::svg(trace, &analysis::analyze(trace))
+}
+
+/// The schedule of the trace as one self-contained HTML page, with tooltips, the tree of tasks
+/// and a replay.
+pub fn html(trace: &Trace) -> String {
+    html::html(trace, &analysis::analyze(trace))
 }

@@ -6,9 +6,15 @@
 //! schedule is faster) and Brent's bound ((W − S)/P + S: a greedy schedule is never slower); the
 //! plot shows the measured speedup as a bar, the ceiling min(P, W/S) as `|` and Brent's
 //! guarantee as `:`. A measured speedup above the ceiling is not a speedup but noise in the
-//! timing: it is marked `?`, drawn as a pale bar, and said so under the table. Columns that do
-//! not fit the width are left out (and named), most useful first kept. The measuring loop lives
-//! with the front doors; this module only draws the rows it is given.
+//! timing: it is marked `?`, drawn as a pale bar, and said so under the table. With a delay,
+//! the ceiling is reached exactly (601 ms of work in 300 ms on a tree whose span is half of it),
+//! and the two runs a speedup compares differ by the timer's noise: a speedup above the ceiling
+//! by no more than the one-worker run's wall time exceeds the run's work W (up to
+//! [`MAX_TIMER_NOISE`]) is the ceiling, printed as such. A speedup that prints as equal to the
+//! ceiling is never marked. An expression with no operator has nothing to schedule, and says so
+//! instead of drawing a table. Columns that do not fit the width are left out (and named), most
+//! useful first kept. The measuring loop lives with the front doors; this module only draws the
+//! rows it is given.
 
 use std::fmt::Write as _;
 
@@ -32,6 +38,10 @@ pub struct SpeedupRow {
     pub span_ns: u64,
     /// The optimal makespan on that pool, when it is known (equal tasks with a delay).
     pub optimal_ns: Option<u64>,
+    /// Tasks in the run (none for an expression without operators).
+    pub n_tasks: usize,
+    /// The simulated work slept per operator (zero without a delay).
+    pub delay_ns: u64,
 }
 
 /// Widest the plot's bars get.
@@ -40,8 +50,10 @@ const PLOT_COLUMNS: usize = 48;
 /// Narrowest the plot's bars get.
 const MIN_PLOT_COLUMNS: usize = 10;
 
-/// A measured speedup this much above the ceiling is noise.
-const NOISE_TOLERANCE: f64 = 1e-9;
+/// With a delay, the largest share by which the one-worker run's wall time may exceed a run's
+/// work and still be taken for the timer's noise (sleeps that overshoot, a worker woken late):
+/// beyond it, something else disturbed the runs, and a speedup above the ceiling stays marked.
+pub(crate) const MAX_TIMER_NOISE: f64 = 0.05;
 
 impl SpeedupRow {
     /// The row of one measured run.
@@ -53,6 +65,8 @@ impl SpeedupRow {
             work_ns: analysis.work_ns,
             span_ns: analysis.span_ns,
             optimal_ns: optimal::optimal_ns(trace, trace.n_workers),
+            n_tasks: trace.tasks.len(),
+            delay_ns: u64::try_from(trace.context.delay.as_nanos()).unwrap_or(u64::MAX),
         }
     }
 
@@ -79,6 +93,11 @@ impl SpeedupRow {
     fn guaranteed(&self) -> f64 {
         ratio(self.work_ns as f64, self.brent_ns())
     }
+}
+
+/// `value` in hundredths, as the table prints it.
+fn hundredths(value: f64) -> f64 {
+    format!("{value:.2}").parse().unwrap_or(value)
 }
 
 fn ratio(numerator: f64, denominator: f64) -> f64 {
@@ -167,18 +186,44 @@ pub fn speedup(rows: &[SpeedupRow], width: usize, color: Color) -> String {
         out.push_str("no runs to show\n");
         return out;
     }
+    if rows.iter().all(|row| row.n_tasks == 0) {
+        for line in text::wrap(
+            "nothing to schedule: the expression has no operator",
+            width,
+            "  ",
+        ) {
+            let _ = writeln!(out, "{line}");
+        }
+        return out;
+    }
     // The measured speedup is T1/TP when a one-worker run is among the rows, W/TP otherwise.
     let one_worker_wall = rows
         .iter()
         .find(|row| row.n_workers == 1)
         .map(|row| row.wall_ns as f64);
-    let measured = |row: &SpeedupRow| {
+    let raw = |row: &SpeedupRow| {
         ratio(
             one_worker_wall.unwrap_or(row.work_ns as f64),
             row.wall_ns as f64,
         )
     };
-    let noise = |row: &SpeedupRow| measured(row) > row.ceiling() * (1.0 + NOISE_TOLERANCE);
+    // With a delay, how far T1 exceeds this run's work W: the timer's noise between the runs.
+    let timer_noise = |row: &SpeedupRow| match one_worker_wall {
+        Some(t1) if row.delay_ns > 0 && row.work_ns > 0 => (t1 / row.work_ns as f64 - 1.0).max(0.0),
+        _ => 0.0,
+    };
+    let measured = |row: &SpeedupRow| {
+        let speedup = raw(row);
+        let ceiling = row.ceiling();
+        let noise = timer_noise(row);
+        if speedup > ceiling && noise <= MAX_TIMER_NOISE && speedup <= ceiling * (1.0 + noise) {
+            ceiling
+        } else {
+            speedup
+        }
+    };
+    // Above the ceiling as printed: a value that prints as the ceiling is the ceiling.
+    let noise = |row: &SpeedupRow| hundredths(measured(row)) > hundredths(row.ceiling());
     table(&mut out, rows, width, &measured, &noise, color);
     out.push('\n');
     plot(&mut out, rows, width, &measured, &noise, color);

@@ -6,7 +6,8 @@ use crate::ops::{BinaryOp, UnaryOp};
 use crate::plan::{Grain, Policy};
 use crate::render::paint::strip_ansi;
 use crate::render::{
-    Color, Settings, SpeedupRow, View, live_frame, schedule, schedule_view, speedup, svg, tree,
+    Color, Settings, SpeedupRow, View, html, live_frame, schedule, schedule_view, speedup, svg,
+    tree,
 };
 use crate::span::Span;
 use crate::trace::analysis::fixtures::{
@@ -357,6 +358,8 @@ fn course_rows() -> Vec<SpeedupRow> {
             work_ns: 600 * MS,
             span_ns: 300 * MS,
             optimal_ns: Some(optimal_ms * MS),
+            n_tasks: 6,
+            delay_ns: 100 * MS,
         })
         .collect()
 }
@@ -382,6 +385,8 @@ fn a_speedup_above_the_ceiling_is_marked_as_noise() {
         work_ns: 10_000,
         span_ns: 6_000,
         optimal_ns: None,
+        n_tasks: 3,
+        delay_ns: 0,
     };
     let plain = speedup(&[row(1, 10_000), row(2, 3_000)], 80, Color::Never);
     assert!(plain.contains("3.33?"), "{plain}");
@@ -392,6 +397,84 @@ fn a_speedup_above_the_ceiling_is_marked_as_noise() {
     let honest = speedup(&[row(1, 10_000), row(2, 7_000)], 80, Color::Never);
     assert!(honest.contains("1.43 "), "{honest}");
     assert!(!honest.contains('?'), "{honest}");
+}
+
+/// With a delay, the perfect result is not noise: 601 ms of work in 300 ms on a span of
+/// 300 ms is a speedup of 2.00, the ceiling, within the timer's noise (the one-worker run took
+/// 601.5 ms), not `2.00?`; one far above the ceiling is still marked.
+#[test]
+fn with_a_delay_the_ceiling_within_the_timers_noise_is_the_ceiling() {
+    let row = |n_workers, wall_us: u64, work_us: u64, span_us: u64| SpeedupRow {
+        n_workers,
+        wall_ns: wall_us * 1_000,
+        work_ns: work_us * 1_000,
+        span_ns: span_us * 1_000,
+        optimal_ns: None,
+        n_tasks: 6,
+        delay_ns: 100 * MS,
+    };
+    let rows = [
+        row(1, 601_500, 601_200, 601_200),
+        row(2, 400_600, 601_000, 300_500),
+        row(4, 300_100, 601_000, 300_300),
+    ];
+    let plain = speedup(&rows, 80, Color::Never);
+    assert!(!plain.contains('?'), "{plain}");
+    assert!(plain.contains("P=4  "), "{plain}");
+    assert!(
+        plain
+            .lines()
+            .any(|line| line.starts_with("      4  ") && line.contains(" 2.00 ")),
+        "{plain}"
+    );
+    // Far above the ceiling: not the timer's noise.
+    let disturbed = [
+        row(1, 700_000, 601_200, 601_200),
+        row(4, 300_100, 601_000, 300_300),
+    ];
+    let plain = speedup(&disturbed, 80, Color::Never);
+    assert!(plain.contains("2.33?"), "{plain}");
+}
+
+/// A speedup that prints as the ceiling carries no `?`, with or without a delay.
+#[test]
+fn a_speedup_printed_as_the_ceiling_is_not_marked() {
+    let row = |n_workers, wall_ns| SpeedupRow {
+        n_workers,
+        wall_ns,
+        work_ns: 600_000,
+        span_ns: 300_000,
+        optimal_ns: None,
+        n_tasks: 6,
+        delay_ns: 0,
+    };
+    // 600,400 / 300,000 = 2.0013, above the ceiling 2.00 but printed as 2.00.
+    let plain = speedup(&[row(1, 600_400), row(3, 300_000)], 80, Color::Never);
+    assert!(!plain.contains('?'), "{plain}");
+}
+
+/// An expression without an operator has nothing to schedule.
+#[test]
+fn no_operator_nothing_to_schedule() {
+    let row = |n_workers| SpeedupRow {
+        n_workers,
+        wall_ns: 1_000,
+        work_ns: 0,
+        span_ns: 0,
+        optimal_ns: None,
+        n_tasks: 0,
+        delay_ns: 0,
+    };
+    let plain = speedup(&[row(1), row(2)], 80, Color::Never);
+    assert_eq!(
+        plain,
+        "nothing to schedule: the expression has no operator\n"
+    );
+    let narrow = speedup(&[row(1), row(2)], 40, Color::Never);
+    assert_eq!(
+        narrow,
+        "nothing to schedule: the expression has\n  no operator\n"
+    );
 }
 
 /// An element of the SVG as a tiny parser reads it.
@@ -764,4 +847,271 @@ fn a_reduction_draws_its_maps_side_by_side_and_its_tree() {
             "#4  sum(k * k for k in range(8))  = 85",
         ],
     );
+}
+
+/// The elements of `elements` whose class attribute has the word `class`.
+fn with_class<'a>(elements: &'a [Element], class: &str) -> Vec<&'a Element> {
+    elements
+        .iter()
+        .filter(|element| {
+            element
+                .attribute("class")
+                .is_some_and(|classes| classes.split(' ').any(|word| word == class))
+        })
+        .collect()
+}
+
+/// The texts of the legend's rows, one string per row, cells joined by `|`.
+fn legend_rows(elements: &[Element]) -> Vec<String> {
+    // Each row is a group followed by its cells, in document order.
+    let mut rows: Vec<String> = Vec::new();
+    let mut in_row = false;
+    for element in elements {
+        let classes = element.attribute("class").unwrap_or("");
+        if element.name == "g" {
+            in_row = classes == "legend-row";
+            if in_row {
+                rows.push(String::new());
+            }
+        } else if element.attribute("class").is_some() {
+            // The cells have no class: anything with one is past the rows.
+            in_row = false;
+        } else if in_row && element.name == "text" {
+            let row = rows.last_mut().unwrap();
+            row.push_str(element.text.trim());
+            row.push('|');
+        }
+    }
+    rows
+}
+
+/// The SVG says on its own what the schedule was: title, colour key, critical path drawn
+/// with arrows, a legend row per task, the figures.
+#[test]
+fn the_svg_stands_alone() {
+    let trace = course_example(Schedule::Three);
+    let elements = parse_xml(&svg(&trace)).unwrap();
+    let text_of = |class: &str| -> Vec<String> {
+        with_class(&elements, class)
+            .iter()
+            .map(|element| element.text.clone())
+            .collect()
+    };
+    assert_eq!(
+        text_of("title"),
+        ["Schedule of (3 + 7) * (2 + 8) * ((2 * 3) - 1) on 3 workers"]
+    );
+    assert!(text_of("ending").is_empty());
+    assert_eq!(
+        text_of("settings"),
+        ["schedule on 3 workers · delay 100 ms · grain auto (1) · policy lifo"]
+    );
+    assert_eq!(with_class(&elements, "key-task").len(), 1);
+    assert_eq!(with_class(&elements, "key-critical").len(), 1);
+    assert!(with_class(&elements, "key-failed").is_empty());
+    // #2 → #6 → #12: two arcs with arrowheads, three boxes joined by two drawn arrows.
+    let arcs = with_class(&elements, "critical-arrow");
+    assert_eq!(arcs.len(), 2);
+    assert!(
+        arcs.iter()
+            .all(|arc| arc.attribute("marker-end") == Some("url(#arrow)"))
+    );
+    assert_eq!(with_class(&elements, "path-step").len(), 3);
+    assert_eq!(with_class(&elements, "path-arrow").len(), 2);
+    let rows = legend_rows(&elements);
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    assert_eq!(
+        rows[0],
+        "*|#2|3 + 7|10|0|0|100 ms|ran, on the critical path|"
+    );
+    assert_eq!(rows[1], "|#5|2 + 8|10|1|0|100 ms|ran|");
+    assert_eq!(
+        rows[5],
+        "*|#12|(3 + 7) * (2 + 8) * ((2 * 3) - 1)|500|0|200 ms|100 ms|ran, on the critical path|"
+    );
+    let figures = text_of("figure").join("\n");
+    assert!(
+        figures.contains("critical path #2 -> #6 -> #12"),
+        "{figures}"
+    );
+    assert!(!figures.contains('→'), "{figures}");
+}
+
+#[test]
+fn the_svg_of_a_failed_run_marks_the_failure_and_quotes_the_error() {
+    let trace = failed_example();
+    let elements = parse_xml(&svg(&trace)).unwrap();
+    let ending: Vec<&str> = with_class(&elements, "ending")
+        .iter()
+        .map(|element| element.text.as_str())
+        .collect();
+    assert_eq!(
+        ending,
+        ["Failed at #5 (division by zero) after 1 of 5 tasks"]
+    );
+    let failed = with_class(&elements, "failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].attribute("fill"), Some("url(#hatch-failed)"));
+    assert_eq!(with_class(&elements, "failure-mark").len(), 1);
+    let labels: Vec<&str> = with_class(&elements, "failure-label")
+        .iter()
+        .map(|element| element.text.as_str())
+        .collect();
+    assert_eq!(labels, ["#5 failed"]);
+    let errors: Vec<&str> = with_class(&elements, "failure-error")
+        .iter()
+        .map(|element| element.text.as_str())
+        .collect();
+    assert_eq!(errors, ["division by zero"]);
+    assert_eq!(with_class(&elements, "key-failed").len(), 1);
+    assert_eq!(with_class(&elements, "key-not-run").len(), 1);
+    let rows = legend_rows(&elements);
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert!(rows[1].starts_with("x|#5|3 / 0|—|1|"), "{rows:?}");
+    assert!(rows[1].ends_with("|failed: division by zero|"), "{rows:?}");
+    assert!(rows[2].ends_with("|not run|"), "{rows:?}");
+    // Tasks that never ran have no block.
+    let blocks = with_class(&elements, "block");
+    assert_eq!(blocks.len(), 2);
+}
+
+#[test]
+fn the_svg_of_a_cancelled_run_says_so() {
+    let trace = cancelled_example();
+    let elements = parse_xml(&svg(&trace)).unwrap();
+    assert!(
+        with_class(&elements, "ending")
+            .iter()
+            .any(|element| element.text == "Cancelled after 2 of 6 tasks")
+    );
+    assert_eq!(with_class(&elements, "key-cancelled").len(), 1);
+    assert_eq!(with_class(&elements, "cancelled").len(), 2);
+}
+
+#[test]
+fn the_svg_of_a_reduction_lists_its_tasks() {
+    let trace = sum_of_squares_trace();
+    let elements = parse_xml(&svg(&trace)).unwrap();
+    assert_eq!(with_class(&elements, "block").len(), 15);
+    let rows = legend_rows(&elements);
+    assert_eq!(rows.len(), 12, "{rows:?}");
+    assert!(
+        with_class(&elements, "legend-more")
+            .iter()
+            .any(|element| element.text.contains("3 more tasks not listed"))
+    );
+    // The critical path #2 → #4 → #4 → #4 is drawn: three arcs.
+    assert_eq!(with_class(&elements, "critical-arrow").len(), 3);
+}
+
+/// The part of `page` from `<svg id="ID"` to its `</svg>`.
+fn svg_fragment<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!("<svg id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no svg {id}"));
+    let end = start + page[start..].find("</svg>").unwrap() + "</svg>".len();
+    &page[start..end]
+}
+
+/// The JSON the page's script reads.
+fn page_data(page: &str) -> serde_json::Value {
+    let marker = "<script type=\"application/json\" id=\"trace-data\">";
+    let start = page.find(marker).unwrap() + marker.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    serde_json::from_str(&page[start..end]).unwrap()
+}
+
+/// The HTML page holds everything itself (no address outside it), the chart with a block per
+/// task that ran, the tree, the legend, the figures, the replay's controls, and the trace as
+/// JSON.
+#[test]
+fn the_html_page_stands_alone() {
+    for (trace, n_rows, failed) in [
+        (course_example(Schedule::Three), 6, false),
+        (sum_of_squares_trace(), 12, false),
+        (failed_example(), 5, true),
+    ] {
+        let page = html(&trace);
+        assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+        assert!(!page.contains("http"), "{page}");
+        assert!(!page.contains(" src="), "{page}");
+        for id in [
+            "play", "time", "clock", "status", "gantt", "tree", "legend", "figures",
+        ] {
+            assert!(page.contains(&format!("id=\"{id}\"")), "no #{id}");
+        }
+        let gantt = parse_xml(svg_fragment(&page, "gantt")).unwrap();
+        let started = trace
+            .tasks
+            .iter()
+            .filter(|task| task.outcome.started())
+            .count();
+        assert_eq!(with_class(&gantt, "block").len(), started);
+        let tree = parse_xml(svg_fragment(&page, "tree")).unwrap();
+        let nodes = with_class(&tree, "tree-node");
+        assert_eq!(nodes.len(), trace.tasks.len());
+        assert!(!with_class(&tree, "critical").is_empty());
+        let key = parse_xml(svg_fragment(&page, "key")).unwrap();
+        assert_eq!(with_class(&key, "key-task").len(), 1);
+        assert_eq!(with_class(&key, "key-failed").len(), usize::from(failed));
+        assert_eq!(page.matches("<tr class=\"row").count(), n_rows);
+        let data = page_data(&page);
+        let tasks = data["tasks"].as_array().unwrap();
+        assert_eq!(tasks.len(), trace.tasks.len());
+        for (task, record) in tasks.iter().zip(&trace.tasks) {
+            assert_eq!(task["start"].as_u64(), Some(record.start_ns));
+            assert_eq!(task["end"].as_u64(), Some(record.end_ns));
+            assert!(task["tip"].as_str().unwrap().contains(" on worker "));
+        }
+        if failed {
+            assert!(
+                page.contains("<p class=\"ending\">failed at #5 (division by zero)"),
+                "{page}"
+            );
+            assert_eq!(with_class(&gantt, "failure-mark").len(), 1);
+            assert_eq!(with_class(&tree, "failed").len(), 1);
+            assert!(page.contains("failed: division by zero"));
+        }
+    }
+}
+
+/// Text that could close the embedded script is escaped in the data.
+#[test]
+fn the_html_data_cannot_close_its_script() {
+    let mut trace = Trace::new(1, "a </script> b".into());
+    trace.push_task(
+        TaskTiming {
+            root: NodeId(0),
+            n_nodes: 1,
+            span: Span::new(0, 13),
+            worker: 0,
+            ready_ns: 0,
+            start_ns: 0,
+            end_ns: 10,
+            outcome: TaskOutcome::Ran,
+            kind: crate::trace::TaskKind::Nodes,
+            value: None,
+        },
+        &[],
+    );
+    trace.wall_ns = 10;
+    let page = html(&trace);
+    assert_eq!(page.matches("</script>").count(), 2, "{page}");
+    let data = page_data(&page);
+    assert!(
+        data["tasks"][0]["tip"]
+            .as_str()
+            .unwrap()
+            .contains("a </script> b")
+    );
+}
+
+/// A big trace gets the aggregated chart, no per-task data and no tree, and stays small.
+#[test]
+fn the_html_of_a_big_trace_stays_small() {
+    let page = html(&balanced_reduction(10_000, 4));
+    assert!(page.contains("busy-column"));
+    assert!(page.contains("is not drawn"));
+    assert_eq!(page_data(&page)["tasks"].as_array().unwrap().len(), 0);
+    assert!(page.len() < 1_000_000, "{} bytes", page.len());
 }

@@ -110,7 +110,10 @@ pub(crate) enum CommandError {
     Setting(#[from] SettingError),
     #[error(transparent)]
     Duration(#[from] DurationError),
-    #[error("unknown :trace argument '{0}': expected on, off, live on|off, json FILE or svg FILE")]
+    #[error(
+        "unknown :trace argument '{0}': expected on, off, live on|off, json FILE, svg FILE or \
+         html FILE"
+    )]
     TraceArgument(String),
     #[error(":trace {0} takes no file")]
     TraceTakesNoFile(String),
@@ -222,9 +225,9 @@ pub(crate) const COMMANDS: &[Command] = &[
     },
     Command {
         name: "trace",
-        args: "[on|off|live on|off|json FILE|svg FILE]",
+        args: "[on|off|live on|off|json|svg|html FILE]",
         help: "show the last schedule, or write it",
-        completions: &["on", "off", "live", "json", "svg"],
+        completions: &["on", "off", "live", "json", "svg", "html"],
         takes_expr: false,
         run: trace,
     },
@@ -238,9 +241,9 @@ pub(crate) const COMMANDS: &[Command] = &[
     },
     Command {
         name: "python",
-        args: "EXPR",
-        help: "print EXPR as Python concurrent.futures",
-        completions: &[],
+        args: "[dataflow|dask] EXPR",
+        help: "print EXPR as a Python futures program",
+        completions: &["dataflow", "dask"],
         takes_expr: true,
         run: python,
     },
@@ -538,6 +541,7 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     let file = words.next().map_or("", str::trim);
     let format = match word {
         "json" => TraceFormat::Json,
+        "html" => TraceFormat::Html,
         _ => TraceFormat::Svg,
     };
     match word {
@@ -575,7 +579,7 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
                 }
             )))
         }
-        "json" | "svg" => {
+        "json" | "svg" | "html" => {
             if file.is_empty() {
                 return Err(CommandError::TraceNeedsFile(word.to_string()));
             }
@@ -588,12 +592,14 @@ fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     }
 }
 
-/// The two files a schedule can be written to.
+/// The files a schedule can be written to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TraceFormat {
     /// Chrome's Trace Event format.
     Json,
     Svg,
+    /// One self-contained page, with a replay.
+    Html,
 }
 
 /// Writes `trace` to `path` in `format`.
@@ -605,6 +611,7 @@ pub(crate) fn write_trace(
     let text = match format {
         TraceFormat::Json => render::chrome_json(trace),
         TraceFormat::Svg => render::svg(trace),
+        TraceFormat::Html => render::html(trace),
     };
     std::fs::write(path, text).map_err(|source| CommandError::Write {
         path: path.display().to_string(),
@@ -612,12 +619,13 @@ pub(crate) fn write_trace(
     })
 }
 
-/// Whether Tab completes file names after `:command word` (`:trace json`, `:trace svg`).
+/// Whether Tab completes file names after `:command word` (`:trace json`, `:trace svg`,
+/// `:trace html`).
 pub(crate) fn takes_file(command: &str, word: &str) -> bool {
-    command == "trace" && matches!(word, "json" | "svg")
+    command == "trace" && matches!(word, "json" | "svg" | "html")
 }
 
-/// The FILE argument of `:trace json|svg` as a shell reads one word: `'…'` and `"…"` quote
+/// The FILE argument of `:trace json|svg|html` as a shell reads one word: `'…'` and `"…"` quote
 /// (inside double quotes a backslash escapes `"`, `\`, `$` and `` ` ``), a backslash outside quotes escapes the
 /// next character (Tab completion writes `my\ file.svg`), and a leading unquoted `~` or `~/` is
 /// the home folder. `word` is the subcommand, for the messages.
@@ -727,13 +735,32 @@ fn python(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Comman
             what: "an expression, e.g. :python (3 + 7) * (2 + 8)",
         });
     }
+    let (form, expr_text, column) = split_python_arg(invocation);
     // Parse first, so that a syntax error gets its caret under the text typed.
-    parse_expr(invocation.arg, invocation.column)?;
+    parse_expr(expr_text, column)?;
     let program = state
         .session
-        .python_program(invocation.arg)
-        .map_err(|error| expr_error(error, invocation.arg, invocation.column))?;
+        .python_program(expr_text, form)
+        .map_err(|error| expr_error(error, expr_text, column))?;
     Ok(Reply::Text(program.trim_end().to_string()))
+}
+
+/// Splits `[FORM] EXPR`: a first word that names a form of the program (`futures`, `dataflow`,
+/// `dask`) is one when an expression follows it; otherwise the whole argument is the
+/// expression (a variable may be called `dask`). Returns the form, the expression and the
+/// screen column it starts at.
+fn split_python_arg(invocation: Invocation<'_>) -> (render::PythonForm, &str, usize) {
+    let arg = invocation.arg;
+    if let Some((word, rest)) = arg.split_once(char::is_whitespace)
+        && let Ok(form) = word.parse::<render::PythonForm>()
+        && !rest.trim().is_empty()
+    {
+        let rest_trimmed = rest.trim_start();
+        let offset = arg.len() - rest_trimmed.len();
+        let column = invocation.column + text::columns(&arg[..offset]);
+        return (form, rest_trimmed, column);
+    }
+    (render::PythonForm::default(), arg, invocation.column)
 }
 
 /// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
@@ -953,8 +980,8 @@ mod test {
         check(
             &[":trace sideways"],
             Err(
-                "unknown :trace argument 'sideways': expected on, off, live on|off, json FILE or \
-                 svg FILE",
+                "unknown :trace argument 'sideways': expected on, off, live on|off, json FILE, svg \
+                 FILE or html FILE",
             ),
         );
         check(&[":trace json"], Err(":trace json needs a FILE to write"));
@@ -1126,9 +1153,42 @@ mod test {
         assert!(program.starts_with("#!/usr/bin/env python3\n"), "{program}");
         assert!(program.contains("\nWORKERS = 2\n"), "{program}");
         assert!(
+            program.contains("f4 = e.submit(mul, f2.result(), 4)"),
+            "{program}"
+        );
+        // The first word may name the form; the expression's caret stays under its text.
+        let reply = dispatch(&mut state, ":python dataflow (1 + 2) * x", 2);
+        let Ok(Reply::Text(program)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(
             program.contains("(4, \"(1 + 2) * x\", operator.mul, [Task(0), 4]),"),
             "{program}"
         );
+        let reply = dispatch(&mut state, ":python dask (1 + 2) * x", 2);
+        let Ok(Reply::Text(program)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(
+            program.contains("client.submit(mul, f2, 4, key=\"node-4\")"),
+            "{program}"
+        );
+        // A variable named like a form is still a variable when nothing follows it.
+        state.session.eval_line("dask = 7").unwrap();
+        let reply = dispatch(&mut state, ":python dask", 2);
+        let Ok(Reply::Text(program)) = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(program.contains("return 7"), "{program}");
+        match dispatch(&mut state, ":python dataflow (1 +", 2) {
+            Err(CommandError::Expr { text, column, .. }) => {
+                assert_eq!(
+                    (text.as_str(), column),
+                    ("(1 +", 2 + ":python dataflow ".len())
+                );
+            }
+            other => panic!("{other:?}"),
+        }
         check(
             &[":python"],
             Err(":python needs an expression, e.g. :python (3 + 7) * (2 + 8)"),

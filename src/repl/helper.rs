@@ -166,8 +166,26 @@ impl ReplHelper {
                             .complete_path(line, pos)
                             .unwrap_or((pos, Vec::new()));
                     }
+                    let rest = rest.trim_start();
+                    if command.takes_expr
+                        && !command.completions.is_empty()
+                        && !rest.contains(char::is_whitespace)
+                    {
+                        // The first word of `:python` may be a form or a name.
+                        let (start, mut pairs) = self.complete_name(line, pos);
+                        pairs.extend(
+                            command
+                                .completions
+                                .iter()
+                                .filter(|word| !rest.is_empty() && word.starts_with(rest))
+                                .map(|word| Pair {
+                                    display: word.to_string(),
+                                    replacement: format!("{word} "),
+                                }),
+                        );
+                        return (start.min(pos - rest.len()), pairs);
+                    }
                     if !command.takes_expr {
-                        let rest = rest.trim_start();
                         if rest.contains(char::is_whitespace) {
                             return (pos, Vec::new());
                         }
@@ -185,6 +203,12 @@ impl ReplHelper {
                 }
             }
         }
+        self.complete_name(line, pos)
+    }
+
+    /// Candidates for the name ending at `pos`: variables, functions, constants.
+    fn complete_name(&self, line: &str, pos: usize) -> (usize, Vec<Pair>) {
+        let before = &line[..pos];
         let start = before
             .char_indices()
             .rev()
@@ -494,6 +518,13 @@ mod test {
         let total = Value::Int(crate::num::Int::from(3));
         helper.set_vars([("total", &total)].into_iter());
         check_completion(&helper, ":wor", &[":workers "]);
+        // The first word of `:python` is a form or a name.
+        check_completion(
+            &helper,
+            ":python da",
+            &[":python dataflow ", ":python dask "],
+        );
+        check_completion(&helper, ":python tot", &[":python total"]);
         check_completion(&helper, ":s", &[":speedup ", ":show"]);
         check_completion(
             &helper,
@@ -504,6 +535,7 @@ mod test {
                 ":trace live",
                 ":trace json",
                 ":trace svg",
+                ":trace html",
             ],
         );
         check_completion(&helper, ":trace o", &[":trace on", ":trace off"]);

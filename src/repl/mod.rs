@@ -128,6 +128,8 @@ pub(crate) struct Flags {
     pub trace_json: Option<PathBuf>,
     /// `--trace-svg FILE`: `:trace svg FILE` after each evaluation.
     pub trace_svg: Option<PathBuf>,
+    /// `--trace-html FILE`: `:trace html FILE` after each evaluation.
+    pub trace_html: Option<PathBuf>,
     /// `--speedup[=MAX]`: each expression is run as `:speedup EXPR MAX` (and its value becomes
     /// `_`); assignments run once.
     pub speedup: Option<usize>,
@@ -619,8 +621,8 @@ fn finish_live(state: &State, live: Option<Live>, evaluations_before: u64) {
     live.finish(last);
 }
 
-/// `--trace-json FILE` and `--trace-svg FILE`: the last schedule, written after every
-/// evaluation.
+/// `--trace-json FILE`, `--trace-svg FILE` and `--trace-html FILE`: the last schedule, written
+/// after every evaluation.
 fn write_trace_files(state: &State) {
     let Some(trace) = state.session.last_trace() else {
         return;
@@ -628,6 +630,7 @@ fn write_trace_files(state: &State) {
     let files = [
         (&state.flags.trace_json, TraceFormat::Json),
         (&state.flags.trace_svg, TraceFormat::Svg),
+        (&state.flags.trace_html, TraceFormat::Html),
     ];
     for (path, format) in files {
         if let Some(path) = path

@@ -1,6 +1,7 @@
 //! The integration tests, in one binary: the real `parcalc` executable driven as people use
 //! it (batch and REPL), and the library checked against `python3`.
 
+mod browser;
 mod cli;
 mod layers;
 mod oracle;

@@ -531,6 +531,35 @@ fn hundred_thousand_nested_parentheses() {
     );
 }
 
+/// Regression: `--python` recursed over a reduction's body and overflowed the stack (abort,
+/// exit 134) on 40,000 signs. Every view that walks a tree gives output on it.
+#[test]
+fn every_view_of_a_forty_thousand_sign_body_gives_output() {
+    let line = format!("sum({}k for k in range(3))\n", "-".repeat(40_000));
+    let path = scratch_file("signs.calc", line.as_bytes());
+    let path = path_str(&path);
+    let file = |name: &str| path.replace("signs.calc", name);
+    for form in ["futures", "dataflow", "dask"] {
+        let run = Test::new().args(&[&format!("--python={form}"), path]).run();
+        check_normal_exit(&run);
+        assert!(run.stdout.contains("for k in part") || run.stdout.contains("for k in range"));
+    }
+    let run = Test::new().args(&["--tree", path]).run();
+    check_normal_exit(&run);
+    assert!(run.stdout.contains("#40001"), "{}", run.stdout);
+    for (flag, name) in [
+        ("--trace-svg", "signs.svg"),
+        ("--trace-json", "signs.json"),
+        ("--trace-html", "signs.html"),
+    ] {
+        let run = Test::new().args(&[flag, &file(name), path]).run();
+        check_normal_exit(&run);
+        assert_eq!(run.stdout, "3\n", "{}", run.stderr);
+        let written = std::fs::read_to_string(file(name)).unwrap();
+        assert!(written.len() > 100, "{flag}: {written}");
+    }
+}
+
 #[test]
 fn million_term_chains() {
     let terms = 1_000_000;

@@ -123,25 +123,29 @@ pub(crate) fn unindent(text: &str) -> String {
         + "\n"
 }
 
-/// Whether a missing python3 is a failure: `PARCALC_REQUIRE_PYTHON` or `CI` is set to anything
-/// but nothing, `0` or `false`.
-fn python_required() -> bool {
-    ["PARCALC_REQUIRE_PYTHON", "CI"].iter().any(|name| {
+/// Whether a missing tool is a failure: one of `variables`, or `CI`, is set to anything but
+/// nothing, `0` or `false`.
+pub(crate) fn required(variable: &str) -> bool {
+    [variable, "CI"].iter().any(|name| {
         std::env::var(name).is_ok_and(|value| !["", "0", "false"].contains(&value.as_str()))
     })
 }
 
-/// What a test does without python3: it fails where python3 is required ([`python_required`]),
-/// and otherwise says on stderr that it is skipped.
+/// What a test does without python3: it fails where python3 is required
+/// (`PARCALC_REQUIRE_PYTHON` or `CI`), and otherwise says on stderr that it is skipped.
 #[track_caller]
 pub(crate) fn python_missing() {
-    assert!(
-        !python_required(),
-        "python3 not found, and PARCALC_REQUIRE_PYTHON or CI is set"
-    );
+    skip_or_fail("python3 not found", "PARCALC_REQUIRE_PYTHON");
+}
+
+/// A test that cannot run for want of `what`: a failure where `variable` or `CI` is set, else a
+/// note on stderr that it is skipped.
+#[track_caller]
+pub(crate) fn skip_or_fail(what: &str, variable: &str) {
+    assert!(!required(variable), "{what}, and {variable} or CI is set");
     // Written to the real stderr, past the test harness's capture, so that it is seen.
     let _ = writeln!(
         std::io::stderr(),
-        "skipped: python3 not found (PARCALC_REQUIRE_PYTHON=1 makes this a failure)"
+        "skipped: {what} ({variable}=1 makes this a failure)"
     );
 }

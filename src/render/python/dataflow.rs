@@ -1,52 +1,37 @@
-//! `:python` and `--python`: a runnable Python program that computes an expression with
-//! `concurrent.futures` exactly as parcalc's dataflow does, so it can be compared with a
-//! course solution.
+//! `--python=dataflow`: the program that evaluates an expression as parcalc's dataflow does.
 //!
 //! Every operator is a task, in arena order (operands first). A task is submitted to a
 //! `ThreadPoolExecutor` of the current number of workers once its operands are done: the
 //! done-callback of the last operand's future submits it, so no worker ever waits on another
 //! future (the trap of nested `submit(...).result()`, which deadlocks a small pool). Each task
 //! sleeps the current delay, as parcalc's `--delay`. The executor serves its queue oldest first,
-//! so the schedule is parcalc's `--policy fifo`. Variables are written as their values.
-//!
-//! Python's arithmetic and functions are parcalc's, so the program prints the same value; a
-//! reduction's task is its generator expression over the range its operands bound. One
-//! difference is bridged: integers of more than 4,000 digits are written in hexadecimal
-//! (Python refuses longer decimal literals). This module writes the program; it runs nothing.
-
-use std::fmt::Write as _;
-use std::time::Duration;
+//! so the schedule is that of parcalc's `--policy fifo`, and the docstring says so whatever
+//! policy parcalc ran with (its default is `lifo`). A reduction's task is its generator
+//! expression over the range its operands bound. When several operators fail, the first error
+//! to reach a callback is reported, which need not be the leftmost one parcalc reports.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
-use crate::ast::{Ast, BodySkip, Node, NodeId, Reducer};
+use crate::ast::{Ast, BodySkip, Node, NodeId};
 use crate::num::Value;
-use crate::ops::{BinaryOp, Builtin, UnaryOp};
+use crate::plan::Policy;
+use crate::render::python::{
+    DOCSTRING_COLUMNS, MAX_LABEL_CHARS, Setup, binary_function, builtin, delay_sentence,
+    docstring_safe, expression, literal, quote, reducer, unary_function,
+};
 use crate::render::text;
 
-/// Decimal literals longer than this are written in hexadecimal: Python's default limit on
-/// converting decimal text to an int is 4,300 digits, and it applies to source code too.
-const MAX_DECIMAL_DIGITS: usize = 4000;
-
-/// Subexpressions quoted in the program are cut to this many characters.
-const MAX_LABEL_CHARS: usize = 60;
-
 /// The program computing `ast` (whose text is `source`, whose names have the values `env`)
-/// on `n_workers` threads, sleeping `delay` per operator.
-pub(crate) fn python(
-    ast: &Ast,
-    source: &str,
-    env: &[Value],
-    n_workers: usize,
-    delay: Duration,
-) -> String {
+/// as `setup` says.
+pub(crate) fn program(ast: &Ast, source: &str, env: &[Value], setup: Setup) -> String {
     let (tasks, n_tasks) = task_list(ast, source, env);
     let leaf_value = if n_tasks == 0 && !ast.is_empty() {
         literal(ast, ast.root(), env)
     } else {
         "None".to_string()
     };
-    let mut out = header(source, n_workers, delay);
+    let mut out = header(source, setup);
     out.push_str(TASK_CLASS);
     out.push_str(&tasks);
     let _ = write!(
@@ -76,8 +61,8 @@ fn task_list(ast: &Ast, source: &str, env: &[Value]) -> (String, u32) {
             continue;
         }
         let function: Cow<'static, str> = match ast.node(id) {
-            Node::Unary { op, .. } => unary(*op).into(),
-            Node::Binary { op, .. } => binary(*op).into(),
+            Node::Unary { op, .. } => unary_function(*op).into(),
+            Node::Binary { op, .. } => binary_function(*op).into(),
             Node::Call { func, .. } => builtin(*func),
             Node::Reduce(slot) => reduction(ast, *slot, env).into(),
             _ => "None".into(),
@@ -111,34 +96,40 @@ fn task_list(ast: &Ast, source: &str, env: &[Value]) -> (String, u32) {
     (tasks, n_tasks)
 }
 
-/// Width of the docstring's paragraph, as the rest of the program is written.
-const DOCSTRING_COLUMNS: usize = 96;
-
 /// The docstring, the imports and the settings.
-fn header(source: &str, n_workers: usize, delay: Duration) -> String {
+fn header(source: &str, setup: Setup) -> String {
+    let Setup {
+        n_workers, delay, ..
+    } = setup;
     let expression = text::abbreviate(source.trim(), MAX_LABEL_CHARS);
     let delay_seconds = delay.as_secs_f64();
-    let delay_text = if delay.is_zero() {
-        "No task sleeps (parcalc ran without --delay).".to_string()
+    let policy = if setup.policy == Policy::Fifo {
+        "the order parcalc ran with (--policy fifo)".to_string()
     } else {
         format!(
-            "Every task sleeps {} first, as parcalc's --delay.",
-            crate::render::gantt::trim_zeros(&crate::units::format_duration(delay))
+            "the order of parcalc's --policy fifo, not {}'s, which parcalc ran with{}",
+            setup.policy.name(),
+            if setup.policy == Policy::Lifo {
+                " (its default)"
+            } else {
+                ""
+            }
         )
     };
     let paragraph = format!(
         "Every operator is a task, submitted to a ThreadPoolExecutor of {n_workers} worker{plural} \
          once its operands are done: the done-callback of the last operand's future submits it, \
          so no worker ever waits on another future. {delay_text} The executor takes the oldest \
-         submission first: parcalc's --policy fifo.",
+         submission first: {policy}.",
         plural = if n_workers == 1 { "" } else { "s" },
+        delay_text = delay_sentence(delay),
     );
     let paragraph = text::wrap(&paragraph, DOCSTRING_COLUMNS, "").join("\n");
     let mut out = String::new();
     let _ = write!(
         out,
         r#"#!/usr/bin/env python3
-"""{docstring_expression}, evaluated as parcalc evaluates it, with concurrent.futures.
+"""{docstring_expression}, evaluated as parcalc's dataflow evaluates it, with concurrent.futures.
 
 {paragraph}
 
@@ -154,9 +145,7 @@ from concurrent.futures import ThreadPoolExecutor
 WORKERS = {n_workers}
 DELAY = {delay_seconds}  # seconds slept by every operator
 "#,
-        docstring_expression = expression
-            .replace('\\', "\\\\")
-            .replace("\"\"\"", "\\\"\\\"\\\""),
+        docstring_expression = docstring_safe(&expression),
     );
     out
 }
@@ -256,54 +245,6 @@ if __name__ == "__main__":
     main()
 "##;
 
-/// A leaf as a Python expression: a literal, or a variable's value.
-fn literal(ast: &Ast, id: NodeId, env: &[Value]) -> String {
-    match ast.node(id) {
-        Node::SmallInt(value) => value.to_string(),
-        Node::Float(value) => value_literal(&Value::Float(*value)),
-        Node::Literal(index) => ast
-            .literals
-            .get(*index as usize)
-            .map_or("None".to_string(), value_literal),
-        Node::Name(index) => env
-            .get(*index as usize)
-            .map_or("None".to_string(), value_literal),
-        _ => "None".to_string(),
-    }
-}
-
-/// A value as Python source.
-fn value_literal(value: &Value) -> String {
-    match value {
-        Value::Float(x) if x.is_nan() => "math.nan".to_string(),
-        Value::Float(x) if x.is_infinite() => {
-            if *x > 0.0 { "math.inf" } else { "-math.inf" }.to_string()
-        }
-        Value::Float(_) => value.to_string(),
-        Value::Int(int) => {
-            let decimal = int.to_string();
-            if decimal.trim_start_matches('-').len() <= MAX_DECIMAL_DIGITS {
-                decimal
-            } else {
-                format!("{int:#x}")
-            }
-        }
-    }
-}
-
-/// A Python string literal (a JSON string is one).
-fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"?\"".to_string())
-}
-
-fn unary(op: UnaryOp) -> &'static str {
-    match op {
-        UnaryOp::Neg => "operator.neg",
-        UnaryOp::Plus => "operator.pos",
-        UnaryOp::Invert => "operator.invert",
-    }
-}
-
 /// A reduction's task as a Python function of the range's bounds, the body written as one
 /// expression (its own reductions as generator expressions).
 fn reduction(ast: &Ast, slot: u32, env: &[Value]) -> String {
@@ -315,107 +256,4 @@ fn reduction(ast: &Ast, slot: u32, env: &[Value]) -> String {
         _ => "range(*bounds)".to_string(),
     };
     format!("lambda *bounds: {}({generator})", reducer(reduction.func))
-}
-
-fn reducer(func: Reducer) -> &'static str {
-    match func {
-        Reducer::Sum => "sum",
-        Reducer::Prod => "math.prod",
-        Reducer::Min => "min",
-        Reducer::Max => "max",
-    }
-}
-
-/// The subtree of `id` as one Python expression, fully parenthesised.
-fn expression(ast: &Ast, id: NodeId, env: &[Value]) -> String {
-    let mut operands = Vec::new();
-    let node = ast.node(id);
-    if let Some(reduction) = ast.reduction(id) {
-        for &arg in ast.range_args(reduction) {
-            operands.push(expression(ast, arg, env));
-        }
-    } else {
-        ast.for_each_operand(id, |operand| {
-            operands.push(expression(ast, operand, env));
-        });
-    }
-    match node {
-        Node::Local(slot) => ast.reductions[*slot as usize]
-            .var
-            .as_ref()
-            .map_or("None".to_string(), |(var, _)| var.to_string()),
-        Node::Unary { op, .. } => format!("({}{})", op.symbol(), operands[0]),
-        Node::Binary { op, .. } => {
-            let symbol = match op {
-                BinaryOp::Pow => "**",
-                op => op.symbol(),
-            };
-            format!("({} {symbol} {})", operands[0], operands[1])
-        }
-        Node::Call { func, .. } => format!("{}({})", builtin(*func), operands.join(", ")),
-        Node::Reduce(slot) => {
-            let reduction = &ast.reductions[*slot as usize];
-            let bounds = operands.join(", ");
-            let generator = match (reduction.body, &reduction.var) {
-                (Some(body), Some((var, _))) => format!(
-                    "{} for {var} in range({bounds})",
-                    expression(ast, body, env)
-                ),
-                _ => format!("range({bounds})"),
-            };
-            format!("{}({generator})", reducer(reduction.func))
-        }
-        _ => literal(ast, id, env),
-    }
-}
-
-fn binary(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "operator.add",
-        BinaryOp::Sub => "operator.sub",
-        BinaryOp::Mul => "operator.mul",
-        BinaryOp::Div => "operator.truediv",
-        BinaryOp::FloorDiv => "operator.floordiv",
-        BinaryOp::Mod => "operator.mod",
-        BinaryOp::Pow => "operator.pow",
-        BinaryOp::BitAnd => "operator.and_",
-        BinaryOp::BitOr => "operator.or_",
-        BinaryOp::Shl => "operator.lshift",
-        BinaryOp::Shr => "operator.rshift",
-    }
-}
-
-/// A function as Python names it: a builtin, or one of the math module's.
-fn builtin(func: Builtin) -> Cow<'static, str> {
-    match func {
-        Builtin::Sum => "(lambda *args: sum(args))".into(),
-        Builtin::Prod => "(lambda *args: math.prod(args))".into(),
-        Builtin::Abs
-        | Builtin::Min
-        | Builtin::Max
-        | Builtin::Round
-        | Builtin::Pow
-        | Builtin::Int
-        | Builtin::Float
-        | Builtin::Range => func.name().into(),
-        _ => format!("math.{}", func.name()).into(),
-    }
-}
-
-#[cfg(test)]
-mod test {
-    use super::*;
-
-    #[test]
-    fn values_as_python_source() {
-        assert_eq!(value_literal(&Value::Float(0.1)), "0.1");
-        assert_eq!(value_literal(&Value::Float(1e16)), "1e+16");
-        assert_eq!(value_literal(&Value::Float(f64::NAN)), "math.nan");
-        assert_eq!(value_literal(&Value::Float(f64::NEG_INFINITY)), "-math.inf");
-        assert_eq!(value_literal(&Value::Int((-42).into())), "-42");
-        let huge = Value::Int(crate::num::Int::from(1u8) << 20_000);
-        assert!(value_literal(&huge).starts_with("0x1000"));
-        let negative = Value::Int(-(crate::num::Int::from(1u8) << 20_000));
-        assert!(value_literal(&negative).starts_with("-0x1000"));
-    }
 }
