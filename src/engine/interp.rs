@@ -11,7 +11,7 @@
 //!
 //! What is not arithmetic is asked of [`Hooks`]: the simulated work before each operator of the
 //! stretch or each element of a reduction, and whether to stop (a cancellation, an earlier
-//! error elsewhere). A failure carries its [`Path`] in the sequential order: the failing node,
+//! error elsewhere). A failure carries its `Path` in the sequential order: the failing node,
 //! under the reductions (and their elements) it was met in.
 //!
 //! This module evaluates; it neither schedules nor records. A task that may hand part of its

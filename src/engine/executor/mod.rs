@@ -15,7 +15,7 @@
 //! and idle workers steal the oldest); under `fifo` and `critical-path` every ready task goes
 //! into one shared queue (`queue`), each matched by one rayon job.
 //!
-//! **Errors.** Each statement keeps the failure with the smallest [`Path`] (the first a
+//! **Errors.** Each statement keeps the failure with the smallest `Path` (the first a
 //! sequential evaluation meets). A task that cannot hold an earlier failure does not start
 //! once one is known, and one running sleeps no further delay; one that could, still runs,
 //! so the error reported is the sequential one whatever the schedule. The cancel flag stops

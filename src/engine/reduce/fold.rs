@@ -14,7 +14,7 @@
 //! step, so where a float appears the fold must follow Python's order. A chunk's result (a
 //! [`Partial`]) says which case it is: the chunk that starts the range folds as Python does
 //! ([`Partial::Acc`]); a later chunk of ints keeps its exact fold ([`Partial::Exact`], or
-//! [`Partial::OverLimit`] for a product too large to keep); a later chunk with a float keeps
+//! an over-the-limit [`Exact`] for a product too large to keep); a later chunk with a float keeps
 //! its values in order ([`Partial::Values`]), as many as the reduction's memory budget allows,
 //! and names the rest of its range ([`Partial::Pending`]), which is evaluated again when it is
 //! folded into what precedes it. [`combine`] joins two neighbouring partials.
