@@ -289,13 +289,6 @@ impl Session {
                 Err(error) => Err(error),
             });
         }
-        if let ([text], [statement]) = (texts, statements.as_slice())
-            && !statement.ast.reductions.is_empty()
-        {
-            // A lone statement with a reduction: the dataflow evaluator, which cuts the range
-            // into chunks (a program folds a reduction inside its one task).
-            return vec![self.eval_line(text)];
-        }
         let source: Arc<str> = Arc::from(source);
         let n_workers = self.pool.n_workers();
         if !statements.is_empty() {

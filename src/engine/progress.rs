@@ -151,13 +151,13 @@ impl Progress {
         let mut n_listed = 0;
         for block in &blocks {
             for (task, slot) in block.times.iter().enumerate() {
-                if !block.shows(task) {
+                // Acquire: pairs with the Release of the final state, so its end is in place.
+                let (start_ns, state, worker) = unpack(slot.start.load(Ordering::Acquire));
+                if !block.shows(task) || state == ELIDED {
                     continue;
                 }
                 n_listed += 1;
-                // Acquire: pairs with the Release of the final state, so its end is in place.
-                let (start_ns, state, worker) = unpack(slot.start.load(Ordering::Acquire));
-                if state == NOT_STARTED || state == ELIDED {
+                if state == NOT_STARTED {
                     continue;
                 }
                 let outcome = outcome_of(state);

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod layers;
 mod oracle;
+mod policy;
 mod program;
 mod python;
 mod repl;

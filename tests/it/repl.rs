@@ -18,15 +18,15 @@ use expectrl::{ControlCode, Expect, Session};
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running REPL and the temporary folder holding its history.
-struct Repl {
-    session: OsSession,
+pub(crate) struct Repl {
+    pub(crate) session: OsSession,
     home: PathBuf,
 }
 
 impl Repl {
     /// Starts `parcalc` with the given extra arguments and waits for its first prompt.
     #[track_caller]
-    fn start(args: &[&str]) -> Repl {
+    pub(crate) fn start(args: &[&str]) -> Repl {
         Repl::start_with(args, &[("NO_COLOR", "1")])
     }
 
@@ -72,7 +72,7 @@ impl Repl {
 
     /// Waits for `text`; returns what the screen showed before it.
     #[track_caller]
-    fn expect(&mut self, text: &str) -> String {
+    pub(crate) fn expect(&mut self, text: &str) -> String {
         match self.session.expect(text) {
             Ok(captures) => String::from_utf8_lossy(captures.before()).into_owned(),
             Err(error) => panic!("expected {text:?}: {error}"),
@@ -102,8 +102,18 @@ impl Repl {
 
     /// Types a line and presses Enter.
     #[track_caller]
-    fn line(&mut self, text: &str) {
+    pub(crate) fn line(&mut self, text: &str) {
         self.session.send_line(text).unwrap();
+    }
+
+    /// Pastes `lines` (a bracketed paste, as a terminal sends one) and presses Enter.
+    #[track_caller]
+    pub(crate) fn paste(&mut self, lines: &[&str]) {
+        let text = lines.join("\r");
+        self.session
+            .send(format!("\x1b[200~{text}\x1b[201~"))
+            .unwrap();
+        self.line("");
     }
 
     /// Types a line and waits for `output` on a line of its own, then for the next prompt.
@@ -116,7 +126,7 @@ impl Repl {
 
     /// Presses Ctrl-D; returns the exit status and the history file's text.
     #[track_caller]
-    fn quit(mut self) -> (WaitStatus, String) {
+    pub(crate) fn quit(mut self) -> (WaitStatus, String) {
         self.session.send(ControlCode::EndOfTransmission).unwrap();
         let status = self.session.get_process().wait().unwrap();
         let history = std::fs::read_to_string(self.home.join("state/parcalc/history"))

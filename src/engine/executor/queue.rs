@@ -10,8 +10,9 @@
 //! next task in one step (under one lock), as a `ThreadPoolExecutor` worker whose
 //! done-callback submits the next task and then takes the oldest submission. `fifo` takes the
 //! task that became ready first; `critical-path` the one with the highest level, the work on
-//! the longest path from the task to the end (Hu's highest-level-first rule), the oldest of
-//! equal levels first.
+//! the longest path from the task to the end (Hu's highest-level-first rule), and of equal
+//! levels the first in the graph's order (the block made first, the leftmost subtree), so that
+//! the same tree is always served the same way.
 //!
 //! This module only orders tasks; the executor runs them.
 
@@ -25,9 +26,20 @@ use crate::engine::executor::block::TaskRef;
 /// A ready task in the heap of `critical-path`.
 pub(crate) struct Ranked {
     level: u32,
-    /// When it became ready: the older first among equal levels.
-    seq: u64,
+    /// Its place in the graph: its block's order, then its index; the first among equal
+    /// levels goes first.
+    place: u64,
     task: TaskRef,
+}
+
+impl Ranked {
+    fn new(task: TaskRef) -> Ranked {
+        Ranked {
+            level: task.level(),
+            place: u64::from(task.block.order) << 32 | u64::from(task.task),
+            task,
+        }
+    }
 }
 
 impl PartialEq for Ranked {
@@ -46,10 +58,10 @@ impl PartialOrd for Ranked {
 
 impl Ord for Ranked {
     fn cmp(&self, other: &Ranked) -> Ordering {
-        // The largest is served first: the highest level, then the smallest sequence number.
+        // The largest is served first: the highest level, then the first place.
         self.level
             .cmp(&other.level)
-            .then_with(|| other.seq.cmp(&self.seq))
+            .then_with(|| other.place.cmp(&self.place))
     }
 }
 
@@ -57,8 +69,8 @@ impl Ord for Ranked {
 pub(crate) enum ReadyQueue {
     /// Oldest first.
     Fifo(Mutex<VecDeque<TaskRef>>),
-    /// Highest level first; among equal levels, the one that became ready first.
-    Levels(Mutex<(BinaryHeap<Ranked>, u64)>),
+    /// Highest level first; among equal levels, the first in the graph's order.
+    Levels(Mutex<BinaryHeap<Ranked>>),
 }
 
 impl std::fmt::Debug for ReadyQueue {
@@ -76,7 +88,7 @@ impl ReadyQueue {
         match policy {
             Policy::Lifo => None,
             Policy::Fifo => Some(ReadyQueue::Fifo(Mutex::new(VecDeque::new()))),
-            Policy::CriticalPath => Some(ReadyQueue::Levels(Mutex::new((BinaryHeap::new(), 0)))),
+            Policy::CriticalPath => Some(ReadyQueue::Levels(Mutex::new(BinaryHeap::new()))),
         }
     }
 
@@ -84,13 +96,7 @@ impl ReadyQueue {
     pub(crate) fn push(&self, task: TaskRef) {
         match self {
             ReadyQueue::Fifo(queue) => lock(queue).push_back(task),
-            ReadyQueue::Levels(heap) => {
-                let mut heap = lock(heap);
-                let seq = heap.1;
-                heap.1 += 1;
-                let level = task.level();
-                heap.0.push(Ranked { level, seq, task });
-            }
+            ReadyQueue::Levels(heap) => lock(heap).push(Ranked::new(task)),
         }
     }
 
@@ -98,7 +104,7 @@ impl ReadyQueue {
     pub(crate) fn pop(&self) -> Option<TaskRef> {
         match self {
             ReadyQueue::Fifo(queue) => lock(queue).pop_front(),
-            ReadyQueue::Levels(heap) => lock(heap).0.pop().map(|ranked| ranked.task),
+            ReadyQueue::Levels(heap) => lock(heap).pop().map(|ranked| ranked.task),
         }
     }
 
@@ -118,13 +124,10 @@ impl ReadyQueue {
             }
             ReadyQueue::Levels(heap) => {
                 let mut heap = lock(heap);
-                let seq = heap.1;
-                heap.1 += 1;
-                let level = task.level();
-                let ranked = Ranked { level, seq, task };
+                let ranked = Ranked::new(task);
                 // The new task goes straight back out when it beats everything waiting;
                 // otherwise it takes the place of the top, which goes out.
-                match heap.0.peek_mut() {
+                match heap.peek_mut() {
                     Some(mut top) if *top > ranked => std::mem::replace(&mut *top, ranked).task,
                     _ => ranked.task,
                 }
