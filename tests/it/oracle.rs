@@ -1198,3 +1198,110 @@ fn programs_match_python() {
         mismatches[..mismatches.len().min(10)].join("\n")
     );
 }
+
+/// Reductions that fail somewhere along their range, or beside it: the error Python reports is
+/// that of the first failing element, or of a node met before the reduction. Each case is a
+/// line for Python and, for programs, the assignment its line stands for.
+fn failing_reductions(n: usize) -> Vec<(Option<String>, String)> {
+    let mut rng = Rng(0x5eed_f00d_0bad_cafe);
+    (0..n)
+        .map(|_| {
+            let c1 = rng.below(30);
+            let c2 = rng.below(30);
+            let len = 5 + rng.below(40);
+            let func = rng.pick(&["sum", "prod", "min", "max"]);
+            let text = match rng.below(8) {
+                0 => format!("{func}(sqrt({c1} - k) + 1 // (k - {c2}) for k in range({len}))"),
+                1 => {
+                    format!("{func}(1 // (k - {c2}) + 0 * log({c1} - k + 1) for k in range({len}))")
+                }
+                2 => format!("{func}(1 / (k - {c2}) for k in range({len}))"),
+                3 => format!("{func}(sqrt({c1} - k) for k in range({len}))"),
+                4 => format!(
+                    "sum({func}(1 // (j - {c2}) for j in range(k + 1)) for k in range({len}))"
+                ),
+                5 => format!("{func}(k * 0.5 + 1 // (k - {c2}) for k in range({len}))"),
+                6 => format!("1 // ({c1} % 7) + {func}(sqrt({c2} - k) for k in range({len}))"),
+                _ => format!("{func}(log({c1} - k) * 2 + 1 / ({c2} - k) for k in range({len}))"),
+            };
+            // One case in four is the second statement of a program that binds `a` first.
+            if rng.below(4) == 0 {
+                let bound = rng.below(20);
+                let statement = text.replacen(&format!("range({len})"), "range(a)", 1);
+                let python = text.replacen(&format!("range({len})"), &format!("range({bound})"), 1);
+                (Some(format!("a = {bound}\u{1f}{statement}")), python)
+            } else {
+                (None, text)
+            }
+        })
+        .collect()
+}
+
+/// What parcalc prints for a result, as `oracle.py --messages` prints Python's.
+fn as_python_prints(
+    result: &Result<Option<parcalc::session::Outcome>, parcalc::error::Error>,
+) -> String {
+    match result {
+        Ok(Some(outcome)) => outcome.value.to_string(),
+        Ok(None) => "nothing".to_owned(),
+        Err(error) => format!("{}: {}", error_class(&error.kind), error.kind),
+    }
+}
+
+/// Which error a reduction reports does not depend on the schedule: 1,600 reductions
+/// (a quarter of them in programs), over a thousand failing at some element or beside one,
+/// report Python's error — its class and message — on 1, 2 and 4 workers, at grains 1, 4 and
+/// automatic, under every policy.
+#[test]
+fn a_failing_reduction_reports_pythons_error_whatever_the_schedule() {
+    use parcalc::engine::{Grain, Policy};
+    let cases = failing_reductions(1600);
+    let lines: Vec<String> = cases.iter().map(|(_, line)| line.clone()).collect();
+    let Some(answers) = run_oracle(&["--messages"], "reductions", &lines) else {
+        python_missing();
+        return;
+    };
+    let failing = answers
+        .iter()
+        .filter(|answer| answer.starts_with("error:"))
+        .count();
+    assert!(failing >= 1000, "{failing} of the cases fail in Python");
+    for workers in [1, 2, 4] {
+        for grain in [Grain::Fixed(1), Grain::Fixed(4), Grain::Auto] {
+            for policy in Policy::ALL {
+                let options = EvalOptions {
+                    grain,
+                    policy,
+                    ..EvalOptions::default()
+                };
+                let mut session = Session::new(workers, options).expect("a small pool starts");
+                let mismatches: Vec<String> = cases
+                    .iter()
+                    .zip(&answers)
+                    .filter_map(|((program, line), python)| {
+                        let ours = match program {
+                            Some(program) => {
+                                let statements: Vec<&str> = program.split('\u{1f}').collect();
+                                let results = session.eval_program(&statements);
+                                as_python_prints(&results[1])
+                            }
+                            None => as_python_prints(&session.eval_line(line)),
+                        };
+                        (ours != *python).then(|| {
+                            format!(
+                                "{}\n  python:  {python}\n  parcalc: {ours}",
+                                program.as_deref().unwrap_or(line)
+                            )
+                        })
+                    })
+                    .collect();
+                assert!(
+                    mismatches.is_empty(),
+                    "{workers} workers, {grain:?}, {policy:?}: {} mismatches, the first:\n{}",
+                    mismatches.len(),
+                    mismatches[..mismatches.len().min(5)].join("\n")
+                );
+            }
+        }
+    }
+}

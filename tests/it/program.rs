@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use parcalc::engine::{self as program, ProgramStatement};
-use parcalc::engine::{EvalOptions, Grain, Pool};
+use parcalc::engine::{EvalOptions, Grain, Policy, Pool};
 use parcalc::num::Value;
 use proptest::prelude::*;
 
@@ -44,11 +44,32 @@ fn long_expression() -> impl Strategy<Value = String> {
     prop::collection::vec(term(), 66..72).prop_map(|terms| terms.join(" + "))
 }
 
-/// A statement: an expression, an assignment (reassigning the few names there are), a syntax
-/// error, or a blank line.
+/// A reduction: a sum, product or extreme of a generator over a short range, some of whose
+/// elements fail, or of floats, whose fold follows Python's order; its bounds may read names.
+fn reduction() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["sum", "prod", "min", "max"]),
+        prop::sample::select(vec![
+            "k * k",
+            "k * 0.5",
+            "1 // (k - 3)",
+            "(k - 5) * a",
+            "10 ** 10 * k",
+            "1 / (k - 7) + k",
+        ]),
+        prop::sample::select(vec!["9", "b", "a + 3", "0", "20"]),
+    )
+        .prop_map(|(func, body, stop)| format!("{func}({body} for k in range({stop}))"))
+}
+
+/// A statement: an expression, a reduction, an assignment (reassigning the few names there
+/// are), a syntax error, or a blank line.
 fn statement() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => expression(),
+        2 => reduction(),
+        1 => (prop::sample::select(vec!["a", "b"]), reduction())
+            .prop_map(|(name, expr)| format!("{name} = {expr}")),
         1 => long_expression(),
         1 => (prop::sample::select(vec!["a", "b", "c"]), long_expression())
             .prop_map(|(name, expr)| format!("{name} = {expr}")),
@@ -92,9 +113,10 @@ proptest! {
             .map(|line| line.to_string() + "\n")
             .collect();
         for workers in ["1", "2", "3", "8"] {
-            for grain in ["1", "auto"] {
-                check_same(&program, &reference, &["--workers", workers, "--grain", grain]);
-                check_same(&program, &reference, &["--delay", "1us", "--workers", workers, "--grain", grain]);
+            for (grain, policy) in [("1", "lifo"), ("auto", "fifo"), ("4", "critical-path")] {
+                check_same(&program, &reference, &["--workers", workers, "--grain", grain, "--policy", policy]);
+                let paced = ["--delay", "1us", "--workers", workers, "--grain", grain, "--policy", policy];
+                check_same(&program, &reference, &paced);
             }
         }
     }
@@ -121,7 +143,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// The graph evaluator against the sequential reference beside it, on pools of 1, 2, 3
-    /// and 8 workers and several grains, with `b` known before the program.
+    /// and 8 workers, several grains and every policy, with `b` known before the program.
     #[test]
     fn the_graph_gives_the_sequential_results(program in program()) {
         let lookup = |name: &str| (name == "b").then(|| Value::Int(5.into()));
@@ -129,11 +151,15 @@ proptest! {
         let reference = program::run_sequential(&statements, &lookup, &EvalOptions::default().limits);
         for workers in [1, 2, 3, 8] {
             let pool = Pool::new(workers).expect("a small pool starts");
-            for grain in [Grain::Fixed(1), Grain::Fixed(3), Grain::Auto] {
+            for (grain, policy) in [
+                (Grain::Fixed(1), Policy::Lifo),
+                (Grain::Fixed(3), Policy::Fifo),
+                (Grain::Auto, Policy::CriticalPath),
+            ] {
                 let (statements, source) = parse_program(&program);
-                let options = EvalOptions { grain, ..EvalOptions::default() };
+                let options = EvalOptions { grain, policy, ..EvalOptions::default() };
                 let evaluation = program::run_program(&pool, statements, &source, &lookup, &options);
-                prop_assert_eq!(&evaluation.results, &reference, "{} workers, grain {:?}", workers, grain);
+                prop_assert_eq!(&evaluation.results, &reference, "{} workers, grain {:?}, {:?}", workers, grain, policy);
             }
         }
     }

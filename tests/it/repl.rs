@@ -792,3 +792,35 @@ fn trace_after_a_paste_shows_its_program() {
     }
     repl.expect("» ");
 }
+
+/// The live schedule shows every task of a reduction: `sum(k*k for k in range(8))` on 4
+/// workers at 100 ms per element is 15 tasks (8 chunks, 7 combines), and a frame drawn while it
+/// runs counts them and shows the four lanes busy.
+#[test]
+fn the_live_schedule_shows_the_tasks_of_a_reduction() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line(":delay 100ms");
+    repl.expect("» ");
+    repl.line(":workers 4");
+    repl.expect("» ");
+    repl.line("sum(k*k for k in range(8))");
+    repl.expect("running ");
+    let status = repl.expect("tasks done · Ctrl-C cancels");
+    let total: usize = status
+        .rsplit(" of ")
+        .next()
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or_else(|| panic!("a count of tasks in {status:?}"));
+    assert!(total > 1, "{status:?}");
+    // The first frame's lanes, above its time axis.
+    let frame = repl.expect("└");
+    for worker in 0..4 {
+        let lane = frame
+            .lines()
+            .find(|line| line.contains(&format!("worker {worker} │")))
+            .unwrap_or_else(|| panic!("lane {worker} in {frame:?}"));
+        assert!(lane.contains('['), "worker {worker} ran nothing: {frame:?}");
+    }
+    repl.expect("\n140\r\n");
+    repl.expect("» ");
+}

@@ -45,6 +45,24 @@ const MAX_CHUNKS: u64 = 4096;
 const REDUCTION_CHUNKS_PER_WORKER: u64 = 64;
 
 impl Run {
+    /// A plain range a formula folds (a sum, an extreme, a product with a zero factor or of
+    /// ints of one sign, itself a parallel product tree): its value, with no chunks to cut.
+    /// `None` where no formula applies.
+    fn fold_by_formula(
+        &self,
+        func: crate::ast::Reducer,
+        range: &Range,
+    ) -> Option<Result<Value, NumError>> {
+        let value = range
+            .formula(func, 0, range.len, self.limits.max_bits)
+            .ok()??;
+        let mut fold = crate::engine::reduce::fold::Fold::new(func, None);
+        Some(
+            fold.push(Value::Int(value), &self.limits)
+                .and_then(|()| fold.finish(&self.limits)),
+        )
+    }
+
     /// The reduction at `node`, the root of task `task` of `block`, its bounds known.
     pub(super) fn start_reduction(
         self: &Arc<Self>,
@@ -79,6 +97,18 @@ impl Run {
                 .count()
                 .max(1) as u32
         });
+        if reduction.body.is_none()
+            && self.delay.is_zero()
+            && let Some(folded) = self.fold_by_formula(reduction.func, &range)
+        {
+            return match folded {
+                Ok(value) => {
+                    let _ = block.values[task as usize].set(value);
+                    Ran::Ended(TaskOutcome::Ran)
+                }
+                Err(error) => failed(error),
+            };
+        }
         let chunk_len = self.chunk_len(&range, body_ops);
         let n_chunks = range.len.div_ceil(chunk_len);
         let small = SmallBody::compile(ast, slot, &*tree.names);

@@ -77,8 +77,9 @@ impl Range {
 impl Range {
     /// The exact fold of elements `lo..hi` (not empty) where a formula or a product tree gives
     /// it without visiting them: a sum is `n * first + step * n * (n - 1) / 2`, an extreme is
-    /// an end, a product with a zero factor is zero and a product of consecutive positive ints
-    /// a balanced product tree. `None` where no formula applies.
+    /// an end, a product with a zero factor is zero and a product of consecutive ints of one
+    /// sign a balanced product tree (negative when an odd number are negative). `None` where no
+    /// formula applies.
     pub(crate) fn formula(
         &self,
         func: crate::ast::Reducer,
@@ -108,10 +109,19 @@ impl Range {
                 if *low <= Int::ZERO && *high >= Int::ZERO && (&first % &self.step).is_zero() {
                     return Ok(Some(Int::ZERO));
                 }
-                if self.step != Int::ONE || first <= Int::ZERO {
+                let unit = self.step == Int::ONE || self.step == Int::NEG_ONE;
+                let n = hi - lo;
+                if !unit || (*low <= Int::ZERO && *high >= Int::ZERO) {
                     return Ok(None);
                 }
-                crate::num::range_product(&first, hi - lo, max_bits)?
+                if *low > Int::ZERO {
+                    crate::num::range_product(low, n, max_bits)?
+                } else {
+                    // Consecutive negative ints: the product of their magnitudes, negative when
+                    // there is an odd number of them.
+                    let magnitude = crate::num::range_product(&-high, n, max_bits)?;
+                    if n % 2 == 1 { -magnitude } else { magnitude }
+                }
             }
         }))
     }
