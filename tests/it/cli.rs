@@ -788,7 +788,7 @@ fn twenty_quick_then(last: &str) -> (std::path::PathBuf, Vec<String>) {
 }
 
 /// Sends `signal` (`INT`, `TERM`) to the process `pid`.
-fn send_signal(signal: &str, pid: u32) {
+pub(crate) fn send_signal(signal: &str, pid: u32) {
     let sent = std::process::Command::new("kill")
         .args([&format!("-{signal}"), &pid.to_string()])
         .status()
@@ -843,7 +843,7 @@ fn values_before_a_long_statement_are_out_and_sigint_keeps_them() {
 
 /// The CPU time the process `pid` has used, in clock ticks, from `/proc` (`None` where there
 /// is no `/proc`).
-fn cpu_ticks(pid: u32) -> Option<u64> {
+pub(crate) fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The fields after the command's name, which is in parentheses: utime and stime are the
     // 12th and 13th of them.
