@@ -248,7 +248,7 @@ impl Session {
 
     /// Parses and evaluates `texts`, in order, as one program: one dataflow graph in which a
     /// name read is an edge to the statement that last assigned it and `_` an edge to the last
-    /// expression statement (see `engine::program`), so independent statements run at the
+    /// expression statement (see `engine::executor`), so independent statements run at the
     /// same time. The results, the variables and `_` afterwards are exactly those of
     /// [`Session::eval_line`] on each text in turn; the program's trace, one chart of all its
     /// statements, becomes the last trace. `Ok(None)` for a blank or a comment.

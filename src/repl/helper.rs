@@ -3,8 +3,8 @@
 //! One struct, [`ReplHelper`], implements each rustyline trait by hand. Completion offers the
 //! commands, their arguments, file names after `:trace json` and `:trace svg` (rustyline's own
 //! file name completer, which quotes and escapes as a shell does), variables and functions.
-//! Highlighting runs on a small hand-written lexer ([`tokens`]) that is linear in the line and
-//! accepts any text, so it never disagrees with itself on a half-typed line and never fails; it
+//! Highlighting runs on the language's lexer (`syntax::lex`, through [`tokens`]), which is
+//! linear in the line and accepts any text, so it never disagrees with itself on a half-typed line and never fails; it
 //! is not the parser and knows nothing about precedence. The preview (the hint) evaluates short expressions with the
 //! sequential evaluator on a copy of the variables under a small size limit, so it is instant; it
 //! is never accepted by the right arrow, and is off when a delay is set or colour is off (without
