@@ -124,6 +124,11 @@ pub struct Args {
     /// Never colour the output (also: the `NO_COLOR` environment variable).
     #[arg(long)]
     pub no_color: bool,
+
+    /// Run FILE and the -e expressions, then open the REPL with their variables (as
+    /// `python -i`).
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
 }
 
 /// The FORM of `--python`: futures, dataflow or dask.
@@ -161,7 +166,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         ..EvalOptions::default()
     };
     let n_workers = args.workers.unwrap_or_else(engine::default_workers);
-    let interactive = args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal();
+    let interactive = args.interactive
+        || (args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal());
     // In batch mode the pool starts when a statement first needs it.
     let session = if interactive {
         Session::new(n_workers, options)
@@ -437,6 +443,12 @@ fn repl_flags(args: &Args) -> crate::repl::Flags {
         speedup: args
             .speedup
             .map(|max| max.unwrap_or_else(default_speedup_workers)),
+        first: args
+            .file
+            .iter()
+            .map(|path| crate::repl::First::File(path.clone()))
+            .chain(args.exprs.iter().cloned().map(crate::repl::First::Expr))
+            .collect(),
     }
 }
 
@@ -636,9 +648,10 @@ impl Batch<'_> {
                 }
             };
             match results.next() {
-                Some(Ok(Some(outcome))) if outcome.assigned.is_none() => {
-                    self.value(session, &outcome.value)?;
-                }
+                Some(Ok(Some(outcome))) => match outcome.assigned.as_deref() {
+                    None => self.value(session, &outcome.value)?,
+                    Some(name) => self.note(name)?,
+                },
                 Some(Err(error)) => self.report_error(&error, &text, origin)?,
                 _ => {}
             }
@@ -683,6 +696,15 @@ impl Batch<'_> {
         match session.python_program(text, form) {
             Ok(program) => self.out.write_all(program.as_bytes()),
             Err(error) => self.report_error(&error, text, origin),
+        }
+    }
+
+    /// After assigning a name another calculator takes for a setting (`scale = 20`), the note
+    /// on stderr saying what to do here instead.
+    fn note(&mut self, name: &str) -> io::Result<()> {
+        match crate::render::habits::note(name) {
+            Some(note) => self.report(format_args!("{note}")),
+            None => Ok(()),
         }
     }
 
@@ -773,8 +795,9 @@ impl Batch<'_> {
         match result {
             Ok(None) => {}
             Ok(Some(outcome)) => {
-                if outcome.assigned.is_none() {
-                    self.value(session, &outcome.value)?;
+                match outcome.assigned.as_deref() {
+                    None => self.value(session, &outcome.value)?,
+                    Some(name) => self.note(name)?,
                 }
                 if self.args.trace
                     && let Some(trace) = session.last_trace()

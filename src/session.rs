@@ -158,6 +158,12 @@ impl Session {
         self.vars.get(self.last_value.as_deref()?)
     }
 
+    /// Forgets every variable, `_` included (`:clear`).
+    pub fn clear(&mut self) {
+        self.vars.clear();
+        self.last_value = None;
+    }
+
     /// Names of the variables, `_` included once set, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.vars.keys().map(|name| &**name)

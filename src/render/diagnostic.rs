@@ -28,11 +28,7 @@ pub fn render_error_with_hint(
     hint: Option<&str>,
     color: Color,
 ) -> String {
-    let message = match hint {
-        Some(hint) => format!("{error} ({hint})"),
-        None => error.to_string(),
-    };
-    let mut out = headline(&message, color);
+    let mut out = headline(&message(error, source, hint), color);
     if let Some((line, carets)) = quote(source, error.span) {
         let _ = write!(out, "\n  {line}\n  {}", paint_caret(&carets, color));
     }
@@ -47,7 +43,7 @@ pub fn render_error_caret_first(error: &Error, source: &str, color: Color) -> St
     if let Some((line, carets)) = quote(source, error.span) {
         let _ = writeln!(out, "  {line}\n  {}", paint_caret(&carets, color));
     }
-    out.push_str(&headline(&error.to_string(), color));
+    out.push_str(&headline(&message(error, source, None), color));
     out
 }
 
@@ -69,8 +65,20 @@ pub fn render_error_under_prompt(
         out.push_str(&paint_caret(&carets, color));
         out.push('\n');
     }
-    out.push_str(&headline(&error.to_string(), color));
+    out.push_str(&headline(&message(error, source, None), color));
     out
+}
+
+/// The message of `error` in `source`, with the front door's `hint` and what another
+/// calculator's habit explains (`render::habits`) in parentheses.
+fn message(error: &Error, source: &str, hint: Option<&str>) -> String {
+    let habit = super::habits::hint(error, source);
+    match (hint, habit) {
+        (Some(hint), Some(habit)) => format!("{error} ({hint}; {habit})"),
+        (Some(hint), None) => format!("{error} ({hint})"),
+        (None, Some(habit)) => format!("{error} ({habit})"),
+        (None, None) => error.to_string(),
+    }
 }
 
 /// The style of `error:` and of the carets.

@@ -14,6 +14,7 @@ mod chrome;
 pub mod diagnostic;
 mod figures;
 mod gantt;
+pub mod habits;
 mod header;
 mod html;
 mod label;

@@ -19,7 +19,7 @@ use crate::ops;
 use crate::render::text::{self, wrap};
 use crate::render::{self, Color, SpeedupRow};
 use crate::repl::wait::{self, Waited};
-use crate::repl::{Flags, display};
+use crate::repl::{Flags, display, sessions};
 use crate::session::Session;
 use crate::settings::{self, SettingError};
 use crate::syntax;
@@ -123,10 +123,19 @@ pub(crate) enum CommandError {
     TraceFiles(String),
     #[error("unclosed quote in the FILE of :trace {0}")]
     UnclosedQuote(String),
+    #[error(":{0} takes one FILE (quote a name that has spaces)")]
+    OneFile(&'static str),
+    #[error("unclosed quote in the FILE of :{0}")]
+    FileQuote(&'static str),
     #[error("no evaluation yet: type an expression first")]
     NoTrace,
     #[error("no value yet")]
     NoValue,
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -262,6 +271,30 @@ pub(crate) const COMMANDS: &[Command] = &[
         completions: &[],
         takes_expr: false,
         run: vars,
+    },
+    Command {
+        name: "load",
+        args: "FILE",
+        help: "run a file here, keeping its variables",
+        completions: &[],
+        takes_expr: false,
+        run: load,
+    },
+    Command {
+        name: "save",
+        args: "FILE",
+        help: "write the variables as a file :load reads",
+        completions: &[],
+        takes_expr: false,
+        run: save,
+    },
+    Command {
+        name: "clear",
+        args: "",
+        help: "forget every variable",
+        completions: &[],
+        takes_expr: false,
+        run: clear,
     },
     Command {
         name: "show",
@@ -625,6 +658,11 @@ pub(crate) fn takes_file(command: &str, word: &str) -> bool {
     command == "trace" && matches!(word, "json" | "svg" | "html")
 }
 
+/// Whether the first argument of `command` is a FILE (`:load`, `:save`).
+pub(crate) fn first_is_file(command: &str) -> bool {
+    matches!(command, "load" | "save")
+}
+
 /// The FILE argument of `:trace json|svg|html` as a shell reads one word: `'…'` and `"…"` quote
 /// (inside double quotes a backslash escapes `"`, `\`, `$` and `` ` ``), a backslash outside quotes escapes the
 /// next character (Tab completion writes `my\ file.svg`), and a leading unquoted `~` or `~/` is
@@ -864,6 +902,58 @@ fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
     } else {
         Ok(Reply::Text(lines.join("\n")))
     }
+}
+
+/// `:load FILE`: values and errors are printed as the file ends, in order, each on its stream.
+fn load(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    let path = file_argument("load", invocation)?;
+    let printed = sessions::load(&mut state.session, &state.interrupt, &path, state.color)
+        .map_err(|source| CommandError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+    sessions::show(&printed);
+    Ok(Reply::Text(String::new()))
+}
+
+fn save(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    let path = file_argument("save", invocation)?;
+    let n_saved = sessions::save(&state.session, &path).map_err(|source| CommandError::Write {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(Reply::Text(format!(
+        "saved {} to {}",
+        plural(n_saved, "variable"),
+        path.display()
+    )))
+}
+
+fn clear(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    no_argument("clear", invocation)?;
+    let n_forgotten = sessions::clear(&mut state.session);
+    Ok(Reply::Text(format!(
+        "forgot {}",
+        plural(n_forgotten, "variable")
+    )))
+}
+
+/// The FILE argument of `:load` or `:save`, read as a shell reads one word (see [`parse_path`]).
+fn file_argument(
+    command: &'static str,
+    invocation: Invocation<'_>,
+) -> Result<PathBuf, CommandError> {
+    if invocation.arg.is_empty() {
+        return Err(CommandError::MissingArgument {
+            command,
+            what: "a FILE",
+        });
+    }
+    parse_path(invocation.arg, command).map_err(|error| match error {
+        CommandError::TraceFiles(_) => CommandError::OneFile(command),
+        CommandError::UnclosedQuote(_) => CommandError::FileQuote(command),
+        other => other,
+    })
 }
 
 fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {

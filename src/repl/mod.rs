@@ -17,6 +17,9 @@ pub(crate) mod display;
 pub(crate) mod helper;
 pub(crate) mod history;
 pub(crate) mod live;
+pub(crate) mod sessions;
+
+pub(crate) use sessions::First;
 pub(crate) mod wait;
 
 use std::panic::{self, AssertUnwindSafe};
@@ -133,6 +136,8 @@ pub(crate) struct Flags {
     /// `--speedup[=MAX]`: each expression is run as `:speedup EXPR MAX` (and its value becomes
     /// `_`); assignments run once.
     pub speedup: Option<usize>,
+    /// `-i`: what runs before the first prompt, in order (the FILE, then the `-e`s).
+    pub first: Vec<First>,
 }
 
 /// Runs the REPL on the terminal until `:quit` or Ctrl-D.
@@ -147,12 +152,7 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
     let history = open_history(&mut editor);
     let interrupt = CancelFlag::default();
     let prompt = on_interrupt(&interrupt);
-    panic::set_hook(Box::new(|info| {
-        if let Ok(mut last) = LAST_PANIC.lock() {
-            *last = Some(info.to_string());
-        }
-    }));
-
+    record_panics();
     println!("{}", banner(session.n_workers()));
     let mut state = State {
         session,
@@ -163,6 +163,8 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
         interrupt,
         flags,
     };
+    let first = std::mem::take(&mut state.flags.first);
+    sessions::run_first(&mut state.session, &state.interrupt, &first, state.color);
     let mut pending: Option<String> = None;
     loop {
         if let Some(helper) = editor.helper_mut() {
@@ -297,10 +299,7 @@ fn evaluate_program(state: &mut State, statements: &[String]) {
         match result {
             Ok(Some(outcome)) => {
                 let shown = display::abbreviate_value(&outcome.value);
-                match &outcome.assigned {
-                    Some(name) => println!("{name} = {shown}"),
-                    None => println!("{shown}"),
-                }
+                print_outcome(outcome.assigned.as_deref(), &shown);
             }
             Ok(None) => {}
             Err(Error {
@@ -561,10 +560,7 @@ fn evaluate(state: &mut State, text: &str) {
     match finished {
         Ok(outcome) => {
             let shown = shown.unwrap_or_else(|| display::abbreviate_value(&outcome.value));
-            match &outcome.assigned {
-                Some(name) => println!("{name} = {shown}"),
-                None => println!("{shown}"),
-            }
+            print_outcome(outcome.assigned.as_deref(), &shown);
             if state.show_trace
                 && let Some(trace) = state.session.last_trace()
             {
@@ -664,6 +660,29 @@ pub(crate) fn render_failure(error: &CommandError, color: Color) -> String {
         } => diagnostic::render_error_under_prompt(error, text, *column, color),
         CommandError::Cancelled => "\ncancelled".to_string(),
         other => diagnostic::headline(&other.to_string(), color),
+    }
+}
+
+/// Records the message of a panic in [`LAST_PANIC`] instead of printing it over the prompt.
+fn record_panics() {
+    panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(info.to_string());
+        }
+    }));
+}
+
+/// Prints a value as the REPL shows it, `name = value` for an assignment, and after assigning
+/// a name another calculator takes for a setting (`scale`), the note saying what to do here.
+fn print_outcome(assigned: Option<&str>, shown: &str) {
+    match assigned {
+        Some(name) => {
+            println!("{name} = {shown}");
+            if let Some(note) = crate::render::habits::note(name) {
+                eprintln!("{note}");
+            }
+        }
+        None => println!("{shown}"),
     }
 }
 

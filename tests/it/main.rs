@@ -10,4 +10,5 @@ mod program;
 mod python;
 mod repl;
 mod robust;
+mod sessions;
 mod util;

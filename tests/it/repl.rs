@@ -118,7 +118,7 @@ impl Repl {
 
     /// Types a line and waits for `output` on a line of its own, then for the next prompt.
     #[track_caller]
-    fn check(&mut self, input: &str, output: &str) {
+    pub(crate) fn check(&mut self, input: &str, output: &str) {
         self.line(input);
         self.expect(&format!("\n{output}\r\n"));
         self.expect("» ");
