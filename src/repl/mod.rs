@@ -136,13 +136,16 @@ pub(crate) struct Flags {
     /// `--speedup[=MAX]`: each expression is run as `:speedup EXPR MAX` (and its value becomes
     /// `_`); assignments run once.
     pub speedup: Option<usize>,
-    /// `-i`: what runs before the first prompt, in order (the FILE, then the `-e`s).
+    /// What runs before the first prompt, in order: the startup file, then (`-i`) the FILE
+    /// and the `-e`s.
     pub first: Vec<First>,
+    /// Most lines the history keeps (`history` in config.toml).
+    pub history: Option<usize>,
 }
 
 /// Runs the REPL on the terminal until `:quit` or Ctrl-D.
 pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
-    let mut editor = match new_editor(color) {
+    let mut editor = match new_editor(color, flags.history) {
         Ok(editor) => editor,
         Err(error) => {
             eprintln!("error: cannot start the line editor: {error}");
@@ -344,9 +347,12 @@ fn report_panic(text: &str) {
     eprintln!("internal error: {message}\n  while handling: {text:?}");
 }
 
-fn new_editor(color: Color) -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
+fn new_editor(
+    color: Color,
+    history_size: Option<usize>,
+) -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
     let config = Config::builder()
-        .max_history_size(history::MAX_ENTRIES)?
+        .max_history_size(history_size.unwrap_or(history::MAX_ENTRIES))?
         .history_ignore_dups(true)?
         .auto_add_history(false)
         .completion_type(CompletionType::List)

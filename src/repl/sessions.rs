@@ -121,6 +121,8 @@ pub(crate) fn clear(session: &mut Session) -> usize {
 /// What `parcalc -i` runs before the first prompt.
 #[derive(Clone, Debug)]
 pub(crate) enum First {
+    /// The startup file: run as `:load` runs a file, showing only its errors.
+    Init(PathBuf),
     /// The FILE, run as `:load FILE`.
     File(PathBuf),
     /// One `-e` expression.
@@ -140,6 +142,17 @@ pub(crate) fn run_first(
         let printed = match item {
             First::File(path) => match load(session, interrupt, path, color) {
                 Ok(printed) => printed,
+                Err(error) => {
+                    eprintln!("error: cannot read {}: {error}", path.display());
+                    continue;
+                }
+            },
+            First::Init(path) => match load(session, interrupt, path, color) {
+                // What a startup file defines is its point; its values would be noise.
+                Ok(printed) => printed
+                    .into_iter()
+                    .filter(|line| matches!(line, Printed::Error(_)))
+                    .collect(),
                 Err(error) => {
                     eprintln!("error: cannot read {}: {error}", path.display());
                     continue;

@@ -39,6 +39,21 @@ impl Repl {
     /// [`Repl::start_with`], with a history file holding `history` before the REPL starts.
     #[track_caller]
     fn start_with_history(args: &[&str], env: &[(&str, &str)], history: Option<&[u8]>) -> Repl {
+        let files: Vec<(&str, &[u8])> = history
+            .map(|history| ("state/parcalc/history", history))
+            .into_iter()
+            .collect();
+        Repl::start_with_files(args, env, &files)
+    }
+
+    /// [`Repl::start_with`], with `files` (paths relative to the fresh home folder, such as
+    /// `.config/parcalc/config.toml`) written before the REPL starts.
+    #[track_caller]
+    pub(crate) fn start_with_files(
+        args: &[&str],
+        env: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Repl {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let home = std::env::temp_dir().join(format!(
             "parcalc-repl-{}-{}",
@@ -47,10 +62,10 @@ impl Repl {
         ));
         let _ = std::fs::remove_dir_all(&home);
         std::fs::create_dir_all(&home).unwrap();
-        if let Some(history) = history {
-            let folder = home.join("state/parcalc");
-            std::fs::create_dir_all(&folder).unwrap();
-            std::fs::write(folder.join("history"), history).unwrap();
+        for (path, bytes) in files {
+            let path = home.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
         }
         let mut command = Command::new(env!("CARGO_BIN_EXE_parcalc"));
         command
@@ -58,6 +73,7 @@ impl Repl {
             .current_dir(&home)
             .env("HOME", &home)
             .env("XDG_STATE_HOME", home.join("state"))
+            .env_remove("XDG_CONFIG_HOME")
             .env_remove("NO_COLOR")
             .env("TERM", "xterm-256color");
         for (key, value) in env {

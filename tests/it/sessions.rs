@@ -97,3 +97,66 @@ fn other_calculators_habits_get_a_hint() {
     let shown = repl.expect("» ");
     assert!(!shown.contains("did you mean"), "{shown}");
 }
+
+#[test]
+fn the_startup_file_runs_before_the_first_prompt_unless_no_init() {
+    let init: &[(&str, &[u8])] = &[(".config/parcalc/init.calc", b"y = 7\ny * 100\n")];
+    let mut repl = Repl::start_with_files(&["-w", "2"], &[("NO_COLOR", "1")], init);
+    // Its values are not shown; its names are known.
+    repl.check("y * 6", "42");
+    let mut repl = Repl::start_with_files(&["-w", "2", "--no-init"], &[("NO_COLOR", "1")], init);
+    repl.line("y");
+    repl.expect("name 'y' is not defined");
+    repl.expect("» ");
+}
+
+#[test]
+fn config_sets_the_defaults_and_flags_override_them() {
+    let config: &[(&str, &[u8])] = &[(
+        ".config/parcalc/config.toml",
+        b"# defaults\nworkers = 3\npolicy = \"fifo\"\n",
+    )];
+    let mut repl = Repl::start_with_files(&[], &[("NO_COLOR", "1")], config);
+    repl.check(":workers", "3 workers");
+    repl.check("(1 + 2) * (3 + 4) + (5 + 6) * (7 + 8)", "186");
+    repl.line(":trace");
+    let chart = repl.expect("» ");
+    assert!(
+        chart.contains("worker 2") && chart.contains("policy fifo"),
+        "{chart}"
+    );
+    let mut repl = Repl::start_with_files(&["-w", "2"], &[("NO_COLOR", "1")], config);
+    repl.check(":workers", "2 workers");
+}
+
+#[test]
+fn a_bad_config_line_is_named_with_its_file_and_number() {
+    let folder = folder("config");
+    std::fs::create_dir_all(folder.join("parcalc")).unwrap();
+    let path = folder.join("parcalc/config.toml");
+    std::fs::write(&path, "workers = 2\nwrokers = 3\n").unwrap();
+    let run = crate::util::Test::new()
+        .args(&["-e", "1 + 1"])
+        .env("XDG_CONFIG_HOME", folder.to_str().unwrap())
+        .run();
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: {}:2: unknown setting 'wrokers' (did you mean 'workers'?)",
+            path.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    // A good file's defaults apply in batch mode too, under the flags.
+    std::fs::write(&path, "delay = \"1ms\"\ngrain = 1\n").unwrap();
+    let run = crate::util::Test::new()
+        .args(&["--trace", "-w", "2", "-e", "(1 + 2) * 3"])
+        .env("XDG_CONFIG_HOME", folder.to_str().unwrap())
+        .run();
+    assert!(
+        run.stdout.contains("delay 1 ms") && run.stdout.contains("2 workers"),
+        "{}",
+        run.stdout
+    );
+}
