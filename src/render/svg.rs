@@ -516,20 +516,20 @@ fn critical_path(out: &mut String, trace: &Trace, analysis: &Analysis, top: f64)
 /// The legend as a table: one row per task the terminal legend lists, with its mark, id,
 /// subexpression, value, worker, start, duration and what became of it. Returns the y below it.
 fn legend_table(out: &mut String, trace: &Trace, analysis: &Analysis, top: f64) -> f64 {
-    let chosen = legend::entries(trace);
+    let selection = legend::entries(trace, analysis);
+    let chosen = &selection.tasks;
     let mut y = top + 14.0;
     let _ = writeln!(
         out,
         r#"<text class="legend-title" x="{MARGIN}" y="{y:.1}" font-weight="bold">tasks</text>"#
     );
-    if chosen.is_empty() {
+    if chosen.is_empty() && selection.notes.is_empty() {
         let _ = writeln!(
             out,
             r#"<text class="legend-row" x="{LEFT}" y="{y:.1}">no tasks: the expression has no operator</text>"#
         );
         return y + 6.0;
     }
-    let n_listed = chosen.len();
     let columns = legend_columns();
     y += LINE;
     let _ = write!(
@@ -544,7 +544,7 @@ fn legend_table(out: &mut String, trace: &Trace, analysis: &Analysis, top: f64) 
         );
     }
     out.push_str("</g>\n");
-    for index in chosen {
+    for &index in chosen {
         y += LINE;
         let cells = legend_cells(trace, analysis, index);
         let task = &trace.tasks[index];
@@ -563,14 +563,13 @@ fn legend_table(out: &mut String, trace: &Trace, analysis: &Analysis, top: f64) 
         }
         out.push_str("</g>\n");
     }
-    let left_out = trace.tasks.len() - n_listed;
-    if left_out > 0 {
+    for note in &selection.notes {
         y += LINE;
         let _ = writeln!(
             out,
-            r#"<text class="legend-more" x="{:.1}" y="{y:.1}">… {} not listed (the longest are shown)</text>"#,
+            r#"<text class="legend-more" x="{:.1}" y="{y:.1}">{}</text>"#,
             columns[1].0,
-            escape(&plural(left_out, "more task"))
+            escape(note)
         );
     }
     y + 6.0

@@ -648,9 +648,19 @@ fn trace_of_a_reduction_shows_the_maps_and_the_reduction_tree() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("#2  k * k"), "{}", run.stdout);
+    // Chunks by their elements, combines by what they join; the critical path in full, the
+    // other equal tasks summarised.
+    assert!(run.stdout.contains("#2  k * k for k = "), "{}", run.stdout);
     assert!(
-        run.stdout.contains("critical path #2 → #4 → #4 → #4"),
+        run.stdout
+            .contains("* #4  sum of 2 partials, k in 0..7  = 140"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("more map chunks, "), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("critical path 4 tasks, `*` in the legend"),
         "{}",
         run.stdout
     );
@@ -680,7 +690,15 @@ fn trace_of_a_reduction_shows_the_maps_and_the_reduction_tree() {
             )
         })
         .collect();
-    let (maps, combines): (Vec<_>, Vec<_>) = tasks.iter().partition(|task| task.0 == "k * k");
+    let (maps, combines): (Vec<_>, Vec<_>) = tasks
+        .iter()
+        .partition(|task| task.0.starts_with("k * k for k = "));
+    assert!(
+        combines
+            .iter()
+            .all(|task| task.0.starts_with("sum of 2 partials, k in ")),
+        "{tasks:?}"
+    );
     assert_eq!(maps.len(), 8, "{tasks:?}");
     assert_eq!(combines.len(), 7, "{tasks:?}");
     let mut squares: Vec<u32> = maps.iter().map(|task| task.4.parse().unwrap()).collect();
