@@ -374,16 +374,16 @@ fn draw_axis(out: &mut String, scale: &Scale, color: Color) {
     while tick <= scale.end_ns as f64 * (1.0 + 1e-9) {
         // The same floor as the blocks', so a tick sits where a task starting then does.
         let column = (tick as u128 * columns as u128 / u128::from(scale.end_ns)) as usize;
-        // A tick in the last column but one would stand beside the end's: the end stands
-        // for it.
-        if column + 1 >= columns {
-            break;
-        }
-        line[column] = '┬';
         let text = label_of(tick);
         let n_chars = text.chars().count();
         let start = column;
-        if start >= free_from && start + n_chars + 2 <= end_start {
+        // A tick whose label would run into the end's stands too close to it: the end
+        // stands for it.
+        if column + 1 >= columns || start + n_chars + 2 > end_start {
+            break;
+        }
+        line[column] = '┬';
+        if start >= free_from {
             for (offset, c) in text.chars().enumerate() {
                 labels[start + offset] = c;
             }

@@ -367,6 +367,18 @@ fn no_colour_when_not_a_terminal_even_without_no_color() {
     assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
 }
 
+/// Regression: an error about the input as a whole drew a caret under its first character.
+#[test]
+fn an_error_with_no_position_draws_no_caret() {
+    let run = Test::new()
+        .args(&["--max-input", "3", "-e", "1+2+3"])
+        .expect("", 1);
+    assert_eq!(
+        run.stderr,
+        "error: input of 5 bytes is over the limit of 3 bytes (raise it with --max-input)\n"
+    );
+}
+
 #[test]
 fn input_over_the_length_limit_is_refused_and_later_lines_go_on() {
     let run = Test::new()

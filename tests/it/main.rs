@@ -11,3 +11,4 @@ mod python;
 mod repl;
 mod robust;
 mod util;
+mod views;
