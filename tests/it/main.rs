@@ -8,6 +8,7 @@ mod oracle;
 mod policy;
 mod program;
 mod python;
+mod readme;
 mod repl;
 mod robust;
 mod util;
