@@ -95,7 +95,13 @@ impl Live {
             return;
         }
         self.next_frame = now + FRAME_EVERY;
-        let frame = match self.watch.snapshot() {
+        // A plan of no tasks after frames of some: the evaluation has just handed its tasks
+        // over to be assembled into its trace, and has ended.
+        let snapshot = self
+            .watch
+            .snapshot()
+            .filter(|snapshot| snapshot.n_tasks > 0 || self.last_frame.is_none());
+        let frame = match snapshot {
             Some(snapshot) => {
                 // A column and a line less than the screen, so that no line wraps and the
                 // frame never scrolls its own top away.
