@@ -262,8 +262,18 @@ fn blocks(
             r#"<rect class="{class}" x="{x:.2}" y="{y}" width="{width:.2}" height="{LANE_HEIGHT}" fill="{fill}"{stroke}><title>{}</title></rect>"#,
             escape(&tooltip(trace, index))
         );
-        let id = label(trace, index).id();
+        let task_label = label(trace, index);
+        let id = task_label.id();
         let mid_y = y + LANE_HEIGHT / 2.0 + 4.0;
+        // A chunk or a combine shares its id with its siblings: its range tells them apart,
+        // written in the block when it fits.
+        let room = ((width - 6.0) / CHAR_WIDTH) as usize;
+        let text = match &task_label.short {
+            Some(short) if room >= id.len() + 1 + text::columns(short) => {
+                escape(&format!("{id} {short}"))
+            }
+            _ => id.clone(),
+        };
         match task.outcome {
             TaskOutcome::Failed => {
                 // A cross over the block, and its label, so that the failure shows in print.
@@ -277,7 +287,6 @@ fn blocks(
                     Ending::Failed { task, error, .. } if *task == index => error.to_string(),
                     _ => String::new(),
                 };
-                let room = ((width - 6.0) / CHAR_WIDTH) as usize;
                 if room >= failed.len() {
                     // The label, and under it the error, each on a white outline.
                     let two_lines = !error.is_empty() && room >= 8;
@@ -306,7 +315,7 @@ fn blocks(
                 };
                 let _ = writeln!(
                     out,
-                    r#"<text class="task-label" x="{:.2}" y="{mid_y:.1}" fill="{colour}" text-anchor="middle">{id}</text>"#,
+                    r#"<text class="task-label" x="{:.2}" y="{mid_y:.1}" fill="{colour}" text-anchor="middle">{text}</text>"#,
                     x + width / 2.0
                 );
             }

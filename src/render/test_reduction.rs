@@ -290,4 +290,17 @@ fn the_svg_and_the_html_use_the_same_labels() {
         page.contains("sum of 2 partials, k in 0..3"),
         "html tooltip"
     );
+    // A block wide enough says which elements it covers, not only its node's id.
+    let wide = reduction_trace(
+        &Shape {
+            chunk_len: 4,
+            ..SUM_OF_SQUARES
+        },
+        2,
+        100,
+    );
+    let picture = svg(&wide);
+    for expected in [">#2 k in 0..3<", ">#2 k in 4..7<", ">#4 sum, k in 0..7<"] {
+        assert!(picture.contains(expected), "svg block lacks {expected}");
+    }
 }
