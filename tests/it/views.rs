@@ -181,3 +181,13 @@ fn speedup_of_a_number_has_nothing_to_schedule() {
     repl.line(":speedup 42");
     repl.expect("nothing to schedule");
 }
+
+/// An error with no position draws no caret, in the REPL as in batch mode.
+#[test]
+fn an_error_with_no_position_draws_no_caret_in_the_repl() {
+    let mut repl = Repl::start(&["--workers", "2", "--max-input", "3"]);
+    repl.line("1+2+3");
+    let screen = repl.expect("error: input of 5 bytes is over the limit of 3 bytes");
+    let after_input = &screen[screen.find("1+2+3").unwrap_or(0)..];
+    assert!(!after_input.contains('^'), "{screen:?}");
+}
