@@ -98,12 +98,14 @@ pub(crate) fn entries(trace: &Trace, analysis: &Analysis) -> Selection {
     // Longest first; ties by the first task, so that the order does not depend on the table.
     groups.sort_by_key(|((_, ns), members)| (std::cmp::Reverse(*ns), members[0]));
     let mut room = MAX_ENTRIES;
+    let mut group_lines = 0;
     let mut rest: Vec<(usize, u64)> = Vec::new();
     for ((noun, ns), members) in groups {
         if members.len() == 1 && room > 0 {
             selection.tasks.push(members[0]);
             room -= 1;
-        } else if members.len() > 1 && selection.notes.len() < MAX_GROUPS {
+        } else if members.len() > 1 && group_lines < MAX_GROUPS {
+            group_lines += 1;
             selection.notes.push(format!(
                 "… {} more {noun}, {} each",
                 text::thousands(members.len()),
