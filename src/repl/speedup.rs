@@ -110,9 +110,13 @@ pub(crate) fn run_speedup(
 pub(crate) fn speedup_report(state: &State, value: &Value, traces: &[Trace]) -> String {
     let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
     let table = render::speedup(&rows, state.width, state.color);
+    let value = display::abbreviate_value(value);
+    // Nothing was scheduled: no time to say anything of.
+    if rows.iter().all(|row| row.n_tasks == 0) {
+        return format!("{value}\n{}", table.trim_end());
+    }
     format!(
-        "{}\n{}\n{}",
-        display::abbreviate_value(value),
+        "{value}\n{}\n{}",
         table.trim_end(),
         delay_note(state.session.options.delay)
     )

@@ -180,6 +180,8 @@ fn speedup_of_a_number_has_nothing_to_schedule() {
     let mut repl = Repl::start(&["--workers", "2"]);
     repl.line(":speedup 42");
     repl.expect("nothing to schedule");
+    let after = repl.expect("» ");
+    assert!(!after.contains("delay"), "{after:?}");
 }
 
 /// An error with no position draws no caret, in the REPL as in batch mode.
