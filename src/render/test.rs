@@ -259,6 +259,11 @@ fn a_live_frame() {
     let snapshot = live_snapshot();
     let plain = live_frame(&snapshot, 80, 24, Color::Never);
     insta::assert_snapshot!("live_frame", plain);
+    // README shows this very frame.
+    assert!(
+        include_str!("../../README.md").contains(&plain),
+        "README's live frame is not the renderer's:\n{plain}"
+    );
     assert!(
         plain.starts_with("running 150 ms · 3 of 6 tasks done"),
         "{plain}"
