@@ -29,6 +29,8 @@ mod tree;
 
 #[cfg(test)]
 mod test;
+#[cfg(test)]
+mod test_reduction;
 
 pub use python::Form as PythonForm;
 pub use speedup::{SpeedupRow, speedup};

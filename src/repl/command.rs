@@ -14,10 +14,9 @@ use std::path::PathBuf;
 use crate::ast::Ast;
 use crate::engine::{CancelFlag, Grain, Policy};
 use crate::error::{Error, ErrorKind};
-use crate::num::Value;
 use crate::ops;
 use crate::render::text::{self, wrap};
-use crate::render::{self, Color, SpeedupRow};
+use crate::render::{self, Color};
 use crate::repl::wait::{self, Waited};
 use crate::repl::{Flags, display, sessions};
 use crate::session::Session;
@@ -71,7 +70,11 @@ impl State {
         between: impl FnMut(),
     ) -> Result<Finished<T>, CommandError> {
         let cancel = self.session.options.cancel.clone();
-        match wait::run(&self.interrupt, &cancel, work, between) {
+        // No echo while the work runs: a line typed ahead waits for the next prompt.
+        let quiet = super::quiet::Quiet::start();
+        let waited = wait::run(&self.interrupt, &cancel, work, between);
+        drop(quiet);
+        match waited {
             Waited::Done(value) => Ok(Finished::Done(value)),
             Waited::Stopped(value) => Ok(Finished::Cancelled(Some(value))),
             Waited::Abandoned => {
@@ -246,7 +249,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         help: "time EXPR on 1 to MAX workers",
         completions: &[],
         takes_expr: true,
-        run: speedup,
+        run: super::speedup::speedup,
     },
     Command {
         name: "python",
@@ -728,7 +731,7 @@ pub(crate) fn schedule_text(state: &State, trace: &crate::trace::Trace) -> Strin
 }
 
 /// The error `error` in the expression argument `text`, typed from screen column `column`.
-fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
+pub(crate) fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
     CommandError::Expr {
         error,
         text: text.to_string(),
@@ -737,7 +740,7 @@ fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
 }
 
 /// Parses `text`, typed from screen column `column`, as an expression.
-fn parse_expr(text: &str, column: usize) -> Result<Ast, CommandError> {
+pub(crate) fn parse_expr(text: &str, column: usize) -> Result<Ast, CommandError> {
     match syntax::parse_statement(text) {
         Ok(Some(statement)) if statement.target.is_none() => Ok(statement.expr),
         Ok(Some(_)) => Err(CommandError::Assignment),
@@ -799,95 +802,6 @@ fn split_python_arg(invocation: Invocation<'_>) -> (render::PythonForm, &str, us
         return (form, rest_trimmed, column);
     }
     (render::PythonForm::default(), arg, invocation.column)
-}
-
-/// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
-fn split_speedup_arg(arg: &str) -> (&str, Option<&str>) {
-    if let Some((expr, last)) = arg.rsplit_once(char::is_whitespace)
-        && !last.is_empty()
-        && last.chars().all(|c| c.is_ascii_digit())
-        && matches!(syntax::parse_statement(expr), Ok(Some(_)))
-    {
-        return (expr.trim_end(), Some(last));
-    }
-    (arg, None)
-}
-
-fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
-    if invocation.arg.is_empty() {
-        return Err(CommandError::MissingArgument {
-            command: "speedup",
-            what: "an expression, e.g. :speedup (1 + 2) * (3 + 4) 4",
-        });
-    }
-    let (expr_text, max_text) = split_speedup_arg(invocation.arg);
-    let max_workers = match max_text {
-        Some(text) => settings::parse_speedup_max(text)?,
-        None => settings::default_speedup_workers(),
-    };
-    // Parse first, so that a syntax error gets its caret under the text typed.
-    parse_expr(expr_text, invocation.column)?;
-    let in_expr = |error| expr_error(error, expr_text, invocation.column);
-    let prepared = state
-        .session
-        .prepare(expr_text)
-        .map_err(in_expr)?
-        .ok_or(CommandError::Assignment)?;
-    let (value, traces) =
-        run_speedup(state, prepared, max_workers).map_err(|error| match error {
-            SpeedupError::Eval(error) => in_expr(error),
-            SpeedupError::Command(error) => error,
-        })?;
-    Ok(Reply::Text(speedup_report(state, &value, &traces)))
-}
-
-/// Why [`run_speedup`] failed: an error of the expression, or of the command.
-#[derive(Debug)]
-pub(crate) enum SpeedupError {
-    Eval(Error),
-    Command(CommandError),
-}
-
-/// Runs `prepared` once on each pool size from 1 to `max_workers`, so that Ctrl-C can give up
-/// on it; returns the value and the traces.
-pub(crate) fn run_speedup(
-    state: &mut State,
-    prepared: crate::session::Prepared,
-    max_workers: usize,
-) -> Result<(Value, Vec<Trace>), SpeedupError> {
-    match state.wait(move || prepared.run_speedup(max_workers)) {
-        Ok(Finished::Done(runs)) => match state.session.finish_speedup(runs) {
-            Ok(done) => Ok(done),
-            Err(Error {
-                kind: ErrorKind::Cancelled,
-                ..
-            }) => Err(SpeedupError::Command(CommandError::Cancelled)),
-            Err(error) => Err(SpeedupError::Eval(error)),
-        },
-        Ok(Finished::Cancelled(_)) => Err(SpeedupError::Command(CommandError::Cancelled)),
-        Err(error) => Err(SpeedupError::Command(error)),
-    }
-}
-
-/// The value and table of a speedup run, as `:speedup` (and `--speedup` in the REPL) print it.
-pub(crate) fn speedup_report(state: &State, value: &Value, traces: &[Trace]) -> String {
-    let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
-    let table = render::speedup(&rows, state.width, state.color);
-    format!(
-        "{}\n{}\n{}",
-        display::abbreviate_value(value),
-        table.trim_end(),
-        delay_note(state.session.options.delay)
-    )
-}
-
-/// The note under `:speedup`'s table.
-fn delay_note(delay: std::time::Duration) -> String {
-    if delay.is_zero() {
-        "(no delay set: the times are mostly overhead; try :delay 100ms)".to_string()
-    } else {
-        format!("(delay {} per operator)", units::format_duration(delay))
-    }
 }
 
 fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
@@ -1007,7 +921,15 @@ mod test {
             Ok(Reply::Quit) => Ok("<quit>".to_string()),
             // An error in an expression is shown with its caret; others by their message.
             Err(error @ CommandError::Expr { .. }) => {
-                Err(crate::repl::render_failure(error, Color::Never))
+                let screen = crate::repl::caret::Screen {
+                    width: 80,
+                    typed_above: true,
+                };
+                Err(crate::repl::caret::render_failure(
+                    error,
+                    Color::Never,
+                    screen,
+                ))
             }
             Err(error) => Err(error.to_string()),
         };
