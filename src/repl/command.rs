@@ -101,7 +101,10 @@ pub(crate) enum CommandError {
     Unknown(String),
     #[error(":{0} takes no argument")]
     NoArgument(&'static str),
-    #[error("unknown :help topic '{0}': try :help or :help functions")]
+    #[error(
+        "unknown :help topic '{0}': try :help, :help functions, or :help NAME for a function, \
+         a constant or a command"
+    )]
     HelpTopic(String),
     /// A command that needs an argument got none; the text shows how to call it.
     #[error(":{command} needs {what}")]
@@ -197,8 +200,8 @@ pub(crate) struct Command {
 pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "help",
-        args: "[functions]",
-        help: "list commands or functions (also :h, :?)",
+        args: "[functions|NAME]",
+        help: "list commands or functions, or show one (also :h, :?)",
         completions: &["functions"],
         takes_expr: false,
         run: help,
@@ -393,7 +396,9 @@ fn help(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
         "functions" | "function" | "constants" | "fn" => {
             Ok(Reply::Text(functions_text(state.width)))
         }
-        topic => Err(CommandError::HelpTopic(topic.to_string())),
+        topic => crate::repl::topics::topic(topic)
+            .map(Reply::Text)
+            .ok_or_else(|| CommandError::HelpTopic(topic.to_string())),
     }
 }
 

