@@ -35,7 +35,10 @@ use crate::settings::{self, default_speedup_workers};
 ///
 /// With no FILE and no -e, reads statements from stdin (the REPL when stdin is a terminal).
 // Each switch of the command line is a bool, as clap derives them.
-#[allow(clippy::struct_excessive_bools)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each switch of the command line is a bool, as clap derives them"
+)]
 #[derive(Debug, Parser)]
 #[command(name = "parcalc", version, about, long_about = None)]
 pub struct Args {

@@ -22,7 +22,6 @@ use super::{Next, Ran, Run};
 impl Run {
     /// The first job: starts the tasks ready at the start, block by block.
     // The job owns its reference to the shared state: the last job to drop one fulfils the future.
-    #[allow(clippy::needless_pass_by_value)]
     pub(super) fn start(self: Arc<Self>, ready: Vec<(Arc<Block>, Vec<u32>)>) {
         for (block, tasks) in ready {
             if tasks.is_empty() {
@@ -38,7 +37,10 @@ impl Run {
     /// as a new job, until it is one chunk, then runs that chunk's tasks (and whatever they make
     /// ready). Under a shared-queue policy the tasks go into the queue and the range only
     /// counts the jobs: each of them serves the queue once, in the queue's order.
-    #[allow(clippy::needless_pass_by_value)]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "the job owns its reference to the shared state"
+    )]
     pub(super) fn seed(
         self: Arc<Self>,
         block: Arc<Block>,
