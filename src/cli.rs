@@ -809,7 +809,7 @@ impl Batch<'_> {
             crate::num::Value::Int(int) => {
                 dashu_int::ops::BitTest::bit_len(int) >= LONG_DIGITS_BITS
             }
-            crate::num::Value::Float(_) => false,
+            _ => false,
         };
         if long_digits {
             self.out.flush()?;

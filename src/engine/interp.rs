@@ -145,6 +145,76 @@ struct Frame<'a> {
     element: u64,
     /// The cursor of the loop around the reduction, restored after it.
     outer_skip: BodySkip<'a>,
+    /// The lazy nodes open when the reduction started (see [`Lazy`]).
+    lazy_base: usize,
+}
+
+/// A lazy node (`and`, `or`, a conditional, a chain of comparisons) running its operands one
+/// at a time: `step` is the operand being evaluated (in the order of
+/// [`Ast::for_each_operand`]), whose root is `end`.
+struct Lazy<'a> {
+    node: u32,
+    step: usize,
+    end: u32,
+    /// In a chain, the value of the operand before the one being evaluated.
+    held: Option<Value>,
+    /// The cursor of the loop around the node, restored after it.
+    outer_skip: BodySkip<'a>,
+}
+
+/// What a lazy node does once operand `step` has the value `value`.
+enum Next {
+    /// Evaluate this operand next.
+    Operand(usize),
+    /// The node's value.
+    Done(Value),
+}
+
+/// The operand of lazy node `id` evaluated first: the condition of a conditional, else the
+/// first.
+fn lazy_start(ast: &Ast, id: NodeId) -> usize {
+    usize::from(matches!(ast.node(id), Node::IfElse { .. }))
+}
+
+/// The `step`-th operand of lazy node `id`.
+fn lazy_operand(ast: &Ast, id: NodeId, step: usize) -> NodeId {
+    match *ast.node(id) {
+        Node::And { lhs, rhs } | Node::Or { lhs, rhs } => [lhs, rhs][step.min(1)],
+        Node::IfElse { body, cond, orelse } => [body, cond, orelse][step.min(2)],
+        Node::Chain(index) => {
+            let operands = ast.chain_operands(&ast.chains[index as usize]);
+            operands[step.min(operands.len() - 1)]
+        }
+        _ => id,
+    }
+}
+
+/// Python's rule for lazy node `id` once operand `step` has the value `value`.
+fn lazy_next(ast: &Ast, id: NodeId, lazy: &mut Lazy<'_>, value: Value) -> Result<Next, Error> {
+    let step = lazy.step;
+    Ok(match ast.node(id) {
+        Node::And { .. } if step == 0 && value.is_true() => Next::Operand(1),
+        Node::Or { .. } if step == 0 && !value.is_true() => Next::Operand(1),
+        Node::IfElse { .. } if step == 1 => Next::Operand(if value.is_true() { 0 } else { 2 }),
+        Node::Chain(index) => {
+            let chain = &ast.chains[*index as usize];
+            let Some(held) = lazy.held.take() else {
+                lazy.held = Some(value);
+                return Ok(Next::Operand(1));
+            };
+            let holds = crate::num::compare_op(chain.ops[step - 1], &held, &value)
+                .map_err(|error| Error::new(error, chain.op_spans[step - 1]))?;
+            if !holds {
+                Next::Done(Value::Bool(false))
+            } else if step == chain.ops.len() {
+                Next::Done(Value::Bool(true))
+            } else {
+                lazy.held = Some(value);
+                Next::Operand(step + 1)
+            }
+        }
+        _ => Next::Done(value),
+    })
 }
 
 /// The path of a failure at `node` under the open frames, outermost first.
@@ -170,12 +240,51 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
     let root = stretch.root;
     stack.clear();
     let mut frames: Vec<Frame<'_>> = Vec::new();
+    let mut lazies: Vec<Lazy<'_>> = Vec::new();
     let mut skip = BodySkip::new(ast, stretch.first, stretch.own);
     let mut next_operand = 0;
     let mut operand_first = operands.first().map_or(u32::MAX, |operand| operand.first);
     let mut index = stretch.first;
     loop {
-        let end = frames.last().map_or(root, |frame| frame.body_root);
+        // The innermost open thing: a lazy node opened inside the innermost reduction, or that
+        // reduction.
+        let lazy_open = lazies.len() > frames.last().map_or(0, |frame| frame.lazy_base);
+        let end = if lazy_open {
+            lazies.last().map_or(root, |lazy| lazy.end)
+        } else {
+            frames.last().map_or(root, |frame| frame.body_root)
+        };
+        if index > end && lazy_open {
+            let Some(lazy) = lazies.last_mut() else {
+                break;
+            };
+            let value = stack
+                .pop()
+                .ok_or_else(|| internal(ast, lazy.node))?
+                .into_owned();
+            let node = lazy.node;
+            let next = lazy_next(ast, NodeId(node), lazy, value)
+                .map_err(|error| under_frames(&frames, Failure::at(node, error)))?;
+            match next {
+                Next::Operand(step) => {
+                    let operand = lazy_operand(ast, NodeId(node), step);
+                    let first = ast.first_of(operand).0;
+                    lazy.step = step;
+                    lazy.end = operand.0;
+                    index = first;
+                    skip = BodySkip::new(ast, first, Some((first, operand.0)));
+                }
+                Next::Done(value) => {
+                    let Some(lazy) = lazies.pop() else {
+                        break;
+                    };
+                    stack.push(Cow::Owned(value));
+                    index = node + 1;
+                    skip = lazy.outer_skip;
+                }
+            }
+            continue;
+        }
         if index > end {
             let Some(frame) = frames.last_mut() else {
                 break;
@@ -245,6 +354,27 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
         let node = ast.node(id);
         if frames.is_empty() {
             stretch.current.set(index);
+        }
+        if node.is_lazy() {
+            if frames.is_empty() && !hooks.operator(index) {
+                return Ok(Outcome::Stopped);
+            }
+            let step = lazy_start(ast, id);
+            let operand = lazy_operand(ast, id, step);
+            let first = ast.first_of(operand).0;
+            let outer_skip = std::mem::replace(
+                &mut skip,
+                BodySkip::new(ast, first, Some((first, operand.0))),
+            );
+            lazies.push(Lazy {
+                node: index,
+                step,
+                end: operand.0,
+                held: None,
+                outer_skip,
+            });
+            index = first;
+            continue;
         }
         if frames.is_empty() && !node.is_leaf() {
             if stretch.fork && index == root && matches!(node, Node::Reduce(_)) {
@@ -318,13 +448,14 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
                 range,
                 element: 0,
                 outer_skip,
+                lazy_base: lazies.len(),
             });
             index = body_first;
             continue;
         }
         let base = stack
             .len()
-            .checked_sub(ast.n_operands(id))
+            .checked_sub(ast.n_stacked_operands(id))
             .ok_or_else(|| internal(ast, index))?;
         let value = eval_node(ast, id, stretch.env, locals, limits, |k| &*stack[base + k])
             .map_err(|error| under_frames(&frames, Failure::at(index, error)))?;

@@ -12,12 +12,41 @@
 //! evaluation does not look up a generator's variable as a variable of the session. Each step is
 //! a loop over id ranges: nothing here recurses.
 
-use crate::ast::{Ast, Node};
+use crate::ast::{Ast, Node, NodeId};
 use crate::error::{Error, ErrorKind};
 use crate::ops::Builtin;
 
-/// Finishes the reductions of `ast` (nothing to do without any).
+/// Finishes the reductions of `ast` and lists the bodies (of reductions and of lazy nodes) the
+/// evaluators skip in passing.
 pub(crate) fn bind(ast: &mut Ast) -> Result<(), Error> {
+    bind_reductions(ast)?;
+    list_bodies(ast);
+    Ok(())
+}
+
+/// Fills [`Ast::bodies`]: the reductions' bodies and the operands of the lazy nodes.
+fn list_bodies(ast: &mut Ast) {
+    if ast.reductions.is_empty() && ast.lazies.is_empty() {
+        return;
+    }
+    let mut bodies: Vec<(u32, u32)> = ast
+        .reductions
+        .iter()
+        .filter_map(|reduction| reduction.body)
+        .map(|body| (ast.first_of(body).0, body.0))
+        .collect();
+    for &lazy in &ast.lazies {
+        ast.for_each_operand(NodeId(lazy), |operand| {
+            bodies.push((ast.first_of(operand).0, operand.0));
+        });
+    }
+    // By first id; for equal firsts (a body that is itself a reduction), outermost first.
+    bodies.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    ast.bodies = bodies;
+}
+
+/// Binds each generator's variable in its body, and refuses a `range` nothing reduces.
+fn bind_reductions(ast: &mut Ast) -> Result<(), Error> {
     // Without arguments there is no call of `range` (which takes one to three): an arena of
     // millions of operators is not searched.
     if ast.call_args.is_empty() {
@@ -57,15 +86,6 @@ pub(crate) fn bind(ast: &mut Ast) -> Result<(), Error> {
         }
     }
     drop_unused_names(ast);
-    ast.bodies = ast
-        .reductions
-        .iter()
-        .filter_map(|reduction| reduction.body)
-        .map(|body| (ast.first_of(body).0, body.0))
-        .collect();
-    // By first id; for equal firsts (a body that is itself a reduction), outermost first.
-    ast.bodies
-        .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     Ok(())
 }
 

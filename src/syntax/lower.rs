@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use pest::Token;
 use pest::iterators::Pair;
 
-use crate::ast::{Ast, Node, NodeId, Reducer, Reduction};
+use crate::ast::{Ast, Chain, Node, NodeId, Reducer, Reduction};
 use crate::error::{Error, ErrorKind};
 use crate::num;
 use crate::ops::{self, BinaryOp, Builtin, UnaryOp};
@@ -53,6 +53,10 @@ struct Operand {
 enum Pending {
     Infix(BinaryOp, Span),
     Prefix(UnaryOp, Span),
+    /// `and` (`true`) or `or` (`false`).
+    Logic(bool, Span),
+    /// A conditional expression whose `else` part is being read; the span of its `if`.
+    IfElse(Span),
 }
 
 impl Pending {
@@ -60,24 +64,35 @@ impl Pending {
     fn precedence(self) -> u8 {
         match self {
             Pending::Infix(op, _) => infix_precedence(op),
+            Pending::Prefix(UnaryOp::Not, _) => NOT_PRECEDENCE,
             Pending::Prefix(..) => PREFIX_PRECEDENCE,
+            Pending::Logic(true, _) => 2,
+            Pending::Logic(false, _) => 1,
+            Pending::IfElse(_) => 0,
         }
     }
 }
 
+/// Python's whole table, loosest first: the conditional expression 0, `or` 1, `and` 2, `not`
+/// 3, the comparisons 4, `|` 5, `&` 6, `<< >>` 7, `+ -` 8, `* / // %` 9, the prefix operators
+/// `- + ~` 10, `^` 11. (Python's exclusive or would sit between `|` and `&`; here `^` is the
+/// power.)
+const NOT_PRECEDENCE: u8 = 3;
 /// The prefix operators `- + ~` bind between `* / // %` and `^`.
-const PREFIX_PRECEDENCE: u8 = 6;
+const PREFIX_PRECEDENCE: u8 = 10;
 
-/// How tightly each infix operator binds, loosest first, as in Python: `|` 1, `&` 2,
-/// `<< >>` 3, `+ -` 4, `* / // %` 5, (the prefix operators 6), `^` 7.
+/// How tightly each infix operator binds (see [`PREFIX_PRECEDENCE`]'s table).
 fn infix_precedence(op: BinaryOp) -> u8 {
     match op {
-        BinaryOp::BitOr => 1,
-        BinaryOp::BitAnd => 2,
-        BinaryOp::Shl | BinaryOp::Shr => 3,
-        BinaryOp::Add | BinaryOp::Sub => 4,
-        BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv | BinaryOp::Mod => 5,
-        BinaryOp::Pow => 7,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne => {
+            4
+        }
+        BinaryOp::BitOr => 5,
+        BinaryOp::BitAnd => 6,
+        BinaryOp::Shl | BinaryOp::Shr => 7,
+        BinaryOp::Add | BinaryOp::Sub => 8,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv | BinaryOp::Mod => 9,
+        BinaryOp::Pow => 11,
     }
 }
 
@@ -88,6 +103,8 @@ enum Frame {
     /// A parenthesised group opened at byte `start`: an `expr` of its own (the grammar's
     /// `paren` holds `expr`'s body, `terms`, not an `expr`).
     Paren { start: usize, pending_base: usize },
+    /// The condition of a conditional expression: an `expr` of its own.
+    Cond { pending_base: usize },
     /// A call; `func` is `None` until its name is read, and stays `None` for an unknown name.
     /// `generator` is set when its argument turns out to be a generator.
     Call {
@@ -174,6 +191,9 @@ impl<'i> Lowerer<'i> {
                 generator: None,
             }),
             Rule::for_clause => self.frames.push(Frame::For { var: None }),
+            Rule::cond => self.frames.push(Frame::Cond {
+                pending_base: self.pending.len(),
+            }),
             _ => self.token_start = pos,
         }
     }
@@ -189,7 +209,19 @@ impl<'i> Lowerer<'i> {
                 .ok_or_else(|| internal(span))
         };
         match rule {
-            Rule::kw_for | Rule::kw_in => {}
+            Rule::kw_for | Rule::kw_in | Rule::kw_else => {}
+            Rule::kw_if => {
+                // The expression before `if` is whole: apply its operators (all but the
+                // conditional expressions it is the `else` part of).
+                self.apply_above(0)?;
+                self.pending.push(Pending::IfElse(span));
+            }
+            Rule::cond => {
+                self.apply_pending()?;
+                let Some(Frame::Cond { .. }) = self.frames.pop() else {
+                    return Err(internal(span));
+                };
+            }
             Rule::int => {
                 let text = text()?;
                 let node = if let Some(value) = small_int(text) {
@@ -203,6 +235,15 @@ impl<'i> Lowerer<'i> {
             Rule::float => self.leaf(Node::Float(num::parse_float(text()?)), span),
             Rule::name => {
                 let text = text()?;
+                let in_call_or_for = match self.frames.last() {
+                    Some(Frame::Call { name_span, .. }) => name_span.is_empty(),
+                    Some(Frame::For { var }) => var.is_none(),
+                    _ => false,
+                };
+                if !in_call_or_for && (text == "True" || text == "False") {
+                    self.leaf(Node::Bool(text == "True"), span);
+                    return Ok(());
+                }
                 if ops::is_keyword(text) {
                     let error = ErrorKind::Keyword { name: text.into() };
                     self.fail(Error::new(error, span));
@@ -237,10 +278,19 @@ impl<'i> Lowerer<'i> {
                 self.leaf(Node::Name(index), span);
             }
             Rule::op => {
-                let op = BinaryOp::from_symbol(text()?).ok_or_else(|| internal(span))?;
-                let precedence = infix_precedence(op);
-                // `^` is right-associative: it waits for an equal one to its right.
-                let right_assoc = op == BinaryOp::Pow;
+                let text = text()?;
+                let pending = match text {
+                    "and" => Pending::Logic(true, span),
+                    "or" => Pending::Logic(false, span),
+                    _ => Pending::Infix(
+                        BinaryOp::from_symbol(text).ok_or_else(|| internal(span))?,
+                        span,
+                    ),
+                };
+                let precedence = pending.precedence();
+                // `^` is right-associative: it waits for an equal one to its right. So do the
+                // comparisons, to be applied together as one chain (see `apply`).
+                let right_assoc = matches!(pending, Pending::Infix(op, _) if op == BinaryOp::Pow || op.is_comparison());
                 let base = self.pending_base();
                 while let Some(&top) = self.pending.get(base..).and_then(<[_]>::last) {
                     let tighter = top.precedence() > precedence
@@ -251,10 +301,28 @@ impl<'i> Lowerer<'i> {
                     self.pending.pop();
                     self.apply(top)?;
                 }
-                self.pending.push(Pending::Infix(op, span));
+                self.pending.push(pending);
             }
             Rule::sign => {
                 let op = UnaryOp::from_symbol(text()?).ok_or_else(|| internal(span))?;
+                // `not` binds more loosely than the operators around it: it may only start an
+                // operand of `and`, `or`, `not`, a conditional, or a whole expression (`1 +
+                // not 2` and `-not 2` are Python's syntax errors).
+                if op == UnaryOp::Not {
+                    let base = self.pending_base();
+                    let allowed = match self.pending.get(base..).and_then(<[_]>::last) {
+                        None => true,
+                        Some(top) => top.precedence() <= NOT_PRECEDENCE,
+                    };
+                    if !allowed {
+                        let found = crate::error::Found::Token("not".into());
+                        let kind = ErrorKind::Expected {
+                            expected: vec![crate::error::Expected::Operand],
+                            found,
+                        };
+                        self.fail(Error::new(kind, span));
+                    }
+                }
                 self.pending.push(Pending::Prefix(op, span));
             }
             Rule::for_clause => self.for_clause(span)?,
@@ -312,9 +380,27 @@ impl<'i> Lowerer<'i> {
     /// Where the innermost `expr`'s (or group's) pending operators start.
     fn pending_base(&self) -> usize {
         match self.frames.last() {
-            Some(Frame::Expr { pending_base } | Frame::Paren { pending_base, .. }) => *pending_base,
+            Some(
+                Frame::Expr { pending_base }
+                | Frame::Paren { pending_base, .. }
+                | Frame::Cond { pending_base },
+            ) => *pending_base,
             _ => self.pending.len(),
         }
+    }
+
+    /// Applies the pending operators of the innermost `expr` or group that bind more tightly
+    /// than `precedence`.
+    fn apply_above(&mut self, precedence: u8) -> Result<(), Error> {
+        let base = self.pending_base();
+        while let Some(&top) = self.pending.get(base..).and_then(<[_]>::last) {
+            if top.precedence() <= precedence {
+                break;
+            }
+            self.pending.pop();
+            self.apply(top)?;
+        }
+        Ok(())
     }
 
     /// Applies the pending operators of the innermost `expr` or group: it ends.
@@ -358,6 +444,7 @@ impl<'i> Lowerer<'i> {
                     operand.first,
                 );
             }
+            Pending::Infix(op, op_span) if op.is_comparison() => self.compare(op, op_span)?,
             Pending::Infix(op, op_span) => {
                 let rhs = self.pop_operand()?;
                 let lhs = self.pop_operand()?;
@@ -372,7 +459,89 @@ impl<'i> Lowerer<'i> {
                     lhs.first,
                 );
             }
+            Pending::Logic(and, op_span) => {
+                let rhs = NodeId(self.pop_operand()?.id);
+                let lhs = self.pop_operand()?;
+                let node = if and {
+                    Node::And {
+                        lhs: NodeId(lhs.id),
+                        rhs,
+                    }
+                } else {
+                    Node::Or {
+                        lhs: NodeId(lhs.id),
+                        rhs,
+                    }
+                };
+                let span = lhs.outer.to(self.ast.span(rhs));
+                self.push_node(node, span, op_span, lhs.first);
+            }
+            Pending::IfElse(op_span) => {
+                let orelse = self.pop_operand()?;
+                let cond = self.pop_operand()?;
+                let body = self.pop_operand()?;
+                self.push_node(
+                    Node::IfElse {
+                        body: NodeId(body.id),
+                        cond: NodeId(cond.id),
+                        orelse: NodeId(orelse.id),
+                    },
+                    body.outer.to(orelse.outer),
+                    op_span,
+                    body.first,
+                );
+            }
         }
+        Ok(())
+    }
+
+    /// Applies the comparison `op` and the comparisons pending just below it, which it
+    /// chains with (`a < b <= c`): one comparison is a binary node, two or more a chain.
+    fn compare(&mut self, op: BinaryOp, op_span: Span) -> Result<(), Error> {
+        let mut ops = vec![(op, op_span)];
+        let base = self.pending_base();
+        while self.pending.len() > base {
+            let Some(&Pending::Infix(below, below_span)) = self.pending.last() else {
+                break;
+            };
+            if !below.is_comparison() {
+                break;
+            }
+            self.pending.pop();
+            ops.push((below, below_span));
+        }
+        ops.reverse();
+        let n = ops.len();
+        if self.operands.len() < n + 1 {
+            return Err(internal(op_span));
+        }
+        let operands = self.operands.split_off(self.operands.len() - (n + 1));
+        let (first, last) = (operands[0], operands[n]);
+        let span = first.outer.to(last.outer);
+        if n == 1 {
+            self.push_node(
+                Node::Binary {
+                    op,
+                    lhs: NodeId(first.id),
+                    rhs: NodeId(last.id),
+                },
+                span,
+                op_span,
+                first.first,
+            );
+            return Ok(());
+        }
+        let args_start = self.ast.call_args.len() as u32;
+        self.ast
+            .call_args
+            .extend(operands.iter().map(|operand| NodeId(operand.id)));
+        let index = self.ast.chains.len() as u32;
+        self.ast.chains.push(Chain {
+            args_start,
+            ops: ops.iter().map(|&(op, _)| op).collect(),
+            op_spans: ops.iter().map(|&(_, span)| span).collect(),
+        });
+        self.push_node(Node::Chain(index), span, ops[0].1, first.first);
         Ok(())
     }
 
@@ -526,6 +695,9 @@ impl<'i> Lowerer<'i> {
 
     /// Appends a node whose subtree starts at id `first` and leaves it as an operand.
     fn push_node(&mut self, node: Node, span: Span, op_span: Span, first: u32) {
+        if node.is_lazy() {
+            self.ast.lazies.push(self.ast.nodes.len() as u32);
+        }
         let len = self.ast.nodes.len() as u32 + 1 - first;
         let id = self.ast.push(node, span, op_span, len).0;
         self.operands.push(Operand {

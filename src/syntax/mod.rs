@@ -86,6 +86,9 @@ pub(crate) fn parse_with_chunking(
     // A group of a `sum(range(…))` parsed on its own would not know what reduces its range:
     // lines with ranges are not cut into groups (chain segments keep every call whole, so they
     // may).
+    // Nor are lines with lazy nodes (`and`, `or`, conditionals, chained comparisons), whose
+    // operands the pass after lowering lists for the whole statement.
+    let long_enough = long_enough && !may_be_lazy(source);
     let shape = if long_enough && !source.contains("range") {
         match chunk::parse_chunked(source, text, chunking, INLINE_NESTING)? {
             Chunked::Parsed(result) => return *result,
@@ -114,6 +117,34 @@ pub(crate) fn parse_with_chunking(
             Err(_) => Err(deep_failure(shape)),
         }
     })
+}
+
+/// Whether `source` may hold a lazy node: the word `and`, `or` or `if`, or a comparison
+/// (`<` or `>` not doubled, `==`, `!=`). Cheap, and never wrong the other way.
+fn may_be_lazy(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    let word = |at: usize, word: &[u8]| {
+        bytes[at..].starts_with(word)
+            && (at == 0 || !is_word_byte(bytes[at - 1]))
+            && bytes
+                .get(at + word.len())
+                .is_none_or(|&next| !is_word_byte(next))
+    };
+    (0..bytes.len()).any(|at| match bytes[at] {
+        b'<' | b'>' => {
+            let c = bytes[at];
+            bytes.get(at + 1) != Some(&c) && (at == 0 || bytes[at - 1] != c)
+        }
+        b'=' | b'!' => bytes.get(at + 1) == Some(&b'='),
+        b'a' => word(at, b"and"),
+        b'o' => word(at, b"or"),
+        b'i' => word(at, b"if"),
+        _ => false,
+    })
+}
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
 /// The error for a deep line whose parsing thread could not be started or did not finish.
@@ -218,7 +249,8 @@ fn pest_error(error: &pest::error::Error<Rule>, source: &str) -> Error {
 /// What a rule is, in the words of an error message (pest's renamed rules).
 fn describe(rule: Rule) -> Expected {
     match rule {
-        Rule::op => Expected::Operator,
+        // `if` and `else` are where an operator could be.
+        Rule::op | Rule::kw_if | Rule::kw_else => Expected::Operator,
         Rule::EOI => Expected::EndOfInput,
         _ => Expected::Operand,
     }
