@@ -66,6 +66,42 @@ pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
     Ok(statement)
 }
 
+/// The statements of a line separated by `;`, as Python separates them, each with its byte
+/// offset in `text`: only a `;` outside parentheses and comments separates (one inside
+/// parentheses stays, and is the syntax error Python reports). A `;` at the end is allowed; an
+/// empty statement before a `;` keeps that `;`, so that it is reported as the error it is
+/// (`1;; 2`). The whole text, once, when it holds no `;`.
+pub fn split_statements(text: &str) -> Vec<(usize, &str)> {
+    if !text.contains(';') {
+        return vec![(0, text)];
+    }
+    let mut pieces = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for token in lex::tokens(text) {
+        match token.kind {
+            TokenKind::Open => depth += 1,
+            TokenKind::Close => depth = depth.saturating_sub(1),
+            TokenKind::Unknown if depth == 0 && token.text(text) == ";" => {
+                let piece = &text[start..token.start];
+                let blank = lex::tokens(piece).all(|token| !token.kind.is_significant());
+                if blank {
+                    pieces.push((start, &text[start..token.end]));
+                } else {
+                    pieces.push((start, piece));
+                }
+                start = token.end;
+            }
+            _ => {}
+        }
+    }
+    let rest = &text[start..];
+    if pieces.is_empty() || lex::tokens(rest).any(|token| token.kind.is_significant()) {
+        pieces.push((start, rest));
+    }
+    pieces
+}
+
 /// Lines at least this long and not deep are parsed in parallel chunks.
 const PARALLEL_MIN_LEN: usize = 1 << 18;
 /// The sizes of the groups parsed as chunks.
