@@ -182,6 +182,9 @@ pub enum Builtin {
     Lcm,
     Comb,
     Perm,
+    Hex,
+    Oct,
+    Bin,
     Range,
 }
 
@@ -330,6 +333,9 @@ pub const FUNCTIONS: &[Function] = {
         function(B::Lcm, "lcm", "a, b, …", (0, None), G::Integers, "least common multiple"),
         function(B::Comb, "comb", "n, k", TWO, G::Integers, "ways to choose k of n items, unordered"),
         function(B::Perm, "perm", "n[, k]", (1, Some(2)), G::Integers, "ways to choose k of n items, ordered"),
+        function(B::Hex, "hex", "n", ONE, G::Integers, "n in hexadecimal, as Python's string '0xff'"),
+        function(B::Oct, "oct", "n", ONE, G::Integers, "n in octal, as Python's string '0o17'"),
+        function(B::Bin, "bin", "n", ONE, G::Integers, "n in binary, as Python's string '0b101'"),
         function(B::Range, "range", "[start, ]stop[, step]", (1, Some(3)), G::Reductions, "the integers sum, prod, min and max run over"),
     ]
 };

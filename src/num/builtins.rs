@@ -156,6 +156,17 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
             guard::check_f64(factorial_bits(n) - 2.0, limits)?;
             guard::exact(factorial::factorial(n), limits).map(Value::Int)
         }
+        Builtin::Hex | Builtin::Oct | Builtin::Bin => {
+            let n = int_arg(arg(0)?)?;
+            let magnitude = n.unsigned_abs();
+            let digits = match func {
+                Builtin::Hex => format!("0x{magnitude:x}"),
+                Builtin::Oct => format!("0o{magnitude:o}"),
+                _ => format!("0b{magnitude:b}"),
+            };
+            let sign = if n < &Int::ZERO { "-" } else { "" };
+            Ok(Value::Str(format!("{sign}{digits}").into()))
+        }
         Builtin::Perm | Builtin::Comb => {
             let n = int_arg(arg(0)?)?;
             let k = match args.get(1) {
@@ -441,6 +452,9 @@ pub(super) fn str_argument(func: Builtin, text: &str) -> NumError {
         | Builtin::Lcm
         | Builtin::Comb
         | Builtin::Perm
+        | Builtin::Hex
+        | Builtin::Oct
+        | Builtin::Bin
         | Builtin::Range => {
             NumError::Type("'str' object cannot be interpreted as an integer".into())
         }

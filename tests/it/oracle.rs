@@ -1167,6 +1167,19 @@ fn logic_expr(rng: &mut Rng, depth: u32) -> String {
             };
             format!("{func}({body} for k in range({n}))")
         }
+        10 if rng.below(3) == 0 => {
+            // A string of another base, and what can and cannot be done with it.
+            let func = rng.pick(&["hex", "oct", "bin"]);
+            let text = format!("{func}({})", sub(rng));
+            match rng.below(6) {
+                0 => format!("({text} + {})", sub(rng)),
+                1 => format!("({text} == {text})"),
+                2 => format!("({text} < {}({}))", func, sub(rng)),
+                3 => format!("({text} * {})", rng.pick(&["2", "True", "0", "-1", "1.5"])),
+                4 => format!("({text} if {} else {})", sub(rng), sub(rng)),
+                _ => text,
+            }
+        }
         10 => {
             let func = rng.pick(&["abs", "int", "float", "round", "min", "max", "pow"]);
             let args = match func {
@@ -1189,9 +1202,16 @@ fn flat_logic(rng: &mut Rng) -> String {
     ];
     let mut text = String::new();
     let mut may_not = true;
+    let mut after_power = false;
     for position in 0..2 + rng.below(5) {
         if position > 0 {
-            let op = rng.pick(&ops);
+            // Never two powers in a row: `20 ^ 2 ^ 3 ^ 3` is a tower Python takes minutes on.
+            let op = if after_power {
+                rng.pick(&ops[..ops.len() - 2])
+            } else {
+                rng.pick(&ops)
+            };
+            after_power = op == "^" || op == "<<";
             text.push(' ');
             text.push_str(op);
             text.push(' ');
@@ -1308,6 +1328,37 @@ const LOGIC_CASES: &[&str] = &[
     "0 < 1 or 1/0",
     "1 if 1 < 2 else 3 or 4",
     "(1 if 0 else 2) + (3 and 4)",
+    "hex(255)",
+    "oct(8)",
+    "bin(-5)",
+    "hex(0)",
+    "bin(0)",
+    "hex(-2^70)",
+    "hex(True)",
+    "hex(1.5)",
+    "hex(255) + 1",
+    "1 + hex(255)",
+    "hex(1) + hex(2)",
+    "hex(3) * 2",
+    "2 * bin(3)",
+    "hex(3) * 1.5",
+    "hex(3) - 1",
+    "hex(3) % 2",
+    "-hex(1)",
+    "not hex(0)",
+    "hex(0) or 5",
+    "hex(1) < hex(2)",
+    "hex(1) < 2",
+    "hex(1) == 1",
+    "hex(1) != 1",
+    "int(hex(255))",
+    "float(oct(1))",
+    "abs(bin(1))",
+    "sqrt(hex(4))",
+    "min(hex(3), hex(12))",
+    "max(hex(3), 2)",
+    "sum(hex(k) for k in range(3))",
+    "min(hex(k) for k in range(3, 20))",
 ];
 
 #[test]
@@ -1384,6 +1435,22 @@ const MESSAGE_CASES: &[&str] = &[
     "1 << 2.0",
     "1.0 & 2.0",
     "~1.5",
+    "1.5 & True",
+    "True << 1.0",
+    "~True",
+    "hex(255)",
+    "hex(255) + 1",
+    "1 + hex(255)",
+    "hex(1) < 2",
+    "2 >= oct(1)",
+    "int(hex(255))",
+    "float(bin(3))",
+    "-hex(1)",
+    "hex(3) * 1.5",
+    "hex(3) ^ 2",
+    "hex(3) - hex(1)",
+    "hex(1.5)",
+    "abs(hex(1))",
 ];
 
 #[test]
