@@ -159,6 +159,18 @@ impl Reducer {
     }
 }
 
+/// A clause of a generator after its first `for`: another `for` (whose variable has a slot of
+/// its own among the generators' variables: an entry of [`Ast::reductions`] that no node
+/// reduces) or an `if`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Clause {
+    /// `for var in range(…)`: the slot of `var` (an index into [`Ast::reductions`], which holds
+    /// the range's arguments and span).
+    For(u32),
+    /// `if cond`: the condition's root.
+    If(NodeId),
+}
+
 /// One reduction of the tree: `func(BODY for var in range(bounds…))`, or `func(range(bounds…))`
 /// without a body.
 #[derive(Clone, Debug, PartialEq)]
@@ -174,6 +186,24 @@ pub struct Reduction {
     pub n_args: u32,
     /// The span of the whole `range(…)`, for its errors.
     pub range_span: Span,
+    /// The clauses after the first `for`, in the order of the text: nested loops and filters,
+    /// run in Python's order. Their operands are evaluated per element, as the body is. A
+    /// reduction with clauses is folded by one task, in order (never cut into chunks).
+    pub clauses: Vec<Clause>,
+}
+
+impl Reduction {
+    /// The roots of the operands the clauses evaluate: each condition and each argument of a
+    /// later range.
+    pub fn clause_roots<'a>(&'a self, ast: &'a Ast) -> impl Iterator<Item = NodeId> + 'a {
+        self.clauses
+            .iter()
+            .flat_map(move |clause| match clause {
+                Clause::If(cond) => std::slice::from_ref(cond),
+                Clause::For(slot) => ast.range_args(&ast.reductions[*slot as usize]),
+            })
+            .copied()
+    }
 }
 
 /// A parsed expression.

@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use pest::Token;
 use pest::iterators::Pair;
 
-use crate::ast::{Ast, Chain, Node, NodeId, Reducer, Reduction};
+use crate::ast::{Ast, Chain, Clause, Node, NodeId, Reducer, Reduction};
 use crate::error::{Error, ErrorKind};
 use crate::num;
 use crate::ops::{self, BinaryOp, Builtin, UnaryOp};
@@ -113,9 +113,13 @@ enum Frame {
         start: usize,
         n_args: u32,
         generator: Option<Generator>,
+        /// The generator's clauses after its first `for`.
+        clauses: Vec<Clause>,
     },
     /// The `for NAME in ITERABLE` of a generator; `var` is set once its name is read.
     For { var: Option<(Box<str>, Span)> },
+    /// The `if COND` of a generator.
+    IfClause,
 }
 
 /// A generator's `for` clause, once read: its variable and the range it runs over (whose call
@@ -189,8 +193,10 @@ impl<'i> Lowerer<'i> {
                 start: pos,
                 n_args: 0,
                 generator: None,
+                clauses: Vec::new(),
             }),
             Rule::for_clause => self.frames.push(Frame::For { var: None }),
+            Rule::if_clause => self.frames.push(Frame::IfClause),
             Rule::cond => self.frames.push(Frame::Cond {
                 pending_base: self.pending.len(),
             }),
@@ -210,6 +216,17 @@ impl<'i> Lowerer<'i> {
         };
         match rule {
             Rule::kw_for | Rule::kw_in | Rule::kw_else => {}
+            Rule::kw_if if matches!(self.frames.last(), Some(Frame::IfClause)) => {}
+            Rule::if_clause => {
+                let Some(Frame::IfClause) = self.frames.pop() else {
+                    return Err(internal(span));
+                };
+                let cond = self.pop_operand()?;
+                let Some(Frame::Call { clauses, .. }) = self.frames.last_mut() else {
+                    return Err(internal(span));
+                };
+                clauses.push(Clause::If(NodeId(cond.id)));
+            }
             Rule::kw_if => {
                 // The expression before `if` is whole: apply its operators (all but the
                 // conditional expressions it is the `else` part of).
@@ -349,6 +366,7 @@ impl<'i> Lowerer<'i> {
                     start,
                     n_args,
                     generator,
+                    clauses,
                 }) = self.frames.pop()
                 else {
                     return Err(internal(span));
@@ -356,7 +374,7 @@ impl<'i> Lowerer<'i> {
                 let span = Span::new(self.offset + start, self.offset + end);
                 match (func, generator) {
                     (Some(func), Some(generator)) if func.reduces() => {
-                        self.reduce(func, Some(generator), name_span, span)?;
+                        self.reduce(func, Some((generator, clauses)), name_span, span)?;
                     }
                     (func, Some(_)) => {
                         if let Some(func) = func {
@@ -593,6 +611,31 @@ impl<'i> Lowerer<'i> {
         let iterable = self.pop_operand()?;
         let var = var.ok_or_else(|| internal(span))?;
         let range = self.take_range(iterable);
+        if let Some(Frame::Call {
+            generator: Some(_), ..
+        }) = self.frames.last()
+        {
+            // A later `for`: its variable gets a slot of its own, an entry of the reductions
+            // that no node reduces.
+            let (args_start, n_args, range_span) = range.unwrap_or_else(|| {
+                self.fail(Error::new(ErrorKind::IterableNotRange, iterable.outer));
+                (0, 0, iterable.outer)
+            });
+            let slot = self.ast.reductions.len() as u32;
+            self.ast.reductions.push(Reduction {
+                func: Reducer::Sum,
+                var: Some(var),
+                body: None,
+                args_start,
+                n_args,
+                range_span,
+                clauses: Vec::new(),
+            });
+            if let Some(Frame::Call { clauses, .. }) = self.frames.last_mut() {
+                clauses.push(Clause::For(slot));
+            }
+            return Ok(());
+        }
         let Some(Frame::Call { generator, .. }) = self.frames.last_mut() else {
             return Err(internal(span));
         };
@@ -655,7 +698,7 @@ impl<'i> Lowerer<'i> {
     fn reduce(
         &mut self,
         func: Builtin,
-        generator: Option<Generator>,
+        generator: Option<(Generator, Vec<Clause>)>,
         name_span: Span,
         span: Span,
     ) -> Result<(), Error> {
@@ -663,19 +706,21 @@ impl<'i> Lowerer<'i> {
             return Err(internal(span));
         };
         let operand = self.pop_operand()?;
-        let (var, body, args_start, n_args, range_span) = if let Some(generator) = generator {
-            (
-                Some(generator.var),
-                Some(NodeId(operand.id)),
-                generator.args_start,
-                generator.n_args,
-                generator.range_span,
-            )
-        } else {
-            let (args_start, n_args, range_span) =
-                self.take_range(operand).ok_or_else(|| internal(span))?;
-            (None, None, args_start, n_args, range_span)
-        };
+        let (var, body, args_start, n_args, range_span, clauses) =
+            if let Some((generator, clauses)) = generator {
+                (
+                    Some(generator.var),
+                    Some(NodeId(operand.id)),
+                    generator.args_start,
+                    generator.n_args,
+                    generator.range_span,
+                    clauses,
+                )
+            } else {
+                let (args_start, n_args, range_span) =
+                    self.take_range(operand).ok_or_else(|| internal(span))?;
+                (None, None, args_start, n_args, range_span, Vec::new())
+            };
         let index = self.ast.reductions.len() as u32;
         self.ast.reductions.push(Reduction {
             func,
@@ -684,6 +729,7 @@ impl<'i> Lowerer<'i> {
             args_start,
             n_args,
             range_span,
+            clauses,
         });
         self.push_node(Node::Reduce(index), span, name_span, operand.first);
         Ok(())

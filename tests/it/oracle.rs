@@ -1165,7 +1165,20 @@ fn logic_expr(rng: &mut Rng, depth: u32) -> String {
                 3 => "(k and 10 // k)".to_owned(),
                 _ => "(k < 5 or k)".to_owned(),
             };
-            format!("{func}({body} for k in range({n}))")
+            // Now and then `if` filters and a second `for` over a range reading `k`.
+            let clauses = match rng.below(6) {
+                0 => format!(" if k % {} == 1", 2 + rng.below(3)),
+                1 => format!(" for j in range(k) if (k + j) % {}", 2 + rng.below(3)),
+                2 => " if k > 2 for j in range(k, 7) if j != k".to_owned(),
+                3 => format!(" for j in range({}) if {}", rng.below(4), sub(rng)),
+                _ => String::new(),
+            };
+            let body = if clauses.contains(" j ") && rng.below(2) == 0 {
+                format!("({body} * j - k / (j + 1))")
+            } else {
+                body
+            };
+            format!("{func}({body} for k in range({n}){clauses})")
         }
         10 if rng.below(3) == 0 => {
             // A string of another base, and what can and cannot be done with it.
@@ -1328,6 +1341,21 @@ const LOGIC_CASES: &[&str] = &[
     "0 < 1 or 1/0",
     "1 if 1 < 2 else 3 or 4",
     "(1 if 0 else 2) + (3 and 4)",
+    "sum(i * j for i in range(5) for j in range(i) if (i + j) % 2)",
+    "sum(k for k in range(10) if k % 3)",
+    "min(k for k in range(10) if k > 20)",
+    "max(k for k in range(10) if k > 20 if k)",
+    "sum(1 for i in range(3) for i in range(i))",
+    "sum(i * 10 + j for i in range(3) if i for j in range(i, 4) if j != 2)",
+    "sum(x for x in range(4) for y in range(1.5))",
+    "sum(1 / (i - j) for i in range(4) for j in range(3))",
+    "sum(0.1 for i in range(10) for j in range(7) if j % 2)",
+    "max(i - j for i in range(4) for j in range(i))",
+    "sum(k for k in range(1000) if k % 2 if k % 3 if k % 5)",
+    "sum(j for k in range(3) for j in range(k) for i in range(j + 1))",
+    "sum(k for k in range(3) if 1 / 0)",
+    "sum(k for k in range(0) if 1 / 0)",
+    "sum(k for k in range(5) for j in range(1 / (k - 3)))",
     "hex(255)",
     "oct(8)",
     "bin(-5)",

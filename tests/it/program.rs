@@ -56,6 +56,9 @@ fn reduction() -> impl Strategy<Value = String> {
             "(k - 5) * a",
             "10 ** 10 * k",
             "1 / (k - 7) + k",
+            "k for j in range(k) if (j + k) % 3",
+            "k * 0.5 if k % 2 else a",
+            "j / (k - 5) for j in range(3) if k > 1",
         ]),
         prop::sample::select(vec!["9", "b", "a + 3", "0", "20"]),
     )

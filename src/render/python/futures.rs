@@ -75,7 +75,9 @@ fn tasks(ast: &Ast) -> Vec<Task> {
             Node::Unary { op, .. } => Work::Unary(*op),
             Node::Binary { op, .. } => Work::Binary(*op),
             Node::Call { func, .. } => Work::Call(*func),
-            Node::Reduce(slot) => Work::Reduce(*slot),
+            Node::Reduce(slot) if ast.reductions[*slot as usize].clauses.is_empty() => {
+                Work::Reduce(*slot)
+            }
             _ => continue,
         };
         let mut deepest = 0;

@@ -27,7 +27,7 @@ mod test;
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::ast::{Ast, Node, NodeId, Reducer};
+use crate::ast::{Ast, Clause, Node, NodeId, Reducer};
 use crate::num::Value;
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::plan::Policy;
@@ -146,7 +146,7 @@ fn literal(ast: &Ast, id: NodeId, env: &[Value]) -> String {
             .as_ref()
             .map_or("None".to_string(), |(var, _)| var.to_string()),
         Node::Bool(value) => if *value { "True" } else { "False" }.to_string(),
-        node if node.is_lazy() => format!("({})", expression(ast, id, env)),
+        _ if inline(ast, id) && !ast.is_leaf(id) => format!("({})", expression(ast, id, env)),
         _ => "None".to_string(),
     }
 }
@@ -155,7 +155,11 @@ fn literal(ast: &Ast, id: NodeId, env: &[Value]) -> String {
 /// leaf, or a lazy node (which parcalc evaluates as one task with everything below it, and
 /// which Python evaluates lazily only when written as one expression).
 fn inline(ast: &Ast, id: NodeId) -> bool {
-    ast.is_leaf(id) || ast.node(id).is_lazy()
+    ast.is_leaf(id)
+        || ast.node(id).is_lazy()
+        || ast
+            .reduction(id)
+            .is_some_and(|reduction| !reduction.clauses.is_empty())
 }
 
 /// A value as Python source.
@@ -321,7 +325,28 @@ fn expression(ast: &Ast, id: NodeId, env: &[Value]) -> String {
                     }
                     pieces.push(Piece::Node(arg));
                 }
-                pieces.push(Piece::Text("))".into()));
+                pieces.push(Piece::Text(")".into()));
+                for clause in &reduction.clauses {
+                    match clause {
+                        Clause::If(cond) => {
+                            pieces.push(Piece::Text(" if ".into()));
+                            pieces.push(Piece::Node(*cond));
+                        }
+                        Clause::For(slot) => {
+                            let inner = &ast.reductions[*slot as usize];
+                            let var = inner.var.as_ref().map_or("_", |(var, _)| var);
+                            pieces.push(Piece::Text(format!(" for {var} in range(").into()));
+                            for (position, &arg) in ast.range_args(inner).iter().enumerate() {
+                                if position > 0 {
+                                    pieces.push(Piece::Text(", ".into()));
+                                }
+                                pieces.push(Piece::Node(arg));
+                            }
+                            pieces.push(Piece::Text(")".into()));
+                        }
+                    }
+                }
+                pieces.push(Piece::Text(")".into()));
             }
             Node::And { lhs, rhs } | Node::Or { lhs, rhs } => {
                 let word = if matches!(ast.node(id), Node::And { .. }) {
