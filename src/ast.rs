@@ -190,6 +190,17 @@ pub struct Reduction {
     /// run in Python's order. Their operands are evaluated per element, as the body is. A
     /// reduction with clauses is folded by one task, in order (never cut into chunks).
     pub clauses: Vec<Clause>,
+    /// `sum`'s start, `sum(range(…), start)`: an operand evaluated after the range's bounds.
+    /// Such a reduction is folded by one task too.
+    pub start: Option<NodeId>,
+}
+
+impl Reduction {
+    /// Whether the reduction is folded by the task that reaches it, in order, rather than cut
+    /// into chunks: a generator with clauses, or a sum with a start.
+    pub fn in_place(&self) -> bool {
+        !self.clauses.is_empty() || self.start.is_some()
+    }
 }
 
 impl Reduction {
@@ -338,6 +349,9 @@ impl Ast {
                 for &arg in self.range_args(reduction) {
                     f(arg);
                 }
+                if let Some(start) = reduction.start {
+                    f(start);
+                }
             }
         }
     }
@@ -358,7 +372,9 @@ impl Ast {
             Node::Call { n_args, .. } => *n_args as usize,
             Node::Reduce(index) => {
                 let reduction = &self.reductions[*index as usize];
-                usize::from(reduction.body.is_some()) + reduction.n_args as usize
+                usize::from(reduction.body.is_some())
+                    + reduction.n_args as usize
+                    + usize::from(reduction.start.is_some())
             }
         }
     }
@@ -368,7 +384,10 @@ impl Ast {
     /// runs itself.
     pub fn n_stacked_operands(&self, id: NodeId) -> usize {
         match self.node(id) {
-            Node::Reduce(index) => self.reductions[*index as usize].n_args as usize,
+            Node::Reduce(index) => {
+                let reduction = &self.reductions[*index as usize];
+                reduction.n_args as usize + usize::from(reduction.start.is_some())
+            }
             node if node.is_lazy() => 0,
             _ => self.n_operands(id),
         }

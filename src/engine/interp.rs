@@ -578,7 +578,7 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
             // A generator with clauses is folded here, in order, never cut into chunks.
             if stretch.fork
                 && index == root
-                && matches!(node, Node::Reduce(slot) if ast.reductions[*slot as usize].clauses.is_empty())
+                && matches!(node, Node::Reduce(slot) if !ast.reductions[*slot as usize].in_place())
             {
                 let values = stack.drain(..).map(Cow::into_owned).collect();
                 return Ok(Outcome::Fork(values));
@@ -596,14 +596,21 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
                     Failure::at(index, Error::new(error, ast.op_span(id))),
                 )
             };
+            let n_start = usize::from(reduction.start.is_some());
             let base = stack
                 .len()
-                .checked_sub(reduction.n_args as usize)
+                .checked_sub(reduction.n_args as usize + n_start)
                 .ok_or_else(|| internal(ast, index))?;
-            let bounds: Vec<&Value> = stack[base..].iter().map(|value| &**value).collect();
+            let bounds: Vec<&Value> = stack[base..stack.len() - n_start]
+                .iter()
+                .map(|value| &**value)
+                .collect();
             let range = Range::new(&bounds).map_err(at)?;
+            let start = (n_start == 1)
+                .then(|| stack.last().map(|value| (**value).clone()))
+                .flatten();
             stack.truncate(base);
-            let fold = Fold::new(reduction.func, None);
+            let fold = Fold::new(reduction.func, start);
             let Some(body) = reduction.body else {
                 // The elements themselves: a formula where one applies, else one by one.
                 let value =
@@ -805,7 +812,8 @@ fn fold_plain<H: Hooks>(
             fold.finish(limits)
         }));
     }
-    if !hooks.paced() {
+    // A formula regroups the sum: exact only from an int (or no) start.
+    if !hooks.paced() && fold.regroupable() {
         match range.formula(func, 0, range.len, limits.max_bits) {
             Ok(Some(value)) => {
                 fold.push(Value::Int(value), limits)

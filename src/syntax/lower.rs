@@ -387,6 +387,9 @@ impl<'i> Lowerer<'i> {
                     (Some(func), None) if func.reduces() && n_args == 1 && self.top_is_range() => {
                         self.reduce(func, None, name_span, span)?;
                     }
+                    (Some(Builtin::Sum), None) if n_args == 2 && self.below_top_is_range() => {
+                        self.reduce_with_start(name_span, span)?;
+                    }
                     (func, None) => self.call(func, name_span, span, n_args)?,
                 }
             }
@@ -630,6 +633,7 @@ impl<'i> Lowerer<'i> {
                 n_args,
                 range_span,
                 clauses: Vec::new(),
+                start: None,
             });
             if let Some(Frame::Call { clauses, .. }) = self.frames.last_mut() {
                 clauses.push(Clause::For(slot));
@@ -672,6 +676,109 @@ impl<'i> Lowerer<'i> {
                     })
                 )
         })
+    }
+
+    /// Whether the operand below the top is a call of `range` (`sum(range(…), start)`).
+    fn below_top_is_range(&self) -> bool {
+        self.operands.len() >= 2
+            && matches!(
+                self.ast
+                    .nodes
+                    .get(self.operands[self.operands.len() - 2].id as usize),
+                Some(Node::Call {
+                    func: Builtin::Range,
+                    ..
+                })
+            )
+    }
+
+    /// Makes the reduction node of `sum(range(…), start)`: the range call, below the start on
+    /// the operands, leaves the arena (the nodes after it move down by one).
+    fn reduce_with_start(&mut self, name_span: Span, span: Span) -> Result<(), Error> {
+        let start = self.pop_operand()?;
+        let range = self.pop_operand()?;
+        let Some(&Node::Call {
+            func: Builtin::Range,
+            args_start,
+            n_args,
+        }) = self.ast.nodes.get(range.id as usize)
+        else {
+            return Err(internal(span));
+        };
+        let range_span = self.ast.spans[range.id as usize];
+        self.remove_node(range.id);
+        let start_id = NodeId(start.id - 1);
+        let first = range.first.min(start.first - 1);
+        let index = self.ast.reductions.len() as u32;
+        self.ast.reductions.push(Reduction {
+            func: Reducer::Sum,
+            var: None,
+            body: None,
+            args_start,
+            n_args,
+            range_span,
+            clauses: Vec::new(),
+            start: Some(start_id),
+        });
+        self.push_node(Node::Reduce(index), span, name_span, first);
+        Ok(())
+    }
+
+    /// Removes node `removed`, which no node has as an operand, from the arena: every id after
+    /// it, and every reference to one, moves down by one.
+    fn remove_node(&mut self, removed: u32) {
+        let shift = |id: &mut NodeId| {
+            if id.0 > removed {
+                id.0 -= 1;
+            }
+        };
+        let at = removed as usize;
+        self.ast.nodes.remove(at);
+        self.ast.spans.remove(at);
+        self.ast.op_spans.remove(at);
+        self.ast.subtree_len.remove(at);
+        for node in &mut self.ast.nodes[at..] {
+            match node {
+                Node::Unary { operand, .. } => shift(operand),
+                Node::Binary { lhs, rhs, .. } | Node::And { lhs, rhs } | Node::Or { lhs, rhs } => {
+                    shift(lhs);
+                    shift(rhs);
+                }
+                Node::IfElse { body, cond, orelse } => {
+                    shift(body);
+                    shift(cond);
+                    shift(orelse);
+                }
+                _ => {}
+            }
+        }
+        self.ast.call_args.iter_mut().for_each(shift);
+        for reduction in &mut self.ast.reductions {
+            if let Some(body) = &mut reduction.body {
+                shift(body);
+            }
+            if let Some(start) = &mut reduction.start {
+                shift(start);
+            }
+            for clause in &mut reduction.clauses {
+                if let Clause::If(cond) = clause {
+                    shift(cond);
+                }
+            }
+        }
+        for lazy in &mut self.ast.lazies {
+            if *lazy > removed {
+                *lazy -= 1;
+            }
+        }
+        for operand in &mut self.operands {
+            if operand.id > removed {
+                operand.id -= 1;
+            }
+            if operand.first > removed {
+                operand.first -= 1;
+            }
+        }
     }
 
     /// If `operand` is a call of `range` (necessarily the last node made), removes that node
@@ -730,6 +837,7 @@ impl<'i> Lowerer<'i> {
             n_args,
             range_span,
             clauses,
+            start: None,
         });
         self.push_node(Node::Reduce(index), span, name_span, operand.first);
         Ok(())

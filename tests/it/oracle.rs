@@ -1171,6 +1171,9 @@ fn logic_expr(rng: &mut Rng, depth: u32) -> String {
                 1 => format!(" for j in range(k) if (k + j) % {}", 2 + rng.below(3)),
                 2 => " if k > 2 for j in range(k, 7) if j != k".to_owned(),
                 3 => format!(" for j in range({}) if {}", rng.below(4), sub(rng)),
+                4 if func == "sum" => {
+                    return format!("sum(range({n}), {})", sub(rng));
+                }
                 _ => String::new(),
             };
             let body = if clauses.contains(" j ") && rng.below(2) == 0 {
@@ -1356,6 +1359,16 @@ const LOGIC_CASES: &[&str] = &[
     "sum(k for k in range(3) if 1 / 0)",
     "sum(k for k in range(0) if 1 / 0)",
     "sum(k for k in range(5) for j in range(1 / (k - 3)))",
+    "sum(range(10), 5)",
+    "sum(range(10), 0.1)",
+    "sum(range(10 ^ 6), 0.1)",
+    "sum(range(1, 4), -0.0)",
+    "sum(range(0), 2.5)",
+    "sum(range(3), 1 / 0)",
+    "sum(range(10), True)",
+    "sum(range(3), hex(1))",
+    "sum(range(2, 40, 3), 1e16)",
+    "sum(range(-5, 5), sum(range(3), 0.5))",
     "hex(255)",
     "oct(8)",
     "bin(-5)",

@@ -92,6 +92,12 @@ impl Fold {
         self.func
     }
 
+    /// Whether the elements may be folded in any grouping: the fold so far is an int (or
+    /// nothing), so that only exact int arithmetic follows.
+    pub(crate) fn regroupable(&self) -> bool {
+        matches!(self.acc, None | Some(Value::Int(_)))
+    }
+
     /// Folds in the next element.
     pub(crate) fn push(&mut self, value: Value, limits: &Limits) -> Result<(), NumError> {
         match self.func {

@@ -75,9 +75,7 @@ fn tasks(ast: &Ast) -> Vec<Task> {
             Node::Unary { op, .. } => Work::Unary(*op),
             Node::Binary { op, .. } => Work::Binary(*op),
             Node::Call { func, .. } => Work::Call(*func),
-            Node::Reduce(slot) if ast.reductions[*slot as usize].clauses.is_empty() => {
-                Work::Reduce(*slot)
-            }
+            Node::Reduce(slot) if !ast.reductions[*slot as usize].in_place() => Work::Reduce(*slot),
             _ => continue,
         };
         let mut deepest = 0;

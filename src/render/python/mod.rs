@@ -27,7 +27,7 @@ mod test;
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::ast::{Ast, Clause, Node, NodeId, Reducer};
+use crate::ast::{Ast, Clause, Node, NodeId, Reducer, Reduction};
 use crate::num::Value;
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::plan::Policy;
@@ -155,11 +155,7 @@ fn literal(ast: &Ast, id: NodeId, env: &[Value]) -> String {
 /// leaf, or a lazy node (which parcalc evaluates as one task with everything below it, and
 /// which Python evaluates lazily only when written as one expression).
 fn inline(ast: &Ast, id: NodeId) -> bool {
-    ast.is_leaf(id)
-        || ast.node(id).is_lazy()
-        || ast
-            .reduction(id)
-            .is_some_and(|reduction| !reduction.clauses.is_empty())
+    ast.is_leaf(id) || ast.node(id).is_lazy() || ast.reduction(id).is_some_and(Reduction::in_place)
 }
 
 /// A value as Python source.
@@ -326,6 +322,10 @@ fn expression(ast: &Ast, id: NodeId, env: &[Value]) -> String {
                     pieces.push(Piece::Node(arg));
                 }
                 pieces.push(Piece::Text(")".into()));
+                if let Some(start) = reduction.start {
+                    pieces.push(Piece::Text(", ".into()));
+                    pieces.push(Piece::Node(start));
+                }
                 for clause in &reduction.clauses {
                     match clause {
                         Clause::If(cond) => {
