@@ -61,6 +61,30 @@ pub enum Node {
     /// The variable of a generator, inside its body: the value of the element being reduced by
     /// reduction `Local(r)` (an index into [`Ast::reductions`]).
     Local(u32),
+    /// `True` or `False`.
+    Bool(bool),
+    /// `lhs and rhs`: `lhs` if it is false, else `rhs`, which runs only then. Lazy (see
+    /// [`Node::is_lazy`]).
+    And {
+        lhs: NodeId,
+        rhs: NodeId,
+    },
+    /// `lhs or rhs`: `lhs` if it is true, else `rhs`, which runs only then. Lazy.
+    Or {
+        lhs: NodeId,
+        rhs: NodeId,
+    },
+    /// `body if cond else orelse`: `cond` runs first, then one of the two others. Lazy; the
+    /// operands are in the order of the text.
+    IfElse {
+        body: NodeId,
+        cond: NodeId,
+        orelse: NodeId,
+    },
+    /// Two or more comparisons in a row, `a < b <= c`, as Python chains them: an index into
+    /// [`Ast::chains`]. Each operand runs at most once, and the chain stops at the first false
+    /// comparison. Lazy.
+    Chain(u32),
 }
 
 impl Node {
@@ -69,9 +93,36 @@ impl Node {
     pub fn is_leaf(&self) -> bool {
         matches!(
             self,
-            Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) | Node::Local(_)
+            Node::SmallInt(_)
+                | Node::Float(_)
+                | Node::Literal(_)
+                | Node::Name(_)
+                | Node::Local(_)
+                | Node::Bool(_)
         )
     }
+
+    /// Whether the node decides which of its operands run: `and`, `or`, a conditional, a chain
+    /// of comparisons. Its operands are not evaluated before it (as a reduction's body is
+    /// not): the evaluator reaches the node first and runs the operands it needs, so a lazy
+    /// node and everything below it are evaluated by one task.
+    pub fn is_lazy(&self) -> bool {
+        matches!(
+            self,
+            Node::And { .. } | Node::Or { .. } | Node::IfElse { .. } | Node::Chain(_)
+        )
+    }
+}
+
+/// A chain of comparisons: `operands[k] ops[k] operands[k + 1]` for each `k`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain {
+    /// The operands, as [`Node::Call`] keeps its arguments: in
+    /// `Ast::call_args[args_start..args_start + ops.len() + 1]`.
+    pub args_start: u32,
+    pub ops: Box<[BinaryOp]>,
+    /// The span of each operator, where its error puts the caret.
+    pub op_spans: Box<[Span]>,
 }
 
 /// What a [`Node::Reduce`] reduces.
@@ -108,6 +159,18 @@ impl Reducer {
     }
 }
 
+/// A clause of a generator after its first `for`: another `for` (whose variable has a slot of
+/// its own among the generators' variables: an entry of [`Ast::reductions`] that no node
+/// reduces) or an `if`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Clause {
+    /// `for var in range(…)`: the slot of `var` (an index into [`Ast::reductions`], which holds
+    /// the range's arguments and span).
+    For(u32),
+    /// `if cond`: the condition's root.
+    If(NodeId),
+}
+
 /// One reduction of the tree: `func(BODY for var in range(bounds…))`, or `func(range(bounds…))`
 /// without a body.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,6 +186,35 @@ pub struct Reduction {
     pub n_args: u32,
     /// The span of the whole `range(…)`, for its errors.
     pub range_span: Span,
+    /// The clauses after the first `for`, in the order of the text: nested loops and filters,
+    /// run in Python's order. Their operands are evaluated per element, as the body is. A
+    /// reduction with clauses is folded by one task, in order (never cut into chunks).
+    pub clauses: Vec<Clause>,
+    /// `sum`'s start, `sum(range(…), start)`: an operand evaluated after the range's bounds.
+    /// Such a reduction is folded by one task too.
+    pub start: Option<NodeId>,
+}
+
+impl Reduction {
+    /// Whether the reduction is folded by the task that reaches it, in order, rather than cut
+    /// into chunks: a generator with clauses, or a sum with a start.
+    pub fn in_place(&self) -> bool {
+        !self.clauses.is_empty() || self.start.is_some()
+    }
+}
+
+impl Reduction {
+    /// The roots of the operands the clauses evaluate: each condition and each argument of a
+    /// later range.
+    pub fn clause_roots<'a>(&'a self, ast: &'a Ast) -> impl Iterator<Item = NodeId> + 'a {
+        self.clauses
+            .iter()
+            .flat_map(move |clause| match clause {
+                Clause::If(cond) => std::slice::from_ref(cond),
+                Clause::For(slot) => ast.range_args(&ast.reductions[*slot as usize]),
+            })
+            .copied()
+    }
 }
 
 /// A parsed expression.
@@ -148,8 +240,13 @@ pub struct Ast {
     /// The reductions, in the order their nodes were made (an inner one before the one whose
     /// body holds it); [`Node::Reduce`] and [`Node::Local`] index this.
     pub reductions: Vec<Reduction>,
-    /// The bodies of the reductions as `(first, root)` id ranges, sorted by `first` and, for
-    /// equal firsts, outermost first: what evaluators skip (see [`Ast::bodies_from`]).
+    /// The chains of comparisons; [`Node::Chain`] indexes this.
+    pub chains: Vec<Chain>,
+    /// The ids of the lazy nodes (see [`Node::is_lazy`]), in increasing order.
+    pub lazies: Vec<u32>,
+    /// The bodies of the reductions and the operands of the lazy nodes, as `(first, root)` id
+    /// ranges, sorted by `first` and, for equal firsts, outermost first: what evaluators skip
+    /// in passing (see [`Ast::bodies_from`]), and run only when the node that owns them asks.
     pub bodies: Vec<(u32, u32)>,
 }
 
@@ -219,11 +316,22 @@ impl Ast {
             | Node::Float(_)
             | Node::Literal(_)
             | Node::Name(_)
-            | Node::Local(_) => {}
+            | Node::Local(_)
+            | Node::Bool(_) => {}
             Node::Unary { operand, .. } => f(*operand),
-            Node::Binary { lhs, rhs, .. } => {
+            Node::Binary { lhs, rhs, .. } | Node::And { lhs, rhs } | Node::Or { lhs, rhs } => {
                 f(*lhs);
                 f(*rhs);
+            }
+            Node::IfElse { body, cond, orelse } => {
+                f(*body);
+                f(*cond);
+                f(*orelse);
+            }
+            Node::Chain(index) => {
+                for &operand in self.chain_operands(&self.chains[*index as usize]) {
+                    f(operand);
+                }
             }
             Node::Call {
                 args_start, n_args, ..
@@ -241,6 +349,9 @@ impl Ast {
                 for &arg in self.range_args(reduction) {
                     f(arg);
                 }
+                if let Some(start) = reduction.start {
+                    f(start);
+                }
             }
         }
     }
@@ -252,15 +363,40 @@ impl Ast {
             | Node::Float(_)
             | Node::Literal(_)
             | Node::Name(_)
-            | Node::Local(_) => 0,
+            | Node::Local(_)
+            | Node::Bool(_) => 0,
             Node::Unary { .. } => 1,
-            Node::Binary { .. } => 2,
+            Node::Binary { .. } | Node::And { .. } | Node::Or { .. } => 2,
+            Node::IfElse { .. } => 3,
+            Node::Chain(index) => self.chains[*index as usize].ops.len() + 1,
             Node::Call { n_args, .. } => *n_args as usize,
             Node::Reduce(index) => {
                 let reduction = &self.reductions[*index as usize];
-                usize::from(reduction.body.is_some()) + reduction.n_args as usize
+                usize::from(reduction.body.is_some())
+                    + reduction.n_args as usize
+                    + usize::from(reduction.start.is_some())
             }
         }
+    }
+
+    /// Number of operands whose values are on the evaluator's stack when it reaches `id`:
+    /// all of them, except a reduction's body and a lazy node's operands, which the node
+    /// runs itself.
+    pub fn n_stacked_operands(&self, id: NodeId) -> usize {
+        match self.node(id) {
+            Node::Reduce(index) => {
+                let reduction = &self.reductions[*index as usize];
+                reduction.n_args as usize + usize::from(reduction.start.is_some())
+            }
+            node if node.is_lazy() => 0,
+            _ => self.n_operands(id),
+        }
+    }
+
+    /// The operands of a chain of comparisons.
+    pub fn chain_operands(&self, chain: &Chain) -> &[NodeId] {
+        let start = chain.args_start as usize;
+        &self.call_args[start..=start + chain.ops.len()]
     }
 
     /// Where the name `names[index]` is first read (an empty span if it is not read).

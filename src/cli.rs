@@ -554,8 +554,13 @@ impl Batch<'_> {
             } else {
                 Origin::Expr(index + 1)
             };
-            if (programs || !window.is_empty()) || !self.statement(session, expr, origin, true)? {
-                window.push((origin, Ok(expr.clone())));
+            // Several statements separated by `;` are several statements.
+            for (_, expr) in crate::syntax::split_statements(expr) {
+                if (programs || !window.is_empty())
+                    || !self.statement(session, expr, origin, true)?
+                {
+                    window.push((origin, Ok(expr.to_string())));
+                }
             }
         }
         // The `-e` are one program, the FILE's statements the next ones.
@@ -608,20 +613,39 @@ impl Batch<'_> {
             } else {
                 piece
             };
-            // A statement too large for the calling thread starts a program: it and the
-            // statements after it, up to the end of the window, are one dataflow graph.
-            match piece.text {
-                text if programs || !window.is_empty() => {
-                    window_bytes += text.as_ref().map_or(0, String::len);
-                    window.push((origin, text));
-                }
-                Ok(statement) => {
-                    if !self.statement(session, &statement, origin, true)? {
-                        window_bytes += statement.len();
-                        window.push((origin, Ok(statement)));
+            // Several statements separated by `;` are several statements, each from the line
+            // it starts on.
+            let statements: Vec<(Origin<'_>, Result<String, NotUtf8>)> = match piece.text {
+                Ok(text) if text.contains(';') => crate::syntax::split_statements(&text)
+                    .into_iter()
+                    .map(|(offset, statement)| {
+                        let origin = Origin::Line {
+                            file: &file,
+                            line: piece.line_no + text[..offset].matches('\n').count(),
+                        };
+                        (origin, Ok(statement.to_string()))
+                    })
+                    .collect(),
+                text => vec![(origin, text)],
+            };
+            for (origin, text) in statements {
+                // A statement too large for the calling thread starts a program: it and the
+                // statements after it, up to the end of the window, are one dataflow graph.
+                match text {
+                    text if programs || !window.is_empty() => {
+                        window_bytes += text.as_ref().map_or(0, String::len);
+                        window.push((origin, text));
+                    }
+                    Ok(statement) => {
+                        if !self.statement(session, &statement, origin, true)? {
+                            window_bytes += statement.len();
+                            window.push((origin, Ok(statement)));
+                        }
+                    }
+                    Err(not_utf8) => {
+                        self.report_error(&not_utf8.error, &not_utf8.text, origin)?;
                     }
                 }
-                Err(not_utf8) => self.report_error(&not_utf8.error, &not_utf8.text, origin)?,
             }
         }
     }
@@ -705,13 +729,17 @@ impl Batch<'_> {
     /// is then the whole statement's. Parsed on the session's pool, where a long text is parsed
     /// in chunks.
     fn parses(session: &Session, text: &str) -> bool {
-        match session
-            .pool()
-            .install(|| crate::syntax::parse_statement(text))
-        {
-            Ok(_) => true,
-            Err(error) => crate::syntax::continuation::lines_may_mend(&error.kind),
-        }
+        crate::syntax::split_statements(text)
+            .into_iter()
+            .all(|(_, text)| {
+                match session
+                    .pool()
+                    .install(|| crate::syntax::parse_statement(text))
+                {
+                    Ok(_) => true,
+                    Err(error) => crate::syntax::continuation::lines_may_mend(&error.kind),
+                }
+            })
     }
 
     /// Writes `message` and a newline to stderr, after what stdout holds.
@@ -866,7 +894,7 @@ impl Batch<'_> {
             crate::num::Value::Int(int) => {
                 dashu_int::ops::BitTest::bit_len(int) >= LONG_DIGITS_BITS
             }
-            crate::num::Value::Float(_) => false,
+            _ => false,
         };
         if long_digits {
             self.out.flush()?;

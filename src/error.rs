@@ -25,10 +25,10 @@ pub enum NumError {
     Overflow(&'static str),
     /// Python's `ValueError` (math domain errors and the like), with its message.
     #[error("{0}")]
-    Domain(&'static str),
+    Domain(std::borrow::Cow<'static, str>),
     /// Python's `TypeError` (a float given to `gcd`, say), with its message.
     #[error("{0}")]
-    Type(&'static str),
+    Type(std::borrow::Cow<'static, str>),
     /// The result would have more than `limit` bits; refused before computing it.
     /// `estimated_bits` is `None` when the estimate itself is beyond counting.
     #[error("result too large: {}over the limit of {}", about(*estimated_bits), plural(limit, "bit"))]

@@ -29,6 +29,14 @@ pub enum BinaryOp {
     Shl,
     /// `>>`, rounding towards negative infinity.
     Shr,
+    /// `<`, and the other comparisons below: a `bool`, comparing ints and floats by their
+    /// exact values. Two or more in a row are one chain (`Node::Chain`), as in Python.
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
 }
 
 impl BinaryOp {
@@ -45,7 +53,21 @@ impl BinaryOp {
             BinaryOp::BitOr => "|",
             BinaryOp::Shl => "<<",
             BinaryOp::Shr => ">>",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
         }
+    }
+
+    /// Is it one of the six comparisons?
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne
+        )
     }
 
     /// The operator written `symbol` (`^` or `**` for the power).
@@ -62,6 +84,12 @@ impl BinaryOp {
             "|" => BinaryOp::BitOr,
             "<<" => BinaryOp::Shl,
             ">>" => BinaryOp::Shr,
+            "<" => BinaryOp::Lt,
+            "<=" => BinaryOp::Le,
+            ">" => BinaryOp::Gt,
+            ">=" => BinaryOp::Ge,
+            "==" => BinaryOp::Eq,
+            "!=" => BinaryOp::Ne,
             _ => return None,
         })
     }
@@ -73,6 +101,8 @@ pub enum UnaryOp {
     Plus,
     /// `~x`, which is `-x - 1` on integers.
     Invert,
+    /// `not x`: a `bool`, the opposite of `x`'s truth.
+    Not,
 }
 
 impl UnaryOp {
@@ -81,6 +111,7 @@ impl UnaryOp {
             UnaryOp::Neg => "-",
             UnaryOp::Plus => "+",
             UnaryOp::Invert => "~",
+            UnaryOp::Not => "not",
         }
     }
 
@@ -90,6 +121,7 @@ impl UnaryOp {
             "-" => UnaryOp::Neg,
             "+" => UnaryOp::Plus,
             "~" => UnaryOp::Invert,
+            "not" => UnaryOp::Not,
             _ => return None,
         })
     }
@@ -150,6 +182,9 @@ pub enum Builtin {
     Lcm,
     Comb,
     Perm,
+    Hex,
+    Oct,
+    Bin,
     Range,
 }
 
@@ -298,6 +333,9 @@ pub const FUNCTIONS: &[Function] = {
         function(B::Lcm, "lcm", "a, b, …", (0, None), G::Integers, "least common multiple"),
         function(B::Comb, "comb", "n, k", TWO, G::Integers, "ways to choose k of n items, unordered"),
         function(B::Perm, "perm", "n[, k]", (1, Some(2)), G::Integers, "ways to choose k of n items, ordered"),
+        function(B::Hex, "hex", "n", ONE, G::Integers, "n in hexadecimal, as Python's string '0xff'"),
+        function(B::Oct, "oct", "n", ONE, G::Integers, "n in octal, as Python's string '0o17'"),
+        function(B::Bin, "bin", "n", ONE, G::Integers, "n in binary, as Python's string '0b101'"),
         function(B::Range, "range", "[start, ]stop[, step]", (1, Some(3)), G::Reductions, "the integers sum, prod, min and max run over"),
     ]
 };
@@ -439,12 +477,12 @@ mod test {
     fn symbols_round_trip() {
         use BinaryOp::*;
         for op in [
-            Add, Sub, Mul, Div, FloorDiv, Mod, Pow, BitAnd, BitOr, Shl, Shr,
+            Add, Sub, Mul, Div, FloorDiv, Mod, Pow, BitAnd, BitOr, Shl, Shr, Lt, Le, Gt, Ge, Eq, Ne,
         ] {
             assert_eq!(BinaryOp::from_symbol(op.symbol()), Some(op));
         }
         assert_eq!(BinaryOp::from_symbol("**"), Some(Pow));
-        for op in [UnaryOp::Neg, UnaryOp::Plus, UnaryOp::Invert] {
+        for op in [UnaryOp::Neg, UnaryOp::Plus, UnaryOp::Invert, UnaryOp::Not] {
             assert_eq!(UnaryOp::from_symbol(op.symbol()), Some(op));
         }
     }

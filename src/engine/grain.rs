@@ -181,11 +181,8 @@ impl Plan {
                 open.push((lhs + rhs + 1, index));
                 continue;
             }
-            // A reduction's body is not among its planned operands.
-            let n_operands = match ast.reduction(id) {
-                Some(reduction) => reduction.n_args as usize,
-                None => ast.n_operands(id),
-            };
+            // A reduction's body and a lazy node's operands are not among its planned operands.
+            let n_operands = ast.n_stacked_operands(id);
             let base = open.len().saturating_sub(n_operands);
             let mut weight: u64 = 1;
             operand_groups.clear();

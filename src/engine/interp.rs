@@ -21,7 +21,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 
-use crate::ast::{Ast, BodySkip, Node, NodeId, Reducer};
+use crate::ast::{Ast, BodySkip, Clause, Node, NodeId, Reducer};
 use crate::engine::env::Env;
 use crate::engine::failure::Failure;
 use crate::engine::node::eval_node;
@@ -145,6 +145,165 @@ struct Frame<'a> {
     element: u64,
     /// The cursor of the loop around the reduction, restored after it.
     outer_skip: BodySkip<'a>,
+    /// The lazy nodes open when the reduction started (see [`Lazy`]).
+    lazy_base: usize,
+    /// For a generator with clauses after its first `for`: its loops and what the operand
+    /// being evaluated (`body_first..=body_root`) is for.
+    clauses: Option<Box<Loops>>,
+}
+
+/// The state of a generator with several `for` or `if` clauses: nested loops, run as Python
+/// runs them, one operand (a condition, a bound of a range, the body) at a time.
+struct Loops {
+    /// The open `for` clauses, outermost first.
+    levels: Vec<Level>,
+    phase: Phase,
+    /// Bodies evaluated so far: the element a failure in the body names.
+    count: u64,
+}
+
+/// An open `for` of a generator: its range, the element its variable holds, and the clause
+/// after it.
+struct Level {
+    next_clause: usize,
+    slot: usize,
+    range: Range,
+    element: u64,
+}
+
+/// What the operand a generator's frame evaluates is for.
+enum Phase {
+    Body,
+    /// The condition of clause `.0`.
+    Cond(usize),
+    /// Argument `arg` of the range of clause `clause`; `values` holds the arguments before it.
+    Bound {
+        clause: usize,
+        arg: usize,
+        values: Vec<Value>,
+    },
+}
+
+/// Where a generator goes next: to evaluate the operand rooted here, or to its end.
+enum LoopStep {
+    Operand(NodeId),
+    Finished,
+}
+
+/// Runs the clauses of reduction `slot` from clause `from` on: the next condition or range to
+/// evaluate, or the body when no clause is left.
+fn loops_advance(ast: &Ast, slot: usize, loops: &mut Loops, from: usize) -> LoopStep {
+    let reduction = &ast.reductions[slot];
+    match reduction.clauses.get(from) {
+        Some(Clause::If(cond)) => {
+            loops.phase = Phase::Cond(from);
+            LoopStep::Operand(*cond)
+        }
+        Some(Clause::For(for_slot)) => {
+            let args = ast.range_args(&ast.reductions[*for_slot as usize]);
+            loops.phase = Phase::Bound {
+                clause: from,
+                arg: 0,
+                values: Vec::with_capacity(args.len()),
+            };
+            match args.first() {
+                Some(&arg) => LoopStep::Operand(arg),
+                None => LoopStep::Finished,
+            }
+        }
+        None => {
+            loops.phase = Phase::Body;
+            loops.count += 1;
+            match reduction.body {
+                Some(body) => LoopStep::Operand(body),
+                None => LoopStep::Finished,
+            }
+        }
+    }
+}
+
+/// The next element of the innermost open `for` (closing those that are done).
+fn loops_next(ast: &Ast, slot: usize, loops: &mut Loops, locals: &mut [Value]) -> LoopStep {
+    loop {
+        let Some(level) = loops.levels.last_mut() else {
+            return LoopStep::Finished;
+        };
+        if level.element + 1 < level.range.len {
+            level.element += 1;
+            locals[level.slot] = Value::Int(level.range.at(level.element));
+            let next = level.next_clause;
+            return loops_advance(ast, slot, loops, next);
+        }
+        loops.levels.pop();
+    }
+}
+
+/// A lazy node (`and`, `or`, a conditional, a chain of comparisons) running its operands one
+/// at a time: `step` is the operand being evaluated (in the order of
+/// [`Ast::for_each_operand`]), whose root is `end`.
+struct Lazy<'a> {
+    node: u32,
+    step: usize,
+    end: u32,
+    /// In a chain, the value of the operand before the one being evaluated.
+    held: Option<Value>,
+    /// The cursor of the loop around the node, restored after it.
+    outer_skip: BodySkip<'a>,
+}
+
+/// What a lazy node does once operand `step` has the value `value`.
+enum Next {
+    /// Evaluate this operand next.
+    Operand(usize),
+    /// The node's value.
+    Done(Value),
+}
+
+/// The operand of lazy node `id` evaluated first: the condition of a conditional, else the
+/// first.
+fn lazy_start(ast: &Ast, id: NodeId) -> usize {
+    usize::from(matches!(ast.node(id), Node::IfElse { .. }))
+}
+
+/// The `step`-th operand of lazy node `id`.
+fn lazy_operand(ast: &Ast, id: NodeId, step: usize) -> NodeId {
+    match *ast.node(id) {
+        Node::And { lhs, rhs } | Node::Or { lhs, rhs } => [lhs, rhs][step.min(1)],
+        Node::IfElse { body, cond, orelse } => [body, cond, orelse][step.min(2)],
+        Node::Chain(index) => {
+            let operands = ast.chain_operands(&ast.chains[index as usize]);
+            operands[step.min(operands.len() - 1)]
+        }
+        _ => id,
+    }
+}
+
+/// Python's rule for lazy node `id` once operand `step` has the value `value`.
+fn lazy_next(ast: &Ast, id: NodeId, lazy: &mut Lazy<'_>, value: Value) -> Result<Next, Error> {
+    let step = lazy.step;
+    Ok(match ast.node(id) {
+        Node::And { .. } if step == 0 && value.is_true() => Next::Operand(1),
+        Node::Or { .. } if step == 0 && !value.is_true() => Next::Operand(1),
+        Node::IfElse { .. } if step == 1 => Next::Operand(if value.is_true() { 0 } else { 2 }),
+        Node::Chain(index) => {
+            let chain = &ast.chains[*index as usize];
+            let Some(held) = lazy.held.take() else {
+                lazy.held = Some(value);
+                return Ok(Next::Operand(1));
+            };
+            let holds = crate::num::compare_op(chain.ops[step - 1], &held, &value)
+                .map_err(|error| Error::new(error, chain.op_spans[step - 1]))?;
+            if !holds {
+                Next::Done(Value::Bool(false))
+            } else if step == chain.ops.len() {
+                Next::Done(Value::Bool(true))
+            } else {
+                lazy.held = Some(value);
+                Next::Operand(step + 1)
+            }
+        }
+        _ => Next::Done(value),
+    })
 }
 
 /// The path of a failure at `node` under the open frames, outermost first.
@@ -170,12 +329,160 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
     let root = stretch.root;
     stack.clear();
     let mut frames: Vec<Frame<'_>> = Vec::new();
+    let mut lazies: Vec<Lazy<'_>> = Vec::new();
     let mut skip = BodySkip::new(ast, stretch.first, stretch.own);
     let mut next_operand = 0;
     let mut operand_first = operands.first().map_or(u32::MAX, |operand| operand.first);
     let mut index = stretch.first;
     loop {
-        let end = frames.last().map_or(root, |frame| frame.body_root);
+        // The innermost open thing: a lazy node opened inside the innermost reduction, or that
+        // reduction.
+        let lazy_open = lazies.len() > frames.last().map_or(0, |frame| frame.lazy_base);
+        let end = if lazy_open {
+            lazies.last().map_or(root, |lazy| lazy.end)
+        } else {
+            frames.last().map_or(root, |frame| frame.body_root)
+        };
+        if index > end && lazy_open {
+            let Some(lazy) = lazies.last_mut() else {
+                break;
+            };
+            let value = stack
+                .pop()
+                .ok_or_else(|| internal(ast, lazy.node))?
+                .into_owned();
+            let node = lazy.node;
+            let next = lazy_next(ast, NodeId(node), lazy, value)
+                .map_err(|error| under_frames(&frames, Failure::at(node, error)))?;
+            match next {
+                Next::Operand(step) => {
+                    let operand = lazy_operand(ast, NodeId(node), step);
+                    let first = ast.first_of(operand).0;
+                    lazy.step = step;
+                    lazy.end = operand.0;
+                    index = first;
+                    skip = BodySkip::new(ast, first, Some((first, operand.0)));
+                }
+                Next::Done(value) => {
+                    let Some(lazy) = lazies.pop() else {
+                        break;
+                    };
+                    stack.push(Cow::Owned(value));
+                    index = node + 1;
+                    skip = lazy.outer_skip;
+                }
+            }
+            continue;
+        }
+        if index > end && frames.last().is_some_and(|frame| frame.clauses.is_some()) {
+            let Some(frame) = frames.last_mut() else {
+                break;
+            };
+            let Some(loops) = frame.clauses.as_deref_mut() else {
+                break;
+            };
+            let value = stack
+                .pop()
+                .ok_or_else(|| internal(ast, frame.node))?
+                .into_owned();
+            let (node, slot) = (frame.node, frame.slot);
+            let step = match std::mem::replace(&mut loops.phase, Phase::Body) {
+                Phase::Body => {
+                    if let Err(error) = frame.fold.push(value, limits) {
+                        let error = Error::new(error, ast.op_span(NodeId(node)));
+                        let failure = Failure::in_fold(node, loops.count, error);
+                        frames.pop();
+                        return Err(under_frames(&frames, failure));
+                    }
+                    loops_next(ast, slot, loops, locals)
+                }
+                Phase::Cond(clause) if value.is_true() => {
+                    loops_advance(ast, slot, loops, clause + 1)
+                }
+                Phase::Cond(_) => loops_next(ast, slot, loops, locals),
+                Phase::Bound {
+                    clause,
+                    arg,
+                    mut values,
+                } => {
+                    values.push(value);
+                    let Some(Clause::For(for_slot)) = ast.reductions[slot].clauses.get(clause)
+                    else {
+                        return Err(internal(ast, node));
+                    };
+                    let range_of = &ast.reductions[*for_slot as usize];
+                    let args = ast.range_args(range_of);
+                    if let Some(&next) = args.get(arg + 1) {
+                        loops.phase = Phase::Bound {
+                            clause,
+                            arg: arg + 1,
+                            values,
+                        };
+                        LoopStep::Operand(next)
+                    } else {
+                        let bounds: Vec<&Value> = values.iter().collect();
+                        let range = Range::new(&bounds).map_err(|error| {
+                            let error = Error::new(error, range_of.range_span);
+                            under_frames(&frames[..frames.len() - 1], Failure::at(node, error))
+                        })?;
+                        let Some(frame) = frames.last_mut() else {
+                            break;
+                        };
+                        let Some(loops) = frame.clauses.as_deref_mut() else {
+                            break;
+                        };
+                        if range.len == 0 {
+                            loops_next(ast, slot, loops, locals)
+                        } else {
+                            locals[*for_slot as usize] = Value::Int(range.at(0));
+                            loops.levels.push(Level {
+                                next_clause: clause + 1,
+                                slot: *for_slot as usize,
+                                range,
+                                element: 0,
+                            });
+                            loops_advance(ast, slot, loops, clause + 1)
+                        }
+                    }
+                }
+            };
+            let Some(frame) = frames.last_mut() else {
+                break;
+            };
+            match step {
+                LoopStep::Operand(root) => {
+                    if let Some(loops) = frame.clauses.as_deref()
+                        && matches!(loops.phase, Phase::Body)
+                    {
+                        if hooks.paced() && !hooks.element() {
+                            return Ok(Outcome::Stopped);
+                        }
+                        if loops.count.is_multiple_of(STOP_CHECK_ELEMENTS) && hooks.stop() {
+                            return Ok(Outcome::Stopped);
+                        }
+                    }
+                    let first = ast.first_of(root).0;
+                    frame.body_first = first;
+                    frame.body_root = root.0;
+                    frame.element = frame.clauses.as_deref().map_or(0, |loops| loops.count);
+                    index = first;
+                    skip = BodySkip::new(ast, first, Some((first, root.0)));
+                }
+                LoopStep::Finished => {
+                    let Some(frame) = frames.pop() else {
+                        break;
+                    };
+                    let value = frame.fold.finish(limits).map_err(|error| {
+                        let error = Error::new(error, ast.op_span(NodeId(frame.node)));
+                        under_frames(&frames, Failure::after_elements(frame.node, error))
+                    })?;
+                    stack.push(Cow::Owned(value));
+                    index = frame.node + 1;
+                    skip = frame.outer_skip;
+                }
+            }
+            continue;
+        }
         if index > end {
             let Some(frame) = frames.last_mut() else {
                 break;
@@ -246,8 +553,33 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
         if frames.is_empty() {
             stretch.current.set(index);
         }
+        if node.is_lazy() {
+            if frames.is_empty() && !hooks.operator(index) {
+                return Ok(Outcome::Stopped);
+            }
+            let step = lazy_start(ast, id);
+            let operand = lazy_operand(ast, id, step);
+            let first = ast.first_of(operand).0;
+            let outer_skip = std::mem::replace(
+                &mut skip,
+                BodySkip::new(ast, first, Some((first, operand.0))),
+            );
+            lazies.push(Lazy {
+                node: index,
+                step,
+                end: operand.0,
+                held: None,
+                outer_skip,
+            });
+            index = first;
+            continue;
+        }
         if frames.is_empty() && !node.is_leaf() {
-            if stretch.fork && index == root && matches!(node, Node::Reduce(_)) {
+            // A generator with clauses is folded here, in order, never cut into chunks.
+            if stretch.fork
+                && index == root
+                && matches!(node, Node::Reduce(slot) if !ast.reductions[*slot as usize].in_place())
+            {
                 let values = stack.drain(..).map(Cow::into_owned).collect();
                 return Ok(Outcome::Fork(values));
             }
@@ -264,14 +596,21 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
                     Failure::at(index, Error::new(error, ast.op_span(id))),
                 )
             };
+            let n_start = usize::from(reduction.start.is_some());
             let base = stack
                 .len()
-                .checked_sub(reduction.n_args as usize)
+                .checked_sub(reduction.n_args as usize + n_start)
                 .ok_or_else(|| internal(ast, index))?;
-            let bounds: Vec<&Value> = stack[base..].iter().map(|value| &**value).collect();
+            let bounds: Vec<&Value> = stack[base..stack.len() - n_start]
+                .iter()
+                .map(|value| &**value)
+                .collect();
             let range = Range::new(&bounds).map_err(at)?;
+            let start = (n_start == 1)
+                .then(|| stack.last().map(|value| (**value).clone()))
+                .flatten();
             stack.truncate(base);
-            let fold = Fold::new(reduction.func, None);
+            let fold = Fold::new(reduction.func, start);
             let Some(body) = reduction.body else {
                 // The elements themselves: a formula where one applies, else one by one.
                 let value =
@@ -300,31 +639,55 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
                 index += 1;
                 continue;
             }
-            if hooks.paced() && !hooks.element() {
+            locals[slot] = Value::Int(range.at(0));
+            // With clauses, the first operand to evaluate may be a condition or a range.
+            let mut clauses = None;
+            let mut start = body;
+            if !reduction.clauses.is_empty() {
+                let mut loops = Box::new(Loops {
+                    levels: vec![Level {
+                        next_clause: 0,
+                        slot,
+                        range: range.clone(),
+                        element: 0,
+                    }],
+                    phase: Phase::Body,
+                    count: 0,
+                });
+                if let LoopStep::Operand(root) = loops_advance(ast, slot, &mut loops, 0) {
+                    start = root;
+                }
+                clauses = Some(loops);
+            }
+            let in_body = clauses
+                .as_deref()
+                .is_none_or(|loops| matches!(loops.phase, Phase::Body));
+            if in_body && hooks.paced() && !hooks.element() {
                 return Ok(Outcome::Stopped);
             }
-            let body_first = ast.first_of(body).0;
-            locals[slot] = Value::Int(range.at(0));
+            let body_first = ast.first_of(start).0;
             let outer_skip = std::mem::replace(
                 &mut skip,
-                BodySkip::new(ast, body_first, Some((body_first, body.0))),
+                BodySkip::new(ast, body_first, Some((body_first, start.0))),
             );
             frames.push(Frame {
                 node: index,
                 slot,
                 fold,
                 body_first,
-                body_root: body.0,
+                body_root: start.0,
                 range,
                 element: 0,
                 outer_skip,
+                lazy_base: lazies.len(),
+                clauses,
             });
             index = body_first;
             continue;
         }
         let base = stack
             .len()
-            .checked_sub(ast.n_operands(id))
+            .checked_sub(ast.n_stacked_operands(id))
             .ok_or_else(|| internal(ast, index))?;
         let value = eval_node(ast, id, stretch.env, locals, limits, |k| &*stack[base + k])
             .map_err(|error| under_frames(&frames, Failure::at(index, error)))?;
@@ -448,7 +811,8 @@ fn fold_plain<H: Hooks>(
             fold.finish(limits)
         }));
     }
-    if !hooks.paced() {
+    // A formula regroups the sum: exact only from an int (or no) start.
+    if !hooks.paced() && fold.regroupable() {
         match range.formula(func, 0, range.len, limits.max_bits) {
             Ok(Some(value)) => {
                 fold.push(Value::Int(value), limits)

@@ -27,6 +27,7 @@ pub(crate) fn eval_node<'v, E: Env + ?Sized>(
     match ast.node(id) {
         Node::SmallInt(i) => Ok(Value::Int((*i).into())),
         Node::Float(x) => Ok(Value::Float(*x)),
+        Node::Bool(b) => Ok(Value::Bool(*b)),
         Node::Literal(index) => Ok(ast.literals[*index as usize].clone()),
         Node::Name(index) => env.get(*index).cloned().ok_or_else(|| {
             let kind = ErrorKind::UnknownName {
@@ -45,6 +46,12 @@ pub(crate) fn eval_node<'v, E: Env + ?Sized>(
             ErrorKind::Internal("a reduction evaluated as one node".into()),
             ast.op_span(id),
         )),
+        Node::And { .. } | Node::Or { .. } | Node::IfElse { .. } | Node::Chain(_) => {
+            Err(Error::new(
+                ErrorKind::Internal("a lazy node evaluated as one node".into()),
+                ast.op_span(id),
+            ))
+        }
         Node::Unary { op, .. } => num::unary(*op, operand(0)).map_err(at),
         Node::Binary { op, .. } => num::binary(*op, operand(0), operand(1), limits).map_err(at),
         Node::Call { func, n_args, .. } => {

@@ -38,6 +38,7 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
         Builtin::Abs => Ok(match arg(0)? {
             Value::Int(i) => Value::Int(Int::from(i.unsigned_abs())),
             Value::Float(x) => Value::Float(x.abs()),
+            other => return Err(not_a_number(other)),
         }),
         Builtin::Min | Builtin::Max if args.len() == 1 => Err(not_iterable(arg(0)?)),
         Builtin::Min => extreme(args, Ordering::Less),
@@ -55,6 +56,7 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
             None => Ok(Value::Int(Int::ZERO)),
             Some(Value::Int(i)) => Ok(Value::Int(i.clone())),
             Some(Value::Float(x)) => math::integral_to_int(x.trunc()).map(Value::Int),
+            Some(other) => Err(not_a_number(other)),
         },
         Builtin::Float => match args.first() {
             None => Ok(Value::Float(0.0)),
@@ -64,7 +66,9 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
         Builtin::Isqrt => {
             let n = int_arg(arg(0)?)?;
             if n < &Int::ZERO {
-                return Err(NumError::Domain("isqrt() argument must be nonnegative"));
+                return Err(NumError::Domain(
+                    "isqrt() argument must be nonnegative".into(),
+                ));
             }
             Ok(Value::Int(Int::from(n.unsigned_abs().sqrt())))
         }
@@ -148,12 +152,23 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
             let n = int_arg(arg(0)?)?;
             if n < &Int::ZERO {
                 return Err(NumError::Domain(
-                    "factorial() not defined for negative values",
+                    "factorial() not defined for negative values".into(),
                 ));
             }
             let n = u64::try_from(n).map_err(|_| guard::beyond_counting(limits))?;
             guard::check_f64(factorial_bits(n) - 2.0, limits)?;
             guard::exact(factorial::factorial(n), limits).map(Value::Int)
+        }
+        Builtin::Hex | Builtin::Oct | Builtin::Bin => {
+            let n = int_arg(arg(0)?)?;
+            let magnitude = n.unsigned_abs();
+            let digits = match func {
+                Builtin::Hex => format!("0x{magnitude:x}"),
+                Builtin::Oct => format!("0o{magnitude:o}"),
+                _ => format!("0b{magnitude:b}"),
+            };
+            let sign = if n < &Int::ZERO { "-" } else { "" };
+            Ok(Value::Str(format!("{sign}{digits}").into()))
         }
         Builtin::Perm | Builtin::Comb => {
             let n = int_arg(arg(0)?)?;
@@ -163,14 +178,17 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
             };
             if n < &Int::ZERO {
                 // `perm(n)` is `factorial(n)`, and says so.
-                return Err(NumError::Domain(if k.is_none() {
-                    "factorial() not defined for negative values"
-                } else {
-                    "n must be a non-negative integer"
-                }));
+                return Err(NumError::Domain(
+                    if k.is_none() {
+                        "factorial() not defined for negative values"
+                    } else {
+                        "n must be a non-negative integer"
+                    }
+                    .into(),
+                ));
             }
             if k.is_some_and(|k| k < &Int::ZERO) {
-                return Err(NumError::Domain("k must be a non-negative integer"));
+                return Err(NumError::Domain("k must be a non-negative integer".into()));
             }
             let k = k.unwrap_or(n);
             if k > n {
@@ -184,19 +202,22 @@ pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Va
 /// The parser checks every call's arity; this stands in should a call come here without its
 /// arguments.
 fn missing_argument() -> NumError {
-    NumError::Type("a built-in function was called with too few arguments")
+    NumError::Type("a built-in function was called with too few arguments".into())
 }
 
 fn float_not_integer() -> NumError {
-    NumError::Type("'float' object cannot be interpreted as an integer")
+    NumError::Type("'float' object cannot be interpreted as an integer".into())
+}
+
+/// Python's `TypeError` for a value that is not a number where one is wanted (`num::call`
+/// hands in only numbers: this stands in should another come here).
+fn not_a_number(value: &Value) -> NumError {
+    NumError::Type(format!("must be real number, not {}", value.type_name()).into())
 }
 
 /// Python's `TypeError` for a number where an iterable is wanted (`min(5)`, `sum(5)`).
 fn not_iterable(value: &Value) -> NumError {
-    NumError::Type(match value {
-        Value::Int(_) => "'int' object is not iterable",
-        Value::Float(_) => "'float' object is not iterable",
-    })
+    NumError::Type(format!("'{}' object is not iterable", value.type_name()).into())
 }
 
 /// An int argument, or Python's `TypeError` for a float.
@@ -204,6 +225,13 @@ fn int_arg(value: &Value) -> Result<&Int, NumError> {
     match value {
         Value::Int(i) => Ok(i),
         Value::Float(_) => Err(float_not_integer()),
+        other => Err(NumError::Type(
+            format!(
+                "'{}' object cannot be interpreted as an integer",
+                other.type_name()
+            )
+            .into(),
+        )),
     }
 }
 
@@ -229,12 +257,14 @@ fn integral(value: &Value, f: fn(f64) -> f64) -> Result<Value, NumError> {
     match value {
         Value::Int(i) => Ok(Value::Int(i.clone())),
         Value::Float(x) => math::integral_to_int(f(*x)).map(Value::Int),
+        other => Err(not_a_number(other)),
     }
 }
 
 /// `round(x)`: an int stays itself; a float is rounded half to even, to an int.
 fn round_to_int(value: &Value) -> Result<Value, NumError> {
     match value {
+        Value::Bool(_) | Value::Str(_) => Err(not_a_number(value)),
         Value::Int(i) => Ok(Value::Int(i.clone())),
         Value::Float(x) => {
             // `float.__round__` without digits: C's round (half away from zero), corrected
@@ -281,6 +311,7 @@ fn round_digits(value: &Value, ndigits: &Value, limits: &Limits) -> Result<Value
     match value {
         Value::Int(i) => round_int(i, ndigits, limits),
         Value::Float(x) => round_float(*x, ndigits),
+        other => Err(not_a_number(other)),
     }
 }
 
@@ -351,11 +382,11 @@ fn pow_mod(base: &Value, exponent: &Value, modulus: &Value) -> Result<Value, Num
     let (Value::Int(base), Value::Int(exponent), Value::Int(modulus)) = (base, exponent, modulus)
     else {
         return Err(NumError::Type(
-            "pow() 3rd argument not allowed unless all arguments are integers",
+            "pow() 3rd argument not allowed unless all arguments are integers".into(),
         ));
     };
     if modulus.is_zero() {
-        return Err(NumError::Domain("pow() 3rd argument cannot be 0"));
+        return Err(NumError::Domain("pow() 3rd argument cannot be 0".into()));
     }
     let size = modulus.unsigned_abs();
     if size == UBig::ONE {
@@ -365,7 +396,7 @@ fn pow_mod(base: &Value, exponent: &Value, modulus: &Value) -> Result<Value, Num
     let mut reduced = ring.reduce(base.clone());
     if exponent < &Int::ZERO {
         reduced = reduced.inv().ok_or(NumError::Domain(
-            "base is not invertible for the given modulus",
+            "base is not invertible for the given modulus".into(),
         ))?;
     }
     let residue = Int::from(reduced.pow(&exponent.unsigned_abs()).residue());
@@ -383,6 +414,8 @@ pub(super) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
         (Value::Int(x), Value::Float(y)) => int::cmp_int_float(x, *y),
         (Value::Float(x), Value::Int(y)) => int::cmp_int_float(y, *x).map(Ordering::reverse),
+        (Value::Bool(_), _) | (_, Value::Bool(_)) => compare(&a.numeric(), &b.numeric()),
+        _ => None,
     }
 }
 
@@ -390,13 +423,46 @@ pub(super) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 /// only when strictly beyond it.
 fn extreme(args: &[&Value], wanted: Ordering) -> Result<Value, NumError> {
     let (first, rest) = args.split_first().ok_or_else(missing_argument)?;
+    let op = if wanted == Ordering::Less {
+        crate::ops::BinaryOp::Lt
+    } else {
+        crate::ops::BinaryOp::Gt
+    };
     let mut best = *first;
     for item in rest {
-        if compare(item, best) == Some(wanted) {
+        if super::compare_op(op, item, best)? {
             best = item;
         }
     }
     Ok(best.clone())
+}
+
+/// Python's error for a string given to a function of numbers.
+pub(super) fn str_argument(func: Builtin, text: &str) -> NumError {
+    let quoted = super::str_repr(text);
+    match func {
+        Builtin::Int => {
+            NumError::Domain(format!("invalid literal for int() with base 10: {quoted}").into())
+        }
+        Builtin::Float => {
+            NumError::Domain(format!("could not convert string to float: {quoted}").into())
+        }
+        Builtin::Abs => NumError::Type("bad operand type for abs(): 'str'".into()),
+        Builtin::Round => NumError::Type("type str doesn't define __round__ method".into()),
+        Builtin::Isqrt
+        | Builtin::Factorial
+        | Builtin::Gcd
+        | Builtin::Lcm
+        | Builtin::Comb
+        | Builtin::Perm
+        | Builtin::Hex
+        | Builtin::Oct
+        | Builtin::Bin
+        | Builtin::Range => {
+            NumError::Type("'str' object cannot be interpreted as an integer".into())
+        }
+        _ => NumError::Type("must be real number, not str".into()),
+    }
 }
 
 /// An estimate of `log2(n!)` by Stirling's formula, rounded up by a bit.

@@ -162,7 +162,7 @@ pub(super) fn pow(iv: f64, iw: f64) -> Result<f64, NumError> {
     if base < 0.0 {
         if iw != iw.floor() {
             return Err(NumError::Domain(
-                "negative number cannot be raised to a fractional power",
+                "negative number cannot be raised to a fractional power".into(),
             ));
         }
         base = -base;

@@ -141,7 +141,7 @@ pub(super) fn pow(base: &Int, exponent: &Int, limits: &Limits) -> Result<Int, Nu
 }
 
 fn negative_shift() -> NumError {
-    NumError::Domain("negative shift count")
+    NumError::Domain("negative shift count".into())
 }
 
 /// `a << b`: the result has exactly `bits(a) + b` bits, checked before shifting.

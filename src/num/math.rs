@@ -14,7 +14,8 @@
 use crate::error::NumError;
 use crate::num::{Int, Value, int, libm};
 
-pub(super) const DOMAIN: NumError = NumError::Domain("math domain error");
+pub(super) const DOMAIN: NumError =
+    NumError::Domain(std::borrow::Cow::Borrowed("math domain error"));
 pub(super) const RANGE: NumError = NumError::Overflow("math range error");
 
 /// `math_1`: applies `f` to `x` and classifies a nan or an infinity it made.
@@ -165,6 +166,8 @@ pub(super) fn log(value: &Value, base: Base) -> Result<f64, NumError> {
             }
             Ok(r)
         }
+        Value::Bool(_) => log(&value.numeric(), base),
+        Value::Str(_) => Err(NumError::Type("must be real number, not str".into())),
     }
 }
 
@@ -536,7 +539,9 @@ pub(super) fn integral_to_int(x: f64) -> Result<Int, NumError> {
         ));
     }
     if x.is_nan() {
-        return Err(NumError::Domain("cannot convert float NaN to integer"));
+        return Err(NumError::Domain(
+            "cannot convert float NaN to integer".into(),
+        ));
     }
     Ok(int::from_integral_f64(x))
 }

@@ -30,6 +30,11 @@ pub(crate) mod print;
 #[cfg(test)]
 mod test;
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::fmt::Write;
+use std::sync::Arc;
+
 use crate::error::NumError;
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 
@@ -41,11 +46,15 @@ pub use print::to_decimal;
 /// (ARCHITECTURE.md records why it is dashu).
 pub type Int = dashu_int::IBig;
 
-/// A value: Python's `int` or `float`.
+/// A value: Python's `int`, `float`, `bool` or `str`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Int(Int),
     Float(f64),
+    /// Python's `bool`, a kind of int: `True + True` is `2`; printed `True` or `False`.
+    Bool(bool),
+    /// Python's `str`, which only `hex`, `oct` and `bin` make; printed as Python's `repr`.
+    Str(Arc<str>),
 }
 
 /// Bounds checked before a result is computed.
@@ -67,8 +76,40 @@ impl std::fmt::Display for Value {
         match self {
             Value::Int(i) => f.write_str(&print::to_decimal(i)),
             Value::Float(x) => f.write_str(&float::repr(*x)),
+            Value::Bool(true) => f.write_str("True"),
+            Value::Bool(false) => f.write_str("False"),
+            Value::Str(text) => f.write_str(&str_repr(text)),
         }
     }
+}
+
+/// Python's `repr` of a string: in single quotes unless it holds one and no double quote.
+pub(crate) fn str_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 impl Value {
@@ -77,17 +118,75 @@ impl Value {
         match self {
             Value::Int(i) => int::to_f64(i),
             Value::Float(x) => Ok(*x),
+            Value::Bool(b) => Ok(f64::from(u8::from(*b))),
+            Value::Str(_) => Err(NumError::Type("must be real number, not str".into())),
+        }
+    }
+
+    /// The name of the value's Python type, as error messages say it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Bool(_) => "bool",
+            Value::Str(_) => "str",
+        }
+    }
+
+    /// Python's truth: a number is true unless it is zero (`nan` is true, `-0.0` false), a
+    /// string unless it is empty.
+    pub fn is_true(&self) -> bool {
+        match self {
+            Value::Int(i) => !i.is_zero(),
+            Value::Float(x) => *x != 0.0,
+            Value::Bool(b) => *b,
+            Value::Str(text) => !text.is_empty(),
+        }
+    }
+
+    /// A `bool` as the int it is in arithmetic; any other value as it is.
+    pub fn numeric(&self) -> Cow<'_, Value> {
+        match self {
+            Value::Bool(b) => Cow::Owned(Value::Int(Int::from(u8::from(*b)))),
+            other => Cow::Borrowed(other),
         }
     }
 }
 
 /// Applies a binary operator as Python does.
 pub fn binary(op: BinaryOp, lhs: &Value, rhs: &Value, limits: &Limits) -> Result<Value, NumError> {
-    if let (Value::Int(a), Value::Int(b)) = (lhs, rhs) {
+    if let (Value::Int(a), Value::Int(b)) = (lhs, rhs)
+        && !op.is_comparison()
+    {
         return int_binary(op, a, b, limits);
+    }
+    if op.is_comparison() {
+        return compare_op(op, lhs, rhs).map(Value::Bool);
+    }
+    if matches!(lhs, Value::Str(_)) || matches!(rhs, Value::Str(_)) {
+        return str_binary(op, lhs, rhs, limits);
+    }
+    if let (Value::Bool(a), Value::Bool(b)) = (lhs, rhs) {
+        match op {
+            BinaryOp::BitAnd => return Ok(Value::Bool(*a && *b)),
+            BinaryOp::BitOr => return Ok(Value::Bool(*a || *b)),
+            _ => {}
+        }
     }
     // A bit operation is not defined on floats: Python's `TypeError` comes before any
     // conversion, so an int too large for a float does not change the error.
+    if (matches!(lhs, Value::Float(_)) || matches!(rhs, Value::Float(_)))
+        && matches!(
+            op,
+            BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::Shl | BinaryOp::Shr
+        )
+    {
+        return Err(unsupported(op, lhs, rhs));
+    }
+    let (lhs, rhs) = (lhs.numeric(), rhs.numeric());
+    if let (Value::Int(a), Value::Int(b)) = (&*lhs, &*rhs) {
+        return int_binary(op, a, b, limits);
+    }
     let float_op: fn(f64, f64) -> Result<f64, NumError> = match op {
         BinaryOp::Add => |a, b| Ok(a + b),
         BinaryOp::Sub => |a, b| Ok(a - b),
@@ -96,9 +195,7 @@ pub fn binary(op: BinaryOp, lhs: &Value, rhs: &Value, limits: &Limits) -> Result
         BinaryOp::FloorDiv => float::floor_div,
         BinaryOp::Mod => float::modulo,
         BinaryOp::Pow => float::pow,
-        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::Shl | BinaryOp::Shr => {
-            return Err(NumError::Type(bit_operand_error(op, lhs, rhs)));
-        }
+        _ => return Err(unsupported(op, &lhs, &rhs)),
     };
     float_op(lhs.to_float()?, rhs.to_float()?).map(Value::Float)
 }
@@ -159,6 +256,9 @@ fn int_binary(op: BinaryOp, a: &Int, b: &Int, limits: &Limits) -> Result<Value, 
         BinaryOp::Div => return divide::true_divide(a, b).map(Value::Float),
         BinaryOp::FloorDiv => int::floor_div_mod(a, b, "integer division or modulo by zero")?.0,
         BinaryOp::Mod => int::floor_div_mod(a, b, "integer modulo by zero")?.1,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne => {
+            return compare_op(op, &Value::Int(a.clone()), &Value::Int(b.clone())).map(Value::Bool);
+        }
         BinaryOp::Pow => {
             if b < &Int::ZERO {
                 // Python hands a negative exponent to float's `**`.
@@ -173,57 +273,150 @@ fn int_binary(op: BinaryOp, a: &Int, b: &Int, limits: &Limits) -> Result<Value, 
 /// Applies a unary operator as Python does.
 pub fn unary(op: UnaryOp, operand: &Value) -> Result<Value, NumError> {
     Ok(match (op, operand) {
+        (UnaryOp::Not, value) => Value::Bool(!value.is_true()),
         (UnaryOp::Neg, Value::Int(a)) => Value::Int(-a),
         (UnaryOp::Neg, Value::Float(x)) => Value::Float(-x),
-        (UnaryOp::Plus, value) => value.clone(),
+        (UnaryOp::Plus, Value::Int(_) | Value::Float(_)) => operand.clone(),
         (UnaryOp::Invert, Value::Int(a)) => Value::Int(!a),
-        (UnaryOp::Invert, Value::Float(_)) => {
-            return Err(NumError::Type("bad operand type for unary ~: 'float'"));
+        (_, Value::Bool(_)) => return unary(op, &operand.numeric()),
+        (_, Value::Float(_) | Value::Str(_)) => {
+            return Err(NumError::Type(
+                format!(
+                    "bad operand type for unary {}: '{}'",
+                    op.symbol(),
+                    operand.type_name()
+                )
+                .into(),
+            ));
         }
     })
 }
 
-/// Python's `TypeError` for a bit operation with a float operand.
-fn bit_operand_error(op: BinaryOp, lhs: &Value, rhs: &Value) -> &'static str {
-    let float_lhs = matches!(lhs, Value::Float(_));
-    let float_rhs = matches!(rhs, Value::Float(_));
-    macro_rules! message {
-        ($symbol:literal) => {
-            match (float_lhs, float_rhs) {
-                (true, true) => concat!(
-                    "unsupported operand type(s) for ",
-                    $symbol,
-                    ": 'float' and 'float'"
-                ),
-                (true, false) => concat!(
-                    "unsupported operand type(s) for ",
-                    $symbol,
-                    ": 'float' and 'int'"
-                ),
-                _ => concat!(
-                    "unsupported operand type(s) for ",
-                    $symbol,
-                    ": 'int' and 'float'"
-                ),
+/// Python's `TypeError` for an operator its operands do not support.
+fn unsupported(op: BinaryOp, lhs: &Value, rhs: &Value) -> NumError {
+    let symbol = if op == BinaryOp::Pow {
+        "** or pow()"
+    } else {
+        op.symbol()
+    };
+    NumError::Type(
+        format!(
+            "unsupported operand type(s) for {symbol}: '{}' and '{}'",
+            lhs.type_name(),
+            rhs.type_name()
+        )
+        .into(),
+    )
+}
+
+/// An operator with a string operand: `+` joins two strings, `*` repeats one an int number of
+/// times (within the size limit, at 8 bits a character); anything else is Python's
+/// `TypeError`.
+fn str_binary(op: BinaryOp, lhs: &Value, rhs: &Value, limits: &Limits) -> Result<Value, NumError> {
+    let type_error = |message: String| Err(NumError::Type(message.into()));
+    match (op, lhs, rhs) {
+        (BinaryOp::Add, Value::Str(a), Value::Str(b)) => {
+            guard::check((a.len() as u64 + b.len() as u64).saturating_mul(8), limits)?;
+            Ok(Value::Str(format!("{a}{b}").into()))
+        }
+        (BinaryOp::Add, Value::Str(_), other) => type_error(format!(
+            "can only concatenate str (not \"{}\") to str",
+            other.type_name()
+        )),
+        (BinaryOp::Mul, Value::Str(text), count) | (BinaryOp::Mul, count, Value::Str(text))
+            if matches!(count, Value::Int(_) | Value::Bool(_)) =>
+        {
+            let Value::Int(count) = &*count.numeric() else {
+                return type_error(String::new());
+            };
+            let count = if count <= &Int::ZERO {
+                0
+            } else {
+                u64::try_from(count).unwrap_or(u64::MAX)
+            };
+            guard::check(
+                (text.len() as u64).saturating_mul(count).saturating_mul(8),
+                limits,
+            )?;
+            Ok(Value::Str(text.repeat(count as usize).into()))
+        }
+        (BinaryOp::Mul, Value::Str(_), other) | (BinaryOp::Mul, other, Value::Str(_)) => {
+            type_error(format!(
+                "can't multiply sequence by non-int of type '{}'",
+                other.type_name()
+            ))
+        }
+        (BinaryOp::Mod, Value::Str(_), _) => {
+            type_error("not all arguments converted during string formatting".to_owned())
+        }
+        _ => Err(unsupported(op, lhs, rhs)),
+    }
+}
+
+/// A comparison as Python makes it: numbers (`bool` among them) by their exact values, where
+/// a nan is neither less, nor equal, nor greater; strings by their characters; a string and
+/// a number are unequal, and not ordered (`TypeError`).
+pub fn compare_op(op: BinaryOp, lhs: &Value, rhs: &Value) -> Result<bool, NumError> {
+    let order = match (lhs, rhs) {
+        (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
+        (Value::Str(_), _) | (_, Value::Str(_)) => match op {
+            BinaryOp::Eq => return Ok(false),
+            BinaryOp::Ne => return Ok(true),
+            _ => {
+                return Err(NumError::Type(
+                    format!(
+                        "'{}' not supported between instances of '{}' and '{}'",
+                        op.symbol(),
+                        lhs.type_name(),
+                        rhs.type_name()
+                    )
+                    .into(),
+                ));
             }
-        };
-    }
-    match op {
-        BinaryOp::BitAnd => message!("&"),
-        BinaryOp::BitOr => message!("|"),
-        BinaryOp::Shl => message!("<<"),
-        _ => message!(">>"),
-    }
+        },
+        _ => builtins::compare(&lhs.numeric(), &rhs.numeric()),
+    };
+    Ok(match op {
+        BinaryOp::Lt => order == Some(Ordering::Less),
+        BinaryOp::Le => matches!(order, Some(Ordering::Less | Ordering::Equal)),
+        BinaryOp::Gt => order == Some(Ordering::Greater),
+        BinaryOp::Ge => matches!(order, Some(Ordering::Greater | Ordering::Equal)),
+        BinaryOp::Eq => order == Some(Ordering::Equal),
+        BinaryOp::Ne => order != Some(Ordering::Equal),
+        _ => return Err(unsupported(op, lhs, rhs)),
+    })
 }
 
-/// Python's `<` between two numbers, by their exact values; `None` when a nan is involved.
+/// Python's `<` between two numbers, by their exact values; `None` when a nan is involved
+/// (or when a string is compared with a number).
 pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
-    builtins::compare(a, b)
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Str(_), _) | (_, Value::Str(_)) => None,
+        _ => builtins::compare(&a.numeric(), &b.numeric()),
+    }
 }
 
-/// Calls a built-in function as Python 3.11 does (arity already checked by the parser).
+/// Calls a built-in function as Python 3.11 does (arity already checked by the parser). A
+/// `bool` argument is the int it stands for, except that `min` and `max` return their
+/// argument itself.
 pub fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Value, NumError> {
-    builtins::call(func, args, limits)
+    if args
+        .iter()
+        .all(|arg| matches!(arg, Value::Int(_) | Value::Float(_)))
+        || matches!(func, Builtin::Min | Builtin::Max)
+    {
+        return builtins::call(func, args, limits);
+    }
+    if let Some(text) = args.iter().find_map(|arg| match arg {
+        Value::Str(text) => Some(text),
+        _ => None,
+    }) {
+        return Err(builtins::str_argument(func, text));
+    }
+    let numeric: Vec<Cow<'_, Value>> = args.iter().map(|arg| arg.numeric()).collect();
+    let numeric: Vec<&Value> = numeric.iter().map(|arg| &**arg).collect();
+    builtins::call(func, &numeric, limits)
 }
 
 /// The radix of an integer literal and its digits: 16, 8 or 2 after a `0x`, `0o` or `0b`

@@ -100,6 +100,17 @@ fn node_text(ast: &Ast, id: NodeId, source: &str, room: usize) -> (String, Style
         Node::Unary { op, .. } => (op.symbol().to_string(), operator),
         Node::Binary { op, .. } => (op.symbol().to_string(), operator),
         Node::Call { func, .. } => (format!("{}()", func.name()), operator),
+        Node::And { .. } => ("and".to_string(), operator),
+        Node::Or { .. } => ("or".to_string(), operator),
+        Node::IfElse { .. } => ("if else".to_string(), operator),
+        Node::Chain(index) => {
+            let ops: Vec<&str> = ast.chains[*index as usize]
+                .ops
+                .iter()
+                .map(|op| op.symbol())
+                .collect();
+            (ops.join(" "), operator)
+        }
         Node::Reduce(index) => {
             let reduction = &ast.reductions[*index as usize];
             let text = match &reduction.var {
@@ -112,7 +123,7 @@ fn node_text(ast: &Ast, id: NodeId, source: &str, room: usize) -> (String, Style
             source.get(ast.span(id).range()).unwrap_or("?").to_string(),
             Style::PLAIN,
         ),
-        Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) => {
+        Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) | Node::Bool(_) => {
             let literal = source.get(ast.span(id).range()).unwrap_or("?");
             (
                 crate::render::text::abbreviate(literal, crate::render::text::MAX_CHARS.min(room)),

@@ -79,7 +79,7 @@ impl ReplHelper {
             self.names.push(name.into());
             let small = match value {
                 Value::Int(int) => int.bit_len() as u64 <= PREVIEW_MAX_BITS,
-                Value::Float(_) => true,
+                _ => true,
             };
             if small {
                 self.small_values.insert(name.into(), value.clone());

@@ -327,12 +327,14 @@ fn evaluate_program(state: &mut State, statements: &[String]) {
 /// continues on the next); blank lines are left out. One statement (or none) when the text is
 /// a single statement.
 fn pasted_statements(text: &str) -> Vec<String> {
-    if !text.contains('\n') {
+    if !text.contains('\n') && crate::syntax::split_statements(text).len() < 2 {
         return Vec::new();
     }
     crate::input::statements(text.as_bytes())
         .into_iter()
         .filter_map(|piece| piece.text.ok())
+        .flat_map(crate::syntax::split_statements)
+        .map(|(_, statement)| statement)
         .filter(|statement| !statement.trim().is_empty())
         .map(str::to_string)
         .collect()

@@ -10,6 +10,7 @@
 //! of the rule (`lex::continues`) is all that `input::statements` needs to cut a whole text.
 
 use crate::error::{Error, ErrorKind};
+use crate::span::Span;
 use crate::syntax::lex::{self, Parens};
 
 /// What a statement read so far asks for.
@@ -36,9 +37,21 @@ pub(crate) fn continuation(text: &str) -> Continuation {
 /// [`continuation`] for a statement whose parentheses the caller has counted: `depth` of them
 /// are open, and no `)` closed nothing.
 pub(crate) fn open_continuation(text: &str, depth: usize) -> Continuation {
+    // Only the last of several statements on the line (`x = 1; f(`) is open; the others are
+    // whole, and report their own errors when they run.
+    let (offset, text) = crate::syntax::split_statements(text)
+        .last()
+        .copied()
+        .unwrap_or((0, text));
     let closed = format!("{text}\n{}", ")".repeat(depth));
     match crate::syntax::parse_statement(&closed) {
-        Err(error) if (error.span.start as usize) < text.len() && !lines_may_mend(&error.kind) => {
+        Err(mut error)
+            if (error.span.start as usize) < text.len() && !lines_may_mend(&error.kind) =>
+        {
+            error.span = Span::new(
+                error.span.start as usize + offset,
+                error.span.end as usize + offset,
+            );
             Continuation::Failed(error)
         }
         _ => Continuation::Continues,

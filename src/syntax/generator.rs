@@ -12,12 +12,48 @@
 //! evaluation does not look up a generator's variable as a variable of the session. Each step is
 //! a loop over id ranges: nothing here recurses.
 
-use crate::ast::{Ast, Node};
+use crate::ast::{Ast, Clause, Node, NodeId};
 use crate::error::{Error, ErrorKind};
 use crate::ops::Builtin;
 
-/// Finishes the reductions of `ast` (nothing to do without any).
+/// Finishes the reductions of `ast` and lists the bodies (of reductions and of lazy nodes) the
+/// evaluators skip in passing.
 pub(crate) fn bind(ast: &mut Ast) -> Result<(), Error> {
+    bind_reductions(ast)?;
+    list_bodies(ast);
+    Ok(())
+}
+
+/// Fills [`Ast::bodies`]: the reductions' bodies and the operands of the lazy nodes.
+fn list_bodies(ast: &mut Ast) {
+    if ast.reductions.is_empty() && ast.lazies.is_empty() {
+        return;
+    }
+    let mut bodies: Vec<(u32, u32)> = ast
+        .reductions
+        .iter()
+        .filter_map(|reduction| reduction.body)
+        .map(|body| (ast.first_of(body).0, body.0))
+        .collect();
+    for reduction in &ast.reductions {
+        bodies.extend(
+            reduction
+                .clause_roots(ast)
+                .map(|root| (ast.first_of(root).0, root.0)),
+        );
+    }
+    for &lazy in &ast.lazies {
+        ast.for_each_operand(NodeId(lazy), |operand| {
+            bodies.push((ast.first_of(operand).0, operand.0));
+        });
+    }
+    // By first id; for equal firsts (a body that is itself a reduction), outermost first.
+    bodies.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    ast.bodies = bodies;
+}
+
+/// Binds each generator's variable in its body, and refuses a `range` nothing reduces.
+fn bind_reductions(ast: &mut Ast) -> Result<(), Error> {
     // Without arguments there is no call of `range` (which takes one to three): an arena of
     // millions of operators is not searched.
     if ast.call_args.is_empty() {
@@ -46,26 +82,44 @@ pub(crate) fn bind(ast: &mut Ast) -> Result<(), Error> {
         let (Some(body), Some((var, _))) = (reduction.body, &reduction.var) else {
             continue;
         };
-        let Some(var_index) = ast.names.iter().position(|name| name == var) else {
-            continue;
-        };
-        let first = ast.first_of(body).index();
-        for node in &mut ast.nodes[first..=body.index()] {
-            if *node == Node::Name(var_index as u32) {
-                *node = Node::Local(slot as u32);
+        // Each `for` binds its variable in the body and in the clauses after it: the last
+        // `for` first, so that a later variable shadows an earlier one of the same name.
+        let mut regions: Vec<(u32, u32)> = vec![(ast.first_of(body).0, body.0)];
+        let mut bindings: Vec<(Box<str>, u32, usize)> = vec![(var.clone(), slot as u32, 0)];
+        for clause in &reduction.clauses {
+            let n_regions = regions.len();
+            match clause {
+                Clause::If(cond) => regions.push((ast.first_of(*cond).0, cond.0)),
+                Clause::For(for_slot) => {
+                    let inner = &ast.reductions[*for_slot as usize];
+                    for &arg in ast.range_args(inner) {
+                        regions.push((ast.first_of(arg).0, arg.0));
+                    }
+                    if let Some((var, _)) = &inner.var {
+                        // Bound in the body and in the regions after this clause's range.
+                        bindings.push((var.clone(), *for_slot, regions.len()));
+                    }
+                }
+            }
+            debug_assert!(regions.len() >= n_regions);
+        }
+        for (var, var_slot, from) in bindings.into_iter().rev() {
+            let Some(var_index) = ast.names.iter().position(|name| *name == var) else {
+                continue;
+            };
+            // The body (region 0), and the clauses' regions from `from` on.
+            let targets =
+                std::iter::once(regions[0]).chain(regions.iter().skip(from.max(1)).copied());
+            for (first, root) in targets {
+                for node in &mut ast.nodes[first as usize..=root as usize] {
+                    if *node == Node::Name(var_index as u32) {
+                        *node = Node::Local(var_slot);
+                    }
+                }
             }
         }
     }
     drop_unused_names(ast);
-    ast.bodies = ast
-        .reductions
-        .iter()
-        .filter_map(|reduction| reduction.body)
-        .map(|body| (ast.first_of(body).0, body.0))
-        .collect();
-    // By first id; for equal firsts (a body that is itself a reduction), outermost first.
-    ast.bodies
-        .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     Ok(())
 }
 

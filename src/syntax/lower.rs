@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use pest::Token;
 use pest::iterators::Pair;
 
-use crate::ast::{Ast, Node, NodeId, Reducer, Reduction};
+use crate::ast::{Ast, Chain, Clause, Node, NodeId, Reducer, Reduction};
 use crate::error::{Error, ErrorKind};
 use crate::num;
 use crate::ops::{self, BinaryOp, Builtin, UnaryOp};
@@ -53,6 +53,10 @@ struct Operand {
 enum Pending {
     Infix(BinaryOp, Span),
     Prefix(UnaryOp, Span),
+    /// `and` (`true`) or `or` (`false`).
+    Logic(bool, Span),
+    /// A conditional expression whose `else` part is being read; the span of its `if`.
+    IfElse(Span),
 }
 
 impl Pending {
@@ -60,24 +64,35 @@ impl Pending {
     fn precedence(self) -> u8 {
         match self {
             Pending::Infix(op, _) => infix_precedence(op),
+            Pending::Prefix(UnaryOp::Not, _) => NOT_PRECEDENCE,
             Pending::Prefix(..) => PREFIX_PRECEDENCE,
+            Pending::Logic(true, _) => 2,
+            Pending::Logic(false, _) => 1,
+            Pending::IfElse(_) => 0,
         }
     }
 }
 
+/// Python's whole table, loosest first: the conditional expression 0, `or` 1, `and` 2, `not`
+/// 3, the comparisons 4, `|` 5, `&` 6, `<< >>` 7, `+ -` 8, `* / // %` 9, the prefix operators
+/// `- + ~` 10, `^` 11. (Python's exclusive or would sit between `|` and `&`; here `^` is the
+/// power.)
+const NOT_PRECEDENCE: u8 = 3;
 /// The prefix operators `- + ~` bind between `* / // %` and `^`.
-const PREFIX_PRECEDENCE: u8 = 6;
+const PREFIX_PRECEDENCE: u8 = 10;
 
-/// How tightly each infix operator binds, loosest first, as in Python: `|` 1, `&` 2,
-/// `<< >>` 3, `+ -` 4, `* / // %` 5, (the prefix operators 6), `^` 7.
+/// How tightly each infix operator binds (see [`PREFIX_PRECEDENCE`]'s table).
 fn infix_precedence(op: BinaryOp) -> u8 {
     match op {
-        BinaryOp::BitOr => 1,
-        BinaryOp::BitAnd => 2,
-        BinaryOp::Shl | BinaryOp::Shr => 3,
-        BinaryOp::Add | BinaryOp::Sub => 4,
-        BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv | BinaryOp::Mod => 5,
-        BinaryOp::Pow => 7,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge | BinaryOp::Eq | BinaryOp::Ne => {
+            4
+        }
+        BinaryOp::BitOr => 5,
+        BinaryOp::BitAnd => 6,
+        BinaryOp::Shl | BinaryOp::Shr => 7,
+        BinaryOp::Add | BinaryOp::Sub => 8,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv | BinaryOp::Mod => 9,
+        BinaryOp::Pow => 11,
     }
 }
 
@@ -88,6 +103,8 @@ enum Frame {
     /// A parenthesised group opened at byte `start`: an `expr` of its own (the grammar's
     /// `paren` holds `expr`'s body, `terms`, not an `expr`).
     Paren { start: usize, pending_base: usize },
+    /// The condition of a conditional expression: an `expr` of its own.
+    Cond { pending_base: usize },
     /// A call; `func` is `None` until its name is read, and stays `None` for an unknown name.
     /// `generator` is set when its argument turns out to be a generator.
     Call {
@@ -96,9 +113,13 @@ enum Frame {
         start: usize,
         n_args: u32,
         generator: Option<Generator>,
+        /// The generator's clauses after its first `for`.
+        clauses: Vec<Clause>,
     },
     /// The `for NAME in ITERABLE` of a generator; `var` is set once its name is read.
     For { var: Option<(Box<str>, Span)> },
+    /// The `if COND` of a generator.
+    IfClause,
 }
 
 /// A generator's `for` clause, once read: its variable and the range it runs over (whose call
@@ -172,8 +193,13 @@ impl<'i> Lowerer<'i> {
                 start: pos,
                 n_args: 0,
                 generator: None,
+                clauses: Vec::new(),
             }),
             Rule::for_clause => self.frames.push(Frame::For { var: None }),
+            Rule::if_clause => self.frames.push(Frame::IfClause),
+            Rule::cond => self.frames.push(Frame::Cond {
+                pending_base: self.pending.len(),
+            }),
             _ => self.token_start = pos,
         }
     }
@@ -189,7 +215,30 @@ impl<'i> Lowerer<'i> {
                 .ok_or_else(|| internal(span))
         };
         match rule {
-            Rule::kw_for | Rule::kw_in => {}
+            Rule::kw_for | Rule::kw_in | Rule::kw_else => {}
+            Rule::kw_if if matches!(self.frames.last(), Some(Frame::IfClause)) => {}
+            Rule::if_clause => {
+                let Some(Frame::IfClause) = self.frames.pop() else {
+                    return Err(internal(span));
+                };
+                let cond = self.pop_operand()?;
+                let Some(Frame::Call { clauses, .. }) = self.frames.last_mut() else {
+                    return Err(internal(span));
+                };
+                clauses.push(Clause::If(NodeId(cond.id)));
+            }
+            Rule::kw_if => {
+                // The expression before `if` is whole: apply its operators (all but the
+                // conditional expressions it is the `else` part of).
+                self.apply_above(0)?;
+                self.pending.push(Pending::IfElse(span));
+            }
+            Rule::cond => {
+                self.apply_pending()?;
+                let Some(Frame::Cond { .. }) = self.frames.pop() else {
+                    return Err(internal(span));
+                };
+            }
             Rule::int => {
                 let text = text()?;
                 let node = if let Some(value) = small_int(text) {
@@ -203,6 +252,15 @@ impl<'i> Lowerer<'i> {
             Rule::float => self.leaf(Node::Float(num::parse_float(text()?)), span),
             Rule::name => {
                 let text = text()?;
+                let in_call_or_for = match self.frames.last() {
+                    Some(Frame::Call { name_span, .. }) => name_span.is_empty(),
+                    Some(Frame::For { var }) => var.is_none(),
+                    _ => false,
+                };
+                if !in_call_or_for && (text == "True" || text == "False") {
+                    self.leaf(Node::Bool(text == "True"), span);
+                    return Ok(());
+                }
                 if ops::is_keyword(text) {
                     let error = ErrorKind::Keyword { name: text.into() };
                     self.fail(Error::new(error, span));
@@ -237,10 +295,19 @@ impl<'i> Lowerer<'i> {
                 self.leaf(Node::Name(index), span);
             }
             Rule::op => {
-                let op = BinaryOp::from_symbol(text()?).ok_or_else(|| internal(span))?;
-                let precedence = infix_precedence(op);
-                // `^` is right-associative: it waits for an equal one to its right.
-                let right_assoc = op == BinaryOp::Pow;
+                let text = text()?;
+                let pending = match text {
+                    "and" => Pending::Logic(true, span),
+                    "or" => Pending::Logic(false, span),
+                    _ => Pending::Infix(
+                        BinaryOp::from_symbol(text).ok_or_else(|| internal(span))?,
+                        span,
+                    ),
+                };
+                let precedence = pending.precedence();
+                // `^` is right-associative: it waits for an equal one to its right. So do the
+                // comparisons, to be applied together as one chain (see `apply`).
+                let right_assoc = matches!(pending, Pending::Infix(op, _) if op == BinaryOp::Pow || op.is_comparison());
                 let base = self.pending_base();
                 while let Some(&top) = self.pending.get(base..).and_then(<[_]>::last) {
                     let tighter = top.precedence() > precedence
@@ -251,10 +318,28 @@ impl<'i> Lowerer<'i> {
                     self.pending.pop();
                     self.apply(top)?;
                 }
-                self.pending.push(Pending::Infix(op, span));
+                self.pending.push(pending);
             }
             Rule::sign => {
                 let op = UnaryOp::from_symbol(text()?).ok_or_else(|| internal(span))?;
+                // `not` binds more loosely than the operators around it: it may only start an
+                // operand of `and`, `or`, `not`, a conditional, or a whole expression (`1 +
+                // not 2` and `-not 2` are Python's syntax errors).
+                if op == UnaryOp::Not {
+                    let base = self.pending_base();
+                    let allowed = match self.pending.get(base..).and_then(<[_]>::last) {
+                        None => true,
+                        Some(top) => top.precedence() <= NOT_PRECEDENCE,
+                    };
+                    if !allowed {
+                        let found = crate::error::Found::Token("not".into());
+                        let kind = ErrorKind::Expected {
+                            expected: vec![crate::error::Expected::Operand],
+                            found,
+                        };
+                        self.fail(Error::new(kind, span));
+                    }
+                }
                 self.pending.push(Pending::Prefix(op, span));
             }
             Rule::for_clause => self.for_clause(span)?,
@@ -281,6 +366,7 @@ impl<'i> Lowerer<'i> {
                     start,
                     n_args,
                     generator,
+                    clauses,
                 }) = self.frames.pop()
                 else {
                     return Err(internal(span));
@@ -288,7 +374,7 @@ impl<'i> Lowerer<'i> {
                 let span = Span::new(self.offset + start, self.offset + end);
                 match (func, generator) {
                     (Some(func), Some(generator)) if func.reduces() => {
-                        self.reduce(func, Some(generator), name_span, span)?;
+                        self.reduce(func, Some((generator, clauses)), name_span, span)?;
                     }
                     (func, Some(_)) => {
                         if let Some(func) = func {
@@ -301,6 +387,9 @@ impl<'i> Lowerer<'i> {
                     (Some(func), None) if func.reduces() && n_args == 1 && self.top_is_range() => {
                         self.reduce(func, None, name_span, span)?;
                     }
+                    (Some(Builtin::Sum), None) if n_args == 2 && self.below_top_is_range() => {
+                        self.reduce_with_start(name_span, span)?;
+                    }
                     (func, None) => self.call(func, name_span, span, n_args)?,
                 }
             }
@@ -312,9 +401,27 @@ impl<'i> Lowerer<'i> {
     /// Where the innermost `expr`'s (or group's) pending operators start.
     fn pending_base(&self) -> usize {
         match self.frames.last() {
-            Some(Frame::Expr { pending_base } | Frame::Paren { pending_base, .. }) => *pending_base,
+            Some(
+                Frame::Expr { pending_base }
+                | Frame::Paren { pending_base, .. }
+                | Frame::Cond { pending_base },
+            ) => *pending_base,
             _ => self.pending.len(),
         }
+    }
+
+    /// Applies the pending operators of the innermost `expr` or group that bind more tightly
+    /// than `precedence`.
+    fn apply_above(&mut self, precedence: u8) -> Result<(), Error> {
+        let base = self.pending_base();
+        while let Some(&top) = self.pending.get(base..).and_then(<[_]>::last) {
+            if top.precedence() <= precedence {
+                break;
+            }
+            self.pending.pop();
+            self.apply(top)?;
+        }
+        Ok(())
     }
 
     /// Applies the pending operators of the innermost `expr` or group: it ends.
@@ -358,6 +465,7 @@ impl<'i> Lowerer<'i> {
                     operand.first,
                 );
             }
+            Pending::Infix(op, op_span) if op.is_comparison() => self.compare(op, op_span)?,
             Pending::Infix(op, op_span) => {
                 let rhs = self.pop_operand()?;
                 let lhs = self.pop_operand()?;
@@ -372,7 +480,89 @@ impl<'i> Lowerer<'i> {
                     lhs.first,
                 );
             }
+            Pending::Logic(and, op_span) => {
+                let rhs = NodeId(self.pop_operand()?.id);
+                let lhs = self.pop_operand()?;
+                let node = if and {
+                    Node::And {
+                        lhs: NodeId(lhs.id),
+                        rhs,
+                    }
+                } else {
+                    Node::Or {
+                        lhs: NodeId(lhs.id),
+                        rhs,
+                    }
+                };
+                let span = lhs.outer.to(self.ast.span(rhs));
+                self.push_node(node, span, op_span, lhs.first);
+            }
+            Pending::IfElse(op_span) => {
+                let orelse = self.pop_operand()?;
+                let cond = self.pop_operand()?;
+                let body = self.pop_operand()?;
+                self.push_node(
+                    Node::IfElse {
+                        body: NodeId(body.id),
+                        cond: NodeId(cond.id),
+                        orelse: NodeId(orelse.id),
+                    },
+                    body.outer.to(orelse.outer),
+                    op_span,
+                    body.first,
+                );
+            }
         }
+        Ok(())
+    }
+
+    /// Applies the comparison `op` and the comparisons pending just below it, which it
+    /// chains with (`a < b <= c`): one comparison is a binary node, two or more a chain.
+    fn compare(&mut self, op: BinaryOp, op_span: Span) -> Result<(), Error> {
+        let mut ops = vec![(op, op_span)];
+        let base = self.pending_base();
+        while self.pending.len() > base {
+            let Some(&Pending::Infix(below, below_span)) = self.pending.last() else {
+                break;
+            };
+            if !below.is_comparison() {
+                break;
+            }
+            self.pending.pop();
+            ops.push((below, below_span));
+        }
+        ops.reverse();
+        let n = ops.len();
+        if self.operands.len() < n + 1 {
+            return Err(internal(op_span));
+        }
+        let operands = self.operands.split_off(self.operands.len() - (n + 1));
+        let (first, last) = (operands[0], operands[n]);
+        let span = first.outer.to(last.outer);
+        if n == 1 {
+            self.push_node(
+                Node::Binary {
+                    op,
+                    lhs: NodeId(first.id),
+                    rhs: NodeId(last.id),
+                },
+                span,
+                op_span,
+                first.first,
+            );
+            return Ok(());
+        }
+        let args_start = self.ast.call_args.len() as u32;
+        self.ast
+            .call_args
+            .extend(operands.iter().map(|operand| NodeId(operand.id)));
+        let index = self.ast.chains.len() as u32;
+        self.ast.chains.push(Chain {
+            args_start,
+            ops: ops.iter().map(|&(op, _)| op).collect(),
+            op_spans: ops.iter().map(|&(_, span)| span).collect(),
+        });
+        self.push_node(Node::Chain(index), span, ops[0].1, first.first);
         Ok(())
     }
 
@@ -424,6 +614,32 @@ impl<'i> Lowerer<'i> {
         let iterable = self.pop_operand()?;
         let var = var.ok_or_else(|| internal(span))?;
         let range = self.take_range(iterable);
+        if let Some(Frame::Call {
+            generator: Some(_), ..
+        }) = self.frames.last()
+        {
+            // A later `for`: its variable gets a slot of its own, an entry of the reductions
+            // that no node reduces.
+            let (args_start, n_args, range_span) = range.unwrap_or_else(|| {
+                self.fail(Error::new(ErrorKind::IterableNotRange, iterable.outer));
+                (0, 0, iterable.outer)
+            });
+            let slot = self.ast.reductions.len() as u32;
+            self.ast.reductions.push(Reduction {
+                func: Reducer::Sum,
+                var: Some(var),
+                body: None,
+                args_start,
+                n_args,
+                range_span,
+                clauses: Vec::new(),
+                start: None,
+            });
+            if let Some(Frame::Call { clauses, .. }) = self.frames.last_mut() {
+                clauses.push(Clause::For(slot));
+            }
+            return Ok(());
+        }
         let Some(Frame::Call { generator, .. }) = self.frames.last_mut() else {
             return Err(internal(span));
         };
@@ -462,6 +678,109 @@ impl<'i> Lowerer<'i> {
         })
     }
 
+    /// Whether the operand below the top is a call of `range` (`sum(range(…), start)`).
+    fn below_top_is_range(&self) -> bool {
+        self.operands.len() >= 2
+            && matches!(
+                self.ast
+                    .nodes
+                    .get(self.operands[self.operands.len() - 2].id as usize),
+                Some(Node::Call {
+                    func: Builtin::Range,
+                    ..
+                })
+            )
+    }
+
+    /// Makes the reduction node of `sum(range(…), start)`: the range call, below the start on
+    /// the operands, leaves the arena (the nodes after it move down by one).
+    fn reduce_with_start(&mut self, name_span: Span, span: Span) -> Result<(), Error> {
+        let start = self.pop_operand()?;
+        let range = self.pop_operand()?;
+        let Some(&Node::Call {
+            func: Builtin::Range,
+            args_start,
+            n_args,
+        }) = self.ast.nodes.get(range.id as usize)
+        else {
+            return Err(internal(span));
+        };
+        let range_span = self.ast.spans[range.id as usize];
+        self.remove_node(range.id);
+        let start_id = NodeId(start.id - 1);
+        let first = range.first.min(start.first - 1);
+        let index = self.ast.reductions.len() as u32;
+        self.ast.reductions.push(Reduction {
+            func: Reducer::Sum,
+            var: None,
+            body: None,
+            args_start,
+            n_args,
+            range_span,
+            clauses: Vec::new(),
+            start: Some(start_id),
+        });
+        self.push_node(Node::Reduce(index), span, name_span, first);
+        Ok(())
+    }
+
+    /// Removes node `removed`, which no node has as an operand, from the arena: every id after
+    /// it, and every reference to one, moves down by one.
+    fn remove_node(&mut self, removed: u32) {
+        let shift = |id: &mut NodeId| {
+            if id.0 > removed {
+                id.0 -= 1;
+            }
+        };
+        let at = removed as usize;
+        self.ast.nodes.remove(at);
+        self.ast.spans.remove(at);
+        self.ast.op_spans.remove(at);
+        self.ast.subtree_len.remove(at);
+        for node in &mut self.ast.nodes[at..] {
+            match node {
+                Node::Unary { operand, .. } => shift(operand),
+                Node::Binary { lhs, rhs, .. } | Node::And { lhs, rhs } | Node::Or { lhs, rhs } => {
+                    shift(lhs);
+                    shift(rhs);
+                }
+                Node::IfElse { body, cond, orelse } => {
+                    shift(body);
+                    shift(cond);
+                    shift(orelse);
+                }
+                _ => {}
+            }
+        }
+        self.ast.call_args.iter_mut().for_each(shift);
+        for reduction in &mut self.ast.reductions {
+            if let Some(body) = &mut reduction.body {
+                shift(body);
+            }
+            if let Some(start) = &mut reduction.start {
+                shift(start);
+            }
+            for clause in &mut reduction.clauses {
+                if let Clause::If(cond) = clause {
+                    shift(cond);
+                }
+            }
+        }
+        for lazy in &mut self.ast.lazies {
+            if *lazy > removed {
+                *lazy -= 1;
+            }
+        }
+        for operand in &mut self.operands {
+            if operand.id > removed {
+                operand.id -= 1;
+            }
+            if operand.first > removed {
+                operand.first -= 1;
+            }
+        }
+    }
+
     /// If `operand` is a call of `range` (necessarily the last node made), removes that node
     /// from the arena and returns where its arguments are and its span.
     fn take_range(&mut self, operand: Operand) -> Option<(u32, u32, Span)> {
@@ -486,7 +805,7 @@ impl<'i> Lowerer<'i> {
     fn reduce(
         &mut self,
         func: Builtin,
-        generator: Option<Generator>,
+        generator: Option<(Generator, Vec<Clause>)>,
         name_span: Span,
         span: Span,
     ) -> Result<(), Error> {
@@ -494,19 +813,21 @@ impl<'i> Lowerer<'i> {
             return Err(internal(span));
         };
         let operand = self.pop_operand()?;
-        let (var, body, args_start, n_args, range_span) = if let Some(generator) = generator {
-            (
-                Some(generator.var),
-                Some(NodeId(operand.id)),
-                generator.args_start,
-                generator.n_args,
-                generator.range_span,
-            )
-        } else {
-            let (args_start, n_args, range_span) =
-                self.take_range(operand).ok_or_else(|| internal(span))?;
-            (None, None, args_start, n_args, range_span)
-        };
+        let (var, body, args_start, n_args, range_span, clauses) =
+            if let Some((generator, clauses)) = generator {
+                (
+                    Some(generator.var),
+                    Some(NodeId(operand.id)),
+                    generator.args_start,
+                    generator.n_args,
+                    generator.range_span,
+                    clauses,
+                )
+            } else {
+                let (args_start, n_args, range_span) =
+                    self.take_range(operand).ok_or_else(|| internal(span))?;
+                (None, None, args_start, n_args, range_span, Vec::new())
+            };
         let index = self.ast.reductions.len() as u32;
         self.ast.reductions.push(Reduction {
             func,
@@ -515,6 +836,8 @@ impl<'i> Lowerer<'i> {
             args_start,
             n_args,
             range_span,
+            clauses,
+            start: None,
         });
         self.push_node(Node::Reduce(index), span, name_span, operand.first);
         Ok(())
@@ -526,6 +849,9 @@ impl<'i> Lowerer<'i> {
 
     /// Appends a node whose subtree starts at id `first` and leaves it as an operand.
     fn push_node(&mut self, node: Node, span: Span, op_span: Span, first: u32) {
+        if node.is_lazy() {
+            self.ast.lazies.push(self.ast.nodes.len() as u32);
+        }
         let len = self.ast.nodes.len() as u32 + 1 - first;
         let id = self.ast.push(node, span, op_span, len).0;
         self.operands.push(Operand {

@@ -66,6 +66,42 @@ pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
     Ok(statement)
 }
 
+/// The statements of a line separated by `;`, as Python separates them, each with its byte
+/// offset in `text`: only a `;` outside parentheses and comments separates (one inside
+/// parentheses stays, and is the syntax error Python reports). A `;` at the end is allowed; an
+/// empty statement before a `;` keeps that `;`, so that it is reported as the error it is
+/// (`1;; 2`). The whole text, once, when it holds no `;`.
+pub fn split_statements(text: &str) -> Vec<(usize, &str)> {
+    if !text.contains(';') {
+        return vec![(0, text)];
+    }
+    let mut pieces = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for token in lex::tokens(text) {
+        match token.kind {
+            TokenKind::Open => depth += 1,
+            TokenKind::Close => depth = depth.saturating_sub(1),
+            TokenKind::Unknown if depth == 0 && token.text(text) == ";" => {
+                let piece = &text[start..token.start];
+                let blank = lex::tokens(piece).all(|token| !token.kind.is_significant());
+                if blank {
+                    pieces.push((start, &text[start..token.end]));
+                } else {
+                    pieces.push((start, piece));
+                }
+                start = token.end;
+            }
+            _ => {}
+        }
+    }
+    let rest = &text[start..];
+    if pieces.is_empty() || lex::tokens(rest).any(|token| token.kind.is_significant()) {
+        pieces.push((start, rest));
+    }
+    pieces
+}
+
 /// Lines at least this long and not deep are parsed in parallel chunks.
 const PARALLEL_MIN_LEN: usize = 1 << 18;
 /// The sizes of the groups parsed as chunks.
@@ -86,6 +122,9 @@ pub(crate) fn parse_with_chunking(
     // A group of a `sum(range(…))` parsed on its own would not know what reduces its range:
     // lines with ranges are not cut into groups (chain segments keep every call whole, so they
     // may).
+    // Nor are lines with lazy nodes (`and`, `or`, conditionals, chained comparisons), whose
+    // operands the pass after lowering lists for the whole statement.
+    let long_enough = long_enough && !may_be_lazy(source);
     let shape = if long_enough && !source.contains("range") {
         match chunk::parse_chunked(source, text, chunking, INLINE_NESTING)? {
             Chunked::Parsed(result) => return *result,
@@ -114,6 +153,34 @@ pub(crate) fn parse_with_chunking(
             Err(_) => Err(deep_failure(shape)),
         }
     })
+}
+
+/// Whether `source` may hold a lazy node: the word `and`, `or` or `if`, or a comparison
+/// (`<` or `>` not doubled, `==`, `!=`). Cheap, and never wrong the other way.
+fn may_be_lazy(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    let word = |at: usize, word: &[u8]| {
+        bytes[at..].starts_with(word)
+            && (at == 0 || !is_word_byte(bytes[at - 1]))
+            && bytes
+                .get(at + word.len())
+                .is_none_or(|&next| !is_word_byte(next))
+    };
+    (0..bytes.len()).any(|at| match bytes[at] {
+        b'<' | b'>' => {
+            let c = bytes[at];
+            bytes.get(at + 1) != Some(&c) && (at == 0 || bytes[at - 1] != c)
+        }
+        b'=' | b'!' => bytes.get(at + 1) == Some(&b'='),
+        b'a' => word(at, b"and"),
+        b'o' => word(at, b"or"),
+        b'i' => word(at, b"if"),
+        _ => false,
+    })
+}
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
 /// The error for a deep line whose parsing thread could not be started or did not finish.
@@ -218,7 +285,8 @@ fn pest_error(error: &pest::error::Error<Rule>, source: &str) -> Error {
 /// What a rule is, in the words of an error message (pest's renamed rules).
 fn describe(rule: Rule) -> Expected {
     match rule {
-        Rule::op => Expected::Operator,
+        // `if` and `else` are where an operator could be.
+        Rule::op | Rule::kw_if | Rule::kw_else => Expected::Operator,
         Rule::EOI => Expected::EndOfInput,
         _ => Expected::Operand,
     }

@@ -818,3 +818,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn semicolons_split_statements_outside_parentheses_and_comments() {
+    let split = |text: &str| -> Vec<(usize, String)> {
+        super::split_statements(text)
+            .into_iter()
+            .map(|(offset, piece)| (offset, piece.to_string()))
+            .collect()
+    };
+    let pieces = |list: &[(usize, &str)]| -> Vec<(usize, String)> {
+        list.iter()
+            .map(|&(offset, piece)| (offset, piece.to_string()))
+            .collect()
+    };
+    assert_eq!(split("1 + 2"), pieces(&[(0, "1 + 2")]));
+    assert_eq!(
+        split("x = 5; x * 2"),
+        pieces(&[(0, "x = 5"), (6, " x * 2")])
+    );
+    assert_eq!(split("x = 5;"), pieces(&[(0, "x = 5")]));
+    assert_eq!(split("x = 5; # c"), pieces(&[(0, "x = 5")]));
+    assert_eq!(split("(1; 2)"), pieces(&[(0, "(1; 2)")]));
+    assert_eq!(split("1 # a; b"), pieces(&[(0, "1 # a; b")]));
+    assert_eq!(split("1;; 2"), pieces(&[(0, "1"), (2, ";"), (3, " 2")]));
+    assert_eq!(split(";"), pieces(&[(0, ";")]));
+}

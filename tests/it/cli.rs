@@ -935,3 +935,66 @@ fn on_a_terminal_each_value_is_written_at_once() {
     let pid = session.get_process().pid().to_string();
     send_signal("KILL", pid.parse().expect("a process id"));
 }
+
+/// `;` separates statements on one line at every door, as in Python: `-e`, stdin and FILE;
+/// one inside parentheses is a syntax error, a trailing one is allowed.
+#[test]
+fn semicolons_separate_statements_at_every_door() {
+    Test::new()
+        .args(&["-e", "x = 5; x * 2", "-e", "_ + 1;"])
+        .expect("10\n11\n", 0);
+    Test::new()
+        .stdin("a = 2; b = 3; a * b\n(1 +\n 2); _ + a  # c; d\n")
+        .expect("6\n3\n5\n", 0);
+    let dir = tempdir();
+    let path = dir.join("semicolons.calc");
+    std::fs::write(&path, "y = 7; y if y > 5 else -y\n").unwrap();
+    Test::new().args(&[path.to_str().unwrap()]).expect("7\n", 0);
+    let run = Test::new().stdin("1; 2\n(3; 4)\n5; 1 / 0\n").run();
+    assert_eq!(run.stdout, "1\n2\n5\n");
+    assert_eq!(run.status, Some(1));
+    assert!(
+        run.stderr.contains("<stdin>:2: error: syntax error"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("<stdin>:3: error: division by zero"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The branch not taken and the right side of a short-circuit make no task and sleep no
+/// delay: the trace shows only what ran.
+#[test]
+fn the_branch_not_taken_is_not_in_the_trace() {
+    let run = Test::new()
+        .args(&[
+            "--workers",
+            "2",
+            "--delay",
+            "20ms",
+            "--trace",
+            "-e",
+            "(2 + 3 if 1 < 2 else (4 * 5) * 6) + (0 and 7 * 8)",
+        ])
+        .run();
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert!(run.stdout.starts_with("5\n"), "{}", run.stdout);
+    // Three tasks: the conditional (running `<`, `+` and itself: 60 ms), the `and` (itself:
+    // 20 ms) and the sum (20 ms); the branch and the side not taken would add 80 ms.
+    assert!(
+        run.stdout.contains("3 tasks on 2 workers"),
+        "{}",
+        run.stdout
+    );
+    let work_ms: f64 = run
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("work W"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or(f64::NAN);
+    assert!((95.0..140.0).contains(&work_ms), "{}", run.stdout);
+}

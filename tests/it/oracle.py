@@ -4,7 +4,7 @@ Usage: python3 oracle.py FILE, or python3 oracle.py --program FILE (see run_prog
 python3 oracle.py --messages FILE (see run_messages), with
 Python 3.11 or later (math.cbrt and math.exp2 are 3.11's).
 `^` is Python's `**` (parcalc has no exclusive or); the names are Python's builtins abs, min,
-max, round, pow, int, float, sum and range, math's functions of the same names as parcalc's
+max, round, pow, int, float, sum, range, hex, oct and bin, math's functions of the same names as parcalc's
 (math.prod as prod), and math's constants. An error prints as `error:` and the exception's
 class for the classes parcalc raises (ZeroDivisionError, OverflowError, ValueError,
 TypeError), else as `error`. A complex result (a negative number to a fractional power), and
@@ -36,6 +36,9 @@ NAMES.update(
         "float": float,
         "sum": sum,
         "range": range,
+        "hex": hex,
+        "oct": oct,
+        "bin": bin,
     }
 )
 CLASSES = (ZeroDivisionError, OverflowError, ValueError, TypeError)

@@ -235,7 +235,7 @@ impl Expr {
                     Builtin::Abs | Builtin::Min | Builtin::Max | Builtin::Sqrt | Builtin::Factorial
                 ) && args.is_empty()
                 {
-                    return Err(NumError::Type("arity"));
+                    return Err(NumError::Type("arity".into()));
                 }
                 let values = args
                     .iter()
@@ -1090,6 +1090,376 @@ fn language_matches_python() {
     );
 }
 
+// Comparisons, booleans and the lazy forms: chains of comparisons, `and`, `or`, `not`,
+// conditional expressions, `True` and `False` in arithmetic, Python's whole precedence table
+// in flat runs of operators, and errors on the side not taken (which must not be raised).
+
+/// How many generated expressions of comparisons and booleans each run compares.
+const N_LOGIC: usize = 4000;
+
+/// Operands that make comparisons and truth interesting: zeros of both kinds, nan, ints
+/// beyond a float's precision or range, booleans, and an error that only runs when reached.
+const LOGIC_LEAVES: &[&str] = &[
+    "0",
+    "1",
+    "2",
+    "-1",
+    "0.0",
+    "-0.0",
+    "1.5",
+    "nan",
+    "inf",
+    "-inf",
+    "True",
+    "False",
+    "2^53 + 1",
+    "2.0^53",
+    "2^53",
+    "10^400",
+    "-10^400",
+    "1e308",
+    "(1/0)",
+    "(1 // 0)",
+    "3",
+    "7",
+    "0.1 + 0.2",
+    "0.3",
+];
+
+fn logic_leaf(rng: &mut Rng) -> String {
+    if rng.below(4) == 0 {
+        lang_leaf(rng, &[]).text
+    } else {
+        rng.pick(LOGIC_LEAVES).to_owned()
+    }
+}
+
+fn logic_expr(rng: &mut Rng, depth: u32) -> String {
+    if depth == 0 {
+        return logic_leaf(rng);
+    }
+    let sub = |rng: &mut Rng| logic_expr(rng, depth - 1);
+    match rng.below(12) {
+        0 => logic_leaf(rng),
+        1 | 2 => {
+            let n = 1 + rng.below(3);
+            let mut text = sub(rng);
+            for _ in 0..n {
+                let op = rng.pick(&["<", "<=", ">", ">=", "==", "!="]);
+                text = format!("{text} {op} {}", sub(rng));
+            }
+            format!("({text})")
+        }
+        3 => {
+            let op = rng.pick(&["and", "or"]);
+            format!("({} {op} {})", sub(rng), sub(rng))
+        }
+        4 => format!("(not {})", sub(rng)),
+        5 => format!("({} if {} else {})", sub(rng), sub(rng), sub(rng)),
+        6 => {
+            let op = rng.pick(&["+", "-", "*", "&", "|", "//", "%", "^", "/", "<<"]);
+            let rhs = if op == "^" || op == "<<" {
+                rng.pick(&["True", "False", "2", "(1 < 2)"]).to_owned()
+            } else {
+                sub(rng)
+            };
+            format!("({} {op} {rhs})", sub(rng))
+        }
+        7 => format!("{}({})", rng.pick(&["-", "+", "~", "-"]), sub(rng)),
+        8 => flat_logic(rng),
+        9 => {
+            let func = rng.pick(&["sum", "min", "max", "sum"]);
+            let n = rng.below(12);
+            let body = match rng.below(5) {
+                0 => format!("k > {}", rng.below(8)),
+                1 => format!("k % 3 == {}", rng.below(3)),
+                2 => "(k if k % 2 else -k)".to_owned(),
+                3 => "(k and 10 // k)".to_owned(),
+                _ => "(k < 5 or k)".to_owned(),
+            };
+            // Now and then `if` filters and a second `for` over a range reading `k`.
+            let clauses = match rng.below(6) {
+                0 => format!(" if k % {} == 1", 2 + rng.below(3)),
+                1 => format!(" for j in range(k) if (k + j) % {}", 2 + rng.below(3)),
+                2 => " if k > 2 for j in range(k, 7) if j != k".to_owned(),
+                3 => format!(" for j in range({}) if {}", rng.below(4), sub(rng)),
+                4 if func == "sum" => {
+                    return format!("sum(range({n}), {})", sub(rng));
+                }
+                _ => String::new(),
+            };
+            let body = if clauses.contains(" j ") && rng.below(2) == 0 {
+                format!("({body} * j - k / (j + 1))")
+            } else {
+                body
+            };
+            format!("{func}({body} for k in range({n}){clauses})")
+        }
+        10 if rng.below(3) == 0 => {
+            // A string of another base, and what can and cannot be done with it.
+            let func = rng.pick(&["hex", "oct", "bin"]);
+            let text = format!("{func}({})", sub(rng));
+            match rng.below(6) {
+                0 => format!("({text} + {})", sub(rng)),
+                1 => format!("({text} == {text})"),
+                2 => format!("({text} < {}({}))", func, sub(rng)),
+                3 => format!("({text} * {})", rng.pick(&["2", "True", "0", "-1", "1.5"])),
+                4 => format!("({text} if {} else {})", sub(rng), sub(rng)),
+                _ => text,
+            }
+        }
+        10 => {
+            let func = rng.pick(&["abs", "int", "float", "round", "min", "max", "pow"]);
+            let args = match func {
+                "min" | "max" => format!("{}, {}", sub(rng), sub(rng)),
+                "pow" => format!("{}, {}", sub(rng), rng.pick(&["True", "False", "2"])),
+                _ => sub(rng),
+            };
+            format!("{func}({args})")
+        }
+        _ => lang_expr(rng, depth - 1, &[]).text,
+    }
+}
+
+/// A flat run of operators of every level, for Python's precedence table to group: `not` only
+/// where Python allows it (at the start, after `and`, `or` or `not`), and now and then a
+/// conditional expression around it all.
+fn flat_logic(rng: &mut Rng) -> String {
+    let ops = [
+        "or", "and", "<", "==", "!=", ">=", "|", "&", "+", "-", "*", "%", "<<", "^",
+    ];
+    let mut text = String::new();
+    let mut may_not = true;
+    let mut after_power = false;
+    for position in 0..2 + rng.below(5) {
+        if position > 0 {
+            // Never two powers in a row: `20 ^ 2 ^ 3 ^ 3` is a tower Python takes minutes on.
+            let op = if after_power {
+                rng.pick(&ops[..ops.len() - 2])
+            } else {
+                rng.pick(&ops)
+            };
+            after_power = op == "^" || op == "<<";
+            text.push(' ');
+            text.push_str(op);
+            text.push(' ');
+            may_not = op == "or" || op == "and";
+            if op == "^" || op == "<<" {
+                text.push_str(rng.pick(&["2", "True", "3"]));
+                continue;
+            }
+        }
+        if may_not && rng.below(3) == 0 {
+            text.push_str("not ");
+        }
+        // A power leaf in parentheses, so that `^ 3` after it never makes a tower.
+        let leaf = logic_leaf(rng);
+        if leaf.contains('^') {
+            text.push('(');
+            text.push_str(&leaf);
+            text.push(')');
+        } else {
+            text.push_str(&leaf);
+        }
+    }
+    match rng.below(4) {
+        0 => format!("{} if {text} else {}", logic_leaf(rng), logic_leaf(rng)),
+        1 => format!("{text} if {} else {}", logic_leaf(rng), logic_leaf(rng)),
+        _ => text,
+    }
+}
+
+/// The generated expressions of comparisons and booleans, then hand-written ones.
+fn logic_lines() -> Vec<String> {
+    let mut rng = Rng(0x0b00_1ea1_1a2e_0001);
+    let mut lines: Vec<String> = (0..N_LOGIC)
+        .map(|_| {
+            let depth = 1 + rng.below(3) as u32;
+            logic_expr(&mut rng, depth)
+        })
+        .collect();
+    lines.extend(LOGIC_CASES.iter().map(|&line| line.to_owned()));
+    lines
+}
+
+/// The examples of the language reference and the edges of comparisons and truth.
+const LOGIC_CASES: &[&str] = &[
+    "1 < 2",
+    "1 < 2 < 3",
+    "3 > 2 > 2",
+    "1 == 1.0",
+    "2^53 + 1 == 2.0^53",
+    "2^53 + 1 > 2.0^53",
+    "2^53 == 2.0^53",
+    "10^400 > 1e308",
+    "-10^400 < -inf",
+    "10^400 < inf",
+    "nan == nan",
+    "nan != nan",
+    "nan < 1 or nan >= 1",
+    "True + True",
+    "True * 3.5",
+    "True / 2",
+    "-True",
+    "~False",
+    "True & False",
+    "True | False",
+    "True & 3",
+    "True ^ 10",
+    "True << 3",
+    "sum(k > 5 for k in range(10))",
+    "max(k > 5 for k in range(10))",
+    "0 or 5",
+    "5 and 0",
+    "0.0 or -0.0",
+    "nan and 2",
+    "-0.0 or 3",
+    "not nan",
+    "not -0.0",
+    "not 10^400",
+    "x if True else 1",
+    "1 if 0 else 1/0",
+    "1/0 if 1 else 0",
+    "0 and 1/0",
+    "1 or 1/0",
+    "1 < 0 < 1/0",
+    "1 < 2 < 1/0",
+    "not 1 == 2",
+    "not 1 and 0",
+    "1 if 0 else 2 if 0 else 3",
+    "1 if 2 if 3 else 4 else 5",
+    "1 + not 2",
+    "-not 1",
+    "not not 0",
+    "(1 < 2) < 3",
+    "1 < (2 < 3)",
+    "1 < 2 == True",
+    "True == 1 == 1.0",
+    "min(True, 1)",
+    "max(1, True)",
+    "min(False, 0.0)",
+    "abs(True)",
+    "int(True)",
+    "float(False)",
+    "round(True)",
+    "factorial(True)",
+    "gcd(True, 4)",
+    "pow(True, 10)",
+    "sqrt(True)",
+    "sum(range(True))",
+    "2 ^ -True",
+    "True // 0",
+    "True % 2",
+    "1 | 2 == 3",
+    "1 & 1 < 2",
+    "1 < 2 and 3",
+    "0 < 1 or 1/0",
+    "1 if 1 < 2 else 3 or 4",
+    "(1 if 0 else 2) + (3 and 4)",
+    "sum(i * j for i in range(5) for j in range(i) if (i + j) % 2)",
+    "sum(k for k in range(10) if k % 3)",
+    "min(k for k in range(10) if k > 20)",
+    "max(k for k in range(10) if k > 20 if k)",
+    "sum(1 for i in range(3) for i in range(i))",
+    "sum(i * 10 + j for i in range(3) if i for j in range(i, 4) if j != 2)",
+    "sum(x for x in range(4) for y in range(1.5))",
+    "sum(1 / (i - j) for i in range(4) for j in range(3))",
+    "sum(0.1 for i in range(10) for j in range(7) if j % 2)",
+    "max(i - j for i in range(4) for j in range(i))",
+    "sum(k for k in range(1000) if k % 2 if k % 3 if k % 5)",
+    "sum(j for k in range(3) for j in range(k) for i in range(j + 1))",
+    "sum(k for k in range(3) if 1 / 0)",
+    "sum(k for k in range(0) if 1 / 0)",
+    "sum(k for k in range(5) for j in range(1 / (k - 3)))",
+    "sum(range(10), 5)",
+    "sum(range(10), 0.1)",
+    "sum(range(10 ^ 6), 0.1)",
+    "sum(range(1, 4), -0.0)",
+    "sum(range(0), 2.5)",
+    "sum(range(3), 1 / 0)",
+    "sum(range(10), True)",
+    "sum(range(3), hex(1))",
+    "sum(range(2, 40, 3), 1e16)",
+    "sum(range(-5, 5), sum(range(3), 0.5))",
+    "hex(255)",
+    "oct(8)",
+    "bin(-5)",
+    "hex(0)",
+    "bin(0)",
+    "hex(-2^70)",
+    "hex(True)",
+    "hex(1.5)",
+    "hex(255) + 1",
+    "1 + hex(255)",
+    "hex(1) + hex(2)",
+    "hex(3) * 2",
+    "2 * bin(3)",
+    "hex(3) * 1.5",
+    "hex(3) - 1",
+    "hex(3) % 2",
+    "-hex(1)",
+    "not hex(0)",
+    "hex(0) or 5",
+    "hex(1) < hex(2)",
+    "hex(1) < 2",
+    "hex(1) == 1",
+    "hex(1) != 1",
+    "int(hex(255))",
+    "float(oct(1))",
+    "abs(bin(1))",
+    "sqrt(hex(4))",
+    "min(hex(3), hex(12))",
+    "max(hex(3), 2)",
+    "sum(hex(k) for k in range(3))",
+    "min(hex(k) for k in range(3, 20))",
+];
+
+#[test]
+fn logic_matches_python() {
+    let lines = logic_lines();
+    let Some(answers) = run_python_lines(&lines, "logic") else {
+        python_missing();
+        return;
+    };
+    let mut session = match Session::new(2, EvalOptions::default()) {
+        Ok(session) => session,
+        Err(error) => panic!("cannot start a session: {error}"),
+    };
+    let mismatches: Vec<String> = lines
+        .iter()
+        .zip(&answers)
+        .filter_map(|(line, python)| {
+            let ours = match session.eval_line(line) {
+                Ok(Some(outcome)) => outcome.value.to_string(),
+                Ok(None) => "nothing".to_owned(),
+                Err(error) => error_class(&error.kind),
+            };
+            (ours != *python).then(|| format!("{line}\n  python:  {python}\n  parcalc: {ours}"))
+        })
+        .collect();
+    let errors = answers
+        .iter()
+        .filter(|answer| answer.starts_with("error"))
+        .count();
+    assert!(
+        errors < lines.len() / 3,
+        "{errors} errors of {}",
+        lines.len()
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} expressions differ from python3; the first ones:\n{}",
+        mismatches.len(),
+        lines.len(),
+        mismatches
+            .iter()
+            .take(25)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
 /// Errors whose message, not only its class, is Python's own: arguments of `perm` and `comb`,
 /// and bit operations with a float operand (whatever the size of the int beside it).
 const MESSAGE_CASES: &[&str] = &[
@@ -1118,6 +1488,22 @@ const MESSAGE_CASES: &[&str] = &[
     "1 << 2.0",
     "1.0 & 2.0",
     "~1.5",
+    "1.5 & True",
+    "True << 1.0",
+    "~True",
+    "hex(255)",
+    "hex(255) + 1",
+    "1 + hex(255)",
+    "hex(1) < 2",
+    "2 >= oct(1)",
+    "int(hex(255))",
+    "float(bin(3))",
+    "-hex(1)",
+    "hex(3) * 1.5",
+    "hex(3) ^ 2",
+    "hex(3) - hex(1)",
+    "hex(1.5)",
+    "abs(hex(1))",
 ];
 
 #[test]

@@ -56,10 +56,41 @@ fn reduction() -> impl Strategy<Value = String> {
             "(k - 5) * a",
             "10 ** 10 * k",
             "1 / (k - 7) + k",
+            "k for j in range(k) if (j + k) % 3",
+            "k * 0.5 if k % 2 else a",
+            "j / (k - 5) for j in range(3) if k > 1",
         ]),
         prop::sample::select(vec!["9", "b", "a + 3", "0", "20"]),
     )
-        .prop_map(|(func, body, stop)| format!("{func}({body} for k in range({stop}))"))
+        .prop_map(|(func, body, stop)| {
+            if body.starts_with("k for") && func == "sum" {
+                // A sum of a plain range from a start read from a name.
+                return format!("sum(range({stop}), a * 0.5)");
+            }
+            format!("{func}({body} for k in range({stop}))")
+        })
+}
+
+/// Comparisons and the lazy forms over the terms: a conditional expression, `and` and `or`
+/// (whose right side may fail, or not run), a chain of comparisons, `not`, and a reduction of
+/// a condition.
+fn logic() -> impl Strategy<Value = String> {
+    let operand = || prop_oneof![term(), expression().prop_map(|text| format!("({text})"))];
+    (
+        prop::sample::select(vec![0u8, 1, 2, 3, 4, 5]),
+        operand(),
+        operand(),
+        operand(),
+        prop::sample::select(vec!["<", "<=", "==", "!=", ">"]),
+    )
+        .prop_map(|(form, a, b, c, op)| match form {
+            0 => format!("{a} if {b} {op} {c} else {c} * 2"),
+            1 => format!("{a} and {b} or {c}"),
+            2 => format!("{a} {op} {b} {op} {c}"),
+            3 => format!("not {a} {op} {b}"),
+            4 => format!("sum(k {op} {a} for k in range(9)) + ({b} or {c})"),
+            _ => format!("({a} if True else {b}) + (False or {c})"),
+        })
 }
 
 /// A statement: an expression, a reduction, an assignment (reassigning the few names there
@@ -74,6 +105,11 @@ fn statement() -> impl Strategy<Value = String> {
         1 => (prop::sample::select(vec!["a", "b", "c"]), long_expression())
             .prop_map(|(name, expr)| format!("{name} = {expr}")),
         4 => (prop::sample::select(vec!["a", "b", "c"]), expression())
+            .prop_map(|(name, expr)| format!("{name} = {expr}")),
+        3 => logic(),
+        1 => (prop::sample::select(vec!["a", "b", "c"]), expression(), logic())
+            .prop_map(|(name, expr, logic)| format!("{name} = {expr}; {logic}; _ + 1")),
+        1 => (prop::sample::select(vec!["a", "b", "c"]), logic())
             .prop_map(|(name, expr)| format!("{name} = {expr}")),
         1 => Just("1 +".to_string()),
         1 => Just(String::new()),

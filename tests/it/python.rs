@@ -191,6 +191,12 @@ fn programs_print_what_parcalc_prints() {
     check(&["x = 3", "sum(k * x for k in range(x))"]);
     let big_literal = format!("1{} + 1", "0".repeat(5000));
     check(&[&big_literal]);
+    check(&["(1 if 2 > 1 else 1 / 0) + (0 or 4) * (1 < 2 < 3) - (not 0) + True"]);
+    check(&["sum(i * j for i in range(5) for j in range(i) if (i + j) % 2) + 1"]);
+    check(&[
+        "x = 5",
+        "sum(k > 2 and k for k in range(x)) + (x if x > 3 else -x)",
+    ]);
 }
 
 #[test]

@@ -209,6 +209,13 @@ fn tab_completes_a_command() {
 }
 
 #[test]
+fn semicolons_separate_statements() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.check("x = 5; x * 2", "10");
+    repl.check("x > 3 and x < 10; not x", "False");
+}
+
+#[test]
 fn open_parentheses_continue_the_statement() {
     let mut repl = Repl::start(&["--workers", "2"]);
     repl.line("(1 + 2");

@@ -177,7 +177,7 @@ fn join(a: Exact, b: Exact, func: Reducer, limits: &Limits) -> Result<Exact, Num
         &|_, error| error,
     )? {
         Partial::Exact { exact, .. } => Ok(exact),
-        _ => Err(NumError::Type("a reduction combined out of order")),
+        _ => Err(NumError::Type("a reduction combined out of order".into())),
     }
 }
 
@@ -186,7 +186,7 @@ struct NoRefold;
 
 impl Refold<NumError> for NoRefold {
     fn refold(&mut self, _fold: &mut Fold, _lo: u64, _hi: u64) -> Result<(), NumError> {
-        Err(NumError::Type("a reduction combined out of order"))
+        Err(NumError::Type("a reduction combined out of order".into()))
     }
 }
 
@@ -409,8 +409,8 @@ impl<E: Env + ?Sized> Chunking<'_, E> {
                     run.push(value, self.limits)
                         .map_err(|error| self.fold_failure(i, error))?;
                 }
-                value @ Value::Float(_) => {
-                    // A float: from here on the values are kept, in order.
+                value => {
+                    // A float (or a bool): from here on the values are kept, in order.
                     let finished = std::mem::replace(&mut run, IntRun::new(func));
                     if i > lo {
                         let exact = finished

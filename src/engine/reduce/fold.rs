@@ -36,8 +36,8 @@ pub(crate) fn empty(func: Reducer) -> Result<Value, NumError> {
     match func {
         Reducer::Sum => Ok(Value::Int(Int::ZERO)),
         Reducer::Prod => Ok(Value::Int(Int::ONE)),
-        Reducer::Min => Err(NumError::Domain("min() arg is an empty sequence")),
-        Reducer::Max => Err(NumError::Domain("max() arg is an empty sequence")),
+        Reducer::Min => Err(NumError::Domain("min() arg is an empty sequence".into())),
+        Reducer::Max => Err(NumError::Domain("max() arg is an empty sequence".into())),
     }
 }
 
@@ -92,6 +92,12 @@ impl Fold {
         self.func
     }
 
+    /// Whether the elements may be folded in any grouping: the fold so far is an int (or
+    /// nothing), so that only exact int arithmetic follows.
+    pub(crate) fn regroupable(&self) -> bool {
+        matches!(self.acc, None | Some(Value::Int(_)))
+    }
+
     /// Folds in the next element.
     pub(crate) fn push(&mut self, value: Value, limits: &Limits) -> Result<(), NumError> {
         match self.func {
@@ -123,9 +129,14 @@ impl Fold {
                     self.acc = Some(value);
                     Ok(())
                 }
-                Value::Int(_) => Ok(()),
+                Value::Bool(false) => {
+                    self.over_limit = false;
+                    self.acc = Some(Value::Int(Int::ZERO));
+                    Ok(())
+                }
+                Value::Int(_) | Value::Bool(true) => Ok(()),
                 // An int over the limit times a float: Python would need the int as a float.
-                Value::Float(_) => Err(NumError::TooLarge {
+                _ => Err(NumError::TooLarge {
                     estimated_bits: None,
                     limit: limits.max_bits,
                 }),
@@ -386,7 +397,10 @@ fn fold_into<F>(
                 }
             }
             Partial::Acc(_) | Partial::List(_) | Partial::Extreme { .. } => {
-                return Err(at(0, NumError::Type("a reduction combined out of order")));
+                return Err(at(
+                    0,
+                    NumError::Type("a reduction combined out of order".into()),
+                ));
             }
         }
     }
@@ -408,7 +422,7 @@ pub(crate) fn finish(func: Reducer, partial: Partial, limits: &Limits) -> Result
         Partial::Exact { .. }
         | Partial::Values { .. }
         | Partial::Pending { .. }
-        | Partial::List(_) => Err(NumError::Type("a reduction finished out of order")),
+        | Partial::List(_) => Err(NumError::Type("a reduction finished out of order".into())),
     }
 }
 

@@ -20,18 +20,23 @@ impl Range {
     pub(crate) fn new(bounds: &[&Value]) -> Result<Range, NumError> {
         let int = |value: &Value| match value {
             Value::Int(i) => Ok(i.clone()),
-            Value::Float(_) => Err(NumError::Type(
-                "'float' object cannot be interpreted as an integer",
+            Value::Bool(b) => Ok(Int::from(u8::from(*b))),
+            other => Err(NumError::Type(
+                format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    other.type_name()
+                )
+                .into(),
             )),
         };
         let (start, end, step) = match bounds {
             [end] => (Int::ZERO, int(end)?, Int::ONE),
             [start, end] => (int(start)?, int(end)?, Int::ONE),
             [start, end, stride] => (int(start)?, int(end)?, int(stride)?),
-            _ => return Err(NumError::Type("range expected 1 to 3 arguments")),
+            _ => return Err(NumError::Type("range expected 1 to 3 arguments".into())),
         };
         if step.is_zero() {
-            return Err(NumError::Domain("range() arg 3 must not be zero"));
+            return Err(NumError::Domain("range() arg 3 must not be zero".into()));
         }
         // len = max(0, ceil((end - start) / step)).
         let span = &end - &start;

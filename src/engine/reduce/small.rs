@@ -53,11 +53,13 @@ impl SmallBody {
                 Node::SmallInt(i) => SmallOp::Const(*i),
                 Node::Name(name) => match env.get(*name)? {
                     Value::Int(i) => SmallOp::Const(i64::try_from(i).ok()?),
-                    Value::Float(_) => return None,
+                    _ => return None,
                 },
                 Node::Local(r) if *r as usize == slot => SmallOp::Var,
-                Node::Unary { op, .. } => SmallOp::Unary(*op),
-                Node::Binary { op, .. } if *op != BinaryOp::Div => SmallOp::Binary(*op),
+                Node::Unary { op, .. } if *op != UnaryOp::Not => SmallOp::Unary(*op),
+                Node::Binary { op, .. } if *op != BinaryOp::Div && !op.is_comparison() => {
+                    SmallOp::Binary(*op)
+                }
                 _ => return None,
             };
             match op {
@@ -114,6 +116,7 @@ impl SmallBody {
                         UnaryOp::Neg => x.checked_neg()?,
                         UnaryOp::Plus => *x,
                         UnaryOp::Invert => !*x,
+                        UnaryOp::Not => return None,
                     };
                 }
                 SmallOp::Binary(op) => {
@@ -213,6 +216,7 @@ impl SmallBody {
                         UnaryOp::Neg => apply_column(x, |_| 0, |a, _| a.checked_neg()),
                         UnaryOp::Plus => true,
                         UnaryOp::Invert => apply_column(x, |_| 0, |a, _| Some(!a)),
+                        UnaryOp::Not => false,
                     }
                 }
                 SmallOp::Binary(op) => {
@@ -302,7 +306,13 @@ fn small_binary(op: BinaryOp, x: i64, y: i64) -> Option<i64> {
             (shifted >> shift == x).then_some(shifted)
         }
         BinaryOp::Shr => (y >= 0).then(|| x >> y.min(63)),
-        BinaryOp::Div => None,
+        BinaryOp::Div
+        | BinaryOp::Lt
+        | BinaryOp::Le
+        | BinaryOp::Gt
+        | BinaryOp::Ge
+        | BinaryOp::Eq
+        | BinaryOp::Ne => None,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::num::Value;
 use crate::plan::Policy;
 use crate::render::python::{
     DOCSTRING_COLUMNS, MAX_LABEL_CHARS, Setup, binary_function, builtin, delay_sentence,
-    docstring_safe, expression, literal, quote, reducer, unary_function,
+    docstring_safe, expression, inline, literal, quote, reducer, unary_function,
 };
 use crate::render::text;
 
@@ -57,7 +57,7 @@ fn task_list(ast: &Ast, source: &str, env: &[Value]) -> (String, u32) {
         }
         let id = NodeId(index as u32);
         index += 1;
-        if ast.is_leaf(id) {
+        if inline(ast, id) {
             continue;
         }
         let function: Cow<'static, str> = match ast.node(id) {
@@ -69,7 +69,7 @@ fn task_list(ast: &Ast, source: &str, env: &[Value]) -> (String, u32) {
         };
         let mut operands: Vec<String> = Vec::new();
         let operand = |operand: NodeId| {
-            operands.push(if ast.is_leaf(operand) {
+            operands.push(if inline(ast, operand) {
                 literal(ast, operand, env)
             } else {
                 format!("Task({})", task_of[operand.index()])

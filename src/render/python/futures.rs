@@ -22,8 +22,8 @@ use crate::ast::{Ast, BodySkip, Node, NodeId, Reducer};
 use crate::num::Value;
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::render::python::{
-    DOCSTRING_COLUMNS, MAX_LABEL_CHARS, Setup, delay_sentence, docstring_safe, expression, literal,
-    quoted_text, reducer,
+    DOCSTRING_COLUMNS, MAX_LABEL_CHARS, Setup, delay_sentence, docstring_safe, expression, inline,
+    literal, quoted_text, reducer,
 };
 use crate::render::text;
 
@@ -75,7 +75,7 @@ fn tasks(ast: &Ast) -> Vec<Task> {
             Node::Unary { op, .. } => Work::Unary(*op),
             Node::Binary { op, .. } => Work::Binary(*op),
             Node::Call { func, .. } => Work::Call(*func),
-            Node::Reduce(slot) => Work::Reduce(*slot),
+            Node::Reduce(slot) if !ast.reductions[*slot as usize].in_place() => Work::Reduce(*slot),
             _ => continue,
         };
         let mut deepest = 0;
@@ -214,6 +214,7 @@ fn functions(out: &mut String, ast: &Ast, env: &[Value], tasks: &[Task]) {
         }
         written.push(task.work);
         let (parameters, body) = match task.work {
+            Work::Unary(UnaryOp::Not) => ("a", "not a".to_string()),
             Work::Unary(op) => ("a", format!("{}a", op.symbol())),
             Work::Binary(op) => (
                 "a, b",
@@ -284,6 +285,7 @@ fn function_name(work: Work) -> String {
         Work::Unary(UnaryOp::Neg) => "neg".to_string(),
         Work::Unary(UnaryOp::Plus) => "pos".to_string(),
         Work::Unary(UnaryOp::Invert) => "invert".to_string(),
+        Work::Unary(UnaryOp::Not) => "not_".to_string(),
         Work::Binary(op) => match op {
             BinaryOp::Add => "add",
             BinaryOp::Sub => "sub",
@@ -296,6 +298,12 @@ fn function_name(work: Work) -> String {
             BinaryOp::BitOr => "or_",
             BinaryOp::Shl => "lshift",
             BinaryOp::Shr => "rshift",
+            BinaryOp::Lt => "lt",
+            BinaryOp::Le => "le",
+            BinaryOp::Gt => "gt",
+            BinaryOp::Ge => "ge",
+            BinaryOp::Eq => "eq",
+            BinaryOp::Ne => "ne",
         }
         .to_string(),
         Work::Call(func) => match func {
@@ -345,7 +353,7 @@ fn evaluate(out: &mut String, ast: &Ast, source: &str, env: &[Value], dask: bool
     // An operand as the task's submission takes it: a number, a future's result (the main thread
     // waits for it, here), the fold of a map, or, under Dask, the future itself.
     let operand = |operand: NodeId, value_needed: bool| -> String {
-        if ast.is_leaf(operand) {
+        if inline(ast, operand) {
             return literal(ast, operand, env);
         }
         let id = operand.0;

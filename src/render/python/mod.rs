@@ -27,7 +27,7 @@ mod test;
 use std::borrow::Cow;
 use std::time::Duration;
 
-use crate::ast::{Ast, Node, NodeId, Reducer};
+use crate::ast::{Ast, Clause, Node, NodeId, Reducer, Reduction};
 use crate::num::Value;
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::plan::Policy;
@@ -145,8 +145,17 @@ fn literal(ast: &Ast, id: NodeId, env: &[Value]) -> String {
             .var
             .as_ref()
             .map_or("None".to_string(), |(var, _)| var.to_string()),
+        Node::Bool(value) => if *value { "True" } else { "False" }.to_string(),
+        _ if inline(ast, id) && !ast.is_leaf(id) => format!("({})", expression(ast, id, env)),
         _ => "None".to_string(),
     }
+}
+
+/// Whether node `id` is written inline, where its value is needed, rather than as a task: a
+/// leaf, or a lazy node (which parcalc evaluates as one task with everything below it, and
+/// which Python evaluates lazily only when written as one expression).
+fn inline(ast: &Ast, id: NodeId) -> bool {
+    ast.is_leaf(id) || ast.node(id).is_lazy() || ast.reduction(id).is_some_and(Reduction::in_place)
 }
 
 /// A value as Python source.
@@ -156,7 +165,7 @@ fn value_literal(value: &Value) -> String {
         Value::Float(x) if x.is_infinite() => {
             if *x > 0.0 { "math.inf" } else { "-math.inf" }.to_string()
         }
-        Value::Float(_) => value.to_string(),
+        Value::Float(_) | Value::Bool(_) | Value::Str(_) => value.to_string(),
         Value::Int(int) => {
             let decimal = int.to_string();
             if decimal.trim_start_matches('-').len() <= MAX_DECIMAL_DIGITS {
@@ -213,6 +222,7 @@ fn unary_function(op: UnaryOp) -> &'static str {
         UnaryOp::Neg => "operator.neg",
         UnaryOp::Plus => "operator.pos",
         UnaryOp::Invert => "operator.invert",
+        UnaryOp::Not => "operator.not_",
     }
 }
 
@@ -229,6 +239,12 @@ fn binary_function(op: BinaryOp) -> &'static str {
         BinaryOp::BitOr => "operator.or_",
         BinaryOp::Shl => "operator.lshift",
         BinaryOp::Shr => "operator.rshift",
+        BinaryOp::Lt => "operator.lt",
+        BinaryOp::Le => "operator.le",
+        BinaryOp::Gt => "operator.gt",
+        BinaryOp::Ge => "operator.ge",
+        BinaryOp::Eq => "operator.eq",
+        BinaryOp::Ne => "operator.ne",
     }
 }
 
@@ -244,6 +260,8 @@ enum Piece {
 /// Written with an explicit stack of pieces (text and nodes still to write), in text order, so
 /// that the length of the tree's deepest path costs heap, not native stack, and the time is
 /// linear in the size of the output.
+// One arm per kind of node.
+#[allow(clippy::too_many_lines)]
 fn expression(ast: &Ast, id: NodeId, env: &[Value]) -> String {
     let mut out = String::new();
     let mut stack = vec![Piece::Node(id)];
@@ -261,7 +279,12 @@ fn expression(ast: &Ast, id: NodeId, env: &[Value]) -> String {
         let mut pieces: Vec<Piece> = Vec::new();
         match ast.node(id) {
             Node::Unary { op, operand } => {
-                pieces.push(Piece::Text(format!("({}", op.symbol()).into()));
+                let symbol = if *op == UnaryOp::Not {
+                    "not "
+                } else {
+                    op.symbol()
+                };
+                pieces.push(Piece::Text(format!("({symbol}").into()));
                 pieces.push(Piece::Node(*operand));
                 pieces.push(Piece::Text(")".into()));
             }
@@ -298,7 +321,65 @@ fn expression(ast: &Ast, id: NodeId, env: &[Value]) -> String {
                     }
                     pieces.push(Piece::Node(arg));
                 }
-                pieces.push(Piece::Text("))".into()));
+                pieces.push(Piece::Text(")".into()));
+                if let Some(start) = reduction.start {
+                    pieces.push(Piece::Text(", ".into()));
+                    pieces.push(Piece::Node(start));
+                }
+                for clause in &reduction.clauses {
+                    match clause {
+                        Clause::If(cond) => {
+                            pieces.push(Piece::Text(" if ".into()));
+                            pieces.push(Piece::Node(*cond));
+                        }
+                        Clause::For(slot) => {
+                            let inner = &ast.reductions[*slot as usize];
+                            let var = inner.var.as_ref().map_or("_", |(var, _)| var);
+                            pieces.push(Piece::Text(format!(" for {var} in range(").into()));
+                            for (position, &arg) in ast.range_args(inner).iter().enumerate() {
+                                if position > 0 {
+                                    pieces.push(Piece::Text(", ".into()));
+                                }
+                                pieces.push(Piece::Node(arg));
+                            }
+                            pieces.push(Piece::Text(")".into()));
+                        }
+                    }
+                }
+                pieces.push(Piece::Text(")".into()));
+            }
+            Node::And { lhs, rhs } | Node::Or { lhs, rhs } => {
+                let word = if matches!(ast.node(id), Node::And { .. }) {
+                    " and "
+                } else {
+                    " or "
+                };
+                pieces.push(Piece::Text("(".into()));
+                pieces.push(Piece::Node(*lhs));
+                pieces.push(Piece::Text(word.into()));
+                pieces.push(Piece::Node(*rhs));
+                pieces.push(Piece::Text(")".into()));
+            }
+            Node::IfElse { body, cond, orelse } => {
+                pieces.push(Piece::Text("(".into()));
+                pieces.push(Piece::Node(*body));
+                pieces.push(Piece::Text(" if ".into()));
+                pieces.push(Piece::Node(*cond));
+                pieces.push(Piece::Text(" else ".into()));
+                pieces.push(Piece::Node(*orelse));
+                pieces.push(Piece::Text(")".into()));
+            }
+            Node::Chain(index) => {
+                let chain = &ast.chains[*index as usize];
+                pieces.push(Piece::Text("(".into()));
+                for (position, &operand) in ast.chain_operands(chain).iter().enumerate() {
+                    if position > 0 {
+                        let symbol = chain.ops[position - 1].symbol();
+                        pieces.push(Piece::Text(format!(" {symbol} ").into()));
+                    }
+                    pieces.push(Piece::Node(operand));
+                }
+                pieces.push(Piece::Text(")".into()));
             }
             _ => pieces.push(Piece::Text(literal(ast, id, env).into())),
         }
