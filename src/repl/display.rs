@@ -34,7 +34,8 @@ pub(crate) fn digits_about(value: &Value) -> u64 {
             let bits = dashu_int::ops::BitTest::bit_len(int) as f64;
             (bits * std::f64::consts::LOG10_2).floor() as u64 + 1
         }
-        Value::Float(_) => 1,
+        Value::Float(_) | Value::Bool(_) => 1,
+        Value::Str(text) => text.len() as u64,
     }
 }
 

@@ -64,7 +64,15 @@ pub(crate) fn run_file(
     let mut unreadable = Vec::new();
     for piece in &pieces {
         match &piece.text {
-            Ok(text) => texts.push((piece.line_no, *text)),
+            // Statements separated by `;` are several, each from the line it starts on.
+            Ok(text) => texts.extend(crate::syntax::split_statements(text).into_iter().map(
+                |(offset, statement)| {
+                    (
+                        piece.line_no + text[..offset].matches('\n').count(),
+                        statement,
+                    )
+                },
+            )),
             Err(not_utf8) => {
                 let rendered = diagnostic::render_error(&not_utf8.error, &not_utf8.text, color);
                 unreadable.push((

@@ -19,7 +19,7 @@ fn folder(name: &str) -> PathBuf {
 fn load_keeps_a_files_variables_and_clear_forgets_them() {
     let folder = folder("load");
     let file = folder.join("defs.calc");
-    std::fs::write(&file, "x = 6\ny = x * 7\ny + 1\n").unwrap();
+    std::fs::write(&file, "x = 6; y = x * 7\ny + 1\n").unwrap();
     let mut repl = Repl::start(&["-w", "2"]);
     // The file's expression prints its value; its variables stay.
     repl.check(&format!(":load {}", file.display()), "43");
