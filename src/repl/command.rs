@@ -397,9 +397,30 @@ fn help(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
             Ok(Reply::Text(functions_text(state.width)))
         }
         topic => crate::repl::topics::topic(topic)
+            .or_else(|| command_topic(topic))
             .map(Reply::Text)
             .ok_or_else(|| CommandError::HelpTopic(topic.to_string())),
     }
+}
+
+/// The text of `:help COMMAND` (`:help workers`, `:help :q`), or `None` for no command.
+fn command_topic(name: &str) -> Option<String> {
+    let name = name.trim_start_matches(':');
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name, |(_, command)| *command);
+    COMMANDS
+        .iter()
+        .find(|command| command.name == name)
+        .map(|command| {
+            let args = if command.args.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", command.args)
+            };
+            format!(":{}{args} — {}", command.name, command.help)
+        })
 }
 
 /// The text of `:help functions`: every function by group, then every constant, from the
@@ -899,6 +920,16 @@ fn quit(_state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn help_of_one_command_or_its_alias() {
+        assert_eq!(
+            command_topic("workers").as_deref(),
+            Some(":workers [N] — show or set the number of workers")
+        );
+        assert!(command_topic(":q").is_some_and(|text| text.starts_with(":quit —")));
+        assert_eq!(command_topic("sqrt"), None);
+    }
     use crate::engine::EvalOptions;
 
     fn state() -> State {

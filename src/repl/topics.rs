@@ -1,13 +1,12 @@
-//! `:help NAME`: one function, constant or command, as numbat's `info` shows one — its
-//! signature, what it does, its group, and an example with the value parcalc computes for it
-//! (evaluated when asked, never written down).
+//! `:help NAME` for a function or a constant, as numbat's `info` shows one: its signature,
+//! what it does, its group, and an example with the value parcalc computes for it (evaluated
+//! when asked, never written down). The commands' own help is the command table's.
 
 use std::fmt::Write as _;
 
 use crate::engine::sequential;
 use crate::num::Limits;
 use crate::ops;
-use crate::repl::command::{ALIASES, COMMANDS};
 
 /// An example call of each function whose example is worth showing, as typed at the prompt.
 const EXAMPLES: &[(&str, &str)] = &[
@@ -46,8 +45,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("fmod", "fmod(-7, 3)"),
 ];
 
-/// The text of `:help NAME`, or `None` when NAME is neither a function, a constant nor a
-/// command.
+/// The text of `:help NAME` for a function or a constant, or `None` when NAME is neither.
 pub(crate) fn topic(name: &str) -> Option<String> {
     let name = name.trim().trim_start_matches(':').trim_end_matches("()");
     if let Some(function) = ops::FUNCTIONS.iter().find(|function| function.name == name) {
@@ -65,27 +63,10 @@ pub(crate) fn topic(name: &str) -> Option<String> {
         }
         return Some(out);
     }
-    if let Some(constant) = ops::CONSTANTS.iter().find(|constant| constant.name == name) {
-        return Some(format!(
-            "{} — {} (a constant)",
-            constant.name, constant.summary
-        ));
-    }
-    let command_name = ALIASES
+    ops::CONSTANTS
         .iter()
-        .find(|(alias, _)| *alias == name)
-        .map_or(name, |(_, command)| *command);
-    COMMANDS
-        .iter()
-        .find(|command| command.name == command_name)
-        .map(|command| {
-            let args = if command.args.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", command.args)
-            };
-            format!(":{}{args} — {}", command.name, command.help)
-        })
+        .find(|constant| constant.name == name)
+        .map(|constant| format!("{} — {} (a constant)", constant.name, constant.summary))
 }
 
 /// The value of an example, computed now with the sequential evaluator.
@@ -117,8 +98,6 @@ mod test {
         );
         assert!(topic("comb()").unwrap().contains("comb(10, 3) = 120"));
         assert!(topic("pi").unwrap().contains("3.141592653589793"));
-        assert!(topic(":workers").unwrap().starts_with(":workers [N] —"));
-        assert!(topic("q").unwrap().starts_with(":quit"));
         assert_eq!(topic("nonsense"), None);
     }
 
