@@ -501,6 +501,7 @@ def main():
 
     if 12 in sections:
         tables.append(map_reduce_table(runs))
+        tables.append(float_reduction_table(runs))
 
     print(f"Machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
           f"{sys.version.split()[0]} CPython; runs per figure: {runs}\n")
@@ -539,6 +540,30 @@ def map_reduce_table(runs):
     table.add("parcalc, 1 worker", f"{one:.1f} ms", "1.00×", f"{python / one:.2f}× faster")
     table.add("parcalc, 2 workers", f"{two:.1f} ms", f"{one / two:.2f}× faster", f"{python / two:.2f}× faster")
     table.add(f"CPython {sys.version.split()[0]}", f"{python:.1f} ms", "", "1.00×")
+    return table
+
+
+# A float reduction: Python's sum of floats is exact to the last bit only in CPython's order,
+# so parcalc keeps the values it cannot fold yet; their memory must stay bounded.
+FLOAT_REDUCE = "sum(k * 0.5 for k in range(10^8))"
+
+
+def float_reduction_table(runs):
+    """Peak memory and wall time of a float reduction over 10^8 elements, parcalc on 2
+    workers beside CPython, interleaved runs, medians; the values must be equal."""
+    contenders = {
+        "parcalc, 2 workers": lambda: measure([PARCALC, "-w", "2", "-e", FLOAT_REDUCE]),
+        "python": lambda: measure([PYTHON, "-c", "print(sum(k * 0.5 for k in range(10**8)))"]),
+    }
+    results = repeat(runs, contenders)
+    values = {r[2].strip() for rs in results.values() for r in rs}
+    if len(values) != 1:
+        sys.exit(f"float reduction: the values differ: {values}")
+    table = Table(f"12b. Memory of a float reduction, `{FLOAT_REDUCE}` (value {values.pop()})",
+                  ["program", "median wall", "peak memory"])
+    for name, rs in results.items():
+        label = f"CPython {sys.version.split()[0]}" if name == "python" else name
+        table.add(label, fmt_s(median(r[0] for r in rs)), fmt_mib(median(r[1] for r in rs)))
     return table
 
 

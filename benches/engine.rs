@@ -1,4 +1,4 @@
-//! Engine benchmarks: the sequential evaluator against the dataflow engine on a balanced tree
+//! Engine benchmarks: the sequential evaluator against the executor on a balanced tree
 //! of 2,097,151 nodes (2^20 small-int leaves joined by `+` and `-`), on 1 and 2 workers, at
 //! grain 1 (every operator a task: the per-node cost of scheduling and recording) and at the
 //! automatic grain.
@@ -9,7 +9,7 @@
 //! statistics beyond the median, and no dependency.
 //!
 //! The tree is built directly in the arena, so these figures leave the parser out. The
-//! "unrecorded" variants run the same plan and dataflow without reading the clock or assembling
+//! "unrecorded" variants run the same plan on the executor without reading the clock or assembling
 //! the trace: the difference to the recorded run is what recording costs. The "fifo" and
 //! "critical-path" variants run the same plan under those policies (one shared ready queue):
 //! the difference to the default (lifo) run is what the shared queue costs.

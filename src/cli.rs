@@ -35,7 +35,10 @@ use crate::settings::{self, default_speedup_workers};
 ///
 /// With no FILE and no -e, reads statements from stdin (the REPL when stdin is a terminal).
 // Each switch of the command line is a bool, as clap derives them.
-#[allow(clippy::struct_excessive_bools)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each switch of the command line is a bool, as clap derives them"
+)]
 #[derive(Debug, Parser)]
 #[command(name = "parcalc", version, about, long_about = None)]
 pub struct Args {
@@ -62,14 +65,15 @@ pub struct Args {
     #[arg(long, value_name = "D", value_parser = crate::units::parse_duration, allow_negative_numbers = true)]
     pub delay: Option<Duration>,
 
-    /// Operators per task: 1 makes every operator its own task; 'auto' chooses by tree size.
-    #[arg(long, value_name = "N|auto", value_parser = settings::parse_grain, default_value = "auto", allow_negative_numbers = true)]
-    pub grain: Grain,
+    /// Operators per task: 1 makes every operator its own task; 'auto' chooses by tree size
+    /// [default: auto].
+    #[arg(long, value_name = "N|auto", value_parser = settings::parse_grain, allow_negative_numbers = true)]
+    pub grain: Option<Grain>,
 
     /// The order ready tasks run in: lifo (rayon's own), fifo (as Python's thread pool executor),
-    /// critical-path (the task furthest from the end first).
-    #[arg(long, value_name = "P", value_parser = settings::parse_policy, default_value = "lifo")]
-    pub policy: Policy,
+    /// critical-path (the task furthest from the end first) [default: lifo].
+    #[arg(long, value_name = "P", value_parser = settings::parse_policy)]
+    pub policy: Option<Policy>,
 
     /// Largest integer result, in bits, refused before it is computed.
     #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits, allow_negative_numbers = true)]
@@ -124,11 +128,31 @@ pub struct Args {
     /// Never colour the output (also: the `NO_COLOR` environment variable).
     #[arg(long)]
     pub no_color: bool,
+
+    /// Run FILE and the -e expressions, then open the REPL with their variables (as
+    /// `python -i`).
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+
+    /// Do not run the startup file (init.calc in the configuration folder) when the REPL starts.
+    #[arg(long)]
+    pub no_init: bool,
 }
 
 /// The FORM of `--python`: futures, dataflow or dask.
 fn parse_python_form(text: &str) -> Result<PythonForm, String> {
     text.parse()
+}
+
+/// Reads the configuration file and takes its defaults for the settings `args` leaves unset.
+fn with_config(args: &mut Args) -> Result<crate::config::Config, crate::config::ConfigError> {
+    let config = crate::config::load()?;
+    args.workers = args.workers.or(config.workers);
+    args.delay = args.delay.or(config.delay);
+    args.grain = args.grain.or(config.grain);
+    args.policy = args.policy.or(config.policy);
+    args.no_color |= config.no_color == Some(true);
+    Ok(config)
 }
 
 /// Exit status of a run whose statements all succeeded.
@@ -144,16 +168,23 @@ const INTERRUPTED: u8 = 130;
 /// Runs parcalc with the given arguments (the first being the program name).
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitCode {
     let args = join_speedup_value(args.into_iter().map(Into::into).collect());
-    let args = match Args::try_parse_from(args) {
+    let mut args = match Args::try_parse_from(args) {
         Ok(args) => args,
         Err(error) => {
             let _ = error.print();
             return ExitCode::from(if error.use_stderr() { USAGE } else { SUCCESS });
         }
     };
+    let config = match with_config(&mut args) {
+        Ok(config) => config,
+        Err(error) => {
+            report(format_args!("error: {error}"));
+            return ExitCode::from(USAGE);
+        }
+    };
     let options = EvalOptions {
-        grain: args.grain,
-        policy: args.policy,
+        grain: args.grain.unwrap_or_default(),
+        policy: args.policy.unwrap_or_default(),
         delay: args.delay.unwrap_or_default(),
         limits: Limits {
             max_bits: args.max_bits,
@@ -161,7 +192,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         ..EvalOptions::default()
     };
     let n_workers = args.workers.unwrap_or_else(engine::default_workers);
-    let interactive = args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal();
+    let interactive = args.interactive
+        || (args.exprs.is_empty() && args.file.is_none() && io::stdin().is_terminal());
     // In batch mode the pool starts when a statement first needs it.
     let session = if interactive {
         Session::new(n_workers, options)
@@ -180,7 +212,14 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
     };
     if interactive {
         let color = Color::detect(io::stdout().is_terminal(), args.no_color);
-        return crate::repl::run(session, color, repl_flags(&args));
+        let mut flags = repl_flags(&args);
+        flags.history = config.history;
+        if !args.no_init
+            && let Some(init) = crate::config::init_file()
+        {
+            flags.first.insert(0, crate::repl::First::Init(init));
+        }
+        return crate::repl::run(session, color, flags);
     }
     // The FILE is opened before anything runs, so a FILE that cannot be opened fails at once,
     // before the `-e` are evaluated; its statements are then read as they are evaluated.
@@ -437,6 +476,13 @@ fn repl_flags(args: &Args) -> crate::repl::Flags {
         speedup: args
             .speedup
             .map(|max| max.unwrap_or_else(default_speedup_workers)),
+        first: args
+            .file
+            .iter()
+            .map(|path| crate::repl::First::File(path.clone()))
+            .chain(args.exprs.iter().cloned().map(crate::repl::First::Expr))
+            .collect(),
+        history: None,
     }
 }
 
@@ -660,9 +706,10 @@ impl Batch<'_> {
                 }
             };
             match results.next() {
-                Some(Ok(Some(outcome))) if outcome.assigned.is_none() => {
-                    self.value(session, &outcome.value)?;
-                }
+                Some(Ok(Some(outcome))) => match outcome.assigned.as_deref() {
+                    None => self.value(session, &outcome.value)?,
+                    Some(name) => self.note(name)?,
+                },
                 Some(Err(error)) => self.report_error(&error, &text, origin)?,
                 _ => {}
             }
@@ -711,6 +758,15 @@ impl Batch<'_> {
         match session.python_program(text, form) {
             Ok(program) => self.out.write_all(program.as_bytes()),
             Err(error) => self.report_error(&error, text, origin),
+        }
+    }
+
+    /// After assigning a name another calculator takes for a setting (`scale = 20`), the note
+    /// on stderr saying what to do here instead.
+    fn note(&mut self, name: &str) -> io::Result<()> {
+        match crate::render::habits::note(name) {
+            Some(note) => self.report(format_args!("{note}")),
+            None => Ok(()),
         }
     }
 
@@ -801,8 +857,9 @@ impl Batch<'_> {
         match result {
             Ok(None) => {}
             Ok(Some(outcome)) => {
-                if outcome.assigned.is_none() {
-                    self.value(session, &outcome.value)?;
+                match outcome.assigned.as_deref() {
+                    None => self.value(session, &outcome.value)?,
+                    Some(name) => self.note(name)?,
                 }
                 if self.args.trace
                     && let Some(trace) = session.last_trace()

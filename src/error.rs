@@ -262,6 +262,9 @@ fn arity_message(function: Builtin, given: usize, wanted: Arity) -> String {
 pub struct Error {
     pub kind: ErrorKind,
     pub span: Span,
+    /// Whether `span` names the text the error is about; `false` for an error about the input
+    /// as a whole (its size, a limit) or none at all, which is quoted with no caret.
+    pub placed: bool,
 }
 
 impl Error {
@@ -269,12 +272,17 @@ impl Error {
         Error {
             kind: kind.into(),
             span,
+            placed: true,
         }
     }
 
-    /// An error that points at no text in particular (a limit, a bug).
+    /// An error that points at no text in particular (a limit, a bug): it is drawn with no
+    /// caret.
     pub fn unplaced(kind: impl Into<ErrorKind>) -> Error {
-        Error::new(kind, Span::default())
+        Error {
+            placed: false,
+            ..Error::new(kind, Span::default())
+        }
     }
 }
 

@@ -15,6 +15,7 @@ extern crate alloc;
 
 pub mod ast;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod input;

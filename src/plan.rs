@@ -13,8 +13,9 @@ pub enum Grain {
     Fixed(u32),
 }
 
-/// The order in which ready tasks run. Every policy is dataflow on the same pool: a task runs
-/// only once its operands are ready, and no worker ever waits on another task.
+/// The order in which ready tasks run. Under every policy a task runs only once its operands
+/// are ready, and no worker ever waits on another task; `Lifo` hands a ready task to rayon,
+/// the two others put it into one shared queue.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Policy {
     /// Rayon's own order: the worker that completes a task's last operand runs the task next,

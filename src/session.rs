@@ -158,6 +158,12 @@ impl Session {
         self.vars.get(self.last_value.as_deref()?)
     }
 
+    /// Forgets every variable, `_` included (`:clear`).
+    pub fn clear(&mut self) {
+        self.vars.clear();
+        self.last_value = None;
+    }
+
     /// Names of the variables, `_` included once set, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.vars.keys().map(|name| &**name)
@@ -248,7 +254,7 @@ impl Session {
 
     /// Parses and evaluates `texts`, in order, as one program: one dataflow graph in which a
     /// name read is an edge to the statement that last assigned it and `_` an edge to the last
-    /// expression statement (see `engine::program`), so independent statements run at the
+    /// expression statement (see `engine::executor`), so independent statements run at the
     /// same time. The results, the variables and `_` afterwards are exactly those of
     /// [`Session::eval_line`] on each text in turn; the program's trace, one chart of all its
     /// statements, becomes the last trace. `Ok(None)` for a blank or a comment.
@@ -455,8 +461,8 @@ impl Session {
     /// the delay dominates the times. Without one, the times are microseconds of scheduling, so
     /// each size is run until the timing is stable (at least [`SPEEDUP_MIN_RUNS`] runs and
     /// [`SPEEDUP_MIN_TIME`] of measured time, or fewer runs of a slow expression), and the run
-    /// with the median wall time stands for it. Variables and `_` are left as they were; the
-    /// last size's median run becomes the last trace. Returns the value and one trace per size.
+    /// with the median wall time stands for it. Variables, `_` and the last trace are left as
+    /// they were. Returns the value and one trace per size.
     pub fn speedup_runs(
         &mut self,
         line: &str,
@@ -470,13 +476,11 @@ impl Session {
         self.finish_speedup(runs)
     }
 
-    /// Takes in what [`Prepared::run_speedup`] returned: the last run's trace becomes the last
-    /// trace. Variables and `_` are left as they were.
+    /// Takes in what [`Prepared::run_speedup`] returned. The last trace stays the user's last
+    /// evaluation's: the speedup's runs are measurements on pools the session does not have,
+    /// and `:trace` after them would show one of those and call the settings changed.
+    /// Variables and `_` are left as they were.
     pub fn finish_speedup(&mut self, runs: SpeedupRuns) -> Result<(Value, Vec<Trace>), Error> {
-        if let Some(trace) = runs.traces.last() {
-            self.last_trace = Some(trace.clone());
-            self.n_evaluations += 1;
-        }
         let value = runs.result.map_err(|error| self.with_suggestion(error))?;
         Ok((value, runs.traces))
     }
@@ -727,10 +731,20 @@ impl Prepared {
     ///
     /// As [`Prepared::run`].
     pub fn run_speedup(self, max_workers: usize) -> SpeedupRuns {
+        self.run_speedup_with(max_workers, |_| {})
+    }
+
+    /// [`Prepared::run_speedup`], calling `starting` with each pool size before its runs.
+    pub fn run_speedup_with(
+        self,
+        max_workers: usize,
+        mut starting: impl FnMut(usize),
+    ) -> SpeedupRuns {
         let mut traces = Vec::with_capacity(max_workers);
         let mut result = Err(Error::unplaced(ErrorKind::Internal("no run".into())));
         let runs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             for n_workers in 1..=max_workers {
+                starting(n_workers);
                 let pool = match Pool::new(n_workers) {
                     Ok(pool) => pool,
                     Err(error) => {

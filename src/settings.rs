@@ -3,8 +3,8 @@
 //! `units`).
 //!
 //! `cli` reads them from flags and `repl` from `:commands`; both call the parsers here, so a
-//! setting is spelt and refused the same way at either door, and neither door imports the
-//! other. Errors are typed; the door that has the flag or command words the hint.
+//! setting is spelt and refused the same way at either door (`cli` starts `repl`; `repl` does
+//! not import `cli`). Errors are typed; the door that has the flag or command words the hint.
 
 use crate::engine::{self, Grain, MAX_WORKERS, Policy};
 

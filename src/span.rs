@@ -1,4 +1,5 @@
-//! Byte ranges into the source text, and the short window of a line an error quotes.
+//! Byte ranges into the source text (the window of a line an error quotes is drawn by
+//! `render::diagnostic`).
 //!
 //! A [`Span`] is two `u32` offsets: inputs are capped far below 4 GiB, and the spans of a
 //! 2M-node tree stay small. This module does not draw carets; `render::diagnostic` does.

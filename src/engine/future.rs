@@ -84,7 +84,7 @@ impl<T> Future<T> {
     ///
     /// Blocks the calling thread until the task has run. Only the thread that submitted the
     /// work calls this (the REPL or the command line), never a worker of the pool: a worker
-    /// waiting on another task is exactly the deadlock the dataflow engine exists to avoid.
+    /// waiting on another task is exactly the deadlock the executor exists to avoid.
     ///
     /// # Panic handling
     ///

@@ -11,9 +11,9 @@
 //!
 //! A reduction's body is not in the plan (it is evaluated once per element, by the reduction's
 //! own tasks), and a reduction is always a task of its own: the task whose work is cut into
-//! chunks when it runs (`dataflow`).
+//! chunks when it runs (`executor::reduction`).
 //!
-//! This module only plans; `dataflow` runs the plan. Nothing here recurses over the tree.
+//! This module only plans; the executor runs the plan. Nothing here recurses over the tree.
 
 use std::time::Duration;
 

@@ -316,7 +316,7 @@ fn under_frames(frames: &[Frame<'_>], failure: Failure) -> Failure {
 /// Evaluates `stretch`, taking `operands` (sorted by `first`) where their subtrees begin.
 /// `locals` holds the generators' variables; `stack` is scratch space the caller may reuse.
 // One loop with the frames' cases (end of a body, a reduction, an operand, any other node).
-#[allow(clippy::too_many_lines)]
+#[expect(clippy::too_many_lines, reason = "one loop with the frames' cases")]
 pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
     stretch: &Stretch<'_, E>,
     operands: &[Operand<'v>],
@@ -797,7 +797,6 @@ pub(crate) fn run_operator<E: Env + ?Sized, H: Hooks>(
 /// The fold of a plain `range`'s elements: by formula where one applies, else element by
 /// element. `None` when told to stop; the inner result is the fold's end (its check against
 /// the limit); a failing step is `Err((element, error))`.
-#[allow(clippy::type_complexity)]
 fn fold_plain<H: Hooks>(
     range: &Range,
     mut fold: Fold,

@@ -36,12 +36,12 @@ pub fn check_workers(n_workers: usize) -> Result<(), Error> {
 /// # Panic handling
 ///
 /// Every task runs under `catch_unwind`: a panic inside one task becomes an error delivered
-/// through that task's future (or, in the dataflow engine, the evaluation's error), and the
+/// through that task's future (or, in the executor, the evaluation's error), and the
 /// pool and its workers carry on. (An uncaught panic in a rayon job would abort the process.)
 ///
 /// # Blocking
 ///
-/// Tasks never wait for each other: the dataflow engine submits a task only once its operands
+/// Tasks never wait for each other: the executor submits a task only once its operands
 /// are ready. The only blocking call is [`Future::result`], made by the thread that submitted
 /// the work, which is never a worker.
 ///
@@ -142,7 +142,7 @@ impl Pool {
         self.threads().install(op)
     }
 
-    /// The rayon pool itself, for the dataflow engine, which spawns its own jobs (each one
+    /// The rayon pool itself, for the executor, which spawns its own jobs (each one
     /// catching its panics) and shares the handle with them.
     pub(crate) fn threads(&self) -> &Arc<rayon::ThreadPool> {
         self.threads.get_or_init(|| {

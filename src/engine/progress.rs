@@ -10,7 +10,7 @@
 //! the tasks started so far, the running ones ending "now". Reading is racy by design: a
 //! snapshot may miss a task that started a moment ago, never shows one that has not started.
 //!
-//! This module neither runs tasks nor draws; `dataflow` writes the slots and `render` draws
+//! This module neither runs tasks nor draws; the executor writes the slots and `render` draws
 //! the snapshots.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,7 +43,8 @@ pub(crate) const ELIDED: u64 = 6;
 pub const LIVE_MAX_TASKS: usize = 1 << 16;
 
 /// Each task's instants, worker and state, written by the worker that runs it: 16 bytes a
-/// task. A task's ready time is not stored: it is the latest end among its operand tasks (0
+/// task. A task's ready time is not stored: it is the latest end among the tasks it waited
+/// for (operand tasks, the task that added its block, the statements whose names it read; 0
 /// for a task without), which the trace computes when it is assembled.
 #[derive(Debug, Default)]
 pub(crate) struct Times {

@@ -1,4 +1,4 @@
-//! Tests of the engine: the pool and its futures, grain planning, and the dataflow evaluator
+//! Tests of the engine: the pool and its futures, grain planning, and the executor
 //! against the sequential one. Trees are built by hand (in post-order, as the parser lowers
 //! them), so these tests depend on no grammar.
 
@@ -266,7 +266,7 @@ fn check_trace_shape(ast: &Ast, evaluation: &Evaluation) {
     if let Ok(value) = &evaluation.result {
         let last = trace.tasks.len().checked_sub(1);
         if let Some(last) = last {
-            // Compared by their debug form, so that `nan` equals `nan`.
+            // By their text: a NaN is not equal to itself.
             assert_eq!(
                 format!("{:?}", trace.value(last)),
                 format!("{:?}", Some(value))
@@ -680,8 +680,8 @@ fn a_panic_in_a_task_is_an_error_and_the_pool_survives() {
     );
     assert_eq!(pool.submit(|| 6 * 7).result(), Ok(42));
 
-    // A name outside the environment makes `eval_node` index out of bounds: the dataflow
-    // engine reports it at that node and carries on.
+    // A name outside the environment makes `eval_node` index out of bounds: the
+    // executor reports it at that node and carries on.
     let ast = build(&[
         int(1),
         Step::Name(3),

@@ -21,7 +21,10 @@ use crate::num::{Int, Limits, Value, divide, factorial, guard, int, libm};
 use crate::ops::Builtin;
 
 // One arm per function, in the order of the table.
-#[allow(clippy::too_many_lines)]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per function, in the order of the table"
+)]
 pub(super) fn call(func: Builtin, args: &[&Value], limits: &Limits) -> Result<Value, NumError> {
     let arg = |k: usize| args.get(k).copied().ok_or_else(missing_argument);
     let x = || float_arg(arg(0)?);

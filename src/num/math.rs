@@ -212,7 +212,6 @@ pub(super) fn hypot(coordinates: &[f64]) -> f64 {
 /// `CPython` 3.11's `vector_norm`: the Euclidean norm with lossless scaling, Veltkamp–Dekker
 /// squaring, compensated summation and a differential correction of the square root, written
 /// operation for operation as in C so that every rounding is the same.
-#[allow(clippy::many_single_char_names)]
 fn vector_norm(vec: &[f64], max: f64, found_nan: bool) -> f64 {
     const T27: f64 = 134_217_729.0; // ldexp(1.0, 27) + 1.0
     if max.is_infinite() {
@@ -312,11 +311,21 @@ fn sinpi(x: f64) -> f64 {
 }
 
 // `CPython`'s literals, digit for digit (each is exactly a float).
-#[allow(clippy::excessive_precision)]
+#[expect(
+    clippy::excessive_precision,
+    reason = "CPython's literals, digit for digit"
+)]
 const LANCZOS_G: f64 = 6.024_680_040_776_729_583_740_234_375;
-#[allow(clippy::excessive_precision)]
+#[expect(
+    clippy::excessive_precision,
+    reason = "CPython's literals, digit for digit"
+)]
 const LANCZOS_G_MINUS_HALF: f64 = 5.524_680_040_776_729_583_740_234_375;
-#[allow(clippy::unreadable_literal, clippy::excessive_precision)]
+#[expect(
+    clippy::unreadable_literal,
+    clippy::excessive_precision,
+    reason = "CPython's literals, digit for digit"
+)]
 const LANCZOS_NUM_COEFFS: [f64; 13] = [
     23531376880.410759688572007674451636754734846804940,
     42919803642.649098768957899047001988850926355848959,
@@ -349,7 +358,10 @@ const LANCZOS_DEN_COEFFS: [f64; 13] = [
     1.0,
 ];
 /// gamma(n) for n from 1 to 23.
-#[allow(clippy::unreadable_literal)]
+#[expect(
+    clippy::unreadable_literal,
+    reason = "exact factorials, as CPython writes them"
+)]
 const GAMMA_INTEGRAL: [f64; 23] = [
     1.0,
     1.0,

@@ -515,7 +515,10 @@ mod test {
     use super::*;
 
     #[track_caller]
-    #[allow(clippy::needless_pass_by_value)]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "a test helper takes its expected text by value, as written at each call"
+    )]
     fn check(x: Int) {
         let text = x.clone().unsigned_abs().to_string();
         match digit_summary(&x, 4, 0) {

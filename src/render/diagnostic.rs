@@ -28,12 +28,8 @@ pub fn render_error_with_hint(
     hint: Option<&str>,
     color: Color,
 ) -> String {
-    let message = match hint {
-        Some(hint) => format!("{error} ({hint})"),
-        None => error.to_string(),
-    };
-    let mut out = headline(&message, color);
-    if let Some((line, carets)) = quote(source, error.span) {
+    let mut out = headline(&message(error, source, hint), color);
+    if let Some((line, carets)) = quote_error(error, source) {
         let _ = write!(out, "\n  {line}\n  {}", paint_caret(&carets, color));
     }
     out
@@ -43,11 +39,29 @@ pub fn render_error_with_hint(
 /// the order of the REPL, where the caret usually comes under the line just typed and the
 /// message after it, kept for an error in an earlier line of a statement.
 pub fn render_error_caret_first(error: &Error, source: &str, color: Color) -> String {
+    render_error_caret_first_within(error, source, WINDOW + 5, color)
+}
+
+/// [`render_error_caret_first`] on a screen `width` columns wide: the quoted line, its
+/// indent and its `…` marks included, is at most `width - 1` columns wide, windowed around
+/// the caret as a long line is (never narrower than 20 columns of source).
+pub fn render_error_caret_first_within(
+    error: &Error,
+    source: &str,
+    width: usize,
+    color: Color,
+) -> String {
+    let window = width.saturating_sub(5).clamp(20, WINDOW);
+    let quoted = if error.placed {
+        quote_within(source, error.span, window)
+    } else {
+        None
+    };
     let mut out = String::new();
-    if let Some((line, carets)) = quote(source, error.span) {
+    if let Some((line, carets)) = quoted {
         let _ = writeln!(out, "  {line}\n  {}", paint_caret(&carets, color));
     }
-    out.push_str(&headline(&error.to_string(), color));
+    out.push_str(&headline(&message(error, source, None), color));
     out
 }
 
@@ -60,7 +74,7 @@ pub fn render_error_under_prompt(
     color: Color,
 ) -> String {
     let mut out = String::new();
-    if let Some((line, carets)) = quote(source, error.span) {
+    if let Some((line, carets)) = quote_error(error, source) {
         // A cut line no longer lines up with the screen: quote it in full then.
         if line.chars().count() != source.lines().next().unwrap_or("").chars().count() {
             return render_error_caret_first(error, source, color);
@@ -69,8 +83,20 @@ pub fn render_error_under_prompt(
         out.push_str(&paint_caret(&carets, color));
         out.push('\n');
     }
-    out.push_str(&headline(&error.to_string(), color));
+    out.push_str(&headline(&message(error, source, None), color));
     out
+}
+
+/// The message of `error` in `source`, with the front door's `hint` and what another
+/// calculator's habit explains (`render::habits`) in parentheses.
+fn message(error: &Error, source: &str, hint: Option<&str>) -> String {
+    let habit = super::habits::hint(error, source);
+    match (hint, habit) {
+        (Some(hint), Some(habit)) => format!("{error} ({hint}; {habit})"),
+        (Some(hint), None) => format!("{error} ({hint})"),
+        (None, Some(habit)) => format!("{error} ({habit})"),
+        (None, None) => error.to_string(),
+    }
 }
 
 /// The style of `error:` and of the carets.
@@ -87,9 +113,24 @@ fn paint_caret(carets: &str, color: Color) -> String {
     format!("{}{}", " ".repeat(pad), paint(trimmed, ERROR_STYLE, color))
 }
 
+/// [`quote`] of the error's span, or `None` for an error with no position: it gets no caret.
+fn quote_error(error: &Error, source: &str) -> Option<(String, String)> {
+    if error.placed {
+        quote(source, error.span)
+    } else {
+        None
+    }
+}
+
 /// The (windowed) line holding `span.start` and the caret line under it; `None` for an empty
 /// source.
 pub fn quote(source: &str, span: Span) -> Option<(String, String)> {
+    quote_within(source, span, WINDOW)
+}
+
+/// [`quote`] with a window of `window` columns of source (plus a `…` at each cut end).
+pub fn quote_within(source: &str, span: Span, window: usize) -> Option<(String, String)> {
+    let window = window.max(3);
     if source.is_empty() {
         return None;
     }
@@ -116,14 +157,14 @@ pub fn quote(source: &str, span: Span) -> Option<(String, String)> {
         .count()
         .min(line_chars.len());
 
-    if line_chars.len() <= WINDOW {
+    if line_chars.len() <= window {
         let carets = format!("{}{}", " ".repeat(caret_col), "^".repeat(caret_len));
         return Some((line_chars.into_iter().collect(), carets));
     }
-    // Cut a window of WINDOW columns, the caret about a third of the way in.
-    let from = caret_col.saturating_sub(WINDOW / 3);
-    let to = (from + WINDOW).min(line_chars.len());
-    let from = to.saturating_sub(WINDOW).min(from);
+    // Cut a window of `window` columns, the caret about a third of the way in.
+    let from = caret_col.saturating_sub(window / 3);
+    let to = (from + window).min(line_chars.len());
+    let from = to.saturating_sub(window).min(from);
     let mut shown = String::new();
     let mut offset = 0;
     if from > 0 {
@@ -173,6 +214,22 @@ mod test {
             (2, 4),
             "error: syntax error: unexpected ')'\n  7 // 0\n    ^^",
         );
+    }
+
+    /// Regression: `--max-input 3 -e 1+2+3` drew a caret under column 0.
+    #[test]
+    fn an_error_with_no_position_has_no_caret() {
+        let error = Error::unplaced(ErrorKind::InputTooLong {
+            length: 5,
+            limit: 3,
+        });
+        let text = render_error(&error, "1+2+3", Color::Never);
+        assert!(!text.contains('^'), "{text}");
+        assert!(!text.contains('\n'), "{text}");
+        let text = render_error_under_prompt(&error, "1+2+3", 2, Color::Never);
+        assert!(!text.contains('^'), "{text}");
+        let text = render_error_caret_first(&error, "1+2+3", Color::Never);
+        assert!(!text.contains('^'), "{text}");
     }
 
     #[test]

@@ -207,13 +207,21 @@ fn plural(n: usize, noun: &str) -> String {
     crate::units::plural(text::thousands(n), noun)
 }
 
-/// The critical path as node ids, `#2 → #6 → #12`, or its ends when it is long.
+/// The critical path as node ids, `#2 → #6 → #12`, or its ends when it is long; through a
+/// reduction, its length.
 fn path_text(trace: &Trace, analysis: &Analysis) -> String {
     let path = &analysis.critical_path;
     if path.is_empty() {
         return "(empty)".to_string();
     }
     let id = |&index: &u32| trace.tasks[index as usize].root.to_string();
+    // The pieces of a reduction share their node's id: `#2 → #4 → #4` would say nothing.
+    if path
+        .iter()
+        .any(|&index| trace.kind(index as usize) != crate::trace::TaskKind::Nodes)
+    {
+        return format!("{}, `*` in the legend", plural(path.len(), "task"));
+    }
     if path.len() <= MAX_PATH_IDS {
         return path.iter().map(id).collect::<Vec<_>>().join(" → ");
     }

@@ -351,27 +351,38 @@ fn marker_row(out: &mut String, critical_columns: &[bool], scale: &Scale, color:
     out.push_str("│\n");
 }
 
-/// The axis line with ticks, and the tick labels below it.
+/// The axis line with ticks, and the tick labels below it. The right end is always labelled
+/// with the time it stands for: a tick whose label would run into it loses its label.
 fn draw_axis(out: &mut String, scale: &Scale, color: Color) {
     let columns = scale.columns;
     let step_ns = tick_step(scale.end_ns as f64 / (columns / COLUMNS_PER_TICK).max(2) as f64);
     let mut line: Vec<char> = vec!['─'; columns + 1];
     let mut labels: Vec<char> = vec![' '; columns + BUSY_WIDTH];
+    let label_of = |ns: f64| {
+        if ns == 0.0 {
+            "0".to_string()
+        } else {
+            trim_zeros(&format_ns(ns))
+        }
+    };
+    // The end's label, right-aligned under the last tick when it would run past the edge.
+    line[columns] = '┬';
+    let end_text = label_of(scale.end_ns as f64);
+    let end_start = columns.min(labels.len().saturating_sub(end_text.chars().count()));
     let mut free_from = 0;
     let mut tick = 0.0f64;
     while tick <= scale.end_ns as f64 * (1.0 + 1e-9) {
         // The same floor as the blocks', so a tick sits where a task starting then does.
         let column = (tick as u128 * columns as u128 / u128::from(scale.end_ns)) as usize;
-        let column = column.min(columns);
-        line[column] = '┬';
-        let text = if tick == 0.0 {
-            "0".to_string()
-        } else {
-            trim_zeros(&format_ns(tick))
-        };
+        let text = label_of(tick);
         let n_chars = text.chars().count();
-        // A label that would run past the right edge ends at it instead.
-        let start = column.min(labels.len().saturating_sub(n_chars));
+        let start = column;
+        // A tick whose label would run into the end's stands too close to it: the end
+        // stands for it.
+        if column + 1 >= columns || start + n_chars + 2 > end_start {
+            break;
+        }
+        line[column] = '┬';
         if start >= free_from {
             for (offset, c) in text.chars().enumerate() {
                 labels[start + offset] = c;
@@ -379,6 +390,9 @@ fn draw_axis(out: &mut String, scale: &Scale, color: Color) {
             free_from = start + n_chars + 2;
         }
         tick += step_ns;
+    }
+    for (offset, c) in end_text.chars().enumerate() {
+        labels[end_start + offset] = c;
     }
     let _ = write!(out, "{:width$} └", "", width = scale.label_width);
     let line: String = line.into_iter().collect();
@@ -434,6 +448,22 @@ mod test {
         check_block("#5", 6, Look::Running, "[#5-->");
         check_block("#5", 2, Look::Running, "[>");
         check_block("#5", 1, Look::Running, ">");
+    }
+
+    /// The right end of the axis says when the chart ends, at every width.
+    #[test]
+    fn the_end_of_the_axis_is_labelled() {
+        use crate::trace::analysis::{analyze, fixtures};
+        let trace = fixtures::course_example(fixtures::Schedule::Three);
+        for width in [40, 60, 80, 100] {
+            let chart = chart(&trace, &analyze(&trace), width, Color::Never);
+            let lines: Vec<&str> = chart.lines().collect();
+            let (axis, labels) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+            assert!(axis.ends_with("─┬"), "{width}: {chart}");
+            assert!(labels.ends_with(" 300 ms"), "{width}: {chart}");
+            // The end's label ends within the chart's width, under its last tick or just past.
+            assert!(labels.chars().count() <= width, "{width}: {chart}");
+        }
     }
 
     #[test]

@@ -284,8 +284,9 @@ fn layout(trace: &Trace) -> Layout {
 
 /// The legend as an HTML table, the rows the terminal legend lists.
 fn legend_table(out: &mut String, trace: &Trace, analysis: &Analysis) {
-    let chosen = legend::entries(trace);
-    if chosen.is_empty() {
+    let selection = legend::entries(trace, analysis);
+    let chosen = &selection.tasks;
+    if chosen.is_empty() && selection.notes.is_empty() {
         out.push_str("<p class=\"note\">no tasks: the expression has no operator</p>\n");
         return;
     }
@@ -294,7 +295,7 @@ fn legend_table(out: &mut String, trace: &Trace, analysis: &Analysis) {
         let _ = write!(out, "<th>{}</th>", escape(heading));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for &index in &chosen {
+    for &index in chosen {
         let outcome = match trace.tasks[index].outcome {
             TaskOutcome::Failed => " failed",
             TaskOutcome::Cancelled => " cancelled",
@@ -309,13 +310,8 @@ fn legend_table(out: &mut String, trace: &Trace, analysis: &Analysis) {
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n");
-    let left_out = trace.tasks.len() - chosen.len();
-    if left_out > 0 {
-        let _ = writeln!(
-            out,
-            "<p class=\"note\">… {} not listed (the longest are shown)</p>",
-            escape(&plural(left_out, "more task"))
-        );
+    for note in &selection.notes {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(note));
     }
 }
 

@@ -1,16 +1,22 @@
-//! The legend under the chart: node id → subexpression → value, with each task's time and
-//! worker, or what became of it; `*` marks the critical path, `x` the task that failed, `~` one
-//! stopped part way.
+//! The legend under the chart: node id → what the task computed → value, with each task's time
+//! and worker, or what became of it; `*` marks the critical path, `x` the task that failed, `~`
+//! one stopped part way.
 //!
-//! A legend lists at most [`MAX_ENTRIES`] tasks: for bigger traces, the longest ones (and any
-//! that failed), and it says how many it left out. Picking them is a linear-time selection,
-//! never a sort of the whole trace. Rows fit the width: the subexpression is cut in the middle
-//! first, then the time and worker are written short. This module does not compute any figure
-//! itself.
+//! A trace of at most [`MAX_ENTRIES`] tasks is listed whole, in the order of its nodes. A bigger
+//! one is listed as a reader needs it: the critical path in full (up to [`MAX_CRITICAL`] tasks,
+//! its two ends beyond), the tasks that failed, then the longest others; tasks of the same kind
+//! and the same time (to two significant digits) are not listed one by one but summarised,
+//! `… 7 more map chunks, 100 ms each`, and what is left after [`MAX_GROUPS`] such lines is
+//! counted in one. Choosing is linear in the trace (a table of groups, then a sort of the
+//! groups), never a sort of the whole trace. Rows fit the width: what the task computed is cut
+//! in the middle first, then the time and worker are written short. This module does not
+//! compute any figure itself.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::render::Color;
+use crate::render::gantt::trim_zeros;
 use crate::render::label;
 use crate::render::paint::{self, Hue, Style};
 use crate::render::text;
@@ -18,43 +24,128 @@ use crate::trace::analysis::{Analysis, duration_ns};
 use crate::trace::{Ending, TaskOutcome, Trace};
 use crate::units::{format_ns, plural};
 
-/// Most tasks a legend lists.
+/// A trace of at most this many tasks is listed whole; above, at most this many tasks off the
+/// critical path are listed.
 pub(crate) const MAX_ENTRIES: usize = 12;
+
+/// Longest critical path listed in full; a longer one is listed by its two ends.
+pub(crate) const MAX_CRITICAL: usize = 16;
+
+/// Most lines summarising groups of equal tasks.
+const MAX_GROUPS: usize = 2;
 
 /// The subexpression column is never cut below this many characters while the detail can still
 /// be written short.
 const MIN_LABEL: usize = 12;
 
-/// The tasks the legend lists, by node id: all of them, or the longest [`MAX_ENTRIES`] that
-/// started, those that failed among them.
-pub(crate) fn entries(trace: &Trace) -> Vec<usize> {
-    let mut chosen: Vec<usize> = (0..trace.tasks.len()).collect();
-    if chosen.len() > MAX_ENTRIES {
-        let failed: Vec<usize> = chosen
-            .iter()
-            .copied()
-            .filter(|&index| trace.tasks[index].outcome == TaskOutcome::Failed)
-            .take(MAX_ENTRIES)
-            .collect();
-        chosen.retain(|&index| {
-            let outcome = trace.tasks[index].outcome;
-            outcome.started() && outcome != TaskOutcome::Failed
-        });
-        let room = MAX_ENTRIES - failed.len();
-        if chosen.len() > room && room > 0 {
-            // Longest first; ties to the earlier task, so the choice does not depend on the sort.
-            let longest_first = |&a: &usize, &b: &usize| {
-                duration_ns(trace, b)
-                    .cmp(&duration_ns(trace, a))
-                    .then(a.cmp(&b))
-            };
-            chosen.select_nth_unstable_by(room - 1, longest_first);
-        }
-        chosen.truncate(room);
-        chosen.extend(failed);
+/// What a legend shows: the tasks it lists, by index, in order, and the lines that summarise
+/// those it does not.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Selection {
+    pub(crate) tasks: Vec<usize>,
+    pub(crate) notes: Vec<String>,
+}
+
+/// The tasks a legend lists and the summary of the others.
+pub(crate) fn entries(trace: &Trace, analysis: &Analysis) -> Selection {
+    let n_tasks = trace.tasks.len();
+    if n_tasks <= MAX_ENTRIES {
+        let mut tasks: Vec<usize> = (0..n_tasks).collect();
+        tasks.sort_by_key(|&index| (trace.tasks[index].root, index));
+        return Selection {
+            tasks,
+            notes: Vec::new(),
+        };
     }
-    chosen.sort_by_key(|&index| (trace.tasks[index].root, index));
-    chosen
+    let mut selection = Selection::default();
+    let mut listed = vec![false; n_tasks];
+    let path = &analysis.critical_path;
+    let half = MAX_CRITICAL / 2;
+    for (place, &index) in path.iter().enumerate() {
+        // A task of the path is accounted for here, listed or counted in the note below.
+        listed[index as usize] = true;
+        if path.len() <= MAX_CRITICAL || place < half || place >= path.len() - half {
+            selection.tasks.push(index as usize);
+        }
+    }
+    if path.len() > MAX_CRITICAL {
+        selection.notes.push(format!(
+            "… {} on the critical path between these",
+            plural(text::thousands(path.len() - MAX_CRITICAL), "more task")
+        ));
+    }
+    for (index, seen) in listed.iter_mut().enumerate() {
+        if trace.tasks[index].outcome == TaskOutcome::Failed
+            && !*seen
+            && selection.tasks.len() < MAX_CRITICAL + MAX_ENTRIES
+        {
+            selection.tasks.push(index);
+            *seen = true;
+        }
+    }
+    // The others that started, by kind and time to two significant digits.
+    let mut groups: HashMap<(&'static str, u64), Vec<usize>> = HashMap::new();
+    for (index, &seen) in listed.iter().enumerate() {
+        if !seen && trace.tasks[index].outcome.started() {
+            let key = (
+                label::kind_noun(trace, index),
+                two_digits(duration_ns(trace, index)),
+            );
+            groups.entry(key).or_default().push(index);
+        }
+    }
+    let mut groups: Vec<((&'static str, u64), Vec<usize>)> = groups.into_iter().collect();
+    // Longest first; ties by the first task, so that the order does not depend on the table.
+    groups.sort_by_key(|((_, ns), members)| (std::cmp::Reverse(*ns), members[0]));
+    let mut room = MAX_ENTRIES;
+    let mut group_lines = 0;
+    let mut rest: Vec<(usize, u64)> = Vec::new();
+    for ((noun, ns), members) in groups {
+        if members.len() == 1 && room > 0 {
+            selection.tasks.push(members[0]);
+            room -= 1;
+        } else if members.len() > 1 && group_lines < MAX_GROUPS {
+            group_lines += 1;
+            selection.notes.push(format!(
+                "… {} more {noun}, {} each",
+                text::thousands(members.len()),
+                trim_zeros(&format_ns(ns as f64))
+            ));
+        } else {
+            let longest = members
+                .iter()
+                .map(|&index| duration_ns(trace, index))
+                .max()
+                .unwrap_or(0);
+            rest.push((members.len(), longest));
+        }
+    }
+    let n_rest: usize = rest.iter().map(|&(count, _)| count).sum();
+    if n_rest > 0 {
+        let longest = rest.iter().map(|&(_, ns)| ns).max().unwrap_or(0);
+        selection.notes.push(format!(
+            "… {}, none longer than {}",
+            plural(text::thousands(n_rest), "more task"),
+            format_ns(longest as f64)
+        ));
+    }
+    let not_run = trace.count(TaskOutcome::NotRun);
+    if not_run > 0 {
+        selection.notes.push(format!(
+            "… {} not run",
+            plural(text::thousands(not_run), "more task")
+        ));
+    }
+    selection
+}
+
+/// `ns` rounded to two significant digits: tasks that slept the same delay fall together.
+fn two_digits(ns: u64) -> u64 {
+    let mut scale = 1;
+    while ns / scale >= 100 {
+        scale *= 10;
+    }
+    (ns + scale / 2) / scale * scale
 }
 
 /// One row before it is fitted: marker, id, subexpression, value, and the detail in three
@@ -62,7 +153,7 @@ pub(crate) fn entries(trace: &Trace) -> Vec<usize> {
 struct Row {
     marker: char,
     id: String,
-    label: String,
+    label: label::Label<'static>,
     value: String,
     long_detail: String,
     detail: String,
@@ -119,11 +210,18 @@ fn row(trace: &Trace, analysis: &Analysis, index: usize) -> Row {
         }
     };
     let label = label::label(trace, index);
+    let value = label.value(text::MAX_CHARS);
     Row {
         marker,
         id: label.id(),
-        label: label.what.to_string(),
-        value: label.value(text::MAX_CHARS),
+        // The value is kept as text: the row owns what it shows.
+        label: label::Label {
+            what: label.what.into_owned().into(),
+            short: label.short,
+            node: label.node,
+            value: None,
+        },
+        value,
         long_detail,
         detail,
         short_detail,
@@ -132,9 +230,10 @@ fn row(trace: &Trace, analysis: &Analysis, index: usize) -> Row {
 
 pub(crate) fn legend(trace: &Trace, analysis: &Analysis, width: usize, color: Color) -> String {
     let width = text::view_width(width);
-    let chosen = entries(trace);
+    let selection = entries(trace, analysis);
+    let chosen = &selection.tasks;
     let mut out = String::new();
-    if chosen.is_empty() {
+    if chosen.is_empty() && selection.notes.is_empty() {
         out.push_str("no tasks: the expression has no operator\n");
         return out;
     }
@@ -150,7 +249,11 @@ pub(crate) fn legend(trace: &Trace, analysis: &Analysis, width: usize, color: Co
     };
     let id_width = widest(|row| &row.id);
     let value_width = widest(|row| &row.value).min((width / 5).max(6));
-    let label_width = widest(|row| &row.label);
+    let label_width = rows
+        .iter()
+        .map(|row| text::columns(&row.label.what))
+        .max()
+        .unwrap_or(0);
     // "m #id  label  = value  detail"
     let fixed = 2 + id_width + 2 + 2 + 2 + value_width + 2;
     let detail_width = widest(|row| &row.detail);
@@ -172,7 +275,7 @@ pub(crate) fn legend(trace: &Trace, analysis: &Analysis, width: usize, color: Co
         };
         let line = format!(
             "  {:<label_width$}  = {:<value_width$}  {detail}",
-            text::abbreviate(&row.label, label_width),
+            row.label.what(label_width),
             text::abbreviate(&row.value, value_width),
         );
         let line = text::fit(line.trim_end(), width - 2 - id_width);
@@ -191,24 +294,8 @@ pub(crate) fn legend(trace: &Trace, analysis: &Analysis, width: usize, color: Co
             *seen |= row.marker == *mark;
         }
     }
-    let left_out = trace.tasks.len() - chosen.len();
-    if left_out > 0 {
-        let not_run = trace.count(TaskOutcome::NotRun);
-        let note = if not_run > 0 {
-            format!(
-                "… {} not listed, {} of them not run (the {} longest are shown)",
-                plural(text::thousands(left_out), "more task"),
-                text::thousands(not_run),
-                chosen.len()
-            )
-        } else {
-            format!(
-                "… {} not listed (the {} longest are shown)",
-                plural(text::thousands(left_out), "more task"),
-                chosen.len()
-            )
-        };
-        for line in text::wrap(&note, width - 2, "  ") {
+    for note in &selection.notes {
+        for line in text::wrap(note, width - 2, "  ") {
             let _ = writeln!(out, "  {line}");
         }
     }

@@ -14,6 +14,7 @@ mod chrome;
 pub mod diagnostic;
 mod figures;
 mod gantt;
+pub mod habits;
 mod header;
 mod html;
 mod label;
@@ -28,6 +29,8 @@ mod tree;
 
 #[cfg(test)]
 mod test;
+#[cfg(test)]
+mod test_reduction;
 
 pub use python::Form as PythonForm;
 pub use speedup::{SpeedupRow, speedup};

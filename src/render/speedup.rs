@@ -53,7 +53,9 @@ const MIN_PLOT_COLUMNS: usize = 10;
 /// With a delay, the largest share by which the one-worker run's wall time may exceed a run's
 /// work and still be taken for the timer's noise (sleeps that overshoot, a worker woken late):
 /// beyond it, something else disturbed the runs, and a speedup above the ceiling stays marked.
-pub(crate) const MAX_TIMER_NOISE: f64 = 0.05;
+/// On a machine shared with a build, six sleeps of 100 ms overshoot by 40 ms together (6.7%):
+/// a tenth leaves room for that and still marks a run disturbed by more.
+pub(crate) const MAX_TIMER_NOISE: f64 = 0.10;
 
 impl SpeedupRow {
     /// The row of one measured run.

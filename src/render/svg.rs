@@ -262,8 +262,18 @@ fn blocks(
             r#"<rect class="{class}" x="{x:.2}" y="{y}" width="{width:.2}" height="{LANE_HEIGHT}" fill="{fill}"{stroke}><title>{}</title></rect>"#,
             escape(&tooltip(trace, index))
         );
-        let id = label(trace, index).id();
+        let task_label = label(trace, index);
+        let id = task_label.id();
         let mid_y = y + LANE_HEIGHT / 2.0 + 4.0;
+        // A chunk or a combine shares its id with its siblings: its range tells them apart,
+        // written in the block when it fits.
+        let room = ((width - 6.0) / CHAR_WIDTH) as usize;
+        let text = match &task_label.short {
+            Some(short) if room >= id.len() + 1 + text::columns(short) => {
+                escape(&format!("{id} {short}"))
+            }
+            _ => id.clone(),
+        };
         match task.outcome {
             TaskOutcome::Failed => {
                 // A cross over the block, and its label, so that the failure shows in print.
@@ -277,7 +287,6 @@ fn blocks(
                     Ending::Failed { task, error, .. } if *task == index => error.to_string(),
                     _ => String::new(),
                 };
-                let room = ((width - 6.0) / CHAR_WIDTH) as usize;
                 if room >= failed.len() {
                     // The label, and under it the error, each on a white outline.
                     let two_lines = !error.is_empty() && room >= 8;
@@ -306,7 +315,7 @@ fn blocks(
                 };
                 let _ = writeln!(
                     out,
-                    r#"<text class="task-label" x="{:.2}" y="{mid_y:.1}" fill="{colour}" text-anchor="middle">{id}</text>"#,
+                    r#"<text class="task-label" x="{:.2}" y="{mid_y:.1}" fill="{colour}" text-anchor="middle">{text}</text>"#,
                     x + width / 2.0
                 );
             }
@@ -516,20 +525,20 @@ fn critical_path(out: &mut String, trace: &Trace, analysis: &Analysis, top: f64)
 /// The legend as a table: one row per task the terminal legend lists, with its mark, id,
 /// subexpression, value, worker, start, duration and what became of it. Returns the y below it.
 fn legend_table(out: &mut String, trace: &Trace, analysis: &Analysis, top: f64) -> f64 {
-    let chosen = legend::entries(trace);
+    let selection = legend::entries(trace, analysis);
+    let chosen = &selection.tasks;
     let mut y = top + 14.0;
     let _ = writeln!(
         out,
         r#"<text class="legend-title" x="{MARGIN}" y="{y:.1}" font-weight="bold">tasks</text>"#
     );
-    if chosen.is_empty() {
+    if chosen.is_empty() && selection.notes.is_empty() {
         let _ = writeln!(
             out,
             r#"<text class="legend-row" x="{LEFT}" y="{y:.1}">no tasks: the expression has no operator</text>"#
         );
         return y + 6.0;
     }
-    let n_listed = chosen.len();
     let columns = legend_columns();
     y += LINE;
     let _ = write!(
@@ -544,7 +553,7 @@ fn legend_table(out: &mut String, trace: &Trace, analysis: &Analysis, top: f64) 
         );
     }
     out.push_str("</g>\n");
-    for index in chosen {
+    for &index in chosen {
         y += LINE;
         let cells = legend_cells(trace, analysis, index);
         let task = &trace.tasks[index];
@@ -563,14 +572,13 @@ fn legend_table(out: &mut String, trace: &Trace, analysis: &Analysis, top: f64) 
         }
         out.push_str("</g>\n");
     }
-    let left_out = trace.tasks.len() - n_listed;
-    if left_out > 0 {
+    for note in &selection.notes {
         y += LINE;
         let _ = writeln!(
             out,
-            r#"<text class="legend-more" x="{:.1}" y="{y:.1}">… {} not listed (the longest are shown)</text>"#,
+            r#"<text class="legend-more" x="{:.1}" y="{y:.1}">{}</text>"#,
             columns[1].0,
-            escape(&plural(left_out, "more task"))
+            escape(note)
         );
     }
     y + 6.0

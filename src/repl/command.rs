@@ -14,12 +14,11 @@ use std::path::PathBuf;
 use crate::ast::Ast;
 use crate::engine::{CancelFlag, Grain, Policy};
 use crate::error::{Error, ErrorKind};
-use crate::num::Value;
 use crate::ops;
 use crate::render::text::{self, wrap};
-use crate::render::{self, Color, SpeedupRow};
+use crate::render::{self, Color};
 use crate::repl::wait::{self, Waited};
-use crate::repl::{Flags, display};
+use crate::repl::{Flags, display, sessions};
 use crate::session::Session;
 use crate::settings::{self, SettingError};
 use crate::syntax;
@@ -71,7 +70,11 @@ impl State {
         between: impl FnMut(),
     ) -> Result<Finished<T>, CommandError> {
         let cancel = self.session.options.cancel.clone();
-        match wait::run(&self.interrupt, &cancel, work, between) {
+        // No echo while the work runs: a line typed ahead waits for the next prompt.
+        let quiet = super::quiet::Quiet::start();
+        let waited = wait::run(&self.interrupt, &cancel, work, between);
+        drop(quiet);
+        match waited {
             Waited::Done(value) => Ok(Finished::Done(value)),
             Waited::Stopped(value) => Ok(Finished::Cancelled(Some(value))),
             Waited::Abandoned => {
@@ -98,7 +101,10 @@ pub(crate) enum CommandError {
     Unknown(String),
     #[error(":{0} takes no argument")]
     NoArgument(&'static str),
-    #[error("unknown :help topic '{0}': try :help or :help functions")]
+    #[error(
+        "unknown :help topic '{0}': try :help, :help functions, or :help NAME for a function, \
+         a constant or a command"
+    )]
     HelpTopic(String),
     /// A command that needs an argument got none; the text shows how to call it.
     #[error(":{command} needs {what}")]
@@ -123,10 +129,19 @@ pub(crate) enum CommandError {
     TraceFiles(String),
     #[error("unclosed quote in the FILE of :trace {0}")]
     UnclosedQuote(String),
+    #[error(":{0} takes one FILE (quote a name that has spaces)")]
+    OneFile(&'static str),
+    #[error("unclosed quote in the FILE of :{0}")]
+    FileQuote(&'static str),
     #[error("no evaluation yet: type an expression first")]
     NoTrace,
     #[error("no value yet")]
     NoValue,
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -185,8 +200,8 @@ pub(crate) struct Command {
 pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "help",
-        args: "[functions]",
-        help: "list commands or functions (also :h, :?)",
+        args: "[functions|NAME]",
+        help: "list commands or functions, or show one (also :h, :?)",
         completions: &["functions"],
         takes_expr: false,
         run: help,
@@ -237,7 +252,7 @@ pub(crate) const COMMANDS: &[Command] = &[
         help: "time EXPR on 1 to MAX workers",
         completions: &[],
         takes_expr: true,
-        run: speedup,
+        run: super::speedup::speedup,
     },
     Command {
         name: "python",
@@ -262,6 +277,30 @@ pub(crate) const COMMANDS: &[Command] = &[
         completions: &[],
         takes_expr: false,
         run: vars,
+    },
+    Command {
+        name: "load",
+        args: "FILE",
+        help: "run a file here, keeping its variables",
+        completions: &[],
+        takes_expr: false,
+        run: load,
+    },
+    Command {
+        name: "save",
+        args: "FILE",
+        help: "write the variables as a file :load reads",
+        completions: &[],
+        takes_expr: false,
+        run: save,
+    },
+    Command {
+        name: "clear",
+        args: "",
+        help: "forget every variable",
+        completions: &[],
+        takes_expr: false,
+        run: clear,
     },
     Command {
         name: "show",
@@ -357,7 +396,9 @@ fn help(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
         "functions" | "function" | "constants" | "fn" => {
             Ok(Reply::Text(functions_text(state.width)))
         }
-        topic => Err(CommandError::HelpTopic(topic.to_string())),
+        topic => crate::repl::topics::topic(topic)
+            .map(Reply::Text)
+            .ok_or_else(|| CommandError::HelpTopic(topic.to_string())),
     }
 }
 
@@ -625,6 +666,11 @@ pub(crate) fn takes_file(command: &str, word: &str) -> bool {
     command == "trace" && matches!(word, "json" | "svg" | "html")
 }
 
+/// Whether the first argument of `command` is a FILE (`:load`, `:save`).
+pub(crate) fn first_is_file(command: &str) -> bool {
+    matches!(command, "load" | "save")
+}
+
 /// The FILE argument of `:trace json|svg|html` as a shell reads one word: `'…'` and `"…"` quote
 /// (inside double quotes a backslash escapes `"`, `\`, `$` and `` ` ``), a backslash outside quotes escapes the
 /// next character (Tab completion writes `my\ file.svg`), and a leading unquoted `~` or `~/` is
@@ -690,7 +736,7 @@ pub(crate) fn schedule_text(state: &State, trace: &crate::trace::Trace) -> Strin
 }
 
 /// The error `error` in the expression argument `text`, typed from screen column `column`.
-fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
+pub(crate) fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
     CommandError::Expr {
         error,
         text: text.to_string(),
@@ -699,7 +745,7 @@ fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
 }
 
 /// Parses `text`, typed from screen column `column`, as an expression.
-fn parse_expr(text: &str, column: usize) -> Result<Ast, CommandError> {
+pub(crate) fn parse_expr(text: &str, column: usize) -> Result<Ast, CommandError> {
     match syntax::parse_statement(text) {
         Ok(Some(statement)) if statement.target.is_none() => Ok(statement.expr),
         Ok(Some(_)) => Err(CommandError::Assignment),
@@ -763,95 +809,6 @@ fn split_python_arg(invocation: Invocation<'_>) -> (render::PythonForm, &str, us
     (render::PythonForm::default(), arg, invocation.column)
 }
 
-/// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
-fn split_speedup_arg(arg: &str) -> (&str, Option<&str>) {
-    if let Some((expr, last)) = arg.rsplit_once(char::is_whitespace)
-        && !last.is_empty()
-        && last.chars().all(|c| c.is_ascii_digit())
-        && matches!(syntax::parse_statement(expr), Ok(Some(_)))
-    {
-        return (expr.trim_end(), Some(last));
-    }
-    (arg, None)
-}
-
-fn speedup(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
-    if invocation.arg.is_empty() {
-        return Err(CommandError::MissingArgument {
-            command: "speedup",
-            what: "an expression, e.g. :speedup (1 + 2) * (3 + 4) 4",
-        });
-    }
-    let (expr_text, max_text) = split_speedup_arg(invocation.arg);
-    let max_workers = match max_text {
-        Some(text) => settings::parse_speedup_max(text)?,
-        None => settings::default_speedup_workers(),
-    };
-    // Parse first, so that a syntax error gets its caret under the text typed.
-    parse_expr(expr_text, invocation.column)?;
-    let in_expr = |error| expr_error(error, expr_text, invocation.column);
-    let prepared = state
-        .session
-        .prepare(expr_text)
-        .map_err(in_expr)?
-        .ok_or(CommandError::Assignment)?;
-    let (value, traces) =
-        run_speedup(state, prepared, max_workers).map_err(|error| match error {
-            SpeedupError::Eval(error) => in_expr(error),
-            SpeedupError::Command(error) => error,
-        })?;
-    Ok(Reply::Text(speedup_report(state, &value, &traces)))
-}
-
-/// Why [`run_speedup`] failed: an error of the expression, or of the command.
-#[derive(Debug)]
-pub(crate) enum SpeedupError {
-    Eval(Error),
-    Command(CommandError),
-}
-
-/// Runs `prepared` once on each pool size from 1 to `max_workers`, so that Ctrl-C can give up
-/// on it; returns the value and the traces.
-pub(crate) fn run_speedup(
-    state: &mut State,
-    prepared: crate::session::Prepared,
-    max_workers: usize,
-) -> Result<(Value, Vec<Trace>), SpeedupError> {
-    match state.wait(move || prepared.run_speedup(max_workers)) {
-        Ok(Finished::Done(runs)) => match state.session.finish_speedup(runs) {
-            Ok(done) => Ok(done),
-            Err(Error {
-                kind: ErrorKind::Cancelled,
-                ..
-            }) => Err(SpeedupError::Command(CommandError::Cancelled)),
-            Err(error) => Err(SpeedupError::Eval(error)),
-        },
-        Ok(Finished::Cancelled(_)) => Err(SpeedupError::Command(CommandError::Cancelled)),
-        Err(error) => Err(SpeedupError::Command(error)),
-    }
-}
-
-/// The value and table of a speedup run, as `:speedup` (and `--speedup` in the REPL) print it.
-pub(crate) fn speedup_report(state: &State, value: &Value, traces: &[Trace]) -> String {
-    let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
-    let table = render::speedup(&rows, state.width, state.color);
-    format!(
-        "{}\n{}\n{}",
-        display::abbreviate_value(value),
-        table.trim_end(),
-        delay_note(state.session.options.delay)
-    )
-}
-
-/// The note under `:speedup`'s table.
-fn delay_note(delay: std::time::Duration) -> String {
-    if delay.is_zero() {
-        "(no delay set: the times are mostly overhead; try :delay 100ms)".to_string()
-    } else {
-        format!("(delay {} per operator)", units::format_duration(delay))
-    }
-}
-
 fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     no_argument("vars", invocation)?;
     let lines: Vec<String> = state
@@ -864,6 +821,58 @@ fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
     } else {
         Ok(Reply::Text(lines.join("\n")))
     }
+}
+
+/// `:load FILE`: values and errors are printed as the file ends, in order, each on its stream.
+fn load(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    let path = file_argument("load", invocation)?;
+    let printed = sessions::load(&mut state.session, &state.interrupt, &path, state.color)
+        .map_err(|source| CommandError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+    sessions::show(&printed);
+    Ok(Reply::Text(String::new()))
+}
+
+fn save(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    let path = file_argument("save", invocation)?;
+    let n_saved = sessions::save(&state.session, &path).map_err(|source| CommandError::Write {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(Reply::Text(format!(
+        "saved {} to {}",
+        plural(n_saved, "variable"),
+        path.display()
+    )))
+}
+
+fn clear(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    no_argument("clear", invocation)?;
+    let n_forgotten = sessions::clear(&mut state.session);
+    Ok(Reply::Text(format!(
+        "forgot {}",
+        plural(n_forgotten, "variable")
+    )))
+}
+
+/// The FILE argument of `:load` or `:save`, read as a shell reads one word (see [`parse_path`]).
+fn file_argument(
+    command: &'static str,
+    invocation: Invocation<'_>,
+) -> Result<PathBuf, CommandError> {
+    if invocation.arg.is_empty() {
+        return Err(CommandError::MissingArgument {
+            command,
+            what: "a FILE",
+        });
+    }
+    parse_path(invocation.arg, command).map_err(|error| match error {
+        CommandError::TraceFiles(_) => CommandError::OneFile(command),
+        CommandError::UnclosedQuote(_) => CommandError::FileQuote(command),
+        other => other,
+    })
 }
 
 fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
@@ -917,7 +926,15 @@ mod test {
             Ok(Reply::Quit) => Ok("<quit>".to_string()),
             // An error in an expression is shown with its caret; others by their message.
             Err(error @ CommandError::Expr { .. }) => {
-                Err(crate::repl::render_failure(error, Color::Never))
+                let screen = crate::repl::caret::Screen {
+                    width: 80,
+                    typed_above: true,
+                };
+                Err(crate::repl::caret::render_failure(
+                    error,
+                    Color::Never,
+                    screen,
+                ))
             }
             Err(error) => Err(error.to_string()),
         };

@@ -26,6 +26,19 @@ pub(crate) fn abbreviate_value(value: &Value) -> String {
     value.to_string()
 }
 
+/// About how many digits `value` prints with (an integer's from its size in bits, so at once;
+/// one for a float or a bool, whose repr is short; a string's length).
+pub(crate) fn digits_about(value: &Value) -> u64 {
+    match value {
+        Value::Int(int) => {
+            let bits = dashu_int::ops::BitTest::bit_len(int) as f64;
+            (bits * std::f64::consts::LOG10_2).floor() as u64 + 1
+        }
+        Value::Float(_) | Value::Bool(_) => 1,
+        Value::Str(text) => text.len() as u64,
+    }
+}
+
 /// `text` itself when it has at most `max_digits` digits, else its abbreviation.
 pub(crate) fn abbreviate_to(text: &str, max_digits: usize) -> Cow<'_, str> {
     let (sign, digits) = match text.strip_prefix('-') {

@@ -1,10 +1,10 @@
 //! The rustyline helper: completion, highlighting, the live preview and the validator.
 //!
 //! One struct, [`ReplHelper`], implements each rustyline trait by hand. Completion offers the
-//! commands, their arguments, file names after `:trace json` and `:trace svg` (rustyline's own
+//! commands, their arguments, file names after `:trace json|svg|html`, `:load` and `:save` (rustyline's own
 //! file name completer, which quotes and escapes as a shell does), variables and functions.
-//! Highlighting runs on a small hand-written lexer ([`tokens`]) that is linear in the line and
-//! accepts any text, so it never disagrees with itself on a half-typed line and never fails; it
+//! Highlighting runs on the language's lexer (`syntax::lex`, through [`tokens`]), which is
+//! linear in the line and accepts any text, so it never disagrees with itself on a half-typed line and never fails; it
 //! is not the parser and knows nothing about precedence. The preview (the hint) evaluates short expressions with the
 //! sequential evaluator on a copy of the variables under a small size limit, so it is instant; it
 //! is never accepted by the right arrow, and is off when a delay is set or colour is off (without
@@ -159,9 +159,12 @@ impl ReplHelper {
                     let Ok(command) = command::find(name) else {
                         return (pos, Vec::new());
                     };
-                    if let Some((word, _)) = rest.trim_start().split_once(char::is_whitespace)
-                        && command::takes_file(command.name, word)
-                    {
+                    let file_word = command::first_is_file(command.name)
+                        || rest
+                            .trim_start()
+                            .split_once(char::is_whitespace)
+                            .is_some_and(|(word, _)| command::takes_file(command.name, word));
+                    if file_word {
                         return FilenameCompleter::new()
                             .complete_path(line, pos)
                             .unwrap_or((pos, Vec::new()));
@@ -557,7 +560,7 @@ mod test {
             &[":python dataflow ", ":python dask "],
         );
         check_completion(&helper, ":python tot", &[":python total"]);
-        check_completion(&helper, ":s", &[":speedup ", ":show"]);
+        check_completion(&helper, ":s", &[":speedup ", ":save ", ":show"]);
         check_completion(
             &helper,
             ":trace ",

@@ -12,11 +12,18 @@
 //! brings the prompt back at once even inside one long big-integer operation. A panic while
 //! one line is handled is caught and reported with the input that caused it; the REPL goes on.
 
+pub(crate) mod caret;
 pub(crate) mod command;
 pub(crate) mod display;
 pub(crate) mod helper;
 pub(crate) mod history;
 pub(crate) mod live;
+pub(crate) mod quiet;
+pub(crate) mod sessions;
+pub(crate) mod speedup;
+pub(crate) mod topics;
+
+pub(crate) use sessions::First;
 pub(crate) mod wait;
 
 use std::panic::{self, AssertUnwindSafe};
@@ -34,11 +41,11 @@ use rustyline::history::FileHistory;
 use crate::engine::CancelFlag;
 use crate::error::{Error, ErrorKind};
 use crate::render::{self, Color, diagnostic};
+use crate::repl::caret::{Screen, render_error, render_failure};
 use crate::repl::command::{CommandError, Finished, Reply, State, TraceFormat};
 use crate::repl::helper::ReplHelper;
 use crate::repl::live::Live;
 use crate::session::{Prepared, Session};
-use crate::span::Span;
 use crate::syntax::continuation::{Continuation, continuation};
 use crate::syntax::lex::{self, TokenKind};
 
@@ -133,11 +140,16 @@ pub(crate) struct Flags {
     /// `--speedup[=MAX]`: each expression is run as `:speedup EXPR MAX` (and its value becomes
     /// `_`); assignments run once.
     pub speedup: Option<usize>,
+    /// What runs before the first prompt, in order: the startup file, then (`-i`) the FILE
+    /// and the `-e`s.
+    pub first: Vec<First>,
+    /// Most lines the history keeps (`history` in config.toml).
+    pub history: Option<usize>,
 }
 
 /// Runs the REPL on the terminal until `:quit` or Ctrl-D.
 pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
-    let mut editor = match new_editor(color) {
+    let mut editor = match new_editor(color, flags.history) {
         Ok(editor) => editor,
         Err(error) => {
             eprintln!("error: cannot start the line editor: {error}");
@@ -147,12 +159,7 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
     let history = open_history(&mut editor);
     let interrupt = CancelFlag::default();
     let prompt = on_interrupt(&interrupt);
-    panic::set_hook(Box::new(|info| {
-        if let Ok(mut last) = LAST_PANIC.lock() {
-            *last = Some(info.to_string());
-        }
-    }));
-
+    record_panics();
     println!("{}", banner(session.n_workers()));
     let mut state = State {
         session,
@@ -163,6 +170,8 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
         interrupt,
         flags,
     };
+    let first = std::mem::take(&mut state.flags.first);
+    sessions::run_first(&mut state.session, &state.interrupt, &first, state.color);
     let mut pending: Option<String> = None;
     loop {
         if let Some(helper) = editor.helper_mut() {
@@ -227,16 +236,14 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             continue;
         }
         remember(&mut editor, history.as_ref(), &text);
+        state.width = terminal_width(&mut editor);
         if let Continuation::Failed(error) = typed {
-            eprintln!("{}", render_error(&error, &text, state.color));
+            report_error(&state, &error, &text, true);
             continue;
         }
-        state.width = editor
-            .dimensions()
-            .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width));
         // A Ctrl-C pressed before this line was read is not meant for it.
         state.interrupt.reset();
-        let flow = panic::catch_unwind(AssertUnwindSafe(|| handle(&mut state, &text)));
+        let flow = panic::catch_unwind(AssertUnwindSafe(|| handle(&mut state, &text, true)));
         match flow {
             Ok(Reply::Quit) => break,
             Ok(Reply::Text(_)) => {}
@@ -267,11 +274,9 @@ fn run_pasted(
         return false;
     }
     statements.iter().any(|statement| {
-        state.width = editor
-            .dimensions()
-            .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width));
+        state.width = terminal_width(editor);
         state.interrupt.reset();
-        match panic::catch_unwind(AssertUnwindSafe(|| handle(state, statement))) {
+        match panic::catch_unwind(AssertUnwindSafe(|| handle(state, statement, false))) {
             Ok(Reply::Quit) => true,
             Ok(Reply::Text(_)) => false,
             Err(_) => {
@@ -297,17 +302,15 @@ fn evaluate_program(state: &mut State, statements: &[String]) {
         match result {
             Ok(Some(outcome)) => {
                 let shown = display::abbreviate_value(&outcome.value);
-                match &outcome.assigned {
-                    Some(name) => println!("{name} = {shown}"),
-                    None => println!("{shown}"),
-                }
+                print_outcome(outcome.assigned.as_deref(), &shown);
             }
             Ok(None) => {}
             Err(Error {
                 kind: ErrorKind::Cancelled,
                 ..
-            }) => eprintln!("{}", render_failure(&CommandError::Cancelled, state.color)),
-            Err(error) => eprintln!("{}", render_error(&error, text, state.color)),
+            }) => report_cancelled(state),
+            // The statements of a paste are not each just above: each error quotes its line.
+            Err(error) => report_error(state, &error, text, false),
         }
     }
     if state.session.n_evaluations() != evaluations_before {
@@ -347,9 +350,12 @@ fn report_panic(text: &str) {
     eprintln!("internal error: {message}\n  while handling: {text:?}");
 }
 
-fn new_editor(color: Color) -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
+fn new_editor(
+    color: Color,
+    history_size: Option<usize>,
+) -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
     let config = Config::builder()
-        .max_history_size(history::MAX_ENTRIES)?
+        .max_history_size(history_size.unwrap_or(history::MAX_ENTRIES))?
         .history_ignore_dups(true)?
         .auto_add_history(false)
         .completion_type(CompletionType::List)
@@ -470,8 +476,25 @@ fn word_command(session: &Session, text: &str) -> Option<&'static str> {
     session.var(name).is_none().then_some(command)
 }
 
-/// Handles one complete statement or command, printing what it produced.
-fn handle(state: &mut State, text: &str) -> Reply {
+/// The terminal's width in columns, as the line editor knows it.
+fn terminal_width(editor: &mut Editor<ReplHelper, FileHistory>) -> usize {
+    editor
+        .dimensions()
+        .map_or(DEFAULT_WIDTH, |(width, _)| usize::from(width))
+}
+
+/// The screen an error is drawn on: the terminal's width, and whether the text it is about
+/// is the line just above, as typed.
+fn screen(state: &State, typed_above: bool) -> Screen {
+    Screen {
+        width: state.width,
+        typed_above,
+    }
+}
+
+/// Handles one complete statement or command, printing what it produced; `typed_above` when
+/// the text is the line just typed (not one of a paste).
+fn handle(state: &mut State, text: &str, typed_above: bool) -> Reply {
     let command = word_command(&state.session, text).unwrap_or(text);
     if is_command(command) {
         return match command::dispatch(state, command, PROMPT_WIDTH) {
@@ -483,28 +506,30 @@ fn handle(state: &mut State, text: &str) -> Reply {
             }
             Ok(Reply::Quit) => Reply::Quit,
             Err(error) => {
-                eprintln!("{}", render_failure(&error, state.color));
+                let screen = screen(state, typed_above);
+                eprintln!("{}", render_failure(&error, state.color, screen));
                 Reply::Text(String::new())
             }
         };
     }
-    evaluate(state, text);
+    evaluate(state, text, typed_above);
     Reply::Text(String::new())
 }
 
 /// Evaluates the statement `text` on a thread the loop waits on, and prints its value (with
 /// what the flags of the command line ask for) or its error. Ctrl-C prints `cancelled`, and
 /// the value of an evaluation given up on is never printed.
-fn evaluate(state: &mut State, text: &str) {
+fn evaluate(state: &mut State, text: &str, typed_above: bool) {
     let evaluations_before = state.session.n_evaluations();
     let mut prepared = match state.session.prepare(text) {
         Ok(Some(prepared)) => prepared,
         Ok(None) => return,
         Err(error) => {
-            eprintln!("{}", render_error(&error, text, state.color));
-            return;
+            return report_error(state, &error, text, typed_above);
         }
     };
+    // The tree is drawn under the line typed: an error is then quoted with its line.
+    let typed_above = typed_above && !state.flags.tree;
     if state.flags.tree {
         print!(
             "{}",
@@ -514,7 +539,7 @@ fn evaluate(state: &mut State, text: &str) {
     if let Some(max_workers) = state.flags.speedup
         && !prepared.is_assignment()
     {
-        evaluate_speedup(state, prepared, max_workers, text);
+        evaluate_speedup(state, prepared, max_workers, text, typed_above);
         return;
     }
     let mut live = Live::start(state);
@@ -522,6 +547,7 @@ fn evaluate(state: &mut State, text: &str) {
         prepared.watch(live.watch());
     }
     let cancel = prepared.cancel_flag().clone();
+    let printing = live.as_ref().map(Live::printing);
     let drawing = || {
         if let Some(live) = live.as_mut() {
             live.tick();
@@ -530,6 +556,10 @@ fn evaluate(state: &mut State, text: &str) {
     let waited = state.wait_between(
         move || {
             let ran = prepared.run();
+            if let (Some(printing), Some(value)) = (printing, ran.value()) {
+                // Relaxed: the number is only shown.
+                printing.store(display::digits_about(value), Ordering::Relaxed);
+            }
             // Not wanted once cancelled; skipping it lets an abandoned evaluation end sooner.
             let shown = if cancel.is_cancelled() {
                 None
@@ -548,25 +578,26 @@ fn evaluate(state: &mut State, text: &str) {
                 state.session.keep_trace(ran);
             }
             finish_live(state, live, evaluations_before);
-            eprintln!("{}", render_failure(&CommandError::Cancelled, state.color));
+            report_cancelled(state);
             show_failed_trace(state, evaluations_before);
             return;
         }
         Err(error) => {
             finish_live(state, live, evaluations_before);
-            eprintln!("{}", render_failure(&error, state.color));
+            eprintln!(
+                "{}",
+                render_failure(&error, state.color, screen(state, false))
+            );
             return;
         }
     };
     let finished = state.session.finish(ran);
-    finish_live(state, live, evaluations_before);
+    // After a live chart, the line typed is no longer just above.
+    let typed_above = !finish_live(state, live, evaluations_before) && typed_above;
     match finished {
         Ok(outcome) => {
             let shown = shown.unwrap_or_else(|| display::abbreviate_value(&outcome.value));
-            match &outcome.assigned {
-                Some(name) => println!("{name} = {shown}"),
-                None => println!("{shown}"),
-            }
+            print_outcome(outcome.assigned.as_deref(), &shown);
             if state.show_trace
                 && let Some(trace) = state.session.last_trace()
             {
@@ -581,30 +612,52 @@ fn evaluate(state: &mut State, text: &str) {
             kind: ErrorKind::Cancelled,
             ..
         }) => {
-            eprintln!("{}", render_failure(&CommandError::Cancelled, state.color));
+            report_cancelled(state);
             show_failed_trace(state, evaluations_before);
         }
         Err(error) => {
-            eprintln!("{}", render_error(&error, text, state.color));
+            report_error(state, &error, text, typed_above);
             show_failed_trace(state, evaluations_before);
         }
     }
 }
 
+/// Prints the error of `text`, its caret under the token it names.
+fn report_error(state: &State, error: &Error, text: &str, typed_above: bool) {
+    let screen = screen(state, typed_above);
+    eprintln!("{}", render_error(error, text, state.color, screen));
+}
+
+/// `cancelled`, on a line of its own.
+fn report_cancelled(state: &State) {
+    let screen = screen(state, false);
+    eprintln!(
+        "{}",
+        render_failure(&CommandError::Cancelled, state.color, screen)
+    );
+}
+
 /// `--speedup`: the expression `prepared` (whose text is `text`) on 1 to `max_workers`
 /// workers, and its speedup table.
-fn evaluate_speedup(state: &mut State, prepared: Prepared, max_workers: usize, text: &str) {
-    match command::run_speedup(state, prepared, max_workers) {
+fn evaluate_speedup(
+    state: &mut State,
+    prepared: Prepared,
+    max_workers: usize,
+    text: &str,
+    typed_above: bool,
+) {
+    let screen = |state: &State| screen(state, typed_above);
+    match speedup::run_speedup(state, prepared, max_workers) {
         Ok((value, traces)) => {
             state.session.bind_last(value.clone());
-            println!("{}", command::speedup_report(state, &value, &traces));
+            println!("{}", speedup::speedup_report(state, &value, &traces));
             write_trace_files(state);
         }
-        Err(command::SpeedupError::Eval(error)) => {
-            eprintln!("{}", render_error(&error, text, state.color));
+        Err(speedup::SpeedupError::Eval(error)) => {
+            eprintln!("{}", render_error(&error, text, state.color, screen(state)));
         }
-        Err(command::SpeedupError::Command(error)) => {
-            eprintln!("{}", render_failure(&error, state.color));
+        Err(speedup::SpeedupError::Command(error)) => {
+            eprintln!("{}", render_failure(&error, state.color, screen(state)));
         }
     }
 }
@@ -612,15 +665,16 @@ fn evaluate_speedup(state: &mut State, prepared: Prepared, max_workers: usize, t
 /// Ends the live schedule, if one was drawn: the final chart of the evaluation takes the place
 /// of the last frame, unless the whole schedule view follows (`:trace on`) or the evaluation
 /// left no trace (it was given up on).
-fn finish_live(state: &State, live: Option<Live>, evaluations_before: u64) {
+/// Returns whether anything was drawn.
+fn finish_live(state: &State, live: Option<Live>, evaluations_before: u64) -> bool {
     let Some(live) = live else {
-        return;
+        return false;
     };
     let last = state
         .session
         .last_trace()
         .filter(|_| !state.show_trace && state.session.n_evaluations() != evaluations_before);
-    live.finish(last);
+    live.finish(last)
 }
 
 /// `--trace-json FILE`, `--trace-svg FILE` and `--trace-html FILE`: the last schedule, written
@@ -638,7 +692,10 @@ fn write_trace_files(state: &State) {
         if let Some(path) = path
             && let Err(error) = command::write_trace(trace, format, path)
         {
-            eprintln!("{}", render_failure(&error, state.color));
+            eprintln!(
+                "{}",
+                render_failure(&error, state.color, screen(state, false))
+            );
         }
     }
 }
@@ -654,76 +711,32 @@ fn show_failed_trace(state: &State, evaluations_before: u64) {
     }
 }
 
-/// A command's error as the REPL prints it: an error in an expression argument with its caret
-/// under the argument, `cancelled` on a line of its own (after the terminal's `^C`), anything
-/// else after `error:`.
-pub(crate) fn render_failure(error: &CommandError, color: Color) -> String {
-    match error {
-        CommandError::Expr {
-            error,
-            text,
-            column,
-        } => diagnostic::render_error_under_prompt(error, text, *column, color),
-        CommandError::Cancelled => "\ncancelled".to_string(),
-        other => diagnostic::headline(&other.to_string(), color),
-    }
+/// Records the message of a panic in [`LAST_PANIC`] instead of printing it over the prompt.
+fn record_panics() {
+    panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(info.to_string());
+        }
+    }));
 }
 
-/// The error of the statement `text` with its caret under the text typed: under the last line
-/// on screen when the error is in it, else under a quote of the line it is in. Either way the
-/// caret comes first and the message after it.
-pub(crate) fn render_error(error: &Error, text: &str, color: Color) -> String {
-    let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
-    let start = error.span.start as usize;
-    if start >= last_line_start {
-        let shifted = Error::new(
-            error.kind.clone(),
-            Span::new(
-                start - last_line_start,
-                (error.span.end as usize).max(start) - last_line_start,
-            ),
-        );
-        diagnostic::render_error_under_prompt(
-            &shifted,
-            &text[last_line_start..],
-            PROMPT_WIDTH,
-            color,
-        )
-    } else {
-        diagnostic::render_error_caret_first(error, text, color)
+/// Prints a value as the REPL shows it, `name = value` for an assignment, and after assigning
+/// a name another calculator takes for a setting (`scale`), the note saying what to do here.
+fn print_outcome(assigned: Option<&str>, shown: &str) {
+    match assigned {
+        Some(name) => {
+            println!("{name} = {shown}");
+            if let Some(note) = crate::render::habits::note(name) {
+                eprintln!("{note}");
+            }
+        }
+        None => println!("{shown}"),
     }
 }
 
 #[cfg(test)]
 mod test {
     use super::*;
-
-    #[track_caller]
-    fn check_error(text: &str, span: (usize, usize), expected: &str) {
-        let error = Error::new(ErrorKind::UnexpectedClose, Span::new(span.0, span.1));
-        assert_eq!(render_error(&error, text, Color::Never), expected);
-    }
-
-    #[test]
-    fn caret_under_the_text_typed() {
-        check_error(
-            "1 +* 2",
-            (3, 4),
-            "     ^\nerror: syntax error: unexpected ')'",
-        );
-        check_error(
-            "(1 +\n* 5)",
-            (5, 6),
-            "  ^\nerror: syntax error: unexpected ')'",
-        );
-        // An error in an earlier line: its quote, the caret, then the message, as for the
-        // line just typed.
-        check_error(
-            "(1 +) *\n(5)",
-            (4, 5),
-            "  (1 +) *\n      ^\nerror: syntax error: unexpected ')'",
-        );
-    }
 
     #[test]
     fn history_entries_are_one_line_unless_a_comment_ends_one() {

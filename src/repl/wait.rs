@@ -4,7 +4,7 @@
 //! [`run`] hands the work to a thread of its own and waits for its result in slices of
 //! [`POLL`], looking between slices at the interrupt flag the Ctrl-C handler sets and calling
 //! the caller's `between` (the REPL draws the live schedule there). On Ctrl-C it sets the
-//! evaluation's cancel flag, which stops a dataflow evaluation at its next check (between
+//! evaluation's cancel flag, which stops an evaluation at its next check (between
 //! nodes, and between the slices of a delay), and gives the work [`GRACE`] to come back. A
 //! single big-integer operation cannot be interrupted (one multiplication inside
 //! `factorial(3000000)` takes seconds), so work still running after the grace period is

@@ -205,7 +205,7 @@ impl<'i> Lowerer<'i> {
     }
 
     // One arm per rule of the grammar.
-    #[allow(clippy::too_many_lines)]
+    #[expect(clippy::too_many_lines, reason = "one arm per rule of the grammar")]
     fn end(&mut self, rule: Rule, input: &'i str, end: usize) -> Result<(), Error> {
         // The text and span of the token ending here (meaningful for leaves and operators).
         let span = Span::new(self.offset + self.token_start, self.offset + end);

@@ -274,7 +274,10 @@ fn statements() {
 }
 
 // One table of every syntax error and its caret.
-#[allow(clippy::too_many_lines)]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one table of every syntax error and its caret"
+)]
 #[test]
 fn errors() {
     let table = [

@@ -673,7 +673,10 @@ pub(crate) mod fixtures {
 
     /// A [`Task`] from its fields in order (times in microseconds), so that a table of tasks
     /// reads as one row each.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a table of tasks reads as one row each"
+    )]
     pub(crate) fn task(
         node: u32,
         span: (usize, usize),

@@ -367,6 +367,18 @@ fn no_colour_when_not_a_terminal_even_without_no_color() {
     assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
 }
 
+/// Regression: an error about the input as a whole drew a caret under its first character.
+#[test]
+fn an_error_with_no_position_draws_no_caret() {
+    let run = Test::new()
+        .args(&["--max-input", "3", "-e", "1+2+3"])
+        .expect("", 1);
+    assert_eq!(
+        run.stderr,
+        "error: input of 5 bytes is over the limit of 3 bytes (raise it with --max-input)\n"
+    );
+}
+
 #[test]
 fn input_over_the_length_limit_is_refused_and_later_lines_go_on() {
     let run = Test::new()
@@ -648,9 +660,19 @@ fn trace_of_a_reduction_shows_the_maps_and_the_reduction_tree() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("#2  k * k"), "{}", run.stdout);
+    // Chunks by their elements, combines by what they join; the critical path in full, the
+    // other equal tasks summarised.
+    assert!(run.stdout.contains("#2  k * k for k = "), "{}", run.stdout);
     assert!(
-        run.stdout.contains("critical path #2 → #4 → #4 → #4"),
+        run.stdout
+            .contains("* #4  sum of 2 partials, k in 0..7  = 140"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("more map chunks, "), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("critical path 4 tasks, `*` in the legend"),
         "{}",
         run.stdout
     );
@@ -680,7 +702,15 @@ fn trace_of_a_reduction_shows_the_maps_and_the_reduction_tree() {
             )
         })
         .collect();
-    let (maps, combines): (Vec<_>, Vec<_>) = tasks.iter().partition(|task| task.0 == "k * k");
+    let (maps, combines): (Vec<_>, Vec<_>) = tasks
+        .iter()
+        .partition(|task| task.0.starts_with("k * k for k = "));
+    assert!(
+        combines
+            .iter()
+            .all(|task| task.0.starts_with("sum of 2 partials, k in ")),
+        "{tasks:?}"
+    );
     assert_eq!(maps.len(), 8, "{tasks:?}");
     assert_eq!(combines.len(), 7, "{tasks:?}");
     let mut squares: Vec<u32> = maps.iter().map(|task| task.4.parse().unwrap()).collect();
@@ -788,7 +818,7 @@ fn twenty_quick_then(last: &str) -> (std::path::PathBuf, Vec<String>) {
 }
 
 /// Sends `signal` (`INT`, `TERM`) to the process `pid`.
-fn send_signal(signal: &str, pid: u32) {
+pub(crate) fn send_signal(signal: &str, pid: u32) {
     let sent = std::process::Command::new("kill")
         .args([&format!("-{signal}"), &pid.to_string()])
         .status()
@@ -843,7 +873,7 @@ fn values_before_a_long_statement_are_out_and_sigint_keeps_them() {
 
 /// The CPU time the process `pid` has used, in clock ticks, from `/proc` (`None` where there
 /// is no `/proc`).
-fn cpu_ticks(pid: u32) -> Option<u64> {
+pub(crate) fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The fields after the command's name, which is in parentheses: utime and stime are the
     // 12th and 13th of them.

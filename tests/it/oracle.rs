@@ -984,6 +984,18 @@ const EDGE_CASES: &[&str] = &[
     "prod(range(1, 20))",
     "prod(range(-5, 5))",
     "prod(range(-5, 0))",
+    // A zero factor decides a product, however large the rest would be.
+    "prod(range(10^7))",
+    "prod(range(-994, 10^7, 7))",
+    "prod(k - 5 for k in range(10^6))",
+    "prod(range(-6, 0))",
+    "prod(range(-1, -8, -1))",
+    "prod(range(3, 20, 2))",
+    // A body over an empty range never runs, so the names it reads need not exist.
+    "sum(x for k in range(0))",
+    "prod(undefined for k in range(-1))",
+    "sum(sum(x for j in range(k)) for k in range(1))",
+    "sum(prod(y for j in range(k, 0)) for k in range(3))",
     "min(range(0))",
     "max(range(0))",
     "max(range(10, 0, -2))",

@@ -437,9 +437,14 @@ fn enormous_results_are_refused_before_they_are_computed() {
 /// Runs parcalc with `args` under a limit of `limit_kib` KiB of address space (`ulimit -v`), so
 /// that a test of memory exhaustion neither depends on the machine's memory nor takes any of it.
 fn run_with_address_space(limit_kib: u64, args: &[&str]) -> Run {
+    run_with_limit("-v", limit_kib, args)
+}
+
+/// Runs parcalc with `args` under `ulimit {option} {limit_kib}`.
+fn run_with_limit(option: &str, limit_kib: u64, args: &[&str]) -> Run {
     let output = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("ulimit -v {limit_kib} && exec \"$0\" \"$@\""))
+        .arg(format!("ulimit {option} {limit_kib} && exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_parcalc"))
         .args(args)
         .env("NO_COLOR", "1")
@@ -628,4 +633,79 @@ fn closed_stderr_is_not_a_panic() {
         Err(error) => panic!("parcalc did not finish: {error}"),
     };
     assert_eq!(status.code(), Some(1), "{status}");
+}
+
+/// Regression: a float reduction over 10^12 elements aborted at once ("memory allocation of
+/// 187500000000 bytes failed"), a chunk's values allocated whole. Each form runs, on every
+/// door's path (one expression, a program), until SIGINT stops it: exit status 130, no abort.
+#[test]
+fn float_reductions_over_a_trillion_elements_run_until_interrupted() {
+    use std::process::{Command, Stdio};
+    let forms = [
+        vec!["-e", "sum(sqrt(k) for k in range(10^12))"],
+        vec!["-e", "sum(1.0 for k in range(10^12))"],
+        vec!["-e", "prod(1.0 for k in range(10^12))"],
+        vec![
+            "-e",
+            "a = 2",
+            "-e",
+            "sum(k * 0.5 + a for k in range(10^12))",
+        ],
+    ];
+    for args in forms {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_parcalc"))
+            .args(["--workers", "2"])
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the parcalc binary runs");
+        // Running for a fifth of a second of CPU time is well past the allocation that failed.
+        let started = std::time::Instant::now();
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                let output = child.wait_with_output().expect("parcalc ends");
+                panic!(
+                    "{args:?} ended on its own ({status:?}): {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            match crate::cli::cpu_ticks(child.id()) {
+                Some(ticks) if ticks >= 20 => break,
+                _ if started.elapsed() >= std::time::Duration::from_secs(30) => break,
+                _ => std::thread::sleep(std::time::Duration::from_millis(10)),
+            }
+        }
+        crate::cli::send_signal("INT", child.id());
+        let output = child.wait_with_output().expect("parcalc ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(130), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("memory allocation") && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// Regression: a float reduction kept every value of its later chunks (1.2 GB for 10^8
+/// elements, 120 MB for 10^7). Under 64 MiB of data (`ulimit -d`: the heap and every private
+/// writable mapping) `sum(k * 0.5 for k in range(10^7))` gives Python's value; `bench/run.py`
+/// measures the peak for 10^8. (`ulimit -v` would count the allocator's reserved arenas, and
+/// under it the allocator retries a failing reservation on every allocation.)
+#[test]
+fn a_float_reduction_runs_in_bounded_memory() {
+    let run = run_with_limit(
+        "-d",
+        64 << 10,
+        &["--workers", "2", "-e", "sum(k * 0.5 for k in range(10^7))"],
+    );
+    assert_eq!(
+        (run.stdout.as_str(), run.status),
+        ("24999997500000.0\n", Some(0)),
+        "{}",
+        run.stderr
+    );
 }

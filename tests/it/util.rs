@@ -51,6 +51,8 @@ impl Test {
             .env("NO_COLOR", "1")
             // Charts are drawn to COLUMNS when it is set: tests choose it themselves.
             .env_remove("COLUMNS")
+            // No configuration file but a test's own.
+            .env("XDG_CONFIG_HOME", "/nonexistent/parcalc-tests")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

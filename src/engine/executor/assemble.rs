@@ -408,13 +408,17 @@ fn ending(
 /// order, assembled on the pool when there are many.
 fn single_tree(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>) -> Trace {
     use rayon::prelude::*;
-    // The values move into the trace when nothing else holds the block (always, once the
-    // evaluation has ended); they are copied otherwise.
-    let values: Option<Vec<OnceLock<Value>>> = finished
+    // The values and the edges move into the trace when nothing else holds the block (always,
+    // once the evaluation has ended); they are copied otherwise.
+    let (values, taken_deps) = finished
         .blocks
         .first_mut()
         .and_then(Arc::get_mut)
-        .map(|block| std::mem::take(&mut block.values).into_vec());
+        .map(|block| {
+            let values: Vec<OnceLock<Value>> = std::mem::take(&mut block.values).into_vec();
+            (values, std::mem::take(&mut block.deps))
+        })
+        .unzip();
     let finished = &*finished;
     let Some(block) = finished.blocks.first() else {
         return Trace::new(layout.n_workers, Arc::clone(layout.source));
@@ -424,12 +428,13 @@ fn single_tree(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>) -> Tra
     };
     let ast = &tree.ast;
     let plan = &tree.plan;
+    let all_deps: &[u32] = taken_deps.as_deref().unwrap_or(&block.deps);
     let offset = layout.offsets[0];
     let shift = |span: Span| Span::new(offset + span.start as usize, offset + span.end as usize);
     let record = |task: usize| {
         let root = NodeId(plan.roots[task]);
         let (start_ns, state, worker, end_ns) = slot(block, task);
-        let deps = block.deps(task as u32);
+        let deps = &all_deps[block.deps_start[task] as usize..block.deps_start[task + 1] as usize];
         TaskRecord {
             root,
             n_nodes: plan.n_ops[task],
@@ -472,7 +477,7 @@ fn single_tree(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>) -> Tra
         Arc::clone(layout.source),
         wall_ns,
         tasks,
-        block.deps.to_vec(),
+        taken_deps.map_or_else(|| block.deps.to_vec(), Vec::from),
         values,
     );
     trace.ending = ending(finished, &|_, task| Some(task), layout);

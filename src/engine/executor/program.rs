@@ -46,7 +46,7 @@ pub(crate) struct Statement {
     /// The block of its tree.
     pub(crate) block: u32,
     /// For each task of its block, the names it reads that earlier statements bind:
-    /// `(name index, statement)`; empty when it reads none.
+    /// `(name index, statement)`; empty, or no list at all, when it reads none.
     pub(crate) reads: Vec<Vec<(u32, u32)>>,
     /// The first failure (by path), and the task that raised it: `(block, task)`.
     failure: Mutex<Option<(Failure, u32, u32)>>,
@@ -427,15 +427,18 @@ fn plan_of(ast: &Ast, grain: u32) -> Plan {
 }
 
 /// For each task of `plan`, the names its group reads whose versions other statements bind:
-/// `(name index, statement)`, each name once; empty when no name is bound by another.
+/// `(name index, statement)`, each name once; no list at all when no name is bound by another
+/// (read it with `get`).
 fn task_reads(ast: &Ast, plan: &Plan, inputs: &[Version]) -> Vec<Vec<(u32, u32)>> {
-    let mut reads = vec![Vec::new(); plan.n_tasks()];
     if !inputs
         .iter()
         .any(|version| matches!(version, Version::Bound(_)))
     {
-        return reads;
+        // No list per task: a statement of a million tasks reading no other's names (a
+        // one-line expression) allocates nothing here.
+        return Vec::new();
     }
+    let mut reads = vec![Vec::new(); plan.n_tasks()];
     for (task, read) in reads.iter_mut().enumerate() {
         let root = plan.roots[task];
         let mut index = ast.first_of(NodeId(root)).0;

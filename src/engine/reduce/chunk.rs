@@ -250,7 +250,10 @@ impl<E: Env + ?Sized> Chunking<'_, E> {
 
     /// Maps and folds elements `lo..hi`. `Ok(None)` when told to stop.
     // The cases of a chunk's fold, in order: a formula, the first chunk, extremes, later chunks.
-    #[allow(clippy::too_many_lines)]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the cases of a chunk's fold, in order"
+    )]
     pub(crate) fn map_chunk<H: Hooks>(
         &self,
         lo: u64,
