@@ -166,6 +166,9 @@ pub enum ErrorKind {
         given: usize,
         wanted: Arity,
     },
+    /// `def` or `lambda`: Python's user functions, which parcalc does not read yet.
+    #[error("user functions ('{keyword}') are not supported yet: parcalc has no def or lambda")]
+    FunctionsUnsupported { keyword: &'static str },
     #[error("'{name}' is a function name and cannot be assigned")]
     ReservedName { name: Box<str> },
     /// Parentheses, or runs of prefix and `^` operators, nested deeper than `limit`.

@@ -424,6 +424,11 @@ pub const KEYWORDS: &[&str] = &[
     "with", "yield",
 ];
 
+/// The keywords that have a meaning in parcalc's expressions, which Tab completes.
+pub const EXPRESSION_KEYWORDS: &[&str] = &[
+    "and", "else", "False", "for", "if", "in", "not", "or", "True",
+];
+
 pub fn is_keyword(name: &str) -> bool {
     KEYWORDS.contains(&name)
 }

@@ -334,10 +334,11 @@ fn str_binary(op: BinaryOp, lhs: &Value, rhs: &Value, limits: &Limits) -> Result
             } else {
                 u64::try_from(count).unwrap_or(u64::MAX)
             };
-            guard::check(
-                (text.len() as u64).saturating_mul(count).saturating_mul(8),
-                limits,
-            )?;
+            let bits = (text.len() as u64)
+                .checked_mul(count)
+                .and_then(|chars| chars.checked_mul(8))
+                .ok_or_else(|| guard::beyond_counting(limits))?;
+            guard::check(bits, limits)?;
             Ok(Value::Str(text.repeat(count as usize).into()))
         }
         (BinaryOp::Mul, Value::Str(_), other) | (BinaryOp::Mul, other, Value::Str(_)) => {

@@ -27,7 +27,7 @@ pub(crate) fn abbreviate_value(value: &Value) -> String {
 }
 
 /// About how many digits `value` prints with (an integer's from its size in bits, so at once;
-/// one for a float, whose repr is short).
+/// one for a float or a bool, whose repr is short; a string's length).
 pub(crate) fn digits_about(value: &Value) -> u64 {
     match value {
         Value::Int(int) => {

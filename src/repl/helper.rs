@@ -240,6 +240,16 @@ impl ReplHelper {
                     replacement: format!("{}(", function.name),
                 }),
         );
+        // The words of expressions, after a space or at the start (not inside a name).
+        pairs.extend(
+            ops::EXPRESSION_KEYWORDS
+                .iter()
+                .filter(|keyword| keyword.starts_with(word) && **keyword != word)
+                .map(|keyword| Pair {
+                    display: (*keyword).to_string(),
+                    replacement: (*keyword).to_string(),
+                }),
+        );
         pairs.extend(
             ops::CONSTANTS
                 .iter()
@@ -329,6 +339,7 @@ pub(crate) fn tokens(line: &str) -> Vec<(Highlight, Range<usize>)> {
             TokenKind::Name if Builtin::from_name(token.text(line)).is_some() => {
                 Highlight::Function
             }
+            TokenKind::Name if matches!(token.text(line), "True" | "False") => Highlight::Number,
             TokenKind::Name if ops::is_keyword(token.text(line)) => Highlight::Operator,
             TokenKind::Name if ops::constant(token.text(line)).is_some() => Highlight::Number,
             TokenKind::Name => Highlight::Name,
@@ -468,6 +479,19 @@ mod test {
         );
         check_tokens(" :trace on", &[(Command, ":trace"), (Name, "on")]);
         check_tokens(
+            "x if not x <= True else False",
+            &[
+                (Name, "x"),
+                (Operator, "if"),
+                (Operator, "not"),
+                (Name, "x"),
+                (Operator, "<="),
+                (Number, "True"),
+                (Operator, "else"),
+                (Number, "False"),
+            ],
+        );
+        check_tokens(
             "1_000 - .5",
             &[(Number, "1_000"), (Operator, "-"), (Number, ".5")],
         );
@@ -513,6 +537,14 @@ mod test {
             .map(|pair| format!("{}{}", &line[..start], pair.replacement))
             .collect();
         assert_eq!(completed, expected);
+    }
+
+    #[test]
+    fn the_words_of_expressions_complete() {
+        let helper = ReplHelper::new(Color::Never);
+        check_completion(&helper, "1 if x el", &["1 if x else"]);
+        check_completion(&helper, "x an", &["x and"]);
+        check_completion(&helper, "Tr", &["True"]);
     }
 
     #[test]

@@ -104,12 +104,13 @@ pub(crate) fn run_file(
 }
 
 /// Writes every variable of `session` but `_` to `path`, one `name = value` line each, in name
-/// order (values print as Python's `repr`, so they read back exact). How many it wrote.
+/// order (values print as Python's `repr`, so they read back exact). A string (from `hex`,
+/// `oct` or `bin`) is left out: parcalc reads no string literal back. How many it wrote.
 pub(crate) fn save(session: &Session, path: &Path) -> std::io::Result<usize> {
     let mut text = String::from("# parcalc session: :load this file to get these variables back\n");
     let mut n_saved = 0;
     for (name, value) in session.vars() {
-        if name == "_" {
+        if name == "_" || matches!(value, crate::num::Value::Str(_)) {
             continue;
         }
         let _ = writeln!(text, "{name} = {value}");

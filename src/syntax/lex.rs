@@ -25,7 +25,7 @@ pub(crate) enum TokenKind {
     Number,
     /// A name: a letter or `_`, then letters, digits and `_` (ASCII).
     Name,
-    /// An operator: `+ - * / // % ^ ** & | << >> ~`.
+    /// An operator: `+ - * / // % ^ ** & | << >> ~` and the comparisons `< <= > >= == !=`.
     Operator,
     Open,
     Close,
@@ -191,8 +191,11 @@ enum Class {
     Operator,
     /// `*` or `/`: an operator of one byte, or of two when doubled (`**`, `//`).
     MaybeDouble,
-    /// `<` or `>`: an operator when doubled (`<<`, `>>`), else unknown.
+    /// `<` or `>`: a shift when doubled (`<<`, `>>`), else a comparison (`<`, `<=`, `>`,
+    /// `>=`).
     Shift,
+    /// `!`: an operator in `!=`, else unknown.
+    Bang,
     /// Any other ASCII byte.
     Other,
     /// A byte of a multi-byte character (or not UTF-8).
@@ -217,6 +220,7 @@ const CLASSES: [Class; 256] = {
             b'+' | b'-' | b'%' | b'^' | b'&' | b'|' | b'~' => Class::Operator,
             b'*' | b'/' => Class::MaybeDouble,
             b'<' | b'>' => Class::Shift,
+            b'!' => Class::Bang,
             0x80..=0xff => Class::High,
             _ => Class::Other,
         };
@@ -258,12 +262,16 @@ impl Iterator for Lexer<'_> {
             Class::Open => (TokenKind::Open, start + 1),
             Class::Close => (TokenKind::Close, start + 1),
             Class::Comma => (TokenKind::Comma, start + 1),
+            // `==`, `<<`, `>>`, `<=`, `>=`, `!=`.
+            Class::Equals | Class::Shift if doubled() => (TokenKind::Operator, start + 2),
+            Class::Shift | Class::Bang if bytes.get(start + 1) == Some(&b'=') => {
+                (TokenKind::Operator, start + 2)
+            }
             Class::Equals => (TokenKind::Equals, start + 1),
-            Class::Operator => (TokenKind::Operator, start + 1),
+            Class::Operator | Class::Shift => (TokenKind::Operator, start + 1),
             Class::MaybeDouble => (TokenKind::Operator, start + 1 + usize::from(doubled())),
-            Class::Shift if doubled() => (TokenKind::Operator, start + 2),
             Class::High => (TokenKind::Unknown, start + self.char_len(start)),
-            Class::Dot | Class::Shift | Class::Other => (TokenKind::Unknown, start + 1),
+            Class::Dot | Class::Bang | Class::Other => (TokenKind::Unknown, start + 1),
         };
         self.pos = end;
         Some(Token { kind, start, end })
@@ -458,12 +466,32 @@ mod test {
             &[(Number, "1"), (Name, "e"), (Operator, "+"), (Number, "2")],
         );
         check(
-            "é€1 <",
+            "é€1 !",
             &[
                 (Unknown, "é"),
                 (Unknown, "€"),
                 (Number, "1"),
-                (Unknown, "<"),
+                (Unknown, "!"),
+            ],
+        );
+        check(
+            "1 < 2 <= 3 == 3 != 4 >= x > y = z",
+            &[
+                (Number, "1"),
+                (Operator, "<"),
+                (Number, "2"),
+                (Operator, "<="),
+                (Number, "3"),
+                (Operator, "=="),
+                (Number, "3"),
+                (Operator, "!="),
+                (Number, "4"),
+                (Operator, ">="),
+                (Name, "x"),
+                (Operator, ">"),
+                (Name, "y"),
+                (Equals, "="),
+                (Name, "z"),
             ],
         );
         check(

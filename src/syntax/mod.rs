@@ -268,6 +268,19 @@ fn pest_error(error: &pest::error::Error<Rule>, source: &str) -> Error {
     if leading_zeros(found) {
         return Error::new(ErrorKind::LeadingZeros, span);
     }
+    // A user function, Python's way: say that it is not supported, where it starts.
+    if let Some(token) = lex::tokens(source)
+        .filter(|token| token.kind == TokenKind::Name)
+        .find(|token| matches!(token.text(source), "def" | "lambda"))
+    {
+        let keyword = if token.text(source) == "def" {
+            "def"
+        } else {
+            "lambda"
+        };
+        let span = Span::new(token.start, token.end);
+        return Error::new(ErrorKind::FunctionsUnsupported { keyword }, span);
+    }
     if let Some(kind) = hint(source, found, span) {
         return Error::new(kind, span);
     }

@@ -820,6 +820,23 @@ proptest! {
 }
 
 #[test]
+fn user_functions_are_refused_clearly() {
+    for (text, keyword) in [
+        ("def f(x): return x * x", "def"),
+        ("f = lambda x: x * x", "lambda"),
+        ("twice = lambda g, x: g(g(x))", "lambda"),
+    ] {
+        let error = super::parse_statement(text).expect_err(text);
+        assert_eq!(
+            error.kind,
+            ErrorKind::FunctionsUnsupported { keyword },
+            "{text}"
+        );
+        assert_eq!(&text[error.span.range()], keyword);
+    }
+}
+
+#[test]
 fn semicolons_split_statements_outside_parentheses_and_comments() {
     let split = |text: &str| -> Vec<(usize, String)> {
         super::split_statements(text)

@@ -64,6 +64,24 @@ fn a_loaded_files_errors_name_their_line() {
 }
 
 #[test]
+fn a_loaded_file_separates_statements_with_semicolons() {
+    let folder = folder("semicolons");
+    let file = folder.join("semi.calc");
+    std::fs::write(
+        &file,
+        "a = 2; b = a > 1
+c = 5; 1 / 0
+",
+    )
+    .unwrap();
+    let mut repl = Repl::start(&["-w", "2"]);
+    repl.line(&format!(":load {}", file.display()));
+    repl.expect(&format!("{}:2: error: division by zero", file.display()));
+    repl.expect("» ");
+    repl.check("a + b + c", "8");
+}
+
+#[test]
 fn interactive_flag_runs_the_file_then_opens_the_prompt() {
     let folder = folder("interactive");
     let file = folder.join("start.calc");

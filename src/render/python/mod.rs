@@ -260,8 +260,7 @@ enum Piece {
 /// Written with an explicit stack of pieces (text and nodes still to write), in text order, so
 /// that the length of the tree's deepest path costs heap, not native stack, and the time is
 /// linear in the size of the output.
-// One arm per kind of node.
-#[allow(clippy::too_many_lines)]
+#[expect(clippy::too_many_lines, reason = "one arm per kind of node")]
 fn expression(ast: &Ast, id: NodeId, env: &[Value]) -> String {
     let mut out = String::new();
     let mut stack = vec![Piece::Node(id)];
