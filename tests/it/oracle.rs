@@ -1053,20 +1053,16 @@ fn language_lines() -> Vec<String> {
     lines
 }
 
-#[test]
-fn language_matches_python() {
-    let lines = language_lines();
-    let Some(answers) = run_python_lines(&lines, "language") else {
-        python_missing();
-        return;
-    };
+/// Each of `lines` evaluated in turn in one session, beside what Python answered for it: the
+/// lines whose value or error class differs, each with both answers.
+fn mismatches_with(lines: &[String], answers: &[String]) -> Vec<String> {
     let mut session = match Session::new(2, EvalOptions::default()) {
         Ok(session) => session,
         Err(error) => panic!("cannot start a session: {error}"),
     };
-    let mismatches: Vec<String> = lines
+    lines
         .iter()
-        .zip(&answers)
+        .zip(answers)
         .filter_map(|(line, python)| {
             let ours = match session.eval_line(line) {
                 Ok(Some(outcome)) => outcome.value.to_string(),
@@ -1075,12 +1071,16 @@ fn language_matches_python() {
             };
             (ours != *python).then(|| format!("{line}\n  python:  {python}\n  parcalc: {ours}"))
         })
-        .collect();
+        .collect()
+}
+
+/// Fails with the first mismatches, if any, out of `n_lines` compared.
+#[track_caller]
+fn assert_no_mismatch(mismatches: &[String], n_lines: usize) {
     assert!(
         mismatches.is_empty(),
-        "{} of {} expressions differ from python3; the first ones:\n{}",
+        "{} of {n_lines} expressions differ from python3; the first ones:\n{}",
         mismatches.len(),
-        lines.len(),
         mismatches
             .iter()
             .take(25)
@@ -1088,6 +1088,17 @@ fn language_matches_python() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+#[test]
+fn language_matches_python() {
+    let lines = language_lines();
+    let Some(answers) = run_python_lines(&lines, "language") else {
+        python_missing();
+        return;
+    };
+    let mismatches = mismatches_with(&lines, &answers);
+    assert_no_mismatch(&mismatches, lines.len());
 }
 
 // Comparisons, booleans and the lazy forms: chains of comparisons, `and`, `or`, `not`,
@@ -1421,22 +1432,7 @@ fn logic_matches_python() {
         python_missing();
         return;
     };
-    let mut session = match Session::new(2, EvalOptions::default()) {
-        Ok(session) => session,
-        Err(error) => panic!("cannot start a session: {error}"),
-    };
-    let mismatches: Vec<String> = lines
-        .iter()
-        .zip(&answers)
-        .filter_map(|(line, python)| {
-            let ours = match session.eval_line(line) {
-                Ok(Some(outcome)) => outcome.value.to_string(),
-                Ok(None) => "nothing".to_owned(),
-                Err(error) => error_class(&error.kind),
-            };
-            (ours != *python).then(|| format!("{line}\n  python:  {python}\n  parcalc: {ours}"))
-        })
-        .collect();
+    let mismatches = mismatches_with(&lines, &answers);
     let errors = answers
         .iter()
         .filter(|answer| answer.starts_with("error"))
@@ -1446,18 +1442,7 @@ fn logic_matches_python() {
         "{errors} errors of {}",
         lines.len()
     );
-    assert!(
-        mismatches.is_empty(),
-        "{} of {} expressions differ from python3; the first ones:\n{}",
-        mismatches.len(),
-        lines.len(),
-        mismatches
-            .iter()
-            .take(25)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_mismatch(&mismatches, lines.len());
 }
 
 /// Errors whose message, not only its class, is Python's own: arguments of `perm` and `comb`,
