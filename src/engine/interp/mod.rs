@@ -17,6 +17,10 @@
 //! This module evaluates; it neither schedules nor records. A task that may hand part of its
 //! work to other tasks (a reduction cut into chunks) asks to stop before its root and gets the
 //! root's operands back ([`Outcome::Fork`]); the executor does the rest.
+//!
+//! Beside the loop (`run`, here): `lazy` says which operand of a lazy node runs next,
+//! `clauses` runs the nested loops of a generator with several clauses, and `operator` holds
+//! the fast paths (a task of one operator, the fold of a plain range).
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -29,6 +33,15 @@ use crate::engine::reduce::fold::{Fold, empty};
 use crate::engine::reduce::range::Range;
 use crate::error::{Error, ErrorKind, NumError};
 use crate::num::{Int, Limits, Value};
+
+mod clauses;
+mod lazy;
+mod operator;
+
+use clauses::{Level, LoopStep, Loops, Phase, loops_advance, loops_next};
+use lazy::{Lazy, Next, lazy_next, lazy_operand, lazy_start};
+use operator::fold_plain;
+pub(crate) use operator::{Given, run_operator};
 
 /// How often (in elements) a long fold asks whether to stop.
 pub(crate) const STOP_CHECK_ELEMENTS: u64 = 1024;
@@ -150,160 +163,6 @@ struct Frame<'a> {
     /// For a generator with clauses after its first `for`: its loops and what the operand
     /// being evaluated (`body_first..=body_root`) is for.
     clauses: Option<Box<Loops>>,
-}
-
-/// The state of a generator with several `for` or `if` clauses: nested loops, run as Python
-/// runs them, one operand (a condition, a bound of a range, the body) at a time.
-struct Loops {
-    /// The open `for` clauses, outermost first.
-    levels: Vec<Level>,
-    phase: Phase,
-    /// Bodies evaluated so far: the element a failure in the body names.
-    count: u64,
-}
-
-/// An open `for` of a generator: its range, the element its variable holds, and the clause
-/// after it.
-struct Level {
-    next_clause: usize,
-    slot: usize,
-    range: Range,
-    element: u64,
-}
-
-/// What the operand a generator's frame evaluates is for.
-enum Phase {
-    Body,
-    /// The condition of clause `.0`.
-    Cond(usize),
-    /// Argument `arg` of the range of clause `clause`; `values` holds the arguments before it.
-    Bound {
-        clause: usize,
-        arg: usize,
-        values: Vec<Value>,
-    },
-}
-
-/// Where a generator goes next: to evaluate the operand rooted here, or to its end.
-enum LoopStep {
-    Operand(NodeId),
-    Finished,
-}
-
-/// Runs the clauses of reduction `slot` from clause `from` on: the next condition or range to
-/// evaluate, or the body when no clause is left.
-fn loops_advance(ast: &Ast, slot: usize, loops: &mut Loops, from: usize) -> LoopStep {
-    let reduction = &ast.reductions[slot];
-    match reduction.clauses.get(from) {
-        Some(Clause::If(cond)) => {
-            loops.phase = Phase::Cond(from);
-            LoopStep::Operand(*cond)
-        }
-        Some(Clause::For(for_slot)) => {
-            let args = ast.range_args(&ast.reductions[*for_slot as usize]);
-            loops.phase = Phase::Bound {
-                clause: from,
-                arg: 0,
-                values: Vec::with_capacity(args.len()),
-            };
-            match args.first() {
-                Some(&arg) => LoopStep::Operand(arg),
-                None => LoopStep::Finished,
-            }
-        }
-        None => {
-            loops.phase = Phase::Body;
-            loops.count += 1;
-            match reduction.body {
-                Some(body) => LoopStep::Operand(body),
-                None => LoopStep::Finished,
-            }
-        }
-    }
-}
-
-/// The next element of the innermost open `for` (closing those that are done).
-fn loops_next(ast: &Ast, slot: usize, loops: &mut Loops, locals: &mut [Value]) -> LoopStep {
-    loop {
-        let Some(level) = loops.levels.last_mut() else {
-            return LoopStep::Finished;
-        };
-        if level.element + 1 < level.range.len {
-            level.element += 1;
-            locals[level.slot] = Value::Int(level.range.at(level.element));
-            let next = level.next_clause;
-            return loops_advance(ast, slot, loops, next);
-        }
-        loops.levels.pop();
-    }
-}
-
-/// A lazy node (`and`, `or`, a conditional, a chain of comparisons) running its operands one
-/// at a time: `step` is the operand being evaluated (in the order of
-/// [`Ast::for_each_operand`]), whose root is `end`.
-struct Lazy<'a> {
-    node: u32,
-    step: usize,
-    end: u32,
-    /// In a chain, the value of the operand before the one being evaluated.
-    held: Option<Value>,
-    /// The cursor of the loop around the node, restored after it.
-    outer_skip: BodySkip<'a>,
-}
-
-/// What a lazy node does once operand `step` has the value `value`.
-enum Next {
-    /// Evaluate this operand next.
-    Operand(usize),
-    /// The node's value.
-    Done(Value),
-}
-
-/// The operand of lazy node `id` evaluated first: the condition of a conditional, else the
-/// first.
-fn lazy_start(ast: &Ast, id: NodeId) -> usize {
-    usize::from(matches!(ast.node(id), Node::IfElse { .. }))
-}
-
-/// The `step`-th operand of lazy node `id`.
-fn lazy_operand(ast: &Ast, id: NodeId, step: usize) -> NodeId {
-    match *ast.node(id) {
-        Node::And { lhs, rhs } | Node::Or { lhs, rhs } => [lhs, rhs][step.min(1)],
-        Node::IfElse { body, cond, orelse } => [body, cond, orelse][step.min(2)],
-        Node::Chain(index) => {
-            let operands = ast.chain_operands(&ast.chains[index as usize]);
-            operands[step.min(operands.len() - 1)]
-        }
-        _ => id,
-    }
-}
-
-/// Python's rule for lazy node `id` once operand `step` has the value `value`.
-fn lazy_next(ast: &Ast, id: NodeId, lazy: &mut Lazy<'_>, value: Value) -> Result<Next, Error> {
-    let step = lazy.step;
-    Ok(match ast.node(id) {
-        Node::And { .. } if step == 0 && value.is_true() => Next::Operand(1),
-        Node::Or { .. } if step == 0 && !value.is_true() => Next::Operand(1),
-        Node::IfElse { .. } if step == 1 => Next::Operand(if value.is_true() { 0 } else { 2 }),
-        Node::Chain(index) => {
-            let chain = &ast.chains[*index as usize];
-            let Some(held) = lazy.held.take() else {
-                lazy.held = Some(value);
-                return Ok(Next::Operand(1));
-            };
-            let holds = crate::num::compare_op(chain.ops[step - 1], &held, &value)
-                .map_err(|error| Error::new(error, chain.op_spans[step - 1]))?;
-            if !holds {
-                Next::Done(Value::Bool(false))
-            } else if step == chain.ops.len() {
-                Next::Done(Value::Bool(true))
-            } else {
-                lazy.held = Some(value);
-                Next::Operand(step + 1)
-            }
-        }
-        _ => Next::Done(value),
-    })
 }
 
 /// The path of a failure at `node` under the open frames, outermost first.
@@ -697,144 +556,6 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
     }
     let value = stack.pop().ok_or_else(|| internal(ast, root))?;
     Ok(Outcome::Value(value.into_owned()))
-}
-
-/// A value handed in for the subtree rooted at `root` (see [`run_operator`]).
-pub(crate) type Given<'v> = (u32, Option<&'v Value>);
-
-/// One operand of [`run_operator`]'s operator.
-enum Fetched<'v> {
-    Value(Cow<'v, Value>),
-    /// Handed in without a value.
-    Missing,
-    Failed(Failure),
-    /// Neither a leaf nor handed in: not a stretch of one operator.
-    Deeper,
-}
-
-impl Fetched<'_> {
-    /// What an operand that is not a value makes of the whole stretch.
-    fn outcome(self) -> Option<Result<Outcome, Failure>> {
-        match self {
-            Fetched::Missing => Some(Ok(Outcome::Missing)),
-            Fetched::Failed(failure) => Some(Err(failure)),
-            Fetched::Value(_) | Fetched::Deeper => None,
-        }
-    }
-}
-
-/// Operand `child`: the value handed in for it, or the leaf itself.
-fn fetch<'v, E: Env + ?Sized>(
-    ast: &Ast,
-    child: NodeId,
-    given: &[Given<'v>],
-    env: &E,
-    limits: &Limits,
-) -> Fetched<'v> {
-    if let Some(&(_, value)) = given.iter().find(|&&(root, _)| root == child.0) {
-        return value.map_or(Fetched::Missing, |value| {
-            Fetched::Value(Cow::Borrowed(value))
-        });
-    }
-    if !ast.is_leaf(child) {
-        return Fetched::Deeper;
-    }
-    match eval_node(ast, child, env, &[], limits, |_| {
-        unreachable!("a leaf has no operands")
-    }) {
-        Ok(value) => Fetched::Value(Cow::Owned(value)),
-        Err(error) => Fetched::Failed(Failure::at(child.0, error)),
-    }
-}
-
-/// [`run`] for the commonest task at grain 1: one unary or binary operator whose operands are
-/// leaves or handed in (`given`: the roots of operand subtrees with their values), evaluated
-/// without the loop's machinery, with the same outcome. `None` for any other shape.
-pub(crate) fn run_operator<E: Env + ?Sized, H: Hooks>(
-    stretch: &Stretch<'_, E>,
-    given: &[Given<'_>],
-    hooks: &H,
-) -> Option<Result<Outcome, Failure>> {
-    let ast = stretch.ast;
-    let id = NodeId(stretch.root);
-    let (env, limits) = (stretch.env, stretch.limits);
-    let at = |error| Failure::at(id.0, Error::new(error, ast.op_span(id)));
-    let result = match *ast.node(id) {
-        Node::Binary { op, lhs, rhs } => {
-            stretch.current.set(lhs.0);
-            let lhs = match fetch(ast, lhs, given, env, limits) {
-                Fetched::Value(value) => value,
-                other => return other.outcome(),
-            };
-            stretch.current.set(rhs.0);
-            let rhs = match fetch(ast, rhs, given, env, limits) {
-                Fetched::Value(value) => value,
-                other => return other.outcome(),
-            };
-            stretch.current.set(id.0);
-            if !hooks.operator(id.0) {
-                return Some(Ok(Outcome::Stopped));
-            }
-            crate::num::binary(op, &lhs, &rhs, limits).map_err(at)
-        }
-        Node::Unary { op, operand } => {
-            stretch.current.set(operand.0);
-            let operand = match fetch(ast, operand, given, env, limits) {
-                Fetched::Value(value) => value,
-                other => return other.outcome(),
-            };
-            stretch.current.set(id.0);
-            if !hooks.operator(id.0) {
-                return Some(Ok(Outcome::Stopped));
-            }
-            crate::num::unary(op, &operand).map_err(at)
-        }
-        _ => return None,
-    };
-    Some(result.map(Outcome::Value))
-}
-
-/// The fold of a plain `range`'s elements: by formula where one applies, else element by
-/// element. `None` when told to stop; the inner result is the fold's end (its check against
-/// the limit); a failing step is `Err((element, error))`.
-fn fold_plain<H: Hooks>(
-    range: &Range,
-    mut fold: Fold,
-    limits: &Limits,
-    hooks: &H,
-) -> Result<Option<Result<Value, NumError>>, (u64, NumError)> {
-    let func = fold.func();
-    if range.len == 0 {
-        return Ok(Some(if matches!(func, Reducer::Min | Reducer::Max) {
-            empty(func)
-        } else {
-            fold.finish(limits)
-        }));
-    }
-    // A formula regroups the sum: exact only from an int (or no) start.
-    if !hooks.paced() && fold.regroupable() {
-        match range.formula(func, 0, range.len, limits.max_bits) {
-            Ok(Some(value)) => {
-                fold.push(Value::Int(value), limits)
-                    .map_err(|error| (range.len - 1, error))?;
-                return Ok(Some(fold.finish(limits)));
-            }
-            Ok(None) => {}
-            // A product of positive ints over the limit: no zero can come to save it.
-            Err(error) => return Ok(Some(Err(error))),
-        }
-    }
-    for element in 0..range.len {
-        if hooks.paced() && !hooks.element() {
-            return Ok(None);
-        }
-        if element.is_multiple_of(STOP_CHECK_ELEMENTS) && element > 0 && hooks.stop() {
-            return Ok(None);
-        }
-        fold.push(Value::Int(range.at(element)), limits)
-            .map_err(|error| (element, error))?;
-    }
-    Ok(Some(fold.finish(limits)))
 }
 
 fn internal(ast: &Ast, node: u32) -> Failure {
