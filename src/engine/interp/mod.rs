@@ -165,6 +165,26 @@ struct Frame<'a> {
     clauses: Option<Box<Loops>>,
 }
 
+/// Closes the innermost reduction, all its elements folded: its value goes on the stack.
+/// Returns where the loop goes on (the node after the reduction) with the cursor it had
+/// there, or `None` with no frame open.
+fn close_frame<'a>(
+    ast: &'a Ast,
+    frames: &mut Vec<Frame<'a>>,
+    stack: &mut Vec<Cow<'_, Value>>,
+    limits: &Limits,
+) -> Result<Option<(u32, BodySkip<'a>)>, Failure> {
+    let Some(frame) = frames.pop() else {
+        return Ok(None);
+    };
+    let value = frame.fold.finish(limits).map_err(|error| {
+        let error = Error::new(error, ast.op_span(NodeId(frame.node)));
+        under_frames(frames, Failure::after_elements(frame.node, error))
+    })?;
+    stack.push(Cow::Owned(value));
+    Ok(Some((frame.node + 1, frame.outer_skip)))
+}
+
 /// The path of a failure at `node` under the open frames, outermost first.
 fn under_frames(frames: &[Frame<'_>], failure: Failure) -> Failure {
     frames.iter().rev().fold(failure, |failure, frame| {
@@ -328,16 +348,11 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
                     skip = BodySkip::new(ast, first, Some((first, root.0)));
                 }
                 LoopStep::Finished => {
-                    let Some(frame) = frames.pop() else {
+                    let Some((after, outer_skip)) = close_frame(ast, &mut frames, stack, limits)?
+                    else {
                         break;
                     };
-                    let value = frame.fold.finish(limits).map_err(|error| {
-                        let error = Error::new(error, ast.op_span(NodeId(frame.node)));
-                        under_frames(&frames, Failure::after_elements(frame.node, error))
-                    })?;
-                    stack.push(Cow::Owned(value));
-                    index = frame.node + 1;
-                    skip = frame.outer_skip;
+                    (index, skip) = (after, outer_skip);
                 }
             }
             continue;
@@ -377,16 +392,10 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
                 );
                 continue;
             }
-            let Some(frame) = frames.pop() else {
+            let Some((after, outer_skip)) = close_frame(ast, &mut frames, stack, limits)? else {
                 break;
             };
-            let value = frame.fold.finish(limits).map_err(|error| {
-                let error = Error::new(error, ast.op_span(NodeId(frame.node)));
-                under_frames(&frames, Failure::after_elements(frame.node, error))
-            })?;
-            stack.push(Cow::Owned(value));
-            index = frame.node + 1;
-            skip = frame.outer_skip;
+            (index, skip) = (after, outer_skip);
             continue;
         }
         if index == operand_first && frames.is_empty() {
