@@ -8,6 +8,8 @@
 //! **Invariant:** for every node, each operand id is smaller than the node's own id, and the
 //! nodes of the subtree rooted at `id` are exactly `first_of(id)..=id`.
 
+use std::sync::Arc;
+
 use crate::num::Value;
 use crate::ops::{BinaryOp, Builtin, UnaryOp};
 use crate::span::Span;
@@ -85,6 +87,15 @@ pub enum Node {
     /// [`Ast::chains`]. Each operand runs at most once, and the chain stops at the first false
     /// comparison. Lazy.
     Chain(u32),
+    /// A call of a user function, `f(x, y)`: its operands are `Ast::call_args[args_start..
+    /// args_start + 1 + n_args]`, the function (a name) first, then the arguments.
+    Apply {
+        args_start: u32,
+        n_args: u32,
+    },
+    /// `lambda x: BODY` (or a `def`): an index into [`Ast::lambdas`]. A leaf: its body is a
+    /// tree of its own, evaluated when the function is called.
+    Lambda(u32),
 }
 
 impl Node {
@@ -99,6 +110,7 @@ impl Node {
                 | Node::Name(_)
                 | Node::Local(_)
                 | Node::Bool(_)
+                | Node::Lambda(_)
         )
     }
 
@@ -217,6 +229,27 @@ impl Reduction {
     }
 }
 
+/// A user function as parsed, from `lambda x, y: BODY` or `def f(x, y): return BODY`.
+#[derive(Debug)]
+pub struct Lambda {
+    /// The `def`'s name; `None` for a `lambda` (whose name, in Python, is `<lambda>`).
+    pub name: Option<Box<str>>,
+    pub params: Arc<[Box<str>]>,
+    /// The body, a tree of its own; its spans are positions in the defining statement.
+    pub body: Ast,
+    /// For each of the body's names (`body.names`), the parameter it is, or `None` for a
+    /// global, read when the function is called (late binding, as Python's).
+    pub param_of: Box<[Option<u32>]>,
+    /// The globals the body may read, the lambdas inside it included.
+    pub free: Box<[Box<str>]>,
+    /// The text of the statement that defined it, which the body's spans index.
+    pub statement: Arc<str>,
+    /// The definition as written.
+    pub source: Arc<str>,
+    /// The body's expression as written.
+    pub body_text: Arc<str>,
+}
+
 /// A parsed expression.
 #[derive(Clone, Debug, Default)]
 pub struct Ast {
@@ -242,6 +275,12 @@ pub struct Ast {
     pub reductions: Vec<Reduction>,
     /// The chains of comparisons; [`Node::Chain`] indexes this.
     pub chains: Vec<Chain>,
+    /// The functions defined in the tree; [`Node::Lambda`] indexes this.
+    pub lambdas: Vec<Arc<Lambda>>,
+    /// In a function's body, the nodes whose operands the interpreter may evaluate in
+    /// parallel (two or more of them call functions), as `(first, node)`: the first id of the
+    /// node's subtree and the node, sorted by `first` and, for equal firsts, outermost first.
+    pub forks: Vec<(u32, u32)>,
     /// The ids of the lazy nodes (see [`Node::is_lazy`]), in increasing order.
     pub lazies: Vec<u32>,
     /// The bodies of the reductions and the operands of the lazy nodes, as `(first, root)` id
@@ -317,7 +356,8 @@ impl Ast {
             | Node::Literal(_)
             | Node::Name(_)
             | Node::Local(_)
-            | Node::Bool(_) => {}
+            | Node::Bool(_)
+            | Node::Lambda(_) => {}
             Node::Unary { operand, .. } => f(*operand),
             Node::Binary { lhs, rhs, .. } | Node::And { lhs, rhs } | Node::Or { lhs, rhs } => {
                 f(*lhs);
@@ -338,6 +378,12 @@ impl Ast {
             } => {
                 let start = *args_start as usize;
                 for &arg in &self.call_args[start..start + *n_args as usize] {
+                    f(arg);
+                }
+            }
+            Node::Apply { args_start, n_args } => {
+                let start = *args_start as usize;
+                for &arg in &self.call_args[start..=start + *n_args as usize] {
                     f(arg);
                 }
             }
@@ -364,12 +410,14 @@ impl Ast {
             | Node::Literal(_)
             | Node::Name(_)
             | Node::Local(_)
-            | Node::Bool(_) => 0,
+            | Node::Bool(_)
+            | Node::Lambda(_) => 0,
             Node::Unary { .. } => 1,
             Node::Binary { .. } | Node::And { .. } | Node::Or { .. } => 2,
             Node::IfElse { .. } => 3,
             Node::Chain(index) => self.chains[*index as usize].ops.len() + 1,
             Node::Call { n_args, .. } => *n_args as usize,
+            Node::Apply { n_args, .. } => *n_args as usize + 1,
             Node::Reduce(index) => {
                 let reduction = &self.reductions[*index as usize];
                 usize::from(reduction.body.is_some())
@@ -411,6 +459,15 @@ impl Ast {
     /// Is this node a leaf (a literal or a name)? Leaves are not tasks.
     pub fn is_leaf(&self, id: NodeId) -> bool {
         self.node(id).is_leaf()
+    }
+
+    /// Whether the tree calls or defines a user function.
+    pub fn has_functions(&self) -> bool {
+        !self.lambdas.is_empty()
+            || self
+                .nodes
+                .iter()
+                .any(|node| matches!(node, Node::Apply { .. }))
     }
 
     /// The bounds of a reduction's range, 1 to 3 node ids.

@@ -79,6 +79,11 @@ pub struct Args {
     #[arg(long, value_name = "BITS", default_value_t = Limits::default().max_bits, allow_negative_numbers = true)]
     pub max_bits: u64,
 
+    /// Most user-function calls open at once (recursion depth); one more raises
+    /// `RecursionError`. Python's limit is 1,000.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub max_depth: u32,
+
     /// Longest statement accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = crate::session::DEFAULT_MAX_INPUT_BYTES, allow_negative_numbers = true)]
     pub max_input: usize,
@@ -188,6 +193,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         delay: args.delay.unwrap_or_default(),
         limits: Limits {
             max_bits: args.max_bits,
+            max_depth: args.max_depth,
         },
         ..EvalOptions::default()
     };

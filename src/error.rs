@@ -126,12 +126,6 @@ pub enum ErrorKind {
         name: Box<str>,
         suggestion: Option<Box<str>>,
     },
-    /// A call of a function that does not exist; `suggestions` are the nearest function names.
-    #[error("unknown function '{name}'{}", did_you_mean(suggestions.iter().copied()))]
-    UnknownFunction {
-        name: Box<str>,
-        suggestions: Vec<&'static str>,
-    },
     /// One of Python's keywords where a name should be.
     #[error("'{name}' is a keyword and cannot be used as a name")]
     Keyword { name: Box<str> },
@@ -166,9 +160,26 @@ pub enum ErrorKind {
         given: usize,
         wanted: Arity,
     },
-    /// `def` or `lambda`: Python's user functions, which parcalc does not read yet.
-    #[error("user functions ('{keyword}') are not supported yet: parcalc has no def or lambda")]
-    FunctionsUnsupported { keyword: &'static str },
+    /// A part of Python's functions parcalc does not have (default and keyword arguments,
+    /// `*args`, a body of statements), by what it is.
+    #[error("{what} {} not supported: a function is def f(x, y): return EXPR or lambda x, y: EXPR", if what.ends_with('s') { "are" } else { "is" })]
+    FunctionFeature { what: &'static str },
+    /// A lambda that reads a variable of the function or generator around it: a closure.
+    #[error(
+        "closures are not supported: this lambda reads '{name}', a variable of the function or generator around it (pass it as an argument)"
+    )]
+    Closure { name: Box<str> },
+    /// Two parameters of one function with the same name, as Python words it.
+    #[error("duplicate argument '{name}' in function definition")]
+    DuplicateParameter { name: Box<str> },
+    /// More user-function calls open at once than `--max-depth`: Python's `RecursionError`.
+    #[error(
+        "maximum recursion depth exceeded (the limit is {limit}: --max-depth or :max-depth changes it)"
+    )]
+    Recursion { limit: u32 },
+    /// A call of a value that is not a function, as Python words it.
+    #[error("'{type_name}' object is not callable")]
+    NotCallable { type_name: &'static str },
     #[error("'{name}' is a function name and cannot be assigned")]
     ReservedName { name: Box<str> },
     /// Parentheses, or runs of prefix and `^` operators, nested deeper than `limit`.
@@ -265,6 +276,16 @@ pub struct Error {
     /// Whether `span` names the text the error is about; `false` for an error about the input
     /// as a whole (its size, a limit) or none at all, which is quoted with no caret.
     pub placed: bool,
+    /// The function whose body raised the error, when it is not the statement's own text:
+    /// then `span` is a position in that function's definition.
+    pub within: Option<std::sync::Arc<Within>>,
+}
+
+/// The user function an error was raised in: its name and its definition as written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Within {
+    pub function: std::sync::Arc<str>,
+    pub source: std::sync::Arc<str>,
 }
 
 impl Error {
@@ -273,6 +294,7 @@ impl Error {
             kind: kind.into(),
             span,
             placed: true,
+            within: None,
         }
     }
 
@@ -345,13 +367,6 @@ mod test {
         check(
             arity(Builtin::Min, 0, 1, None),
             "min expected at least 1 argument, got 0",
-        );
-        check(
-            ErrorKind::UnknownFunction {
-                name: "sine".into(),
-                suggestions: vec!["sin", "sinh"],
-            },
-            "unknown function 'sine' (did you mean 'sin' or 'sinh'?)",
         );
         check(
             ErrorKind::UnknownName {

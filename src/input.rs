@@ -51,7 +51,7 @@ pub fn statements(input: &[u8]) -> Vec<Piece<'_>> {
             continue;
         }
         line_no += 1;
-        if !parens.continues() {
+        if !parens.continues() && !def_header(&input[start..token.start]) {
             pieces.push(piece(&input[start..token.start], start_line));
             start = token.end;
             start_line = line_no;
@@ -62,6 +62,13 @@ pub fn statements(input: &[u8]) -> Vec<Piece<'_>> {
         pieces.push(piece(&input[start..], start_line));
     }
     pieces
+}
+
+/// Whether `text` is a `def`'s first line whose body follows on the next (`lex::def_header`);
+/// only a line starting with `def` is lexed.
+fn def_header(text: &[u8]) -> bool {
+    text.trim_ascii_start().starts_with(b"def")
+        && std::str::from_utf8(text).is_ok_and(lex::def_header)
 }
 
 /// A statement of `n_lines` lines from line `line_no`, from its bytes.
@@ -238,7 +245,7 @@ impl<R: Read> Reader<R> {
             if parens.depth > 0 || line.contains(&b'(') {
                 feed_line(&mut parens, line);
             }
-            if !has_newline || !parens.continues() {
+            if !has_newline || !(parens.continues() || def_header(&raw[..end])) {
                 break;
             }
             if n_lines <= CHECKED_LINES && cannot_continue(&raw[..end], parens.depth) {

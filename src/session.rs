@@ -223,8 +223,10 @@ impl Session {
             };
             // A reduction is small to write but may be long to run: the pool cuts it into
             // chunks.
+            // So is a call of a user function, which the pool forks.
             if engine::count_operators(&statement.expr) > SMALL_STATEMENT_OPS
                 || !statement.expr.reductions.is_empty()
+                || statement.expr.has_functions()
             {
                 return None;
             }
@@ -281,6 +283,11 @@ impl Session {
             };
             let parse = parse_started.elapsed();
             parsed.push(match statement {
+                // A function reads the globals as they are when it is called: a program that
+                // defines or calls one runs its statements one after the other.
+                Ok(Some(Statement { expr, .. })) if expr.has_functions() => {
+                    return texts.iter().map(|text| self.eval_line(text)).collect();
+                }
                 Ok(Some(Statement { target, expr })) => {
                     let target = target.map(|(name, _)| name);
                     let n_nodes = expr.len();
@@ -364,6 +371,26 @@ impl Session {
         }
     }
 
+    /// The globals a user function reads when it is called: the constants, then the
+    /// variables (which may hide them), as they are now.
+    fn globals(&self) -> engine::Globals {
+        let mut globals: engine::Globals = ops::CONSTANTS
+            .iter()
+            .filter_map(|constant| {
+                Some((
+                    constant.name.into(),
+                    Value::Float(ops::constant(constant.name)?),
+                ))
+            })
+            .collect();
+        globals.extend(
+            self.vars
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone())),
+        );
+        globals
+    }
+
     /// Binds the value of a statement that succeeded: to its target, or to `_`.
     fn bind(&mut self, target: Option<Box<str>>, value: Value, stats: Stats) -> Outcome {
         // A name already bound keeps its key: no allocation for the common `_`.
@@ -419,12 +446,16 @@ impl Session {
         self.options.cancel.reset();
         let Statement { target, expr } = statement;
         let env = self.resolve_names(&expr).into();
+        let mut options = self.options.clone();
+        if expr.has_functions() {
+            options.globals = Some(Arc::new(self.globals()));
+        }
         Ok(Prepared {
             target: target.map(|(name, _)| name),
             ast: Arc::new(expr),
             env,
             source: Arc::from(source),
-            options: self.options.clone(),
+            options,
             pool: self.pool.clone(),
             parse,
         })

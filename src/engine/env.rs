@@ -15,6 +15,11 @@ use crate::num::Value;
 pub(crate) trait Env: Sync {
     /// The value of name `index`; `None` when it has none.
     fn get(&self, index: u32) -> Option<&Value>;
+
+    /// How many user-function calls are open where these names are read: 0 in a statement.
+    fn call_depth(&self) -> u32 {
+        0
+    }
 }
 
 impl Env for [Value] {

@@ -10,6 +10,7 @@
 //! compare the executor with. Nothing here recurses over a tree, and no worker ever blocks on
 //! another task.
 
+pub(crate) mod call;
 pub(crate) mod cancel;
 pub(crate) mod env;
 pub(crate) mod executor;
@@ -34,6 +35,7 @@ use crate::num::{Limits, Value};
 use crate::trace::Trace;
 
 pub use crate::plan::{Grain, Policy};
+pub use call::Globals;
 pub use cancel::CancelFlag;
 pub use executor::{Input as ProgramStatement, ProgramEvaluation};
 pub use future::Future;
@@ -57,6 +59,9 @@ pub struct EvalOptions {
     pub cancel: CancelFlag,
     /// A live view's handle on the evaluation while it runs, if one watches.
     pub watch: Option<Watch>,
+    /// The globals (variables and constants) user functions read when they are called; `None`:
+    /// a function can read only its parameters.
+    pub globals: Option<Arc<Globals>>,
 }
 
 /// The outcome of one evaluation: its result and its trace.

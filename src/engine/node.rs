@@ -46,6 +46,11 @@ pub(crate) fn eval_node<'v, E: Env + ?Sized>(
             ErrorKind::Internal("a reduction evaluated as one node".into()),
             ast.op_span(id),
         )),
+        Node::Apply { .. } => Err(Error::new(
+            ErrorKind::Internal("a call evaluated as one node".into()),
+            ast.op_span(id),
+        )),
+        Node::Lambda(index) => Ok(crate::engine::call::function(&ast.lambdas[*index as usize])),
         Node::And { .. } | Node::Or { .. } | Node::IfElse { .. } | Node::Chain(_) => {
             Err(Error::new(
                 ErrorKind::Internal("a lazy node evaluated as one node".into()),

@@ -215,7 +215,10 @@ fn test_pools() -> &'static [Pool] {
 
 /// Small limits keep random towers of powers quick.
 fn test_limits() -> Limits {
-    Limits { max_bits: 1 << 16 }
+    Limits {
+        max_bits: 1 << 16,
+        ..Limits::default()
+    }
 }
 
 #[track_caller]

@@ -264,7 +264,7 @@ fn integral(value: &Value, f: fn(f64) -> f64) -> Result<Value, NumError> {
 /// `round(x)`: an int stays itself; a float is rounded half to even, to an int.
 fn round_to_int(value: &Value) -> Result<Value, NumError> {
     match value {
-        Value::Bool(_) | Value::Str(_) => Err(not_a_number(value)),
+        Value::Bool(_) | Value::Str(_) | Value::Func(_) => Err(not_a_number(value)),
         Value::Int(i) => Ok(Value::Int(i.clone())),
         Value::Float(x) => {
             // `float.__round__` without digits: C's round (half away from zero), corrected

@@ -167,7 +167,9 @@ pub(super) fn log(value: &Value, base: Base) -> Result<f64, NumError> {
             Ok(r)
         }
         Value::Bool(_) => log(&value.numeric(), base),
-        Value::Str(_) => Err(NumError::Type("must be real number, not str".into())),
+        Value::Str(_) | Value::Func(_) => Err(NumError::Type(
+            format!("must be real number, not {}", value.type_name()).into(),
+        )),
     }
 }
 

@@ -20,6 +20,7 @@ mod builtins;
 mod divide;
 mod factorial;
 mod float;
+mod function;
 mod guard;
 mod int;
 mod libm;
@@ -40,6 +41,7 @@ use crate::ops::{BinaryOp, Builtin, UnaryOp};
 
 pub(crate) use builtins::range_product;
 pub use float::repr as float_repr;
+pub use function::Function;
 pub use print::to_decimal;
 
 /// The arbitrary-size integer type. A type alias, so that the choice of crate is one line
@@ -47,7 +49,7 @@ pub use print::to_decimal;
 pub type Int = dashu_int::IBig;
 
 /// A value: Python's `int`, `float`, `bool` or `str`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Value {
     Int(Int),
     Float(f64),
@@ -55,6 +57,21 @@ pub enum Value {
     Bool(bool),
     /// Python's `str`, which only `hex`, `oct` and `bin` make; printed as Python's `repr`.
     Str(Arc<str>),
+    /// A user function, from `def` or `lambda`; equal only to itself.
+    Func(Arc<Function>),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Func(a), Value::Func(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 /// Bounds checked before a result is computed.
@@ -62,11 +79,19 @@ pub enum Value {
 pub struct Limits {
     /// Largest integer result, in bits.
     pub max_bits: u64,
+    /// Most user-function calls open at once; one more is Python's `RecursionError`.
+    pub max_depth: u32,
 }
+
+/// The default of [`Limits::max_depth`]: a hundred times Python's 1,000.
+pub const DEFAULT_MAX_DEPTH: u32 = 100_000;
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_bits: 64 << 20 }
+        Limits {
+            max_bits: 64 << 20,
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
     }
 }
 
@@ -79,6 +104,7 @@ impl std::fmt::Display for Value {
             Value::Bool(true) => f.write_str("True"),
             Value::Bool(false) => f.write_str("False"),
             Value::Str(text) => f.write_str(&str_repr(text)),
+            Value::Func(function) => write!(f, "<function {}>", function.name),
         }
     }
 }
@@ -120,6 +146,7 @@ impl Value {
             Value::Float(x) => Ok(*x),
             Value::Bool(b) => Ok(f64::from(u8::from(*b))),
             Value::Str(_) => Err(NumError::Type("must be real number, not str".into())),
+            Value::Func(_) => Err(NumError::Type("must be real number, not function".into())),
         }
     }
 
@@ -130,6 +157,7 @@ impl Value {
             Value::Float(_) => "float",
             Value::Bool(_) => "bool",
             Value::Str(_) => "str",
+            Value::Func(_) => "function",
         }
     }
 
@@ -141,6 +169,7 @@ impl Value {
             Value::Float(x) => *x != 0.0,
             Value::Bool(b) => *b,
             Value::Str(text) => !text.is_empty(),
+            Value::Func(_) => true,
         }
     }
 
@@ -162,6 +191,9 @@ pub fn binary(op: BinaryOp, lhs: &Value, rhs: &Value, limits: &Limits) -> Result
     }
     if op.is_comparison() {
         return compare_op(op, lhs, rhs).map(Value::Bool);
+    }
+    if matches!(lhs, Value::Func(_)) || matches!(rhs, Value::Func(_)) {
+        return Err(unsupported(op, lhs, rhs));
     }
     if matches!(lhs, Value::Str(_)) || matches!(rhs, Value::Str(_)) {
         return str_binary(op, lhs, rhs, limits);
@@ -279,7 +311,7 @@ pub fn unary(op: UnaryOp, operand: &Value) -> Result<Value, NumError> {
         (UnaryOp::Plus, Value::Int(_) | Value::Float(_)) => operand.clone(),
         (UnaryOp::Invert, Value::Int(a)) => Value::Int(!a),
         (_, Value::Bool(_)) => return unary(op, &operand.numeric()),
-        (_, Value::Float(_) | Value::Str(_)) => {
+        (_, Value::Float(_) | Value::Str(_) | Value::Func(_)) => {
             return Err(NumError::Type(
                 format!(
                     "bad operand type for unary {}: '{}'",
@@ -360,7 +392,10 @@ fn str_binary(op: BinaryOp, lhs: &Value, rhs: &Value, limits: &Limits) -> Result
 pub fn compare_op(op: BinaryOp, lhs: &Value, rhs: &Value) -> Result<bool, NumError> {
     let order = match (lhs, rhs) {
         (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
-        (Value::Str(_), _) | (_, Value::Str(_)) => match op {
+        (Value::Func(a), Value::Func(b)) if matches!(op, BinaryOp::Eq | BinaryOp::Ne) => {
+            return Ok(Arc::ptr_eq(a, b) == (op == BinaryOp::Eq));
+        }
+        (Value::Str(_) | Value::Func(_), _) | (_, Value::Str(_) | Value::Func(_)) => match op {
             BinaryOp::Eq => return Ok(false),
             BinaryOp::Ne => return Ok(true),
             _ => {
@@ -393,7 +428,7 @@ pub fn compare_op(op: BinaryOp, lhs: &Value, rhs: &Value) -> Result<bool, NumErr
 pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
-        (Value::Str(_), _) | (_, Value::Str(_)) => None,
+        (Value::Str(_) | Value::Func(_), _) | (_, Value::Str(_) | Value::Func(_)) => None,
         _ => builtins::compare(&a.numeric(), &b.numeric()),
     }
 }

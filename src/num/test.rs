@@ -139,7 +139,10 @@ fn machine_integers_overflow_into_big_ones() {
     check(int(min), "+", int(max), "-1");
     check(int("-7"), "*", int("6"), "-42");
     // A limit below 128 bits still refuses small results that exceed it.
-    let tiny = Limits { max_bits: 10 };
+    let tiny = Limits {
+        max_bits: 10,
+        ..Limits::default()
+    };
     check_too_large(num::binary(
         BinaryOp::Add,
         &int("1000"),
@@ -404,7 +407,10 @@ fn huge_results_are_refused_before_computing() {
     ));
     check_too_large(num::call(Builtin::Factorial, &[&int_pow(10, 9)], &limits));
     check_too_large(num::call(Builtin::Factorial, &[&int_pow(10, 30)], &limits));
-    let small = Limits { max_bits: 1000 };
+    let small = Limits {
+        max_bits: 1000,
+        ..Limits::default()
+    };
     check_too_large(num::binary(
         BinaryOp::Mul,
         &int_pow(2, 600),

@@ -28,6 +28,7 @@ pub fn render_error_with_hint(
     hint: Option<&str>,
     color: Color,
 ) -> String {
+    let source = source_of(error, source);
     let mut out = headline(&message(error, source, hint), color);
     if let Some((line, carets)) = quote_error(error, source) {
         let _ = write!(out, "\n  {line}\n  {}", paint_caret(&carets, color));
@@ -51,6 +52,7 @@ pub fn render_error_caret_first_within(
     width: usize,
     color: Color,
 ) -> String {
+    let source = source_of(error, source);
     let window = width.saturating_sub(5).clamp(20, WINDOW);
     let quoted = if error.placed {
         quote_within(source, error.span, window)
@@ -73,6 +75,9 @@ pub fn render_error_under_prompt(
     prompt_width: usize,
     color: Color,
 ) -> String {
+    if error.within.is_some() {
+        return render_error_caret_first(error, source, color);
+    }
     let mut out = String::new();
     if let Some((line, carets)) = quote_error(error, source) {
         // A cut line no longer lines up with the screen: quote it in full then.
@@ -87,10 +92,28 @@ pub fn render_error_under_prompt(
     out
 }
 
-/// The message of `error` in `source`, with the front door's `hint` and what another
-/// calculator's habit explains (`render::habits`) in parentheses.
+/// The text `error`'s span indexes: the definition of the function that raised it, if a
+/// function did, else the statement's `source`.
+fn source_of<'a>(error: &'a Error, source: &'a str) -> &'a str {
+    error
+        .within
+        .as_ref()
+        .map_or(source, |within| &within.source)
+}
+
+/// The message of `error` in `source`, with the front door's `hint`, what another
+/// calculator's habit explains (`render::habits`) and the function that raised it in
+/// parentheses.
 fn message(error: &Error, source: &str, hint: Option<&str>) -> String {
     let habit = super::habits::hint(error, source);
+    let within = error
+        .within
+        .as_ref()
+        .map(|within| format!("in function {}", within.function));
+    let habit = match (habit, within) {
+        (Some(habit), Some(within)) => Some(format!("{habit}; {within}")),
+        (habit, within) => habit.or(within),
+    };
     match (hint, habit) {
         (Some(hint), Some(habit)) => format!("{error} ({hint}; {habit})"),
         (Some(hint), None) => format!("{error} ({hint})"),

@@ -30,22 +30,20 @@ pub fn hint(error: &Error, source: &str) -> Option<String> {
             if LAST_VALUE.contains(&&**name) {
                 return Some("the last value is _".to_owned());
             }
+            let rest = source.get(error.span.end as usize..).unwrap_or("");
+            if let Some(hint) = bc_function(name, rest) {
+                return Some(hint);
+            }
             // `abs -3`: a function name without its parentheses.
             Builtin::from_name(name)?;
             let rest = source.get(error.span.end as usize..).unwrap_or("");
             Some(format!("{name} is a function: write {}", call(name, rest)))
         }
-        ErrorKind::UnknownFunction { name, .. } => {
-            let (_, ours) = BC_FUNCTIONS.iter().find(|(bc, _)| *bc == &**name)?;
-            let rest = source.get(error.span.end as usize..).unwrap_or("").trim();
-            let arguments = rest
-                .strip_prefix('(')
-                .and_then(|inner| inner.strip_suffix(')'))
-                .filter(|inner| inner.chars().count() <= 30 && !inner.contains(['(', ')']))
-                .unwrap_or("x");
-            Some(format!(
-                "bc's {name}(x) is {ours}(x): write {ours}({arguments})"
-            ))
+        // `e(1)`: `e` is the constant here.
+        ErrorKind::NotCallable { .. } => {
+            let name = source.get(error.span.range())?;
+            let rest = source.get(error.span.end as usize..).unwrap_or("");
+            bc_function(name, rest)
         }
         // `sin 1`: a function name, then an operand where an operator should be.
         ErrorKind::Expected { expected, found } if expects_operator(expected, found) => {
@@ -60,6 +58,21 @@ pub fn hint(error: &Error, source: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// bc's `e(1)`, `l(x)`, …: the function parcalc names otherwise, when `name` is one of them
+/// and `rest` (the text after it) calls it.
+fn bc_function(name: &str, rest: &str) -> Option<String> {
+    let (_, ours) = BC_FUNCTIONS.iter().find(|(bc, _)| *bc == name)?;
+    let rest = rest.trim();
+    let inner = rest.strip_prefix('(')?;
+    let arguments = inner
+        .strip_suffix(')')
+        .filter(|inner| inner.chars().count() <= 30 && !inner.contains(['(', ')']))
+        .unwrap_or("x");
+    Some(format!(
+        "bc's {name}(x) is {ours}(x): write {ours}({arguments})"
+    ))
 }
 
 /// Whether a syntax error is an operand where an operator was expected.

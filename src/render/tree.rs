@@ -100,6 +100,7 @@ fn node_text(ast: &Ast, id: NodeId, source: &str, room: usize) -> (String, Style
         Node::Unary { op, .. } => (op.symbol().to_string(), operator),
         Node::Binary { op, .. } => (op.symbol().to_string(), operator),
         Node::Call { func, .. } => (format!("{}()", func.name()), operator),
+        Node::Apply { .. } => ("call".to_string(), operator),
         Node::And { .. } => ("and".to_string(), operator),
         Node::Or { .. } => ("or".to_string(), operator),
         Node::IfElse { .. } => ("if else".to_string(), operator),
@@ -123,7 +124,12 @@ fn node_text(ast: &Ast, id: NodeId, source: &str, room: usize) -> (String, Style
             source.get(ast.span(id).range()).unwrap_or("?").to_string(),
             Style::PLAIN,
         ),
-        Node::SmallInt(_) | Node::Float(_) | Node::Literal(_) | Node::Name(_) | Node::Bool(_) => {
+        Node::SmallInt(_)
+        | Node::Float(_)
+        | Node::Literal(_)
+        | Node::Name(_)
+        | Node::Bool(_)
+        | Node::Lambda(_) => {
             let literal = source.get(ast.span(id).range()).unwrap_or("?");
             (
                 crate::render::text::abbreviate(literal, crate::render::text::MAX_CHARS.min(room)),

@@ -36,6 +36,7 @@ pub(crate) fn digits_about(value: &Value) -> u64 {
         }
         Value::Float(_) | Value::Bool(_) => 1,
         Value::Str(text) => text.len() as u64,
+        Value::Func(function) => function.name.len() as u64,
     }
 }
 

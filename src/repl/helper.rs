@@ -129,6 +129,7 @@ impl ReplHelper {
             .collect::<Option<_>>()?;
         let limits = Limits {
             max_bits: PREVIEW_MAX_BITS,
+            ..Limits::default()
         };
         sequential::evaluate(&ast, &env, &limits).ok()
     }

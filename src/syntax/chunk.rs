@@ -328,6 +328,16 @@ pub(super) fn copy_node(
                 n_args,
             }
         }
+        Node::Apply { args_start, n_args } => {
+            let start = ast.call_args.len() as u32;
+            let args = &from.call_args[args_start as usize..=(args_start + n_args) as usize];
+            ast.call_args
+                .extend(args.iter().map(|arg| NodeId(renumber(arg.0))));
+            Node::Apply {
+                args_start: start,
+                n_args,
+            }
+        }
         ref leaf => leaf.clone(),
     }
 }

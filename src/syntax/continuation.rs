@@ -29,6 +29,9 @@ pub(crate) fn continuation(text: &str) -> Continuation {
     let mut parens = Parens::default();
     lex::tokens(text).for_each(|token| parens.feed(token));
     if !parens.continues() {
+        if lex::def_header(text) {
+            return Continuation::Continues;
+        }
         return Continuation::Complete;
     }
     open_continuation(text, parens.depth)
@@ -101,6 +104,7 @@ mod test {
         check("pow(2,\n", "continues");
         check("max(1, 2,", "continues");
         check("abs(1, 2) + (", "continues");
-        check("nosuch(", "failed: unknown function 'nosuch'");
+        // A user function's name: known only when the statement runs.
+        check("nosuch(", "continues");
     }
 }

@@ -368,7 +368,20 @@ impl Parens {
 pub(crate) fn continues(text: &str) -> bool {
     let mut parens = Parens::default();
     tokens(text).for_each(|token| parens.feed(token));
-    parens.continues()
+    parens.continues() || def_header(text)
+}
+
+/// Whether `text` is the first line of a function whose body is on the next line, as a
+/// student writes it in a file: `def f(x):`, nothing after the `:` but a comment.
+pub(crate) fn def_header(text: &str) -> bool {
+    let mut significant = tokens(text).filter(|token| token.kind.is_significant());
+    let starts_def = significant
+        .next()
+        .is_some_and(|token| token.kind == TokenKind::Name && token.text(text) == "def");
+    starts_def
+        && significant
+            .last()
+            .is_some_and(|token| token.text(text) == ":")
 }
 
 /// The byte offsets of the parenthesis at `pos` or just before it and of its match; `None`

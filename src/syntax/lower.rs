@@ -26,6 +26,7 @@
 //! the one reported.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use pest::Token;
 use pest::iterators::Pair;
@@ -35,7 +36,7 @@ use crate::error::{Error, ErrorKind};
 use crate::num;
 use crate::ops::{self, BinaryOp, Builtin, UnaryOp};
 use crate::span::Span;
-use crate::suggest;
+use crate::syntax::function::{LambdaScan, make_lambda};
 use crate::syntax::grammar::Rule;
 
 /// A lowered operand waiting for its operator.
@@ -145,6 +146,8 @@ pub(crate) struct Lowerer<'i> {
     offset: usize,
     /// The first error in the text found so far.
     error: Option<Error>,
+    /// A `lambda` whose tokens are being skipped (its body is parsed on its own).
+    lambda: Option<LambdaScan>,
 }
 
 impl<'i> Lowerer<'i> {
@@ -164,9 +167,22 @@ impl<'i> Lowerer<'i> {
         let span = pair.as_span();
         self.ast.reserve((span.end() - span.start()) / 2);
         for token in pair.tokens() {
-            match token {
-                Token::Start { rule, pos } => self.start(rule, pos.pos()),
-                Token::End { rule, pos } => self.end(rule, input, pos.pos())?,
+            let (start, rule, pos) = match token {
+                Token::Start { rule, pos } => (true, rule, pos.pos()),
+                Token::End { rule, pos } => (false, rule, pos.pos()),
+            };
+            if let Some(scan) = &mut self.lambda {
+                if scan.feed(start, rule, pos) {
+                    self.end_lambda(input, pos);
+                }
+                continue;
+            }
+            if start && rule == Rule::lambda {
+                self.lambda = Some(LambdaScan::new(pos));
+            } else if start {
+                self.start(rule, pos);
+            } else {
+                self.end(rule, input, pos)?;
             }
         }
         if let Some(error) = self.error {
@@ -271,15 +287,10 @@ impl<'i> Lowerer<'i> {
                     }) if name_span.is_empty() => {
                         *name_span = span;
                         *func = Builtin::from_name(text);
-                        if func.is_none() && !ops::is_keyword(text) {
-                            let names = ops::FUNCTIONS.iter().map(|function| function.name);
-                            let error = ErrorKind::UnknownFunction {
-                                name: text.into(),
-                                suggestions: suggest::nearest(text, names),
-                            };
-                            self.fail(Error::new(error, span));
+                        if func.is_some() {
+                            return Ok(());
                         }
-                        return Ok(());
+                        // A user function: the name is the call's first operand.
                     }
                     Some(Frame::For { var }) if var.is_none() => {
                         *var = Some((text.into(), span));
@@ -377,11 +388,15 @@ impl<'i> Lowerer<'i> {
                         self.reduce(func, Some((generator, clauses)), name_span, span)?;
                     }
                     (func, Some(_)) => {
-                        if let Some(func) = func {
-                            let function = func.name();
-                            let error = ErrorKind::GeneratorArgument { function };
-                            self.fail(Error::new(error, name_span));
-                        }
+                        let error = match func {
+                            Some(func) => ErrorKind::GeneratorArgument {
+                                function: func.name(),
+                            },
+                            None => ErrorKind::FunctionFeature {
+                                what: "generator arguments to user functions",
+                            },
+                        };
+                        self.fail(Error::new(error, name_span));
                         self.call(func, name_span, span, n_args)?;
                     }
                     (Some(func), None) if func.reduces() && n_args == 1 && self.top_is_range() => {
@@ -435,6 +450,43 @@ impl<'i> Lowerer<'i> {
     }
 
     /// Keeps `error` if it is the first in the text so far.
+    /// Ends the `lambda` whose tokens were skipped: a leaf holding the function.
+    fn end_lambda(&mut self, input: &str, end: usize) {
+        let Some(lambda) = self.lambda.take() else {
+            return;
+        };
+        let span = Span::new(self.offset + lambda.start, self.offset + end);
+        let keyword = Span::new(span.start as usize, span.start as usize + "lambda".len());
+        let body = (lambda.body_start.unwrap_or(end), end);
+        match make_lambda(
+            input,
+            self.offset,
+            None,
+            &lambda.params,
+            body,
+            (lambda.start, end),
+        ) {
+            Ok(lambda) => self.ast.lambdas.push(lambda),
+            Err(error) => {
+                self.fail(error);
+                // Some function holds the leaf's place; the lowering has failed.
+                self.ast.lambdas.push(Arc::new(crate::ast::Lambda {
+                    name: None,
+                    params: Arc::new([]),
+                    body: Ast::default(),
+                    param_of: Box::default(),
+                    free: Box::default(),
+                    statement: "".into(),
+                    source: "".into(),
+                    body_text: "".into(),
+                }));
+            }
+        }
+        let index = self.ast.lambdas.len() as u32 - 1;
+        let id = self.ast.nodes.len() as u32;
+        self.push_node(Node::Lambda(index), span, keyword, id);
+    }
+
     fn fail(&mut self, error: Error) {
         if self
             .error
@@ -573,13 +625,14 @@ impl<'i> Lowerer<'i> {
         span: Span,
         n_args: u32,
     ) -> Result<(), Error> {
+        let Some(func) = func else {
+            return self.apply_user(name_span, span, n_args);
+        };
         let n = n_args as usize;
         if self.operands.len() < n {
             return Err(internal(span));
         }
-        if let Some(func) = func
-            && let Err(error) = check_arity(func, n, name_span)
-        {
+        if let Err(error) = check_arity(func, n, name_span) {
             self.fail(error);
         }
         let args = self.operands.split_off(self.operands.len() - n);
@@ -590,8 +643,6 @@ impl<'i> Lowerer<'i> {
         let first = args
             .first()
             .map_or(self.ast.nodes.len() as u32, |arg| arg.first);
-        // An unknown function has already failed the lowering; any builtin holds its place.
-        let func = func.unwrap_or(Builtin::Abs);
         self.push_node(
             Node::Call {
                 func,
@@ -602,6 +653,22 @@ impl<'i> Lowerer<'i> {
             name_span,
             first,
         );
+        Ok(())
+    }
+
+    /// A call of a user function: the function's name, then the arguments, on the operands.
+    fn apply_user(&mut self, name_span: Span, span: Span, n_args: u32) -> Result<(), Error> {
+        let n = n_args as usize + 1;
+        if self.operands.len() < n {
+            return Err(internal(span));
+        }
+        let operands = self.operands.split_off(self.operands.len() - n);
+        let args_start = self.ast.call_args.len() as u32;
+        self.ast
+            .call_args
+            .extend(operands.iter().map(|operand| NodeId(operand.id)));
+        let first = operands[0].first;
+        self.push_node(Node::Apply { args_start, n_args }, span, name_span, first);
         Ok(())
     }
 

@@ -19,6 +19,7 @@
 pub(crate) mod chain;
 pub(crate) mod chunk;
 pub(crate) mod continuation;
+pub(crate) mod function;
 pub(crate) mod generator;
 pub mod grammar;
 pub(crate) mod lex;
@@ -59,9 +60,20 @@ pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
             limit: u32::MAX as usize,
         }));
     }
+    if source.contains("lambda") || source.contains("def") {
+        let count = function::count_definitions(source, function::MAX_LAMBDAS);
+        if count > function::MAX_LAMBDAS {
+            return Err(Error::unplaced(ErrorKind::NestingTooDeep {
+                limit: function::MAX_LAMBDAS,
+            }));
+        }
+    }
     let mut statement = parse_with_chunking(source, CHUNKING)?;
     if let Some(statement) = &mut statement {
         generator::bind(&mut statement.expr)?;
+        if let Some(error) = function::closure_over_generators(&statement.expr) {
+            return Err(error);
+        }
     }
     Ok(statement)
 }
@@ -155,8 +167,9 @@ pub(crate) fn parse_with_chunking(
     })
 }
 
-/// Whether `source` may hold a lazy node: the word `and`, `or` or `if`, or a comparison
-/// (`<` or `>` not doubled, `==`, `!=`). Cheap, and never wrong the other way.
+/// Whether `source` may hold a lazy node or a function: the word `and`, `or`, `if`, `lambda`
+/// or `def`, or a comparison (`<` or `>` not doubled, `==`, `!=`). Cheap, and never wrong the
+/// other way.
 fn may_be_lazy(source: &str) -> bool {
     let bytes = source.as_bytes();
     let word = |at: usize, word: &[u8]| {
@@ -175,6 +188,8 @@ fn may_be_lazy(source: &str) -> bool {
         b'a' => word(at, b"and"),
         b'o' => word(at, b"or"),
         b'i' => word(at, b"if"),
+        b'l' => word(at, b"lambda"),
+        b'd' => word(at, b"def"),
         _ => false,
     })
 }
@@ -205,6 +220,9 @@ fn parse_pairs(source: &str) -> Result<Option<Statement>, (bool, Error)> {
     };
     match body.as_rule() {
         Rule::EOI => Ok(None),
+        Rule::def => parse_def(body, source)
+            .map(Some)
+            .map_err(|error| (false, error)),
         Rule::assignment => {
             let mut inner = body.into_inner();
             let (Some(name), Some(expr)) = (inner.next(), inner.next()) else {
@@ -244,6 +262,67 @@ fn parse_pairs(source: &str) -> Result<Option<Statement>, (bool, Error)> {
     }
 }
 
+/// `def name(params): return expr`: the statement `name = <the function>`.
+fn parse_def(pair: pest::iterators::Pair<'_, Rule>, source: &str) -> Result<Statement, Error> {
+    let whole = pair.as_span();
+    let mut name = None;
+    let mut params = Vec::new();
+    let mut body = None;
+    for inner in pair.into_inner() {
+        let range = (inner.as_span().start(), inner.as_span().end());
+        match inner.as_rule() {
+            Rule::name => name = Some(range),
+            Rule::params => {
+                params.extend(
+                    inner
+                        .into_inner()
+                        .map(|param| (param.as_span().start(), param.as_span().end())),
+                );
+            }
+            Rule::expr => body = Some(range),
+            _ => {}
+        }
+    }
+    let (Some(name), Some(body)) = (name, body) else {
+        return Err(internal_error());
+    };
+    let name_text = &source[name.0..name.1];
+    let name_span = Span::new(name.0, name.1);
+    if ops::is_keyword(name_text) {
+        let kind = ErrorKind::Keyword {
+            name: name_text.into(),
+        };
+        return Err(Error::new(kind, name_span));
+    }
+    if Builtin::from_name(name_text).is_some() {
+        let kind = ErrorKind::ReservedName {
+            name: name_text.into(),
+        };
+        return Err(Error::new(kind, name_span));
+    }
+    let lambda = function::make_lambda(
+        source,
+        0,
+        Some(name_text),
+        &params,
+        body,
+        (whole.start(), whole.end()),
+    )?;
+    let mut expr = crate::ast::Ast::default();
+    expr.lambdas.push(lambda);
+    let span = Span::new(whole.start(), whole.end());
+    expr.push(
+        crate::ast::Node::Lambda(0),
+        span,
+        Span::new(whole.start(), whole.start() + "def".len()),
+        1,
+    );
+    Ok(Statement {
+        target: Some((name_text.into(), name_span)),
+        expr,
+    })
+}
+
 fn internal_error() -> Error {
     Error::unplaced(ErrorKind::Internal(
         "the parse tree does not have the expected shape".to_string(),
@@ -268,18 +347,8 @@ fn pest_error(error: &pest::error::Error<Rule>, source: &str) -> Error {
     if leading_zeros(found) {
         return Error::new(ErrorKind::LeadingZeros, span);
     }
-    // A user function, Python's way: say that it is not supported, where it starts.
-    if let Some(token) = lex::tokens(source)
-        .filter(|token| token.kind == TokenKind::Name)
-        .find(|token| matches!(token.text(source), "def" | "lambda"))
-    {
-        let keyword = if token.text(source) == "def" {
-            "def"
-        } else {
-            "lambda"
-        };
-        let span = Span::new(token.start, token.end);
-        return Error::new(ErrorKind::FunctionsUnsupported { keyword }, span);
+    if let Some(what) = function_feature(source) {
+        return Error::new(ErrorKind::FunctionFeature { what }, span);
     }
     if let Some(kind) = hint(source, found, span) {
         return Error::new(kind, span);
@@ -293,6 +362,59 @@ fn pest_error(error: &pest::error::Error<Rule>, source: &str) -> Error {
         Found::Token(found.into())
     };
     Error::new(ErrorKind::Expected { expected, found }, span)
+}
+
+/// The part of Python's functions that parcalc does not have, when a line that failed to
+/// parse shows one: a default or keyword argument, `*args`, or a `def` whose body is not
+/// `return EXPR`.
+fn function_feature(source: &str) -> Option<&'static str> {
+    let tokens: Vec<(TokenKind, &str)> = lex::tokens(source)
+        .filter(|token| token.kind.is_significant())
+        .map(|token| (token.kind, token.text(source)))
+        .collect();
+    let defining = tokens.first().map(|&(_, text)| text) == Some("def");
+    let mut depth = 0usize;
+    // Inside a definition's parameters: the parenthesis depth they close at.
+    let mut params: Option<usize> = None;
+    for (at, &(kind, text)) in tokens.iter().enumerate() {
+        match (kind, text) {
+            (TokenKind::Name, "lambda") => params = Some(depth),
+            (TokenKind::Open, _) => {
+                if defining && at == 2 {
+                    params = Some(depth);
+                }
+                depth += 1;
+            }
+            (TokenKind::Close, _) => {
+                depth = depth.saturating_sub(1);
+                if defining && params == Some(depth) && depth == 0 {
+                    params = None;
+                }
+            }
+            (TokenKind::Unknown, ":") if params == Some(depth) => params = None,
+            (TokenKind::Unknown, ":")
+                if defining
+                    && depth == 0
+                    && tokens.get(at + 1).map(|&(_, text)| text) != Some("return") =>
+            {
+                return Some("a function body other than 'return EXPR'");
+            }
+            (TokenKind::Equals, _) if params.is_some() => return Some("default arguments"),
+            (TokenKind::Operator, "*" | "**") if params.is_some() => {
+                let after_separator = at > 0
+                    && matches!(
+                        tokens[at - 1],
+                        (TokenKind::Comma | TokenKind::Open, _) | (TokenKind::Name, "lambda")
+                    );
+                if after_separator {
+                    return Some("*args and **kwargs");
+                }
+            }
+            (TokenKind::Equals, _) if depth > 0 => return Some("keyword arguments"),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// What a rule is, in the words of an error message (pest's renamed rules).

@@ -79,6 +79,7 @@ pub(crate) fn scan_emitting(
     let mut after_operand = false;
     // The last significant token's kind, which tells whether a `(` opens a group.
     let mut previous = TokenKind::Open;
+    let mut previous_colon = false;
     // A newline outside parentheses is fine as long as nothing but blanks and comments
     // follows it: the first such newline since the last significant token.
     let mut newline_outside: Option<usize> = None;
@@ -94,7 +95,9 @@ pub(crate) fn scan_emitting(
         match token.kind {
             TokenKind::Blank | TokenKind::Comment => {}
             TokenKind::Newline => {
-                if opens.is_empty() && newline_outside.is_none() {
+                // The newline after a `def`'s `:`, before its body.
+                let after_colon = previous == TokenKind::Unknown && previous_colon;
+                if opens.is_empty() && newline_outside.is_none() && !after_colon {
                     newline_outside = Some(token.start);
                 }
             }
@@ -150,6 +153,7 @@ pub(crate) fn scan_emitting(
         }
         if token.kind.is_significant() {
             previous = token.kind;
+            previous_colon = token.kind == TokenKind::Unknown && token.text(source) == ":";
         }
     }
     if let Some(&(open, _)) = opens.last() {

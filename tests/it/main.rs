@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod functions;
 mod layers;
 mod oracle;
 mod policy;

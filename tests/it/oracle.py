@@ -85,6 +85,40 @@ def run_messages(path):
                 print(f"error:{type(error).__name__}: {error}")
 
 
+def run_functions(path):
+    """`--functions FILE`: the lines are the statements of one program with user functions, run
+    in one namespace as Python's REPL runs them: `def` and `name = expr` print `assigned`, an
+    expression binds `_` and prints its repr (a function's without its address), and a
+    statement that fails prints `error:` and its class (NameError and RecursionError
+    included), binding nothing."""
+    namespace = dict(NAMES)
+    for line in open(path, encoding="utf-8"):
+        text = line.replace("^", "**")
+        try:
+            if text.lstrip().startswith("def "):
+                exec(text, namespace)
+                print("assigned")
+                continue
+            match = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)", text)
+            target, expression = (match.group(1), match.group(2)) if match else (None, text)
+            value = eval(expression, namespace)
+            if isinstance(value, complex):
+                raise ValueError("complex")
+            namespace[target or "_"] = value
+            if target:
+                print("assigned")
+            else:
+                print(re.sub(r" at 0x[0-9a-f]+>", ">", repr(value)))
+        except (CLASSES + (NameError, RecursionError)) as error:
+            print("error:" + type(error).__name__)
+        except Exception:
+            print("error")
+
+
+if sys.argv[1] == "--functions":
+    sys.setrecursionlimit(100_000)
+    run_functions(sys.argv[2])
+    sys.exit()
 if sys.argv[1] == "--program":
     run_program(sys.argv[2])
     sys.exit()

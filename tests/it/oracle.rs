@@ -46,17 +46,17 @@ enum Expr {
 }
 
 /// A xorshift generator: deterministic, so a failure reproduces.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 
@@ -286,7 +286,7 @@ fn run_python_lines(lines: &[String], name: &str) -> Option<Vec<String>> {
 
 /// Runs `oracle.py` with `args` before the file holding `lines`; one answer per line. `name`
 /// tells apart the files of the tests running at once.
-fn run_oracle(args: &[&str], name: &str, lines: &[String]) -> Option<Vec<String>> {
+pub(crate) fn run_oracle(args: &[&str], name: &str, lines: &[String]) -> Option<Vec<String>> {
     let dir = std::env::temp_dir().join(format!("parcalc-oracle-{}-{name}", std::process::id()));
     let path = dir.join("lines.txt");
     let text: String = lines.iter().map(|line| line.clone() + "\n").collect();

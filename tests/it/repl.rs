@@ -501,7 +501,7 @@ fn a_variable_named_quit_is_a_variable() {
     repl.check("quit + 1", "6");
     repl.check("quit", "5");
     repl.line("quit()");
-    repl.expect("error: unknown function 'quit'");
+    repl.expect("error: 'int' object is not callable");
     repl.expect("» ");
     repl.line(":q");
     let status = repl.exit_status();

@@ -91,7 +91,10 @@ fn soup(max_tokens: usize) -> impl Strategy<Value = Vec<u8>> {
 /// is refused at once instead of computed.
 fn small_session(n_workers: usize) -> Session {
     let options = EvalOptions {
-        limits: Limits { max_bits: 1 << 16 },
+        limits: Limits {
+            max_bits: 1 << 16,
+            ..Limits::default()
+        },
         ..EvalOptions::default()
     };
     match Session::new(n_workers, options) {

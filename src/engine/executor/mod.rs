@@ -73,6 +73,8 @@ pub(crate) struct Run {
     n_workers: usize,
     delay: Duration,
     limits: Limits,
+    /// The globals of the functions called.
+    globals: Option<Arc<crate::engine::Globals>>,
     cancel: CancelFlag,
     grain: Grain,
     policy: Policy,
@@ -183,6 +185,7 @@ pub(crate) fn run(
         n_workers,
         delay: options.delay,
         limits: options.limits,
+        globals: options.globals.clone(),
         cancel: options.cancel.clone(),
         grain: options.grain,
         policy: options.policy,

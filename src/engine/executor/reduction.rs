@@ -14,8 +14,7 @@
 //! as in Python, so chunks after it have nothing to add, and chunks before it still run).
 //! `reduce` knows how partial results fold and combine; this module only schedules them.
 
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::ast::NodeId;
@@ -128,7 +127,7 @@ impl Run {
         if n_chunks <= 1 {
             // One chunk's worth: folded here and now.
             let statement = &self.statements[block.statement as usize];
-            let worked = Cell::new(false);
+            let worked = AtomicBool::new(false);
             let hooks = ChunkHooks {
                 run: self,
                 work: &work,
@@ -136,7 +135,7 @@ impl Run {
                 lo: 0,
                 worked: &worked,
             };
-            let chunking = chunking(&work, &self.limits);
+            let chunking = chunking(&work, &self.limits, self.globals.as_deref());
             let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
             let len = work.range.len;
             let outcome = chunking
@@ -154,7 +153,7 @@ impl Run {
                     let _ = block.values[task as usize].set(value);
                     TaskOutcome::Ran
                 }
-                Ok(None) if worked.get() => TaskOutcome::Cancelled,
+                Ok(None) if worked.load(Ordering::Relaxed) => TaskOutcome::Cancelled,
                 Ok(None) => TaskOutcome::NotRun,
                 Err(failure) => {
                     self.record_failure(block, task, failure);
@@ -279,7 +278,7 @@ impl Run {
         };
         let statement = &self.statements[block.statement as usize];
         let tree_task = &work.tree[task as usize];
-        let worked = Cell::new(false);
+        let worked = AtomicBool::new(false);
         let hooks = ChunkHooks {
             run: self,
             work,
@@ -290,11 +289,11 @@ impl Run {
         if hooks.stop() {
             return Ran::Ended(TaskOutcome::NotRun);
         }
-        let chunking = chunking(work, &self.limits);
+        let chunking = chunking(work, &self.limits, self.globals.as_deref());
         let mut locals = vec![Value::Int(Int::ZERO); work.ast.reductions.len()];
         let result = match tree_task.children {
             None => {
-                worked.set(true);
+                worked.store(true, Ordering::Relaxed);
                 let (lo, hi) = (tree_task.lo, tree_task.hi);
                 let n_ops = (hi - lo).saturating_mul(u64::from(body_ops(work)));
                 tree_task
@@ -306,7 +305,9 @@ impl Run {
         };
         let partial = match result {
             Ok(Some(partial)) => partial,
-            Ok(None) if worked.get() => return Ran::Ended(TaskOutcome::Cancelled),
+            Ok(None) if worked.load(Ordering::Relaxed) => {
+                return Ran::Ended(TaskOutcome::Cancelled);
+            }
             Ok(None) => return Ran::Ended(TaskOutcome::NotRun),
             Err(failure) if failure.error.kind == ErrorKind::Cancelled => {
                 return Ran::Ended(TaskOutcome::Cancelled);
@@ -361,7 +362,7 @@ impl Run {
         let (Some(left), Some(right)) = (take(a), take(b)) else {
             return Ok(None);
         };
-        hooks.worked.set(true);
+        hooks.worked.store(true, Ordering::Relaxed);
         if !self.work(|| !hooks.stop()) {
             return Ok(None);
         }
@@ -400,6 +401,7 @@ fn body_ops(work: &ReductionWork) -> u32 {
 fn chunking<'a>(
     work: &'a ReductionWork,
     limits: &'a crate::num::Limits,
+    globals: Option<&'a crate::engine::Globals>,
 ) -> Chunking<'a, crate::engine::executor::block::Names> {
     Chunking {
         ast: &work.ast,
@@ -412,6 +414,7 @@ fn chunking<'a>(
         small: work.small.as_ref(),
         start: work.start.as_ref(),
         budget: &work.budget,
+        globals,
     }
 }
 
@@ -420,10 +423,10 @@ struct ChunkHooks<'a> {
     run: &'a Run,
     work: &'a ReductionWork,
     /// The first failing top-level node of the statement, as known now.
-    statement_error: &'a dyn Fn() -> u64,
+    statement_error: &'a (dyn Fn() -> u64 + Sync),
     /// The first element of the task.
     lo: u64,
-    worked: &'a Cell<bool>,
+    worked: &'a AtomicBool,
 }
 
 impl Hooks for ChunkHooks<'_> {
@@ -436,7 +439,7 @@ impl Hooks for ChunkHooks<'_> {
     }
 
     fn element(&self) -> bool {
-        self.worked.set(true);
+        self.worked.store(true, Ordering::Relaxed);
         self.run.work(|| !self.stop())
     }
 

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::ast::NodeId;
 use crate::engine::failure::Failure;
@@ -36,7 +37,7 @@ impl Run {
         if self.is_cancelled() || u64::from(first) > statement.first_error() {
             return Ran::Ended(TaskOutcome::NotRun);
         }
-        let worked = Cell::new(false);
+        let worked = AtomicBool::new(false);
         let hooks = TaskHooks {
             run: self,
             statement,
@@ -51,6 +52,7 @@ impl Run {
             limits: &self.limits,
             fork: true,
             current: Cell::new(root),
+            globals: self.globals.as_deref(),
         };
         let deps = block.deps(task);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -92,7 +94,7 @@ impl Run {
             Err(Failure::at(node, error))
         });
         let stopped = || {
-            if worked.get() {
+            if worked.load(Ordering::Relaxed) {
                 TaskOutcome::Cancelled
             } else {
                 TaskOutcome::NotRun
@@ -123,7 +125,7 @@ impl Run {
 struct TaskHooks<'a> {
     run: &'a Run,
     statement: &'a Statement,
-    worked: &'a Cell<bool>,
+    worked: &'a AtomicBool,
 }
 
 impl Hooks for TaskHooks<'_> {
@@ -138,7 +140,7 @@ impl Hooks for TaskHooks<'_> {
         if !wanted() {
             return false;
         }
-        self.worked.set(true);
+        self.worked.store(true, Ordering::Relaxed);
         if self.run.delay.is_zero() {
             return !self.run.is_cancelled();
         }
@@ -146,7 +148,7 @@ impl Hooks for TaskHooks<'_> {
     }
 
     fn element(&self) -> bool {
-        self.worked.set(true);
+        self.worked.store(true, Ordering::Relaxed);
         self.run.work(|| !self.run.cancel.is_cancelled())
     }
 

@@ -26,6 +26,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 
 use crate::ast::{Ast, BodySkip, Clause, Node, NodeId, Reducer};
+use crate::engine::call::{self, CallHooks, Globals, Site};
 use crate::engine::env::Env;
 use crate::engine::failure::Failure;
 use crate::engine::node::eval_node;
@@ -47,7 +48,7 @@ pub(crate) use operator::{Given, run_operator};
 pub(crate) const STOP_CHECK_ELEMENTS: u64 = 1024;
 
 /// What an evaluation asks of whoever runs it.
-pub(crate) trait Hooks {
+pub(crate) trait Hooks: Sync {
     /// Whether a simulated delay paces the work (then [`Hooks::element`] runs before every
     /// element of a reduction evaluated in place).
     fn paced(&self) -> bool;
@@ -58,6 +59,13 @@ pub(crate) trait Hooks {
     fn element(&self) -> bool;
     /// Asked every [`STOP_CHECK_ELEMENTS`] elements of a fold: `true` to stop.
     fn stop(&self) -> bool;
+    /// The hooks of a user function's call made from here.
+    fn call_hooks(&self) -> CallHooks<'_>
+    where
+        Self: Sized,
+    {
+        CallHooks::new(self)
+    }
 }
 
 /// The hooks of an evaluation that is never paced and never stopped: the sequential reference.
@@ -113,6 +121,8 @@ pub(crate) struct Stretch<'a, E: ?Sized> {
     pub(crate) fork: bool,
     /// The node of the stretch being evaluated (outside bodies), for the error of a panic.
     pub(crate) current: Cell<u32>,
+    /// The globals a user function called here reads (none: an empty table).
+    pub(crate) globals: Option<&'a Globals>,
 }
 
 impl<'a, E: Env + ?Sized> Stretch<'a, E> {
@@ -127,6 +137,7 @@ impl<'a, E: Env + ?Sized> Stretch<'a, E> {
             limits,
             fork: false,
             current: Cell::new(root),
+            globals: None,
         }
     }
 
@@ -142,6 +153,7 @@ impl<'a, E: Env + ?Sized> Stretch<'a, E> {
             limits,
             fork: false,
             current: Cell::new(body.0),
+            globals: None,
         }
     }
 }
@@ -213,6 +225,7 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
     let mut next_operand = 0;
     let mut operand_first = operands.first().map_or(u32::MAX, |operand| operand.first);
     let mut index = stretch.first;
+    let forks = !ast.forks.is_empty() && call::forks_at(stretch.env.call_depth(), hooks.paced());
     loop {
         // The innermost open thing: a lazy node opened inside the innermost reduction, or that
         // reduction.
@@ -416,6 +429,17 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
             index = body_root + 1;
             continue;
         }
+        // Operands that call functions, run in parallel and joined before their node.
+        if forks
+            && frames.is_empty()
+            && let Some(node) = call::fork_at(ast, index, end)
+        {
+            let Some(values) = call::fork_operands(stretch, node, &hooks.call_hooks())? else {
+                return Ok(Outcome::Stopped);
+            };
+            stack.extend(values.into_iter().map(Cow::Owned));
+            index = node;
+        }
         let id = NodeId(index);
         let node = ast.node(id);
         if frames.is_empty() {
@@ -557,6 +581,24 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
             .len()
             .checked_sub(ast.n_stacked_operands(id))
             .ok_or_else(|| internal(ast, index))?;
+        if matches!(node, Node::Apply { .. }) {
+            let args: Vec<Value> = stack.drain(base + 1..).map(Cow::into_owned).collect();
+            let callee = stack.pop().ok_or_else(|| internal(ast, index))?;
+            let site = Site {
+                depth: stretch.env.call_depth(),
+                globals: stretch.globals.unwrap_or(&call::NO_GLOBALS),
+                limits,
+                hooks: hooks.call_hooks(),
+                span: ast.op_span(id),
+            };
+            match call::apply(&callee, &args, &site) {
+                Ok(Some(value)) => stack.push(Cow::Owned(value)),
+                Ok(None) => return Ok(Outcome::Stopped),
+                Err(error) => return Err(under_frames(&frames, Failure::at(index, error))),
+            }
+            index += 1;
+            continue;
+        }
         let value = eval_node(ast, id, stretch.env, locals, limits, |k| &*stack[base + k])
             .map_err(|error| under_frames(&frames, Failure::at(index, error)))?;
         stack.truncate(base);

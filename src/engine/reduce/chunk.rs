@@ -98,6 +98,8 @@ pub(crate) struct Chunking<'a, E: ?Sized> {
     /// `sum`'s start, folded in by the chunk that starts the range.
     pub(crate) start: Option<&'a Value>,
     pub(crate) budget: &'a Budget,
+    /// The globals of the user functions the body calls.
+    pub(crate) globals: Option<&'a crate::engine::Globals>,
 }
 
 /// The int fold of a run of elements of a later chunk: small sums in an `i128`, the rest exact.
@@ -217,7 +219,8 @@ impl<E: Env + ?Sized> Chunking<'_, E> {
         if let Some(local) = locals.get_mut(self.slot) {
             *local = k;
         }
-        let stretch = Stretch::body(self.ast, body, self.env, self.limits);
+        let mut stretch = Stretch::body(self.ast, body, self.env, self.limits);
+        stretch.globals = self.globals;
         let mut stack = Vec::new();
         match interp::run(&stretch, &[], locals, &BodyHooks(hooks), &mut stack) {
             Ok(Outcome::Value(value)) => Ok(Some(value)),

@@ -112,6 +112,7 @@ impl Fold {
                 let acc = self.acc.take().unwrap_or(Value::Int(Int::ZERO));
                 let slack = Limits {
                     max_bits: limits.max_bits.saturating_add(SUM_SLACK_BITS),
+                    ..*limits
                 };
                 self.acc = Some(num::binary(BinaryOp::Add, &acc, &value, &slack)?);
                 Ok(())
@@ -435,7 +436,10 @@ mod test {
     }
 
     fn limits(max_bits: u64) -> Limits {
-        Limits { max_bits }
+        Limits {
+            max_bits,
+            ..Limits::default()
+        }
     }
 
     #[test]

@@ -166,6 +166,8 @@ fn value_literal(value: &Value) -> String {
             if *x > 0.0 { "math.inf" } else { "-math.inf" }.to_string()
         }
         Value::Float(_) | Value::Bool(_) | Value::Str(_) => value.to_string(),
+        // A function is written as the `lambda` it is.
+        Value::Func(function) => format!("({})", function.lambda_source().replace('^', "**")),
         Value::Int(int) => {
             let decimal = int.to_string();
             if decimal.trim_start_matches('-').len() <= MAX_DECIMAL_DIGITS {

@@ -1,0 +1,320 @@
+//! User functions: making one from its definition, and calling it.
+//!
+//! A call evaluates the function's body (a tree of its own, [`Lambda::body`]) with the
+//! interpreter, its parameters bound to the arguments and its other names read from the
+//! globals as they are when the call runs (late binding, as Python's). A call inside the body
+//! is a call of [`apply`] again: the native stack grows with the depth of the recursion, so
+//! each call first makes sure there is room (`stacker` moves the rest of a deep recursion onto
+//! stack segments it allocates on the heap), and the depth is counted against
+//! [`Limits::max_depth`], past which the call is Python's `RecursionError`.
+//!
+//! **Fork–join.** Where a node of a body has two or more operands that call functions
+//! (`fib(n - 1) + fib(n - 2)`), the interpreter evaluates those operands in parallel on the
+//! pool and joins them before the node, as `rayon::join` does: the model of Cilk. It forks at
+//! the top [`FORK_DEPTH`] levels of calls (or at every level when a delay paces the work, so
+//! that each call is a unit of work of its own), which bounds the forks of `fib(30)`'s 1.6
+//! million calls to about a thousand; below, calls run where they are. Operands run in
+//! parallel report the error of the first that fails in the text's order, as a sequential
+//! evaluation would, and an operand stops once one before it has failed.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::ast::{Ast, Lambda, NodeId};
+use crate::engine::env::Env;
+use crate::engine::failure::Failure;
+use crate::engine::interp::{self, Hooks, Outcome, Stretch};
+use crate::error::{Error, ErrorKind, NumError, Within};
+use crate::num::{Function, Int, Limits, Value};
+
+/// The values of the global names a function body may read: the session's variables and the
+/// constants, as they are when the evaluation starts.
+pub type Globals = HashMap<Box<str>, Value>;
+
+/// The globals of an evaluation given none.
+pub(crate) static NO_GLOBALS: std::sync::LazyLock<Globals> = std::sync::LazyLock::new(HashMap::new);
+
+/// Calls at a depth below this fork their parallel operands (without a delay).
+pub(crate) const FORK_DEPTH: u32 = 10;
+
+/// Room left on the stack below which a call continues on a new segment, and the size of a
+/// segment. A call takes a few KiB of native stack (the interpreter's loop and this module);
+/// a segment holds some hundreds of them.
+const RED_ZONE: usize = 256 << 10;
+const SEGMENT: usize = 4 << 20;
+
+/// The function value a `lambda` or a `def` makes: a new object each time it is evaluated.
+pub(crate) fn function(lambda: &Arc<Lambda>) -> Value {
+    let name: Arc<str> = lambda.name.as_deref().unwrap_or("<lambda>").into();
+    Value::Func(Arc::new(Function {
+        name,
+        params: Arc::clone(&lambda.params),
+        source: Arc::clone(&lambda.source),
+        body_text: Arc::clone(&lambda.body_text),
+        code: Arc::clone(lambda) as Arc<dyn Any + Send + Sync>,
+    }))
+}
+
+/// The names of a call's body: its parameters' values, then the globals.
+pub(crate) struct CallEnv<'a> {
+    lambda: &'a Lambda,
+    args: &'a [Value],
+    globals: &'a Globals,
+    depth: u32,
+}
+
+impl Env for CallEnv<'_> {
+    #[inline]
+    fn get(&self, index: u32) -> Option<&Value> {
+        match self.lambda.param_of.get(index as usize)? {
+            Some(param) => self.args.get(*param as usize),
+            None => self
+                .globals
+                .get(self.lambda.body.names.get(index as usize)?.as_ref()),
+        }
+    }
+
+    fn call_depth(&self) -> u32 {
+        self.depth
+    }
+}
+
+/// What a call inside a body asks of the evaluation around it: the hooks of the task it runs
+/// in (the delay, cancellation), and, for an operand evaluated in parallel with others, when
+/// to stop because an operand before it has failed.
+#[derive(Clone, Copy)]
+pub(crate) struct CallHooks<'a> {
+    base: &'a dyn Hooks,
+    fork: Option<&'a ForkStop<'a>>,
+}
+
+/// The operands of one fork: the first that failed, and this operand's place.
+pub(crate) struct ForkStop<'a> {
+    failed: &'a AtomicUsize,
+    place: usize,
+    outer: Option<&'a ForkStop<'a>>,
+}
+
+impl ForkStop<'_> {
+    fn stopped(&self) -> bool {
+        let mut fork = Some(self);
+        while let Some(stop) = fork {
+            if stop.failed.load(Ordering::Relaxed) < stop.place {
+                return true;
+            }
+            fork = stop.outer;
+        }
+        false
+    }
+}
+
+impl<'a> CallHooks<'a> {
+    pub(crate) fn new(base: &'a dyn Hooks) -> CallHooks<'a> {
+        CallHooks { base, fork: None }
+    }
+
+    fn stopped(&self) -> bool {
+        self.fork.is_some_and(ForkStop::stopped)
+    }
+}
+
+impl Hooks for CallHooks<'_> {
+    fn paced(&self) -> bool {
+        self.base.paced()
+    }
+
+    fn operator(&self, _index: u32) -> bool {
+        if self.stopped() {
+            return false;
+        }
+        if self.base.paced() {
+            self.base.element()
+        } else {
+            !self.base.stop()
+        }
+    }
+
+    fn element(&self) -> bool {
+        !self.stopped() && self.base.element()
+    }
+
+    fn stop(&self) -> bool {
+        self.stopped() || self.base.stop()
+    }
+
+    fn call_hooks(&self) -> CallHooks<'_> {
+        *self
+    }
+}
+
+/// Where a call is made: the depth of the body it is made from (0 in a statement), the
+/// globals, the limits and the hooks.
+pub(crate) struct Site<'a> {
+    pub(crate) depth: u32,
+    pub(crate) globals: &'a Globals,
+    pub(crate) limits: &'a Limits,
+    pub(crate) hooks: CallHooks<'a>,
+    /// The call's operator in the caller's text, for the errors of the call itself.
+    pub(crate) span: crate::span::Span,
+}
+
+/// Calls `callee` with `args`. Errors raised inside the body say which function raised them
+/// ([`Error::within`]); a cancellation or a stop is `Ok(None)`.
+pub(crate) fn apply(
+    callee: &Value,
+    args: &[Value],
+    site: &Site<'_>,
+) -> Result<Option<Value>, Error> {
+    let at = |kind: ErrorKind| Error::new(kind, site.span);
+    let Value::Func(function) = callee else {
+        return Err(at(ErrorKind::NotCallable {
+            type_name: callee.type_name(),
+        }));
+    };
+    if let Some(message) = function.arity_error(args.len()) {
+        return Err(at(NumError::Type(message.into()).into()));
+    }
+    if site.depth >= site.limits.max_depth {
+        return Err(at(ErrorKind::Recursion {
+            limit: site.limits.max_depth,
+        }));
+    }
+    let Some(lambda) = function.code.downcast_ref::<Lambda>() else {
+        return Err(at(ErrorKind::Internal("a function without a body".into())));
+    };
+    let env = CallEnv {
+        lambda,
+        args,
+        globals: site.globals,
+        depth: site.depth + 1,
+    };
+    let body = &lambda.body;
+    let outcome = stacker::maybe_grow(RED_ZONE, SEGMENT, || {
+        run_body(
+            body,
+            body.root().0,
+            &env,
+            site.globals,
+            site.limits,
+            &site.hooks,
+        )
+    });
+    match outcome {
+        Ok(Outcome::Value(value)) => Ok(Some(value)),
+        Ok(_) => Ok(None),
+        Err(failure) => {
+            let mut error = *failure.error;
+            if error.within.is_none() && error.placed && error.kind != ErrorKind::Cancelled {
+                error.within = Some(Arc::new(Within {
+                    function: Arc::clone(&function.name),
+                    source: Arc::clone(&function.source),
+                }));
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Evaluates the subtree of `body` rooted at `root` for a call.
+fn run_body(
+    body: &Ast,
+    root: u32,
+    env: &CallEnv<'_>,
+    globals: &Globals,
+    limits: &Limits,
+    hooks: &CallHooks<'_>,
+) -> Result<Outcome, Failure> {
+    let mut stretch = Stretch::subtree(body, root, env, limits);
+    stretch.globals = Some(globals);
+    let mut locals = if body.reductions.is_empty() {
+        Vec::new()
+    } else {
+        vec![Value::Int(Int::ZERO); body.reductions.len()]
+    };
+    let mut stack = Vec::new();
+    interp::run(&stretch, &[], &mut locals, hooks, &mut stack)
+}
+
+/// Whether the interpreter forks at a node of a body evaluated at `depth`: on a worker of the
+/// pool, at the top levels of calls, or at every level when the work is paced.
+pub(crate) fn forks_at(depth: u32, paced: bool) -> bool {
+    (paced || depth < FORK_DEPTH) && rayon::current_thread_index().is_some()
+}
+
+/// The fork node of `ast` whose subtree starts at `first` and ends at or before `root` (the
+/// outermost), if there is one.
+pub(crate) fn fork_at(ast: &Ast, first: u32, root: u32) -> Option<u32> {
+    let start = ast.forks.partition_point(|&(f, _)| f < first);
+    ast.forks[start..]
+        .iter()
+        .take_while(|&&(f, _)| f == first)
+        .find(|&&(_, node)| node <= root)
+        .map(|&(_, node)| node)
+}
+
+/// Evaluates the operands of fork node `node` in parallel: their values in order, or the
+/// failure of the first that failed. `Ok(None)`: stopped.
+pub(crate) fn fork_operands<E: Env + ?Sized>(
+    stretch: &Stretch<'_, E>,
+    node: u32,
+    hooks: &CallHooks<'_>,
+) -> Result<Option<Vec<Value>>, Failure> {
+    let (ast, env, limits, globals) = (stretch.ast, stretch.env, stretch.limits, stretch.globals);
+    let mut roots = Vec::new();
+    ast.for_each_operand(NodeId(node), |operand| roots.push(operand.0));
+    let failed = AtomicUsize::new(usize::MAX);
+    let results: Vec<Result<Outcome, Failure>> = roots
+        .par_iter()
+        .enumerate()
+        .map(|(place, &root)| {
+            let stop = ForkStop {
+                failed: &failed,
+                place,
+                outer: hooks.fork,
+            };
+            let hooks = CallHooks {
+                base: hooks.base,
+                fork: Some(&stop),
+            };
+            let first = ast.first_of(NodeId(root)).0;
+            // `own`: a body around the fork node may start where this operand does, and is
+            // not to be skipped.
+            let operand = Stretch {
+                ast,
+                first,
+                root,
+                own: Some((first, root)),
+                env,
+                limits,
+                fork: false,
+                current: Cell::new(root),
+                globals,
+            };
+            let mut locals = if ast.reductions.is_empty() {
+                Vec::new()
+            } else {
+                vec![Value::Int(Int::ZERO); ast.reductions.len()]
+            };
+            let mut stack: Vec<Cow<'_, Value>> = Vec::new();
+            let result = interp::run(&operand, &[], &mut locals, &hooks, &mut stack);
+            if result.is_err() {
+                failed.fetch_min(place, Ordering::Relaxed);
+            }
+            result
+        })
+        .collect();
+    let mut values = Vec::with_capacity(results.len());
+    for result in results {
+        match result? {
+            Outcome::Value(value) => values.push(value),
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(values))
+}

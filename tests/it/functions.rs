@@ -1,0 +1,215 @@
+//! User functions against `python3`: generated programs of `def`s and `lambda`s (recursion,
+//! mutual recursion, higher-order calls, conditions, generators calling functions) and the
+//! calls of them, run by `CPython` in one namespace and by parcalc in one session, statement by
+//! statement: every value and every exception class equal, on every pool size, grain and
+//! policy, and through the batch door as well.
+
+use parcalc::engine::{EvalOptions, Grain, Policy};
+use parcalc::error::{ErrorKind, NumError};
+use parcalc::session::Session;
+
+use crate::oracle::{Rng, run_oracle};
+use crate::util::{Test, python_missing};
+
+/// Statements of calls after the definitions.
+const N_CALLS: usize = 700;
+
+/// The definitions every program starts with: recursion, mutual recursion, higher-order
+/// functions, a function of generators, one that recurses forever, one reading a global.
+const DEFINITIONS: &[&str] = &[
+    "fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)",
+    "def fact(n): return 1 if n <= 1 else n * fact(n - 1)",
+    "def even(n): return True if n == 0 else odd(n - 1)",
+    "def odd(n): return False if n == 0 else even(n - 1)",
+    "gcd2 = lambda a, b: a if b == 0 else gcd2(b, a % b)",
+    "steps = lambda n: 0 if n <= 1 else 1 + steps(n // 2 if n % 2 == 0 else 3 * n + 1)",
+    "twice = lambda g, x: g(g(x))",
+    "compose = lambda f, g, x: f(g(x))",
+    "def sq(x): return x * x",
+    "half = lambda x: x / 2",
+    "def power(b, e): return 1 if e == 0 else b * power(b, e - 1)",
+    "def total(n): return sum(k * k for k in range(n) if k % 3)",
+    "def tri(n): return sum(fib(k) for k in range(n))",
+    "loop = lambda n: loop(n + 1)",
+    "scale = 3",
+    "scaled = lambda x: x * scale",
+    "def pick(c, a, b): return a if c else b",
+    "def clamp(x, lo, hi): return lo if x < lo else hi if x > hi else x",
+    "def sign(x): return (x > 0) - (x < 0)",
+    "nothing = lambda: 42",
+    "def digits(n): return 1 if n < 10 else 1 + digits(n // 10)",
+    "apply2 = lambda f, x, y: f(x, y)",
+    "def mix(a, b): return a and b or -1",
+    "bad = lambda x: 1 / x + undefined_name",
+];
+
+fn int(rng: &mut Rng, below: u64) -> String {
+    let value = rng.below(below) as i64;
+    if rng.below(5) == 0 {
+        format!("-{value}")
+    } else {
+        value.to_string()
+    }
+}
+
+fn operand(rng: &mut Rng) -> String {
+    match rng.below(4) {
+        0 => format!("{}.5", rng.below(9)),
+        _ => int(rng, 30),
+    }
+}
+
+/// One statement calling the functions above.
+fn call(rng: &mut Rng) -> String {
+    let small = rng.below(16);
+    match rng.below(30) {
+        0 => format!("fib({small})"),
+        1 => format!("fact({})", rng.below(25)),
+        2 => format!("even({small}) != odd({small})"),
+        3 => format!("gcd2({}, {})", int(rng, 1000), int(rng, 1000)),
+        4 => format!("steps({})", 1 + rng.below(200)),
+        5 => format!("twice(sq, {})", operand(rng)),
+        6 => format!("compose(half, sq, {})", operand(rng)),
+        7 => format!("power({}, {})", operand(rng), rng.below(12)),
+        8 => format!("total({})", rng.below(40)),
+        9 => format!("tri({})", rng.below(12)),
+        10 => "loop(0)".to_owned(),
+        11 => format!("scaled({}) + scale", operand(rng)),
+        12 => format!("scale = {}", int(rng, 10)),
+        13 => format!(
+            "pick({} < {}, fib({small}), fact({small}))",
+            operand(rng),
+            operand(rng)
+        ),
+        14 => format!("clamp({}, -5, 5)", operand(rng)),
+        15 => format!("sign({}) * twice(sq, 2)", operand(rng)),
+        16 => "nothing()".to_owned(),
+        17 => format!("digits({})", rng.below(1 << 40)),
+        18 => format!("apply2(power, {}, {})", int(rng, 5), rng.below(5)),
+        19 => format!("mix({}, {})", operand(rng), operand(rng)),
+        20 => format!("bad({})", int(rng, 3)),
+        // What Python refuses: a wrong number of arguments, a call of a non-function,
+        // arithmetic on a function, an unknown function.
+        21 => format!("sq({}, 1)", operand(rng)),
+        22 => "fib()".to_owned(),
+        23 => "scale(2)".to_owned(),
+        24 => "sq + 1".to_owned(),
+        25 => "undefined_function(3)".to_owned(),
+        26 => format!("sum(sq(k) for k in range({}))", rng.below(50)),
+        27 => format!("x = fib({small}); x * 2 if x > 10 else -x"),
+        28 => "sq".to_owned(),
+        _ => format!(
+            "max(fib({}), fact({})) + (sq({}) if {} else 0)",
+            rng.below(12),
+            rng.below(10),
+            operand(rng),
+            ["True", "False", "1 < 2 < 3", "not 0"][rng.below(4) as usize]
+        ),
+    }
+}
+
+/// The program: the definitions, then the calls, the same every run. A line with `;` is two
+/// statements (Python's REPL prints the value of the last).
+fn program() -> Vec<String> {
+    let mut rng = Rng(0x00f0_4c7e_d3f5_2026);
+    let mut lines: Vec<String> = DEFINITIONS.iter().map(|&line| line.to_owned()).collect();
+    for _ in 0..N_CALLS {
+        let line = call(&mut rng);
+        lines.extend(line.split("; ").map(str::to_owned));
+    }
+    lines
+}
+
+/// Python's class for a parcalc error, as the oracle prints it.
+fn class(kind: &ErrorKind) -> String {
+    match kind {
+        ErrorKind::Num(NumError::ZeroDivision(_)) => "error:ZeroDivisionError",
+        ErrorKind::Num(NumError::Overflow(_)) => "error:OverflowError",
+        ErrorKind::Num(NumError::Domain(_)) => "error:ValueError",
+        ErrorKind::Num(NumError::Type(_))
+        | ErrorKind::Arity { .. }
+        | ErrorKind::NotCallable { .. } => "error:TypeError",
+        ErrorKind::UnknownName { .. } => "error:NameError",
+        ErrorKind::Recursion { .. } => "error:RecursionError",
+        _ => "error",
+    }
+    .to_owned()
+}
+
+/// What parcalc prints for each line, in one session with these settings.
+fn run_session(lines: &[String], workers: usize, grain: Grain, policy: Policy) -> Vec<String> {
+    let options = EvalOptions {
+        grain,
+        policy,
+        ..EvalOptions::default()
+    };
+    let mut session = match Session::new(workers, options) {
+        Ok(session) => session,
+        Err(error) => panic!("cannot start a session: {error}"),
+    };
+    lines
+        .iter()
+        .map(|line| match session.eval_line(line) {
+            Ok(Some(outcome)) if outcome.assigned.is_some() => "assigned".to_owned(),
+            Ok(Some(outcome)) => outcome.value.to_string(),
+            Ok(None) => "nothing".to_owned(),
+            Err(error) => class(&error.kind),
+        })
+        .collect()
+}
+
+#[track_caller]
+fn assert_same(lines: &[String], python: &[String], ours: &[String], what: &str) {
+    let mismatches: Vec<String> = lines
+        .iter()
+        .zip(python.iter().zip(ours))
+        .filter(|(_, (python, ours))| python != ours)
+        .map(|(line, (python, ours))| format!("{line}\n  python:  {python}\n  parcalc: {ours}"))
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{what}: {} of {} statements differ from python3; the first ones:\n{}",
+        mismatches.len(),
+        lines.len(),
+        mismatches[..mismatches.len().min(20)].join("\n")
+    );
+}
+
+#[test]
+fn functions_match_python_on_every_pool_grain_and_policy() {
+    let lines = program();
+    let Some(python) = run_oracle(&["--functions"], "functions", &lines) else {
+        python_missing();
+        return;
+    };
+    // Every pool size, grain and policy appears at least once.
+    let settings = [
+        (1, Grain::Auto, Policy::Lifo),
+        (2, Grain::Fixed(1), Policy::Fifo),
+        (3, Grain::Fixed(4), Policy::CriticalPath),
+        (8, Grain::Auto, Policy::Fifo),
+        (2, Grain::Auto, Policy::CriticalPath),
+        (3, Grain::Fixed(1), Policy::Lifo),
+    ];
+    for (workers, grain, policy) in settings {
+        let ours = run_session(&lines, workers, grain, policy);
+        let what = format!("{workers} workers, grain {grain:?}, {policy:?}");
+        assert_same(&lines, &python, &ours, &what);
+    }
+}
+
+#[test]
+fn a_program_of_functions_prints_the_same_through_the_batch_door() {
+    let lines = program();
+    let text = lines.join("\n") + "\n";
+    let one = Test::new().args(&["-w", "1"]).stdin(text.clone()).run();
+    let two = Test::new().args(&["-w", "2"]).stdin(text.clone()).run();
+    let eight = Test::new()
+        .args(&["-w", "8", "--policy", "critical-path"])
+        .stdin(text)
+        .run();
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(one.stdout, eight.stdout);
+    assert_eq!(one.stderr, two.stderr);
+    assert!(one.stdout.contains("<function sq>"), "{}", one.stdout);
+}
