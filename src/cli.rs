@@ -81,7 +81,7 @@ pub struct Args {
 
     /// Most user-function calls open at once (recursion depth); one more raises
     /// `RecursionError`. Python's limit is 1,000.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth, value_parser = settings::parse_max_depth)]
     pub max_depth: u32,
 
     /// Longest statement accepted, in bytes.

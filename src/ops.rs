@@ -426,7 +426,7 @@ pub const KEYWORDS: &[&str] = &[
 
 /// The keywords that have a meaning in parcalc's expressions, which Tab completes.
 pub const EXPRESSION_KEYWORDS: &[&str] = &[
-    "and", "else", "False", "for", "if", "in", "not", "or", "True",
+    "and", "def", "else", "False", "for", "if", "in", "lambda", "not", "or", "return", "True",
 ];
 
 pub fn is_keyword(name: &str) -> bool {

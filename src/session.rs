@@ -623,7 +623,8 @@ impl Session {
             .vars
             .keys()
             .map(|name| &**name)
-            .chain(ops::CONSTANTS.iter().map(|constant| constant.name));
+            .chain(ops::CONSTANTS.iter().map(|constant| constant.name))
+            .chain(ops::FUNCTIONS.iter().map(|function| function.name));
         suggest::nearest(name, known)
             .first()
             .map(|&near| Box::from(near))

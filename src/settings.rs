@@ -21,6 +21,20 @@ pub(crate) enum SettingError {
     SpeedupMax(String),
     #[error("policy must be lifo, fifo or critical-path, not '{0}'")]
     Policy(String),
+    #[error("the recursion limit must be between 1 and {MAX_DEPTH}, not '{0}'")]
+    MaxDepth(String),
+}
+
+/// The largest recursion limit: deeper than any calculation needs, and a few GiB of frames.
+pub(crate) const MAX_DEPTH: u32 = 10_000_000;
+
+/// The recursion limit (`--max-depth`, `:max-depth`): most user-function calls open at once.
+pub(crate) fn parse_max_depth(text: &str) -> Result<u32, SettingError> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_DEPTH).contains(n))
+        .ok_or_else(|| SettingError::MaxDepth(text.to_string()))
 }
 
 /// A number of workers, from 1 to [`MAX_WORKERS`].

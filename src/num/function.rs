@@ -29,6 +29,16 @@ impl std::fmt::Debug for Function {
 }
 
 impl Function {
+    /// The statement that binds this function to `name`: its `def` as written when it is
+    /// `name`'s own, else `name = lambda …`.
+    pub fn definition_as(&self, name: &str) -> String {
+        if self.source.starts_with("def") && &*self.name == name {
+            self.source.to_string()
+        } else {
+            format!("{name} = {}", self.lambda_source())
+        }
+    }
+
     /// The function as a `lambda` expression: `lambda x, y: x * y`.
     pub fn lambda_source(&self) -> String {
         if self.params.is_empty() {

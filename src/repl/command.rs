@@ -239,6 +239,14 @@ pub(crate) const COMMANDS: &[Command] = &[
         run: policy,
     },
     Command {
+        name: "max-depth",
+        args: "[N]",
+        help: "show or set the recursion limit of user functions",
+        completions: &["1000", "100000"],
+        takes_expr: false,
+        run: max_depth,
+    },
+    Command {
         name: "trace",
         args: "[on|off|live on|off|json|svg|html FILE]",
         help: "show the last schedule, or write it",
@@ -572,6 +580,16 @@ fn delay(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, Command
     }))
 }
 
+fn max_depth(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
+    if !invocation.arg.is_empty() {
+        state.session.options.limits.max_depth = settings::parse_max_depth(invocation.arg)?;
+    }
+    Ok(Reply::Text(format!(
+        "recursion limit {} calls (Python's is 1000)",
+        state.session.options.limits.max_depth
+    )))
+}
+
 fn grain(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
     if !invocation.arg.is_empty() {
         state.session.options.grain = settings::parse_grain(invocation.arg)?;
@@ -835,7 +853,10 @@ fn vars(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandE
     let lines: Vec<String> = state
         .session
         .vars()
-        .map(|(name, value)| format!("{name} = {}", display::abbreviate_value(value)))
+        .map(|(name, value)| match value {
+            crate::num::Value::Func(function) => function.definition_as(name),
+            _ => format!("{name} = {}", display::abbreviate_value(value)),
+        })
         .collect();
     if lines.is_empty() {
         Ok(Reply::Text("no variables yet: x = 3 makes one".to_string()))

@@ -113,7 +113,14 @@ pub(crate) fn save(session: &Session, path: &Path) -> std::io::Result<usize> {
         if name == "_" || matches!(value, crate::num::Value::Str(_)) {
             continue;
         }
-        let _ = writeln!(text, "{name} = {value}");
+        match value {
+            crate::num::Value::Func(function) => {
+                let _ = writeln!(text, "{}", function.definition_as(name));
+            }
+            _ => {
+                let _ = writeln!(text, "{name} = {value}");
+            }
+        }
         n_saved += 1;
     }
     std::fs::write(path, text)?;

@@ -276,7 +276,7 @@ fn fast_mod(a: u64, d: u64, m: u128) -> u64 {
 /// Python's integer operators on machine integers, `None` on overflow or where Python would
 /// raise or leave the integers (a negative power, a division by zero).
 #[inline]
-fn small_binary(op: BinaryOp, x: i64, y: i64) -> Option<i64> {
+pub(crate) fn small_binary(op: BinaryOp, x: i64, y: i64) -> Option<i64> {
     match op {
         BinaryOp::Add => x.checked_add(y),
         BinaryOp::Sub => x.checked_sub(y),

@@ -49,16 +49,39 @@ pub(crate) const FORK_DEPTH: u32 = 10;
 const RED_ZONE: usize = 256 << 10;
 const SEGMENT: usize = 4 << 20;
 
+mod compiled;
+
+use compiled::{Compiled, Ran};
+
+/// What a function value runs: its definition, and its body compiled for machine integers
+/// when it compiles.
+struct Code {
+    lambda: Arc<Lambda>,
+    compiled: Option<Compiled>,
+}
+
 /// The function value a `lambda` or a `def` makes: a new object each time it is evaluated.
 pub(crate) fn function(lambda: &Arc<Lambda>) -> Value {
     let name: Arc<str> = lambda.name.as_deref().unwrap_or("<lambda>").into();
+    let code = Code {
+        lambda: Arc::clone(lambda),
+        compiled: Compiled::compile(lambda),
+    };
     Value::Func(Arc::new(Function {
         name,
         params: Arc::clone(&lambda.params),
         source: Arc::clone(&lambda.source),
         body_text: Arc::clone(&lambda.body_text),
-        code: Arc::clone(lambda) as Arc<dyn Any + Send + Sync>,
+        code: Arc::new(code) as Arc<dyn Any + Send + Sync>,
     }))
+}
+
+/// The compiled body of the function `value` is, if it is one and its body compiled.
+fn compiled_of(value: &Value) -> Option<&Compiled> {
+    let Value::Func(function) = value else {
+        return None;
+    };
+    function.code.downcast_ref::<Code>()?.compiled.as_ref()
 }
 
 /// The names of a call's body: its parameters' values, then the globals.
@@ -92,6 +115,9 @@ impl Env for CallEnv<'_> {
 pub(crate) struct CallHooks<'a> {
     base: &'a dyn Hooks,
     fork: Option<&'a ForkStop<'a>>,
+    /// Whether calls may run compiled: not below a compiled run that gave up, which would
+    /// give up again at each level.
+    compiled: bool,
 }
 
 /// The operands of one fork: the first that failed, and this operand's place.
@@ -116,7 +142,11 @@ impl ForkStop<'_> {
 
 impl<'a> CallHooks<'a> {
     pub(crate) fn new(base: &'a dyn Hooks) -> CallHooks<'a> {
-        CallHooks { base, fork: None }
+        CallHooks {
+            base,
+            fork: None,
+            compiled: true,
+        }
     }
 
     fn stopped(&self) -> bool {
@@ -185,9 +215,54 @@ pub(crate) fn apply(
             limit: site.limits.max_depth,
         }));
     }
-    let Some(lambda) = function.code.downcast_ref::<Lambda>() else {
+    let Some(code) = function.code.downcast_ref::<Code>() else {
         return Err(at(ErrorKind::Internal("a function without a body".into())));
     };
+    let lambda = &*code.lambda;
+    // Below the levels that fork, a body for machine integers runs without the interpreter.
+    let mut hooks = site.hooks;
+    if let Some(compiled) = &code.compiled
+        && hooks.compiled
+        && !forks_at(site.depth + 1, site.hooks.paced())
+        && !site.hooks.paced()
+        && let Some(ints) = args
+            .iter()
+            .map(|arg| match arg {
+                Value::Int(int) => i64::try_from(int).ok(),
+                _ => None,
+            })
+            .collect::<Option<Vec<i64>>>()
+    {
+        let globals = site.globals;
+        let resolve = |name: &str| globals.get(name).and_then(compiled_of);
+        let stop = || site.hooks.stop();
+        match compiled::run(
+            compiled,
+            &ints,
+            site.depth,
+            site.limits.max_depth,
+            &resolve,
+            &stop,
+        ) {
+            Ran::Value(value) => return Ok(Some(Value::Int(value.into()))),
+            Ran::Stopped => return Ok(None),
+            Ran::Recursion { code, call } => {
+                let span = code.calls.get(call as usize).copied().unwrap_or_default();
+                let mut error = Error::new(
+                    ErrorKind::Recursion {
+                        limit: site.limits.max_depth,
+                    },
+                    span,
+                );
+                error.within = Some(Arc::new(Within {
+                    function: Arc::clone(&code.name),
+                    source: Arc::clone(&code.statement),
+                }));
+                return Err(error);
+            }
+            Ran::Bail => hooks.compiled = false,
+        }
+    }
     let env = CallEnv {
         lambda,
         args,
@@ -196,14 +271,7 @@ pub(crate) fn apply(
     };
     let body = &lambda.body;
     let outcome = stacker::maybe_grow(RED_ZONE, SEGMENT, || {
-        run_body(
-            body,
-            body.root().0,
-            &env,
-            site.globals,
-            site.limits,
-            &site.hooks,
-        )
+        run_body(body, body.root().0, &env, site.globals, site.limits, &hooks)
     });
     match outcome {
         Ok(Outcome::Value(value)) => Ok(Some(value)),
@@ -281,6 +349,7 @@ pub(crate) fn fork_operands<E: Env + ?Sized>(
             let hooks = CallHooks {
                 base: hooks.base,
                 fork: Some(&stop),
+                compiled: hooks.compiled,
             };
             let first = ast.first_of(NodeId(root)).0;
             // `own`: a body around the fork node may start where this operand does, and is

@@ -1,0 +1,538 @@
+//! Function bodies compiled for machine integers: `n if n < 2 else fib(n - 1) + fib(n - 2)`
+//! run as a handful of `i64` operations per call, with the calls' frames on a heap stack.
+//!
+//! A body compiles when every node is an integer literal, a parameter, an integer operator
+//! (`+ - * // % ^ & |`, `-x`), a comparison, `not`, `and`, `or`, a conditional expression or
+//! a call of a global function with integer arguments; and when no `bool` can come out of it
+//! (the value of a comparison is `True` or `False`, which prints otherwise than an int: a
+//! comparison is fine as a condition or in arithmetic, not as a result or an argument). Any
+//! other body runs on the interpreter.
+//!
+//! [`run`] gives up (`Ran::Bail`) wherever machine integers or these operations do not
+//! suffice: an overflow, a division by zero, a callee that is not a compiled function or takes
+//! another number of arguments, more calls open than the limit. The call is then evaluated
+//! again by the interpreter, which computes the value or raises Python's error: functions have
+//! no side effects, so the attempt costs only time. Without recursion in Rust and without a
+//! `Value` per operation, a call costs some tens of nanoseconds (BENCHMARKS.md).
+
+use crate::ast::{Ast, Lambda, Node, NodeId};
+use crate::engine::reduce::small::small_binary;
+use crate::ops::{BinaryOp, UnaryOp};
+
+/// A compiled body.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    ops: Vec<Op>,
+    n_params: usize,
+    /// The names the body calls, indexed by [`Op::Call`]'s `site`.
+    sites: Vec<Box<str>>,
+    /// The span of each call of the body, indexed by [`Op::Call`]'s `call`: where a
+    /// `RecursionError` points.
+    pub(crate) calls: Vec<crate::span::Span>,
+    /// The function's name and the statement that defined it, for that error.
+    pub(crate) name: std::sync::Arc<str>,
+    pub(crate) statement: std::sync::Arc<str>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Const(i64),
+    Param(u32),
+    Binary(BinaryOp),
+    Neg,
+    /// A comparison: 1 if it holds, else 0.
+    Compare(BinaryOp),
+    /// 1 if the top is 0, else 0.
+    Not,
+    Jump(u32),
+    /// Pops the top and jumps if it is 0.
+    JumpIfZero(u32),
+    /// Jumps, keeping the top, if it is 0 (`and`) or not 0 (`or`); else pops it.
+    JumpKeepIfZero(u32),
+    JumpKeepIfNonZero(u32),
+    Call {
+        site: u32,
+        n_args: u32,
+        call: u32,
+    },
+    /// `param OP constant`, pushed: `n - 1` in one step.
+    ParamConst(u32, BinaryOp, i64),
+    /// Jumps unless `param OP constant` holds: `n < 2` as a condition in one step.
+    UnlessParamConst(u32, BinaryOp, i64, u32),
+    Return,
+}
+
+/// What a compiled expression holds: an `int`, a `bool` (0 or 1), or either.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Int,
+    Bool,
+    Either,
+}
+
+fn join(a: Kind, b: Kind) -> Kind {
+    if a == b { a } else { Kind::Either }
+}
+
+/// A jump operation to a target.
+type MakeJump = fn(u32) -> Op;
+
+/// One step of the compiler's work stack.
+enum Work {
+    Node(u32),
+    Emit(Op),
+    /// Emits a jump to a label, resolved at the end.
+    Jump(fn(u32) -> Op, usize),
+    Label(usize),
+}
+
+impl Compiled {
+    /// Compiles `lambda`'s body, if it is of the shape described above.
+    #[expect(clippy::too_many_lines, reason = "one arm per kind of node")]
+    pub(crate) fn compile(lambda: &Lambda) -> Option<Compiled> {
+        let ast = &lambda.body;
+        if ast.is_empty() {
+            return None;
+        }
+        let kinds = kinds(lambda)?;
+        if kinds[ast.root().index()] != Kind::Int {
+            return None;
+        }
+        let mut sites: Vec<Box<str>> = Vec::new();
+        let mut calls = Vec::new();
+        let mut ops = Vec::new();
+        let mut labels: Vec<u32> = Vec::new();
+        // Each jump: where it is, the label it goes to, and how to make it.
+        let mut jumps: Vec<(usize, usize, MakeJump)> = Vec::new();
+        let mut work = vec![Work::Emit(Op::Return), Work::Node(ast.root().0)];
+        let new_label = |labels: &mut Vec<u32>| {
+            labels.push(u32::MAX);
+            labels.len() - 1
+        };
+        while let Some(step) = work.pop() {
+            let index = match step {
+                Work::Emit(op) => {
+                    ops.push(op);
+                    continue;
+                }
+                Work::Jump(make, label) => {
+                    jumps.push((ops.len(), label, make));
+                    ops.push(Op::Return);
+                    continue;
+                }
+                Work::Label(label) => {
+                    labels[label] = ops.len() as u32;
+                    continue;
+                }
+                Work::Node(index) => index,
+            };
+            match ast.node(NodeId(index)) {
+                Node::SmallInt(value) => ops.push(Op::Const(*value)),
+                Node::Bool(value) => ops.push(Op::Const(i64::from(*value))),
+                Node::Name(name) => ops.push(Op::Param(lambda.param_of[*name as usize]?)),
+                Node::Unary { op, operand } => {
+                    work.push(Work::Emit(match op {
+                        UnaryOp::Neg => Op::Neg,
+                        UnaryOp::Not => Op::Not,
+                        UnaryOp::Plus | UnaryOp::Invert => return None,
+                    }));
+                    work.push(Work::Node(operand.0));
+                }
+                Node::Binary { op, lhs, rhs } => {
+                    work.push(Work::Emit(if op.is_comparison() {
+                        Op::Compare(*op)
+                    } else {
+                        Op::Binary(*op)
+                    }));
+                    work.push(Work::Node(rhs.0));
+                    work.push(Work::Node(lhs.0));
+                }
+                Node::And { lhs, rhs } | Node::Or { lhs, rhs } => {
+                    let end = new_label(&mut labels);
+                    let jump = if matches!(ast.node(NodeId(index)), Node::And { .. }) {
+                        Op::JumpKeepIfZero
+                    } else {
+                        Op::JumpKeepIfNonZero
+                    };
+                    work.push(Work::Label(end));
+                    work.push(Work::Node(rhs.0));
+                    work.push(Work::Jump(jump, end));
+                    work.push(Work::Node(lhs.0));
+                }
+                Node::IfElse { body, cond, orelse } => {
+                    let (other, end) = (new_label(&mut labels), new_label(&mut labels));
+                    work.push(Work::Label(end));
+                    work.push(Work::Node(orelse.0));
+                    work.push(Work::Label(other));
+                    work.push(Work::Jump(Op::Jump, end));
+                    work.push(Work::Node(body.0));
+                    work.push(Work::Jump(Op::JumpIfZero, other));
+                    work.push(Work::Node(cond.0));
+                }
+                Node::Apply { args_start, n_args } => {
+                    let start = *args_start as usize;
+                    let callee = ast.call_args[start];
+                    let Node::Name(name) = ast.node(callee) else {
+                        return None;
+                    };
+                    if lambda.param_of[*name as usize].is_some() {
+                        return None;
+                    }
+                    let callee_name = &ast.names[*name as usize];
+                    let site = sites
+                        .iter()
+                        .position(|known| known == callee_name)
+                        .unwrap_or_else(|| {
+                            sites.push(callee_name.clone());
+                            sites.len() - 1
+                        });
+                    calls.push(ast.op_span(NodeId(index)));
+                    work.push(Work::Emit(Op::Call {
+                        site: site as u32,
+                        n_args: *n_args,
+                        call: calls.len() as u32 - 1,
+                    }));
+                    for &arg in ast.call_args[start + 1..=start + *n_args as usize]
+                        .iter()
+                        .rev()
+                    {
+                        work.push(Work::Node(arg.0));
+                    }
+                }
+                _ => return None,
+            }
+        }
+        for (at, label, make) in jumps {
+            ops[at] = make(*labels.get(label)?);
+        }
+        Some(Compiled {
+            ops: fuse(&ops),
+            n_params: lambda.params.len(),
+            sites,
+            calls,
+            name: lambda.name.as_deref().unwrap_or("<lambda>").into(),
+            statement: std::sync::Arc::clone(&lambda.statement),
+        })
+    }
+}
+
+/// The operations with the commonest sequences made one: `Param, Const, Binary` and
+/// `Param, Const, Compare, JumpIfZero`. Jump targets move with the operations.
+fn fuse(ops: &[Op]) -> Vec<Op> {
+    let targets: std::collections::HashSet<u32> = ops
+        .iter()
+        .filter_map(|op| match *op {
+            Op::Jump(t) | Op::JumpIfZero(t) | Op::JumpKeepIfZero(t) | Op::JumpKeepIfNonZero(t) => {
+                Some(t)
+            }
+            _ => None,
+        })
+        .collect();
+    // A sequence is fused only when no jump lands inside it.
+    let free = |at: usize, len: usize| (at + 1..at + len).all(|i| !targets.contains(&(i as u32)));
+    let mut fused = Vec::with_capacity(ops.len());
+    let mut new_at = vec![0u32; ops.len() + 1];
+    let mut at = 0;
+    while at < ops.len() {
+        new_at[at] = fused.len() as u32;
+        let window = &ops[at..];
+        match *window {
+            [
+                Op::Param(p),
+                Op::Const(c),
+                Op::Compare(op),
+                Op::JumpIfZero(t),
+                ..,
+            ] if free(at, 4) => {
+                fused.push(Op::UnlessParamConst(p, op, c, t));
+                at += 4;
+            }
+            [Op::Param(p), Op::Const(c), Op::Binary(op), ..] if free(at, 3) => {
+                fused.push(Op::ParamConst(p, op, c));
+                at += 3;
+            }
+            _ => {
+                fused.push(ops[at]);
+                at += 1;
+            }
+        }
+    }
+    new_at[ops.len()] = fused.len() as u32;
+    // Positions inside a fused sequence are never targets, so each target maps.
+    for op in &mut fused {
+        match op {
+            Op::Jump(t)
+            | Op::JumpIfZero(t)
+            | Op::JumpKeepIfZero(t)
+            | Op::JumpKeepIfNonZero(t)
+            | Op::UnlessParamConst(_, _, _, t) => *t = new_at[*t as usize],
+            _ => {}
+        }
+    }
+    fused
+}
+
+/// `x OP y` for a comparison: whether it holds.
+#[inline]
+fn compare(op: BinaryOp, x: i64, y: i64) -> Option<bool> {
+    Some(match op {
+        BinaryOp::Lt => x < y,
+        BinaryOp::Le => x <= y,
+        BinaryOp::Gt => x > y,
+        BinaryOp::Ge => x >= y,
+        BinaryOp::Eq => x == y,
+        BinaryOp::Ne => x != y,
+        _ => return None,
+    })
+}
+
+/// What each node of the body holds, or `None` when the body does not compile: a node of
+/// another kind, a global read as a value, a `bool` passed as an argument or to `&`, `|`.
+fn kinds(lambda: &Lambda) -> Option<Vec<Kind>> {
+    let ast: &Ast = &lambda.body;
+    let mut kinds: Vec<Kind> = Vec::with_capacity(ast.len());
+    // A number, whether an int or a bool (arithmetic makes an int of it).
+    let number = |kinds: &[Kind], id: &NodeId| kinds[id.index()] != Kind::Either;
+    for node in &ast.nodes {
+        let kind = match node {
+            Node::SmallInt(_) => Kind::Int,
+            // A global is compiled only as a callee, whose kind nothing reads.
+            Node::Name(name) => {
+                if lambda.param_of.get(*name as usize)?.is_some() {
+                    Kind::Int
+                } else {
+                    Kind::Either
+                }
+            }
+            Node::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } if number(&kinds, operand) => Kind::Int,
+            Node::Bool(_)
+            | Node::Unary {
+                op: UnaryOp::Not, ..
+            } => Kind::Bool,
+            Node::Binary { op, lhs, rhs } if op.is_comparison() => {
+                if !(number(&kinds, lhs) && number(&kinds, rhs)) {
+                    return None;
+                }
+                Kind::Bool
+            }
+            Node::Binary { op, lhs, rhs } => {
+                let ints = kinds[lhs.index()] == Kind::Int && kinds[rhs.index()] == Kind::Int;
+                match op {
+                    BinaryOp::Div | BinaryOp::Shl | BinaryOp::Shr => return None,
+                    BinaryOp::BitAnd | BinaryOp::BitOr if !ints => return None,
+                    _ if !(number(&kinds, lhs) && number(&kinds, rhs)) => return None,
+                    _ => Kind::Int,
+                }
+            }
+            Node::And { lhs, rhs } | Node::Or { lhs, rhs } => {
+                join(kinds[lhs.index()], kinds[rhs.index()])
+            }
+            Node::IfElse { body, orelse, .. } => join(kinds[body.index()], kinds[orelse.index()]),
+            Node::Apply { args_start, n_args } => {
+                let start = *args_start as usize;
+                let args = &ast.call_args[start + 1..=start + *n_args as usize];
+                if args.iter().any(|arg| kinds[arg.index()] != Kind::Int) {
+                    return None;
+                }
+                Kind::Int
+            }
+            _ => return None,
+        };
+        kinds.push(kind);
+    }
+    Some(kinds)
+}
+
+/// How a compiled call ended.
+#[derive(Debug)]
+pub(crate) enum Ran<'c> {
+    Value(i64),
+    /// Machine integers or the compiled operations do not suffice: evaluate it otherwise.
+    Bail,
+    /// Told to stop.
+    Stopped,
+    /// One call more than the limit allows, made by call `call` of `code`: Python's
+    /// `RecursionError` (every operation before it was the interpreter's, in its order).
+    Recursion {
+        code: &'c Compiled,
+        call: u32,
+    },
+}
+
+/// A frame of a compiled call: its code, where it goes on, where its parameters start on the
+/// value stack, and its callees.
+struct Frame<'c> {
+    code: &'c Compiled,
+    pc: usize,
+    base: usize,
+    callees: usize,
+}
+
+/// The callees of each compiled body met in a run, resolved once: the body, and the compiled
+/// body each of its call sites calls (`None`: not a compiled function).
+type Callees<'c> = Vec<(&'c Compiled, Vec<Option<&'c Compiled>>)>;
+
+/// Where `code`'s callees are in `callees`, resolved now if they were not yet.
+fn callees_of<'c>(
+    callees: &mut Callees<'c>,
+    code: &'c Compiled,
+    resolve: &dyn Fn(&str) -> Option<&'c Compiled>,
+) -> usize {
+    if let Some(at) = callees
+        .iter()
+        .position(|(known, _)| std::ptr::eq(*known, code))
+    {
+        return at;
+    }
+    let sites = code.sites.iter().map(|name| resolve(name)).collect();
+    callees.push((code, sites));
+    callees.len() - 1
+}
+
+/// How often (in calls) [`run`] asks whether to stop.
+const STOP_CHECK_CALLS: u32 = 1 << 12;
+
+/// Runs `entry` on `args`, `depth` calls being open already (at most `max_depth` may be).
+/// `resolve` gives the compiled body of the function a global name holds, if it has one;
+/// `stop` is asked every few thousand calls.
+#[expect(clippy::too_many_lines, reason = "one loop with an arm per operation")]
+pub(crate) fn run<'c>(
+    entry: &'c Compiled,
+    args: &[i64],
+    depth: u32,
+    max_depth: u32,
+    resolve: &dyn Fn(&str) -> Option<&'c Compiled>,
+    stop: &dyn Fn() -> bool,
+) -> Ran<'c> {
+    if args.len() != entry.n_params {
+        return Ran::Bail;
+    }
+    // The callees of each compiled body met, resolved once per run: (body, its sites').
+    let mut callees: Callees<'c> = Vec::new();
+    let mut stack: Vec<i64> = Vec::with_capacity(64);
+    stack.extend_from_slice(args);
+    let mut frames: Vec<Frame<'c>> = Vec::with_capacity(64);
+    let mut frame = Frame {
+        code: entry,
+        pc: 0,
+        base: 0,
+        callees: callees_of(&mut callees, entry, resolve),
+    };
+    let mut calls = 0u32;
+    loop {
+        let Some(&op) = frame.code.ops.get(frame.pc) else {
+            return Ran::Bail;
+        };
+        frame.pc += 1;
+        match op {
+            Op::Const(value) => stack.push(value),
+            Op::Param(param) => {
+                let Some(&value) = stack.get(frame.base + param as usize) else {
+                    return Ran::Bail;
+                };
+                stack.push(value);
+            }
+            Op::Binary(op) | Op::Compare(op) => {
+                let (Some(y), Some(x)) = (stack.pop(), stack.pop()) else {
+                    return Ran::Bail;
+                };
+                // A zero divisor, an overflow, a negative exponent: not for machine ints.
+                let value = match compare(op, x, y) {
+                    Some(holds) => i64::from(holds),
+                    None => match small_binary(op, x, y) {
+                        Some(value) => value,
+                        None => return Ran::Bail,
+                    },
+                };
+                stack.push(value);
+            }
+            Op::ParamConst(param, op, constant) => {
+                let Some(&x) = stack.get(frame.base + param as usize) else {
+                    return Ran::Bail;
+                };
+                let Some(value) = small_binary(op, x, constant) else {
+                    return Ran::Bail;
+                };
+                stack.push(value);
+            }
+            Op::UnlessParamConst(param, op, constant, target) => {
+                let Some(&x) = stack.get(frame.base + param as usize) else {
+                    return Ran::Bail;
+                };
+                if compare(op, x, constant) != Some(true) {
+                    frame.pc = target as usize;
+                }
+            }
+            Op::Neg | Op::Not => {
+                let Some(top) = stack.last_mut() else {
+                    return Ran::Bail;
+                };
+                *top = if matches!(op, Op::Neg) {
+                    match top.checked_neg() {
+                        Some(value) => value,
+                        None => return Ran::Bail,
+                    }
+                } else {
+                    i64::from(*top == 0)
+                };
+            }
+            Op::Jump(target) => frame.pc = target as usize,
+            Op::JumpIfZero(target) => {
+                if stack.pop() == Some(0) {
+                    frame.pc = target as usize;
+                }
+            }
+            Op::JumpKeepIfZero(target) | Op::JumpKeepIfNonZero(target) => {
+                let Some(&top) = stack.last() else {
+                    return Ran::Bail;
+                };
+                if (top == 0) == matches!(op, Op::JumpKeepIfZero(_)) {
+                    frame.pc = target as usize;
+                } else {
+                    stack.pop();
+                }
+            }
+            Op::Call { site, n_args, call } => {
+                let Some(Some(callee)) = callees[frame.callees].1.get(site as usize).copied()
+                else {
+                    return Ran::Bail;
+                };
+                if callee.n_params != n_args as usize {
+                    return Ran::Bail;
+                }
+                if depth as usize + frames.len() + 1 >= max_depth as usize {
+                    return Ran::Recursion {
+                        code: frame.code,
+                        call,
+                    };
+                }
+                calls += 1;
+                if calls.is_multiple_of(STOP_CHECK_CALLS) && stop() {
+                    return Ran::Stopped;
+                }
+                let base = stack.len() - n_args as usize;
+                let callee_frame = Frame {
+                    code: callee,
+                    pc: 0,
+                    base,
+                    callees: callees_of(&mut callees, callee, resolve),
+                };
+                frames.push(std::mem::replace(&mut frame, callee_frame));
+            }
+            Op::Return => {
+                let Some(value) = stack.pop() else {
+                    return Ran::Bail;
+                };
+                let Some(caller) = frames.pop() else {
+                    return Ran::Value(value);
+                };
+                stack.truncate(frame.base);
+                stack.push(value);
+                frame = caller;
+            }
+        }
+    }
+}
