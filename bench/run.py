@@ -270,7 +270,7 @@ def programs_section(runs, quick, work):
     return tables
 
 
-ALL_SECTIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+ALL_SECTIONS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
 
 
 def main():
@@ -282,6 +282,7 @@ def main():
     parser.add_argument("--policies", action="store_true", help="only the scheduling policies (--sections 10)")
     parser.add_argument("--programs", action="store_true", help="only the programs of many statements (--sections 11)")
     parser.add_argument("--map-reduce", action="store_true", help="only the map-reduce (--sections 12)")
+    parser.add_argument("--fib", action="store_true", help="only the recursive calls (--sections 13)")
     args = parser.parse_args()
     sections = {int(part) for part in args.sections.split(",") if part.strip()}
     if args.policies:
@@ -290,6 +291,8 @@ def main():
         sections = {11}
     if args.map_reduce:
         sections = {12}
+    if args.fib:
+        sections = {13}
     runs = 3 if args.quick else args.runs
     ensure_tools()
     sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
@@ -503,6 +506,9 @@ def main():
         tables.append(map_reduce_table(runs))
         tables.append(float_reduction_table(runs))
 
+    if 13 in sections:
+        tables.append(fib_table(runs, work))
+
     print(f"Machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
           f"{sys.version.split()[0]} CPython; runs per figure: {runs}\n")
     for table in tables:
@@ -564,6 +570,60 @@ def float_reduction_table(runs):
     for name, rs in results.items():
         label = f"CPython {sys.version.split()[0]}" if name == "python" else name
         table.add(label, fmt_s(median(r[0] for r in rs)), fmt_mib(median(r[1] for r in rs)))
+    return table
+
+
+# Recursion as fork-join: the same two lines in parcalc and CPython, bc's `define`, and the
+# native Rust function as the floor.
+FIB_LAMBDA = "fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)"
+FIB_N = 30
+FIB_BC = f"""define f(n) {{
+  if (n < 2) return (n);
+  return (f(n - 1) + f(n - 2));
+}}
+f({FIB_N})
+quit
+"""
+FIB_RUST = f"""fn fib(n: u64) -> u64 {{
+    if n < 2 {{ n }} else {{ fib(n - 1) + fib(n - 2) }}
+}}
+fn main() {{
+    println!("{{}}", fib(std::hint::black_box({FIB_N})));
+}}
+"""
+
+
+def fib_table(runs, work):
+    """fib(30) by recursion, whole processes, interleaved runs, medians: parcalc on 1 and 2
+    workers, CPython running the same two lines, GNU bc reading a FILE argument (its fastest
+    form), and a native Rust function compiled with -O; the values must be equal."""
+    bc_file = os.path.join(work, "fib.bc")
+    with open(bc_file, "w") as out:
+        out.write(FIB_BC)
+    rust_source = os.path.join(work, "fib.rs")
+    native = os.path.join(work, "fib-native")
+    with open(rust_source, "w") as out:
+        out.write(FIB_RUST)
+    sh(["rustc", "-O", "-o", native, rust_source])
+    call = f"fib({FIB_N})"
+    contenders = {
+        "parcalc, 2 workers": lambda: measure([PARCALC, "-w", "2", "-e", FIB_LAMBDA, "-e", call]),
+        "parcalc, 1 worker": lambda: measure([PARCALC, "-w", "1", "-e", FIB_LAMBDA, "-e", call]),
+        "python": lambda: measure([PYTHON, "-c", f"{FIB_LAMBDA}\nprint({call})"]),
+        "GNU bc (FILE)": lambda: measure(["bc", "-q", bc_file]),
+        "native Rust": lambda: measure([native]),
+    }
+    results = repeat(runs, contenders)
+    values = {r[2].strip() for rs in results.values() for r in rs}
+    if len(values) != 1:
+        sys.exit(f"fib: the values differ: {values}")
+    base = median(r[0] for r in results["parcalc, 2 workers"])
+    table = Table(f"13. Recursion, `{FIB_LAMBDA}` then `{call}` (value {values.pop()})",
+                  ["program", "median wall", "peak memory", "vs parcalc, 2 workers"])
+    for name, rs in results.items():
+        label = f"CPython {sys.version.split()[0]}" if name == "python" else name
+        wall = median(r[0] for r in rs)
+        table.add(label, fmt_s(wall), fmt_mib(median(r[1] for r in rs)), f"{wall / base:.2f}×")
     return table
 
 

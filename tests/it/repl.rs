@@ -860,3 +860,43 @@ fn the_live_schedule_shows_the_tasks_of_a_reduction() {
     repl.expect("\n140\r\n");
     repl.expect("» ");
 }
+
+/// User functions at the prompt: a `def` echoes nothing, as in Python; a recursion past the
+/// limit is an error and the REPL carries on; Ctrl-C stops a long recursion at once.
+#[test]
+fn functions_at_the_prompt() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.line("def sq(x): return x * x");
+    repl.expect("» ");
+    repl.check("sq(12)", "144");
+    repl.line("def cube(x):");
+    repl.expect("… ");
+    repl.line("    return x * sq(x)");
+    repl.expect("» ");
+    repl.check("cube(3)", "27");
+    repl.check(
+        "fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)",
+        "fib = <function <lambda>>",
+    );
+    repl.check("fib(20)", "6765");
+    repl.line("g = lambda n: g(n)");
+    repl.expect("» ");
+    repl.line("g(1)");
+    repl.expect("maximum recursion depth exceeded");
+    repl.expect("» ");
+    repl.check(
+        ":max-depth 50",
+        "recursion limit 50 calls (Python's is 1000)",
+    );
+    repl.line("f = lambda n: 0 if n == 0 else 1 + f(n - 1)");
+    repl.expect("» ");
+    repl.check("f(49)", "49");
+    repl.line("f(50)");
+    repl.expect("maximum recursion depth exceeded");
+    repl.expect("» ");
+    // About a minute of calls: Ctrl-C ends it, and the next line answers.
+    repl.line("fib(45)");
+    repl.interrupt_until("cancelled");
+    repl.expect("» ");
+    repl.check("sq(7)", "49");
+}

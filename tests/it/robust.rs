@@ -712,3 +712,54 @@ fn a_float_reduction_runs_in_bounded_memory() {
         run.stderr
     );
 }
+
+/// Recursion never overflows the native stack, on either evaluator (a body of machine
+/// integers is compiled; one with a float is interpreted, on a stack that grows): 50,000
+/// calls deep is a value, and a recursion without end is `RecursionError` at the limit, at
+/// once, with status 1.
+#[test]
+fn deep_recursion_is_a_value_or_a_recursion_error() {
+    for (define, deep, value) in [
+        (
+            "f = lambda n: 0 if n == 0 else 1 + f(n - 1)",
+            "f(50000)",
+            "50000",
+        ),
+        (
+            "f = lambda n: 0.5 if n == 0 else 1 + f(n - 1)",
+            "f(50000)",
+            "50000.5",
+        ),
+    ] {
+        let run = Test::new()
+            .args(&[
+                "-e",
+                define,
+                "-e",
+                deep,
+                "-e",
+                "f(10^7)",
+                "-e",
+                "g = lambda n: g(n)",
+                "-e",
+                "g(1)",
+            ])
+            .run();
+        assert_eq!(run.stdout, format!("{value}\n"), "{define}: {}", run.stderr);
+        assert_eq!(
+            run.stderr
+                .matches("maximum recursion depth exceeded")
+                .count(),
+            2,
+            "{define}: {}",
+            run.stderr
+        );
+        assert_eq!(run.status, Some(1), "{define}");
+    }
+    // A limit of one call: a call from a statement runs, one from its body does not.
+    Test::new()
+        .args(&["--max-depth", "1", "-e", "f = lambda n: n", "-e", "f(3)"])
+        .expect("3\n", 0);
+    let run = Test::new().args(&["--max-depth", "0", "-e", "1"]).run();
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+}

@@ -59,6 +59,16 @@ enum Op {
     ParamConst(u32, BinaryOp, i64),
     /// Jumps unless `param OP constant` holds: `n < 2` as a condition in one step.
     UnlessParamConst(u32, BinaryOp, i64, u32),
+    /// A call of one argument, `param OP constant`: `fib(n - 1)` in one step.
+    CallParamConst {
+        site: u32,
+        call: u32,
+        param: u32,
+        op: BinaryOp,
+        constant: i64,
+    },
+    /// Returns a parameter.
+    ReturnParam(u32),
     Return,
 }
 
@@ -219,6 +229,14 @@ impl Compiled {
 /// The operations with the commonest sequences made one: `Param, Const, Binary` and
 /// `Param, Const, Compare, JumpIfZero`. Jump targets move with the operations.
 fn fuse(ops: &[Op]) -> Vec<Op> {
+    // A jump to a return is a return.
+    let ops: Vec<Op> = ops
+        .iter()
+        .map(|&op| match op {
+            Op::Jump(t) if matches!(ops.get(t as usize), Some(Op::Return)) => Op::Return,
+            op => op,
+        })
+        .collect();
     let targets: std::collections::HashSet<u32> = ops
         .iter()
         .filter_map(|op| match *op {
@@ -237,6 +255,30 @@ fn fuse(ops: &[Op]) -> Vec<Op> {
         new_at[at] = fused.len() as u32;
         let window = &ops[at..];
         match *window {
+            [
+                Op::Param(param),
+                Op::Const(constant),
+                Op::Binary(op),
+                Op::Call {
+                    site,
+                    n_args: 1,
+                    call,
+                },
+                ..,
+            ] if free(at, 4) => {
+                fused.push(Op::CallParamConst {
+                    site,
+                    call,
+                    param,
+                    op,
+                    constant,
+                });
+                at += 4;
+            }
+            [Op::Param(param), Op::Return, ..] if free(at, 2) => {
+                fused.push(Op::ReturnParam(param));
+                at += 2;
+            }
             [
                 Op::Param(p),
                 Op::Const(c),
@@ -363,33 +405,45 @@ pub(crate) enum Ran<'c> {
 }
 
 /// A frame of a compiled call: its code, where it goes on, where its parameters start on the
-/// value stack, and its callees.
+/// value stack, and the table of its callees.
 struct Frame<'c> {
     code: &'c Compiled,
     pc: usize,
     base: usize,
-    callees: usize,
+    table: u32,
 }
 
-/// The callees of each compiled body met in a run, resolved once: the body, and the compiled
-/// body each of its call sites calls (`None`: not a compiled function).
-type Callees<'c> = Vec<(&'c Compiled, Vec<Option<&'c Compiled>>)>;
+/// The callees of the compiled bodies a run may reach, resolved once before it starts:
+/// `tables[t][site]` is the body call `site` of body `t` calls and that body's own table, or
+/// `None` when the name holds no compiled function.
+type Tables<'c> = Vec<Box<[Option<(&'c Compiled, u32)>]>>;
 
-/// Where `code`'s callees are in `callees`, resolved now if they were not yet.
-fn callees_of<'c>(
-    callees: &mut Callees<'c>,
-    code: &'c Compiled,
+/// The tables of the bodies reachable from `entry` (whose table is the first).
+fn resolve_all<'c>(
+    entry: &'c Compiled,
     resolve: &dyn Fn(&str) -> Option<&'c Compiled>,
-) -> usize {
-    if let Some(at) = callees
-        .iter()
-        .position(|(known, _)| std::ptr::eq(*known, code))
-    {
-        return at;
+) -> Tables<'c> {
+    let mut codes: Vec<&'c Compiled> = vec![entry];
+    let mut tables: Tables<'c> = Vec::new();
+    while let Some(&code) = codes.get(tables.len()) {
+        let table = code
+            .sites
+            .iter()
+            .map(|name| {
+                let callee = resolve(name)?;
+                let index = codes
+                    .iter()
+                    .position(|known| std::ptr::eq(*known, callee))
+                    .unwrap_or_else(|| {
+                        codes.push(callee);
+                        codes.len() - 1
+                    });
+                Some((callee, index as u32))
+            })
+            .collect();
+        tables.push(table);
     }
-    let sites = code.sites.iter().map(|name| resolve(name)).collect();
-    callees.push((code, sites));
-    callees.len() - 1
+    tables
 }
 
 /// How often (in calls) [`run`] asks whether to stop.
@@ -410,8 +464,7 @@ pub(crate) fn run<'c>(
     if args.len() != entry.n_params {
         return Ran::Bail;
     }
-    // The callees of each compiled body met, resolved once per run: (body, its sites').
-    let mut callees: Callees<'c> = Vec::new();
+    let tables = resolve_all(entry, resolve);
     let mut stack: Vec<i64> = Vec::with_capacity(64);
     stack.extend_from_slice(args);
     let mut frames: Vec<Frame<'c>> = Vec::with_capacity(64);
@@ -419,7 +472,7 @@ pub(crate) fn run<'c>(
         code: entry,
         pc: 0,
         base: 0,
-        callees: callees_of(&mut callees, entry, resolve),
+        table: 0,
     };
     let mut calls = 0u32;
     loop {
@@ -495,8 +548,31 @@ pub(crate) fn run<'c>(
                     stack.pop();
                 }
             }
-            Op::Call { site, n_args, call } => {
-                let Some(Some(callee)) = callees[frame.callees].1.get(site as usize).copied()
+            Op::Call { .. } | Op::CallParamConst { .. } => {
+                let (site, n_args, call) = match op {
+                    Op::CallParamConst {
+                        site,
+                        call,
+                        param,
+                        op,
+                        constant,
+                    } => {
+                        let Some(&x) = stack.get(frame.base + param as usize) else {
+                            return Ran::Bail;
+                        };
+                        let Some(value) = small_binary(op, x, constant) else {
+                            return Ran::Bail;
+                        };
+                        stack.push(value);
+                        (site, 1, call)
+                    }
+                    Op::Call { site, n_args, call } => (site, n_args, call),
+                    _ => return Ran::Bail,
+                };
+                let Some(Some((callee, table))) = tables
+                    .get(frame.table as usize)
+                    .and_then(|sites| sites.get(site as usize))
+                    .copied()
                 else {
                     return Ran::Bail;
                 };
@@ -518,12 +594,17 @@ pub(crate) fn run<'c>(
                     code: callee,
                     pc: 0,
                     base,
-                    callees: callees_of(&mut callees, callee, resolve),
+                    table,
                 };
                 frames.push(std::mem::replace(&mut frame, callee_frame));
             }
-            Op::Return => {
-                let Some(value) = stack.pop() else {
+            Op::Return | Op::ReturnParam(_) => {
+                let value = if let Op::ReturnParam(param) = op {
+                    stack.get(frame.base + param as usize).copied()
+                } else {
+                    stack.pop()
+                };
+                let Some(value) = value else {
                     return Ran::Bail;
                 };
                 let Some(caller) = frames.pop() else {
@@ -534,5 +615,64 @@ pub(crate) fn run<'c>(
                 frame = caller;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn compiled(definition: &str) -> Option<Compiled> {
+        let statement = crate::syntax::parse_statement(definition)
+            .ok()
+            .flatten()
+            .expect("a definition");
+        Compiled::compile(&statement.expr.lambdas[0])
+    }
+
+    fn run_alone<'c>(code: &'c Compiled, args: &[i64]) -> Ran<'c> {
+        run(code, args, 0, 1000, &|_| Some(code), &|| false)
+    }
+
+    #[test]
+    fn fib_is_five_operations_a_call() {
+        let fib = compiled("fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)")
+            .expect("fib compiles");
+        assert_eq!(fib.ops.len(), 6, "{:?}", fib.ops);
+        assert!(matches!(run_alone(&fib, &[20]), Ran::Value(6765)));
+    }
+
+    #[test]
+    fn what_compiles_and_what_does_not() {
+        for (definition, compiles) in [
+            ("f = lambda n: (n > 0) - (n < 0)", true),
+            ("f = lambda a, b: a and b or -1", true),
+            ("f = lambda n: n < 2", false),
+            ("f = lambda n: n / 2", false),
+            ("f = lambda n: n + 0.5", false),
+            ("f = lambda n: g(n < 2)", false),
+            ("f = lambda g, n: g(n)", false),
+            ("f = lambda n: n + k", false),
+            ("f = lambda n: abs(n)", false),
+            ("f = lambda n: sum(k for k in range(n))", false),
+            ("f = lambda n: 1 if n < 1 < 2 else 0", false),
+        ] {
+            assert_eq!(compiled(definition).is_some(), compiles, "{definition}");
+        }
+    }
+
+    #[test]
+    fn machine_integers_give_up_where_python_leaves_them() {
+        let fact = compiled("fact = lambda n: 1 if n <= 1 else n * fact(n - 1)").expect("fact");
+        assert!(matches!(
+            run_alone(&fact, &[20]),
+            Ran::Value(2_432_902_008_176_640_000)
+        ));
+        assert!(matches!(run_alone(&fact, &[21]), Ran::Bail));
+        let div = compiled("f = lambda n: 1 // n").expect("f");
+        assert!(matches!(run_alone(&div, &[0]), Ran::Bail));
+        let down = compiled("f = lambda n: 0 if n == 0 else 1 + f(n - 1)").expect("f");
+        assert!(matches!(run_alone(&down, &[998]), Ran::Value(998)));
+        assert!(matches!(run_alone(&down, &[1000]), Ran::Recursion { .. }));
     }
 }
