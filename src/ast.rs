@@ -461,6 +461,18 @@ impl Ast {
         self.node(id).is_leaf()
     }
 
+    /// The name a call of a user function calls (`fib` in `fib(n - 1)`), if it is a name.
+    pub fn source_name(&self, call: NodeId) -> Option<&str> {
+        let Node::Apply { args_start, .. } = self.node(call) else {
+            return None;
+        };
+        let callee = self.call_args.get(*args_start as usize)?;
+        match self.node(*callee) {
+            Node::Name(name) => self.names.get(*name as usize).map(|name| &**name),
+            _ => None,
+        }
+    }
+
     /// Whether the tree calls or defines a user function.
     pub fn has_functions(&self) -> bool {
         !self.lambdas.is_empty()

@@ -1,7 +1,8 @@
 //! The trace in Chrome's Trace Event format, which Perfetto and `chrome://tracing` open.
 //!
 //! One complete event (`"ph": "X"`) per task that started, on thread `tid` = worker index, times
-//! in microseconds, with what became of it in `args.outcome`; `thread_name` and `process_name`
+//! in microseconds, with what became of it in `args.outcome`, its index in `args.task` and the
+//! indices of the tasks it waited for in `args.deps`; `thread_name` and `process_name`
 //! metadata events (`"ph": "M"`) name the lanes.
 //! Subexpressions and values are abbreviated past [`MAX_NAME_CHARS`] characters so that the file
 //! of a two-million-task trace stays proportional to the number of tasks, not to the tree's
@@ -47,7 +48,7 @@ pub(crate) fn chrome_json(trace: &Trace) -> String {
         let _ = write!(
             out,
             ",\n{{\"ph\":\"X\",\"name\":{},\"cat\":\"task\",\"pid\":{PID},\"tid\":{},\"ts\":{},\"dur\":{},\
-             \"args\":{{\"node\":\"{}\",\"nodes\":{},\"value\":{},\"ready_us\":{},\"outcome\":\"{outcome}\"}}}}",
+             \"args\":{{\"task\":{index},\"node\":\"{}\",\"nodes\":{},\"value\":{},\"ready_us\":{},\"outcome\":\"{outcome}\",\"deps\":{:?}}}}}",
             quote(&label.what(MAX_NAME_CHARS)),
             task.worker,
             micros(task.start_ns),
@@ -56,6 +57,7 @@ pub(crate) fn chrome_json(trace: &Trace) -> String {
             task.n_nodes,
             quote(&label.value(MAX_NAME_CHARS)),
             micros(task.ready_ns),
+            trace.deps(index),
         );
     }
     out.push_str("\n],\"displayTimeUnit\":\"ms\"}\n");

@@ -48,6 +48,7 @@ pub(crate) fn label(trace: &Trace, index: usize) -> Label<'_> {
             }
             None => (Cow::Borrowed(trace.label(index)), None),
         },
+        TaskKind::Call { text } => (Cow::Borrowed(trace.call_text(text)), None),
     };
     Label {
         node: trace.tasks[index].root,
@@ -63,6 +64,7 @@ pub(crate) fn kind_noun(trace: &Trace, index: usize) -> &'static str {
     match trace.kind(index) {
         TaskKind::Chunk { .. } => "map chunks",
         TaskKind::Combine { .. } => "combines",
+        TaskKind::Call { .. } => "steps of calls",
         TaskKind::Nodes if trace.tasks[index].n_nodes == 1 => "operators",
         TaskKind::Nodes => "tasks",
     }

@@ -99,6 +99,9 @@ pub enum TaskKind {
     /// A combine of two neighbouring partial results of a reduction, covering its elements
     /// `lo..hi`.
     Combine { reduction: u32, lo: u64, hi: u64 },
+    /// An operator inside a user function's call, or the call itself (with a delay, each is a
+    /// task): what it computed is [`Trace::call_text`]`(text)`, `fib(4): n - 1` or `fib(3)`.
+    Call { text: u32 },
 }
 
 /// What kind of task a record is, in one byte; a chunk's or a combine's elements are in
@@ -108,6 +111,7 @@ pub(crate) enum Piece {
     #[default]
     Nodes,
     Chunk,
+    Call,
     Combine,
 }
 
@@ -171,6 +175,8 @@ pub struct Trace {
     pub tasks: Vec<TaskRecord>,
     /// The reductions whose chunks and combines are among the tasks.
     pub reductions: Vec<ReductionInfo>,
+    /// What the tasks inside user functions' calls computed ([`TaskKind::Call`]).
+    pub call_texts: Vec<Box<str>>,
     /// The kinds of the tasks that are chunks or combines, by task index, in order.
     pieces: Vec<(u32, TaskKind)>,
     /// Flat table of dependencies, indexed through each record.
@@ -238,6 +244,7 @@ impl Trace {
                 TaskKind::Nodes => Piece::Nodes,
                 TaskKind::Chunk { .. } => Piece::Chunk,
                 TaskKind::Combine { .. } => Piece::Combine,
+                TaskKind::Call { .. } => Piece::Call,
             },
             deps_start,
             deps_len: deps.len() as u32,
@@ -280,6 +287,7 @@ impl Trace {
             source,
             tasks,
             reductions: Vec::new(),
+            call_texts: Vec::new(),
             pieces: Vec::new(),
             deps,
             values,
@@ -289,6 +297,22 @@ impl Trace {
     /// The value task `task` produced; `None` if it failed or was skipped.
     pub fn value(&self, task: usize) -> Option<&Value> {
         self.values.get(task).and_then(OnceLock::get)
+    }
+
+    /// Makes `deps` the dependencies of task `task` instead of those it had.
+    pub fn set_deps(&mut self, task: usize, deps: &[u32]) {
+        let deps_start = self.deps.len() as u32;
+        self.deps.extend_from_slice(deps);
+        let record = &mut self.tasks[task];
+        record.deps_start = deps_start;
+        record.deps_len = deps.len() as u32;
+    }
+
+    /// What the call task of text `text` computed ([`TaskKind::Call`]).
+    pub fn call_text(&self, text: u32) -> &str {
+        self.call_texts
+            .get(text as usize)
+            .map_or("?", |text| &**text)
     }
 
     /// The tasks that computed the operands of task `task`.

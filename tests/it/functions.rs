@@ -213,3 +213,117 @@ fn a_program_of_functions_prints_the_same_through_the_batch_door() {
     assert_eq!(one.stderr, two.stderr);
     assert!(one.stdout.contains("<function sq>"), "{}", one.stdout);
 }
+
+/// The figure `name` of a `--trace` printout (`span S  1.40 s  …`), in seconds.
+fn figure_seconds(text: &str, name: &str) -> f64 {
+    let line = text
+        .lines()
+        .find(|line| line.starts_with(name))
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"));
+    let mut words = line[name.len()..].split_whitespace();
+    let (Some(number), Some(unit)) = (words.next(), words.next()) else {
+        panic!("no figure in {line:?}");
+    };
+    let number: f64 = number.parse().unwrap_or_else(|_| panic!("{line:?}"));
+    match unit {
+        "s" => number,
+        "ms" => number / 1e3,
+        "µs" => number / 1e6,
+        _ => panic!("unit {unit} in {line:?}"),
+    }
+}
+
+/// The longest chain of dependent tasks in a Chrome trace export: its total duration in
+/// seconds, and how many tasks of it did work.
+fn longest_chain(json: &str) -> (f64, usize) {
+    let parsed: serde_json::Value = serde_json::from_str(json).expect("the export is JSON");
+    let events = parsed["traceEvents"].as_array().expect("events");
+    let tasks: Vec<(f64, Vec<usize>)> = events
+        .iter()
+        .filter(|event| event["ph"] == "X")
+        .map(|event| {
+            let deps = event["args"]["deps"]
+                .as_array()
+                .expect("deps")
+                .iter()
+                .map(|dep| dep.as_u64().expect("an index") as usize)
+                .collect();
+            (event["dur"].as_f64().expect("dur") / 1e6, deps)
+        })
+        .collect();
+    // Longest path by Bellman–Ford rounds (a few hundred tasks): each task's chain ends there.
+    let mut best: Vec<(f64, usize)> = tasks
+        .iter()
+        .map(|(dur, _)| (*dur, usize::from(*dur > 0.0)))
+        .collect();
+    for _ in 0..tasks.len() {
+        let mut changed = false;
+        for (task, (dur, deps)) in tasks.iter().enumerate() {
+            for &dep in deps {
+                let (before, steps) = best[dep];
+                if before + dur > best[task].0 + 1e-12 {
+                    best[task] = (before + dur, steps + usize::from(*dur > 0.0));
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    best.into_iter()
+        .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a })
+}
+
+/// The course's classic of task parallelism, with a delay: every call and operator of
+/// `fib(6)` is a task of the chart (labelled by its call, `fib(4)`), four workers take less
+/// than half the time of one, and the span the figures give is the longest chain of dependent
+/// tasks in the exported trace.
+#[test]
+fn fib_with_a_delay_is_a_schedule_of_calls() {
+    let dir = std::env::temp_dir().join(format!("parcalc-fib-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let json_path = dir.join("fib.json");
+    let json_arg = json_path.to_string_lossy().into_owned();
+    let fib = "fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)";
+    let four = Test::new()
+        .args(&[
+            "--workers",
+            "4",
+            "--delay",
+            "50ms",
+            "--trace",
+            "--trace-json",
+            &json_arg,
+        ])
+        .args(&["-e", fib, "-e", "fib(6)"])
+        .env("COLUMNS", "100")
+        .run();
+    assert_eq!(four.stdout.lines().next(), Some("8"), "{}", four.stderr);
+    assert!(four.stdout.contains("fib(4)"), "{}", four.stdout);
+    let json = std::fs::read_to_string(&json_path).expect("the export");
+    let (chain, chain_tasks) = longest_chain(&json);
+    let span = figure_seconds(&four.stdout, "span S");
+    assert!(
+        (span - chain).abs() <= 0.05 * chain,
+        "span {span} s, chain {chain} s"
+    );
+    let by_count = chain_tasks as f64 * 0.050;
+    assert!(
+        (span - by_count).abs() <= 0.05 * by_count,
+        "span {span} s, {chain_tasks} tasks"
+    );
+    let one = Test::new()
+        .args(&["--workers", "1", "--delay", "50ms", "--trace"])
+        .args(&["-e", fib, "-e", "fib(6)"])
+        .run();
+    let (wall_four, wall_one) = (
+        figure_seconds(&four.stdout, "wall time"),
+        figure_seconds(&one.stdout, "wall time"),
+    );
+    assert!(
+        wall_four <= wall_one / 2.0,
+        "4 workers {wall_four} s, 1 worker {wall_one} s"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -26,12 +26,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::ast::{Ast, Lambda, NodeId};
+use crate::ast::{Ast, Lambda, Node, NodeId};
 use crate::engine::env::Env;
 use crate::engine::failure::Failure;
 use crate::engine::interp::{self, Hooks, Outcome, Stretch};
 use crate::error::{Error, ErrorKind, NumError, Within};
 use crate::num::{Function, Int, Limits, Value};
+use crate::trace::TaskOutcome;
+use record::Strand;
 
 /// The values of the global names a function body may read: the session's variables and the
 /// constants, as they are when the evaluation starts.
@@ -50,6 +52,7 @@ const RED_ZONE: usize = 256 << 10;
 const SEGMENT: usize = 4 << 20;
 
 mod compiled;
+pub(crate) mod record;
 
 use compiled::{Compiled, Ran};
 
@@ -118,6 +121,18 @@ pub(crate) struct CallHooks<'a> {
     /// Whether calls may run compiled: not below a compiled run that gave up, which would
     /// give up again at each level.
     compiled: bool,
+    /// With a recorder: the strand the steps go on, and the call whose body runs.
+    strand: Option<&'a Strand>,
+    context: Option<&'a CallContext<'a>>,
+}
+
+/// The call whose body an interpreter runs, for the text of its recorded steps.
+pub(crate) struct CallContext<'a> {
+    ast: &'a Ast,
+    /// The text the body's spans index.
+    statement: &'a str,
+    /// The call, as `fib(4)`.
+    call: &'a str,
 }
 
 /// The operands of one fork: the first that failed, and this operand's place.
@@ -146,6 +161,8 @@ impl<'a> CallHooks<'a> {
             base,
             fork: None,
             compiled: true,
+            strand: None,
+            context: None,
         }
     }
 
@@ -159,15 +176,46 @@ impl Hooks for CallHooks<'_> {
         self.base.paced()
     }
 
-    fn operator(&self, _index: u32) -> bool {
+    fn operator(&self, index: u32) -> bool {
         if self.stopped() {
             return false;
         }
-        if self.base.paced() {
-            self.base.element()
-        } else {
-            !self.base.stop()
+        if !self.base.paced() {
+            return !self.base.stop();
         }
+        // A call is paced, and recorded, where it is made (`apply`), with its arguments.
+        let context = self.context;
+        if context.is_some_and(|context| {
+            matches!(
+                context.ast.nodes.get(index as usize),
+                Some(Node::Apply { .. })
+            )
+        }) {
+            return !self.base.stop();
+        }
+        let recording = self.base.recording();
+        let start_ns = recording.map_or(0, |(recorder, _)| recorder.now_ns());
+        let worked = self.base.element();
+        if let (Some((recorder, owner)), Some(strand), Some(context)) =
+            (recording, self.strand, context)
+        {
+            let text_of = |id: NodeId| {
+                one_line(
+                    context
+                        .statement
+                        .get(context.ast.span(id).range())
+                        .unwrap_or("?"),
+                )
+            };
+            // A conditional is its test: the branches are steps of their own.
+            let what = match context.ast.nodes.get(index as usize) {
+                Some(Node::IfElse { cond, .. }) => format!("if {}", text_of(*cond)),
+                _ => text_of(NodeId(index)),
+            };
+            let text = format!("{}: {what}", context.call);
+            recorder.step(owner, text, start_ns, outcome(worked), strand);
+        }
+        worked
     }
 
     fn element(&self) -> bool {
@@ -183,6 +231,33 @@ impl Hooks for CallHooks<'_> {
     }
 }
 
+/// `text` on one line, its runs of blanks made one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// How a task's step ended, by whether it did its work.
+fn outcome(worked: bool) -> TaskOutcome {
+    if worked {
+        TaskOutcome::Ran
+    } else {
+        TaskOutcome::Cancelled
+    }
+}
+
+/// A call as a step's text shows it: `fib(4)`, a huge argument abbreviated.
+fn call_text(name: &str, args: &[Value]) -> String {
+    let args: Vec<String> = args
+        .iter()
+        .map(|arg| match arg {
+            Value::Int(int) if dashu_int::ops::BitTest::bit_len(int) > 64 => "…".to_owned(),
+            Value::Func(function) => function.name.to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
 /// Where a call is made: the depth of the body it is made from (0 in a statement), the
 /// globals, the limits and the hooks.
 pub(crate) struct Site<'a> {
@@ -192,6 +267,8 @@ pub(crate) struct Site<'a> {
     pub(crate) hooks: CallHooks<'a>,
     /// The call's operator in the caller's text, for the errors of the call itself.
     pub(crate) span: crate::span::Span,
+    /// The name the function is called by there (`fib`), for the steps' text.
+    pub(crate) name: &'a str,
 }
 
 /// Calls `callee` with `args`. Errors raised inside the body say which function raised them
@@ -225,42 +302,11 @@ pub(crate) fn apply(
         && hooks.compiled
         && !forks_at(site.depth + 1, site.hooks.paced())
         && !site.hooks.paced()
-        && let Some(ints) = args
-            .iter()
-            .map(|arg| match arg {
-                Value::Int(int) => i64::try_from(int).ok(),
-                _ => None,
-            })
-            .collect::<Option<Vec<i64>>>()
     {
-        let globals = site.globals;
-        let resolve = |name: &str| globals.get(name).and_then(compiled_of);
-        let stop = || site.hooks.stop();
-        match compiled::run(
-            compiled,
-            &ints,
-            site.depth,
-            site.limits.max_depth,
-            &resolve,
-            &stop,
-        ) {
-            Ran::Value(value) => return Ok(Some(Value::Int(value.into()))),
-            Ran::Stopped => return Ok(None),
-            Ran::Recursion { code, call } => {
-                let span = code.calls.get(call as usize).copied().unwrap_or_default();
-                let mut error = Error::new(
-                    ErrorKind::Recursion {
-                        limit: site.limits.max_depth,
-                    },
-                    span,
-                );
-                error.within = Some(Arc::new(Within {
-                    function: Arc::clone(&code.name),
-                    source: Arc::clone(&code.statement),
-                }));
-                return Err(error);
-            }
-            Ran::Bail => hooks.compiled = false,
+        match run_compiled(compiled, args, site) {
+            Some(done) => return done,
+            // Below a run that gave up, every level would give up again.
+            None => hooks.compiled = false,
         }
     }
     let env = CallEnv {
@@ -269,11 +315,53 @@ pub(crate) fn apply(
         globals: site.globals,
         depth: site.depth + 1,
     };
+    // With a delay and a recorder, the call is a step of its caller's strand (the outermost
+    // call's own delay was its task's), and its body's steps follow it.
+    let recording = hooks.paced().then(|| hooks.base.recording()).flatten();
+    let top_strand;
+    let call = recording.map(|_| call_text(site.name, args));
+    let mut call_step = None;
+    let mut context = None;
+    if let (Some((recorder, owner)), Some(call)) = (recording, &call) {
+        let strand = if let Some(strand) = hooks.strand {
+            let start_ns = recorder.now_ns();
+            let worked = !hooks.stopped() && hooks.base.element();
+            let step = recorder.step(owner, call.clone(), start_ns, outcome(worked), strand);
+            call_step = Some(step);
+            if !worked {
+                return Ok(None);
+            }
+            strand
+        } else {
+            top_strand = Strand::new(vec![record::Dep::Task]);
+            &top_strand
+        };
+        context = Some(CallContext {
+            ast: &lambda.body,
+            statement: &lambda.statement,
+            call,
+        });
+        hooks.strand = Some(strand);
+    }
+    let hooks = CallHooks {
+        context: context.as_ref(),
+        ..hooks
+    };
     let body = &lambda.body;
-    let outcome = stacker::maybe_grow(RED_ZONE, SEGMENT, || {
+    let ran = stacker::maybe_grow(RED_ZONE, SEGMENT, || {
         run_body(body, body.root().0, &env, site.globals, site.limits, &hooks)
     });
-    match outcome {
+    if let (Some((recorder, owner)), None, Some(strand)) =
+        (recording, site.hooks.strand, hooks.strand)
+    {
+        recorder.end(owner, strand);
+    }
+    if let (Some((recorder, _)), Some(step), Ok(Outcome::Value(value))) =
+        (recording, call_step, &ran)
+    {
+        recorder.set_value(step, value);
+    }
+    match ran {
         Ok(Outcome::Value(value)) => Ok(Some(value)),
         Ok(_) => Ok(None),
         Err(failure) => {
@@ -281,12 +369,58 @@ pub(crate) fn apply(
             if error.within.is_none() && error.placed && error.kind != ErrorKind::Cancelled {
                 error.within = Some(Arc::new(Within {
                     function: Arc::clone(&function.name),
-                    source: Arc::clone(&function.source),
+                    source: Arc::clone(&lambda.statement),
                 }));
             }
             Err(error)
         }
     }
+}
+
+/// A call of a body compiled for machine integers: `None` when its arguments are not machine
+/// integers or the run gave up (the interpreter then evaluates the call).
+fn run_compiled(
+    compiled: &Compiled,
+    args: &[Value],
+    site: &Site<'_>,
+) -> Option<Result<Option<Value>, Error>> {
+    let ints = args
+        .iter()
+        .map(|arg| match arg {
+            Value::Int(int) => i64::try_from(int).ok(),
+            _ => None,
+        })
+        .collect::<Option<Vec<i64>>>()?;
+    let globals = site.globals;
+    let resolve = |name: &str| globals.get(name).and_then(compiled_of);
+    let stop = || site.hooks.stop();
+    let ran = compiled::run(
+        compiled,
+        &ints,
+        site.depth,
+        site.limits.max_depth,
+        &resolve,
+        &stop,
+    );
+    Some(match ran {
+        Ran::Value(value) => Ok(Some(Value::Int(value.into()))),
+        Ran::Stopped => Ok(None),
+        Ran::Recursion { code, call } => {
+            let span = code.calls.get(call as usize).copied().unwrap_or_default();
+            let mut error = Error::new(
+                ErrorKind::Recursion {
+                    limit: site.limits.max_depth,
+                },
+                span,
+            );
+            error.within = Some(Arc::new(Within {
+                function: Arc::clone(&code.name),
+                source: Arc::clone(&code.statement),
+            }));
+            Err(error)
+        }
+        Ran::Bail => return None,
+    })
 }
 
 /// Evaluates the subtree of `body` rooted at `root` for a call.
@@ -337,7 +471,7 @@ pub(crate) fn fork_operands<E: Env + ?Sized>(
     let mut roots = Vec::new();
     ast.for_each_operand(NodeId(node), |operand| roots.push(operand.0));
     let failed = AtomicUsize::new(usize::MAX);
-    let results: Vec<Result<Outcome, Failure>> = roots
+    let results: Vec<(Result<Outcome, Failure>, Vec<record::Dep>)> = roots
         .par_iter()
         .enumerate()
         .map(|(place, &root)| {
@@ -346,10 +480,11 @@ pub(crate) fn fork_operands<E: Env + ?Sized>(
                 place,
                 outer: hooks.fork,
             };
+            let strand = hooks.strand.map(|strand| Strand::new(strand.waits_for()));
             let hooks = CallHooks {
-                base: hooks.base,
                 fork: Some(&stop),
-                compiled: hooks.compiled,
+                strand: strand.as_ref(),
+                ..*hooks
             };
             let first = ast.first_of(NodeId(root)).0;
             // `own`: a body around the fork node may start where this operand does, and is
@@ -375,11 +510,21 @@ pub(crate) fn fork_operands<E: Env + ?Sized>(
             if result.is_err() {
                 failed.fetch_min(place, Ordering::Relaxed);
             }
-            result
+            let ends = strand.map(|strand| strand.replace(Vec::new()));
+            (result, ends.unwrap_or_default())
         })
         .collect();
+    // The node after the join waits for the last step of each operand.
+    if let Some(strand) = hooks.strand {
+        strand.replace(
+            results
+                .iter()
+                .flat_map(|(_, ends)| ends.iter().copied())
+                .collect(),
+        );
+    }
     let mut values = Vec::with_capacity(results.len());
-    for result in results {
+    for (result, _) in results {
         match result? {
             Outcome::Value(value) => values.push(value),
             _ => return Ok(None),

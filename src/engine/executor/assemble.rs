@@ -17,6 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::ast::NodeId;
 use crate::engine::Pool;
+use crate::engine::call::record::{Dep, Recorder};
 use crate::engine::executor::Finished;
 use crate::engine::executor::block::{Block, ReductionWork, Work};
 use crate::engine::failure::FOLD;
@@ -35,6 +36,8 @@ pub(crate) struct Layout<'a> {
     pub(crate) node_bases: &'a [u32],
     pub(crate) n_workers: usize,
     pub(crate) record: bool,
+    /// The steps of user functions' calls, recorded with a delay.
+    pub(crate) steps: Option<&'a Recorder>,
 }
 
 /// A task's slot as it was left: `(start, state, worker, end)`.
@@ -74,7 +77,25 @@ pub(crate) fn assemble(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>
         trace.ending = ending(finished, &|_, _| None, layout);
         return trace;
     }
+    let steps = layout.steps.map(|recorder| {
+        std::mem::take(
+            &mut *recorder
+                .steps
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    });
+    let ends = layout.steps.map(|recorder| {
+        std::mem::take(
+            &mut *recorder
+                .ends
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    });
+    let has_steps = steps.as_ref().is_some_and(|steps| !steps.is_empty());
     if let [block] = finished.blocks.as_slice()
+        && !has_steps
         && matches!(block.work, Work::Tree(_))
         && (0..block.n_tasks()).all(|task| recorded(block, task))
     {
@@ -107,6 +128,11 @@ pub(crate) fn assemble(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>
         };
         trace.push_task(timing, &deps);
     }
+    if let (Some(steps), Some(ends)) = (steps, ends)
+        && !steps.is_empty()
+    {
+        add_steps(&mut trace, &graph, steps, ends);
+    }
     trace.wall_ns = trace
         .tasks
         .iter()
@@ -119,6 +145,106 @@ pub(crate) fn assemble(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>
         layout,
     );
     trace
+}
+
+/// Appends the steps of user functions' calls to `trace`. The task that made a call keeps its
+/// place, which its consumers' edges name, as the moment its value was ready: it becomes an
+/// instant at its end, after the last steps of its outermost call; its own work before the
+/// call (the call's delay) becomes a record of its own, which the first steps wait for.
+fn add_steps(
+    trace: &mut Trace,
+    graph: &Edges<'_>,
+    steps: Vec<crate::engine::call::record::Step>,
+    ends: Vec<crate::engine::call::record::End>,
+) {
+    // A task may make several outermost calls: their last steps together.
+    let mut owners: Vec<((u32, u32), Vec<Dep>)> = Vec::new();
+    for (owner, last) in ends {
+        match owners.iter_mut().find(|(known, _)| *known == owner) {
+            Some((_, known)) => known.extend(last),
+            None => owners.push((owner, last)),
+        }
+    }
+    // Each owner's record before its calls, placed after the existing records.
+    let mut before: HashMap<(u32, u32), u32> = HashMap::new();
+    for (owner, _) in &owners {
+        let Some(own) = graph.index[owner.0 as usize][owner.1 as usize] else {
+            continue;
+        };
+        let own = own as usize;
+        let first_step = steps
+            .iter()
+            .filter(|step| step.owner == *owner)
+            .map(|step| step.start_ns)
+            .min();
+        let record = &trace.tasks[own];
+        let deps = trace.deps(own).to_vec();
+        let end_ns = first_step.unwrap_or(record.end_ns).max(record.start_ns);
+        let timing = TaskTiming {
+            root: record.root,
+            n_nodes: 1,
+            span: record.span,
+            worker: record.worker,
+            ready_ns: record.ready_ns,
+            start_ns: record.start_ns,
+            end_ns,
+            outcome: TaskOutcome::Ran,
+            kind: TaskKind::Nodes,
+            value: None,
+        };
+        before.insert(*owner, trace.push_task(timing, &deps));
+    }
+    let base = trace.tasks.len() as u32;
+    let dep_index = |owner: (u32, u32), dep: Dep| match dep {
+        Dep::Step(step) => Some(base + step),
+        Dep::Task => before.get(&owner).copied(),
+    };
+    for step in steps {
+        let deps: Vec<u32> = step
+            .deps
+            .iter()
+            .filter_map(|&dep| dep_index(step.owner, dep))
+            .collect();
+        let text = trace.call_texts.len() as u32;
+        trace.call_texts.push(step.text);
+        // A step is named by the node of the call it belongs to.
+        let root = before
+            .get(&step.owner)
+            .map_or(NodeId(0), |&own| trace.tasks[own as usize].root);
+        let timing = TaskTiming {
+            root,
+            n_nodes: 1,
+            span: Span::default(),
+            worker: step.worker,
+            ready_ns: 0,
+            start_ns: step.start_ns,
+            end_ns: step.end_ns,
+            outcome: step.outcome,
+            kind: TaskKind::Call { text },
+            value: step.value,
+        };
+        let timing = TaskTiming {
+            ready_ns: ready(trace, &deps),
+            ..timing
+        };
+        trace.push_task(timing, &deps);
+    }
+    // The owner, an instant at its end after its calls' last steps.
+    for (owner, last) in owners {
+        let Some(own) = graph.index[owner.0 as usize][owner.1 as usize] else {
+            continue;
+        };
+        let deps: Vec<u32> = last
+            .iter()
+            .filter_map(|&dep| dep_index(owner, dep))
+            .collect();
+        let ready_ns = ready(trace, &deps);
+        let record = &mut trace.tasks[own as usize];
+        record.start_ns = record.end_ns.max(ready_ns);
+        record.end_ns = record.start_ns;
+        record.ready_ns = ready_ns;
+        trace.set_deps(own as usize, &deps);
+    }
 }
 
 /// Spans of a statement's tree moved to where the statement sits in the program's source,

@@ -75,6 +75,8 @@ pub(crate) struct Run {
     limits: Limits,
     /// The globals of the functions called.
     globals: Option<Arc<crate::engine::Globals>>,
+    /// The steps of user functions' calls, recorded with a delay.
+    recorder: Option<Arc<crate::engine::call::record::Recorder>>,
     cancel: CancelFlag,
     grain: Grain,
     policy: Policy,
@@ -180,12 +182,15 @@ pub(crate) fn run(
             context,
         })));
     }
+    let recorder = (record && !options.delay.is_zero())
+        .then(|| Arc::new(crate::engine::call::record::Recorder::new(started)));
     let run = Arc::new(Run {
         threads: Some(Arc::clone(pool.threads())),
         n_workers,
         delay: options.delay,
         limits: options.limits,
         globals: options.globals.clone(),
+        recorder: recorder.clone(),
         cancel: options.cancel.clone(),
         grain: options.grain,
         policy: options.policy,
@@ -226,6 +231,7 @@ pub(crate) fn run(
             node_bases: &node_bases,
             n_workers,
             record,
+            steps: recorder.as_deref(),
         },
     );
     let mut trace = assembled;

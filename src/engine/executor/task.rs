@@ -42,6 +42,7 @@ impl Run {
             run: self,
             statement,
             worked: &worked,
+            owner: (block.order, task),
         };
         let stretch = Stretch {
             ast,
@@ -126,6 +127,8 @@ struct TaskHooks<'a> {
     run: &'a Run,
     statement: &'a Statement,
     worked: &'a AtomicBool,
+    /// The task: `(block order, task)`.
+    owner: (u32, u32),
 }
 
 impl Hooks for TaskHooks<'_> {
@@ -154,6 +157,10 @@ impl Hooks for TaskHooks<'_> {
 
     fn stop(&self) -> bool {
         self.run.is_cancelled()
+    }
+
+    fn recording(&self) -> Option<(&crate::engine::call::record::Recorder, (u32, u32))> {
+        Some((self.run.recorder.as_deref()?, self.owner))
     }
 }
 

@@ -59,6 +59,11 @@ pub(crate) trait Hooks: Sync {
     fn element(&self) -> bool;
     /// Asked every [`STOP_CHECK_ELEMENTS`] elements of a fold: `true` to stop.
     fn stop(&self) -> bool;
+    /// Where the steps of user functions' calls made from here are recorded, and the task
+    /// they are steps of (only with a delay, and only for the executor's tree tasks).
+    fn recording(&self) -> Option<(&crate::engine::call::record::Recorder, (u32, u32))> {
+        None
+    }
     /// The hooks of a user function's call made from here.
     fn call_hooks(&self) -> CallHooks<'_>
     where
@@ -590,6 +595,7 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
                 limits,
                 hooks: hooks.call_hooks(),
                 span: ast.op_span(id),
+                name: ast.source_name(id).unwrap_or("<function>"),
             };
             match call::apply(&callee, &args, &site) {
                 Ok(Some(value)) => stack.push(Cow::Owned(value)),
