@@ -177,6 +177,9 @@ pub enum ErrorKind {
         "maximum recursion depth exceeded (the limit is {limit}: --max-depth or :max-depth changes it)"
     )]
     Recursion { limit: u32 },
+    /// A view parcalc cannot give of this statement yet.
+    #[error("{what} not supported yet")]
+    NotYet { what: &'static str },
     /// A call of a value that is not a function, as Python words it.
     #[error("'{type_name}' object is not callable")]
     NotCallable { type_name: &'static str },

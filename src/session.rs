@@ -571,6 +571,11 @@ impl Session {
             .pool
             .install(|| syntax::parse_statement(line))?
             .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
+        if statement.expr.has_functions() {
+            return Err(Error::unplaced(ErrorKind::NotYet {
+                what: "Python programs (--python, :python) of user functions are",
+            }));
+        }
         let env = self.resolve_known_names(&statement.expr)?;
         let settings = crate::render::Settings {
             n_workers: self.n_workers(),

@@ -37,7 +37,10 @@ fn session() -> &'static Mutex<Session> {
     SESSION.get_or_init(|| {
         let options = EvalOptions {
             // Small results keep every input fast; the limit itself is what is exercised.
-            limits: Limits { max_bits: 1 << 16 },
+            limits: Limits {
+                max_bits: 1 << 16,
+                max_depth: 1000,
+            },
             ..EvalOptions::default()
         };
         // A 2-worker pool is a few threads: if it cannot start, nothing can be fuzzed.

@@ -241,7 +241,7 @@ pub(crate) const COMMANDS: &[Command] = &[
     Command {
         name: "max-depth",
         args: "[N]",
-        help: "show or set the recursion limit of user functions",
+        help: "show or set the recursion limit",
         completions: &["1000", "100000"],
         takes_expr: false,
         run: max_depth,
