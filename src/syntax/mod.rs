@@ -60,7 +60,10 @@ pub fn parse_statement(source: &str) -> Result<Option<Statement>, Error> {
             limit: u32::MAX as usize,
         }));
     }
-    if source.contains("lambda") || source.contains("def") {
+    // Fewer bytes than MAX_LAMBDAS short lambdas cannot hold too many.
+    if source.len() > function::MAX_LAMBDAS * "lambda:0".len()
+        && (source.contains("lambda") || source.contains("def"))
+    {
         let count = function::count_definitions(source, function::MAX_LAMBDAS);
         if count > function::MAX_LAMBDAS {
             return Err(Error::unplaced(ErrorKind::NestingTooDeep {

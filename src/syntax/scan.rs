@@ -79,7 +79,8 @@ pub(crate) fn scan_emitting(
     let mut after_operand = false;
     // The last significant token's kind, which tells whether a `(` opens a group.
     let mut previous = TokenKind::Open;
-    let mut previous_colon = false;
+    // Where the last significant token starts (a `:` before a newline ends a `def`'s header).
+    let mut previous_start = 0usize;
     // A newline outside parentheses is fine as long as nothing but blanks and comments
     // follows it: the first such newline since the last significant token.
     let mut newline_outside: Option<usize> = None;
@@ -96,7 +97,8 @@ pub(crate) fn scan_emitting(
             TokenKind::Blank | TokenKind::Comment => {}
             TokenKind::Newline => {
                 // The newline after a `def`'s `:`, before its body.
-                let after_colon = previous == TokenKind::Unknown && previous_colon;
+                let after_colon = previous == TokenKind::Unknown
+                    && source.as_bytes().get(previous_start) == Some(&b':');
                 if opens.is_empty() && newline_outside.is_none() && !after_colon {
                     newline_outside = Some(token.start);
                 }
@@ -153,7 +155,7 @@ pub(crate) fn scan_emitting(
         }
         if token.kind.is_significant() {
             previous = token.kind;
-            previous_colon = token.kind == TokenKind::Unknown && token.text(source) == ":";
+            previous_start = token.start;
         }
     }
     if let Some(&(open, _)) = opens.last() {
