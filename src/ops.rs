@@ -476,6 +476,18 @@ mod test {
             let row = format!("| `{}` | {} |", constant.name, constant.summary);
             assert!(reference.contains(&row), "README.md lacks the row {row}");
         }
+        // Every keyword of the language appears in an example (a code span) of the reference.
+        let spans: Vec<&str> = reference.split('`').skip(1).step_by(2).collect();
+        for keyword in EXPRESSION_KEYWORDS {
+            let shown = spans.iter().any(|span| {
+                span.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|word| word == *keyword)
+            });
+            assert!(
+                shown,
+                "README.md's reference shows no example of '{keyword}'"
+            );
+        }
     }
 
     #[test]

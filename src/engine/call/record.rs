@@ -45,8 +45,8 @@ pub(crate) struct Step {
 #[derive(Debug)]
 pub(crate) struct Recorder {
     started: Instant,
-    pub(crate) steps: Mutex<Vec<Step>>,
-    pub(crate) ends: Mutex<Vec<End>>,
+    steps: Mutex<Vec<Step>>,
+    ends: Mutex<Vec<End>>,
 }
 
 impl Recorder {
@@ -56,6 +56,13 @@ impl Recorder {
             steps: Mutex::default(),
             ends: Mutex::default(),
         }
+    }
+
+    /// Everything recorded: the steps, and what each task's outermost calls ended after.
+    pub(crate) fn take(&self) -> (Vec<Step>, Vec<End>) {
+        let steps = std::mem::take(&mut *self.steps.lock().unwrap_or_else(PoisonError::into_inner));
+        let ends = std::mem::take(&mut *self.ends.lock().unwrap_or_else(PoisonError::into_inner));
+        (steps, ends)
     }
 
     pub(crate) fn now_ns(&self) -> u64 {

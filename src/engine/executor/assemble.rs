@@ -77,23 +77,8 @@ pub(crate) fn assemble(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>
         trace.ending = ending(finished, &|_, _| None, layout);
         return trace;
     }
-    let steps = layout.steps.map(|recorder| {
-        std::mem::take(
-            &mut *recorder
-                .steps
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
-    });
-    let ends = layout.steps.map(|recorder| {
-        std::mem::take(
-            &mut *recorder
-                .ends
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
-    });
-    let has_steps = steps.as_ref().is_some_and(|steps| !steps.is_empty());
+    let (steps, ends) = layout.steps.map(Recorder::take).unwrap_or_default();
+    let has_steps = !steps.is_empty();
     if let [block] = finished.blocks.as_slice()
         && !has_steps
         && matches!(block.work, Work::Tree(_))
@@ -128,9 +113,7 @@ pub(crate) fn assemble(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>
         };
         trace.push_task(timing, &deps);
     }
-    if let (Some(steps), Some(ends)) = (steps, ends)
-        && !steps.is_empty()
-    {
+    if has_steps {
         add_steps(&mut trace, &graph, steps, ends);
     }
     trace.wall_ns = trace
