@@ -162,7 +162,7 @@ pub enum ErrorKind {
     },
     /// A part of Python's functions parcalc does not have (default and keyword arguments,
     /// `*args`, a body of statements), by what it is.
-    #[error("{what} {} not supported: a function is def f(x, y): return EXPR or lambda x, y: EXPR", if what.ends_with('s') { "are" } else { "is" })]
+    #[error("{what} {} not supported: a function is def f(x, y): return EXPR or lambda x, y: EXPR", if what.starts_with("a ") { "is" } else { "are" })]
     FunctionFeature { what: &'static str },
     /// A lambda that reads a variable of the function or generator around it: a closure.
     #[error(

@@ -68,7 +68,11 @@ fn bc_function(name: &str, rest: &str) -> Option<String> {
     let inner = rest.strip_prefix('(')?;
     let arguments = inner
         .strip_suffix(')')
-        .filter(|inner| inner.chars().count() <= 30 && !inner.contains(['(', ')']))
+        .filter(|inner| {
+            inner.chars().count() <= 30
+                && !inner.contains(['(', ')'])
+                && !inner.chars().any(char::is_control)
+        })
         .unwrap_or("x");
     Some(format!(
         "bc's {name}(x) is {ours}(x): write {ours}({arguments})"
@@ -154,6 +158,11 @@ mod test {
         assert_eq!(
             hint_of("l(2) + 1").as_deref(),
             Some("bc's l(x) is log(x): write log(x)")
+        );
+        // Regression (fuzzing): an argument over two lines is not quoted into the hint.
+        assert_eq!(
+            hint_of("c(2 +\n8)").as_deref(),
+            Some("bc's c(x) is cos(x): write cos(x)")
         );
     }
 

@@ -93,11 +93,20 @@ pub fn split_statements(text: &str) -> Vec<(usize, &str)> {
     let mut pieces = Vec::new();
     let mut depth = 0usize;
     let mut start = 0;
+    // The first word of the statement being read: after `def … :`, the rest of the line is
+    // the function's body, as in Python (`def f(x): return x; f(2)` calls nothing).
+    let mut first_word: Option<&str> = None;
     for token in lex::tokens(text) {
+        if first_word.is_none() && token.kind.is_significant() {
+            first_word = Some(token.text(text));
+        }
         match token.kind {
             TokenKind::Open => depth += 1,
             TokenKind::Close => depth = depth.saturating_sub(1),
-            TokenKind::Unknown if depth == 0 && token.text(text) == ";" => {
+            TokenKind::Unknown
+                if depth == 0 && token.text(text) == ";" && first_word != Some("def") =>
+            {
+                first_word = None;
                 let piece = &text[start..token.start];
                 let blank = lex::tokens(piece).all(|token| !token.kind.is_significant());
                 if blank {
@@ -381,6 +390,14 @@ fn function_feature(source: &str) -> Option<&'static str> {
     let mut params: Option<usize> = None;
     for (at, &(kind, text)) in tokens.iter().enumerate() {
         match (kind, text) {
+            // `(lambda x: x)(3)`: a lambda in a group, not a call's argument.
+            (TokenKind::Name, "lambda")
+                if at > 0
+                    && tokens[at - 1].0 == TokenKind::Open
+                    && (at < 2 || tokens[at - 2].0 != TokenKind::Name) =>
+            {
+                return Some("a lambda in parentheses (name it: f = lambda …, then f(…))");
+            }
             (TokenKind::Name, "lambda") => params = Some(depth),
             (TokenKind::Open, _) => {
                 if defining && at == 2 {
@@ -414,6 +431,9 @@ fn function_feature(source: &str) -> Option<&'static str> {
                 }
             }
             (TokenKind::Equals, _) if depth > 0 => return Some("keyword arguments"),
+            (TokenKind::Unknown, ";") if defining => {
+                return Some("a function body of several statements");
+            }
             _ => {}
         }
     }

@@ -883,10 +883,21 @@ fn what_python_functions_have_and_parcalc_does_not_is_refused_clearly() {
             "def abs(x): return x",
             "'abs' is a function name and cannot be assigned",
         ),
+        (
+            "def f(x): return x; f(2)",
+            "a function body of several statements is not supported",
+        ),
+        ("(lambda x: x)(3)", "a lambda in parentheses"),
     ] {
         let error = super::parse_statement(text).expect_err(text);
         assert!(error.to_string().starts_with(message), "{text}: {error}");
     }
+    // After a `def`'s colon, a `;` belongs to its body, as in Python.
+    assert_eq!(super::split_statements("def f(x): return x; f(2)").len(), 1);
+    assert_eq!(
+        super::split_statements("x = 1; def f(x): return x; f(2)").len(),
+        2
+    );
     // A lambda that reads only its own parameters inside another is fine.
     assert!(super::parse_statement("f = lambda x: g(lambda y: y * 2, x)").is_ok());
 }
