@@ -12,7 +12,7 @@ use crate::oracle::{Rng, run_oracle};
 use crate::util::{Test, python_missing};
 
 /// Statements of calls after the definitions.
-const N_CALLS: usize = 700;
+const N_CALLS: usize = 2500;
 
 /// The definitions every program starts with: recursion, mutual recursion, higher-order
 /// functions, a function of generators, one that recurses forever, one reading a global.
@@ -62,7 +62,7 @@ fn operand(rng: &mut Rng) -> String {
 /// One statement calling the functions above.
 fn call(rng: &mut Rng) -> String {
     let small = rng.below(16);
-    match rng.below(30) {
+    match rng.below(34) {
         0 => format!("fib({small})"),
         1 => format!("fact({})", rng.below(25)),
         2 => format!("even({small}) != odd({small})"),
@@ -98,6 +98,14 @@ fn call(rng: &mut Rng) -> String {
         26 => format!("sum(sq(k) for k in range({}))", rng.below(50)),
         27 => format!("x = fib({small}); x * 2 if x > 10 else -x"),
         28 => "sq".to_owned(),
+        // Strings out of functions, booleans in arithmetic, filters and nested generators.
+        29 => format!("hex(sq({})) + bin(fib({small}))", int(rng, 40)),
+        30 => format!("sum(even(k) for k in range({}))", rng.below(30)),
+        31 => format!(
+            "sum(gcd2(i, j) for i in range({}) for j in range(i) if (i + j) % 3)",
+            rng.below(12)
+        ),
+        32 => format!("1 < fib({small}) <= 100 or sq(2) == 4 and not odd({small})"),
         _ => format!(
             "max(fib({}), fact({})) + (sq({}) if {} else 0)",
             rng.below(12),
