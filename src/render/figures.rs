@@ -52,6 +52,15 @@ pub(crate) fn figures(
             out.push('\n');
         }
     }
+    if trace.calls_inside {
+        let line = format!(
+            "user functions' calls ran in parallel inside their tasks, which these figures count              whole — set {delay_hint} to see each call"
+        );
+        for line in text::wrap(&line, width, "  ") {
+            paint::push(&mut out, &line, Style::fg(Hue::Yellow), color);
+            out.push('\n');
+        }
+    }
     for (name, value, note) in rows(trace, analysis) {
         push_row(&mut out, name, &value, &note, width, color);
     }

@@ -42,6 +42,8 @@ pub struct SpeedupRow {
     pub n_tasks: usize,
     /// The simulated work slept per operator (zero without a delay).
     pub delay_ns: u64,
+    /// Whether user functions' calls forked inside the tasks unseen: then W/S is no bound.
+    pub calls_inside: bool,
 }
 
 /// Widest the plot's bars get.
@@ -69,6 +71,7 @@ impl SpeedupRow {
             optimal_ns: optimal::optimal_ns(trace, trace.n_workers),
             n_tasks: trace.tasks.len(),
             delay_ns: u64::try_from(trace.context.delay.as_nanos()).unwrap_or(u64::MAX),
+            calls_inside: trace.calls_inside,
         }
     }
 
@@ -83,7 +86,7 @@ impl SpeedupRow {
 
     /// min(P, W/S): the largest speedup the laws allow.
     fn ceiling(&self) -> f64 {
-        let parallelism = if self.span_ns == 0 {
+        let parallelism = if self.span_ns == 0 || self.calls_inside {
             f64::INFINITY
         } else {
             self.work_ns as f64 / self.span_ns as f64

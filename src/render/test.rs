@@ -366,6 +366,7 @@ fn course_rows() -> Vec<SpeedupRow> {
             optimal_ns: Some(optimal_ms * MS),
             n_tasks: 6,
             delay_ns: 100 * MS,
+            calls_inside: false,
         })
         .collect()
 }
@@ -393,6 +394,7 @@ fn a_speedup_above_the_ceiling_is_marked_as_noise() {
         optimal_ns: None,
         n_tasks: 3,
         delay_ns: 0,
+        calls_inside: false,
     };
     let plain = speedup(&[row(1, 10_000), row(2, 3_000)], 80, Color::Never);
     assert!(plain.contains("3.33?"), "{plain}");
@@ -418,6 +420,7 @@ fn with_a_delay_the_ceiling_within_the_timers_noise_is_the_ceiling() {
         optimal_ns: None,
         n_tasks: 6,
         delay_ns: 100 * MS,
+        calls_inside: false,
     };
     let rows = [
         row(1, 601_500, 601_200, 601_200),
@@ -460,6 +463,7 @@ fn a_speedup_printed_as_the_ceiling_is_not_marked() {
         optimal_ns: None,
         n_tasks: 6,
         delay_ns: 0,
+        calls_inside: false,
     };
     // 600,400 / 300,000 = 2.0013, above the ceiling 2.00 but printed as 2.00.
     let plain = speedup(&[row(1, 600_400), row(3, 300_000)], 80, Color::Never);
@@ -477,6 +481,7 @@ fn no_operator_nothing_to_schedule() {
         optimal_ns: None,
         n_tasks: 0,
         delay_ns: 0,
+        calls_inside: false,
     };
     let plain = speedup(&[row(1), row(2)], 80, Color::Never);
     assert_eq!(

@@ -177,6 +177,9 @@ pub struct Trace {
     pub reductions: Vec<ReductionInfo>,
     /// What the tasks inside user functions' calls computed ([`TaskKind::Call`]).
     pub call_texts: Vec<Box<str>>,
+    /// Whether user functions' calls forked inside tasks without being recorded (no delay):
+    /// work and span then count each such task whole, though its calls ran on several workers.
+    pub calls_inside: bool,
     /// The kinds of the tasks that are chunks or combines, by task index, in order.
     pieces: Vec<(u32, TaskKind)>,
     /// Flat table of dependencies, indexed through each record.
@@ -288,6 +291,7 @@ impl Trace {
             tasks,
             reductions: Vec::new(),
             call_texts: Vec::new(),
+            calls_inside: false,
             pieces: Vec::new(),
             deps,
             values,

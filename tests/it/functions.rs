@@ -335,3 +335,27 @@ fn fib_with_a_delay_is_a_schedule_of_calls() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Without a delay, calls fork inside their task, unrecorded: the figures say that they count
+/// such a task whole, rather than claim a parallelism of 1.
+#[test]
+fn figures_say_when_calls_ran_inside_a_task() {
+    let fib = "fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)";
+    let run = Test::new()
+        .args(&["--trace", "-e", fib, "-e", "fib(15)"])
+        .env("COLUMNS", "200")
+        .run();
+    assert_eq!(run.stdout.lines().next(), Some("610"), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("calls ran in parallel inside their tasks"),
+        "{}",
+        run.stdout
+    );
+    let plain = Test::new().args(&["--trace", "-e", "1 + 2"]).run();
+    assert!(
+        !plain.stdout.contains("inside their tasks"),
+        "{}",
+        plain.stdout
+    );
+}

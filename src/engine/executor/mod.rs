@@ -184,6 +184,13 @@ pub(crate) fn run(
     }
     let recorder = (record && !options.delay.is_zero())
         .then(|| Arc::new(crate::engine::call::record::Recorder::new(started)));
+    // Calls of user functions fork inside their tasks, seen only when a recorder is there.
+    let calls_inside = recorder.is_none()
+        && options.globals.is_some()
+        && setup
+            .statements
+            .iter()
+            .any(|statement| statement.ast.has_functions());
     let run = Arc::new(Run {
         threads: Some(Arc::clone(pool.threads())),
         n_workers,
@@ -236,6 +243,7 @@ pub(crate) fn run(
     );
     let mut trace = assembled;
     trace.context = context;
+    trace.calls_inside = calls_inside;
     let results = finished
         .statements
         .iter()
