@@ -178,3 +178,29 @@ fn a_bad_config_line_is_named_with_its_file_and_number() {
         run.stdout
     );
 }
+
+/// Functions are variables: `:vars` shows their definitions, `:save` writes them so that
+/// `:load` defines them again, recursion included.
+#[test]
+fn functions_are_saved_and_loaded_as_definitions() {
+    let folder = folder("functions");
+    let file = folder.join("functions.calc");
+    let mut repl = Repl::start(&["-w", "2"]);
+    repl.line("def sq(x): return x * x");
+    repl.expect("» ");
+    repl.line("fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)");
+    repl.expect("» ");
+    // In name order.
+    repl.line(":vars");
+    repl.expect("fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)");
+    repl.expect("def sq(x): return x * x");
+    repl.expect("» ");
+    repl.check(
+        &format!(":save {}", file.display()),
+        &format!("saved 2 variables to {}", file.display()),
+    );
+    repl.check(":clear", "forgot 2 variables");
+    repl.line(&format!(":load {}", file.display()));
+    repl.expect("» ");
+    repl.check("sq(fib(10))", "3025");
+}
