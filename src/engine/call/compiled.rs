@@ -446,6 +446,45 @@ fn resolve_all<'c>(
     tables
 }
 
+/// A value stack taken from the thread's spares and given back when dropped: a call of a
+/// small function from a reduction's body, once per element, allocates nothing.
+struct Scratch(Vec<i64>);
+
+thread_local! {
+    static SPARE_STACKS: std::cell::RefCell<Vec<Vec<i64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Scratch {
+    fn take() -> Scratch {
+        let spare = SPARE_STACKS.with(|spares| spares.borrow_mut().pop());
+        Scratch(spare.unwrap_or_else(|| Vec::with_capacity(64)))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let mut stack = std::mem::take(&mut self.0);
+        stack.clear();
+        // A stack grown huge by a deep recursion is not kept.
+        if stack.capacity() <= 1 << 16 {
+            SPARE_STACKS.with(|spares| spares.borrow_mut().push(stack));
+        }
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Vec<i64>;
+    fn deref(&self) -> &Vec<i64> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Scratch {
+    fn deref_mut(&mut self) -> &mut Vec<i64> {
+        &mut self.0
+    }
+}
+
 /// How often (in calls) [`run`] asks whether to stop.
 const STOP_CHECK_CALLS: u32 = 1 << 12;
 
@@ -464,10 +503,15 @@ pub(crate) fn run<'c>(
     if args.len() != entry.n_params {
         return Ran::Bail;
     }
-    let tables = resolve_all(entry, resolve);
-    let mut stack: Vec<i64> = Vec::with_capacity(64);
+    // A body that calls nothing needs no callees, and no frames: nothing to allocate.
+    let tables = if entry.sites.is_empty() {
+        Vec::new()
+    } else {
+        resolve_all(entry, resolve)
+    };
+    let mut stack = Scratch::take();
     stack.extend_from_slice(args);
-    let mut frames: Vec<Frame<'c>> = Vec::with_capacity(64);
+    let mut frames: Vec<Frame<'c>> = Vec::new();
     let mut frame = Frame {
         code: entry,
         pc: 0,
@@ -488,19 +532,24 @@ pub(crate) fn run<'c>(
                 };
                 stack.push(value);
             }
-            Op::Binary(op) | Op::Compare(op) => {
+            Op::Binary(op) => {
                 let (Some(y), Some(x)) = (stack.pop(), stack.pop()) else {
                     return Ran::Bail;
                 };
                 // A zero divisor, an overflow, a negative exponent: not for machine ints.
-                let value = match compare(op, x, y) {
-                    Some(holds) => i64::from(holds),
-                    None => match small_binary(op, x, y) {
-                        Some(value) => value,
-                        None => return Ran::Bail,
-                    },
+                let Some(value) = small_binary(op, x, y) else {
+                    return Ran::Bail;
                 };
                 stack.push(value);
+            }
+            Op::Compare(op) => {
+                let (Some(y), Some(x)) = (stack.pop(), stack.pop()) else {
+                    return Ran::Bail;
+                };
+                let Some(holds) = compare(op, x, y) else {
+                    return Ran::Bail;
+                };
+                stack.push(i64::from(holds));
             }
             Op::ParamConst(param, op, constant) => {
                 let Some(&x) = stack.get(frame.base + param as usize) else {

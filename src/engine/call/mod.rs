@@ -298,10 +298,11 @@ pub(crate) fn apply(
     let lambda = &*code.lambda;
     // Below the levels that fork, a body for machine integers runs without the interpreter.
     let mut hooks = site.hooks;
+    // (A body with nothing to fork runs compiled at any level.)
     if let Some(compiled) = &code.compiled
         && hooks.compiled
-        && !forks_at(site.depth + 1, site.hooks.paced())
         && !site.hooks.paced()
+        && (lambda.body.forks.is_empty() || !forks_at(site.depth + 1, false))
     {
         match run_compiled(compiled, args, site) {
             Some(done) => return done,
@@ -384,19 +385,25 @@ fn run_compiled(
     args: &[Value],
     site: &Site<'_>,
 ) -> Option<Result<Option<Value>, Error>> {
-    let ints = args
-        .iter()
-        .map(|arg| match arg {
-            Value::Int(int) => i64::try_from(int).ok(),
-            _ => None,
-        })
-        .collect::<Option<Vec<i64>>>()?;
+    // The arguments as machine integers, without allocating (a function of more than eight
+    // parameters runs on the interpreter).
+    let mut ints = [0i64; 8];
+    if args.len() > ints.len() {
+        return None;
+    }
+    for (int, arg) in ints.iter_mut().zip(args) {
+        let Value::Int(value) = arg else {
+            return None;
+        };
+        *int = i64::try_from(value).ok()?;
+    }
+    let ints = &ints[..args.len()];
     let globals = site.globals;
     let resolve = |name: &str| globals.get(name).and_then(compiled_of);
     let stop = || site.hooks.stop();
     let ran = compiled::run(
         compiled,
-        &ints,
+        ints,
         site.depth,
         site.limits.max_depth,
         &resolve,
