@@ -12,10 +12,12 @@
 //! (`fib(n - 1) + fib(n - 2)`), the interpreter evaluates those operands in parallel on the
 //! pool and joins them before the node, as `rayon::join` does: the model of Cilk. It forks at
 //! the top [`FORK_DEPTH`] levels of calls (or at every level when a delay paces the work, so
-//! that each call is a unit of work of its own), which bounds the forks of `fib(30)`'s 1.6
-//! million calls to about a thousand; below, calls run where they are. Operands run in
-//! parallel report the error of the first that fails in the text's order, as a sequential
-//! evaluation would, and an operand stops once one before it has failed.
+//! that each call is a unit of work of its own), which bounds the forks of `fib(30)`'s 2.7
+//! million calls to about a thousand; below, calls run where they are, compiled for machine
+//! integers where the body allows (`compiled`, also at any level for a body with nothing to
+//! fork). Operands run in parallel report the error of the first that fails in the text's
+//! order, as a sequential evaluation would, and an operand stops once one before it has
+//! failed. With a delay, the steps of calls are recorded for the trace (`record`).
 
 use std::any::Any;
 use std::borrow::Cow;
