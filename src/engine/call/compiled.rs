@@ -413,6 +413,20 @@ struct Frame<'c> {
     table: u32,
 }
 
+impl Frame<'_> {
+    /// The value of parameter `param` of this call.
+    #[inline]
+    fn param(&self, stack: &[i64], param: u32) -> Option<i64> {
+        stack.get(self.base + param as usize).copied()
+    }
+
+    /// `param OP constant`, where machine integers suffice.
+    #[inline]
+    fn param_op(&self, stack: &[i64], param: u32, op: BinaryOp, constant: i64) -> Option<i64> {
+        small_binary(op, self.param(stack, param)?, constant)
+    }
+}
+
 /// The callees of the compiled bodies a run may reach, resolved once before it starts:
 /// `tables[t][site]` is the body call `site` of body `t` calls and that body's own table, or
 /// `None` when the name holds no compiled function.
@@ -504,14 +518,13 @@ pub(crate) fn run<'c>(
         return Ran::Bail;
     }
     // A body that calls nothing needs no callees, and no frames: nothing to allocate.
-    let tables = if entry.sites.is_empty() {
-        Vec::new()
+    let (tables, mut frames): (_, Vec<Frame<'c>>) = if entry.sites.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
-        resolve_all(entry, resolve)
+        (resolve_all(entry, resolve), Vec::with_capacity(64))
     };
     let mut stack = Scratch::take();
     stack.extend_from_slice(args);
-    let mut frames: Vec<Frame<'c>> = Vec::new();
     let mut frame = Frame {
         code: entry,
         pc: 0,
@@ -527,7 +540,7 @@ pub(crate) fn run<'c>(
         match op {
             Op::Const(value) => stack.push(value),
             Op::Param(param) => {
-                let Some(&value) = stack.get(frame.base + param as usize) else {
+                let Some(value) = frame.param(&stack, param) else {
                     return Ran::Bail;
                 };
                 stack.push(value);
@@ -552,16 +565,13 @@ pub(crate) fn run<'c>(
                 stack.push(i64::from(holds));
             }
             Op::ParamConst(param, op, constant) => {
-                let Some(&x) = stack.get(frame.base + param as usize) else {
-                    return Ran::Bail;
-                };
-                let Some(value) = small_binary(op, x, constant) else {
+                let Some(value) = frame.param_op(&stack, param, op, constant) else {
                     return Ran::Bail;
                 };
                 stack.push(value);
             }
             Op::UnlessParamConst(param, op, constant, target) => {
-                let Some(&x) = stack.get(frame.base + param as usize) else {
+                let Some(x) = frame.param(&stack, param) else {
                     return Ran::Bail;
                 };
                 if compare(op, x, constant) != Some(true) {
@@ -606,10 +616,7 @@ pub(crate) fn run<'c>(
                         op,
                         constant,
                     } => {
-                        let Some(&x) = stack.get(frame.base + param as usize) else {
-                            return Ran::Bail;
-                        };
-                        let Some(value) = small_binary(op, x, constant) else {
+                        let Some(value) = frame.param_op(&stack, param, op, constant) else {
                             return Ran::Bail;
                         };
                         stack.push(value);
@@ -649,7 +656,7 @@ pub(crate) fn run<'c>(
             }
             Op::Return | Op::ReturnParam(_) => {
                 let value = if let Op::ReturnParam(param) = op {
-                    stack.get(frame.base + param as usize).copied()
+                    frame.param(&stack, param)
                 } else {
                     stack.pop()
                 };

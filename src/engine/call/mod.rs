@@ -21,7 +21,6 @@
 
 use std::any::Any;
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,7 +32,7 @@ use crate::engine::env::Env;
 use crate::engine::failure::Failure;
 use crate::engine::interp::{self, Hooks, Outcome, Stretch};
 use crate::error::{Error, ErrorKind, NumError, Within};
-use crate::num::{Function, Int, Limits, Value};
+use crate::num::{Function, Limits, Value};
 use crate::trace::TaskOutcome;
 use record::Strand;
 
@@ -443,11 +442,7 @@ fn run_body(
 ) -> Result<Outcome, Failure> {
     let mut stretch = Stretch::subtree(body, root, env, limits);
     stretch.globals = Some(globals);
-    let mut locals = if body.reductions.is_empty() {
-        Vec::new()
-    } else {
-        vec![Value::Int(Int::ZERO); body.reductions.len()]
-    };
+    let mut locals = interp::locals(body);
     let mut stack = Vec::new();
     interp::run(&stretch, &[], &mut locals, hooks, &mut stack)
 }
@@ -495,25 +490,12 @@ pub(crate) fn fork_operands<E: Env + ?Sized>(
                 strand: strand.as_ref(),
                 ..*hooks
             };
-            let first = ast.first_of(NodeId(root)).0;
+            let mut operand = Stretch::subtree(ast, root, env, limits);
             // `own`: a body around the fork node may start where this operand does, and is
             // not to be skipped.
-            let operand = Stretch {
-                ast,
-                first,
-                root,
-                own: Some((first, root)),
-                env,
-                limits,
-                fork: false,
-                current: Cell::new(root),
-                globals,
-            };
-            let mut locals = if ast.reductions.is_empty() {
-                Vec::new()
-            } else {
-                vec![Value::Int(Int::ZERO); ast.reductions.len()]
-            };
+            operand.own = Some((operand.first, root));
+            operand.globals = globals;
+            let mut locals = interp::locals(ast);
             let mut stack: Vec<Cow<'_, Value>> = Vec::new();
             let result = interp::run(&operand, &[], &mut locals, &hooks, &mut stack);
             if result.is_err() {

@@ -32,7 +32,7 @@ use crate::engine::reduce::fold::{self, Fold, Refold};
 use crate::engine::reduce::range::Range;
 use crate::engine::reduce::small::SmallBody;
 use crate::error::{Error, ErrorKind, NumError};
-use crate::num::{Int, Value};
+use crate::num::Value;
 use crate::plan::Policy;
 use crate::trace::TaskOutcome;
 
@@ -136,7 +136,7 @@ impl Run {
                 worked: &worked,
             };
             let chunking = chunking(&work, &self.limits, self.globals.as_deref());
-            let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
+            let mut locals = crate::engine::interp::locals(ast);
             let len = work.range.len;
             let outcome = chunking
                 .map_chunk(0, len, &mut locals, &hooks)
@@ -290,7 +290,7 @@ impl Run {
             return Ran::Ended(TaskOutcome::NotRun);
         }
         let chunking = chunking(work, &self.limits, self.globals.as_deref());
-        let mut locals = vec![Value::Int(Int::ZERO); work.ast.reductions.len()];
+        let mut locals = crate::engine::interp::locals(&work.ast);
         let result = match tree_task.children {
             None => {
                 worked.store(true, Ordering::Relaxed);

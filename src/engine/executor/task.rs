@@ -82,11 +82,7 @@ impl Run {
                     value: block.values[dep as usize].get(),
                 });
             }
-            let mut locals = if ast.reductions.is_empty() {
-                Vec::new()
-            } else {
-                vec![Value::Int(crate::num::Int::ZERO); ast.reductions.len()]
-            };
+            let mut locals = interp::locals(ast);
             interp::run(&stretch, operands, &mut locals, &hooks, &mut scratch.stack)
         }))
         .unwrap_or_else(|payload| {

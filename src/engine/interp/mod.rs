@@ -615,6 +615,12 @@ pub(crate) fn run<'v, E: Env + ?Sized, H: Hooks>(
     Ok(Outcome::Value(value.into_owned()))
 }
 
+/// The generators' variables of `ast`, one slot per reduction, for [`run`]'s `locals` (no
+/// allocation for a tree without reductions).
+pub(crate) fn locals(ast: &Ast) -> Vec<Value> {
+    vec![Value::Int(Int::ZERO); ast.reductions.len()]
+}
+
 fn internal(ast: &Ast, node: u32) -> Failure {
     let error = Error::new(
         ErrorKind::Internal("an evaluation stack ran out".into()),
@@ -632,7 +638,7 @@ pub(crate) fn evaluate_subtree<E: Env + ?Sized>(
     limits: &Limits,
 ) -> Result<Value, Failure> {
     let stretch = Stretch::subtree(ast, root.0, env, limits);
-    let mut locals = vec![Value::Int(Int::ZERO); ast.reductions.len()];
+    let mut locals = locals(ast);
     let mut stack = Vec::new();
     match run(&stretch, &[], &mut locals, &Unhooked, &mut stack)? {
         Outcome::Value(value) => Ok(value),
