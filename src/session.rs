@@ -100,6 +100,10 @@ pub struct Session {
     pub max_input_bytes: usize,
 }
 
+/// A statement of a program as parsed: its target, its parse time and its number of nodes
+/// (its tree goes to the program).
+type ParsedStatement = (Option<Box<str>>, Duration, usize);
+
 /// Default for [`Session::max_input_bytes`]: 64 MiB.
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 64 << 20;
 
@@ -265,6 +269,7 @@ impl Session {
         let mut source = String::new();
         let mut parsed = Vec::with_capacity(texts.len());
         let mut statements = Vec::new();
+        let mut calls_functions = false;
         for text in texts {
             let offset = source.len();
             source.push_str(text);
@@ -283,12 +288,8 @@ impl Session {
             };
             let parse = parse_started.elapsed();
             parsed.push(match statement {
-                // A function reads the globals as they are when it is called: a program that
-                // defines or calls one runs its statements one after the other.
-                Ok(Some(Statement { expr, .. })) if expr.has_functions() => {
-                    return texts.iter().map(|text| self.eval_line(text)).collect();
-                }
                 Ok(Some(Statement { target, expr })) => {
+                    calls_functions |= expr.has_functions();
                     let target = target.map(|(name, _)| name);
                     let n_nodes = expr.len();
                     statements.push(engine::ProgramStatement {
@@ -301,6 +302,11 @@ impl Session {
                 Ok(None) => Ok(None),
                 Err(error) => Err(error),
             });
+        }
+        // A function reads the globals as they are when it is called: a program that defines
+        // or calls one runs its statements one after the other.
+        if calls_functions {
+            return self.eval_one_by_one(texts, parsed, statements);
         }
         let source: Arc<str> = Arc::from(source);
         let n_workers = self.pool.n_workers();
@@ -358,6 +364,46 @@ impl Session {
             .into_iter()
             .map(|statement| statement.map(|_| None))
             .collect()
+    }
+
+    /// A program's statements, parsed by [`Session::eval_program`], evaluated one after the
+    /// other as [`Session::eval_line`] evaluates each.
+    fn eval_one_by_one(
+        &mut self,
+        texts: &[&str],
+        parsed: Vec<Result<Option<ParsedStatement>, Error>>,
+        statements: Vec<engine::ProgramStatement>,
+    ) -> Vec<Result<Option<Outcome>, Error>> {
+        let mut statements = statements.into_iter();
+        let mut results = Vec::with_capacity(texts.len());
+        for (text, parsed) in texts.iter().zip(parsed) {
+            let (target, parse) = match parsed {
+                Ok(Some((target, parse, _))) => (target, parse),
+                Ok(None) => {
+                    results.push(Ok(None));
+                    continue;
+                }
+                Err(error) => {
+                    results.push(Err(error));
+                    continue;
+                }
+            };
+            let Some(statement) = statements.next() else {
+                results.push(Err(Error::unplaced(ErrorKind::Internal(
+                    "a parsed statement went missing".into(),
+                ))));
+                continue;
+            };
+            let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.prepare_parsed(target, statement.ast, text, parse)
+            }))
+            .map_err(|payload| internal_error(&*payload, text));
+            results.push(prepared.and_then(|prepared| {
+                let ran = prepared.run();
+                self.finish(ran).map(Some)
+            }));
+        }
+        results
     }
 
     /// The digits of `value`: on the calling thread for a small one, on the pool (in parallel
@@ -443,22 +489,33 @@ impl Session {
         source: &str,
         parse: Duration,
     ) -> Result<Prepared, Error> {
-        self.options.cancel.reset();
         let Statement { target, expr } = statement;
-        let env = self.resolve_names(&expr).into();
+        Ok(self.prepare_parsed(target.map(|(name, _)| name), Arc::new(expr), source, parse))
+    }
+
+    /// [`Session::prepare_statement`] for a statement's target and tree.
+    fn prepare_parsed(
+        &mut self,
+        target: Option<Box<str>>,
+        ast: Arc<Ast>,
+        source: &str,
+        parse: Duration,
+    ) -> Prepared {
+        self.options.cancel.reset();
+        let env = self.resolve_names(&ast).into();
         let mut options = self.options.clone();
-        if expr.has_functions() {
+        if ast.has_functions() {
             options.globals = Some(Arc::new(self.globals()));
         }
-        Ok(Prepared {
-            target: target.map(|(name, _)| name),
-            ast: Arc::new(expr),
+        Prepared {
+            target,
+            ast,
             env,
             source: Arc::from(source),
             options,
             pool: self.pool.clone(),
             parse,
-        })
+        }
     }
 
     /// Takes in what [`Prepared::run`] returned: the trace becomes the last trace, and the

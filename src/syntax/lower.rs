@@ -26,7 +26,6 @@
 //! the one reported.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use pest::Token;
 use pest::iterators::Pair;
@@ -458,6 +457,7 @@ impl<'i> Lowerer<'i> {
         let span = Span::new(self.offset + lambda.start, self.offset + end);
         let keyword = Span::new(span.start as usize, span.start as usize + "lambda".len());
         let body = (lambda.body_start.unwrap_or(end), end);
+        let id = self.ast.nodes.len() as u32;
         match make_lambda(
             input,
             self.offset,
@@ -466,25 +466,17 @@ impl<'i> Lowerer<'i> {
             body,
             (lambda.start, end),
         ) {
-            Ok(lambda) => self.ast.lambdas.push(lambda),
+            Ok(lambda) => {
+                self.ast.lambdas.push(lambda);
+                let index = self.ast.lambdas.len() as u32 - 1;
+                self.push_node(Node::Lambda(index), span, keyword, id);
+            }
             Err(error) => {
                 self.fail(error);
-                // Some function holds the leaf's place; the lowering has failed.
-                self.ast.lambdas.push(Arc::new(crate::ast::Lambda {
-                    name: None,
-                    params: Arc::new([]),
-                    body: Ast::default(),
-                    param_of: Box::default(),
-                    free: Box::default(),
-                    statement: "".into(),
-                    source: "".into(),
-                    body_text: "".into(),
-                }));
+                // Any leaf holds the lambda's place: the lowering has failed.
+                self.push_node(Node::Bool(false), span, keyword, id);
             }
         }
-        let index = self.ast.lambdas.len() as u32 - 1;
-        let id = self.ast.nodes.len() as u32;
-        self.push_node(Node::Lambda(index), span, keyword, id);
     }
 
     fn fail(&mut self, error: Error) {
