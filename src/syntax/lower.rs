@@ -159,17 +159,28 @@ impl<'i> Lowerer<'i> {
     }
 
     /// Lowers `pair`, an `expr` or a `paren`; its root is the last node.
-    pub(crate) fn lower(mut self, pair: Pair<'i, Rule>) -> Result<Ast, Error> {
+    pub(crate) fn lower(self, pair: Pair<'i, Rule>) -> Result<Ast, Error> {
         let input = pair.get_input();
+        let span = pair.as_span();
+        let tokens = pair.tokens().map(|token| match token {
+            Token::Start { rule, pos } => (true, rule, pos.pos()),
+            Token::End { rule, pos } => (false, rule, pos.pos()),
+        });
+        self.lower_tokens(input, span.end() - span.start(), tokens)
+    }
+
+    /// Lowers the start and end tokens (`true` for a start, the rule, the byte position in
+    /// `input`) of an `expr` or a `paren` spanning `len` bytes, as pest lists them.
+    pub(crate) fn lower_tokens(
+        mut self,
+        input: &'i str,
+        len: usize,
+        tokens: impl Iterator<Item = (bool, Rule, usize)>,
+    ) -> Result<Ast, Error> {
         // Every node owns a byte of the text and most own two or more (see `chunk::stitch`):
         // reserving for half the length at once spares the copies of repeated growth.
-        let span = pair.as_span();
-        self.ast.reserve((span.end() - span.start()) / 2);
-        for token in pair.tokens() {
-            let (start, rule, pos) = match token {
-                Token::Start { rule, pos } => (true, rule, pos.pos()),
-                Token::End { rule, pos } => (false, rule, pos.pos()),
-            };
+        self.ast.reserve(len / 2);
+        for (start, rule, pos) in tokens {
             if let Some(scan) = &mut self.lambda {
                 if scan.feed(start, rule, pos) {
                     self.end_lambda(input, pos);

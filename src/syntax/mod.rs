@@ -5,7 +5,8 @@
 //! measures nesting and turns comments into blanks), pest with the grammar of
 //! `grammar/parcalc.pest` (see [`grammar`]), and `lower` (pest's token stream to the arena of
 //! [`crate::ast`], in post-order, without recursion). Long lines are cut into pieces parsed in
-//! parallel (`chunk`, `chain`, `pipeline`).
+//! parallel (`chunk`, `chain`, `pipeline`). A short line of integer arithmetic skips the scan and
+//! pest: `quick` lists the tokens pest would, and `lower` takes them as it takes pest's.
 //! Pest itself recurses a few calls deep per level of parentheses; a line deep enough to need
 //! more stack than any caller can be assumed to have is parsed on a thread of its own with a
 //! stack sized from the scan's measurement, and a line deeper than 100,000 levels is refused
@@ -25,6 +26,7 @@ pub mod grammar;
 pub(crate) mod lex;
 pub(crate) mod lower;
 pub(crate) mod pipeline;
+pub(crate) mod quick;
 pub(crate) mod scan;
 
 #[cfg(test)]
@@ -141,6 +143,9 @@ pub(crate) fn parse_with_chunking(
     chunking: Chunking,
 ) -> Result<Option<Statement>, Error> {
     let long_enough = source.len() >= PARALLEL_MIN_LEN.min(chunking.min);
+    if !long_enough && let Some(parsed) = quick::parse(source) {
+        return parsed;
+    }
     let blanked = scan::blank(source);
     let text: &str = &blanked;
     // A group of a `sum(range(…))` parsed on its own would not know what reduces its range:
@@ -218,7 +223,7 @@ fn deep_failure(shape: Shape) -> Error {
 }
 
 /// Parses a line the scan has accepted.
-fn parse_scanned(source: &str) -> Result<Option<Statement>, Error> {
+pub(crate) fn parse_scanned(source: &str) -> Result<Option<Statement>, Error> {
     parse_pairs(source).map_err(|(_, error)| error)
 }
 
@@ -241,23 +246,7 @@ fn parse_pairs(source: &str) -> Result<Option<Statement>, (bool, Error)> {
                 return Err((false, internal_error()));
             };
             let name_span = Span::new(name.as_span().start(), name.as_span().end());
-            if ops::is_keyword(name.as_str()) {
-                let kind = ErrorKind::Keyword {
-                    name: name.as_str().into(),
-                };
-                return Err((false, Error::new(kind, name_span)));
-            }
-            if Builtin::from_name(name.as_str()).is_some() {
-                return Err((
-                    false,
-                    Error::new(
-                        ErrorKind::ReservedName {
-                            name: name.as_str().into(),
-                        },
-                        name_span,
-                    ),
-                ));
-            }
+            check_target(name.as_str(), name_span).map_err(|error| (false, error))?;
             Ok(Some(Statement {
                 target: Some((name.as_str().into(), name_span)),
                 expr: Lowerer::default()
@@ -272,6 +261,19 @@ fn parse_pairs(source: &str) -> Result<Option<Statement>, (bool, Error)> {
                 .map_err(|error| (false, error))?,
         })),
     }
+}
+
+/// Refuses a keyword or a builtin's name as the target of an assignment.
+fn check_target(name: &str, span: Span) -> Result<(), Error> {
+    if ops::is_keyword(name) {
+        let kind = ErrorKind::Keyword { name: name.into() };
+        return Err(Error::new(kind, span));
+    }
+    if Builtin::from_name(name).is_some() {
+        let kind = ErrorKind::ReservedName { name: name.into() };
+        return Err(Error::new(kind, span));
+    }
+    Ok(())
 }
 
 /// `def name(params): return expr`: the statement `name = <the function>`.
