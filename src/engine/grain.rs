@@ -18,7 +18,7 @@
 use std::time::Duration;
 
 use crate::ast::{Ast, BodySkip, Node, NodeId};
-use crate::engine::Grain;
+use crate::plan::Grain;
 
 /// Trees with at most this many operators run at grain 1 under [`Grain::Auto`]: the schedule
 /// view then shows one task per operator, and the overhead is a few microseconds.

@@ -3,14 +3,13 @@
 //!
 //! [`run_program`] runs a program (one statement or several) as one task graph on the
 //! [`Pool`] (`executor`), recording a [`Trace`]; [`evaluate`] is the same for one expression.
-//! The graph is planned by the grain (`grain`), each task evaluates its nodes with the
-//! interpreter (`interp`, which calls `node::eval_node` for the arithmetic, which lives in
-//! `num`), and reductions fold by the rules of `reduce`. `sequential` is the reference beside
-//! it: the interpreter over a whole tree on the calling thread, which the property tests
-//! compare the executor with. Nothing here recurses over a tree, and no worker ever blocks on
-//! another task.
+//! The graph is planned by the grain (`grain`), and each task evaluates its nodes with the
+//! interpreter (`interp`), which does a node's arithmetic through `num` (`interp::node`), folds
+//! reductions by the rules of `interp::reduce` and runs user functions' bodies through
+//! `interp::call`. `sequential` is the reference beside it: the interpreter over a whole tree
+//! on the calling thread, which the property tests compare the executor with. Nothing here
+//! recurses over a tree, and no worker ever blocks on another task.
 
-pub(crate) mod call;
 pub(crate) mod cancel;
 pub(crate) mod env;
 pub(crate) mod executor;
@@ -18,50 +17,30 @@ pub(crate) mod failure;
 pub(crate) mod future;
 pub(crate) mod grain;
 pub(crate) mod interp;
-pub(crate) mod node;
 pub(crate) mod pool;
-pub(crate) mod progress;
-pub(crate) mod reduce;
 pub mod sequential;
 #[cfg(test)]
 mod test;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::ast::Ast;
 use crate::error::Error;
-use crate::num::{Limits, Value};
+use crate::num::Value;
 use crate::trace::Trace;
 
 pub use crate::plan::{Grain, Policy};
-pub use call::Globals;
 pub use cancel::CancelFlag;
-pub use executor::{Input as ProgramStatement, ProgramEvaluation};
+pub use executor::progress::{LIVE_MAX_TASKS, Watch};
+pub use executor::{EvalOptions, Input as ProgramStatement, ProgramEvaluation};
 pub use future::Future;
+pub use interp::call::Globals;
 pub use pool::{MAX_WORKERS, Pool, check_workers, default_workers};
-pub use progress::{LIVE_MAX_TASKS, Watch};
 pub use sequential::run_sequential;
 
 /// Number of operators (nodes that are not leaves) of `ast`: what the grain counts.
 pub fn count_operators(ast: &Ast) -> usize {
     grain::count_operators(ast)
-}
-
-/// Settings of one evaluation.
-#[derive(Clone, Debug, Default)]
-pub struct EvalOptions {
-    pub grain: Grain,
-    pub policy: Policy,
-    /// Simulated work slept by every operator.
-    pub delay: Duration,
-    pub limits: Limits,
-    pub cancel: CancelFlag,
-    /// A live view's handle on the evaluation while it runs, if one watches.
-    pub watch: Option<Watch>,
-    /// The globals (variables and constants) user functions read when they are called; `None`:
-    /// a function can read only its parameters.
-    pub globals: Option<Arc<Globals>>,
 }
 
 /// The outcome of one evaluation: its result and its trace.

@@ -16,12 +16,12 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 
 use crate::ast::NodeId;
-use crate::engine::Pool;
-use crate::engine::call::record::{Dep, Recorder};
 use crate::engine::executor::Finished;
 use crate::engine::executor::block::{Block, ReductionWork, Work};
+use crate::engine::executor::progress::{ELIDED, NOT_STARTED, outcome_of, unpack};
 use crate::engine::failure::FOLD;
-use crate::engine::progress::{ELIDED, NOT_STARTED, outcome_of, unpack};
+use crate::engine::interp::call::record::{Dep, Recorder};
+use crate::engine::pool::Pool;
 use crate::num::Value;
 use crate::span::Span;
 use crate::trace::{Ending, ReductionInfo, TaskKind, TaskOutcome, TaskRecord, TaskTiming, Trace};
@@ -137,8 +137,8 @@ pub(crate) fn assemble(finished: &mut Finished, pool: &Pool, layout: &Layout<'_>
 fn add_steps(
     trace: &mut Trace,
     graph: &Edges<'_>,
-    steps: Vec<crate::engine::call::record::Step>,
-    ends: Vec<crate::engine::call::record::End>,
+    steps: Vec<crate::engine::interp::call::record::Step>,
+    ends: Vec<crate::engine::interp::call::record::End>,
 ) {
     // A task may make several outermost calls: their last steps together.
     let mut owners: Vec<((u32, u32), Vec<Dep>)> = Vec::new();

@@ -16,12 +16,12 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::ast::{Ast, NodeId, Reducer};
+use crate::engine::executor::progress::Times;
 use crate::engine::grain::{NO_TASK, Plan};
-use crate::engine::progress::Times;
-use crate::engine::reduce::chunk::Budget;
-use crate::engine::reduce::fold::Partial;
-use crate::engine::reduce::range::Range;
-use crate::engine::reduce::small::SmallBody;
+use crate::engine::interp::reduce::chunk::Budget;
+use crate::engine::interp::reduce::fold::Partial;
+use crate::engine::interp::reduce::range::Range;
+use crate::engine::interp::reduce::small::SmallBody;
 use crate::num::Value;
 
 /// The values of a statement's names, filled as the statements binding them resolve.

@@ -8,16 +8,15 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::ast::NodeId;
+use crate::engine::executor::block::{Block, Deliver, TaskRef, Work};
+use crate::engine::executor::progress::{ELIDED, RUNNING, pack, state_of};
+use crate::engine::executor::queue::ReadyQueue;
+use crate::engine::executor::task::Scratch;
+use crate::engine::executor::{Next, Ran, Run};
 use crate::engine::failure::Failure;
 use crate::engine::future::panic_error;
 use crate::engine::grain::NO_TASK;
-use crate::engine::progress::{ELIDED, RUNNING, pack, state_of};
 use crate::trace::TaskOutcome;
-
-use super::block::{Block, Deliver, TaskRef, Work};
-use super::queue::ReadyQueue;
-use super::task::Scratch;
-use super::{Next, Ran, Run};
 
 impl Run {
     /// The first job: starts the tasks ready at the start, block by block.

@@ -35,6 +35,7 @@ mod assemble;
 pub(crate) mod block;
 mod dispatch;
 mod program;
+pub(crate) mod progress;
 mod queue;
 mod reduction;
 mod task;
@@ -43,21 +44,40 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::engine::cancel::{self, CancelFlag};
 use crate::engine::failure::Failure;
 use crate::engine::future::{self, Promise};
-use crate::engine::progress::{Progress, WORKER_BITS};
-use crate::engine::{CancelFlag, EvalOptions, Grain, Policy, Pool, cancel};
+use crate::engine::interp::call::Globals;
+use crate::engine::pool::Pool;
 use crate::error::Error;
 use crate::num::{Limits, Value};
+use crate::plan::{Grain, Policy};
 use crate::trace::{Context, TaskOutcome, Trace};
 
 use block::{Block, TaskRef};
 use program::{Statement, Versions};
+use progress::{Progress, WORKER_BITS, Watch};
 
 pub(crate) use program::Before;
 use queue::ReadyQueue;
 
 pub use program::Input;
+
+/// Settings of one evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct EvalOptions {
+    pub grain: Grain,
+    pub policy: Policy,
+    /// Simulated work slept by every operator.
+    pub delay: Duration,
+    pub limits: Limits,
+    pub cancel: CancelFlag,
+    /// A live view's handle on the evaluation while it runs, if one watches.
+    pub watch: Option<Watch>,
+    /// The globals (variables and constants) user functions read when they are called; `None`:
+    /// a function can read only its parameters.
+    pub globals: Option<Arc<Globals>>,
+}
 
 /// What a program's evaluation produced: each statement's result, in order, and the trace.
 #[derive(Debug)]
@@ -74,9 +94,9 @@ pub(crate) struct Run {
     delay: Duration,
     limits: Limits,
     /// The globals of the functions called.
-    globals: Option<Arc<crate::engine::Globals>>,
+    globals: Option<Arc<Globals>>,
     /// The steps of user functions' calls, recorded with a delay.
-    recorder: Option<Arc<crate::engine::call::record::Recorder>>,
+    recorder: Option<Arc<crate::engine::interp::call::record::Recorder>>,
     cancel: CancelFlag,
     grain: Grain,
     policy: Policy,
@@ -183,7 +203,7 @@ pub(crate) fn run(
         })));
     }
     let recorder = (record && !options.delay.is_zero())
-        .then(|| Arc::new(crate::engine::call::record::Recorder::new(started)));
+        .then(|| Arc::new(crate::engine::interp::call::record::Recorder::new(started)));
     // Calls of user functions fork inside their tasks, seen only when a recorder is there.
     let calls_inside = recorder.is_none()
         && options.globals.is_some()

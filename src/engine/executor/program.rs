@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::ast::{Ast, Node, NodeId};
-use crate::engine::EvalOptions;
+use crate::engine::executor::EvalOptions;
 use crate::engine::executor::block::{Block, Deliver, Graph, Names, TaskRef, TreeWork, Work};
+use crate::engine::executor::progress::Times;
 use crate::engine::failure::Failure;
 use crate::engine::grain::{self, NO_TASK, Plan};
-use crate::engine::progress::Times;
 use crate::error::{Error, ErrorKind};
 use crate::num::Value;
 use crate::plan::Policy;

@@ -20,8 +20,8 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::engine::Policy;
 use crate::engine::executor::block::TaskRef;
+use crate::plan::Policy;
 
 /// A ready task in the heap of `critical-path`.
 pub(crate) struct Ranked {

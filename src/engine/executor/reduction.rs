@@ -12,28 +12,27 @@
 //! A chunk stops when the evaluation is cancelled, when a node before the reduction has failed,
 //! or when an element before its own has (the reduction's error is its first failing element,
 //! as in Python, so chunks after it have nothing to add, and chunks before it still run).
-//! `reduce` knows how partial results fold and combine; this module only schedules them.
+//! `interp::reduce` knows how partial results fold and combine; this module only schedules them.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::ast::NodeId;
-use crate::engine::Grain;
 use crate::engine::executor::block::{
     Block, Deliver, Graph, ReductionWork, TaskRef, TreeTask, Work,
 };
+use crate::engine::executor::progress::Times;
 use crate::engine::executor::{Ran, Run, lock};
 use crate::engine::failure::Failure;
 use crate::engine::grain::{self, NO_TASK};
 use crate::engine::interp::Hooks;
-use crate::engine::progress::Times;
-use crate::engine::reduce::chunk::{Budget, Chunking};
-use crate::engine::reduce::fold::{self, Fold, Refold};
-use crate::engine::reduce::range::Range;
-use crate::engine::reduce::small::SmallBody;
+use crate::engine::interp::reduce::chunk::{Budget, Chunking};
+use crate::engine::interp::reduce::fold::{self, Fold, Refold};
+use crate::engine::interp::reduce::range::Range;
+use crate::engine::interp::reduce::small::SmallBody;
 use crate::error::{Error, ErrorKind, NumError};
 use crate::num::Value;
-use crate::plan::Policy;
+use crate::plan::{Grain, Policy};
 use crate::trace::TaskOutcome;
 
 /// Most chunks one reduction is cut into, whatever the grain: a trace of a few thousand tasks
@@ -55,7 +54,7 @@ impl Run {
         let value = range
             .formula(func, 0, range.len, self.limits.max_bits)
             .ok()??;
-        let mut fold = crate::engine::reduce::fold::Fold::new(func, None);
+        let mut fold = crate::engine::interp::reduce::fold::Fold::new(func, None);
         Some(
             fold.push(Value::Int(value), &self.limits)
                 .and_then(|()| fold.finish(&self.limits)),
@@ -401,7 +400,7 @@ fn body_ops(work: &ReductionWork) -> u32 {
 fn chunking<'a>(
     work: &'a ReductionWork,
     limits: &'a crate::num::Limits,
-    globals: Option<&'a crate::engine::Globals>,
+    globals: Option<&'a crate::engine::interp::call::Globals>,
 ) -> Chunking<'a, crate::engine::executor::block::Names> {
     Chunking {
         ast: &work.ast,

@@ -8,16 +8,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::ast::NodeId;
+use crate::engine::executor::block::{Block, Work};
+use crate::engine::executor::program::Statement;
+use crate::engine::executor::{Ran, Run};
 use crate::engine::failure::Failure;
 use crate::engine::future::panic_error;
 use crate::engine::interp::{self, Hooks, Operand, Outcome, Stretch};
 use crate::error::ErrorKind;
 use crate::num::Value;
 use crate::trace::TaskOutcome;
-
-use super::block::{Block, Work};
-use super::program::Statement;
-use super::{Ran, Run};
 
 impl Run {
     /// Runs one task of a tree block: its group of nodes, with its operand tasks' values.
@@ -155,7 +154,7 @@ impl Hooks for TaskHooks<'_> {
         self.run.is_cancelled()
     }
 
-    fn recording(&self) -> Option<(&crate::engine::call::record::Recorder, (u32, u32))> {
+    fn recording(&self) -> Option<(&crate::engine::interp::call::record::Recorder, (u32, u32))> {
         Some((self.run.recorder.as_deref()?, self.owner))
     }
 }

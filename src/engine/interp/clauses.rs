@@ -2,7 +2,7 @@
 //! Python runs them, one operand (a condition, a bound of a range, the body) at a time.
 
 use crate::ast::{Ast, Clause, NodeId};
-use crate::engine::reduce::range::Range;
+use crate::engine::interp::reduce::range::Range;
 use crate::num::Value;
 
 /// The state of a generator with several `for` or `if` clauses: nested loops, run as Python

@@ -19,30 +19,36 @@
 //! root's operands back ([`Outcome::Fork`]); the executor does the rest.
 //!
 //! Beside the loop (`run`, here): `lazy` says which operand of a lazy node runs next,
-//! `clauses` runs the nested loops of a generator with several clauses, and `operator` holds
-//! the fast paths (a task of one operator, the fold of a plain range).
+//! `clauses` runs the nested loops of a generator with several clauses, `operator` holds
+//! the fast paths (a task of one operator, the fold of a plain range), and `node` the
+//! arithmetic of one node. What the loop recurses through lives here too: `reduce` (a chunk of
+//! a reduction evaluates its body here, once per element) and `call` (a call of a user
+//! function evaluates its body here).
 
 use std::borrow::Cow;
 use std::cell::Cell;
 
 use crate::ast::{Ast, BodySkip, Clause, Node, NodeId, Reducer};
-use crate::engine::call::{self, CallHooks, Globals, Site};
 use crate::engine::env::Env;
 use crate::engine::failure::Failure;
-use crate::engine::node::eval_node;
-use crate::engine::reduce::fold::{Fold, empty};
-use crate::engine::reduce::range::Range;
 use crate::error::{Error, ErrorKind, NumError};
 use crate::num::{Int, Limits, Value};
 
+pub(crate) mod call;
 mod clauses;
 mod lazy;
+pub(crate) mod node;
 mod operator;
+pub(crate) mod reduce;
 
+use call::{CallHooks, Globals, Site};
 use clauses::{Level, LoopStep, Loops, Phase, loops_advance, loops_next};
 use lazy::{Lazy, Next, lazy_next, lazy_operand, lazy_start};
+use node::eval_node;
 use operator::fold_plain;
 pub(crate) use operator::{Given, run_operator};
+use reduce::fold::{Fold, empty};
+use reduce::range::Range;
 
 /// How often (in elements) a long fold asks whether to stop.
 pub(crate) const STOP_CHECK_ELEMENTS: u64 = 1024;
@@ -61,7 +67,7 @@ pub(crate) trait Hooks: Sync {
     fn stop(&self) -> bool;
     /// Where the steps of user functions' calls made from here are recorded, and the task
     /// they are steps of (only with a delay, and only for the executor's tree tasks).
-    fn recording(&self) -> Option<(&crate::engine::call::record::Recorder, (u32, u32))> {
+    fn recording(&self) -> Option<(&call::record::Recorder, (u32, u32))> {
         None
     }
     /// The hooks of a user function's call made from here.

@@ -6,13 +6,12 @@ use std::borrow::Cow;
 use crate::ast::{Ast, Node, NodeId, Reducer};
 use crate::engine::env::Env;
 use crate::engine::failure::Failure;
-use crate::engine::node::eval_node;
-use crate::engine::reduce::fold::{Fold, empty};
-use crate::engine::reduce::range::Range;
+use crate::engine::interp::node::eval_node;
+use crate::engine::interp::reduce::fold::{Fold, empty};
+use crate::engine::interp::reduce::range::Range;
+use crate::engine::interp::{Hooks, Outcome, STOP_CHECK_ELEMENTS, Stretch};
 use crate::error::{Error, NumError};
 use crate::num::{Limits, Value};
-
-use super::{Hooks, Outcome, STOP_CHECK_ELEMENTS, Stretch};
 
 /// A value handed in for the subtree rooted at `root` (see [`run_operator`]).
 pub(crate) type Given<'v> = (u32, Option<&'v Value>);

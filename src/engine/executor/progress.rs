@@ -10,8 +10,8 @@
 //! the tasks started so far, the running ones ending "now". Reading is racy by design: a
 //! snapshot may miss a task that started a moment ago, never shows one that has not started.
 //!
-//! This module neither runs tasks nor draws; the executor writes the slots and `render` draws
-//! the snapshots.
+//! This module neither runs tasks nor draws; the rest of the executor writes the slots and
+//! `render` draws the snapshots.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

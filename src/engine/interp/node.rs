@@ -6,6 +6,7 @@
 
 use crate::ast::{Ast, Node, NodeId};
 use crate::engine::env::Env;
+use crate::engine::interp::call;
 use crate::error::{Error, ErrorKind};
 use crate::num::{self, Limits, Value};
 
@@ -50,7 +51,7 @@ pub(crate) fn eval_node<'v, E: Env + ?Sized>(
             ErrorKind::Internal("a call evaluated as one node".into()),
             ast.op_span(id),
         )),
-        Node::Lambda(index) => Ok(crate::engine::call::function(&ast.lambdas[*index as usize])),
+        Node::Lambda(index) => Ok(call::function(&ast.lambdas[*index as usize])),
         Node::And { .. } | Node::Or { .. } | Node::IfElse { .. } | Node::Chain(_) => {
             Err(Error::new(
                 ErrorKind::Internal("a lazy node evaluated as one node".into()),

@@ -16,7 +16,7 @@
 //! `Value` per operation, a call costs some tens of nanoseconds (BENCHMARKS.md).
 
 use crate::ast::{Ast, Lambda, Node, NodeId};
-use crate::engine::reduce::small::small_binary;
+use crate::engine::interp::reduce::small::small_binary;
 use crate::ops::{BinaryOp, UnaryOp};
 
 /// A compiled body.

@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::ast::{Ast, NodeId, Reducer, Reduction};
 use crate::engine::env::Env;
 use crate::engine::failure::Failure;
+use crate::engine::interp::reduce::fold::{Exact, Fold, Partial, Refold, better, is_nan};
+use crate::engine::interp::reduce::range::Range;
+use crate::engine::interp::reduce::small::{BATCH, SmallBody};
 use crate::engine::interp::{self, Hooks, Outcome, STOP_CHECK_ELEMENTS, Stretch};
-use crate::engine::reduce::fold::{Exact, Fold, Partial, Refold, better, is_nan};
-use crate::engine::reduce::range::Range;
-use crate::engine::reduce::small::{BATCH, SmallBody};
 use crate::error::{Error, NumError};
 use crate::num::{Int, Limits, Value};
 
@@ -99,7 +99,7 @@ pub(crate) struct Chunking<'a, E: ?Sized> {
     pub(crate) start: Option<&'a Value>,
     pub(crate) budget: &'a Budget,
     /// The globals of the user functions the body calls.
-    pub(crate) globals: Option<&'a crate::engine::Globals>,
+    pub(crate) globals: Option<&'a crate::engine::interp::call::Globals>,
 }
 
 /// The int fold of a run of elements of a later chunk: small sums in an `i128`, the rest exact.
@@ -170,7 +170,7 @@ fn join(a: Exact, b: Exact, func: Reducer, limits: &Limits) -> Result<Exact, Num
         hi: 2,
         exact: b,
     };
-    match crate::engine::reduce::fold::combine(
+    match crate::engine::interp::reduce::fold::combine(
         func,
         left,
         right,
