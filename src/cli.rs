@@ -28,7 +28,7 @@ use crate::error::{Error, ErrorKind, NumError};
 use crate::input::{self, NotUtf8};
 use crate::num::Limits;
 use crate::render::{Color, PythonForm, SpeedupRow, diagnostic};
-use crate::session::{Session, SpeedupOutcome};
+use crate::session::{Parsed, Session, SpeedupOutcome};
 use crate::settings::{self, default_speedup_workers};
 
 /// parcalc — a calculator in which every evaluation is a small parallel program.
@@ -142,6 +142,11 @@ pub struct Args {
     /// Do not run the startup file (init.calc in the configuration folder) when the REPL starts.
     #[arg(long)]
     pub no_init: bool,
+
+    /// At the end, write on stderr how many statements were parsed (`parses: N`): the tests'
+    /// check that every door parses a statement once.
+    #[arg(long, hide = true)]
+    pub count_parses: bool,
 }
 
 /// The FORM of `--python`: futures, dataflow or dask.
@@ -257,6 +262,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         .and_then(|()| batch.out.flush());
     let failed = batch.failed;
     drop(batch);
+    if args.count_parses {
+        report(format_args!("parses: {}", session.n_parses()));
+    }
     if stop.is_cancelled() {
         return ExitCode::from(INTERRUPTED);
     }
@@ -539,10 +547,9 @@ struct Batch<'a> {
     stop: CancelFlag,
 }
 
-/// Does `text` parse as an assignment (`x = …`)?
-fn is_assignment(text: &str) -> bool {
-    matches!(crate::syntax::parse_statement(text), Ok(Some(statement)) if statement.target.is_some())
-}
+/// A statement waiting in the window of a program: where it comes from, and its text with
+/// what the parser made of it (or the bytes that were not UTF-8).
+type Waiting<'f> = (Origin<'f>, Result<(String, Parsed), NotUtf8>);
 
 impl Batch<'_> {
     /// Evaluates the `-e` in order, then the statements of `input` (the FILE's or stdin's), as
@@ -550,7 +557,7 @@ impl Batch<'_> {
     fn run(&mut self, session: &mut Session, input: Option<Box<dyn Read>>) -> io::Result<()> {
         let exprs = &self.args.exprs;
         let programs = self.runs_programs();
-        let mut window: Vec<(Origin<'_>, Result<String, NotUtf8>)> = Vec::new();
+        let mut window: Vec<Waiting<'_>> = Vec::new();
         for (index, expr) in exprs.iter().enumerate() {
             if self.stop.is_cancelled() {
                 return Ok(());
@@ -562,10 +569,14 @@ impl Batch<'_> {
             };
             // Several statements separated by `;` are several statements.
             for (_, expr) in crate::syntax::split_statements(expr) {
-                if (programs || !window.is_empty())
-                    || !self.statement(session, expr, origin, true)?
-                {
-                    window.push((origin, Ok(expr.to_string())));
+                let parsed = session.parse(expr);
+                let waits = if programs || !window.is_empty() {
+                    Some(parsed)
+                } else {
+                    self.statement(session, expr, parsed, origin, true)?
+                };
+                if let Some(parsed) = waits {
+                    window.push((origin, Ok((expr.to_string(), parsed))));
                 }
             }
         }
@@ -606,47 +617,32 @@ impl Batch<'_> {
                     return Ok(());
                 }
             };
-            let origin = Origin::Line {
-                file: &file,
-                line: piece.line_no,
-            };
-            let piece = if piece.n_lines > 1
-                && !matches!(&piece.text, Ok(text) if Self::parses(session, text))
-            {
+            let mut statements = Self::parse_piece(session, &file, &piece);
+            if piece.n_lines > 1 && !Self::read_whole(&statements) {
                 // A statement over several lines that does not parse: its first line is
                 // reported alone, and the lines after it are read again.
-                reader.split_first_line().unwrap_or(piece)
-            } else {
-                piece
-            };
-            // Several statements separated by `;` are several statements, each from the line
-            // it starts on.
-            let statements: Vec<(Origin<'_>, Result<String, NotUtf8>)> = match piece.text {
-                Ok(text) if text.contains(';') => crate::syntax::split_statements(&text)
-                    .into_iter()
-                    .map(|(offset, statement)| {
-                        let origin = Origin::Line {
-                            file: &file,
-                            line: piece.line_no + text[..offset].matches('\n').count(),
-                        };
-                        (origin, Ok(statement.to_string()))
-                    })
-                    .collect(),
-                text => vec![(origin, text)],
-            };
-            for (origin, text) in statements {
+                if let Some(first) = reader.split_first_line() {
+                    statements = Self::parse_piece(session, &file, &first);
+                }
+            }
+            for (origin, statement) in statements {
                 // A statement too large for the calling thread starts a program: it and the
                 // statements after it, up to the end of the window, are one dataflow graph.
-                match text {
-                    text if programs || !window.is_empty() => {
-                        window_bytes += text.as_ref().map_or(0, String::len);
-                        window.push((origin, text));
+                match statement {
+                    Ok((text, parsed)) if programs || !window.is_empty() => {
+                        window_bytes += text.len();
+                        window.push((origin, Ok((text, parsed))));
                     }
-                    Ok(statement) => {
-                        if !self.statement(session, &statement, origin, true)? {
-                            window_bytes += statement.len();
-                            window.push((origin, Ok(statement)));
+                    Ok((text, parsed)) => {
+                        if let Some(parsed) =
+                            self.statement(session, &text, parsed, origin, true)?
+                        {
+                            window_bytes += text.len();
+                            window.push((origin, Ok((text, parsed))));
                         }
+                    }
+                    Err(not_utf8) if programs || !window.is_empty() => {
+                        window.push((origin, Err(not_utf8)));
                     }
                     Err(not_utf8) => {
                         self.report_error(&not_utf8.error, &not_utf8.text, origin)?;
@@ -670,19 +666,15 @@ impl Batch<'_> {
 
     /// Evaluates the statements of `window` as one program, prints their values and errors in
     /// order (and, with `--trace`, the program's schedule), and empties the window.
-    fn program(
-        &mut self,
-        session: &mut Session,
-        window: &mut Vec<(Origin<'_>, Result<String, NotUtf8>)>,
-    ) -> io::Result<()> {
+    fn program(&mut self, session: &mut Session, window: &mut Vec<Waiting<'_>>) -> io::Result<()> {
         if window.is_empty() {
             return Ok(());
         }
         if window.len() == 1 && !self.runs_programs() {
             // A lone large statement: the dataflow evaluator, as without programs.
             match window.pop() {
-                Some((origin, Ok(text))) => {
-                    self.statement(session, &text, origin, false)?;
+                Some((origin, Ok((text, parsed)))) => {
+                    self.statement(session, &text, parsed, origin, false)?;
                 }
                 Some((origin, Err(not_utf8))) => {
                     self.report_error(&not_utf8.error, &not_utf8.text, origin)?;
@@ -695,15 +687,26 @@ impl Batch<'_> {
             window.clear();
             return Ok(());
         }
-        let texts: Vec<&str> = window
+        let mut parsed = Vec::with_capacity(window.len());
+        let statements: Vec<(Origin<'_>, Result<String, NotUtf8>)> = window
+            .drain(..)
+            .map(|(origin, statement)| {
+                let text = statement.map(|(text, statement)| {
+                    parsed.push(statement);
+                    text
+                });
+                (origin, text)
+            })
+            .collect();
+        let texts: Vec<&str> = statements
             .iter()
             .filter_map(|(_, text)| text.as_deref().ok())
             .collect();
         let evaluations_before = session.n_evaluations();
         // The program runs on the pool and may take long: what is done is written first.
         self.out.flush()?;
-        let mut results = session.eval_program(&texts).into_iter();
-        for (origin, text) in window.drain(..) {
+        let mut results = session.eval_parsed_program(&texts, parsed).into_iter();
+        for (origin, text) in statements {
             let text = match text {
                 Ok(text) => text,
                 Err(not_utf8) => {
@@ -730,22 +733,46 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Whether `text`, a statement over several lines, was rightly read whole: it parses, or
-    /// its error is one its later lines could have mended (a wrong number of arguments), which
-    /// is then the whole statement's. Parsed on the session's pool, where a long text is parsed
-    /// in chunks.
-    fn parses(session: &Session, text: &str) -> bool {
+    /// The statements of `piece` (several when `;` separates them, each from the line it
+    /// starts on), each parsed.
+    fn parse_piece<'f>(
+        session: &mut Session,
+        file: &'f str,
+        piece: &input::ReadStatement,
+    ) -> Vec<Waiting<'f>> {
+        let text = match &piece.text {
+            Ok(text) => text,
+            Err(not_utf8) => {
+                let origin = Origin::Line {
+                    file,
+                    line: piece.line_no,
+                };
+                return vec![(origin, Err(not_utf8.clone()))];
+            }
+        };
         crate::syntax::split_statements(text)
             .into_iter()
-            .all(|(_, text)| {
-                match session
-                    .pool()
-                    .install(|| crate::syntax::parse_statement(text))
-                {
-                    Ok(_) => true,
-                    Err(error) => crate::syntax::continuation::lines_may_mend(&error.kind),
-                }
+            .map(|(offset, statement)| {
+                let origin = Origin::Line {
+                    file,
+                    line: piece.line_no + text[..offset].matches('\n').count(),
+                };
+                let parsed = session.parse(statement);
+                (origin, Ok((statement.to_string(), parsed)))
             })
+            .collect()
+    }
+
+    /// Whether a statement over several lines was rightly read whole: it parses, or its error
+    /// is one its later lines could have mended (a wrong number of arguments), which is then
+    /// the whole statement's.
+    fn read_whole(statements: &[Waiting<'_>]) -> bool {
+        statements.iter().all(|(_, statement)| match statement {
+            Ok((_, parsed)) => parsed
+                .error()
+                .is_none_or(|error| crate::syntax::continuation::lines_may_mend(&error.kind)),
+            Err(_) => false,
+        })
     }
 
     /// Writes `message` and a newline to stderr, after what stdout holds.
@@ -756,12 +783,18 @@ impl Batch<'_> {
     }
 
     /// `--python`: the program computing the expression `text`, or its error.
-    fn python(&mut self, session: &Session, text: &str, origin: Origin<'_>) -> io::Result<()> {
-        if text.trim().is_empty() || text.trim_start().starts_with('#') {
+    fn python(
+        &mut self,
+        session: &Session,
+        text: &str,
+        parsed: &Parsed,
+        origin: Origin<'_>,
+    ) -> io::Result<()> {
+        if parsed.error().is_none() && parsed.statement().is_none() {
             return Ok(());
         }
         let form = self.args.python.unwrap_or_default();
-        match session.python_program(text, form) {
+        match session.python_program_parsed(text, parsed, form) {
             Ok(program) => self.out.write_all(program.as_bytes()),
             Err(error) => self.report_error(&error, text, origin),
         }
@@ -793,10 +826,11 @@ impl Batch<'_> {
         &mut self,
         session: &mut Session,
         text: &str,
+        parsed: Parsed,
         origin: Origin<'_>,
         max_workers: usize,
     ) -> io::Result<()> {
-        match session.speedup_statement(text, max_workers) {
+        match session.speedup_statement(text, parsed, max_workers) {
             Ok(None | Some(SpeedupOutcome::Assigned(_))) => Ok(()),
             Ok(Some(SpeedupOutcome::Timed { value, traces })) => {
                 let rows: Vec<SpeedupRow> = traces.iter().map(SpeedupRow::from_trace).collect();
@@ -818,11 +852,12 @@ impl Batch<'_> {
         &mut self,
         session: &mut Session,
         text: &str,
+        parsed: Parsed,
         origin: Origin<'_>,
         may_defer: bool,
-    ) -> io::Result<bool> {
+    ) -> io::Result<Option<Parsed>> {
         if self.args.tree
-            && let Ok(Some(statement)) = crate::syntax::parse_statement(text)
+            && let Some(statement) = parsed.statement()
         {
             let tree = crate::render::tree(&statement.expr, text, output_width(), self.color);
             write!(self.out, "{tree}")?;
@@ -831,33 +866,34 @@ impl Batch<'_> {
             let max_workers = max_workers.unwrap_or_else(default_speedup_workers);
             self.out.flush()?;
             return self
-                .speedup(session, text, origin, max_workers)
-                .map(|()| true);
+                .speedup(session, text, parsed, origin, max_workers)
+                .map(|()| None);
         }
-        if self.args.python.is_some() && !is_assignment(text) {
-            return self.python(session, text, origin).map(|()| true);
+        if self.args.python.is_some() && !parsed.is_assignment() {
+            return self.python(session, text, &parsed, origin).map(|()| None);
         }
         let evaluations_before = session.n_evaluations();
         let small = if self.shows_evaluations() {
-            None
+            Err(parsed)
         } else {
-            session.eval_small(text)
+            session.eval_small(text, parsed)
         };
         let result = match small {
-            Some(result) => result,
+            Ok(result) => result,
             // Under `--python` every statement is handled on its own, assignments included, so
             // that the expressions after them are written, not evaluated in a program.
-            None if may_defer
-                && !self.shows_evaluations()
-                && !self.args.tree
-                && self.args.python.is_none() =>
+            Err(parsed)
+                if may_defer
+                    && !self.shows_evaluations()
+                    && !self.args.tree
+                    && self.args.python.is_none() =>
             {
-                return Ok(false);
+                return Ok(Some(parsed));
             }
-            None => {
+            Err(parsed) => {
                 // On the pool, and maybe long: what is done is written first.
                 self.out.flush()?;
-                session.eval_line(text)
+                session.eval_parsed(text, parsed)
             }
         };
         match result {
@@ -889,7 +925,7 @@ impl Batch<'_> {
                 }
             }
         }
-        Ok(true)
+        Ok(None)
     }
 
     /// Writes a value: at once on a terminal, and after what is buffered when its digits take

@@ -98,6 +98,35 @@ pub struct Session {
     last_value: Option<Box<str>>,
     /// Longest statement accepted, in bytes.
     pub max_input_bytes: usize,
+    /// Statements parsed so far (see [`Session::parse`]).
+    n_parses: u64,
+}
+
+/// A statement as a front door parsed it, once, with [`Session::parse`]: the parser's answer
+/// (`Ok(None)` for a blank or a comment) and how long it took. The door routes on it and hands
+/// it to the evaluation, which does not parse again.
+#[derive(Debug)]
+pub struct Parsed {
+    statement: Result<Option<Statement>, Error>,
+    parse: Duration,
+}
+
+impl Parsed {
+    /// The statement, unless the text was blank, a comment or an error.
+    pub fn statement(&self) -> Option<&Statement> {
+        self.statement.as_ref().ok().and_then(Option::as_ref)
+    }
+
+    /// The syntax error, if the text has one.
+    pub fn error(&self) -> Option<&Error> {
+        self.statement.as_ref().err()
+    }
+
+    /// Whether the statement is an assignment, `name = expr`.
+    pub fn is_assignment(&self) -> bool {
+        self.statement()
+            .is_some_and(|statement| statement.target.is_some())
+    }
 }
 
 /// A statement of a program as parsed: its target, its parse time and its number of nodes
@@ -117,6 +146,7 @@ impl Session {
             n_evaluations: 0,
             last_value: None,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            n_parses: 0,
         })
     }
 
@@ -131,6 +161,7 @@ impl Session {
             n_evaluations: 0,
             last_value: None,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            n_parses: 0,
         })
     }
 
@@ -195,11 +226,56 @@ impl Session {
     /// returned as [`ErrorKind::Internal`] quoting the input, so the REPL goes on; the
     /// session's variables are left as they were before the line.
     pub fn eval_line(&mut self, line: &str) -> Result<Option<Outcome>, Error> {
-        let Some(prepared) = self.prepare(line)? else {
+        let parsed = self.parse(line);
+        self.eval_parsed(line, parsed)
+    }
+
+    /// [`Session::eval_line`] for the statement `line` already parsed.
+    pub fn eval_parsed(&mut self, line: &str, parsed: Parsed) -> Result<Option<Outcome>, Error> {
+        let Some(prepared) = self.prepare_parsed_line(line, parsed)? else {
             return Ok(None);
         };
         let ran = prepared.run();
         self.finish(ran).map(Some)
+    }
+
+    /// Parses the statement `line`: the one parse a statement gets on its way in, whichever
+    /// door it comes through. A statement longer than [`Session::max_input_bytes`] is refused;
+    /// a long one is parsed on the pool, in pieces.
+    ///
+    /// # Panic handling
+    ///
+    /// A panic while parsing (a bug) is returned as [`ErrorKind::Internal`] quoting the input.
+    pub fn parse(&mut self, line: &str) -> Parsed {
+        self.n_parses += 1;
+        if line.len() > self.max_input_bytes {
+            let error = Error::unplaced(ErrorKind::InputTooLong {
+                length: line.len(),
+                limit: self.max_input_bytes,
+            });
+            return Parsed {
+                statement: Err(error),
+                parse: Duration::ZERO,
+            };
+        }
+        let started = Instant::now();
+        let statement = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if line.len() <= SMALL_STATEMENT_BYTES {
+                syntax::parse_statement(line)
+            } else {
+                self.pool.install(|| syntax::parse_statement(line))
+            }
+        }))
+        .unwrap_or_else(|payload| Err(internal_error(&*payload, line)));
+        Parsed {
+            statement,
+            parse: started.elapsed(),
+        }
+    }
+
+    /// Statements parsed by [`Session::parse`] so far.
+    pub fn n_parses(&self) -> u64 {
+        self.n_parses
     }
 
     /// [`Session::eval_line`] for a statement too small to gain from the pool (at most
@@ -213,27 +289,32 @@ impl Session {
     /// # Panic handling
     ///
     /// As for [`Session::eval_line`].
-    pub fn eval_small(&mut self, line: &str) -> Option<Result<Option<Outcome>, Error>> {
+    pub fn eval_small(
+        &mut self,
+        line: &str,
+        parsed: Parsed,
+    ) -> Result<Result<Option<Outcome>, Error>, Parsed> {
         if line.len() > SMALL_STATEMENT_BYTES.min(self.max_input_bytes)
             || !self.options.delay.is_zero()
         {
-            return None;
+            return Err(parsed);
+        }
+        let statement = match parsed.statement {
+            Ok(Some(statement)) => statement,
+            Ok(None) => return Ok(Ok(None)),
+            Err(error) => return Ok(Err(error)),
+        };
+        // A reduction is small to write but may be long to run: the pool cuts it into chunks.
+        // So is a call of a user function, which the pool forks.
+        if engine::count_operators(&statement.expr) > SMALL_STATEMENT_OPS
+            || !statement.expr.reductions.is_empty()
+            || statement.expr.has_functions()
+        {
+            let statement = Ok(Some(statement));
+            let parse = parsed.parse;
+            return Err(Parsed { statement, parse });
         }
         let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let statement = match syntax::parse_statement(line) {
-                Ok(Some(statement)) => statement,
-                Ok(None) => return Some(Ok(None)),
-                Err(error) => return Some(Err(error)),
-            };
-            // A reduction is small to write but may be long to run: the pool cuts it into
-            // chunks.
-            // So is a call of a user function, which the pool forks.
-            if engine::count_operators(&statement.expr) > SMALL_STATEMENT_OPS
-                || !statement.expr.reductions.is_empty()
-                || statement.expr.has_functions()
-            {
-                return None;
-            }
             let Statement { target, expr } = statement;
             let env = self.resolve_names(&expr);
             let result = engine::sequential::evaluate_subtree(
@@ -253,9 +334,9 @@ impl Session {
                 n_workers: self.pool.n_workers(),
             };
             let target = target.map(|(name, _)| name);
-            Some(result.map(|value| Some(self.bind(target, value, stats))))
+            result.map(|value| Some(self.bind(target, value, stats)))
         }));
-        evaluated.unwrap_or_else(|payload| Some(Err(internal_error(&*payload, line))))
+        Ok(evaluated.unwrap_or_else(|payload| Err(internal_error(&*payload, line))))
     }
 
     /// Parses and evaluates `texts`, in order, as one program: one dataflow graph in which a
@@ -265,28 +346,25 @@ impl Session {
     /// [`Session::eval_line`] on each text in turn; the program's trace, one chart of all its
     /// statements, becomes the last trace. `Ok(None)` for a blank or a comment.
     pub fn eval_program(&mut self, texts: &[&str]) -> Vec<Result<Option<Outcome>, Error>> {
+        let parsed = texts.iter().map(|text| self.parse(text)).collect();
+        self.eval_parsed_program(texts, parsed)
+    }
+
+    /// [`Session::eval_program`] for statements already parsed, `parsed[i]` being `texts[i]`.
+    pub fn eval_parsed_program(
+        &mut self,
+        texts: &[&str],
+        statements_parsed: Vec<Parsed>,
+    ) -> Vec<Result<Option<Outcome>, Error>> {
         self.options.cancel.reset();
         let mut source = String::new();
         let mut parsed = Vec::with_capacity(texts.len());
         let mut statements = Vec::new();
         let mut calls_functions = false;
-        for text in texts {
+        for (text, Parsed { statement, parse }) in texts.iter().zip(statements_parsed) {
             let offset = source.len();
             source.push_str(text);
             source.push('\n');
-            let parse_started = Instant::now();
-            let statement = if text.len() > self.max_input_bytes {
-                Err(Error::unplaced(ErrorKind::InputTooLong {
-                    length: text.len(),
-                    limit: self.max_input_bytes,
-                }))
-            } else {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    self.pool.install(|| syntax::parse_statement(text))
-                }))
-                .unwrap_or_else(|payload| Err(internal_error(&*payload, text)))
-            };
-            let parse = parse_started.elapsed();
             parsed.push(match statement {
                 Ok(Some(Statement { target, expr })) => {
                     calls_functions |= expr.has_functions();
@@ -465,21 +543,25 @@ impl Session {
     ///
     /// As for [`Session::eval_line`].
     pub fn prepare(&mut self, line: &str) -> Result<Option<Prepared>, Error> {
-        if line.len() > self.max_input_bytes {
-            return Err(Error::unplaced(ErrorKind::InputTooLong {
-                length: line.len(),
-                limit: self.max_input_bytes,
-            }));
-        }
+        let parsed = self.parse(line);
+        self.prepare_parsed_line(line, parsed)
+    }
+
+    /// [`Session::prepare`] for the statement `line` already parsed.
+    pub fn prepare_parsed_line(
+        &mut self,
+        line: &str,
+        parsed: Parsed,
+    ) -> Result<Option<Prepared>, Error> {
+        let Some(statement) = parsed.statement? else {
+            return Ok(None);
+        };
         let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let parse_started = Instant::now();
-            let Some(statement) = self.pool.install(|| syntax::parse_statement(line))? else {
-                return Ok(None);
-            };
-            let parse = parse_started.elapsed();
-            self.prepare_statement(statement, line, parse).map(Some)
+            self.prepare_statement(statement, line, parsed.parse)
         }));
-        prepared.unwrap_or_else(|payload| Err(internal_error(&*payload, line)))
+        prepared
+            .unwrap_or_else(|payload| Err(internal_error(&*payload, line)))
+            .map(Some)
     }
 
     /// [`Session::prepare`] for an already parsed statement whose text is `source`.
@@ -580,10 +662,11 @@ impl Session {
     pub fn speedup_statement(
         &mut self,
         line: &str,
+        parsed: Parsed,
         max_workers: usize,
     ) -> Result<Option<SpeedupOutcome>, Error> {
         engine::check_workers(max_workers)?;
-        let Some(prepared) = self.prepare(line)? else {
+        let Some(prepared) = self.prepare_parsed_line(line, parsed)? else {
             return Ok(None);
         };
         if prepared.is_assignment() {
@@ -620,13 +703,26 @@ impl Session {
     /// The Python program computing the expression `line` in `form` as this session would: on
     /// as many threads as it has workers, with its delay, its variables written as their values.
     pub fn python_program(
-        &self,
+        &mut self,
         line: &str,
         form: crate::render::PythonForm,
     ) -> Result<String, Error> {
-        let statement = self
-            .pool
-            .install(|| syntax::parse_statement(line))?
+        let parsed = self.parse(line);
+        self.python_program_parsed(line, &parsed, form)
+    }
+
+    /// [`Session::python_program`] for the statement `line` already parsed.
+    pub fn python_program_parsed(
+        &self,
+        line: &str,
+        parsed: &Parsed,
+        form: crate::render::PythonForm,
+    ) -> Result<String, Error> {
+        if let Err(error) = &parsed.statement {
+            return Err(error.clone());
+        }
+        let statement = parsed
+            .statement()
             .ok_or_else(|| Error::unplaced(ErrorKind::ExpectedExpression))?;
         if statement.expr.has_functions() {
             return Err(Error::unplaced(ErrorKind::NotYet {

@@ -130,12 +130,13 @@ fn rooms(folder: &str) -> BTreeMap<String, BTreeSet<String>> {
             .join("\n");
         // The prefixes by which this file names the folder's children.
         let mut prefixes = vec![format!("crate::{folder}::")];
-        match parts.len() {
-            1 if room == "mod" => prefixes.push("self::".into()),
-            1 => prefixes.push("super::".into()),
-            2 if parts[1] == "mod" => prefixes.push("super::".into()),
-            n => prefixes.push("super::".repeat(n - 1)),
-        }
+        // `super::` climbs one module: from `a/b.rs` (module `a::b`) two of them reach the
+        // folder, from `a/mod.rs` (module `a`) one.
+        let climbs = parts.len() - usize::from(parts.last().is_some_and(|last| last == "mod"));
+        prefixes.push(match climbs {
+            0 => "self::".into(),
+            n => "super::".repeat(n),
+        });
         let mut used = BTreeSet::new();
         for prefix in &prefixes {
             for (at, _) in code.match_indices(prefix.as_str()) {
