@@ -12,8 +12,8 @@ use crate::error::Error;
 use crate::render::Color;
 use crate::render::diagnostic;
 use crate::render::text;
-use crate::repl::PROMPT_WIDTH;
-use crate::repl::command::CommandError;
+use crate::repl::error::CommandError;
+use crate::repl::prompt::PROMPT_WIDTH;
 use crate::span::Span;
 
 /// Where the text an error is about stands on the screen.

@@ -2,12 +2,12 @@
 //! `~/.local/state/parcalc/history`, and how it is kept readable.
 //!
 //! This module finds (and creates) the file's folder, and loads and appends the entries through
-//! rustyline. rustyline reads the file as UTF-8 and gives up on it at the first byte that is
-//! not (also when it appends, which reads the file back first): one bad byte would stop the
-//! history from ever being saved again. So an entry that is not UTF-8 is dropped from the file,
-//! which is written back without it, before loading and whenever appending meets one. A
-//! history that cannot be found, read or written is a warning, never a failure: the REPL works
-//! without one.
+//! rustyline; a statement typed on several lines is one entry ([`history_entry`]). rustyline
+//! reads the file as UTF-8 and gives up on it at the first byte that is not (also when it
+//! appends, which reads the file back first): one bad byte would stop the history from ever
+//! being saved again. So an entry that is not UTF-8 is dropped from the file, which is written
+//! back without it, before loading and whenever appending meets one. A history that cannot be
+//! found, read or written is a warning, never a failure: the REPL works without one.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 
 use crate::repl::helper::ReplHelper;
+use crate::syntax::lex::{self, TokenKind};
 
 /// Most entries kept.
 pub(crate) const MAX_ENTRIES: usize = 1000;
@@ -120,9 +121,77 @@ fn without_invalid_lines(bytes: &[u8]) -> (Vec<u8>, usize) {
     (kept, dropped)
 }
 
+/// Finds and loads the history file; any problem is a warning and the REPL runs without it.
+pub(crate) fn open_history(editor: &mut Editor<ReplHelper, FileHistory>) -> Option<PathBuf> {
+    let path = match path() {
+        Ok(path) => path,
+        Err(message) => {
+            eprintln!("warning: no history: {message}");
+            return None;
+        }
+    };
+    if path.exists() {
+        match load(editor, &path) {
+            Ok(0) => {}
+            Ok(dropped) => eprintln!(
+                "warning: the history {} had lines that were not UTF-8: {dropped} dropped",
+                path.display()
+            ),
+            Err(message) => eprintln!("warning: {message}"),
+        }
+    }
+    Some(path)
+}
+
+/// Adds a statement to the history and appends it to the file at once, so a crash loses
+/// nothing. A statement typed on several lines is kept as one entry (see [`history_entry`]).
+pub(crate) fn remember(
+    editor: &mut Editor<ReplHelper, FileHistory>,
+    path: Option<&PathBuf>,
+    text: &str,
+) {
+    let entry = history_entry(text);
+    if entry.trim().is_empty() {
+        return;
+    }
+    if editor.add_history_entry(entry).is_err() {
+        return;
+    }
+    if let Some(path) = path
+        && let Err(message) = append(editor, path)
+    {
+        eprintln!("warning: {message}");
+    }
+}
+
+/// The history entry of a statement typed on several lines: its lines joined by spaces, so it
+/// is recalled as one line, except after a line that ends in a comment, which keeps its
+/// newline (a comment runs to the end of its line, so a space would comment out the rest).
+pub(crate) fn history_entry(text: &str) -> String {
+    let mut entry = String::with_capacity(text.len());
+    let mut after_comment = false;
+    for token in lex::tokens(text) {
+        match token.kind {
+            TokenKind::Newline if !after_comment => entry.push(' '),
+            _ => entry.push_str(token.text(text)),
+        }
+        if token.kind != TokenKind::Blank {
+            after_comment = token.kind == TokenKind::Comment;
+        }
+    }
+    entry
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn history_entries_are_one_line_unless_a_comment_ends_one() {
+        assert_eq!(history_entry("(1 + 2\n) * 5"), "(1 + 2 ) * 5");
+        assert_eq!(history_entry("(1 + # one\n 2)"), "(1 + # one\n 2)");
+        assert_eq!(history_entry("(1 + # one  \n\n 2)"), "(1 + # one  \n  2)");
+    }
 
     #[test]
     fn lines_that_are_not_utf8_are_dropped() {

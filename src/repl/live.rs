@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use crate::engine::Watch;
 use crate::render::text::{self, thousands};
 use crate::render::{self, Color};
-use crate::repl::command::State;
+use crate::repl::state::State;
 use crate::trace::Trace;
 use crate::units::format_ns;
 

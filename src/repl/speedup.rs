@@ -1,5 +1,6 @@
-//! `:speedup EXPR [MAX]` (and `--speedup` at the REPL): the expression run on each pool size
-//! from 1 to MAX, with a progress line while it runs, and its table.
+//! The runs of `:speedup EXPR [MAX]` (the command itself is `command`'s) and of `--speedup` at
+//! the REPL: the expression run on each pool size from 1 to MAX, with a progress line while it
+//! runs, and its table.
 //!
 //! The runs are the session's (`Prepared::run_speedup`); this module waits for them as any
 //! evaluation is waited for, so that Ctrl-C gives up on them, and says which pool size is
@@ -14,60 +15,14 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, ErrorKind};
 use crate::num::Value;
 use crate::render::{self, SpeedupRow};
-use crate::repl::command::{
-    CommandError, Finished, Invocation, Reply, State, expr_error, parse_expr,
-};
 use crate::repl::display;
-use crate::settings;
-use crate::syntax;
+use crate::repl::error::CommandError;
+use crate::repl::state::{Finished, State};
 use crate::trace::Trace;
 use crate::units;
 
 /// The progress line appears once the runs have taken this long.
 const PROGRESS_AFTER: Duration = Duration::from_millis(300);
-
-/// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
-fn split_speedup_arg(arg: &str) -> (&str, Option<&str>) {
-    if let Some((expr, last)) = arg.rsplit_once(char::is_whitespace)
-        && !last.is_empty()
-        && last.chars().all(|c| c.is_ascii_digit())
-        && matches!(syntax::parse_statement(expr), Ok(Some(_)))
-    {
-        return (expr.trim_end(), Some(last));
-    }
-    (arg, None)
-}
-
-pub(crate) fn speedup(
-    state: &mut State,
-    invocation: Invocation<'_>,
-) -> Result<Reply, CommandError> {
-    if invocation.arg.is_empty() {
-        return Err(CommandError::MissingArgument {
-            command: "speedup",
-            what: "an expression, e.g. :speedup (1 + 2) * (3 + 4) 4",
-        });
-    }
-    let (expr_text, max_text) = split_speedup_arg(invocation.arg);
-    let max_workers = match max_text {
-        Some(text) => settings::parse_speedup_max(text)?,
-        None => settings::default_speedup_workers(),
-    };
-    // Parse first, so that a syntax error gets its caret under the text typed.
-    parse_expr(expr_text, invocation.column)?;
-    let in_expr = |error| expr_error(error, expr_text, invocation.column);
-    let prepared = state
-        .session
-        .prepare(expr_text)
-        .map_err(in_expr)?
-        .ok_or(CommandError::Assignment)?;
-    let (value, traces) =
-        run_speedup(state, prepared, max_workers).map_err(|error| match error {
-            SpeedupError::Eval(error) => in_expr(error),
-            SpeedupError::Command(error) => error,
-        })?;
-    Ok(Reply::Text(speedup_report(state, &value, &traces)))
-}
 
 /// Why [`run_speedup`] failed: an error of the expression, or of the command.
 #[derive(Debug)]
