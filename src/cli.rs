@@ -28,7 +28,7 @@ use crate::error::{Error, ErrorKind, NumError};
 use crate::input::{self, NotUtf8};
 use crate::num::Limits;
 use crate::render::{Color, PythonForm, SpeedupRow, diagnostic};
-use crate::session::{Parsed, Session, SpeedupOutcome};
+use crate::session::{Parsed, Session, Small, SpeedupOutcome};
 use crate::settings::{self, default_speedup_workers};
 
 /// parcalc — a calculator in which every evaluation is a small parallel program.
@@ -149,6 +149,31 @@ pub struct Args {
     pub count_parses: bool,
 }
 
+/// Opens the REPL: the startup file (unless `--no-init`), then with `-i` the FILE and the `-e`,
+/// then the prompt.
+fn run_repl(args: &Args, config: &crate::config::Config, session: Session) -> ExitCode {
+    let color = Color::detect(io::stdout().is_terminal(), args.no_color);
+    let mut flags = repl_flags(args);
+    flags.history = config.history;
+    if !args.no_init
+        && let Some(init) = crate::config::init_file()
+    {
+        flags.first.insert(0, crate::repl::First::Init(init));
+    }
+    match crate::repl::run(session, color, flags) {
+        Ok(session) => {
+            if args.count_parses {
+                report(format_args!("parses: {}", session.n_parses()));
+            }
+            ExitCode::from(SUCCESS)
+        }
+        Err(failure) => {
+            report(format_args!("error: {failure}"));
+            ExitCode::from(EVAL_ERROR)
+        }
+    }
+}
+
 /// The FORM of `--python`: futures, dataflow or dask.
 fn parse_python_form(text: &str) -> Result<PythonForm, String> {
     text.parse()
@@ -222,15 +247,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
         }
     };
     if interactive {
-        let color = Color::detect(io::stdout().is_terminal(), args.no_color);
-        let mut flags = repl_flags(&args);
-        flags.history = config.history;
-        if !args.no_init
-            && let Some(init) = crate::config::init_file()
-        {
-            flags.first.insert(0, crate::repl::First::Init(init));
-        }
-        return crate::repl::run(session, color, flags);
+        return run_repl(&args, &config, session);
     }
     // The FILE is opened before anything runs, so a FILE that cannot be opened fails at once,
     // before the `-e` are evaluated; its statements are then read as they are evaluated.
@@ -874,26 +891,26 @@ impl Batch<'_> {
         }
         let evaluations_before = session.n_evaluations();
         let small = if self.shows_evaluations() {
-            Err(parsed)
+            Small::Large(Box::new(parsed))
         } else {
             session.eval_small(text, parsed)
         };
         let result = match small {
-            Ok(result) => result,
+            Small::Done(result) => result,
             // Under `--python` every statement is handled on its own, assignments included, so
             // that the expressions after them are written, not evaluated in a program.
-            Err(parsed)
+            Small::Large(parsed)
                 if may_defer
                     && !self.shows_evaluations()
                     && !self.args.tree
                     && self.args.python.is_none() =>
             {
-                return Ok(Some(parsed));
+                return Ok(Some(*parsed));
             }
-            Err(parsed) => {
+            Small::Large(parsed) => {
                 // On the pool, and maybe long: what is done is written first.
                 self.out.flush()?;
-                session.eval_parsed(text, parsed)
+                session.eval_parsed(text, *parsed)
             }
         };
         match result {

@@ -2,7 +2,8 @@
 //!
 //! [`Session::eval_line`] is the whole pipeline for one line of input: parse, look names up,
 //! evaluate on the pool, remember the result. Both front doors (the REPL and batch mode) go
-//! through it; neither does arithmetic or parsing itself.
+//! through the session; neither does arithmetic or parsing itself. A door parses a statement
+//! once, with [`Session::parse`], routes on what it got and hands the [`Parsed`] statement on.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -100,6 +101,15 @@ pub struct Session {
     pub max_input_bytes: usize,
     /// Statements parsed so far (see [`Session::parse`]).
     n_parses: u64,
+}
+
+/// What [`Session::eval_small`] did with a statement.
+#[derive(Debug)]
+pub enum Small {
+    /// The statement was small: evaluated on the calling thread.
+    Done(Result<Option<Outcome>, Error>),
+    /// It was not: given back, for the pool.
+    Large(Box<Parsed>),
 }
 
 /// A statement as a front door parsed it, once, with [`Session::parse`]: the parser's answer
@@ -293,16 +303,16 @@ impl Session {
         &mut self,
         line: &str,
         parsed: Parsed,
-    ) -> Result<Result<Option<Outcome>, Error>, Parsed> {
+    ) -> Small {
         if line.len() > SMALL_STATEMENT_BYTES.min(self.max_input_bytes)
             || !self.options.delay.is_zero()
         {
-            return Err(parsed);
+            return Small::Large(Box::new(parsed));
         }
         let statement = match parsed.statement {
             Ok(Some(statement)) => statement,
-            Ok(None) => return Ok(Ok(None)),
-            Err(error) => return Ok(Err(error)),
+            Ok(None) => return Small::Done(Ok(None)),
+            Err(error) => return Small::Done(Err(error)),
         };
         // A reduction is small to write but may be long to run: the pool cuts it into chunks.
         // So is a call of a user function, which the pool forks.
@@ -312,7 +322,7 @@ impl Session {
         {
             let statement = Ok(Some(statement));
             let parse = parsed.parse;
-            return Err(Parsed { statement, parse });
+            return Small::Large(Box::new(Parsed { statement, parse }));
         }
         let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let Statement { target, expr } = statement;
@@ -336,7 +346,7 @@ impl Session {
             let target = target.map(|(name, _)| name);
             result.map(|value| Some(self.bind(target, value, stats)))
         }));
-        Ok(evaluated.unwrap_or_else(|payload| Err(internal_error(&*payload, line))))
+        Small::Done(evaluated.unwrap_or_else(|payload| Err(internal_error(&*payload, line))))
     }
 
     /// Parses and evaluates `texts`, in order, as one program: one dataflow graph in which a

@@ -35,7 +35,6 @@ pub(crate) use state::Flags;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Mutex;
 
 use rustyline::Editor;
@@ -62,15 +61,19 @@ const DEFAULT_WIDTH: usize = 80;
 /// The message of the last panic, recorded by the REPL's panic hook instead of printed.
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
-/// Runs the REPL on the terminal until `:quit` or Ctrl-D.
-pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
-    let mut editor = match new_editor(color, flags.history) {
-        Ok(editor) => editor,
-        Err(error) => {
-            eprintln!("error: cannot start the line editor: {error}");
-            return ExitCode::from(1);
-        }
-    };
+/// Why the REPL could not go on: the terminal failed it.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Failure {
+    #[error("cannot start the line editor: {0}")]
+    Editor(ReadlineError),
+    #[error("cannot read the terminal: {0}")]
+    Terminal(ReadlineError),
+}
+
+/// Runs the REPL on the terminal until `:quit` or Ctrl-D. Returns the session, for what the
+/// caller reports at the end.
+pub(crate) fn run(session: Session, color: Color, flags: Flags) -> Result<Session, Failure> {
+    let mut editor = new_editor(color, flags.history).map_err(Failure::Editor)?;
     let history = open_history(&mut editor);
     let interrupt = CancelFlag::default();
     let prompt = on_interrupt(&interrupt);
@@ -123,10 +126,7 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
                 );
                 continue;
             }
-            Err(error) => {
-                eprintln!("error: cannot read the terminal: {error}");
-                return ExitCode::from(1);
-            }
+            Err(error) => return Err(Failure::Terminal(error)),
         };
         let text = match pending.take() {
             Some(mut previous) => {
@@ -165,7 +165,7 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> ExitCode {
             Err(_) => report_panic(&text),
         }
     }
-    ExitCode::SUCCESS
+    Ok(state.session)
 }
 
 /// Remembers and handles each statement of a paste, in order; `true` when one of them quits.

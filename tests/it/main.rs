@@ -6,6 +6,7 @@ mod cli;
 mod functions;
 mod layers;
 mod oracle;
+mod parses;
 mod policy;
 mod program;
 mod python;

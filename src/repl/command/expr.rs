@@ -2,15 +2,14 @@
 //! argument first ([`parse_expr`]), so that a syntax error gets its caret under the text typed;
 //! `:speedup`'s runs and table are `speedup`'s.
 
-use crate::ast::Ast;
 use crate::error::{Error, ErrorKind};
 use crate::render::{self, text};
 use crate::repl::command::{Invocation, Reply};
 use crate::repl::error::CommandError;
 use crate::repl::speedup::{SpeedupError, run_speedup, speedup_report};
 use crate::repl::state::State;
+use crate::session::Parsed;
 use crate::settings;
-use crate::syntax;
 
 /// The error `error` in the expression argument `text`, typed from screen column `column`.
 fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
@@ -21,18 +20,21 @@ fn expr_error(error: Error, text: &str, column: usize) -> CommandError {
     }
 }
 
-/// Parses `text`, typed from screen column `column`, as an expression.
-fn parse_expr(text: &str, column: usize) -> Result<Ast, CommandError> {
-    match syntax::parse_statement(text) {
-        Ok(Some(statement)) if statement.target.is_none() => Ok(statement.expr),
-        Ok(Some(_)) => Err(CommandError::Assignment),
-        Ok(None) => Err(expr_error(
-            Error::unplaced(ErrorKind::ExpectedExpression),
-            text,
-            column,
-        )),
-        Err(error) => Err(expr_error(error, text, column)),
+/// Parses `text`, typed from screen column `column`, as an expression: the statement the
+/// command then works on, parsed once.
+fn parse_expr(state: &mut State, text: &str, column: usize) -> Result<Parsed, CommandError> {
+    let parsed = state.session.parse(text);
+    if let Some(error) = parsed.error() {
+        return Err(expr_error(error.clone(), text, column));
     }
+    if parsed.is_assignment() {
+        return Err(CommandError::Assignment);
+    }
+    if parsed.statement().is_none() {
+        let error = Error::unplaced(ErrorKind::ExpectedExpression);
+        return Err(expr_error(error, text, column));
+    }
+    Ok(parsed)
 }
 
 pub(super) fn tree(state: &mut State, invocation: Invocation<'_>) -> Result<Reply, CommandError> {
@@ -42,9 +44,12 @@ pub(super) fn tree(state: &mut State, invocation: Invocation<'_>) -> Result<Repl
             what: "an expression, e.g. :tree (1 + 2) * 3",
         });
     }
-    let ast = parse_expr(invocation.arg, invocation.column)?;
+    let parsed = parse_expr(state, invocation.arg, invocation.column)?;
+    let Some(statement) = parsed.statement() else {
+        return Err(CommandError::Assignment);
+    };
     Ok(Reply::Text(render::tree(
-        &ast,
+        &statement.expr,
         invocation.arg,
         state.width,
         state.color,
@@ -59,11 +64,10 @@ pub(super) fn python(state: &mut State, invocation: Invocation<'_>) -> Result<Re
         });
     }
     let (form, expr_text, column) = split_python_arg(invocation);
-    // Parse first, so that a syntax error gets its caret under the text typed.
-    parse_expr(expr_text, column)?;
+    let parsed = parse_expr(state, expr_text, column)?;
     let program = state
         .session
-        .python_program(expr_text, form)
+        .python_program_parsed(expr_text, &parsed, form)
         .map_err(|error| expr_error(error, expr_text, column))?;
     Ok(Reply::Text(program.trim_end().to_string()))
 }
@@ -87,15 +91,28 @@ fn split_python_arg(invocation: Invocation<'_>) -> (render::PythonForm, &str, us
 }
 
 /// Splits `EXPR [MAX]`: a last word that is a number is MAX when the rest is an expression.
-fn split_speedup_arg(arg: &str) -> (&str, Option<&str>) {
+/// Returns the expression, MAX, and the expression parsed: the argument is parsed once, unless
+/// it ends with a number that belongs to the expression (`3 * 4`), which takes a second parse.
+fn split_speedup_arg<'a>(
+    state: &mut State,
+    arg: &'a str,
+    column: usize,
+) -> Result<(&'a str, Option<&'a str>, Parsed), CommandError> {
     if let Some((expr, last)) = arg.rsplit_once(char::is_whitespace)
         && !last.is_empty()
         && last.chars().all(|c| c.is_ascii_digit())
-        && matches!(syntax::parse_statement(expr), Ok(Some(_)))
     {
-        return (expr.trim_end(), Some(last));
+        let expr = expr.trim_end();
+        let parsed = state.session.parse(expr);
+        if parsed.statement().is_some() {
+            if parsed.is_assignment() {
+                return Err(CommandError::Assignment);
+            }
+            return Ok((expr, Some(last), parsed));
+        }
     }
-    (arg, None)
+    let parsed = parse_expr(state, arg, column)?;
+    Ok((arg, None, parsed))
 }
 
 pub(super) fn speedup(
@@ -108,17 +125,16 @@ pub(super) fn speedup(
             what: "an expression, e.g. :speedup (1 + 2) * (3 + 4) 4",
         });
     }
-    let (expr_text, max_text) = split_speedup_arg(invocation.arg);
+    let (expr_text, max_text, parsed) =
+        split_speedup_arg(state, invocation.arg, invocation.column)?;
     let max_workers = match max_text {
         Some(text) => settings::parse_speedup_max(text)?,
         None => settings::default_speedup_workers(),
     };
-    // Parse first, so that a syntax error gets its caret under the text typed.
-    parse_expr(expr_text, invocation.column)?;
     let in_expr = |error| expr_error(error, expr_text, invocation.column);
     let prepared = state
         .session
-        .prepare(expr_text)
+        .prepare_parsed_line(expr_text, parsed)
         .map_err(in_expr)?
         .ok_or(CommandError::Assignment)?;
     let (value, traces) =
