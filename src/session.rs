@@ -299,11 +299,7 @@ impl Session {
     /// # Panic handling
     ///
     /// As for [`Session::eval_line`].
-    pub fn eval_small(
-        &mut self,
-        line: &str,
-        parsed: Parsed,
-    ) -> Small {
+    pub fn eval_small(&mut self, line: &str, parsed: Parsed) -> Small {
         if line.len() > SMALL_STATEMENT_BYTES.min(self.max_input_bytes)
             || !self.options.delay.is_zero()
         {
