@@ -174,6 +174,17 @@ fn run_repl(args: &Args, config: &crate::config::Config, session: Session) -> Ex
     }
 }
 
+impl Args {
+    /// The files `--trace-json`, `--trace-svg` and `--trace-html` name.
+    fn trace_files(&self) -> crate::present::TraceFiles {
+        crate::present::TraceFiles {
+            json: self.trace_json.clone(),
+            svg: self.trace_svg.clone(),
+            html: self.trace_html.clone(),
+        }
+    }
+}
+
 /// The FORM of `--python`: futures, dataflow or dask.
 fn parse_python_form(text: &str) -> Result<PythonForm, String> {
     text.parse()
@@ -301,26 +312,20 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> ExitC
 
 /// Writes `--trace-json`, `--trace-svg` and `--trace-html` files for the last evaluation.
 fn write_trace_files(args: &Args, session: &Session) -> Result<(), String> {
-    let outputs = [
-        (
-            &args.trace_json,
-            crate::render::chrome_json as fn(&_) -> String,
-        ),
-        (&args.trace_svg, crate::render::svg),
-        (&args.trace_html, crate::render::html),
-    ];
-    for (path, render) in outputs {
-        let Some(path) = path else { continue };
-        let Some(trace) = session.last_trace() else {
-            return Err(format!(
-                "no evaluation ran, so {} was not written",
-                path.display()
-            ));
-        };
-        std::fs::write(path, render(trace))
-            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    let files = args.trace_files();
+    let Some((_, path)) = files.iter().next() else {
+        return Ok(());
+    };
+    let Some(trace) = session.last_trace() else {
+        return Err(format!(
+            "no evaluation ran, so {} was not written",
+            path.display()
+        ));
+    };
+    match files.write(trace).into_iter().next() {
+        Some(error) => Err(error.to_string()),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// How long the signal handler gives the evaluation to stop before it ends the process itself.
@@ -501,9 +506,7 @@ fn repl_flags(args: &Args) -> crate::repl::Flags {
         trace: args.trace,
         tree: args.tree,
         stats: args.stats,
-        trace_json: args.trace_json.clone(),
-        trace_svg: args.trace_svg.clone(),
-        trace_html: args.trace_html.clone(),
+        trace_files: args.trace_files(),
         speedup: args
             .speedup
             .map(|max| max.unwrap_or_else(default_speedup_workers)),
@@ -970,11 +973,7 @@ impl Batch<'_> {
     /// so that every statement must run on the pool and leave a trace.
     fn shows_evaluations(&self) -> bool {
         let args = self.args;
-        args.trace
-            || args.stats
-            || args.trace_json.is_some()
-            || args.trace_svg.is_some()
-            || args.trace_html.is_some()
+        args.trace || args.stats || !args.trace_files().is_empty()
     }
 }
 

@@ -22,6 +22,7 @@ pub mod input;
 pub mod num;
 pub mod ops;
 pub mod plan;
+pub mod present;
 pub mod render;
 pub(crate) mod repl;
 pub mod session;

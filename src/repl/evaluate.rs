@@ -10,7 +10,6 @@ use crate::render;
 use crate::repl::caret::{Screen, render_error, render_failure};
 use crate::repl::display;
 use crate::repl::error::CommandError;
-use crate::repl::files::{self, TraceFormat};
 use crate::repl::live::Live;
 use crate::repl::speedup;
 use crate::repl::state::{Finished, State, schedule_text};
@@ -228,20 +227,15 @@ fn write_trace_files(state: &State) {
     let Some(trace) = state.session.last_trace() else {
         return;
     };
-    let files = [
-        (&state.flags.trace_json, TraceFormat::Json),
-        (&state.flags.trace_svg, TraceFormat::Svg),
-        (&state.flags.trace_html, TraceFormat::Html),
-    ];
-    for (path, format) in files {
-        if let Some(path) = path
-            && let Err(error) = files::write_trace(trace, format, path)
-        {
-            eprintln!(
-                "{}",
-                render_failure(&error, state.color, screen(state, false))
-            );
-        }
+    for error in state.flags.trace_files.write(trace) {
+        let error = CommandError::Write {
+            path: error.path,
+            source: error.source,
+        };
+        eprintln!(
+            "{}",
+            render_failure(&error, state.color, screen(state, false))
+        );
     }
 }
 

@@ -1,39 +1,8 @@
-//! The files of the REPL's commands: a schedule written as Chrome's JSON, an SVG or an HTML
-//! page ([`write_trace`], for `:trace json|svg|html` and the `--trace-*` flags), and a FILE
-//! argument read as a shell reads one word ([`parse_path`]).
+//! A FILE argument of the REPL's commands read as a shell reads one word ([`parse_path`]).
 
 use std::path::PathBuf;
 
-use crate::render;
 use crate::repl::error::CommandError;
-use crate::trace::Trace;
-
-/// The files a schedule can be written to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TraceFormat {
-    /// Chrome's Trace Event format.
-    Json,
-    Svg,
-    /// One self-contained page, with a replay.
-    Html,
-}
-
-/// Writes `trace` to `path` in `format`.
-pub(crate) fn write_trace(
-    trace: &Trace,
-    format: TraceFormat,
-    path: &std::path::Path,
-) -> Result<(), CommandError> {
-    let text = match format {
-        TraceFormat::Json => render::chrome_json(trace),
-        TraceFormat::Svg => render::svg(trace),
-        TraceFormat::Html => render::html(trace),
-    };
-    std::fs::write(path, text).map_err(|source| CommandError::Write {
-        path: path.display().to_string(),
-        source,
-    })
-}
 
 /// The FILE argument of `:trace json|svg|html` as a shell reads one word: `'…'` and `"…"` quote
 /// (inside double quotes a backslash escapes `"`, `\`, `$` and `` ` ``), a backslash outside quotes escapes the

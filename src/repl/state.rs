@@ -2,8 +2,6 @@
 //! own settings and the command line's [`Flags`]; waiting on work so that Ctrl-C can give up on
 //! it ([`State::wait`]); and the schedule view as the REPL shows it ([`schedule_text`]).
 
-use std::path::PathBuf;
-
 use crate::engine::CancelFlag;
 use crate::render::{self, Color};
 use crate::repl::error::CommandError;
@@ -21,13 +19,9 @@ pub(crate) struct Flags {
     pub tree: bool,
     /// `--stats`: one line of figures on stderr after each evaluation.
     pub stats: bool,
-    /// `--trace-json FILE`: `:trace json FILE` after each evaluation, so the file always holds
-    /// the last schedule.
-    pub trace_json: Option<PathBuf>,
-    /// `--trace-svg FILE`: `:trace svg FILE` after each evaluation.
-    pub trace_svg: Option<PathBuf>,
-    /// `--trace-html FILE`: `:trace html FILE` after each evaluation.
-    pub trace_html: Option<PathBuf>,
+    /// `--trace-json FILE`, `--trace-svg FILE`, `--trace-html FILE`: `:trace json|svg|html
+    /// FILE` after each evaluation, so the files always hold the last schedule.
+    pub trace_files: crate::present::TraceFiles,
     /// `--speedup[=MAX]`: each expression is run as `:speedup EXPR MAX` (and its value becomes
     /// `_`); assignments run once.
     pub speedup: Option<usize>,

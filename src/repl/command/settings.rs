@@ -3,9 +3,10 @@
 //! one shown, or written to a file).
 
 use crate::engine::{Grain, Policy};
+use crate::present::{TraceFormat, write_trace};
 use crate::repl::command::{Invocation, Reply};
 use crate::repl::error::CommandError;
-use crate::repl::files::{TraceFormat, parse_path, write_trace};
+use crate::repl::files::parse_path;
 use crate::repl::state::{State, schedule_text};
 use crate::settings;
 use crate::units::{self, plural};
@@ -124,7 +125,10 @@ pub(super) fn trace(state: &mut State, invocation: Invocation<'_>) -> Result<Rep
             }
             let path = parse_path(file, word)?;
             let trace = state.session.last_trace().ok_or(CommandError::NoTrace)?;
-            write_trace(trace, format, &path)?;
+            write_trace(trace, format, &path).map_err(|error| CommandError::Write {
+                path: error.path,
+                source: error.source,
+            })?;
             Ok(Reply::Text(format!("wrote {}", path.display())))
         }
         other => Err(CommandError::TraceArgument(other.to_string())),
