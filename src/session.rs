@@ -493,12 +493,7 @@ impl Session {
     /// The digits of `value`: on the calling thread for a small one, on the pool (in parallel
     /// halves) for a huge integer.
     pub fn format_value(&self, value: &Value) -> String {
-        match value {
-            Value::Int(int) if dashu_int::ops::BitTest::bit_len(int) >= SMALL_VALUE_BITS => {
-                self.pool.install(|| value.to_string())
-            }
-            _ => value.to_string(),
-        }
+        digits(&self.pool, value)
     }
 
     /// The globals a user function reads when it is called: the constants, then the
@@ -989,6 +984,17 @@ impl Ran {
 }
 
 /// The error for a panic caught while handling `line`: the panic's message and the input.
+/// The digits of `value`, whole: on the calling thread for a small one, on `pool` (in parallel
+/// halves) for a huge integer. Batch mode prints every value so, and the REPL's `:show` the last.
+pub fn digits(pool: &Pool, value: &Value) -> String {
+    match value {
+        Value::Int(int) if dashu_int::ops::BitTest::bit_len(int) >= SMALL_VALUE_BITS => {
+            pool.install(|| value.to_string())
+        }
+        _ => value.to_string(),
+    }
+}
+
 fn internal_error(payload: &(dyn std::any::Any + Send), line: &str) -> Error {
     let message = payload
         .downcast_ref::<&str>()

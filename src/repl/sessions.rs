@@ -4,8 +4,9 @@
 //! `parcalc -i` runs before the first prompt. The commands themselves are in `command`, which
 //! calls these; this module knows nothing of commands.
 //!
-//! A loaded file runs as batch mode runs a FILE: one program, its values printed in order, each
-//! error named by its line (`calc.txt:3: error: …`). Its values and errors are printed as the
+//! A loaded file runs as batch mode runs a FILE: one program, its values printed in order (as
+//! the prompt shows values: abbreviated past 10,000 digits), each error named by its line
+//! (`calc.txt:3: error: …`). Its values and errors are printed as the
 //! run ends, in order, each on its stream (stdout, stderr).
 
 use std::fmt::Write as _;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::CancelFlag;
 use crate::input;
 use crate::render::{Color, diagnostic};
+use crate::repl::display::abbreviate_value;
 use crate::session::Session;
 
 /// What a file's statement printed: a value (stdout) or an error (stderr).
@@ -90,7 +92,7 @@ pub(crate) fn run_file(
         }
         match result {
             Ok(Some(outcome)) if outcome.assigned.is_none() => {
-                printed.push(Printed::Value(outcome.value.to_string()));
+                printed.push(Printed::Value(abbreviate_value(&outcome.value)));
             }
             Ok(_) => {}
             Err(error) => {

@@ -90,7 +90,7 @@ pub(super) fn show(state: &mut State, invocation: Invocation<'_>) -> Result<Repl
     // A huge integer's digits are computed on the session's pool, as in batch mode, and take
     // seconds for millions of digits: Ctrl-C gives up on them.
     let pool = state.session.pool().clone();
-    match state.wait(move || pool.install(|| value.to_string()))? {
+    match state.wait(move || crate::session::digits(&pool, &value))? {
         Finished::Done(text) => Ok(Reply::Text(text)),
         Finished::Cancelled(_) => Err(CommandError::Cancelled),
     }
