@@ -17,6 +17,7 @@ launcher script on PATH (pyenv's shim adds tens of milliseconds to every start).
 """
 import argparse
 import os
+import random
 import re
 import shutil
 import statistics
@@ -66,25 +67,30 @@ def has_gmp_tools():
     return gmpy2 and shutil.which("gp") is not None
 
 
-def measure(cmd, stdin_path=None, timeout=None):
-    """One run: (wall seconds, peak RSS MiB, stdout, stderr). Wall is None on a timeout."""
+def measure(cmd, stdin_path=None, timeout=None, stdout_path=None):
+    """One run: (wall seconds, peak RSS MiB, stdout, stderr). Wall is None on a timeout. With
+    `stdout_path`, the output goes to that file (and stdout is "")."""
     with tempfile.NamedTemporaryFile("r") as rusage:
         full = [GNU_TIME, "-f", "%M", "-o", rusage.name, *cmd] if os.path.exists(GNU_TIME) else cmd
         stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+        stdout = open(stdout_path, "wb") if stdout_path else subprocess.PIPE
         started = time.perf_counter()
         try:
-            done = subprocess.run(full, stdin=stdin, capture_output=True, timeout=timeout)
+            done = subprocess.run(full, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
+                                  timeout=timeout)
         except subprocess.TimeoutExpired:
             return None, None, "", ""
         finally:
             if stdin_path:
                 stdin.close()
+            if stdout_path:
+                stdout.close()
         wall = time.perf_counter() - started
         text = rusage.read().strip().splitlines()
         peak = int(text[-1]) / 1024 if text and text[-1].isdigit() else None
         if done.returncode != 0:
             sys.exit(f"failed: {' '.join(cmd)}\n{done.stderr.decode()[-2000:]}")
-        return wall, peak, done.stdout.decode(), done.stderr.decode()
+        return wall, peak, (done.stdout or b"").decode(), done.stderr.decode()
 
 
 def stats_eval_ms(stderr):
@@ -214,22 +220,30 @@ def programs_section(runs, quick, work):
     """11. Programs: many small lines, a large pool, memory on a long file, the seed program."""
     python = PYTHON
     n_lines = 20_000 if quick else 200_000
+    # Random operands, the same every run: a multiplication, a floor division, an addition.
+    rng = random.Random(11)
+    lines = [f"{rng.randrange(1, 10 ** 6)} * {rng.randrange(1, 1000)} + "
+             f"{rng.randrange(1, 100)} // {rng.randrange(1, 10)}" for _ in range(n_lines)]
     small = os.path.join(work, f"small-{n_lines}.txt")
     with open(small, "w") as out:
-        out.writelines(f"{123456 + i % 1000} * 789 + 42 // 5\n" for i in range(n_lines))
+        out.writelines(line + "\n" for line in lines)
     # bc has no `//`: its `/` at scale 0 is the same floor division on these positive numbers.
     small_bc = small + ".bc"
     with open(small_bc, "w") as out:
-        out.writelines(f"{123456 + i % 1000} * 789 + 42 / 5\n" for i in range(n_lines))
-    py_loop = ("import sys\nfor line in sys.stdin:\n    line = line.strip()\n"
-               "    if line:\n        print(eval(line.replace('^', '**')))\n")
+        out.writelines(line.replace("//", "/") + "\n" for line in lines)
+        out.write("quit\n")
+    py_loop = ("import sys\nwith open(sys.argv[1]) as f:\n    for line in f:\n"
+               "        print(eval(line))\n")
     tables = []
-    table = Table(f"11a. {n_lines:,} small lines like `123456 * 789 + 42 // 5`",
+    table = Table(f"11a. {n_lines:,} small lines like `123456 * 789 + 42 // 5`, random operands, "
+                  "the file as an argument, the output to a file",
                   ["program", "median wall", "vs parcalc 2 workers"])
+    out_path = os.path.join(work, "small-out.txt")
     contenders = {
-        "parcalc, 2 workers": lambda: measure([PARCALC, "-w", "2", small]),
-        "GNU bc": lambda: measure(["bc", "-q"], stdin_path=small_bc),
-        "CPython loop of eval": lambda: measure([python, "-c", py_loop], stdin_path=small),
+        "parcalc, 2 workers": lambda: measure([PARCALC, "-w", "2", small], stdout_path=out_path),
+        "GNU bc": lambda: measure(["bc", "-q", small_bc], stdout_path=out_path),
+        "CPython loop of eval": lambda: measure([python, "-c", py_loop, small],
+                                                stdout_path=out_path),
     }
     results = repeat(runs, contenders)
     base = median(r[0] for r in results["parcalc, 2 workers"])

@@ -261,3 +261,51 @@ fn no_task_starts_after_a_failure_at_any_door() {
     check(&path);
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+/// The seed as five statements: the first tasks of independent statements start together, on
+/// different workers, under every policy (the program's first job hands them out instead of
+/// running them one after the other).
+#[test]
+fn independent_statements_start_together_under_every_policy() {
+    let folder = folder();
+    for policy in ["lifo", "fifo", "critical-path"] {
+        let path = folder.join(format!("{policy}.json"));
+        let path_text = path.to_str().unwrap();
+        Test::new()
+            .args(&["-w", "4", "--delay", "100ms", "--policy", policy])
+            .args(&[
+                "--trace-json",
+                path_text,
+                "-e",
+                "a = 3 + 7",
+                "-e",
+                "b = 2 + 8",
+            ])
+            .args(&["-e", "c = 2 * 3", "-e", "d = c - 1", "-e", "a * b * d"])
+            .expect("500\n", 0);
+        let events = events(&path);
+        let first: Vec<&Event> = events
+            .iter()
+            .filter(|event| {
+                ["3 + 7", "2 + 8", "2 * 3"]
+                    .iter()
+                    .any(|t| event.name.starts_with(t))
+            })
+            .collect();
+        assert_eq!(
+            first.len(),
+            3,
+            "{policy}: {:?}",
+            events.iter().map(|e| &e.name).collect::<Vec<_>>()
+        );
+        let overlapping = first
+            .iter()
+            .zip(first.iter().skip(1))
+            .filter(|(a, b)| b.start_us < a.end_us)
+            .count();
+        assert!(
+            overlapping > 0,
+            "{policy}: the three ran one after the other"
+        );
+    }
+}

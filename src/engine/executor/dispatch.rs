@@ -19,40 +19,35 @@ use crate::engine::grain::NO_TASK;
 use crate::trace::TaskOutcome;
 
 impl Run {
-    /// The first job: starts the tasks ready at the start, block by block.
+    /// The first job: starts the tasks ready at the start, all blocks' together, so that
+    /// independent statements start on different workers.
     // The job owns its reference to the shared state: the last job to drop one fulfils the future.
     pub(super) fn start(self: Arc<Self>, ready: Vec<(Arc<Block>, Vec<u32>)>) {
-        for (block, tasks) in ready {
-            if tasks.is_empty() {
-                continue;
-            }
-            let tasks: Arc<[u32]> = tasks.into();
-            let n = tasks.len();
-            Arc::clone(&self).seed(block, tasks, 0, n);
+        let tasks: Arc<[TaskRef]> = ready
+            .iter()
+            .flat_map(|(block, tasks)| tasks.iter().map(|&task| TaskRef::new(block, task)))
+            .collect();
+        let n = tasks.len();
+        if n > 0 {
+            self.seed(tasks, 0, n);
         }
     }
 
-    /// Starts the ready tasks `tasks[lo..hi]` of `block`: halves the range, submitting one half
-    /// as a new job, until it is one chunk, then runs that chunk's tasks (and whatever they make
-    /// ready). Under a shared-queue policy the tasks go into the queue and the range only
-    /// counts the jobs: each of them serves the queue once, in the queue's order.
+    /// Starts the ready tasks `tasks[lo..hi]`: halves the range, submitting one half as a new
+    /// job, until it is one chunk, then runs that chunk's tasks (and whatever they make ready).
+    /// Under a shared-queue policy the tasks go into the queue and the range only counts the
+    /// jobs: each of them serves the queue once, in the queue's order.
     #[expect(
         clippy::needless_pass_by_value,
         reason = "the job owns its reference to the shared state"
     )]
-    pub(super) fn seed(
-        self: Arc<Self>,
-        block: Arc<Block>,
-        tasks: Arc<[u32]>,
-        lo: usize,
-        mut hi: usize,
-    ) {
+    pub(super) fn seed(self: Arc<Self>, tasks: Arc<[TaskRef]>, lo: usize, mut hi: usize) {
         if let Some(queue) = &self.queue
             && lo == 0
             && hi == tasks.len()
         {
-            for &task in tasks.iter() {
-                queue.push(TaskRef::new(&block, task));
+            for task in tasks.iter() {
+                queue.push(task.clone());
             }
         }
         while hi - lo > self.seed_chunk {
@@ -60,8 +55,8 @@ impl Run {
                 break;
             };
             let mid = lo + (hi - lo) / 2;
-            let (run, block, tasks) = (Arc::clone(&self), Arc::clone(&block), Arc::clone(&tasks));
-            threads.spawn(move || run.seed(block, tasks, mid, hi));
+            let (run, tasks) = (Arc::clone(&self), Arc::clone(&tasks));
+            threads.spawn(move || run.seed(tasks, mid, hi));
             hi = mid;
         }
         if let Some(queue) = &self.queue {
@@ -70,12 +65,18 @@ impl Run {
             }
             return;
         }
-        let mut scratch = Scratch::default();
         let mut start_ns = self.now_ns();
-        for &task in &tasks[lo..hi] {
-            // One clock read per chain: the next ready task starts when the previous chain
-            // ended.
-            start_ns = self.chain(&block, task, start_ns, &mut scratch);
+        let mut at = lo;
+        while at < hi {
+            // Scratch space is a block's: one for each run of tasks of the same block.
+            let block = &tasks[at].block;
+            let mut scratch = Scratch::default();
+            while at < hi && Arc::ptr_eq(&tasks[at].block, block) {
+                // One clock read per chain: the next ready task starts when the previous
+                // chain ended.
+                start_ns = self.chain(block, tasks[at].task, start_ns, &mut scratch);
+                at += 1;
+            }
         }
     }
 
