@@ -26,6 +26,7 @@ use crate::span::Span;
 use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lower::Lowerer;
 use crate::syntax::pipeline;
+use crate::syntax::quick;
 use crate::syntax::scan::{self, Chunking, Group, Shape};
 use crate::syntax::{parse_pairs, pest_error};
 
@@ -35,6 +36,11 @@ type ChunkResult = Result<Ast, (bool, Error)>;
 /// Parses and lowers one group (its text is `source[group.start..group.end]`).
 fn parse_group(source: &str, group: Group) -> ChunkResult {
     let text = &source[group.start..group.end];
+    if let Some(tokens) = quick::group_tokens(text) {
+        return Lowerer::at_offset(group.start)
+            .lower_tokens(text, text.len(), tokens)
+            .map_err(|error| (false, error));
+    }
     let mut pairs = CalcParser::parse(Rule::paren, text).map_err(|error| {
         let mut error = pest_error(&error, text);
         error.span = Span::new(

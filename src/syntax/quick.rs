@@ -8,8 +8,9 @@
 //! pass over its bytes, which lists the start and end tokens pest would list for it; the
 //! [`Lowerer`] turns them into the arena as it does pest's. Anything else (a float, a call, a
 //! comparison, a comment, a syntax error, a blank) is left to pest: [`parse`] says `None`, never
-//! a different answer. The test `quick_lines_give_pest_s_tokens` holds it to that, token by
-//! token, on generated lines and on mangled ones.
+//! a different answer. A long line's parenthesised groups, parsed in parallel (`chunk`), are
+//! read the same way ([`group_tokens`]). The test `quick_lines_give_pest_s_tokens` holds both
+//! to pest's answer, token by token, on generated lines and groups and on mangled ones.
 
 use crate::ast::Statement;
 use crate::error::Error;
@@ -45,6 +46,40 @@ pub(crate) fn parse(source: &str) -> Option<Result<Option<Statement>, Error>> {
         }
     };
     Some(statement.map(Some))
+}
+
+/// The tokens pest lists for `text` parsed as one parenthesised group (its rule `paren`), when
+/// the group is quick (see the module's doc); `None` when pest must parse it.
+pub(crate) fn group_tokens(text: &str) -> Option<impl Iterator<Item = Token>> {
+    let mut tokens = Vec::with_capacity(text.len());
+    let (None, 0) = recognise(text, &mut tokens)? else {
+        return None;
+    };
+    // The expression must be the one group, from the first byte to the last: `(…)`, not
+    // `(…) + (…)` nor ` (…)`. Its first `(` is the first token after the expression's start,
+    // and closes with the last before the expression's end.
+    let n = tokens.len();
+    if n < 4
+        || tokens[1] != (true, Rule::paren, 0)
+        || tokens[n - 2] != (false, Rule::paren, text.len())
+    {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (k, &(start, rule, _)) in tokens[1..n - 1].iter().enumerate() {
+        if rule == Rule::paren {
+            if start {
+                depth += 1;
+            } else {
+                depth -= 1;
+                if depth == 0 && k != n - 3 {
+                    return None;
+                }
+            }
+        }
+    }
+    tokens.pop();
+    Some(tokens.into_iter().skip(1))
 }
 
 /// Lists in `tokens` the tokens of the expression of `source`, from its `expr` start to its
@@ -217,6 +252,31 @@ mod test {
         Some((target, tokens))
     }
 
+    /// If `text` is a quick group, pest parses it as a `paren` into the same tokens; whether
+    /// it was one.
+    fn check_group(text: &str) -> bool {
+        let Some(tokens) = group_tokens(text) else {
+            return false;
+        };
+        let tokens: Vec<Token> = tokens.collect();
+        let Some(paren) = CalcParser::parse(Rule::paren, text)
+            .ok()
+            .and_then(|mut pairs| pairs.next())
+            .filter(|pair| pair.as_span().end() == text.len())
+        else {
+            panic!("{text:?}: a quick group, but pest refuses it");
+        };
+        let pest: Vec<Token> = paren
+            .tokens()
+            .map(|token| match token {
+                PestToken::Start { rule, pos } => (true, rule, pos.pos()),
+                PestToken::End { rule, pos } => (false, rule, pos.pos()),
+            })
+            .collect();
+        assert_eq!(tokens, pest, "{text:?}");
+        true
+    }
+
     /// A small random number generator (xorshift), so that the cases are the same every run.
     struct Random(u64);
 
@@ -296,7 +356,7 @@ mod test {
     #[test]
     fn quick_lines_give_pest_s_tokens() {
         let mut random = Random(0x2545_F491_4F6C_DD1D);
-        let (mut quick, mut cases) = (0, 0);
+        let (mut quick, mut cases, mut groups) = (0, 0, 0);
         for case in 0..30_000 {
             let mut source = String::new();
             source += random.spaces();
@@ -321,6 +381,8 @@ mod test {
                 }
             }
             cases += 1;
+            groups += usize::from(check_group(&format!("({source})")));
+            check_group(&source);
             let mut tokens = Vec::new();
             let Some((target, _)) = recognise(&source, &mut tokens) else {
                 continue;
@@ -341,6 +403,7 @@ mod test {
             quick > cases / 6 && quick < cases * 9 / 10,
             "{quick} of {cases}"
         );
+        assert!(groups > cases / 10, "{groups} groups of {cases}");
     }
 
     #[test]
@@ -377,6 +440,19 @@ mod test {
                 "{source:?} should go to pest"
             );
         }
+        for group in [
+            "(1) + (2)",
+            " (1)",
+            "(1) ",
+            "x",
+            "(1",
+            "((1)",
+            "(1)(2)",
+            "-(1)",
+        ] {
+            assert!(group_tokens(group).is_none(), "{group:?} is not one group");
+        }
+        assert!(group_tokens("((1 + 2) * (3 - x))").is_some());
         let deep = format!(
             "{}1{}",
             "(".repeat(MAX_DEPTH + 1),

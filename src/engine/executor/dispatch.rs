@@ -24,8 +24,12 @@ impl Run {
     // The job owns its reference to the shared state: the last job to drop one fulfils the future.
     pub(super) fn start(self: Arc<Self>, ready: Vec<(Arc<Block>, Vec<u32>)>) {
         let tasks: Arc<[TaskRef]> = ready
-            .iter()
-            .flat_map(|(block, tasks)| tasks.iter().map(|&task| TaskRef::new(block, task)))
+            .into_iter()
+            .flat_map(|(block, tasks)| {
+                tasks
+                    .into_iter()
+                    .map(move |task| TaskRef::new(&block, task))
+            })
             .collect();
         let n = tasks.len();
         if n > 0 {
