@@ -23,35 +23,31 @@ impl Run {
     /// independent statements start on different workers.
     // The job owns its reference to the shared state: the last job to drop one fulfils the future.
     pub(super) fn start(self: Arc<Self>, ready: Vec<(Arc<Block>, Vec<u32>)>) {
-        let tasks: Arc<[TaskRef]> = ready
-            .into_iter()
-            .flat_map(|(block, tasks)| {
-                tasks
-                    .into_iter()
-                    .map(move |task| TaskRef::new(&block, task))
-            })
-            .collect();
-        let n = tasks.len();
+        let ready = Ready::new(ready);
+        let n = ready.len();
         if n > 0 {
-            self.seed(tasks, 0, n);
+            self.seed(Arc::new(ready), 0, n);
         }
     }
 
-    /// Starts the ready tasks `tasks[lo..hi]`: halves the range, submitting one half as a new
-    /// job, until it is one chunk, then runs that chunk's tasks (and whatever they make ready).
-    /// Under a shared-queue policy the tasks go into the queue and the range only counts the
-    /// jobs: each of them serves the queue once, in the queue's order.
+    /// Starts the ready tasks `lo..hi` (in the order of [`Ready`]): halves the range,
+    /// submitting one half as a new job, until it is one chunk, then runs that chunk's tasks
+    /// (and whatever they make ready). Under a shared-queue policy the tasks go into the queue
+    /// and the range only counts the jobs: each of them serves the queue once, in the queue's
+    /// order.
     #[expect(
         clippy::needless_pass_by_value,
         reason = "the job owns its reference to the shared state"
     )]
-    pub(super) fn seed(self: Arc<Self>, tasks: Arc<[TaskRef]>, lo: usize, mut hi: usize) {
+    pub(super) fn seed(self: Arc<Self>, ready: Arc<Ready>, lo: usize, mut hi: usize) {
         if let Some(queue) = &self.queue
             && lo == 0
-            && hi == tasks.len()
+            && hi == ready.len()
         {
-            for task in tasks.iter() {
-                queue.push(task.clone());
+            for (block, tasks) in &ready.blocks {
+                for &task in tasks {
+                    queue.push(TaskRef::new(block, task));
+                }
             }
         }
         while hi - lo > self.seed_chunk {
@@ -59,8 +55,8 @@ impl Run {
                 break;
             };
             let mid = lo + (hi - lo) / 2;
-            let (run, tasks) = (Arc::clone(&self), Arc::clone(&tasks));
-            threads.spawn(move || run.seed(tasks, mid, hi));
+            let (run, ready) = (Arc::clone(&self), Arc::clone(&ready));
+            threads.spawn(move || run.seed(ready, mid, hi));
             hi = mid;
         }
         if let Some(queue) = &self.queue {
@@ -70,16 +66,13 @@ impl Run {
             return;
         }
         let mut start_ns = self.now_ns();
-        let mut at = lo;
-        while at < hi {
-            // Scratch space is a block's: one for each run of tasks of the same block.
-            let block = &tasks[at].block;
+        for (block, tasks) in ready.range(lo, hi) {
+            // Scratch space is a block's.
             let mut scratch = Scratch::default();
-            while at < hi && Arc::ptr_eq(&tasks[at].block, block) {
-                // One clock read per chain: the next ready task starts when the previous
-                // chain ended.
-                start_ns = self.chain(block, tasks[at].task, start_ns, &mut scratch);
-                at += 1;
+            for &task in tasks {
+                // One clock read per chain: the next ready task starts when the previous chain
+                // ended.
+                start_ns = self.chain(block, task, start_ns, &mut scratch);
             }
         }
     }
@@ -312,5 +305,51 @@ impl Run {
             self.record_failure(block, task, Failure::at(node, panic_error(&*payload, span)));
             Ran::Ended(TaskOutcome::Failed)
         })
+    }
+}
+
+/// The tasks ready at the start, block by block, numbered in that order across the blocks.
+pub(super) struct Ready {
+    blocks: Vec<(Arc<Block>, Vec<u32>)>,
+    /// The number of the first task of each block.
+    firsts: Vec<usize>,
+    len: usize,
+}
+
+impl Ready {
+    fn new(blocks: Vec<(Arc<Block>, Vec<u32>)>) -> Ready {
+        let mut firsts = Vec::with_capacity(blocks.len());
+        let mut len = 0;
+        for (_, tasks) in &blocks {
+            firsts.push(len);
+            len += tasks.len();
+        }
+        Ready {
+            blocks,
+            firsts,
+            len,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The tasks numbered `lo..hi`, as runs of tasks of one block.
+    fn range(&self, lo: usize, hi: usize) -> impl Iterator<Item = (&Arc<Block>, &[u32])> {
+        // The block holding task `lo`: the last whose first task is at most `lo`.
+        let first_block = self
+            .firsts
+            .partition_point(|&first| first <= lo)
+            .saturating_sub(1);
+        self.blocks[first_block..]
+            .iter()
+            .zip(&self.firsts[first_block..])
+            .take_while(move |(_, first)| **first < hi)
+            .map(move |((block, tasks), &first)| {
+                let from = lo.saturating_sub(first).min(tasks.len());
+                let to = (hi - first).min(tasks.len());
+                (block, &tasks[from..to])
+            })
     }
 }
