@@ -269,14 +269,13 @@ impl Session {
             };
         }
         let started = Instant::now();
-        let statement = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let statement = guarded(line, || {
             if line.len() <= SMALL_STATEMENT_BYTES {
                 syntax::parse_statement(line)
             } else {
                 self.pool.install(|| syntax::parse_statement(line))
             }
-        }))
-        .unwrap_or_else(|payload| Err(internal_error(&*payload, line)));
+        });
         Parsed {
             statement,
             parse: started.elapsed(),
@@ -320,7 +319,7 @@ impl Session {
             let parse = parsed.parse;
             return Small::Large(Box::new(Parsed { statement, parse }));
         }
-        let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Small::Done(guarded(line, || {
             let Statement { target, expr } = statement;
             let env = self.resolve_names(&expr);
             let result = engine::sequential::evaluate_subtree(
@@ -341,8 +340,7 @@ impl Session {
             };
             let target = target.map(|(name, _)| name);
             result.map(|value| Some(self.bind(target, value, stats)))
-        }));
-        Small::Done(evaluated.unwrap_or_else(|payload| Err(internal_error(&*payload, line))))
+        }))
     }
 
     /// Parses and evaluates `texts`, in order, as one program: one dataflow graph in which a
@@ -403,9 +401,15 @@ impl Session {
                     .cloned()
                     .or_else(|| ops::constant(name).map(Value::Float))
             };
-            let evaluation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                engine::run_program(&self.pool, statements, &source, &lookup, &self.options)
-            }));
+            let evaluation = guarded(&source, || {
+                Ok(engine::run_program(
+                    &self.pool,
+                    statements,
+                    &source,
+                    &lookup,
+                    &self.options,
+                ))
+            });
             let eval = eval_started.elapsed();
             let results = match evaluation {
                 Ok(evaluation) => {
@@ -413,10 +417,7 @@ impl Session {
                     self.n_evaluations += 1;
                     evaluation.results
                 }
-                Err(payload) => {
-                    let error = internal_error(&*payload, &source);
-                    (0..n_statements).map(|_| Err(error.clone())).collect()
-                }
+                Err(error) => (0..n_statements).map(|_| Err(error.clone())).collect(),
             };
             let mut results = results.into_iter();
             return parsed
@@ -478,10 +479,9 @@ impl Session {
                 ))));
                 continue;
             };
-            let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.prepare_parsed(target, statement.ast, text, parse)
-            }))
-            .map_err(|payload| internal_error(&*payload, text));
+            let prepared = guarded(text, || {
+                Ok(self.prepare_parsed(target, statement.ast, text, parse))
+            });
             results.push(prepared.and_then(|prepared| {
                 let ran = prepared.run();
                 self.finish(ran).map(Some)
@@ -557,12 +557,10 @@ impl Session {
         let Some(statement) = parsed.statement? else {
             return Ok(None);
         };
-        let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        guarded(line, || {
             self.prepare_statement(statement, line, parsed.parse)
-        }));
-        prepared
-            .unwrap_or_else(|payload| Err(internal_error(&*payload, line)))
-            .map(Some)
+        })
+        .map(Some)
     }
 
     /// [`Session::prepare`] for an already parsed statement whose text is `source`.
@@ -878,19 +876,19 @@ impl Prepared {
         let n_nodes = self.ast.len();
         let n_workers = self.pool.n_workers();
         let eval_started = Instant::now();
-        let evaluation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            engine::evaluate_with(
+        let evaluation = guarded(&self.source, || {
+            Ok(engine::evaluate_with(
                 &self.pool,
                 &self.ast,
                 &self.env,
                 &self.source,
                 &self.options,
-            )
-        }));
+            ))
+        });
         let eval = eval_started.elapsed();
         let (result, trace) = match evaluation {
             Ok(evaluation) => (evaluation.result, Some(evaluation.trace)),
-            Err(payload) => (Err(internal_error(&*payload, &self.source)), None),
+            Err(error) => (Err(error), None),
         };
         let stats = Stats {
             parse: self.parse,
@@ -933,14 +931,14 @@ impl Prepared {
     ) -> SpeedupRuns {
         let mut traces = Vec::with_capacity(max_workers);
         let mut result = Err(Error::unplaced(ErrorKind::Internal("no run".into())));
-        let runs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let runs = guarded(&self.source, || {
             for n_workers in 1..=max_workers {
                 starting(n_workers);
                 let pool = match Pool::new(n_workers) {
                     Ok(pool) => pool,
                     Err(error) => {
                         result = Err(error);
-                        return;
+                        return Ok(());
                     }
                 };
                 let mut runs: Vec<Trace> = Vec::new();
@@ -956,7 +954,7 @@ impl Prepared {
                     let failed = evaluation.result.is_err();
                     result = evaluation.result;
                     if failed {
-                        return;
+                        return Ok(());
                     }
                     measured += Duration::from_nanos(evaluation.trace.wall_ns);
                     runs.push(evaluation.trace);
@@ -968,9 +966,10 @@ impl Prepared {
                 let middle = runs.len() / 2;
                 traces.push(runs.swap_remove(middle));
             }
-        }));
-        if let Err(payload) = runs {
-            result = Err(internal_error(&*payload, &self.source));
+            Ok(())
+        });
+        if let Err(error) = runs {
+            result = Err(error);
         }
         SpeedupRuns { result, traces }
     }
@@ -993,6 +992,14 @@ pub fn digits(pool: &Pool, value: &Value) -> String {
         }
         _ => value.to_string(),
     }
+}
+
+/// Runs `work`, the handling of the statement `text`; a panic in it (a bug, never an input
+/// error) becomes [`ErrorKind::Internal`] quoting the text, so that the session and the REPL go
+/// on. The one panic guard of the session.
+fn guarded<T>(text: &str, work: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .unwrap_or_else(|payload| Err(internal_error(&*payload, text)))
 }
 
 fn internal_error(payload: &(dyn std::any::Any + Send), line: &str) -> Error {
