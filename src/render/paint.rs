@@ -1,12 +1,15 @@
 //! Colour as a value: text wrapped in ANSI escapes when [`Color::Always`], left plain otherwise.
 //!
-//! `colored`'s own `ColoredString` decides at display time from a process-wide switch (set from
-//! whether stdout is a terminal and from `NO_COLOR` / `CLICOLOR_FORCE`), so the same renderer
-//! would draw differently in a test, in a pipe and in a terminal. parcalc decides colour once
-//! and passes it down, so this module takes only `colored`'s table of colours (the SGR codes of
-//! [`colored::Color`]) and writes the escapes itself. It never reads or sets the global switch.
+//! The escapes are `colored`'s: a [`Style`] becomes a `ColoredString`. `colored` decides at
+//! display time from a process-wide switch (set from whether stdout is a terminal and from
+//! `NO_COLOR` / `CLICOLOR_FORCE`), so the same renderer would draw differently in a test, in a
+//! pipe and in a terminal; parcalc decides colour once and passes it down. So a `ColoredString`
+//! is made only when the [`Color`] passed says colour, with the switch forced on: plain text
+//! never goes through `colored`, and coloured text always comes out coloured.
 
 use std::fmt::Write;
+
+use colored::Colorize;
 
 use super::Color;
 
@@ -68,31 +71,29 @@ impl Style {
 
 /// Appends `text` to `out`, in `style` when `color` is enabled.
 pub(crate) fn push(out: &mut String, text: &str, style: Style, color: Color) {
-    if !color.enabled() || text.is_empty() {
+    if !color.enabled() || text.is_empty() || style == Style::PLAIN {
         out.push_str(text);
         return;
     }
-    let mut codes: Vec<String> = Vec::with_capacity(5);
-    for (on, code) in [
-        (style.bold, "1"),
-        (style.dimmed, "2"),
-        (style.underline, "4"),
-    ] {
-        if on {
-            codes.push(code.to_string());
-        }
+    // Only coloured text reaches `colored`: its switch says yes, whatever it guessed.
+    colored::control::set_override(true);
+    let mut painted = text.normal();
+    if let Some(fg) = style.fg {
+        painted = painted.color(fg);
     }
     if let Some(bg) = style.bg {
-        codes.push(bg.to_bg_str().into_owned());
+        painted = painted.on_color(bg);
     }
-    if let Some(fg) = style.fg {
-        codes.push(fg.to_fg_str().into_owned());
+    if style.bold {
+        painted = painted.bold();
     }
-    if codes.is_empty() {
-        out.push_str(text);
-        return;
+    if style.dimmed {
+        painted = painted.dimmed();
     }
-    let _ = write!(out, "\x1b[{}m{text}\x1b[0m", codes.join(";"));
+    if style.underline {
+        painted = painted.underline();
+    }
+    let _ = write!(out, "{painted}");
 }
 
 /// `text` in `style` when `color` is enabled.
