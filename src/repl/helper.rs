@@ -7,8 +7,8 @@
 //! linear in the line and accepts any text, so it never disagrees with itself on a half-typed line and never fails; it
 //! is not the parser and knows nothing about precedence. The preview (the hint) evaluates short expressions with the
 //! sequential evaluator on a copy of the variables under a small size limit, so it is instant; it
-//! is never accepted by the right arrow, and is off when a delay is set or colour is off (without
-//! dimming a preview would look like typed text).
+//! is never accepted by the right arrow, and is off when a delay is set. Without colour, where it
+//! cannot be dimmed, it reads as a comment (`  # = 3`), so that it never looks typed.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -87,10 +87,10 @@ impl ReplHelper {
         }
     }
 
-    /// The dimmed value shown after a short expression as it is typed, or `None`.
+    /// The value shown after a short expression as it is typed (dimmed, or as a comment
+    /// without colour), or `None`.
     pub(crate) fn preview(&self, line: &str) -> Option<String> {
         if !self.preview
-            || !self.color.enabled()
             || line.len() > PREVIEW_MAX_INPUT
             || line.trim_start().starts_with(':')
             || line.contains('\n')
@@ -101,8 +101,13 @@ impl ReplHelper {
         let value = panic::catch_unwind(AssertUnwindSafe(|| self.evaluate_quietly(line)))
             .ok()
             .flatten()?;
+        let mark = if self.color.enabled() {
+            "  = "
+        } else {
+            "  # = "
+        };
         Some(format!(
-            "  = {}",
+            "{mark}{}",
             display::abbreviate_to(&value.to_string(), PREVIEW_MAX_DIGITS)
         ))
     }
@@ -603,10 +608,11 @@ mod test {
     }
 
     #[test]
-    fn no_preview_without_colour_or_with_a_delay() {
+    fn no_preview_with_a_delay_and_a_comment_without_colour() {
         let mut helper = ReplHelper::new(Color::Never);
-        assert_eq!(helper.preview("1 + 2"), None);
+        assert_eq!(helper.preview("1 + 2").as_deref(), Some("  # = 3"));
         helper = ReplHelper::new(Color::Always);
+        assert_eq!(helper.preview("1 + 2").as_deref(), Some("  = 3"));
         helper.preview = false;
         assert_eq!(helper.preview("1 + 2"), None);
         helper.preview = true;

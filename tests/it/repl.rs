@@ -347,11 +347,10 @@ fn a_history_entry_that_is_not_utf8_is_dropped_and_the_history_goes_on() {
             std::io::Write::write_all(&mut file, b"\xfe\n").unwrap();
         }
         repl.line(input);
-        let screen = repl.expect("» ");
-        assert!(
-            screen.contains(output) && !screen.contains("warning"),
-            "{screen}"
-        );
+        // The line is redrawn as it is typed (its preview): the answer is on a line of its own.
+        let screen = repl.expect(&format!("\n{output}\r\n"));
+        let screen = screen + &repl.expect("» ");
+        assert!(!screen.contains("warning"), "{screen}");
     }
     // The entries of the old file are recalled, the bad one is not.
     repl.session.send("\x1b[A\x1b[A\x1b[A\x1b[A").unwrap();
@@ -688,8 +687,8 @@ fn an_empty_no_color_is_ignored() {
 fn errors_suggest_no_command_line_flag() {
     let mut repl = Repl::start(&["--workers", "2"]);
     repl.line("2 ^ 2 ^ 70");
+    repl.expect("error: result too large");
     let shown = repl.expect("» ");
-    assert!(shown.contains("error: result too large"), "{shown}");
     assert!(!shown.contains("--"), "{shown}");
 }
 
