@@ -63,32 +63,42 @@ pub fn render_error_caret_first_within(
     if let Some((line, carets)) = quoted {
         let _ = writeln!(out, "  {line}\n  {}", paint_caret(&carets, color));
     }
-    out.push_str(&headline(&message(error, source, None), color));
+    out.push_str(&headline_within(
+        &message(error, source, None),
+        width,
+        color,
+    ));
     out
 }
 
 /// Only the caret line, shifted right by `prompt_width` columns: in the REPL the line the user
 /// typed is still on screen just above, after the prompt.
+/// The message is wrapped to a screen `width` columns wide.
 pub fn render_error_under_prompt(
     error: &Error,
     source: &str,
     prompt_width: usize,
+    width: usize,
     color: Color,
 ) -> String {
     if error.within.is_some() {
-        return render_error_caret_first(error, source, color);
+        return render_error_caret_first_within(error, source, width, color);
     }
     let mut out = String::new();
     if let Some((line, carets)) = quote_error(error, source) {
         // A cut line no longer lines up with the screen: quote it in full then.
         if line.chars().count() != source.lines().next().unwrap_or("").chars().count() {
-            return render_error_caret_first(error, source, color);
+            return render_error_caret_first_within(error, source, width, color);
         }
         out.push_str(&" ".repeat(prompt_width));
         out.push_str(&paint_caret(&carets, color));
         out.push('\n');
     }
-    out.push_str(&headline(&message(error, source, None), color));
+    out.push_str(&headline_within(
+        &message(error, source, None),
+        width,
+        color,
+    ));
     out
 }
 
@@ -128,6 +138,40 @@ const ERROR_STYLE: Style = Style::fg(Hue::Red).bold();
 /// `error: message`, `error:` in red when colour is on. Every error parcalc prints starts so.
 pub fn headline(message: &str, color: Color) -> String {
     format!("{} {message}", paint("error:", ERROR_STYLE, color))
+}
+
+/// [`headline`] on a screen `width` columns wide: the message broken at spaces into lines
+/// shorter than the screen, the lines after the first indented under the message. A word
+/// longer than a line is never cut: it has a line of its own.
+pub fn headline_within(message: &str, width: usize, color: Color) -> String {
+    const INDENT: &str = "       ";
+    let room = width.saturating_sub(1).max(24);
+    let mut out = paint("error:", ERROR_STYLE, color);
+    let mut column = "error:".len();
+    let mut need_space = true;
+    for (index, line) in message.split('\n').enumerate() {
+        if index > 0 {
+            out.push('\n');
+            out.push_str(INDENT);
+            (column, need_space) = (INDENT.len(), false);
+        }
+        for word in line.split(' ') {
+            let length = crate::render::text::columns(word);
+            if need_space && column > INDENT.len() && column + 1 + length > room {
+                out.push('\n');
+                out.push_str(INDENT);
+                (column, need_space) = (INDENT.len(), false);
+            }
+            if need_space {
+                out.push(' ');
+                column += 1;
+            }
+            out.push_str(word);
+            column += length;
+            need_space = true;
+        }
+    }
+    out
 }
 
 fn paint_caret(carets: &str, color: Color) -> String {
@@ -249,7 +293,7 @@ mod test {
         let text = render_error(&error, "1+2+3", Color::Never);
         assert!(!text.contains('^'), "{text}");
         assert!(!text.contains('\n'), "{text}");
-        let text = render_error_under_prompt(&error, "1+2+3", 2, Color::Never);
+        let text = render_error_under_prompt(&error, "1+2+3", 2, 80, Color::Never);
         assert!(!text.contains('^'), "{text}");
         let text = render_error_caret_first(&error, "1+2+3", Color::Never);
         assert!(!text.contains('^'), "{text}");
@@ -297,5 +341,37 @@ mod test {
         let caret_col = lines[2].find('^').unwrap();
         let quoted: Vec<char> = lines[1].chars().collect();
         assert_eq!(quoted[caret_col], '/');
+    }
+
+    #[test]
+    fn a_long_message_is_wrapped_to_the_screen_and_keeps_every_word() {
+        let message = "name 'velocity_of_the_train' is not defined (did you mean \
+                       'velocity_of_the_trains'? a name is bound by an assignment such as x = 1)";
+        let wrapped = headline_within(message, 40, Color::Never);
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(lines.len() >= 3, "{wrapped}");
+        assert!(
+            lines.iter().all(|line| line.chars().count() < 40),
+            "{wrapped}"
+        );
+        assert!(lines[0].starts_with("error: name"), "{wrapped}");
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|line| line.starts_with("       ") && !line.starts_with("        ")),
+            "{wrapped}"
+        );
+        let words: Vec<&str> = wrapped.split_whitespace().collect();
+        let whole = format!("error: {message}");
+        let expected: Vec<&str> = whole.split_whitespace().collect();
+        assert_eq!(words, expected);
+        // A short message is one line, as `headline` writes it.
+        assert_eq!(
+            headline_within("division by zero", 80, Color::Never),
+            headline("division by zero", Color::Never)
+        );
+        // A word longer than the screen is not cut.
+        let long = "x".repeat(100);
+        assert!(headline_within(&long, 40, Color::Never).contains(&long));
     }
 }

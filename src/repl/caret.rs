@@ -37,15 +37,15 @@ pub(crate) fn render_failure(error: &CommandError, color: Color, screen: Screen)
             column,
         } => {
             if !error.placed {
-                diagnostic::headline(&error.to_string(), color)
+                diagnostic::headline_within(&error.to_string(), screen.width, color)
             } else if screen.typed_above && fits(*column, text, screen) {
-                diagnostic::render_error_under_prompt(error, text, *column, color)
+                diagnostic::render_error_under_prompt(error, text, *column, screen.width, color)
             } else {
                 diagnostic::render_error_caret_first_within(error, text, screen.width, color)
             }
         }
         CommandError::Cancelled => "cancelled".to_string(),
-        other => diagnostic::headline(&other.to_string(), color),
+        other => diagnostic::headline_within(&other.to_string(), screen.width, color),
     }
 }
 
@@ -54,7 +54,7 @@ pub(crate) fn render_failure(error: &CommandError, color: Color, screen: Screen)
 /// Either way the caret comes first and the message after it.
 pub(crate) fn render_error(error: &Error, text: &str, color: Color, screen: Screen) -> String {
     if !error.placed {
-        return diagnostic::headline(&error.to_string(), color);
+        return diagnostic::headline_within(&error.to_string(), screen.width, color);
     }
     let last_line_start = text.rfind('\n').map_or(0, |i| i + 1);
     let last_line = &text[last_line_start..];
@@ -67,7 +67,13 @@ pub(crate) fn render_error(error: &Error, text: &str, color: Color, screen: Scre
                 (error.span.end as usize).max(start) - last_line_start,
             ),
         );
-        diagnostic::render_error_under_prompt(&shifted, last_line, PROMPT_WIDTH, color)
+        diagnostic::render_error_under_prompt(
+            &shifted,
+            last_line,
+            PROMPT_WIDTH,
+            screen.width,
+            color,
+        )
     } else {
         diagnostic::render_error_caret_first_within(error, text, screen.width, color)
     }

@@ -118,9 +118,10 @@ pub(crate) fn run(session: Session, color: Color, flags: Flags) -> Result<Sessio
                 pending = None;
                 eprintln!(
                     "{}",
-                    diagnostic::headline(
+                    diagnostic::headline_within(
                         "invalid UTF-8: the terminal sent a byte that is not part of a \
                          character, and the line was dropped",
+                        terminal_width(&mut editor),
                         color
                     )
                 );

@@ -899,3 +899,25 @@ fn functions_at_the_prompt() {
     repl.expect("» ");
     repl.check("sq(7)", "49");
 }
+
+/// An error's message is wrapped to the terminal's width, its later lines under the message.
+#[test]
+fn errors_are_wrapped_to_the_width_of_the_terminal() {
+    let mut repl = Repl::start(&["--workers", "2"]);
+    repl.resize(40, 24);
+    repl.line("the_velocity_of_the_train * 2");
+    repl.expect("error:");
+    let shown = format!("error:{}", repl.expect("» "));
+    let lines: Vec<&str> = shown
+        .lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .take_while(|line| !line.is_empty())
+        .collect();
+    assert!(lines.len() >= 2, "{shown:?}");
+    assert!(
+        lines.iter().all(|line| line.chars().count() < 40),
+        "{shown:?}"
+    );
+    assert!(lines[1].starts_with("       "), "{shown:?}");
+    assert!(lines.concat().contains("defined"), "{shown:?}");
+}
