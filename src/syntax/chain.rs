@@ -28,6 +28,7 @@ use crate::syntax::grammar::{CalcParser, Rule};
 use crate::syntax::lex::{self, TokenKind};
 use crate::syntax::lower::Lowerer;
 use crate::syntax::pipeline;
+use crate::syntax::quick;
 use crate::syntax::scan::Chunking;
 
 /// The byte ranges of the segments of `source`, and the operator (`+`/`-`) cut between each
@@ -69,6 +70,13 @@ fn segments(source: &str, chunking: Chunking) -> (Vec<(usize, usize)>, Vec<usize
 /// Parses and lowers one segment; `None` if it is not a complete expression.
 fn parse_segment(source: &str, (start, end): (usize, usize)) -> Option<Ast> {
     let text = source.get(start..end)?;
+    let mut tokens = Vec::new();
+    if let Some((None, expr_start)) = quick::recognise(text, &mut tokens) {
+        let len = tokens.last().map_or(0, |&(_, _, end)| end) - expr_start;
+        return Lowerer::at_offset(start)
+            .lower_tokens(text, len, tokens.into_iter())
+            .ok();
+    }
     let body = CalcParser::parse(Rule::statement, text)
         .ok()?
         .next()?

@@ -8,8 +8,9 @@
 //! pass over its bytes, which lists the start and end tokens pest would list for it; the
 //! [`Lowerer`] turns them into the arena as it does pest's. Anything else (a float, a call, a
 //! comparison, a comment, a syntax error, a blank) is left to pest: [`parse`] says `None`, never
-//! a different answer. A long line's parenthesised groups, parsed in parallel (`chunk`), are
-//! read the same way ([`group_tokens`]). The test `quick_lines_give_pest_s_tokens` holds both
+//! a different answer. A long line's parenthesised groups and the segments of a long chain of
+//! `+` and `-`, parsed in parallel (`chunk`, `chain`), are read the same way ([`group_tokens`],
+//! [`recognise`]). The test `quick_lines_give_pest_s_tokens` holds both
 //! to pest's answer, token by token, on generated lines and groups and on mangled ones.
 
 use crate::ast::Statement;
