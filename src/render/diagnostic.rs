@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::render::Color;
 use crate::render::paint::{Hue, Style, paint};
 use crate::span::Span;
@@ -116,6 +116,16 @@ fn source_of<'a>(error: &'a Error, source: &'a str) -> &'a str {
 /// parentheses.
 fn message(error: &Error, source: &str, hint: Option<&str>) -> String {
     let habit = super::habits::hint(error, source);
+    // A habit explained says what was meant: a nearest name beside it would only mislead
+    // (`ans` is not `abs`).
+    let shown = match (&error.kind, &habit) {
+        (ErrorKind::UnknownName { name, .. }, Some(_)) => ErrorKind::UnknownName {
+            name: name.clone(),
+            suggestion: None,
+        }
+        .to_string(),
+        _ => error.to_string(),
+    };
     let within = error
         .within
         .as_ref()
@@ -125,10 +135,10 @@ fn message(error: &Error, source: &str, hint: Option<&str>) -> String {
         (habit, within) => habit.or(within),
     };
     match (hint, habit) {
-        (Some(hint), Some(habit)) => format!("{error} ({hint}; {habit})"),
-        (Some(hint), None) => format!("{error} ({hint})"),
-        (None, Some(habit)) => format!("{error} ({habit})"),
-        (None, None) => error.to_string(),
+        (Some(hint), Some(habit)) => format!("{shown} ({hint}; {habit})"),
+        (Some(hint), None) => format!("{shown} ({hint})"),
+        (None, Some(habit)) => format!("{shown} ({habit})"),
+        (None, None) => shown,
     }
 }
 

@@ -28,7 +28,7 @@ pub fn hint(error: &Error, source: &str) -> Option<String> {
     match &error.kind {
         ErrorKind::UnknownName { name, .. } => {
             if LAST_VALUE.contains(&&**name) {
-                return Some("the last value is _".to_owned());
+                return Some("did you mean '_'? the last value is _".to_owned());
             }
             let rest = source.get(error.span.end as usize..).unwrap_or("");
             if let Some(hint) = bc_function(name, rest) {
@@ -141,8 +141,9 @@ mod test {
 
     #[test]
     fn other_calculators_spellings_get_ours() {
-        assert_eq!(hint_of("ans").as_deref(), Some("the last value is _"));
-        assert_eq!(hint_of("last * 2").as_deref(), Some("the last value is _"));
+        let last = Some("did you mean '_'? the last value is _");
+        assert_eq!(hint_of("ans").as_deref(), last);
+        assert_eq!(hint_of("last * 2").as_deref(), last);
         assert_eq!(
             hint_of("abs -3").as_deref(),
             Some("abs is a function: write abs(-3)")
