@@ -921,3 +921,42 @@ fn errors_are_wrapped_to_the_width_of_the_terminal() {
     assert!(lines[1].starts_with("       "), "{shown:?}");
     assert!(lines.concat().contains("defined"), "{shown:?}");
 }
+
+/// The live schedule of a call with a delay shows its steps on the workers that run them, not
+/// one task for the whole call.
+#[test]
+fn the_live_schedule_shows_the_steps_of_calls() {
+    let mut repl = Repl::start(&["--workers", "4"]);
+    repl.line(":delay 100ms");
+    repl.expect("» ");
+    repl.line("fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)");
+    repl.expect("» ");
+    repl.line("fib(6)");
+    repl.expect("running ");
+    let status = repl.expect("tasks done · Ctrl-C cancels");
+    let total: usize = status
+        .rsplit(" of ")
+        .next()
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or_else(|| panic!("a count of tasks in {status:?}"));
+    assert!(total > 1, "{status:?}");
+    // The first call runs alone (its delay, then its test); once it forks, the frames show
+    // its steps on more than one worker.
+    let mut frames = Vec::new();
+    let spread = (0..12).any(|_| {
+        let frame = repl.expect("└");
+        let busy = (0..4)
+            .filter(|worker| {
+                frame
+                    .lines()
+                    .find(|line| line.contains(&format!("worker {worker} │")))
+                    .is_some_and(|lane| lane.contains('['))
+            })
+            .count();
+        frames.push(frame);
+        busy > 1
+    });
+    assert!(spread, "{frames:#?}");
+    repl.expect("\n8\r\n");
+    repl.expect("» ");
+}

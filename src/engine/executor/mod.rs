@@ -191,19 +191,20 @@ pub(crate) fn run(
     let started = Instant::now();
     let offsets: Vec<usize> = setup.statements.iter().map(|s| s.offset).collect();
     let node_bases: Vec<u32> = setup.statements.iter().map(|s| s.node_base).collect();
+    let recorder = (record && !options.delay.is_zero())
+        .then(|| Arc::new(crate::engine::interp::call::record::Recorder::new(started)));
     if let Some(watch) = &options.watch
         && record
     {
         watch.publish(Some(Arc::new(Progress {
             started,
             blocks: Arc::clone(&blocks),
+            steps: recorder.clone(),
             n_workers,
             source: Arc::clone(source),
             context,
         })));
     }
-    let recorder = (record && !options.delay.is_zero())
-        .then(|| Arc::new(crate::engine::interp::call::record::Recorder::new(started)));
     // Calls of user functions fork inside their tasks, seen only when a recorder is there.
     let calls_inside = recorder.is_none()
         && options.globals.is_some()

@@ -7,18 +7,22 @@
 //! and one clock read per instant. When the evaluation ends the engine assembles the trace from
 //! the slots. A [`Watch`] handed in through `EvalOptions` receives a handle to the same slots
 //! while the evaluation runs, and [`Watch::snapshot`] turns them into a [`Snapshot`]: a trace of
-//! the tasks started so far, the running ones ending "now". Reading is racy by design: a
-//! snapshot may miss a task that started a moment ago, never shows one that has not started.
+//! the tasks started so far, the running ones ending "now". With a delay the steps of user
+//! functions' calls are tasks of the snapshot too, the running ones included (a task whose calls
+//! have steps is drawn as its steps). Reading is racy by design: a snapshot may miss a task that
+//! started a moment ago, never shows one that has not started.
 //!
 //! This module neither runs tasks nor draws; the rest of the executor writes the slots and
 //! `render` draws the snapshots.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use crate::ast::NodeId;
 use crate::engine::executor::block::Block;
+use crate::engine::interp::call::record::{LiveStep, Recorder};
 use crate::span::Span;
 use crate::trace::{Context, Snapshot, TaskKind, TaskOutcome, TaskTiming, Trace};
 
@@ -97,6 +101,9 @@ pub(crate) fn state_of(outcome: TaskOutcome) -> u64 {
 pub(crate) struct Progress {
     pub(crate) started: Instant,
     pub(crate) blocks: Arc<Mutex<Vec<Arc<Block>>>>,
+    /// The steps of user functions' calls, recorded with a delay: each is a task of the chart,
+    /// and a task whose calls have steps is drawn as its steps.
+    pub(crate) steps: Option<Arc<Recorder>>,
     pub(crate) n_workers: usize,
     pub(crate) source: Arc<str>,
     pub(crate) context: Context,
@@ -150,11 +157,21 @@ impl Progress {
         });
         let mut n_done = 0;
         let mut n_listed = 0;
+        let steps = self
+            .steps
+            .as_ref()
+            .map(|steps| steps.live())
+            .unwrap_or_default();
+        let callers: HashSet<(u32, u32)> = steps.iter().map(|step| step.owner).collect();
         for block in &blocks {
             for (task, slot) in block.times.iter().enumerate() {
                 // Acquire: pairs with the Release of the final state, so its end is in place.
                 let (start_ns, state, worker) = unpack(slot.start.load(Ordering::Acquire));
                 if !block.shows(task) || state == ELIDED {
+                    continue;
+                }
+                // A running task whose calls have steps is drawn as its steps.
+                if state == RUNNING && callers.contains(&(block.order, task as u32)) {
                     continue;
                 }
                 n_listed += 1;
@@ -190,6 +207,15 @@ impl Progress {
                 );
             }
         }
+        for step in steps {
+            n_listed += 1;
+            if step.outcome != TaskOutcome::Running {
+                n_done += 1;
+            }
+            if let Some(trace) = trace.as_mut() {
+                push_step(trace, step, elapsed_ns);
+            }
+        }
         Snapshot {
             elapsed_ns,
             n_tasks: n_listed,
@@ -197,6 +223,27 @@ impl Progress {
             trace,
         }
     }
+}
+
+/// Draws a step of a call as a task of the snapshot's trace, a running one ending now.
+fn push_step(trace: &mut Trace, step: LiveStep, elapsed_ns: u64) {
+    let text = trace.call_texts.len() as u32;
+    trace.call_texts.push(step.text);
+    trace.push_task(
+        TaskTiming {
+            root: NodeId(0),
+            n_nodes: 1,
+            span: Span::default(),
+            worker: step.worker,
+            ready_ns: step.start_ns,
+            start_ns: step.start_ns,
+            end_ns: step.end_ns.unwrap_or(elapsed_ns.max(step.start_ns)),
+            outcome: step.outcome,
+            kind: TaskKind::Call { text },
+            value: None,
+        },
+        &[],
+    );
 }
 
 #[cfg(test)]
@@ -225,6 +272,7 @@ mod test {
         Progress {
             started: Instant::now(),
             blocks: Arc::new(Mutex::new(vec![block])),
+            steps: None,
             n_workers: 2,
             source: "(3 + 7) * (2 + 8)".into(),
             context: Context::default(),

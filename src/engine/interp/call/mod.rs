@@ -196,24 +196,29 @@ impl Hooks for CallHooks<'_> {
         }
         let recording = self.base.recording();
         let start_ns = recording.map_or(0, |(recorder, _)| recorder.now_ns());
+        let step = match (recording, self.strand, context) {
+            (Some((recorder, owner)), Some(strand), Some(context)) => {
+                let text_of = |id: NodeId| {
+                    one_line(
+                        context
+                            .statement
+                            .get(context.ast.span(id).range())
+                            .unwrap_or("?"),
+                    )
+                };
+                // A conditional is its test: the branches are steps of their own.
+                let what = match context.ast.nodes.get(index as usize) {
+                    Some(Node::IfElse { cond, .. }) => format!("if {}", text_of(*cond)),
+                    _ => text_of(NodeId(index)),
+                };
+                let text = format!("{}: {what}", context.call);
+                recorder.begin(owner, &text, start_ns);
+                Some((recorder, owner, strand, text))
+            }
+            _ => None,
+        };
         let worked = self.base.element();
-        if let (Some((recorder, owner)), Some(strand), Some(context)) =
-            (recording, self.strand, context)
-        {
-            let text_of = |id: NodeId| {
-                one_line(
-                    context
-                        .statement
-                        .get(context.ast.span(id).range())
-                        .unwrap_or("?"),
-                )
-            };
-            // A conditional is its test: the branches are steps of their own.
-            let what = match context.ast.nodes.get(index as usize) {
-                Some(Node::IfElse { cond, .. }) => format!("if {}", text_of(*cond)),
-                _ => text_of(NodeId(index)),
-            };
-            let text = format!("{}: {what}", context.call);
+        if let Some((recorder, owner, strand, text)) = step {
             recorder.step(owner, text, start_ns, outcome(worked), strand);
         }
         worked
@@ -327,6 +332,7 @@ pub(crate) fn apply(
     if let (Some((recorder, owner)), Some(call)) = (recording, &call) {
         let strand = if let Some(strand) = hooks.strand {
             let start_ns = recorder.now_ns();
+            recorder.begin(owner, call, start_ns);
             let worked = !hooks.stopped() && hooks.base.element();
             let step = recorder.step(owner, call.clone(), start_ns, outcome(worked), strand);
             call_step = Some(step);

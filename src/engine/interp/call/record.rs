@@ -7,7 +7,8 @@
 //! before it in its strand (the sequential flow of one call, through the calls it makes), and
 //! after a fork, the last steps of each forked operand. The trace assembler appends them to the
 //! trace of the task whose evaluation made them (`assemble.rs`), so that work, span and the
-//! critical path are those of the call tree.
+//! critical path are those of the call tree. While the evaluation runs, a live view reads the
+//! steps ended so far and the one each worker is running ([`Recorder::live`]).
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
@@ -47,6 +48,23 @@ pub(crate) struct Recorder {
     started: Instant,
     steps: Mutex<Vec<Step>>,
     ends: Mutex<Vec<End>>,
+    /// The steps running now, for a live view: worker, start, owner and text.
+    running: Mutex<Vec<Running>>,
+}
+
+/// A step running now: its worker, its start, the task that made it and what it computes.
+type Running = (u32, u64, (u32, u32), Box<str>);
+
+/// A step as a live view shows it: running (no end yet) or ended.
+#[derive(Debug)]
+pub(crate) struct LiveStep {
+    pub(crate) worker: u32,
+    pub(crate) start_ns: u64,
+    pub(crate) end_ns: Option<u64>,
+    pub(crate) outcome: TaskOutcome,
+    pub(crate) text: Box<str>,
+    /// The task whose evaluation made it: `(block order, task)`.
+    pub(crate) owner: (u32, u32),
 }
 
 impl Recorder {
@@ -55,7 +73,49 @@ impl Recorder {
             started,
             steps: Mutex::default(),
             ends: Mutex::default(),
+            running: Mutex::default(),
         }
+    }
+
+    /// Notes that this worker started the step `text` of task `owner` at `start_ns`, for a
+    /// live view; [`Recorder::step`] records it when it ends.
+    pub(crate) fn begin(&self, owner: (u32, u32), text: &str, start_ns: u64) {
+        let worker = rayon::current_thread_index().unwrap_or(0) as u32;
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        running.retain(|&(on, ..)| on != worker);
+        running.push((worker, start_ns, owner, text.into()));
+    }
+
+    /// What a live view shows of the calls: the steps ended so far, then those running now.
+    pub(crate) fn live(&self) -> Vec<LiveStep> {
+        let mut live: Vec<LiveStep> = self
+            .steps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|step| LiveStep {
+                worker: step.worker,
+                start_ns: step.start_ns,
+                end_ns: Some(step.end_ns),
+                outcome: step.outcome,
+                text: step.text.clone(),
+                owner: step.owner,
+            })
+            .collect();
+        let running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        live.extend(
+            running
+                .iter()
+                .map(|(worker, start_ns, owner, text)| LiveStep {
+                    worker: *worker,
+                    start_ns: *start_ns,
+                    end_ns: None,
+                    outcome: TaskOutcome::Running,
+                    text: text.clone(),
+                    owner: *owner,
+                }),
+        );
+        live
     }
 
     /// Everything recorded: the steps, and what each task's outermost calls ended after.
@@ -80,12 +140,17 @@ impl Recorder {
         strand: &Strand,
     ) -> u32 {
         let end_ns = self.now_ns();
+        let worker = rayon::current_thread_index().unwrap_or(0) as u32;
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|&(on, ..)| on != worker);
         let mut steps = self.steps.lock().unwrap_or_else(PoisonError::into_inner);
         let index = steps.len() as u32;
         steps.push(Step {
             owner,
             text: text.into_boxed_str(),
-            worker: rayon::current_thread_index().unwrap_or(0) as u32,
+            worker,
             start_ns,
             end_ns,
             outcome,
