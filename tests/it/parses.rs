@@ -31,10 +31,7 @@ fn parses(stderr: &str) -> usize {
 }
 
 fn folder(name: &str) -> std::path::PathBuf {
-    let folder = std::env::temp_dir().join(format!("parcalc-parses-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).unwrap();
-    folder
+    crate::util::temp_folder("parses", name)
 }
 
 #[test]

@@ -831,6 +831,18 @@ fn trace_after_a_paste_shows_its_program() {
 /// The live schedule shows every task of a reduction: `sum(k*k for k in range(8))` on 4
 /// workers at 100 ms per element is 15 tasks (8 chunks, 7 combines), and a frame drawn while it
 /// runs counts them and shows the four lanes busy.
+/// The number of tasks the first frame of a live schedule counts ("… of N tasks done").
+#[track_caller]
+fn live_task_count(repl: &mut Repl) -> usize {
+    repl.expect("running ");
+    let status = repl.expect("tasks done · Ctrl-C cancels");
+    status
+        .rsplit(" of ")
+        .next()
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or_else(|| panic!("a count of tasks in {status:?}"))
+}
+
 #[test]
 fn the_live_schedule_shows_the_tasks_of_a_reduction() {
     let mut repl = Repl::start(&["--workers", "2"]);
@@ -839,14 +851,7 @@ fn the_live_schedule_shows_the_tasks_of_a_reduction() {
     repl.line(":workers 4");
     repl.expect("» ");
     repl.line("sum(k*k for k in range(8))");
-    repl.expect("running ");
-    let status = repl.expect("tasks done · Ctrl-C cancels");
-    let total: usize = status
-        .rsplit(" of ")
-        .next()
-        .and_then(|count| count.trim().parse().ok())
-        .unwrap_or_else(|| panic!("a count of tasks in {status:?}"));
-    assert!(total > 1, "{status:?}");
+    assert!(live_task_count(&mut repl) > 1);
     // The first frame's lanes, above its time axis.
     let frame = repl.expect("└");
     for worker in 0..4 {
@@ -932,14 +937,7 @@ fn the_live_schedule_shows_the_steps_of_calls() {
     repl.line("fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)");
     repl.expect("» ");
     repl.line("fib(6)");
-    repl.expect("running ");
-    let status = repl.expect("tasks done · Ctrl-C cancels");
-    let total: usize = status
-        .rsplit(" of ")
-        .next()
-        .and_then(|count| count.trim().parse().ok())
-        .unwrap_or_else(|| panic!("a count of tasks in {status:?}"));
-    assert!(total > 1, "{status:?}");
+    assert!(live_task_count(&mut repl) > 1);
     // The first call runs alone (its delay, then its test); once it forks, the frames show
     // its steps on more than one worker.
     let mut frames = Vec::new();

@@ -8,11 +8,7 @@ use crate::repl::Repl;
 
 /// A fresh folder for a test's files.
 fn folder(name: &str) -> PathBuf {
-    let folder =
-        std::env::temp_dir().join(format!("parcalc-sessions-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).unwrap();
-    folder
+    crate::util::temp_folder("sessions", name)
 }
 
 #[test]

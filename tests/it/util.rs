@@ -107,6 +107,15 @@ impl Test {
     }
 }
 
+/// A fresh, empty folder for the files of test `name` of the group `group`.
+pub(crate) fn temp_folder(group: &str, name: &str) -> std::path::PathBuf {
+    let folder =
+        std::env::temp_dir().join(format!("parcalc-{group}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
 /// Text of `text` with the common indentation removed and the first newline dropped, so
 /// expected output can be written as an indented block.
 pub(crate) fn unindent(text: &str) -> String {
