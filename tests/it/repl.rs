@@ -280,7 +280,10 @@ fn ctrl_c_cancels_a_long_reduction() {
 fn ctrl_c_while_editing_clears_the_line() {
     let mut repl = Repl::start(&["--workers", "2"]);
     repl.session.send("1 + 99999").unwrap();
+    // The preview of the whole line: every key has been read.
+    repl.expect("= 100000");
     repl.session.send(ControlCode::EndOfText).unwrap();
+    repl.expect("\n");
     repl.expect("» ");
     repl.check("20 + 22", "42");
 }
@@ -355,8 +358,11 @@ fn a_history_entry_that_is_not_utf8_is_dropped_and_the_history_goes_on() {
     // The entries of the old file are recalled, the bad one is not.
     repl.session.send("\x1b[A\x1b[A\x1b[A\x1b[A").unwrap();
     repl.expect("2 + 2");
+    // Its preview: the four keys have been read.
+    repl.expect("= 4");
     // Ctrl-C clears the recalled line, so that Ctrl-D quits.
     repl.session.send(ControlCode::EndOfText).unwrap();
+    repl.expect("\n");
     repl.expect("» ");
     let (status, history) = repl.quit();
     assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}");
