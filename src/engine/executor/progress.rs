@@ -213,7 +213,13 @@ impl Progress {
                 n_done += 1;
             }
             if let Some(trace) = trace.as_mut() {
-                push_step(trace, step, elapsed_ns);
+                // A step is named by the node of the task that made the call, as in the trace.
+                let (order, task) = step.owner;
+                let root = blocks
+                    .iter()
+                    .find(|block| block.order == order)
+                    .map_or(0, |block| block.root_node(task as usize));
+                push_step(trace, step, NodeId(root), elapsed_ns);
             }
         }
         Snapshot {
@@ -226,12 +232,12 @@ impl Progress {
 }
 
 /// Draws a step of a call as a task of the snapshot's trace, a running one ending now.
-fn push_step(trace: &mut Trace, step: LiveStep, elapsed_ns: u64) {
+fn push_step(trace: &mut Trace, step: LiveStep, root: NodeId, elapsed_ns: u64) {
     let text = trace.call_texts.len() as u32;
     trace.call_texts.push(step.text);
     trace.push_task(
         TaskTiming {
-            root: NodeId(0),
+            root,
             n_nodes: 1,
             span: Span::default(),
             worker: step.worker,
