@@ -1000,3 +1000,33 @@ fn the_branch_not_taken_is_not_in_the_trace() {
         .unwrap_or(f64::NAN);
     assert!((95.0..140.0).contains(&work_ms), "{}", run.stdout);
 }
+
+/// A float reduction longer than its memory budget: the elements past the budget are evaluated
+/// again, in windows the pool shares, and folded in order, so the value is Python's and the
+/// error is the first in order.
+#[test]
+fn a_long_float_reduction_folds_in_order_past_its_budget() {
+    for workers in ["1", "2", "3"] {
+        Test::new()
+            .args(&["-w", workers, "-e", "sum(k * 0.5 for k in range(10^6))"])
+            .expect("249999750000.0\n", 0);
+        // Inexact terms: only Python's order gives these digits.
+        Test::new()
+            .args(&[
+                "-w",
+                workers,
+                "-e",
+                "sum(1 / (k % 7 + 1.5) for k in range(2 * 10^6))",
+            ])
+            .expect("583886.4381108123\n", 0);
+        let run = Test::new()
+            .args(&["-w", workers, "-e"])
+            .args(&["sum(k * 0.5 if k < 800000 else 1 // (k - 900000) for k in range(10^6))"])
+            .expect_status(1);
+        assert!(
+            run.stderr.contains("integer division or modulo by zero"),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -14,6 +14,8 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use rayon::prelude::*;
+
 use crate::ast::{Ast, NodeId, Reducer, Reduction};
 use crate::engine::env::Env;
 use crate::engine::failure::Failure;
@@ -27,6 +29,10 @@ use crate::num::{Int, Limits, Value};
 /// Values the later chunks of one reduction may keep at once, all together: 24 bytes each,
 /// so a float reduction of any length holds at most 12 MiB of them.
 pub(crate) const VALUES_BUDGET: usize = 1 << 19;
+
+/// Elements [`Chunking::refold`] has the pool evaluate at once, when the fold reaches elements
+/// the budget left to evaluate again: a few hundred KiB of values.
+pub(crate) const REFOLD_WINDOW: u64 = 1 << 14;
 
 /// Values taken from the budget at a time.
 const BUDGET_BLOCK: usize = 1024;
@@ -229,7 +235,10 @@ impl<E: Env + ?Sized> Chunking<'_, E> {
         }
     }
 
-    /// Folds elements `lo..hi` into `fold`, in order, evaluating them again.
+    /// Folds elements `lo..hi` into `fold`, in order, evaluating them again. Unless the work
+    /// is paced, the pool evaluates them a window of [`REFOLD_WINDOW`] at a time, in as many
+    /// pieces as it has workers, and the fold takes the window's values in order: the memory
+    /// stays bounded and the first failure in order is the one reported, as one by one.
     pub(crate) fn refold<H: Hooks>(
         &self,
         fold: &mut Fold,
@@ -238,6 +247,34 @@ impl<E: Env + ?Sized> Chunking<'_, E> {
         locals: &mut [Value],
         hooks: &H,
     ) -> Result<bool, Failure> {
+        let n_pieces = rayon::current_num_threads() as u64;
+        if !hooks.paced() && n_pieces > 1 && hi - lo > REFOLD_WINDOW {
+            let mut at = lo;
+            while at < hi {
+                if hooks.stop() {
+                    return Ok(false);
+                }
+                let end = (at + REFOLD_WINDOW).min(hi);
+                let piece = (end - at).div_ceil(n_pieces);
+                let pieces: Vec<Vec<Result<Option<Value>, Failure>>> = (0..n_pieces)
+                    .into_par_iter()
+                    .map(|k| {
+                        let from = (at + k * piece).min(end);
+                        let to = (from + piece).min(end);
+                        self.evaluate_run(from, to, &mut locals.to_vec(), hooks)
+                    })
+                    .collect();
+                for (i, value) in (at..).zip(pieces.into_iter().flatten()) {
+                    let Some(value) = value? else {
+                        return Ok(false);
+                    };
+                    fold.push(value, self.limits)
+                        .map_err(|error| self.fold_failure(i, error))?;
+                }
+                at = end;
+            }
+            return Ok(true);
+        }
         for i in lo..hi {
             if (i - lo).is_multiple_of(STOP_CHECK_ELEMENTS) && hooks.stop() {
                 return Ok(false);
@@ -249,6 +286,31 @@ impl<E: Env + ?Sized> Chunking<'_, E> {
                 .map_err(|error| self.fold_failure(i, error))?;
         }
         Ok(true)
+    }
+
+    /// The values of elements `from..to`, in order, up to the first that fails or is told to
+    /// stop (included), for [`Chunking::refold`]'s windows.
+    fn evaluate_run<H: Hooks>(
+        &self,
+        from: u64,
+        to: u64,
+        locals: &mut [Value],
+        hooks: &H,
+    ) -> Vec<Result<Option<Value>, Failure>> {
+        let mut values = Vec::with_capacity((to - from) as usize);
+        for i in from..to {
+            if (i - from).is_multiple_of(STOP_CHECK_ELEMENTS) && hooks.stop() {
+                values.push(Ok(None));
+                break;
+            }
+            let value = self.element(i, locals, hooks);
+            let last = !matches!(value, Ok(Some(_)));
+            values.push(value);
+            if last {
+                break;
+            }
+        }
+        values
     }
 
     /// Maps and folds elements `lo..hi`. `Ok(None)` when told to stop.
