@@ -637,12 +637,13 @@ impl Batch<'_> {
                     return Ok(());
                 }
             };
-            let mut statements = Self::parse_piece(session, &file, &piece);
-            if piece.n_lines > 1 && !Self::read_whole(&statements) {
+            let n_lines = piece.n_lines;
+            let mut statements = Self::parse_piece(session, &file, piece);
+            if n_lines > 1 && !Self::read_whole(&statements) {
                 // A statement over several lines that does not parse: its first line is
                 // reported alone, and the lines after it are read again.
                 if let Some(first) = reader.split_first_line() {
-                    statements = Self::parse_piece(session, &file, &first);
+                    statements = Self::parse_piece(session, &file, first);
                 }
             }
             for (origin, statement) in statements {
@@ -758,29 +759,24 @@ impl Batch<'_> {
     fn parse_piece<'f>(
         session: &mut Session,
         file: &'f str,
-        piece: &input::ReadStatement,
+        piece: input::ReadStatement,
     ) -> Vec<Waiting<'f>> {
-        let text = match &piece.text {
-            Ok(text) => text,
-            Err(not_utf8) => {
-                let origin = Origin::Line {
-                    file,
-                    line: piece.line_no,
-                };
-                return vec![(origin, Err(not_utf8.clone()))];
+        let origin = |line| Origin::Line { file, line };
+        match piece.text {
+            Ok(text) if text.contains(';') => crate::syntax::split_statements(&text)
+                .into_iter()
+                .map(|(offset, statement)| {
+                    let line = piece.line_no + text[..offset].matches('\n').count();
+                    let parsed = session.parse(statement);
+                    (origin(line), Ok((statement.to_string(), parsed)))
+                })
+                .collect(),
+            Ok(text) => {
+                let parsed = session.parse(&text);
+                vec![(origin(piece.line_no), Ok((text, parsed)))]
             }
-        };
-        crate::syntax::split_statements(text)
-            .into_iter()
-            .map(|(offset, statement)| {
-                let origin = Origin::Line {
-                    file,
-                    line: piece.line_no + text[..offset].matches('\n').count(),
-                };
-                let parsed = session.parse(statement);
-                (origin, Ok((statement.to_string(), parsed)))
-            })
-            .collect()
+            Err(not_utf8) => vec![(origin(piece.line_no), Err(not_utf8))],
+        }
     }
 
     /// Whether a statement over several lines was rightly read whole: it parses, or its error
