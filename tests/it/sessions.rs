@@ -26,13 +26,9 @@ fn load_keeps_a_files_variables_and_clear_forgets_them() {
     repl.expect("» ");
 }
 
-#[test]
-fn save_writes_what_load_reads_back() {
-    let folder = folder("save");
-    let file = folder.join("saved.calc");
-    let mut repl = Repl::start(&["-w", "2"]);
-    repl.check("big = 2 ^ 100", "big = 1267650600228229401496703205376");
-    repl.check("third = 1 / 3", "third = 0.3333333333333333");
+/// `:save FILE` of a session of two variables, `:clear`, then `:load FILE`.
+#[track_caller]
+fn save_clear_and_load(repl: &mut Repl, file: &std::path::Path) {
     repl.check(
         &format!(":save {}", file.display()),
         &format!("saved 2 variables to {}", file.display()),
@@ -40,6 +36,16 @@ fn save_writes_what_load_reads_back() {
     repl.check(":clear", "forgot 2 variables");
     repl.line(&format!(":load {}", file.display()));
     repl.expect("» ");
+}
+
+#[test]
+fn save_writes_what_load_reads_back() {
+    let folder = folder("save");
+    let file = folder.join("saved.calc");
+    let mut repl = Repl::start(&["-w", "2"]);
+    repl.check("big = 2 ^ 100", "big = 1267650600228229401496703205376");
+    repl.check("third = 1 / 3", "third = 0.3333333333333333");
+    save_clear_and_load(&mut repl, &file);
     repl.check("big + third", "1.2676506002282294e+30");
     repl.check("big % 1000", "376");
 }
@@ -191,12 +197,6 @@ fn functions_are_saved_and_loaded_as_definitions() {
     repl.expect("fib = lambda n: n if n < 2 else fib(n - 1) + fib(n - 2)");
     repl.expect("def sq(x): return x * x");
     repl.expect("» ");
-    repl.check(
-        &format!(":save {}", file.display()),
-        &format!("saved 2 variables to {}", file.display()),
-    );
-    repl.check(":clear", "forgot 2 variables");
-    repl.line(&format!(":load {}", file.display()));
-    repl.expect("» ");
+    save_clear_and_load(&mut repl, &file);
     repl.check("sq(fib(10))", "3025");
 }
