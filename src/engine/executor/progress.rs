@@ -148,7 +148,8 @@ impl Progress {
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let n_tasks: usize = blocks.iter().map(|block| block.times.len()).sum();
-        let listed = n_tasks <= LIVE_MAX_TASKS;
+        let (n_ended, n_running) = self.steps.as_ref().map_or((0, 0), |steps| steps.counts());
+        let listed = n_tasks + n_ended + n_running <= LIVE_MAX_TASKS;
         let mut trace = listed.then(|| {
             let mut trace = Trace::new(self.n_workers, Arc::clone(&self.source));
             trace.context = self.context;
@@ -157,11 +158,15 @@ impl Progress {
         });
         let mut n_done = 0;
         let mut n_listed = 0;
-        let steps = self
-            .steps
-            .as_ref()
-            .map(|steps| steps.live())
-            .unwrap_or_default();
+        // Steps are copied only for a listed snapshot; otherwise they are only counted.
+        let steps = match &self.steps {
+            Some(steps) if listed => steps.live(),
+            _ => {
+                n_listed += n_ended + n_running;
+                n_done += n_ended;
+                Vec::new()
+            }
+        };
         let callers: HashSet<(u32, u32)> = steps.iter().map(|step| step.owner).collect();
         for block in &blocks {
             for (task, slot) in block.times.iter().enumerate() {

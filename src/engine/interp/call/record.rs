@@ -86,6 +86,21 @@ impl Recorder {
         running.push((worker, start_ns, owner, text.into()));
     }
 
+    /// How many steps have ended, and how many are running now.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        let ended = self
+            .steps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        (ended, running)
+    }
+
     /// What a live view shows of the calls: the steps ended so far, then those running now.
     pub(crate) fn live(&self) -> Vec<LiveStep> {
         let mut live: Vec<LiveStep> = self
